@@ -1,0 +1,213 @@
+//! Circuit intermediate representation, in the shape of Stim's circuit language.
+//!
+//! A [`Circuit`] is a list of [`Item`]s: instructions and `REPEAT` blocks. Loops stay loops: a
+//! `REPEAT 1000000 { ... }` costs the memory of its body once.
+
+mod parse;
+mod print;
+
+pub use parse::{parse_circuit, ParseError};
+
+use crate::gates::{GateId, GateKind};
+
+/// One target of an instruction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Target {
+    /// A qubit, optionally inverted (`!5`, measurement result flipped).
+    Qubit { index: u32, inverted: bool },
+    /// A measurement-record look-back `rec[-k]`; holds k >= 1.
+    Rec(u32),
+    /// A Pauli target such as `X5` (for `E`); `pauli` is 'X', 'Y' or 'Z'.
+    Pauli { pauli: char, index: u32 },
+}
+
+impl Target {
+    pub fn qubit(index: u32) -> Target {
+        Target::Qubit {
+            index,
+            inverted: false,
+        }
+    }
+
+    /// The qubit this target touches, if any.
+    pub fn qubit_index(self) -> Option<u32> {
+        match self {
+            Target::Qubit { index, .. } | Target::Pauli { index, .. } => Some(index),
+            Target::Rec(_) => None,
+        }
+    }
+}
+
+/// One gate application: `NAME[tag](args) targets`. Equality ignores the source line.
+#[derive(Clone, Debug)]
+pub struct Instruction {
+    pub gate: GateId,
+    /// Free-form tag between square brackets; empty when absent.
+    pub tag: String,
+    pub args: Vec<f64>,
+    pub targets: Vec<Target>,
+    /// 1-based source line, 0 for instructions built in code.
+    pub line: u32,
+}
+
+impl Instruction {
+    pub fn new(gate: GateId, args: Vec<f64>, targets: Vec<Target>) -> Instruction {
+        Instruction {
+            gate,
+            tag: String::new(),
+            args,
+            targets,
+            line: 0,
+        }
+    }
+
+    /// Number of results this instruction appends to the measurement record.
+    pub fn num_measurements(&self) -> u64 {
+        if self.gate.measures() {
+            self.targets.len() as u64
+        } else {
+            0
+        }
+    }
+}
+
+/// A `REPEAT count { body }` block. Equality ignores the source line.
+#[derive(Clone, Debug)]
+pub struct Repeat {
+    pub count: u64,
+    pub tag: String,
+    pub body: Circuit,
+    pub line: u32,
+}
+
+impl PartialEq for Instruction {
+    fn eq(&self, other: &Self) -> bool {
+        self.gate == other.gate
+            && self.tag == other.tag
+            && self.args == other.args
+            && self.targets == other.targets
+    }
+}
+
+impl PartialEq for Repeat {
+    fn eq(&self, other: &Self) -> bool {
+        self.count == other.count && self.tag == other.tag && self.body == other.body
+    }
+}
+
+/// An element of a circuit.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Item {
+    Instruction(Instruction),
+    Repeat(Repeat),
+}
+
+/// A circuit: instructions and loops, in order.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Circuit {
+    pub items: Vec<Item>,
+}
+
+/// Sizes that simulators need before they start.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CircuitStats {
+    pub num_qubits: u32,
+    pub num_measurements: u64,
+    pub num_detectors: u64,
+    pub num_observables: u32,
+    /// The largest k of any `rec[-k]`.
+    pub max_lookback: u32,
+    pub num_ticks: u64,
+}
+
+impl Circuit {
+    pub fn new() -> Circuit {
+        Circuit::default()
+    }
+
+    /// Appends an instruction.
+    pub fn push(&mut self, instruction: Instruction) {
+        self.items.push(Item::Instruction(instruction));
+    }
+
+    /// Appends `NAME targets` with no arguments, for building circuits in code and tests.
+    pub fn append(&mut self, gate: &str, args: &[f64], targets: &[u32]) {
+        self.push(Instruction::new(
+            GateId::named(gate),
+            args.to_vec(),
+            targets.iter().map(|&q| Target::qubit(q)).collect(),
+        ));
+    }
+
+    /// Counts qubits, measurements, detectors, observables and the look-back window.
+    pub fn stats(&self) -> CircuitStats {
+        let mut s = CircuitStats::default();
+        self.accumulate(&mut s);
+        s
+    }
+
+    fn accumulate(&self, s: &mut CircuitStats) {
+        for item in &self.items {
+            match item {
+                Item::Instruction(ins) => {
+                    for t in &ins.targets {
+                        match *t {
+                            Target::Rec(k) => s.max_lookback = s.max_lookback.max(k),
+                            _ => {
+                                if let Some(q) = t.qubit_index() {
+                                    s.num_qubits = s.num_qubits.max(q + 1);
+                                }
+                            }
+                        }
+                    }
+                    s.num_measurements += ins.num_measurements();
+                    match ins.gate.kind() {
+                        GateKind::Detector => s.num_detectors += 1,
+                        GateKind::ObservableInclude => {
+                            s.num_observables = s.num_observables.max(ins.args[0] as u32 + 1)
+                        }
+                        GateKind::Tick => s.num_ticks += 1,
+                        _ => {}
+                    }
+                }
+                Item::Repeat(r) => {
+                    let mut inner = CircuitStats::default();
+                    r.body.accumulate(&mut inner);
+                    s.num_qubits = s.num_qubits.max(inner.num_qubits);
+                    s.max_lookback = s.max_lookback.max(inner.max_lookback);
+                    s.num_observables = s.num_observables.max(inner.num_observables);
+                    s.num_measurements += inner.num_measurements * r.count;
+                    s.num_detectors += inner.num_detectors * r.count;
+                    s.num_ticks += inner.num_ticks * r.count;
+                }
+            }
+        }
+    }
+
+    /// Visits every instruction in execution order, loops unrolled on the fly (nothing is copied).
+    pub fn for_each_flat<E>(
+        &self,
+        f: &mut impl FnMut(&Instruction) -> Result<(), E>,
+    ) -> Result<(), E> {
+        for item in &self.items {
+            match item {
+                Item::Instruction(ins) => f(ins)?,
+                Item::Repeat(r) => {
+                    for _ in 0..r.count {
+                        r.body.for_each_flat(f)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// First instruction of a non-Clifford gate, if any (Clifford engines refuse such circuits).
+    pub fn first_non_clifford(&self) -> Option<&Instruction> {
+        self.items.iter().find_map(|item| match item {
+            Item::Instruction(ins) if ins.gate.kind() == GateKind::NonClifford2 => Some(ins),
+            Item::Instruction(_) => None,
+            Item::Repeat(r) => r.body.first_non_clifford(),
+        })
+    }
+}

@@ -1,0 +1,578 @@
+//! The gate table: one entry per gate drives the parser, the printer and every simulator.
+//!
+//! Names, aliases and Clifford actions follow Stim's gate reference
+//! (<https://github.com/quantumlib/Stim/blob/main/doc/gates.md>). A Clifford action is
+//! written as the images of the single-qubit generators, in the order X, Z (one qubit) or
+//! X_, Z_, _X, _Z (two qubits), e.g. CX sends X_ to +XX. From that one line the tableau
+//! simulator derives signed row updates and the frame simulator derives its GF(2) update.
+
+use std::sync::OnceLock;
+
+/// Measurement or reset basis.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Basis {
+    X,
+    Y,
+    Z,
+}
+
+/// What an instruction does, as far as simulators and validation care.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum GateKind {
+    /// Single-qubit Clifford unitary.
+    Clifford1,
+    /// Two-qubit Clifford unitary applied to consecutive target pairs.
+    Clifford2,
+    /// Two-qubit non-Clifford unitary (the controlled-Hadamard). Clifford engines refuse it.
+    NonClifford2,
+    /// Reset to the +1 eigenstate of the basis.
+    Reset(Basis),
+    /// Measurement in the basis, appending one result per target to the record.
+    Measure(Basis),
+    /// Measurement followed by reset in the same basis.
+    MeasureReset(Basis),
+    /// Single-qubit Pauli channel.
+    Noise1,
+    /// Two-qubit Pauli channel on target pairs.
+    Noise2,
+    /// `E`/`CORRELATED_ERROR` (starts a chain) or `ELSE_CORRELATED_ERROR` (continues it).
+    Correlated { else_branch: bool },
+    /// `DETECTOR(coords...) rec[-k]...`
+    Detector,
+    /// `OBSERVABLE_INCLUDE(k) rec[-k]...`
+    ObservableInclude,
+    /// `QUBIT_COORDS(coords...) q...`
+    QubitCoords,
+    /// `SHIFT_COORDS(offsets...)`
+    ShiftCoords,
+    /// `TICK`: a time-step boundary.
+    Tick,
+}
+
+/// How a noise gate turns its arguments into disjoint Pauli outcomes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoiseShape {
+    /// One argument p: the given Pauli (as `X`, `Y`, `Z`) with probability p.
+    Fixed(char),
+    /// One argument p split evenly over all non-identity Paulis (3 or 15).
+    Uniform,
+    /// One argument per non-identity Pauli, in Stim's order (X, Y, Z; or IX, IY, ..., ZZ).
+    PerPauli,
+}
+
+/// The argument list a gate accepts.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ArgRule {
+    /// No parenthesised arguments allowed.
+    None,
+    /// An optional single flip probability (measurements).
+    OptionalProbability,
+    /// Exactly `count` probabilities, each at most `max_each`, summing to at most 1.
+    Probabilities { count: usize, max_each: f64 },
+    /// Any number of finite coordinates.
+    Coordinates,
+    /// Exactly one non-negative integer (observable index).
+    ObservableIndex,
+}
+
+/// The targets a gate accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TargetRule {
+    /// Plain qubits.
+    Qubits,
+    /// Qubits, optionally inverted with `!` (measurements).
+    QubitsInvertible,
+    /// Pairs of distinct qubits; if `feedback`, a `rec[-k]` may stand in the control slot.
+    Pairs { feedback: bool },
+    /// Pauli targets such as `X1 Y2`.
+    Paulis,
+    /// Measurement-record targets `rec[-k]` only.
+    Records,
+    /// No targets.
+    None,
+}
+
+/// One row of the gate table.
+#[derive(Debug)]
+pub struct GateDef {
+    pub name: &'static str,
+    pub aliases: &'static [&'static str],
+    pub kind: GateKind,
+    pub args: ArgRule,
+    pub targets: TargetRule,
+    /// Images of X, Z (one qubit) or X_, Z_, _X, _Z (two qubits), for Clifford unitaries.
+    pub clifford: Option<&'static [&'static str]>,
+    pub noise: Option<NoiseShape>,
+}
+
+/// Index of a gate in [`GATES`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct GateId(pub u8);
+
+const P1: ArgRule = ArgRule::Probabilities {
+    count: 1,
+    max_each: 1.0,
+};
+
+macro_rules! gate {
+    ($name:expr, [$($alias:expr),*], $kind:expr, $args:expr, $targets:expr, $cliff:expr, $noise:expr) => {
+        GateDef {
+            name: $name,
+            aliases: &[$($alias),*],
+            kind: $kind,
+            args: $args,
+            targets: $targets,
+            clifford: $cliff,
+            noise: $noise,
+        }
+    };
+}
+
+macro_rules! c1 {
+    ($name:expr, [$($alias:expr),*], $x:expr, $z:expr) => {
+        gate!($name, [$($alias),*], GateKind::Clifford1, ArgRule::None, TargetRule::Qubits, Some(&[$x, $z]), None)
+    };
+}
+
+macro_rules! c2 {
+    ($name:expr, [$($alias:expr),*], $feedback:expr, $xi:expr, $zi:expr, $ix:expr, $iz:expr) => {
+        gate!($name, [$($alias),*], GateKind::Clifford2, ArgRule::None,
+              TargetRule::Pairs { feedback: $feedback }, Some(&[$xi, $zi, $ix, $iz]), None)
+    };
+}
+
+macro_rules! measure {
+    ($name:expr, [$($alias:expr),*], $kind:expr) => {
+        gate!($name, [$($alias),*], $kind, ArgRule::OptionalProbability, TargetRule::QubitsInvertible, None, None)
+    };
+}
+
+/// Every gate qec-sim knows. Adding a gate is one entry here.
+pub static GATES: &[GateDef] = &[
+    // Single-qubit Cliffords.
+    c1!("I", [], "+X", "+Z"),
+    c1!("X", [], "+X", "-Z"),
+    c1!("Y", [], "-X", "-Z"),
+    c1!("Z", [], "-X", "+Z"),
+    c1!("H", ["H_XZ"], "+Z", "+X"),
+    c1!("S", ["SQRT_Z"], "+Y", "+Z"),
+    c1!("S_DAG", ["SQRT_Z_DAG"], "-Y", "+Z"),
+    c1!("SQRT_X", [], "+X", "-Y"),
+    c1!("SQRT_X_DAG", [], "+X", "+Y"),
+    c1!("SQRT_Y", [], "-Z", "+X"),
+    c1!("SQRT_Y_DAG", [], "+Z", "-X"),
+    c1!("H_XY", [], "+Y", "-Z"),
+    c1!("H_YZ", [], "-X", "+Y"),
+    c1!("C_XYZ", [], "+Y", "+X"),
+    c1!("C_ZYX", [], "+Z", "+Y"),
+    // Two-qubit Cliffords (control first).
+    c2!("CX", ["CNOT", "ZCX"], true, "+XX", "+Z_", "+_X", "+ZZ"),
+    c2!("CY", ["ZCY"], true, "+XY", "+Z_", "+ZX", "+ZZ"),
+    c2!("CZ", ["ZCZ"], true, "+XZ", "+Z_", "+ZX", "+_Z"),
+    c2!("SWAP", [], false, "+_X", "+_Z", "+X_", "+Z_"),
+    // Non-Clifford: controlled-Hadamard, control first. Noise models arrive with the magic-state work.
+    gate!(
+        "CH",
+        [],
+        GateKind::NonClifford2,
+        ArgRule::None,
+        TargetRule::Pairs { feedback: false },
+        None,
+        None
+    ),
+    // Resets and measurements.
+    gate!(
+        "R",
+        ["RZ"],
+        GateKind::Reset(Basis::Z),
+        ArgRule::None,
+        TargetRule::Qubits,
+        None,
+        None
+    ),
+    gate!(
+        "RX",
+        [],
+        GateKind::Reset(Basis::X),
+        ArgRule::None,
+        TargetRule::Qubits,
+        None,
+        None
+    ),
+    gate!(
+        "RY",
+        [],
+        GateKind::Reset(Basis::Y),
+        ArgRule::None,
+        TargetRule::Qubits,
+        None,
+        None
+    ),
+    measure!("M", ["MZ"], GateKind::Measure(Basis::Z)),
+    measure!("MX", [], GateKind::Measure(Basis::X)),
+    measure!("MY", [], GateKind::Measure(Basis::Y)),
+    measure!("MR", ["MRZ"], GateKind::MeasureReset(Basis::Z)),
+    measure!("MRX", [], GateKind::MeasureReset(Basis::X)),
+    measure!("MRY", [], GateKind::MeasureReset(Basis::Y)),
+    // Noise channels.
+    gate!(
+        "X_ERROR",
+        [],
+        GateKind::Noise1,
+        P1,
+        TargetRule::Qubits,
+        None,
+        Some(NoiseShape::Fixed('X'))
+    ),
+    gate!(
+        "Y_ERROR",
+        [],
+        GateKind::Noise1,
+        P1,
+        TargetRule::Qubits,
+        None,
+        Some(NoiseShape::Fixed('Y'))
+    ),
+    gate!(
+        "Z_ERROR",
+        [],
+        GateKind::Noise1,
+        P1,
+        TargetRule::Qubits,
+        None,
+        Some(NoiseShape::Fixed('Z'))
+    ),
+    gate!(
+        "DEPOLARIZE1",
+        [],
+        GateKind::Noise1,
+        ArgRule::Probabilities {
+            count: 1,
+            max_each: 0.75
+        },
+        TargetRule::Qubits,
+        None,
+        Some(NoiseShape::Uniform)
+    ),
+    gate!(
+        "DEPOLARIZE2",
+        [],
+        GateKind::Noise2,
+        ArgRule::Probabilities {
+            count: 1,
+            max_each: 15.0 / 16.0
+        },
+        TargetRule::Pairs { feedback: false },
+        None,
+        Some(NoiseShape::Uniform)
+    ),
+    gate!(
+        "PAULI_CHANNEL_1",
+        [],
+        GateKind::Noise1,
+        ArgRule::Probabilities {
+            count: 3,
+            max_each: 1.0
+        },
+        TargetRule::Qubits,
+        None,
+        Some(NoiseShape::PerPauli)
+    ),
+    gate!(
+        "PAULI_CHANNEL_2",
+        [],
+        GateKind::Noise2,
+        ArgRule::Probabilities {
+            count: 15,
+            max_each: 1.0
+        },
+        TargetRule::Pairs { feedback: false },
+        None,
+        Some(NoiseShape::PerPauli)
+    ),
+    gate!(
+        "E",
+        ["CORRELATED_ERROR"],
+        GateKind::Correlated { else_branch: false },
+        P1,
+        TargetRule::Paulis,
+        None,
+        None
+    ),
+    gate!(
+        "ELSE_CORRELATED_ERROR",
+        [],
+        GateKind::Correlated { else_branch: true },
+        P1,
+        TargetRule::Paulis,
+        None,
+        None
+    ),
+    // Annotations.
+    gate!(
+        "DETECTOR",
+        [],
+        GateKind::Detector,
+        ArgRule::Coordinates,
+        TargetRule::Records,
+        None,
+        None
+    ),
+    gate!(
+        "OBSERVABLE_INCLUDE",
+        [],
+        GateKind::ObservableInclude,
+        ArgRule::ObservableIndex,
+        TargetRule::Records,
+        None,
+        None
+    ),
+    gate!(
+        "QUBIT_COORDS",
+        [],
+        GateKind::QubitCoords,
+        ArgRule::Coordinates,
+        TargetRule::Qubits,
+        None,
+        None
+    ),
+    gate!(
+        "SHIFT_COORDS",
+        [],
+        GateKind::ShiftCoords,
+        ArgRule::Coordinates,
+        TargetRule::None,
+        None,
+        None
+    ),
+    gate!(
+        "TICK",
+        [],
+        GateKind::Tick,
+        ArgRule::None,
+        TargetRule::None,
+        None,
+        None
+    ),
+];
+
+impl GateId {
+    /// The table row of this gate.
+    pub fn def(self) -> &'static GateDef {
+        &GATES[self.0 as usize]
+    }
+
+    /// Canonical (printed) name.
+    pub fn name(self) -> &'static str {
+        self.def().name
+    }
+
+    /// Looks a gate up by name or alias, ignoring case as Stim does.
+    pub fn from_name(name: &str) -> Option<GateId> {
+        GATES
+            .iter()
+            .position(|g| {
+                g.name.eq_ignore_ascii_case(name)
+                    || g.aliases.iter().any(|a| a.eq_ignore_ascii_case(name))
+            })
+            .map(|i| GateId(i as u8))
+    }
+
+    /// The gate with this canonical name; panics if the table has no such gate (programming error).
+    pub fn named(name: &str) -> GateId {
+        Self::from_name(name).unwrap_or_else(|| panic!("gate table has no {name}"))
+    }
+
+    pub fn kind(self) -> GateKind {
+        self.def().kind
+    }
+
+    /// True for gates whose targets are consumed in pairs.
+    pub fn is_pairwise(self) -> bool {
+        matches!(self.def().targets, TargetRule::Pairs { .. })
+    }
+
+    /// True if every target of this gate appends one result to the measurement record.
+    pub fn measures(self) -> bool {
+        matches!(
+            self.kind(),
+            GateKind::Measure(_) | GateKind::MeasureReset(_)
+        )
+    }
+
+    /// Signed Pauli images of the generators, for Clifford unitaries (see [`CliffordAction`]).
+    pub fn clifford_action(self) -> Option<&'static CliffordAction> {
+        static ACTIONS: OnceLock<Vec<Option<CliffordAction>>> = OnceLock::new();
+        ACTIONS
+            .get_or_init(|| {
+                GATES
+                    .iter()
+                    .map(|g| g.clifford.map(CliffordAction::from_images))
+                    .collect()
+            })
+            .get(self.0 as usize)
+            .and_then(|a| a.as_ref())
+    }
+}
+
+/// A Pauli on at most two qubits in "XZ form": i^phase X^x Z^z, with bit k of `x`/`z` for qubit k.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SmallPauli {
+    pub x: u8,
+    pub z: u8,
+    /// Power of i (mod 4).
+    pub phase: u8,
+}
+
+impl SmallPauli {
+    pub const IDENTITY: SmallPauli = SmallPauli {
+        x: 0,
+        z: 0,
+        phase: 0,
+    };
+
+    /// Product self * other, tracking the phase: Z^z1 X^x2 = (-1)^{z1.x2} X^x2 Z^z1.
+    pub fn mul(self, other: SmallPauli) -> SmallPauli {
+        let anti = (self.z & other.x).count_ones() as u8;
+        SmallPauli {
+            x: self.x ^ other.x,
+            z: self.z ^ other.z,
+            phase: (self.phase + other.phase + 2 * anti) % 4,
+        }
+    }
+
+    /// Parses `+XY`, `-Z_`, `+Y` (Y = iXZ; `_` or `I` = identity), qubit 0 first.
+    fn parse(text: &str) -> SmallPauli {
+        let (sign, letters) = text.split_at(1);
+        let mut p = SmallPauli {
+            x: 0,
+            z: 0,
+            phase: if sign == "-" { 2 } else { 0 },
+        };
+        for (k, c) in letters.chars().enumerate() {
+            let bit = 1u8 << k;
+            match c {
+                'X' => p.x |= bit,
+                'Z' => p.z |= bit,
+                'Y' => {
+                    p.x |= bit;
+                    p.z |= bit;
+                    p.phase = (p.phase + 1) % 4;
+                }
+                '_' | 'I' => {}
+                _ => panic!("bad Pauli image {text} in gate table"),
+            }
+        }
+        p
+    }
+
+    /// Number of qubits on which this Pauli is Y (x and z both set).
+    pub fn y_count(self) -> u32 {
+        (self.x & self.z).count_ones()
+    }
+}
+
+/// The action of a one- or two-qubit Clifford on Paulis, derived from the gate table.
+///
+/// `images[x | z << n]` is the conjugated image of the Hermitian Pauli with those bits, in the
+/// Aaronson-Gottesman convention where x = z = 1 means Y: the image's bits and whether its sign is
+/// negative. The frame simulator ignores the sign.
+#[derive(Clone, Debug)]
+pub struct CliffordAction {
+    pub num_qubits: usize,
+    /// Indexed by `x | (z << num_qubits)`; holds (x bits, z bits, negative sign).
+    pub images: Vec<(u8, u8, bool)>,
+}
+
+impl CliffordAction {
+    fn from_images(gens: &'static [&'static str]) -> CliffordAction {
+        let n = gens.len() / 2;
+        let gens: Vec<SmallPauli> = gens.iter().map(|g| SmallPauli::parse(g)).collect();
+        let mut images = Vec::with_capacity(1 << (2 * n));
+        for bits in 0..(1u8 << (2 * n)) {
+            let x = bits & ((1 << n) - 1);
+            let z = bits >> n;
+            // Hermitian Pauli with these bits = i^{#Y} X^x Z^z; conjugate generator by generator.
+            let mut acc = SmallPauli {
+                x: 0,
+                z: 0,
+                phase: ((x & z).count_ones() % 4) as u8,
+            };
+            for q in 0..n {
+                if x >> q & 1 == 1 {
+                    acc = acc.mul(gens[2 * q]);
+                }
+            }
+            for q in 0..n {
+                if z >> q & 1 == 1 {
+                    acc = acc.mul(gens[2 * q + 1]);
+                }
+            }
+            // Back to AG convention: remove i^{#Y}; the remainder must be +1 or -1.
+            let phase = (acc.phase + 4 - (acc.y_count() % 4) as u8) % 4;
+            assert!(phase % 2 == 0, "gate table image is not Hermitian");
+            images.push((acc.x, acc.z, phase == 2));
+        }
+        CliffordAction {
+            num_qubits: n,
+            images,
+        }
+    }
+
+    /// Image bits (x, z) of the Pauli with bits (x, z), ignoring sign.
+    pub fn map_bits(&self, x: u8, z: u8) -> (u8, u8) {
+        let (ix, iz, _) = self.images[(x | (z << self.num_qubits)) as usize];
+        (ix, iz)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_aliases_resolve() {
+        assert_eq!(GateId::from_name("cnot").unwrap().name(), "CX");
+        assert_eq!(GateId::from_name("MZ").unwrap().name(), "M");
+        assert_eq!(GateId::from_name("CORRELATED_ERROR").unwrap().name(), "E");
+        assert!(GateId::from_name("NOT_A_GATE").is_none());
+    }
+
+    #[test]
+    fn names_are_unique() {
+        let mut all: Vec<&str> = GATES
+            .iter()
+            .flat_map(|g| std::iter::once(g.name).chain(g.aliases.iter().copied()))
+            .collect();
+        let n = all.len();
+        all.sort();
+        all.dedup();
+        assert_eq!(all.len(), n);
+    }
+
+    #[test]
+    fn clifford_images_are_hermitian_and_invertible() {
+        for (i, g) in GATES.iter().enumerate() {
+            if let Some(a) = GateId(i as u8).clifford_action() {
+                let mut seen: Vec<(u8, u8)> = a.images.iter().map(|&(x, z, _)| (x, z)).collect();
+                seen.sort();
+                seen.dedup();
+                assert_eq!(seen.len(), a.images.len(), "{} is not a bijection", g.name);
+            }
+        }
+    }
+
+    #[test]
+    fn y_images_follow_from_x_and_z() {
+        // S: Y = iXZ -> i Y Z = -X.
+        let s = GateId::named("S").clifford_action().unwrap();
+        assert_eq!(s.images[0b11], (1, 0, true));
+        // H: Y -> -Y.
+        let h = GateId::named("H").clifford_action().unwrap();
+        assert_eq!(h.images[0b11], (1, 1, true));
+        // CX: Y_ -> Y X (positive), _Y -> Z Y.
+        let cx = GateId::named("CX").clifford_action().unwrap();
+        assert_eq!(cx.images[0b0101], (0b11, 0b01, false));
+        assert_eq!(cx.images[0b1010], (0b10, 0b11, false));
+    }
+}

@@ -1,0 +1,284 @@
+#!/usr/bin/env python3
+"""Regenerate the Stim-derived fixtures in tests/data/.
+
+Usage (from the repository root):
+
+    source benches/stim_env.sh
+    "$STIM_PY" tests/data/make_fixtures.py
+
+For every fixture NAME this writes:
+
+    NAME.stim       the circuit, printed with str(circuit) (Stim's canonical form)
+    NAME.rates.csv  per-detector / per-observable firing rates from Stim's
+                    detector sampler (SHOTS shots, fixed seed)
+    NAME.ref.txt    Stim's noiseless reference sample, one 0/1 character per
+                    measurement, on a single line
+
+The script is deterministic for a fixed Stim version.
+"""
+
+import os
+import sys
+
+import numpy as np
+import stim
+
+SHOTS = 200_000
+SEED = 20240611
+MAX_BYTES = 30_000
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def generated_fixtures():
+    """The fixtures produced by stim.Circuit.generated."""
+    return {
+        "rep_code_d3_r3": stim.Circuit.generated(
+            "repetition_code:memory",
+            distance=3,
+            rounds=3,
+            after_clifford_depolarization=0.01,
+            before_measure_flip_probability=0.01,
+            after_reset_flip_probability=0.01,
+        ),
+        "surface_rotated_x_d3_r3": stim.Circuit.generated(
+            "surface_code:rotated_memory_x",
+            distance=3,
+            rounds=3,
+            after_clifford_depolarization=0.005,
+            before_measure_flip_probability=0.005,
+            after_reset_flip_probability=0.005,
+        ),
+        "surface_unrotated_z_d3_r2": stim.Circuit.generated(
+            "surface_code:unrotated_memory_z",
+            distance=3,
+            rounds=2,
+            after_clifford_depolarization=0.005,
+            before_round_data_depolarization=0.005,
+            before_measure_flip_probability=0.005,
+            after_reset_flip_probability=0.005,
+        ),
+        "color_xyz_d3_r3": stim.Circuit.generated(
+            "color_code:memory_xyz",
+            distance=3,
+            rounds=3,
+            after_clifford_depolarization=0.005,
+            before_round_data_depolarization=0.005,
+            before_measure_flip_probability=0.005,
+            after_reset_flip_probability=0.005,
+        ),
+    }
+
+
+# A hand-written circuit touching many gates, noise channels and syntax
+# features. Every DETECTOR / OBSERVABLE_INCLUDE is deterministic in the
+# noiseless circuit (checked below via detector_error_model()).
+MISC_GATES = """
+QUBIT_COORDS(0, 0) 0
+QUBIT_COORDS(1, 0) 1
+QUBIT_COORDS(2, 0) 2
+QUBIT_COORDS(3, 0) 3
+QUBIT_COORDS(0, 1) 4
+QUBIT_COORDS(1, 1) 5
+QUBIT_COORDS(2, 1) 6
+QUBIT_COORDS(3, 1) 7
+
+# --- Part 1: single-qubit Cliffords on basis states, measured in the basis
+# --- that makes the outcome deterministic.
+R 0 1 2 4
+RX 3 6
+RY 5 7
+TICK
+H[mytag] 0
+S 0
+S_DAG 0
+H 0
+SQRT_X_DAG 1
+SQRT_Y 2
+SQRT_Y_DAG 3
+SQRT_X 3
+H_XY 4
+H_YZ 5
+C_XYZ 6
+C_ZYX 7
+TICK
+X_ERROR(0.01) 0 4 5
+Y_ERROR(0.02) 0 2
+Z_ERROR(0.03) 2 7
+DEPOLARIZE1[after_gates](0.01) 0 1 2 3 4 5 6 7
+PAULI_CHANNEL_1(0.01, 0.02, 0.03) 1 3 6
+M 0 4
+M !5
+MY 1 3 6
+MX(0.01) 2 7
+DETECTOR(0, 0, 0) rec[-8]
+DETECTOR(0, 1, 0) rec[-7]
+DETECTOR(1, 1, 0) rec[-6]
+DETECTOR(1, 0, 0) rec[-5]
+DETECTOR(3, 0, 0) rec[-4]
+DETECTOR(2, 1, 0) rec[-3]
+DETECTOR(2, 0, 0) rec[-2] rec[-1]
+DETECTOR(3, 1, 0) rec[-1]
+OBSERVABLE_INCLUDE(1) rec[-8] rec[-7]
+TICK
+
+# --- Part 2: two-qubit gates, each entangling pair is undone so the
+# --- qubits return to a known product state.
+R 0 1 2 3 4 5 6 7
+TICK
+H 0 2 4 5
+H_XY 6
+TICK
+CX 0 1
+CY 2 3
+CZ 4 5
+SWAP 6 7
+TICK
+DEPOLARIZE2(0.01) 0 1
+PAULI_CHANNEL_2(0.001, 0.002, 0.003, 0.004, 0.005, 0.006, 0.007, 0.008, 0.009, 0.01, 0.011, 0.012, 0.013, 0.014, 0.015) 2 3 4 5
+E(0.02) X0 Z5 Y7
+ELSE_CORRELATED_ERROR(0.03) Y1 X6
+ELSE_CORRELATED_ERROR(0.04) Z3
+TICK
+CX 0 1
+CY 2 3
+CZ 4 5
+TICK
+H 0 2 4 5
+TICK
+M(0.02) 0 1 2 3
+M 4 5 6 !7
+DETECTOR(0, 0, 1) rec[-8]
+DETECTOR(1, 0, 1) rec[-7]
+DETECTOR(2, 0, 1) rec[-6] rec[-5]
+DETECTOR(3, 0, 1) rec[-5]
+DETECTOR(0, 1, 1) rec[-4]
+DETECTOR(1, 1, 1) rec[-3]
+DETECTOR(2, 1, 1) rec[-2]
+DETECTOR(3, 1, 1) rec[-1]
+OBSERVABLE_INCLUDE(2) rec[-2] rec[-1]
+SHIFT_COORDS(0, 0, 2)
+TICK
+
+# --- Part 3: a distance-3 repetition code (data 0 2 4, ancillas 1 3) with
+# --- demolition measurements in all three bases on spectator qubits.
+R 0 1 2 3 4
+RX 5
+RY 6
+X_ERROR(0.01) 0 1 2 3 4
+Z_ERROR(0.02) 5
+X_ERROR(0.02) 6
+TICK
+CX 0 1 2 3
+TICK
+CX 2 1 4 3
+DEPOLARIZE2(0.005) 2 1 4 3
+TICK
+MR(0.01) 1 3
+MRX 5
+MRY 6
+DETECTOR(1, 0, 0) rec[-4]
+DETECTOR(3, 0, 0) rec[-3]
+DETECTOR(5, 0, 0) rec[-2]
+DETECTOR(6, 0, 0) rec[-1]
+REPEAT 3 {
+    TICK
+    DEPOLARIZE1(0.005) 0 2 4
+    Z_ERROR(0.02) 5
+    X_ERROR(0.02) 6
+    CX 0 1 2 3
+    TICK
+    CX 2 1 4 3
+    DEPOLARIZE2(0.005) 2 1 4 3
+    TICK
+    MR(0.01) 1 3
+    MRX 5
+    MRY 6
+    SHIFT_COORDS(0, 1)
+    DETECTOR(1, 0, 0) rec[-4] rec[-8]
+    DETECTOR(3, 0, 0) rec[-3] rec[-7]
+    DETECTOR(5, 0, 0) rec[-2]
+    DETECTOR(6, 0, 0) rec[-1]
+}
+M 0 2 4
+DETECTOR(1, 1, 0) rec[-3] rec[-2] rec[-7]
+DETECTOR(3, 1, 0) rec[-2] rec[-1] rec[-6]
+OBSERVABLE_INCLUDE(0) rec[-1]
+TICK
+
+# --- Part 4: classically controlled (feedback) Paulis.
+R 2
+H 2
+TICK
+M 2
+CX rec[-1] 2
+X_ERROR(0.01) 2
+M 2
+DETECTOR(2, 2, 0) rec[-1]
+TICK
+R 0 1
+H 0
+TICK
+CX 0 1
+TICK
+M 1
+H 0
+CZ rec[-1] 0
+Z_ERROR(0.01) 0
+MX 0
+DETECTOR(0, 2, 0) rec[-1]
+OBSERVABLE_INCLUDE(1) rec[-1]
+"""
+
+
+def check_deterministic(name, circuit):
+    # Raises if any detector or observable is not deterministic.
+    # (approximate_disjoint_errors is only needed so that the E /
+    # ELSE_CORRELATED_ERROR chain is accepted; it doesn't weaken the check.)
+    circuit.detector_error_model(allow_gauge_detectors=False, approximate_disjoint_errors=True)
+
+
+def write_fixture(name, circuit):
+    text = str(circuit) + "\n"
+    # Round-trip sanity: canonical text parses back to the same circuit.
+    assert stim.Circuit(text) == circuit, name
+    if len(text.encode()) >= MAX_BYTES:
+        raise SystemExit(f"{name}: circuit text is {len(text)} bytes (limit {MAX_BYTES})")
+    check_deterministic(name, circuit)
+
+    with open(os.path.join(HERE, name + ".stim"), "w") as f:
+        f.write(text)
+
+    ref = circuit.reference_sample()
+    with open(os.path.join(HERE, name + ".ref.txt"), "w") as f:
+        f.write("".join("1" if b else "0" for b in ref) + "\n")
+
+    sampler = circuit.compile_detector_sampler(seed=SEED)
+    dets, obs = sampler.sample(SHOTS, separate_observables=True)
+    det_rates = dets.mean(axis=0, dtype=np.float64)
+    obs_rates = obs.mean(axis=0, dtype=np.float64)
+    with open(os.path.join(HERE, name + ".rates.csv"), "w") as f:
+        f.write("kind,index,rate,shots\n")
+        for i, r in enumerate(det_rates):
+            f.write(f"D,{i},{r:.6f},{SHOTS}\n")
+        for i, r in enumerate(obs_rates):
+            f.write(f"L,{i},{r:.6f},{SHOTS}\n")
+
+    print(
+        f"{name}: qubits={circuit.num_qubits} measurements={circuit.num_measurements} "
+        f"detectors={circuit.num_detectors} observables={circuit.num_observables} "
+        f"bytes={len(text)}"
+    )
+
+
+def main():
+    print(f"stim {stim.__version__}, shots={SHOTS}, seed={SEED}")
+    fixtures = generated_fixtures()
+    fixtures["misc_gates"] = stim.Circuit(MISC_GATES)
+    for name, circuit in fixtures.items():
+        write_fixture(name, circuit)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
