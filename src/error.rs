@@ -1,14 +1,15 @@
-//! Errors raised by the simulators and the command line, each explaining itself in one line.
+//! Errors raised by the simulators, each explaining itself in one line. The source line (when
+//! there is one) is kept apart so that the command line can print `FILE:LINE: message`.
 
 use thiserror::Error;
 
 /// Something a simulator cannot do with a (syntactically valid) circuit.
 #[derive(Debug, Error, Clone, PartialEq)]
 pub enum SimError {
-    #[error("line {line}: {gate} is not a Clifford gate; the Clifford simulators cannot run it")]
+    #[error("{gate} is not a Clifford gate; the Clifford simulators cannot run it")]
     NonClifford { gate: &'static str, line: u32 },
     #[error(
-        "line {line}: {what} is not deterministic in the noiseless circuit \
+        "{what} is not deterministic in the noiseless circuit \
          (its value depends on a random measurement outcome)"
     )]
     NonDeterministic { what: String, line: u32 },
@@ -18,4 +19,16 @@ pub enum SimError {
         engine: &'static str,
         limit: u64,
     },
+}
+
+impl SimError {
+    /// The 1-based source line the error points at, if any.
+    pub fn line(&self) -> Option<u32> {
+        match self {
+            SimError::NonClifford { line, .. } | SimError::NonDeterministic { line, .. } => {
+                Some(*line)
+            }
+            SimError::TooManyQubits { .. } => None,
+        }
+    }
 }

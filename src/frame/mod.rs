@@ -1,0 +1,378 @@
+//! Bit-packed Pauli-frame batch sampler.
+//!
+//! Each shot carries a Pauli frame: the deviation of its noisy run from a noiseless reference
+//! run (the convention of Stim, Gidney, Quantum 5, 497 (2021)). Frames of many shots are packed
+//! bitwise (bit s of qubit q's row is shot s), so a gate on one qubit updates 64 shots per word.
+//! A measurement records the frame's flip of its result; detectors and observables XOR recorded
+//! flips, so a detection event is 1 exactly when the noisy parity differs from the noiseless one.
+//!
+//! Random measurement outcomes come from randomising the frame's component that commutes with
+//! the measured or reset basis (it acts trivially on the state). Deterministic parities cannot
+//! depend on those random bits, so detection sampling may switch randomisation off: its
+//! detection events are exactly the same, and it saves the random words.
+
+pub mod noise;
+mod program;
+
+pub use program::{FrameProgram, Kernel1, Kernel2, Op};
+
+use crate::bits::{xor_into, BitTable};
+use crate::gates::Basis;
+use rand_core::RngCore;
+
+/// What a batch produces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Detection events and observable flips; frames are not randomised (see module docs).
+    Detect,
+    /// Every measurement's flip relative to the reference; frames are randomised so that
+    /// non-deterministic measurements come out as fair coins.
+    Measure,
+}
+
+/// Frames, measurement record and results of one batch of `64 * words` shots.
+pub struct FrameSimulator {
+    words: usize,
+    x: BitTable,
+    z: BitTable,
+    /// Measurement flips: a ring of the last `window` results (Detect) or all of them (Measure).
+    record: BitTable,
+    measured: u64,
+    /// Detector rows, then observable rows (Detect mode only).
+    results: BitTable,
+    num_detectors: usize,
+    next_detector: usize,
+    /// Per-shot "some error of this correlated chain fired" flags, and a scratch row.
+    chain: Vec<u64>,
+    scratch: Vec<u64>,
+    mode: Mode,
+}
+
+impl FrameSimulator {
+    /// A simulator for `program`, `words` words (64 shots each) per row.
+    pub fn new(program: &FrameProgram, words: usize, mode: Mode) -> FrameSimulator {
+        let (record_rows, result_rows, num_detectors) = match mode {
+            Mode::Detect => (
+                program.window,
+                program.num_detectors as usize + program.num_observables,
+                program.num_detectors as usize,
+            ),
+            Mode::Measure => ((program.num_measurements as usize).max(1), 0, 0),
+        };
+        FrameSimulator {
+            words,
+            x: BitTable::new(program.num_qubits, words),
+            z: BitTable::new(program.num_qubits, words),
+            record: BitTable::new(record_rows, words),
+            measured: 0,
+            results: BitTable::new(result_rows, words),
+            num_detectors,
+            next_detector: 0,
+            chain: vec![0; words],
+            scratch: vec![0; words],
+            mode,
+        }
+    }
+
+    /// Shots per batch.
+    pub fn shots(&self) -> usize {
+        self.words * 64
+    }
+
+    /// Runs one batch from the all-|0> start. Afterwards, [`results`](Self::results) (Detect)
+    /// or [`record`](Self::record) (Measure) hold the outcome.
+    pub fn run(&mut self, program: &FrameProgram, rng: &mut impl RngCore) {
+        self.x.clear();
+        self.z.clear();
+        if self.mode == Mode::Measure {
+            for q in 0..self.z.rows() {
+                fill_random(self.z.row_mut(q), rng);
+            }
+        }
+        self.measured = 0;
+        self.next_detector = 0;
+        self.results.clear();
+        self.chain.fill(0);
+        self.exec(&program.ops, rng);
+    }
+
+    /// Detector rows followed by observable rows, one bit per shot (Detect mode).
+    pub fn results(&self) -> &BitTable {
+        &self.results
+    }
+
+    /// Measurement flips in record order, one bit per shot (Measure mode).
+    pub fn record(&self) -> &BitTable {
+        &self.record
+    }
+
+    fn exec(&mut self, ops: &[Op], rng: &mut impl RngCore) {
+        for op in ops {
+            match op {
+                Op::Gate1(k, qubits) => {
+                    for &q in qubits {
+                        self.gate1(*k, q as usize);
+                    }
+                }
+                Op::Gate2(k, pairs) => {
+                    for &(a, b) in pairs {
+                        self.gate2(*k, a as usize, b as usize);
+                    }
+                }
+                Op::Feedback(list) => {
+                    for &(k, q, fx, fz) in list {
+                        let r = self.record_row(k);
+                        if fx {
+                            xor_into(self.x.row_mut(q as usize), self.record.row(r));
+                        }
+                        if fz {
+                            xor_into(self.z.row_mut(q as usize), self.record.row(r));
+                        }
+                    }
+                }
+                Op::Measure {
+                    basis,
+                    reset,
+                    flip,
+                    qubits,
+                } => self.measure(*basis, *reset, flip, qubits, rng),
+                Op::Reset(basis, qubits) => {
+                    for &q in qubits {
+                        self.reset(*basis, q as usize, rng);
+                    }
+                }
+                Op::Noise1(ch, qubits) => {
+                    let shots = self.shots() as u64;
+                    let trials = qubits.len() as u64 * shots;
+                    ch.trial.for_each_hit(trials, rng, |i, rng| {
+                        let q = qubits[(i / shots) as usize] as usize;
+                        let s = (i % shots) as usize;
+                        let bits = ch.pick(rng);
+                        if bits & 1 != 0 {
+                            self.x.flip(q, s);
+                        }
+                        if bits & 2 != 0 {
+                            self.z.flip(q, s);
+                        }
+                    });
+                }
+                Op::Noise2(ch, pairs) => {
+                    let shots = self.shots() as u64;
+                    let trials = pairs.len() as u64 * shots;
+                    ch.trial.for_each_hit(trials, rng, |i, rng| {
+                        let (a, b) = pairs[(i / shots) as usize];
+                        let s = (i % shots) as usize;
+                        let bits = ch.pick(rng);
+                        for (q, bits) in [(a as usize, bits), (b as usize, bits >> 2)] {
+                            if bits & 1 != 0 {
+                                self.x.flip(q, s);
+                            }
+                            if bits & 2 != 0 {
+                                self.z.flip(q, s);
+                            }
+                        }
+                    });
+                }
+                Op::Correlated {
+                    trial,
+                    else_branch,
+                    paulis,
+                } => {
+                    self.scratch.fill(0);
+                    let scratch = &mut self.scratch;
+                    trial.for_each_hit(self.words as u64 * 64, rng, |s, _| {
+                        scratch[(s / 64) as usize] ^= 1 << (s % 64);
+                    });
+                    for (hit, fired) in self.scratch.iter_mut().zip(self.chain.iter_mut()) {
+                        if *else_branch {
+                            *hit &= !*fired;
+                            *fired |= *hit;
+                        } else {
+                            *fired = *hit;
+                        }
+                    }
+                    for &(q, px, pz) in paulis {
+                        if px {
+                            xor_into(self.x.row_mut(q as usize), &self.scratch);
+                        }
+                        if pz {
+                            xor_into(self.z.row_mut(q as usize), &self.scratch);
+                        }
+                    }
+                }
+                Op::Detector(recs) => {
+                    if self.results.rows() > 0 {
+                        let row = self.next_detector;
+                        self.next_detector += 1;
+                        self.xor_records_into_result(recs, row);
+                    }
+                }
+                Op::Observable(index, recs) => {
+                    if self.results.rows() > 0 {
+                        self.xor_records_into_result(recs, self.num_detectors + *index as usize);
+                    }
+                }
+                Op::Repeat(count, body) => {
+                    for _ in 0..*count {
+                        self.exec(body, rng);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Record row of `rec[-k]`.
+    #[inline]
+    fn record_row(&self, k: u32) -> usize {
+        ((self.measured - k as u64) % self.record.rows() as u64) as usize
+    }
+
+    fn xor_records_into_result(&mut self, recs: &[u32], row: usize) {
+        for &k in recs {
+            let r = self.record_row(k);
+            xor_into(self.results.row_mut(row), self.record.row(r));
+        }
+    }
+
+    #[inline]
+    fn gate1(&mut self, k: Kernel1, q: usize) {
+        let x = self.x.row_mut(q);
+        let z = self.z.row_mut(q);
+        match k {
+            Kernel1::Swap => x.swap_with_slice(z),
+            Kernel1::XorZIntoX => xor_into(x, z),
+            Kernel1::XorXIntoZ => xor_into(z, x),
+            Kernel1::CycleXyz => {
+                for (a, b) in x.iter_mut().zip(z.iter_mut()) {
+                    let old_x = *a;
+                    *a ^= *b;
+                    *b = old_x;
+                }
+            }
+            Kernel1::CycleZyx => {
+                for (a, b) in x.iter_mut().zip(z.iter_mut()) {
+                    let old_z = *b;
+                    *b ^= *a;
+                    *a = old_z;
+                }
+            }
+        }
+    }
+
+    #[inline]
+    fn gate2(&mut self, k: Kernel2, a: usize, b: usize) {
+        let (xa, xb) = self.x.two_rows_mut(a, b);
+        let (za, zb) = self.z.two_rows_mut(a, b);
+        match k {
+            Kernel2::Cx => {
+                for i in 0..xa.len() {
+                    xb[i] ^= xa[i];
+                    za[i] ^= zb[i];
+                }
+            }
+            Kernel2::Cz => {
+                for i in 0..xa.len() {
+                    za[i] ^= xb[i];
+                    zb[i] ^= xa[i];
+                }
+            }
+            Kernel2::Cy => {
+                for i in 0..xa.len() {
+                    za[i] ^= xb[i] ^ zb[i];
+                    xb[i] ^= xa[i];
+                    zb[i] ^= xa[i];
+                }
+            }
+            Kernel2::Swap => {
+                xa.swap_with_slice(xb);
+                za.swap_with_slice(zb);
+            }
+            Kernel2::Generic(m) => {
+                for i in 0..xa.len() {
+                    let input = [xa[i], xb[i], za[i], zb[i]];
+                    let mut out = [0u64; 4];
+                    for (o, row) in out.iter_mut().zip(m) {
+                        for (j, v) in input.iter().enumerate() {
+                            if row >> j & 1 == 1 {
+                                *o ^= v;
+                            }
+                        }
+                    }
+                    [xa[i], xb[i], za[i], zb[i]] = out;
+                }
+            }
+        }
+    }
+
+    fn measure(
+        &mut self,
+        basis: Basis,
+        reset: bool,
+        flip: &noise::Bernoulli,
+        qubits: &[u32],
+        rng: &mut impl RngCore,
+    ) {
+        let first = self.measured;
+        for &q in qubits {
+            let q = q as usize;
+            let r = (self.measured % self.record.rows() as u64) as usize;
+            self.measured += 1;
+            let out = self.record.row_mut(r);
+            let (x, z) = (self.x.row(q), self.z.row(q));
+            match basis {
+                Basis::Z => out.copy_from_slice(x),
+                Basis::X => out.copy_from_slice(z),
+                Basis::Y => {
+                    for ((o, a), b) in out.iter_mut().zip(x).zip(z) {
+                        *o = a ^ b;
+                    }
+                }
+            }
+            if reset {
+                self.reset(basis, q, rng);
+            } else if self.mode == Mode::Measure {
+                // Randomise the component that commutes with the measured Pauli.
+                match basis {
+                    Basis::Z => fill_random(self.z.row_mut(q), rng),
+                    Basis::X => fill_random(self.x.row_mut(q), rng),
+                    Basis::Y => {
+                        fill_random(&mut self.scratch, rng);
+                        xor_into(self.x.row_mut(q), &self.scratch);
+                        xor_into(self.z.row_mut(q), &self.scratch);
+                    }
+                }
+            }
+        }
+        let shots = self.shots() as u64;
+        let rows = self.record.rows() as u64;
+        let record = &mut self.record;
+        flip.for_each_hit(qubits.len() as u64 * shots, rng, |i, _| {
+            let r = ((first + i / shots) % rows) as usize;
+            record.flip(r, (i % shots) as usize);
+        });
+    }
+
+    fn reset(&mut self, basis: Basis, q: usize, rng: &mut impl RngCore) {
+        let randomize = self.mode == Mode::Measure;
+        let x = self.x.row_mut(q);
+        let z = self.z.row_mut(q);
+        x.fill(0);
+        z.fill(0);
+        if randomize {
+            match basis {
+                Basis::Z => fill_random(z, rng),
+                Basis::X => fill_random(x, rng),
+                Basis::Y => {
+                    fill_random(x, rng);
+                    z.copy_from_slice(x);
+                }
+            }
+        }
+    }
+}
+
+fn fill_random(row: &mut [u64], rng: &mut impl RngCore) {
+    for w in row {
+        *w = rng.next_u64();
+    }
+}

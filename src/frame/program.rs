@@ -1,0 +1,258 @@
+//! Compiles a circuit into frame-simulator operations: gate kernels chosen from the gate table's
+//! Clifford action, noise channels precomputed, loops kept as loops.
+
+use super::noise::{Bernoulli, PauliChannel};
+use crate::circuit::{Circuit, Instruction, Item, Target};
+use crate::error::SimError;
+use crate::gates::{Basis, CliffordAction, GateId, GateKind};
+
+/// How a single-qubit Clifford moves the (x, z) bits of a frame: the six invertible 2x2 GF(2)
+/// matrices.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kernel1 {
+    /// x <-> z (H, SQRT_Y, ...)
+    Swap,
+    /// x ^= z (SQRT_X, H_YZ, ...)
+    XorZIntoX,
+    /// z ^= x (S, H_XY, ...)
+    XorXIntoZ,
+    /// X -> Y -> Z -> X (C_XYZ)
+    CycleXyz,
+    /// X -> Z -> Y -> X (C_ZYX)
+    CycleZyx,
+}
+
+impl Kernel1 {
+    /// The kernel for a gate's bit map, or None for the identity (Pauli gates, I).
+    pub fn from_action(a: &CliffordAction) -> Option<Kernel1> {
+        match (a.map_bits(1, 0), a.map_bits(0, 1)) {
+            ((1, 0), (0, 1)) => None,
+            ((0, 1), (1, 0)) => Some(Kernel1::Swap),
+            ((1, 0), (1, 1)) => Some(Kernel1::XorZIntoX),
+            ((1, 1), (0, 1)) => Some(Kernel1::XorXIntoZ),
+            ((1, 1), (1, 0)) => Some(Kernel1::CycleXyz),
+            ((0, 1), (1, 1)) => Some(Kernel1::CycleZyx),
+            other => unreachable!("not an invertible Clifford bit map: {other:?}"),
+        }
+    }
+}
+
+/// How a two-qubit Clifford moves frame bits: fast kernels for common gates, else a generic
+/// GF(2) matrix on (x0, x1, z0, z1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kernel2 {
+    Cx,
+    Cy,
+    Cz,
+    Swap,
+    /// `rows[i]` selects (bit j) which input bits XOR into output bit i; bits are
+    /// x0 = 1, x1 = 2, z0 = 4, z1 = 8.
+    Generic([u8; 4]),
+}
+
+impl Kernel2 {
+    /// The GF(2) matrix of a gate, rows as in [`Kernel2::Generic`] (the same bit packing as the
+    /// action's `x | z << 2` index).
+    fn matrix(a: &CliffordAction) -> [u8; 4] {
+        let mut rows = [0u8; 4];
+        for input in 0..4 {
+            let bits = 1u8 << input;
+            let (ix, iz) = a.map_bits(bits & 0b11, bits >> 2);
+            let out = ix | iz << 2;
+            for (bit, row) in rows.iter_mut().enumerate() {
+                if out >> bit & 1 == 1 {
+                    *row |= bits;
+                }
+            }
+        }
+        rows
+    }
+
+    pub fn from_action(a: &CliffordAction) -> Kernel2 {
+        let m = Self::matrix(a);
+        for (name, k) in [
+            ("CX", Kernel2::Cx),
+            ("CY", Kernel2::Cy),
+            ("CZ", Kernel2::Cz),
+            ("SWAP", Kernel2::Swap),
+        ] {
+            let action = GateId::named(name).clifford_action().expect("Clifford");
+            if Self::matrix(action) == m {
+                return k;
+            }
+        }
+        Kernel2::Generic(m)
+    }
+}
+
+/// One compiled operation. Qubit numbers index frame rows; look-backs index the record.
+#[derive(Clone, Debug)]
+pub enum Op {
+    Gate1(Kernel1, Vec<u32>),
+    Gate2(Kernel2, Vec<(u32, u32)>),
+    /// Classically controlled Pauli from a measurement record: (look-back, qubit, x, z).
+    Feedback(Vec<(u32, u32, bool, bool)>),
+    Measure {
+        basis: Basis,
+        reset: bool,
+        flip: Bernoulli,
+        qubits: Vec<u32>,
+    },
+    Reset(Basis, Vec<u32>),
+    Noise1(PauliChannel, Vec<u32>),
+    Noise2(PauliChannel, Vec<(u32, u32)>),
+    /// E / ELSE_CORRELATED_ERROR: (qubit, x, z) per Pauli target.
+    Correlated {
+        trial: Bernoulli,
+        else_branch: bool,
+        paulis: Vec<(u32, bool, bool)>,
+    },
+    Detector(Vec<u32>),
+    Observable(u32, Vec<u32>),
+    Repeat(u64, Vec<Op>),
+}
+
+/// A circuit compiled for the frame simulator, with its sizes.
+#[derive(Clone, Debug)]
+pub struct FrameProgram {
+    pub ops: Vec<Op>,
+    pub num_qubits: usize,
+    pub num_measurements: u64,
+    pub num_detectors: u64,
+    pub num_observables: usize,
+    /// Largest `rec[-k]` look-back (at least 1).
+    pub window: usize,
+}
+
+impl FrameProgram {
+    /// Compiles; refuses non-Clifford gates.
+    pub fn compile(circuit: &Circuit) -> Result<FrameProgram, SimError> {
+        let stats = circuit.stats();
+        Ok(FrameProgram {
+            ops: compile_items(&circuit.items)?,
+            num_qubits: stats.num_qubits as usize,
+            num_measurements: stats.num_measurements,
+            num_detectors: stats.num_detectors,
+            num_observables: stats.num_observables as usize,
+            window: stats.max_lookback.max(1) as usize,
+        })
+    }
+}
+
+fn qubits(ins: &Instruction) -> Vec<u32> {
+    ins.targets.iter().filter_map(|t| t.qubit_index()).collect()
+}
+
+fn records(ins: &Instruction) -> Vec<u32> {
+    ins.targets
+        .iter()
+        .filter_map(|t| match t {
+            Target::Rec(k) => Some(*k),
+            _ => None,
+        })
+        .collect()
+}
+
+fn compile_items(items: &[Item]) -> Result<Vec<Op>, SimError> {
+    let mut ops = Vec::new();
+    for item in items {
+        match item {
+            Item::Repeat(r) => ops.push(Op::Repeat(r.count, compile_items(&r.body.items)?)),
+            Item::Instruction(ins) => compile_instruction(ins, &mut ops)?,
+        }
+    }
+    Ok(ops)
+}
+
+fn compile_instruction(ins: &Instruction, ops: &mut Vec<Op>) -> Result<(), SimError> {
+    let gate = ins.gate;
+    match gate.kind() {
+        GateKind::Clifford1 => {
+            let action = gate.clifford_action().expect("Clifford");
+            if let Some(k) = Kernel1::from_action(action) {
+                ops.push(Op::Gate1(k, qubits(ins)));
+            }
+        }
+        GateKind::Clifford2 => compile_two_qubit(ins, ops),
+        GateKind::NonClifford2 => {
+            return Err(SimError::NonClifford {
+                gate: gate.name(),
+                line: ins.line,
+            })
+        }
+        GateKind::Reset(basis) => ops.push(Op::Reset(basis, qubits(ins))),
+        GateKind::Measure(basis) | GateKind::MeasureReset(basis) => ops.push(Op::Measure {
+            basis,
+            reset: matches!(gate.kind(), GateKind::MeasureReset(_)),
+            flip: Bernoulli::new(ins.args.first().copied().unwrap_or(0.0)),
+            qubits: qubits(ins),
+        }),
+        GateKind::Noise1 => {
+            let ch = PauliChannel::for_gate(gate, &ins.args, false);
+            if ch.trial.p > 0.0 {
+                ops.push(Op::Noise1(ch, qubits(ins)));
+            }
+        }
+        GateKind::Noise2 => {
+            let ch = PauliChannel::for_gate(gate, &ins.args, true);
+            if ch.trial.p > 0.0 {
+                let q = qubits(ins);
+                ops.push(Op::Noise2(ch, q.chunks(2).map(|p| (p[0], p[1])).collect()));
+            }
+        }
+        GateKind::Correlated { else_branch } => {
+            let paulis = ins
+                .targets
+                .iter()
+                .filter_map(|t| match *t {
+                    Target::Pauli { pauli, index } => {
+                        Some((index, pauli != 'Z', pauli != 'X'))
+                    }
+                    _ => None,
+                })
+                .collect();
+            ops.push(Op::Correlated {
+                trial: Bernoulli::new(ins.args[0]),
+                else_branch,
+                paulis,
+            });
+        }
+        GateKind::Detector => ops.push(Op::Detector(records(ins))),
+        GateKind::ObservableInclude => {
+            ops.push(Op::Observable(ins.args[0] as u32, records(ins)))
+        }
+        GateKind::QubitCoords | GateKind::ShiftCoords | GateKind::Tick => {}
+    }
+    Ok(())
+}
+
+/// Two-qubit Cliffords: runs of quantum pairs become kernel ops, record-controlled pairs become
+/// feedback ops, in the order they appear.
+fn compile_two_qubit(ins: &Instruction, ops: &mut Vec<Op>) {
+    let action = ins.gate.clifford_action().expect("Clifford");
+    let kernel = Kernel2::from_action(action);
+    for pair in ins.targets.chunks(2) {
+        match (pair[0], pair[1]) {
+            (Target::Rec(k), t) | (t, Target::Rec(k)) => {
+                let slot = usize::from(matches!(pair[0], Target::Qubit { .. }));
+                // The Pauli applied when the record is 1: image of X on the record's slot,
+                // restricted to the other slot.
+                let (ix, iz) = action.map_bits(1 << slot, 0);
+                let other = 1 - slot;
+                let q = t.qubit_index().expect("qubit");
+                let entry = (k, q, ix >> other & 1 == 1, iz >> other & 1 == 1);
+                match ops.last_mut() {
+                    Some(Op::Feedback(list)) => list.push(entry),
+                    _ => ops.push(Op::Feedback(vec![entry])),
+                }
+            }
+            (a, b) => {
+                let entry = (a.qubit_index().expect("qubit"), b.qubit_index().expect("qubit"));
+                match ops.last_mut() {
+                    Some(Op::Gate2(k, list)) if *k == kernel => list.push(entry),
+                    _ => ops.push(Op::Gate2(kernel, vec![entry])),
+                }
+            }
+        }
+    }
+}

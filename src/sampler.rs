@@ -1,0 +1,127 @@
+//! Multi-core batch sampling: shots are split into fixed-size batches, each batch simulated with
+//! its own random stream (derived from the seed and the batch index only), batches run in
+//! parallel with rayon and are emitted in order. So with a seed the output is bit-identical
+//! whatever the thread count, and memory stays bounded by a few batches per thread.
+
+use crate::frame::{FrameProgram, FrameSimulator, Mode};
+use rand_core::SeedableRng;
+use rand_xoshiro::Xoshiro256PlusPlus;
+use rayon::prelude::*;
+use std::sync::mpsc;
+
+/// How to split and run a sampling job.
+#[derive(Clone, Copy, Debug)]
+pub struct BatchPlan {
+    pub shots: u64,
+    pub seed: u64,
+    pub threads: usize,
+    /// Words (64 shots each) per batch.
+    pub words: usize,
+}
+
+impl BatchPlan {
+    /// A plan with a batch width suited to the program: rows of frames, record and results fit
+    /// in about 1 MiB, between 256 and 8192 shots per batch.
+    pub fn new(program: &FrameProgram, mode: Mode, shots: u64, seed: u64, threads: usize) -> Self {
+        let rows = 2 * program.num_qubits
+            + match mode {
+                Mode::Detect => {
+                    program.window + program.num_detectors as usize + program.num_observables
+                }
+                Mode::Measure => program.num_measurements as usize,
+            };
+        let budget_words = (1usize << 20) / 8 / rows.max(1);
+        let mut words = 4;
+        while words * 2 <= budget_words && words < 128 {
+            words *= 2;
+        }
+        // No point in batches much wider than the whole job.
+        while words > 4 && (words as u64 * 32) >= shots {
+            words /= 2;
+        }
+        BatchPlan {
+            shots,
+            seed,
+            threads: threads.max(1),
+            words,
+        }
+    }
+
+    pub fn shots_per_batch(&self) -> u64 {
+        self.words as u64 * 64
+    }
+
+    pub fn num_batches(&self) -> u64 {
+        self.shots.div_ceil(self.shots_per_batch())
+    }
+}
+
+/// SplitMix64 finaliser (Steele, Lea, Flood 2014), used to derive per-batch seeds.
+fn mix64(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// The random stream of batch `index` under `seed`.
+pub fn batch_rng(seed: u64, index: u64) -> Xoshiro256PlusPlus {
+    Xoshiro256PlusPlus::seed_from_u64(mix64(seed) ^ mix64(index.wrapping_add(0x9e37_79b9_7f4a_7c15)))
+}
+
+/// Runs every batch of `plan`; `encode(sim, shots)` turns a finished batch (of which the first
+/// `shots` are real) into output on a worker thread, and `emit` receives the encoded batches in
+/// batch order on a writer thread while later batches are still being simulated.
+pub fn run_batches<T, E>(
+    program: &FrameProgram,
+    mode: Mode,
+    plan: &BatchPlan,
+    encode: impl Fn(&FrameSimulator, usize) -> T + Sync,
+    emit: impl FnMut(T) -> Result<(), E> + Send,
+) -> Result<(), E>
+where
+    T: Send,
+    E: Send,
+{
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(plan.threads)
+        .build()
+        .expect("thread pool");
+    let group = (plan.threads * 4) as u64;
+    let per_batch = plan.shots_per_batch();
+    let (tx, rx) = mpsc::sync_channel::<Vec<T>>(2);
+    std::thread::scope(|scope| {
+        let writer = scope.spawn(move || {
+            let mut emit = emit;
+            for chunk in rx {
+                for item in chunk {
+                    emit(item)?;
+                }
+            }
+            Ok(())
+        });
+        pool.install(|| {
+            let mut start = 0;
+            while start < plan.num_batches() {
+                let end = (start + group).min(plan.num_batches());
+                let chunk: Vec<T> = (start..end)
+                    .into_par_iter()
+                    .map_init(
+                        || FrameSimulator::new(program, plan.words, mode),
+                        |sim, b| {
+                            let mut rng = batch_rng(plan.seed, b);
+                            sim.run(program, &mut rng);
+                            let shots = (plan.shots - b * per_batch).min(per_batch) as usize;
+                            encode(sim, shots)
+                        },
+                    )
+                    .collect();
+                if tx.send(chunk).is_err() {
+                    break; // The writer failed; its error is returned below.
+                }
+                start = end;
+            }
+        });
+        drop(tx);
+        writer.join().expect("writer thread")
+    })
+}
