@@ -11,11 +11,33 @@ fn main() {
     let c = parse_circuit(&text).unwrap();
     let p = FrameProgram::compile(&c).unwrap();
     let mut plan = BatchPlan::new(&p, Mode::Detect, shots, 1, threads);
-    if let Some(w) = words { plan.words = w; }
+    if let Some(w) = words {
+        plan.words = w;
+    }
     let t = std::time::Instant::now();
     let mut total = 0usize;
     let dets = p.num_detectors as usize;
-    run_batches(&p, Mode::Detect, &plan, |sim, n| { let mut v = Vec::new(); write_shot_major(sim.results(), 0..dets, n, None, Format::B8, &mut v); v }, |v| { total += v.len(); Ok::<(), ()>(()) }).unwrap();
+    run_batches(
+        &p,
+        Mode::Detect,
+        &plan,
+        |sim, n| {
+            let mut v = Vec::new();
+            write_shot_major(sim.results(), 0..dets, n, None, Format::B8, &mut v);
+            v
+        },
+        |v| {
+            total += v.len();
+            Ok::<(), ()>(())
+        },
+    )
+    .unwrap();
     let s = t.elapsed().as_secs_f64();
-    println!("{} words={} shots/s={:.0} bytes={}", args[1], plan.words, shots as f64 / s, total);
+    println!(
+        "{} words={} shots/s={:.0} bytes={}",
+        args[1],
+        plan.words,
+        shots as f64 / s,
+        total
+    );
 }

@@ -130,9 +130,9 @@ mod tests {
         }
         let orig = block;
         transpose64(&mut block);
-        for i in 0..64 {
-            for j in 0..64 {
-                assert_eq!(orig[i] >> j & 1, block[j] >> i & 1);
+        for (i, row) in orig.iter().enumerate() {
+            for (j, col) in block.iter().enumerate() {
+                assert_eq!(row >> j & 1, col >> i & 1);
             }
         }
     }

@@ -16,7 +16,11 @@ use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 #[derive(Parser, Debug)]
-#[command(name = "qec-sim", version, about = "Quantum error-correction simulator")]
+#[command(
+    name = "qec-sim",
+    version,
+    about = "Quantum error-correction simulator"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -172,8 +176,9 @@ impl Output {
             .flush()
             .with_context(|| format!("cannot write {}", self.name()))?;
         if let Some((tmp, path)) = self.paths.take() {
-            std::fs::rename(&tmp, &path)
-                .with_context(|| format!("cannot move the finished output to {}", path.display()))?;
+            std::fs::rename(&tmp, &path).with_context(|| {
+                format!("cannot move the finished output to {}", path.display())
+            })?;
         }
         Ok(())
     }
@@ -209,7 +214,13 @@ fn sample(args: &SampleArgs) -> Result<()> {
     let loaded = Loaded::read(c.circuit.as_deref())?;
     let program = FrameProgram::compile(&loaded.circuit).map_err(|e| loaded.blame(e))?;
     let reference = reference::reference_sample(&loaded.circuit).map_err(|e| loaded.blame(e))?;
-    let plan = BatchPlan::new(&program, Mode::Measure, c.shots, seed(c.seed), threads(c.threads)?);
+    let plan = BatchPlan::new(
+        &program,
+        Mode::Measure,
+        c.shots,
+        seed(c.seed),
+        threads(c.threads)?,
+    );
     let mut out = Output::create(c.out.as_deref())?;
     let rows = program.num_measurements as usize;
     let invert = reference.measurements;
@@ -219,7 +230,14 @@ fn sample(args: &SampleArgs) -> Result<()> {
         &plan,
         |sim, shots| {
             let mut buf = Vec::new();
-            write_shot_major(sim.record(), 0..rows, shots, Some(&invert), c.out_format, &mut buf);
+            write_shot_major(
+                sim.record(),
+                0..rows,
+                shots,
+                Some(&invert),
+                c.out_format,
+                &mut buf,
+            );
             buf
         },
         |buf| out.write(&buf),
@@ -232,10 +250,20 @@ fn detect(args: &DetectArgs) -> Result<()> {
     let loaded = Loaded::read(c.circuit.as_deref())?;
     let program = FrameProgram::compile(&loaded.circuit).map_err(|e| loaded.blame(e))?;
     reference::check_deterministic(&loaded.circuit).map_err(|e| loaded.blame(e))?;
-    let plan = BatchPlan::new(&program, Mode::Detect, c.shots, seed(c.seed), threads(c.threads)?);
+    let plan = BatchPlan::new(
+        &program,
+        Mode::Detect,
+        c.shots,
+        seed(c.seed),
+        threads(c.threads)?,
+    );
     let dets = program.num_detectors as usize;
     let obs = program.num_observables;
-    let main_rows = if args.append_observables { 0..dets + obs } else { 0..dets };
+    let main_rows = if args.append_observables {
+        0..dets + obs
+    } else {
+        0..dets
+    };
     let mut out = Output::create(c.out.as_deref())?;
     let mut obs_out = match &args.obs_out {
         Some(p) => Some(Output::create(Some(p))?),
@@ -248,7 +276,14 @@ fn detect(args: &DetectArgs) -> Result<()> {
         &plan,
         |sim, shots| {
             let mut main = Vec::new();
-            write_shot_major(sim.results(), main_rows.clone(), shots, None, c.out_format, &mut main);
+            write_shot_major(
+                sim.results(),
+                main_rows.clone(),
+                shots,
+                None,
+                c.out_format,
+                &mut main,
+            );
             let mut side = Vec::new();
             if want_obs {
                 let f = args.obs_out_format;

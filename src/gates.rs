@@ -432,7 +432,7 @@ impl SmallPauli {
     };
 
     /// Product self * other, tracking the phase: Z^z1 X^x2 = (-1)^{z1.x2} X^x2 Z^z1.
-    pub fn mul(self, other: SmallPauli) -> SmallPauli {
+    pub fn times(self, other: SmallPauli) -> SmallPauli {
         let anti = (self.z & other.x).count_ones() as u8;
         SmallPauli {
             x: self.x ^ other.x,
@@ -500,17 +500,17 @@ impl CliffordAction {
             };
             for q in 0..n {
                 if x >> q & 1 == 1 {
-                    acc = acc.mul(gens[2 * q]);
+                    acc = acc.times(gens[2 * q]);
                 }
             }
             for q in 0..n {
                 if z >> q & 1 == 1 {
-                    acc = acc.mul(gens[2 * q + 1]);
+                    acc = acc.times(gens[2 * q + 1]);
                 }
             }
             // Back to AG convention: remove i^{#Y}; the remainder must be +1 or -1.
             let phase = (acc.phase + 4 - (acc.y_count() % 4) as u8) % 4;
-            assert!(phase % 2 == 0, "gate table image is not Hermitian");
+            assert!(phase.is_multiple_of(2), "gate table image is not Hermitian");
             images.push((acc.x, acc.z, phase == 2));
         }
         CliffordAction {

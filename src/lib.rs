@@ -5,6 +5,13 @@
 //! Stim-format circuit IR ([`circuit`]), the stabilizer tableau simulator ([`tableau`]), the
 //! bit-packed Pauli-frame sampler ([`frame`]) and the sample formats ([`output`]).
 
+pub mod bits;
 pub mod circuit;
+pub mod cli;
 pub mod error;
+pub mod frame;
 pub mod gates;
+pub mod output;
+pub mod reference;
+pub mod sampler;
+pub mod tableau;

@@ -65,7 +65,9 @@ fn mix64(mut z: u64) -> u64 {
 
 /// The random stream of batch `index` under `seed`.
 pub fn batch_rng(seed: u64, index: u64) -> Xoshiro256PlusPlus {
-    Xoshiro256PlusPlus::seed_from_u64(mix64(seed) ^ mix64(index.wrapping_add(0x9e37_79b9_7f4a_7c15)))
+    Xoshiro256PlusPlus::seed_from_u64(
+        mix64(seed) ^ mix64(index.wrapping_add(0x9e37_79b9_7f4a_7c15)),
+    )
 }
 
 /// Runs every batch of `plan`; `encode(sim, shots)` turns a finished batch (of which the first

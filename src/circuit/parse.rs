@@ -91,10 +91,16 @@ pub fn parse_circuit(text: &str) -> Result<Circuit, ParseError> {
             let col = cur.column();
             let count_text = cur.take_while(|b| !b.is_ascii_whitespace() && b != b'{');
             let count: u64 = count_text.parse().map_err(|_| {
-                cur.error_at(col, format!("REPEAT needs a whole repetition count, got '{count_text}'"))
+                cur.error_at(
+                    col,
+                    format!("REPEAT needs a whole repetition count, got '{count_text}'"),
+                )
             })?;
             if count == 0 {
-                return Err(cur.error_at(col, "REPEAT 0 is not allowed: a block must run at least once"));
+                return Err(cur.error_at(
+                    col,
+                    "REPEAT 0 is not allowed: a block must run at least once",
+                ));
             }
             cur.skip_space();
             if cur.peek() != Some(b'{') {
@@ -123,7 +129,8 @@ pub fn parse_circuit(text: &str) -> Result<Circuit, ParseError> {
             let col = cur.column();
             let token = cur.take_while(|b| !b.is_ascii_whitespace());
             let target = parse_target(token).map_err(|m| cur.error_at(col, m))?;
-            check_target(gate, target, targets.len(), measured).map_err(|m| cur.error_at(col, m))?;
+            check_target(gate, target, targets.len(), measured)
+                .map_err(|m| cur.error_at(col, m))?;
             targets.push(target);
         }
         check_targets(gate, &targets).map_err(|m| cur.error_at(name_col, m))?;
@@ -204,7 +211,9 @@ fn parse_target(token: &str) -> Result<Target, String> {
     }
     let index = index as u32;
     match pauli {
-        Some(_) if inverted => Err(format!("'{token}': inverted Pauli targets are not supported")),
+        Some(_) if inverted => Err(format!(
+            "'{token}': inverted Pauli targets are not supported"
+        )),
         Some(pauli) => Ok(Target::Pauli { pauli, index }),
         None => Ok(Target::Qubit { index, inverted }),
     }
@@ -266,13 +275,28 @@ fn check_args(gate: GateId, args: &[f64]) -> Result<(), String> {
 
 /// Checks one target against the gate's target rule. `position` counts earlier targets;
 /// `measured` is the smallest number of measurements any execution has made before this point.
-fn check_target(gate: GateId, target: Target, position: usize, measured: u64) -> Result<(), String> {
+fn check_target(
+    gate: GateId,
+    target: Target,
+    position: usize,
+    measured: u64,
+) -> Result<(), String> {
     let name = gate.name();
     let rule = gate.def().targets;
     let allowed = match (rule, target) {
-        (TargetRule::Qubits, Target::Qubit { inverted: false, .. }) => true,
+        (
+            TargetRule::Qubits,
+            Target::Qubit {
+                inverted: false, ..
+            },
+        ) => true,
         (TargetRule::QubitsInvertible, Target::Qubit { .. }) => true,
-        (TargetRule::Pairs { .. }, Target::Qubit { inverted: false, .. }) => true,
+        (
+            TargetRule::Pairs { .. },
+            Target::Qubit {
+                inverted: false, ..
+            },
+        ) => true,
         (TargetRule::Pairs { feedback: true }, Target::Rec(_)) => {
             let slot = position % 2;
             let action = gate.clifford_action().expect("feedback gates are Clifford");
@@ -299,7 +323,10 @@ fn check_target(gate: GateId, target: Target, position: usize, measured: u64) ->
             TargetRule::Records => "measurement records like rec[-1]",
             TargetRule::None => "no targets",
         };
-        return Err(format!("{name} takes {what}, not '{}'", show_target(target)));
+        return Err(format!(
+            "{name} takes {what}, not '{}'",
+            show_target(target)
+        ));
     }
     if let Target::Rec(k) = target {
         if k as u64 > measured {
@@ -331,7 +358,9 @@ fn check_targets(gate: GateId, targets: &[Target]) -> Result<(), String> {
                 ));
             }
             if matches!(pair, [Target::Rec(_), Target::Rec(_)]) {
-                return Err(format!("{name} pair cannot have two measurement-record targets"));
+                return Err(format!(
+                    "{name} pair cannot have two measurement-record targets"
+                ));
             }
         }
     }
@@ -394,7 +423,10 @@ impl<'a> Cursor<'a> {
     }
 
     fn rest_token(&self) -> &'a str {
-        self.text[self.pos..].split_whitespace().next().unwrap_or("")
+        self.text[self.pos..]
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
     }
 
     fn error(&self, message: impl Into<String>) -> ParseError {
@@ -430,7 +462,10 @@ impl<'a> Cursor<'a> {
             return Err(self.error_at(col, "tag is missing its closing ']'"));
         }
         self.bump();
-        if self.peek().is_some_and(|b| !b.is_ascii_whitespace() && b != b'(') {
+        if self
+            .peek()
+            .is_some_and(|b| !b.is_ascii_whitespace() && b != b'(')
+        {
             return Err(self.error("expected a space or '(' after the tag"));
         }
         Ok(tag.to_string())
@@ -438,7 +473,10 @@ impl<'a> Cursor<'a> {
 
     /// Parses an optional `(a, b, ...)` argument list.
     fn parse_args(&mut self) -> Result<Vec<f64>, ParseError> {
-        if self.peek().is_some_and(|b| !b.is_ascii_whitespace() && b != b'(') {
+        if self
+            .peek()
+            .is_some_and(|b| !b.is_ascii_whitespace() && b != b'(')
+        {
             return Err(self.error(format!(
                 "expected a space or '(' after the gate name, found '{}'",
                 self.rest_token()
@@ -481,11 +519,15 @@ fn parse_number(text: &str) -> Result<f64, String> {
         .bytes()
         .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'));
     let lowered = text.to_ascii_lowercase();
-    let special = matches!(lowered.as_str(), "nan" | "inf" | "-inf" | "+inf" | "infinity");
+    let special = matches!(
+        lowered.as_str(),
+        "nan" | "inf" | "-inf" | "+inf" | "infinity"
+    );
     if text.is_empty() || !(ok_chars || special) {
         return Err(format!("malformed number '{text}'"));
     }
-    text.parse::<f64>().map_err(|_| format!("malformed number '{text}'"))
+    text.parse::<f64>()
+        .map_err(|_| format!("malformed number '{text}'"))
 }
 
 #[cfg(test)]
@@ -498,8 +540,9 @@ mod tests {
 
     #[test]
     fn parses_basic_instructions() {
-        let c = parse_circuit("H 0\nCX 0 1 # comment\nM(0.01) !1 0\nDETECTOR(1, 2) rec[-1] rec[-2]\n")
-            .unwrap();
+        let c =
+            parse_circuit("H 0\nCX 0 1 # comment\nM(0.01) !1 0\nDETECTOR(1, 2) rec[-1] rec[-2]\n")
+                .unwrap();
         assert_eq!(c.items.len(), 4);
         let s = c.stats();
         assert_eq!(s.num_qubits, 2);
@@ -510,7 +553,8 @@ mod tests {
 
     #[test]
     fn repeat_blocks_stay_loops() {
-        let c = parse_circuit("M 0\nREPEAT 1000000 {\n  M 0\n  DETECTOR rec[-1] rec[-2]\n}\n").unwrap();
+        let c =
+            parse_circuit("M 0\nREPEAT 1000000 {\n  M 0\n  DETECTOR rec[-1] rec[-2]\n}\n").unwrap();
         assert_eq!(c.items.len(), 2);
         assert_eq!(c.stats().num_measurements, 1_000_001);
         assert_eq!(c.stats().num_detectors, 1_000_000);
@@ -537,8 +581,12 @@ mod tests {
         assert!(err("M(0.1 0").message.contains("closing ')'"));
         assert!(err("H 5x").message.contains("malformed target"));
         assert!(err("H(0.1) 0").message.contains("no parenthesised"));
-        assert!(err("PAULI_CHANNEL_1(0.5, 0.6, 0) 0").message.contains("sum"));
-        assert!(err("M 0\nOBSERVABLE_INCLUDE rec[-1]").message.contains("observable index"));
+        assert!(err("PAULI_CHANNEL_1(0.5, 0.6, 0) 0")
+            .message
+            .contains("sum"));
+        assert!(err("M 0\nOBSERVABLE_INCLUDE rec[-1]")
+            .message
+            .contains("observable index"));
         assert!(err("M 0\nCX 0 rec[-1]").message.contains("control"));
     }
 

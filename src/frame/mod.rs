@@ -49,8 +49,13 @@ pub struct FrameSimulator {
 }
 
 impl FrameSimulator {
-    /// A simulator for `program`, `words` words (64 shots each) per row.
+    /// A simulator for `program`, `words` words (64 shots each) per row; `words` must be a
+    /// power of two.
     pub fn new(program: &FrameProgram, words: usize, mode: Mode) -> FrameSimulator {
+        assert!(
+            words.is_power_of_two(),
+            "batch width must be a power of two words"
+        );
         let (record_rows, result_rows, num_detectors) = match mode {
             Mode::Detect => (
                 program.window,
@@ -142,11 +147,11 @@ impl FrameSimulator {
                     }
                 }
                 Op::Noise1(ch, qubits) => {
-                    let shots = self.shots() as u64;
-                    let trials = qubits.len() as u64 * shots;
+                    let (shift, mask) = self.shot_bits();
+                    let trials = (qubits.len() as u64) << shift;
                     ch.trial.for_each_hit(trials, rng, |i, rng| {
-                        let q = qubits[(i / shots) as usize] as usize;
-                        let s = (i % shots) as usize;
+                        let q = qubits[(i >> shift) as usize] as usize;
+                        let s = (i & mask) as usize;
                         let bits = ch.pick(rng);
                         if bits & 1 != 0 {
                             self.x.flip(q, s);
@@ -157,11 +162,11 @@ impl FrameSimulator {
                     });
                 }
                 Op::Noise2(ch, pairs) => {
-                    let shots = self.shots() as u64;
-                    let trials = pairs.len() as u64 * shots;
+                    let (shift, mask) = self.shot_bits();
+                    let trials = (pairs.len() as u64) << shift;
                     ch.trial.for_each_hit(trials, rng, |i, rng| {
-                        let (a, b) = pairs[(i / shots) as usize];
-                        let s = (i % shots) as usize;
+                        let (a, b) = pairs[(i >> shift) as usize];
+                        let s = (i & mask) as usize;
                         let bits = ch.pick(rng);
                         for (q, bits) in [(a as usize, bits), (b as usize, bits >> 2)] {
                             if bits & 1 != 0 {
@@ -219,6 +224,14 @@ impl FrameSimulator {
                 }
             }
         }
+    }
+
+    /// Shots per batch as (log2, mask): batches are a power of two wide, so a flat trial index
+    /// splits into (target, shot) by shift and mask.
+    #[inline]
+    fn shot_bits(&self) -> (u32, u64) {
+        let shots = self.shots() as u64;
+        (shots.trailing_zeros(), shots - 1)
     }
 
     /// Record row of `rec[-k]`.
@@ -343,12 +356,12 @@ impl FrameSimulator {
                 }
             }
         }
-        let shots = self.shots() as u64;
+        let (shift, mask) = self.shot_bits();
         let rows = self.record.rows() as u64;
         let record = &mut self.record;
-        flip.for_each_hit(qubits.len() as u64 * shots, rng, |i, _| {
-            let r = ((first + i / shots) % rows) as usize;
-            record.flip(r, (i % shots) as usize);
+        flip.for_each_hit((qubits.len() as u64) << shift, rng, |i, _| {
+            let r = ((first + (i >> shift)) % rows) as usize;
+            record.flip(r, (i & mask) as usize);
         });
     }
 

@@ -70,6 +70,8 @@ impl Bernoulli {
 #[derive(Clone, Debug, PartialEq)]
 pub struct PauliChannel {
     pub trial: Bernoulli,
+    /// All outcomes equally likely (depolarizing): pick by one integer draw, no search.
+    uniform: bool,
     /// Cumulative conditional probabilities (last entry 1) of `outcomes`, given a hit.
     cdf: Vec<f64>,
     outcomes: Vec<u8>,
@@ -123,8 +125,10 @@ impl PauliChannel {
         if let Some(last) = cdf.last_mut() {
             *last = 1.0;
         }
+        let uniform = weighted.windows(2).all(|w| w[0].0 == w[1].0);
         PauliChannel {
             trial: Bernoulli::new(total.min(1.0)),
+            uniform,
             cdf,
             outcomes,
         }
@@ -135,6 +139,11 @@ impl PauliChannel {
     pub fn pick(&self, rng: &mut impl RngCore) -> u8 {
         if self.outcomes.len() == 1 {
             return self.outcomes[0];
+        }
+        if self.uniform {
+            // Multiply-shift maps 32 random bits onto 0..n (bias below 2^-28 for n <= 15).
+            let i = ((rng.next_u64() >> 32) * self.outcomes.len() as u64) >> 32;
+            return self.outcomes[i as usize];
         }
         let u = uniform_open0(rng);
         let i = self.cdf.partition_point(|&c| c < u);

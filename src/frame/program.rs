@@ -205,9 +205,7 @@ fn compile_instruction(ins: &Instruction, ops: &mut Vec<Op>) -> Result<(), SimEr
                 .targets
                 .iter()
                 .filter_map(|t| match *t {
-                    Target::Pauli { pauli, index } => {
-                        Some((index, pauli != 'Z', pauli != 'X'))
-                    }
+                    Target::Pauli { pauli, index } => Some((index, pauli != 'Z', pauli != 'X')),
                     _ => None,
                 })
                 .collect();
@@ -218,9 +216,7 @@ fn compile_instruction(ins: &Instruction, ops: &mut Vec<Op>) -> Result<(), SimEr
             });
         }
         GateKind::Detector => ops.push(Op::Detector(records(ins))),
-        GateKind::ObservableInclude => {
-            ops.push(Op::Observable(ins.args[0] as u32, records(ins)))
-        }
+        GateKind::ObservableInclude => ops.push(Op::Observable(ins.args[0] as u32, records(ins))),
         GateKind::QubitCoords | GateKind::ShiftCoords | GateKind::Tick => {}
     }
     Ok(())
@@ -247,7 +243,10 @@ fn compile_two_qubit(ins: &Instruction, ops: &mut Vec<Op>) {
                 }
             }
             (a, b) => {
-                let entry = (a.qubit_index().expect("qubit"), b.qubit_index().expect("qubit"));
+                let entry = (
+                    a.qubit_index().expect("qubit"),
+                    b.qubit_index().expect("qubit"),
+                );
                 match ops.last_mut() {
                     Some(Op::Gate2(k, list)) if *k == kernel => list.push(entry),
                     _ => ops.push(Op::Gate2(kernel, vec![entry])),
