@@ -1,0 +1,191 @@
+//! The `qec-sim` command end to end: formats, seeds and threads, observables, stdin, errors.
+
+mod common;
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn qec_sim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_qec-sim"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn ok(args: &[&str]) -> Vec<u8> {
+    let out = qec_sim(args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+fn circuit() -> String {
+    common::data_path("surface_rotated_x_d3_r3.stim")
+        .display()
+        .to_string()
+}
+
+/// Decodes shot-major b8 data with `bits` bits per shot into rows of bools.
+fn decode_b8(bytes: &[u8], bits: usize) -> Vec<Vec<bool>> {
+    bytes
+        .chunks(bits.div_ceil(8))
+        .map(|shot| (0..bits).map(|i| shot[i / 8] >> (i % 8) & 1 == 1).collect())
+        .collect()
+}
+
+fn decode_01(text: &[u8]) -> Vec<Vec<bool>> {
+    String::from_utf8(text.to_vec())
+        .unwrap()
+        .lines()
+        .map(|l| l.bytes().map(|b| b == b'1').collect())
+        .collect()
+}
+
+#[test]
+fn seeded_output_is_identical_for_any_thread_count() {
+    let c = circuit();
+    let run = |threads: &str| {
+        ok(&[
+            "detect",
+            "--circuit",
+            &c,
+            "--shots",
+            "50001",
+            "--seed",
+            "5",
+            "--threads",
+            threads,
+            "--out-format",
+            "b8",
+        ])
+    };
+    let one = run("1");
+    assert_eq!(one.len(), 50001 * 3, "24 detectors -> 3 bytes per shot");
+    assert_eq!(run("2"), one);
+    assert_eq!(run("3"), one);
+    let other_seed = ok(&[
+        "detect",
+        "--circuit",
+        &c,
+        "--shots",
+        "50001",
+        "--seed",
+        "6",
+        "--out-format",
+        "b8",
+    ]);
+    assert_ne!(other_seed, one);
+}
+
+#[test]
+fn formats_agree_and_observables_can_be_appended_or_split() {
+    let c = circuit();
+    let dir = tempfile::tempdir().unwrap();
+    let obs = dir.path().join("obs.b8");
+    let base = ["detect", "--circuit", &c, "--shots", "1000", "--seed", "9"];
+    let b8 = ok(&[
+        &base[..],
+        &[
+            "--out-format",
+            "b8",
+            "--obs-out",
+            obs.to_str().unwrap(),
+            "--obs-out-format",
+            "b8",
+        ],
+    ]
+    .concat());
+    let text = ok(&[&base[..], &["--out-format", "01", "--append-observables"]].concat());
+    let dets = decode_b8(&b8, 24);
+    let appended = decode_01(&text);
+    let observables = decode_b8(&std::fs::read(&obs).unwrap(), 1);
+    assert_eq!(appended.len(), 1000);
+    for s in 0..1000 {
+        assert_eq!(appended[s][..24], dets[s][..]);
+        assert_eq!(appended[s][24], observables[s][0]);
+    }
+    assert!(
+        dets.iter().flatten().any(|&b| b),
+        "noise fires some detectors"
+    );
+}
+
+#[test]
+fn stim_underscore_flags_and_stdin_work() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_qec-sim"))
+        .args(["sample", "--shots", "3", "--out_format", "01"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"X 0\nM 0 1 !1\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(out.stdout, b"101\n101\n101\n");
+}
+
+#[test]
+fn sample_gives_fair_coins_for_random_measurements() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.stim");
+    std::fs::write(&path, "H 0\nCX 0 1\nM 0 1\n").unwrap();
+    let text = ok(&[
+        "sample",
+        "--circuit",
+        path.to_str().unwrap(),
+        "--shots",
+        "4000",
+        "--seed",
+        "1",
+    ]);
+    let shots = decode_01(&text);
+    let ones = shots.iter().filter(|s| s[0]).count() as f64;
+    // Fair coin over 4000 shots: sd ~ 31.6; allow 5 sd. Bell pair: results always equal.
+    assert!((ones - 2000.0).abs() < 160.0, "{ones}");
+    assert!(shots.iter().all(|s| s[0] == s[1]));
+}
+
+#[test]
+fn errors_are_one_line_and_leave_no_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.stim");
+    let out_path = dir.path().join("out.b8");
+    std::fs::write(&bad, "H 0\nCH 0 1\nM 0\n").unwrap();
+    let out = qec_sim(&[
+        "detect",
+        "--circuit",
+        bad.to_str().unwrap(),
+        "--out",
+        out_path.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("bad.stim:2: CH is not a Clifford gate"),
+        "{err}"
+    );
+    assert!(!Path::new(&out_path).exists());
+
+    let missing = qec_sim(&["detect", "--circuit", "no/such/file.stim"]);
+    let err = String::from_utf8_lossy(&missing.stderr);
+    assert!(
+        err.starts_with("error: cannot read circuit file no/such/file.stim"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1);
+
+    let zero_threads = qec_sim(&["detect", "--circuit", &circuit(), "--threads", "0"]);
+    assert!(String::from_utf8_lossy(&zero_threads.stderr).contains("--threads must be at least 1"));
+
+    let bad_format = qec_sim(&["detect", "--circuit", &circuit(), "--out-format", "ptb64"]);
+    assert!(!bad_format.status.success());
+}
