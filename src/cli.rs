@@ -124,57 +124,65 @@ impl Loaded {
     }
 }
 
-/// An output stream that only becomes the named file once complete: data goes to a temporary
-/// file beside it, renamed over the target by [`Output::finish`]; dropped unfinished, the
-/// temporary file is removed.
+/// An output stream that only becomes the named file once complete: data for a regular file
+/// goes to a temporary file beside it, renamed over the target by [`Output::finish`]; dropped
+/// unfinished, the temporary file is removed. Devices and pipes (`/dev/null`, a FIFO) are
+/// written directly, never replaced.
 struct Output {
     writer: BufWriter<Box<dyn Write + Send>>,
     paths: Option<(PathBuf, PathBuf)>,
+    name: String,
 }
 
 impl Output {
     fn create(path: Option<&Path>) -> Result<Output> {
-        match path {
-            Some(p) if p.as_os_str() != "-" => {
-                let file_name = p
-                    .file_name()
-                    .ok_or_else(|| anyhow!("output path {} names no file", p.display()))?;
-                let tmp = p.with_file_name(format!(
-                    ".{}.partial-{}",
-                    file_name.to_string_lossy(),
-                    std::process::id()
-                ));
-                let file = File::create(&tmp)
-                    .with_context(|| format!("cannot create output file {}", p.display()))?;
-                Ok(Output {
-                    writer: BufWriter::with_capacity(1 << 20, Box::new(file)),
-                    paths: Some((tmp, p.to_path_buf())),
-                })
-            }
-            _ => Ok(Output {
+        let Some(p) = path.filter(|p| p.as_os_str() != "-") else {
+            return Ok(Output {
                 writer: BufWriter::with_capacity(1 << 20, Box::new(io::stdout())),
                 paths: None,
-            }),
+                name: "standard output".into(),
+            });
+        };
+        let name = p.display().to_string();
+        let special = std::fs::metadata(p).is_ok_and(|m| !m.is_file());
+        if special {
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(p)
+                .with_context(|| format!("cannot open output {name}"))?;
+            return Ok(Output {
+                writer: BufWriter::with_capacity(1 << 20, Box::new(file)),
+                paths: None,
+                name,
+            });
         }
-    }
-
-    fn name(&self) -> String {
-        match &self.paths {
-            Some((_, p)) => p.display().to_string(),
-            None => "standard output".into(),
-        }
+        let file_name = p
+            .file_name()
+            .ok_or_else(|| anyhow!("output path {name} names no file"))?;
+        let tmp = p.with_file_name(format!(
+            ".{}.partial-{}",
+            file_name.to_string_lossy(),
+            std::process::id()
+        ));
+        let file =
+            File::create(&tmp).with_context(|| format!("cannot create output file {name}"))?;
+        Ok(Output {
+            writer: BufWriter::with_capacity(1 << 20, Box::new(file)),
+            paths: Some((tmp, p.to_path_buf())),
+            name,
+        })
     }
 
     fn write(&mut self, bytes: &[u8]) -> Result<()> {
         self.writer
             .write_all(bytes)
-            .with_context(|| format!("cannot write {}", self.name()))
+            .with_context(|| format!("cannot write {}", self.name))
     }
 
     fn finish(mut self) -> Result<()> {
         self.writer
             .flush()
-            .with_context(|| format!("cannot write {}", self.name()))?;
+            .with_context(|| format!("cannot write {}", self.name))?;
         if let Some((tmp, path)) = self.paths.take() {
             std::fs::rename(&tmp, &path).with_context(|| {
                 format!("cannot move the finished output to {}", path.display())

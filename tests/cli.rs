@@ -189,3 +189,52 @@ fn errors_are_one_line_and_leave_no_output() {
     let bad_format = qec_sim(&["detect", "--circuit", &circuit(), "--out-format", "ptb64"]);
     assert!(!bad_format.status.success());
 }
+
+#[test]
+fn devices_and_pipes_are_written_in_place_never_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    ok(&[
+        "detect",
+        "--circuit",
+        &circuit(),
+        "--shots",
+        "100",
+        "--out-format",
+        "b8",
+        "--out",
+        fifo.to_str().unwrap(),
+    ]);
+    assert_eq!(reader.join().unwrap().len(), 300);
+    let kind = std::fs::metadata(&fifo).unwrap().file_type();
+    assert!(!kind.is_file(), "the FIFO was replaced by a regular file");
+}
+
+#[test]
+fn a_full_disk_is_a_clear_error() {
+    if !Path::new("/dev/full").exists() {
+        return;
+    }
+    let out = qec_sim(&[
+        "detect",
+        "--circuit",
+        &circuit(),
+        "--shots",
+        "100000",
+        "--out",
+        "/dev/full",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.starts_with("error: cannot write /dev/full"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
