@@ -136,6 +136,7 @@ header="circuit qubits detectors shots stim_shots/s"
 for t in $THREADS; do header+=" qec_t${t}_shots/s t${t}/stim"; done
 rows=()
 notes=()
+rate_notes=()
 
 while IFS=$'\t' read -r name qubits dets file; do
     echo "== $name (qubits=$qubits detectors=$dets)" >&2
@@ -172,6 +173,11 @@ while IFS=$'\t' read -r name qubits dets file; do
             fi
             if [ -n "$stim_size" ] && [ "$qsize" != "$stim_size" ]; then
                 notes+=("SIZE MISMATCH $name t$t: stim $stim_size bytes vs qec-sim $qsize bytes")
+            elif [ -n "$stim_size" ] && [ "$t" = "${THREADS%% *}" ]; then
+                # Same layout; now the same statistics: per-detector rates within binomial noise.
+                agreement=$("$STIM_PY" "$REPO/benches/compare_rates.py" "$stim_out" "$qec_out" "$dets")
+                echo "   rates: $agreement" >&2
+                rate_notes+=("$name: $agreement")
             fi
             rm -f "$qec_out"
         else
@@ -196,4 +202,9 @@ elif [ "${#notes[@]}" -eq 0 ]; then
     echo "output sizes: stim and qec-sim b8 files have identical byte sizes for every run."
 else
     printf '%s\n' "${notes[@]}"
+fi
+if [ "${#rate_notes[@]}" -gt 0 ]; then
+    echo
+    echo "== detection-event rates, stim vs qec-sim (same circuit, same shots)"
+    printf '%s\n' "${rate_notes[@]}"
 fi
