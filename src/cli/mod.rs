@@ -1,0 +1,38 @@
+//! Command-line interface: argument parsing (clap) and the glue from files to the library.
+//! One file per command family; shared file handling lives in [`io`].
+//!
+//! Flags follow Stim's command line (`stim sample`, `stim detect`), spelled with dashes; the
+//! underscore spellings (`--out_format`, `--obs_out`, ...) are accepted as aliases.
+
+mod io;
+mod sampling;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "qec-sim",
+    version,
+    about = "Quantum error-correction simulator"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Samples measurement results of a Stim-format circuit.
+    Sample(sampling::SampleArgs),
+    /// Samples detection events (and observable flips) of a Stim-format circuit.
+    Detect(sampling::DetectArgs),
+}
+
+/// Runs the command line.
+pub fn main() -> Result<()> {
+    match Cli::parse().command {
+        Command::Sample(a) => sampling::sample(&a),
+        Command::Detect(a) => sampling::detect(&a),
+    }
+}

@@ -1,0 +1,151 @@
+//! `qec-sim sample` and `qec-sim detect`: the frame sampler on a circuit file.
+
+use super::io::{seed, threads, Loaded, Output};
+use crate::frame::{FrameProgram, Mode};
+use crate::output::{write_shot_major, Format};
+use crate::reference;
+use crate::sampler::{run_batches, BatchPlan};
+use anyhow::Result;
+use clap::Args;
+use std::path::PathBuf;
+
+/// Options shared by the sampling commands.
+#[derive(Args, Debug)]
+pub struct CommonArgs {
+    /// Circuit file in Stim's format; '-' or absent reads standard input.
+    #[arg(long, visible_alias = "in")]
+    circuit: Option<PathBuf>,
+    /// Number of shots.
+    #[arg(long, default_value_t = 1)]
+    shots: u64,
+    /// Seed; with a seed the output is identical whatever the thread count.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Output file; absent writes standard output.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Output format: 01 or b8.
+    #[arg(long, alias = "out_format", default_value = "01")]
+    out_format: Format,
+}
+
+#[derive(Args, Debug)]
+pub struct SampleArgs {
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct DetectArgs {
+    #[command(flatten)]
+    common: CommonArgs,
+    /// Writes observable flips to this file (same shots, own format).
+    #[arg(long, alias = "obs_out")]
+    obs_out: Option<PathBuf>,
+    /// Format of --obs-out: 01 or b8.
+    #[arg(long, alias = "obs_out_format", default_value = "01")]
+    obs_out_format: Format,
+    /// Appends the observable flips after each shot's detection events.
+    #[arg(long, alias = "append_observables")]
+    append_observables: bool,
+}
+
+pub fn sample(args: &SampleArgs) -> Result<()> {
+    let c = &args.common;
+    let loaded = Loaded::read(c.circuit.as_deref())?;
+    let program = FrameProgram::compile(&loaded.circuit).map_err(|e| loaded.blame(e))?;
+    let reference = reference::reference_sample(&loaded.circuit).map_err(|e| loaded.blame(e))?;
+    let plan = BatchPlan::new(
+        &program,
+        Mode::Measure,
+        c.shots,
+        seed(c.seed),
+        threads(c.threads)?,
+    );
+    let mut out = Output::create(c.out.as_deref())?;
+    let rows = program.num_measurements as usize;
+    let invert = reference.measurements;
+    run_batches(
+        &program,
+        Mode::Measure,
+        &plan,
+        |sim, shots| {
+            let mut buf = Vec::new();
+            write_shot_major(
+                sim.record(),
+                0..rows,
+                shots,
+                Some(&invert),
+                c.out_format,
+                &mut buf,
+            );
+            buf
+        },
+        |buf| out.write(&buf),
+    )?;
+    out.finish()
+}
+
+pub fn detect(args: &DetectArgs) -> Result<()> {
+    let c = &args.common;
+    let loaded = Loaded::read(c.circuit.as_deref())?;
+    let program = FrameProgram::compile(&loaded.circuit).map_err(|e| loaded.blame(e))?;
+    reference::check_deterministic(&loaded.circuit).map_err(|e| loaded.blame(e))?;
+    let plan = BatchPlan::new(
+        &program,
+        Mode::Detect,
+        c.shots,
+        seed(c.seed),
+        threads(c.threads)?,
+    );
+    let dets = program.num_detectors as usize;
+    let obs = program.num_observables;
+    let main_rows = if args.append_observables {
+        0..dets + obs
+    } else {
+        0..dets
+    };
+    let mut out = Output::create(c.out.as_deref())?;
+    let mut obs_out = match &args.obs_out {
+        Some(p) => Some(Output::create(Some(p))?),
+        None => None,
+    };
+    let want_obs = obs_out.is_some();
+    run_batches(
+        &program,
+        Mode::Detect,
+        &plan,
+        |sim, shots| {
+            let mut main = Vec::new();
+            write_shot_major(
+                sim.results(),
+                main_rows.clone(),
+                shots,
+                None,
+                c.out_format,
+                &mut main,
+            );
+            let mut side = Vec::new();
+            if want_obs {
+                let f = args.obs_out_format;
+                write_shot_major(sim.results(), dets..dets + obs, shots, None, f, &mut side);
+            }
+            (main, side)
+        },
+        |(main, side)| {
+            out.write(&main)?;
+            if let Some(o) = obs_out.as_mut() {
+                o.write(&side)?;
+            }
+            Ok::<(), anyhow::Error>(())
+        },
+    )?;
+    out.finish()?;
+    if let Some(o) = obs_out {
+        o.finish()?;
+    }
+    Ok(())
+}
