@@ -10,7 +10,7 @@ fn main() {
     let words: Option<usize> = args.get(4).map(|w| w.parse().unwrap());
     let c = parse_circuit(&text).unwrap();
     let p = FrameProgram::compile(&c).unwrap();
-    let mut plan = BatchPlan::new(&p, Mode::Detect, shots, 1, threads);
+    let mut plan = BatchPlan::new(&p, Mode::Detect, shots, 1, threads).unwrap();
     if let Some(w) = words {
         plan.words = w;
     }

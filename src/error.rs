@@ -13,6 +13,15 @@ pub enum SimError {
          (its value depends on a random measurement outcome)"
     )]
     NonDeterministic { what: String, line: u32 },
+    #[error(
+        "the circuit needs {what}; sampling it would take {} GB of memory (limit {} GB)",
+        gb(*bytes), gb(*limit)
+    )]
+    TooBig {
+        what: String,
+        bytes: u64,
+        limit: u64,
+    },
     #[error("the circuit uses {qubits} qubits; the {engine} supports at most {limit}")]
     TooManyQubits {
         qubits: u64,
@@ -28,7 +37,12 @@ impl SimError {
             SimError::NonClifford { line, .. } | SimError::NonDeterministic { line, .. } => {
                 Some(*line)
             }
-            SimError::TooManyQubits { .. } => None,
+            SimError::TooManyQubits { .. } | SimError::TooBig { .. } => None,
         }
     }
+}
+
+/// Bytes as gigabytes with one decimal.
+fn gb(bytes: u64) -> String {
+    format!("{:.1}", bytes as f64 / 1e9)
 }

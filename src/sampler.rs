@@ -3,6 +3,7 @@
 //! parallel with rayon and are emitted in order. So with a seed the output is bit-identical
 //! whatever the thread count, and memory stays bounded by a few batches per thread.
 
+use crate::error::SimError;
 use crate::frame::{FrameProgram, FrameSimulator, Mode};
 use rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -19,18 +20,42 @@ pub struct BatchPlan {
     pub words: usize,
 }
 
+/// Largest memory (bytes) that the frame tables of all in-flight batches may take together.
+pub const MEMORY_LIMIT: u64 = 4 << 30;
+
 impl BatchPlan {
     /// A plan with a batch width suited to the program: rows of frames, record and results fit
-    /// in about 1 MiB, between 256 and 8192 shots per batch.
-    pub fn new(program: &FrameProgram, mode: Mode, shots: u64, seed: u64, threads: usize) -> Self {
-        let rows = 2 * program.num_qubits
+    /// in about 1 MiB, between 256 and 8192 shots per batch. Refuses programs whose narrowest
+    /// batches would still need more than [`MEMORY_LIMIT`] bytes.
+    pub fn new(
+        program: &FrameProgram,
+        mode: Mode,
+        shots: u64,
+        seed: u64,
+        threads: usize,
+    ) -> Result<Self, SimError> {
+        let rows = 2 * program.num_qubits as u64
             + match mode {
                 Mode::Detect => {
-                    program.window + program.num_detectors as usize + program.num_observables
+                    program.window as u64 + program.num_detectors + program.num_observables as u64
                 }
-                Mode::Measure => program.num_measurements as usize,
+                Mode::Measure => program.num_measurements,
             };
-        let budget_words = (1usize << 20) / 8 / rows.max(1);
+        let threads = threads.max(1);
+        // Each thread holds one simulator; up to three groups of 4 batches per thread are in
+        // flight as encoded output, of about the size of the result rows.
+        let bytes = rows.saturating_mul(4 * 8) * threads as u64 * 13;
+        if bytes > MEMORY_LIMIT {
+            return Err(SimError::TooBig {
+                what: format!(
+                    "{rows} bit rows per shot ({} qubits, {} detectors, {} measurements)",
+                    program.num_qubits, program.num_detectors, program.num_measurements
+                ),
+                bytes,
+                limit: MEMORY_LIMIT,
+            });
+        }
+        let budget_words = (1usize << 20) / 8 / rows.max(1) as usize;
         let mut words = 4;
         while words * 2 <= budget_words && words < 128 {
             words *= 2;
@@ -39,12 +64,12 @@ impl BatchPlan {
         while words > 4 && (words as u64 * 32) >= shots {
             words /= 2;
         }
-        BatchPlan {
+        Ok(BatchPlan {
             shots,
             seed,
-            threads: threads.max(1),
+            threads,
             words,
-        }
+        })
     }
 
     pub fn shots_per_batch(&self) -> u64 {

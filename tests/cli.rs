@@ -238,3 +238,30 @@ fn a_full_disk_is_a_clear_error() {
     assert!(err.starts_with("error: cannot write /dev/full"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
 }
+
+#[test]
+fn circuits_too_big_to_sample_are_refused_up_front() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge.stim");
+    std::fs::write(
+        &path,
+        "REPEAT 1000000000 {\n    M 0\n    DETECTOR rec[-1]\n}\n",
+    )
+    .unwrap();
+    for command in ["detect", "sample"] {
+        let out = qec_sim(&[
+            command,
+            "--circuit",
+            path.to_str().unwrap(),
+            "--shots",
+            "10",
+        ]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success());
+        assert!(
+            err.contains("would take") && err.contains("GB of memory"),
+            "{err}"
+        );
+        assert_eq!(err.lines().count(), 1);
+    }
+}

@@ -57,14 +57,15 @@ pub fn sample(args: &SampleArgs) -> Result<()> {
     let c = &args.common;
     let loaded = Loaded::read(c.circuit.as_deref())?;
     let program = FrameProgram::compile(&loaded.circuit).map_err(|e| loaded.blame(e))?;
-    let reference = reference::reference_sample(&loaded.circuit).map_err(|e| loaded.blame(e))?;
     let plan = BatchPlan::new(
         &program,
         Mode::Measure,
         c.shots,
         seed(c.seed),
         threads(c.threads)?,
-    );
+    )
+    .map_err(|e| loaded.blame(e))?;
+    let reference = reference::reference_sample(&loaded.circuit).map_err(|e| loaded.blame(e))?;
     let mut out = Output::create(c.out.as_deref())?;
     let rows = program.num_measurements as usize;
     let invert = reference.measurements;
@@ -93,14 +94,15 @@ pub fn detect(args: &DetectArgs) -> Result<()> {
     let c = &args.common;
     let loaded = Loaded::read(c.circuit.as_deref())?;
     let program = FrameProgram::compile(&loaded.circuit).map_err(|e| loaded.blame(e))?;
-    reference::check_deterministic(&loaded.circuit).map_err(|e| loaded.blame(e))?;
     let plan = BatchPlan::new(
         &program,
         Mode::Detect,
         c.shots,
         seed(c.seed),
         threads(c.threads)?,
-    );
+    )
+    .map_err(|e| loaded.blame(e))?;
+    reference::check_deterministic(&loaded.circuit).map_err(|e| loaded.blame(e))?;
     let dets = program.num_detectors as usize;
     let obs = program.num_observables;
     let main_rows = if args.append_observables {
