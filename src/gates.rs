@@ -103,11 +103,26 @@ pub struct GateDef {
     /// Images of X, Z (one qubit) or X_, Z_, _X, _Z (two qubits), for Clifford unitaries.
     pub clifford: Option<&'static [&'static str]>,
     pub noise: Option<NoiseShape>,
+    /// Unitary matrix (row-major, entries as (re, im)) of non-Clifford gates, in the basis
+    /// |b0 b1> with index b0 + 2 b1 (the first target is the low bit). Clifford matrices are
+    /// derived from `clifford` instead (see `statevec::gate_matrix`).
+    pub unitary: Option<&'static [(f64, f64)]>,
 }
 
 /// Index of a gate in [`GATES`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct GateId(pub u8);
+
+const R2: f64 = std::f64::consts::FRAC_1_SQRT_2;
+
+/// Controlled-Hadamard, control = first target (low bit): identity on |0x>, H on the target of |1x>.
+#[rustfmt::skip]
+static CH_MATRIX: [(f64, f64); 16] = [
+    (1.0, 0.0), (0.0, 0.0), (0.0, 0.0), (0.0, 0.0),
+    (0.0, 0.0), (R2, 0.0), (0.0, 0.0), (R2, 0.0),
+    (0.0, 0.0), (0.0, 0.0), (1.0, 0.0), (0.0, 0.0),
+    (0.0, 0.0), (R2, 0.0), (0.0, 0.0), (-R2, 0.0),
+];
 
 const P1: ArgRule = ArgRule::Probabilities {
     count: 1,
@@ -124,6 +139,7 @@ macro_rules! gate {
             targets: $targets,
             clifford: $cliff,
             noise: $noise,
+            unitary: None,
         }
     };
 }
@@ -170,16 +186,18 @@ pub static GATES: &[GateDef] = &[
     c2!("CY", ["ZCY"], true, "+XY", "+Z_", "+ZX", "+ZZ"),
     c2!("CZ", ["ZCZ"], true, "+XZ", "+Z_", "+ZX", "+_Z"),
     c2!("SWAP", [], false, "+_X", "+_Z", "+X_", "+Z_"),
-    // Non-Clifford: controlled-Hadamard, control first. Noise models arrive with the magic-state work.
-    gate!(
-        "CH",
-        [],
-        GateKind::NonClifford2,
-        ArgRule::None,
-        TargetRule::Pairs { feedback: false },
-        None,
-        None
-    ),
+    // Non-Clifford: controlled-Hadamard, control first. The Clifford engines refuse it; the
+    // state-vector simulator runs it from this matrix.
+    GateDef {
+        name: "CH",
+        aliases: &[],
+        kind: GateKind::NonClifford2,
+        args: ArgRule::None,
+        targets: TargetRule::Pairs { feedback: false },
+        clifford: None,
+        noise: None,
+        unitary: Some(&CH_MATRIX),
+    },
     // Resets and measurements.
     gate!(
         "R",

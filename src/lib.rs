@@ -14,4 +14,5 @@ pub mod gates;
 pub mod output;
 pub mod reference;
 pub mod sampler;
+pub mod statevec;
 pub mod tableau;

@@ -5,61 +5,13 @@
 //! - one injected Pauli fault (`X_ERROR(1)` etc.) changes frame results exactly as the same
 //!   Pauli gate changes the tableau's deterministic results.
 
+mod common;
+use common::{circuit_text, op_strategy, tableau_results};
 use proptest::prelude::*;
 use qec_sim::circuit::{parse_circuit, Circuit};
 use qec_sim::frame::{FrameProgram, FrameSimulator, Mode};
-use qec_sim::gates::{GateKind, GATES};
 use qec_sim::reference::reference_sample;
 use qec_sim::sampler::batch_rng;
-use qec_sim::tableau::{Outcomes, TableauSimulator};
-
-fn gates_of(kind: fn(GateKind) -> bool) -> Vec<&'static str> {
-    GATES
-        .iter()
-        .filter(|g| kind(g.kind))
-        .map(|g| g.name)
-        .collect()
-}
-
-/// One random operation: (kind, gate choice, first qubit, second qubit offset, inverted).
-type RandomOp = (u8, usize, u32, u32, bool);
-
-/// Circuit text for random operations on `n` qubits, ending with a measurement of every qubit.
-fn circuit_text(n: u32, ops: &[RandomOp], final_bases: &[usize]) -> String {
-    let c1 = gates_of(|k| k == GateKind::Clifford1);
-    let c2 = gates_of(|k| k == GateKind::Clifford2);
-    let resets = ["R", "RX", "RY"];
-    let measures = ["M", "MX", "MY"];
-    let measure_resets = ["MR", "MRX", "MRY"];
-    let feedback = ["CX", "CY", "CZ"];
-    let mut text = String::new();
-    let mut measured = false;
-    for &(kind, choice, a, off, inv) in ops {
-        let a = a % n;
-        let b = (a + 1 + off % (n - 1)) % n;
-        let bang = if inv { "!" } else { "" };
-        let line = match kind % 6 {
-            0 | 1 => format!("{} {a}", c1[choice % c1.len()]),
-            2 => format!("{} {a} {b}", c2[choice % c2.len()]),
-            3 => format!("{} {a}", resets[choice % 3]),
-            4 => {
-                measured = true;
-                format!("{} {bang}{a}", measures[choice % 3])
-            }
-            _ if measured => format!("{} rec[-1] {a}", feedback[choice % 3]),
-            _ => {
-                measured = true;
-                format!("{} {a}", measure_resets[choice % 3])
-            }
-        };
-        text.push_str(&line);
-        text.push('\n');
-    }
-    for (q, &basis) in final_bases.iter().enumerate().take(n as usize) {
-        text.push_str(&format!("{} {q}\n", measures[basis % 3]));
-    }
-    text
-}
 
 /// Measurement results of a batch of 256 frame shots: `results[m][s]`.
 fn frame_results(circuit: &Circuit, seed: u64) -> Vec<Vec<bool>> {
@@ -74,27 +26,6 @@ fn frame_results(circuit: &Circuit, seed: u64) -> Vec<Vec<bool>> {
                 .collect()
         })
         .collect()
-}
-
-/// The tableau's symbolic result of every measurement: (value, sorted random-variable indices).
-fn tableau_results(circuit: &Circuit) -> Vec<(bool, Vec<u64>)> {
-    let stats = circuit.stats();
-    let total = stats.num_measurements as usize;
-    let mut sim = TableauSimulator::new(stats.num_qubits as usize, Outcomes::Zero)
-        .unwrap()
-        .with_symbolic_signs(total.max(1));
-    sim.run(circuit).unwrap();
-    (0..total)
-        .map(|m| {
-            // `vars` lists the indices of the random outcomes the result depends on.
-            let (value, vars) = sim.lookback((total - m) as u32);
-            (value, vars.to_vec())
-        })
-        .collect()
-}
-
-fn op_strategy() -> impl Strategy<Value = RandomOp> {
-    (0u8..6, 0usize..64, 0u32..64, 0u32..64, any::<bool>())
 }
 
 proptest! {

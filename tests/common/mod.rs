@@ -1,9 +1,12 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+use proptest::prelude::*;
 use qec_sim::circuit::{parse_circuit, Circuit};
 use qec_sim::frame::{FrameProgram, FrameSimulator, Mode};
+use qec_sim::gates::{GateKind, GATES};
 use qec_sim::sampler::batch_rng;
+use qec_sim::tableau::{Outcomes, TableauSimulator};
 use std::path::PathBuf;
 
 pub fn data_path(name: &str) -> PathBuf {
@@ -83,4 +86,74 @@ pub fn rates_agree(r1: f64, n1: u64, r2: f64, n2: u64, z: f64) -> bool {
     let pooled = ((r1 * n1 as f64 + r2 * n2 as f64) / (n1 + n2) as f64).max(1.0 / (n1 + n2) as f64);
     let sd = (pooled * (1.0 - pooled) * (1.0 / n1 as f64 + 1.0 / n2 as f64)).sqrt();
     (r1 - r2).abs() <= z * sd
+}
+
+pub fn gates_of(kind: fn(GateKind) -> bool) -> Vec<&'static str> {
+    GATES
+        .iter()
+        .filter(|g| kind(g.kind))
+        .map(|g| g.name)
+        .collect()
+}
+
+/// One random operation: (kind, gate choice, first qubit, second qubit offset, inverted).
+pub type RandomOp = (u8, usize, u32, u32, bool);
+
+/// Circuit text for random operations on `n` qubits, ending with a measurement of every qubit.
+pub fn circuit_text(n: u32, ops: &[RandomOp], final_bases: &[usize]) -> String {
+    let c1 = gates_of(|k| k == GateKind::Clifford1);
+    let c2 = gates_of(|k| k == GateKind::Clifford2);
+    let resets = ["R", "RX", "RY"];
+    let measures = ["M", "MX", "MY"];
+    let measure_resets = ["MR", "MRX", "MRY"];
+    let feedback = ["CX", "CY", "CZ"];
+    let mut text = String::new();
+    let mut measured = false;
+    for &(kind, choice, a, off, inv) in ops {
+        let a = a % n;
+        let b = (a + 1 + off % (n - 1)) % n;
+        let bang = if inv { "!" } else { "" };
+        let line = match kind % 6 {
+            0 | 1 => format!("{} {a}", c1[choice % c1.len()]),
+            2 => format!("{} {a} {b}", c2[choice % c2.len()]),
+            3 => format!("{} {a}", resets[choice % 3]),
+            4 => {
+                measured = true;
+                format!("{} {bang}{a}", measures[choice % 3])
+            }
+            _ if measured => format!("{} rec[-1] {a}", feedback[choice % 3]),
+            _ => {
+                measured = true;
+                format!("{} {a}", measure_resets[choice % 3])
+            }
+        };
+        text.push_str(&line);
+        text.push('\n');
+    }
+    for (q, &basis) in final_bases.iter().enumerate().take(n as usize) {
+        text.push_str(&format!("{} {q}\n", measures[basis % 3]));
+    }
+    text
+}
+
+/// The tableau's symbolic result of every measurement: (value, sorted random-variable indices).
+pub fn tableau_results(circuit: &Circuit) -> Vec<(bool, Vec<u64>)> {
+    let stats = circuit.stats();
+    let total = stats.num_measurements as usize;
+    let mut sim = TableauSimulator::new(stats.num_qubits as usize, Outcomes::Zero)
+        .unwrap()
+        .with_symbolic_signs(total.max(1));
+    sim.run(circuit).unwrap();
+    (0..total)
+        .map(|m| {
+            // `vars` lists the indices of the random outcomes the result depends on.
+            let (value, vars) = sim.lookback((total - m) as u32);
+            (value, vars.to_vec())
+        })
+        .collect()
+}
+
+/// Random operations for [`circuit_text`].
+pub fn op_strategy() -> impl Strategy<Value = RandomOp> {
+    (0u8..6, 0usize..64, 0u32..64, 0u32..64, any::<bool>())
 }
