@@ -14,7 +14,7 @@
 pub mod noise;
 mod program;
 
-pub use program::{FrameProgram, Kernel1, Kernel2, Op};
+pub use program::{FrameProgram, Kernel1, Kernel2, NonClifford, Op};
 
 use crate::bits::{xor_into, BitTable};
 use crate::gates::Basis;
@@ -205,6 +205,13 @@ impl FrameSimulator {
                         }
                     }
                 }
+                Op::TwirledCh(pairs) => {
+                    for &(c, t) in pairs {
+                        self.twirl(t as usize, rng);
+                        self.gate2(Kernel2::Cz, c as usize, t as usize);
+                        self.twirl(t as usize, rng);
+                    }
+                }
                 Op::Detector(recs) => {
                     if self.results.rows() > 0 {
                         let row = self.next_detector;
@@ -314,6 +321,18 @@ impl FrameSimulator {
                     [xa[i], xb[i], za[i], zb[i]] = out;
                 }
             }
+        }
+    }
+
+    /// Twirled pi/8 Y-rotation on qubit q: lanes carrying X or Z (not Y) swap X <-> Z with
+    /// probability 1/2.
+    fn twirl(&mut self, q: usize, rng: &mut impl RngCore) {
+        let x = self.x.row_mut(q);
+        let z = self.z.row_mut(q);
+        for (a, b) in x.iter_mut().zip(z.iter_mut()) {
+            let swap = (*a ^ *b) & rng.next_u64();
+            *a ^= swap;
+            *b ^= swap;
         }
     }
 

@@ -107,9 +107,24 @@ pub enum Op {
         else_branch: bool,
         paulis: Vec<(u32, bool, bool)>,
     },
+    /// Controlled-Hadamard under the twirl approximation (see [`NonClifford::Twirl`]).
+    TwirledCh(Vec<(u32, u32)>),
     Detector(Vec<u32>),
     Observable(u32, Vec<u32>),
     Repeat(u64, Vec<Op>),
+}
+
+/// How the frame simulator treats the non-Clifford controlled-Hadamard.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum NonClifford {
+    /// Refuse circuits containing CH (Pauli frames cannot follow it exactly).
+    #[default]
+    Refuse,
+    /// The approximation of Chamberland and Noh (npj Quantum Inf. 6, 91 (2020)): write
+    /// CH = Ry(pi/4)_t CZ Ry(-pi/4)_t; at each pi/8 rotation a frame's X or Z component on the
+    /// target becomes X or Z with probability 1/2 each (Y and I unchanged). Frames then describe
+    /// deviations from the noiseless run, which is assumed to have trivial detectors.
+    Twirl,
 }
 
 /// A circuit compiled for the frame simulator, with its sizes.
@@ -127,9 +142,14 @@ pub struct FrameProgram {
 impl FrameProgram {
     /// Compiles; refuses non-Clifford gates.
     pub fn compile(circuit: &Circuit) -> Result<FrameProgram, SimError> {
+        Self::compile_with(circuit, NonClifford::Refuse)
+    }
+
+    /// Compiles with the given treatment of non-Clifford gates.
+    pub fn compile_with(circuit: &Circuit, model: NonClifford) -> Result<FrameProgram, SimError> {
         let stats = circuit.stats();
         Ok(FrameProgram {
-            ops: compile_items(&circuit.items)?,
+            ops: compile_items(&circuit.items, model)?,
             num_qubits: stats.num_qubits as usize,
             num_measurements: stats.num_measurements,
             num_detectors: stats.num_detectors,
@@ -153,18 +173,22 @@ fn records(ins: &Instruction) -> Vec<u32> {
         .collect()
 }
 
-fn compile_items(items: &[Item]) -> Result<Vec<Op>, SimError> {
+fn compile_items(items: &[Item], model: NonClifford) -> Result<Vec<Op>, SimError> {
     let mut ops = Vec::new();
     for item in items {
         match item {
-            Item::Repeat(r) => ops.push(Op::Repeat(r.count, compile_items(&r.body.items)?)),
-            Item::Instruction(ins) => compile_instruction(ins, &mut ops)?,
+            Item::Repeat(r) => ops.push(Op::Repeat(r.count, compile_items(&r.body.items, model)?)),
+            Item::Instruction(ins) => compile_instruction(ins, model, &mut ops)?,
         }
     }
     Ok(ops)
 }
 
-fn compile_instruction(ins: &Instruction, ops: &mut Vec<Op>) -> Result<(), SimError> {
+fn compile_instruction(
+    ins: &Instruction,
+    model: NonClifford,
+    ops: &mut Vec<Op>,
+) -> Result<(), SimError> {
     let gate = ins.gate;
     match gate.kind() {
         GateKind::Clifford1 => {
@@ -174,6 +198,10 @@ fn compile_instruction(ins: &Instruction, ops: &mut Vec<Op>) -> Result<(), SimEr
             }
         }
         GateKind::Clifford2 => compile_two_qubit(ins, ops),
+        GateKind::NonClifford2 if model == NonClifford::Twirl => {
+            let q = qubits(ins);
+            ops.push(Op::TwirledCh(q.chunks(2).map(|p| (p[0], p[1])).collect()));
+        }
         GateKind::NonClifford2 => {
             return Err(SimError::NonClifford {
                 gate: gate.name(),
