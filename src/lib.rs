@@ -15,4 +15,5 @@ pub mod output;
 pub mod reference;
 pub mod sampler;
 pub mod statevec;
+pub mod sweep;
 pub mod tableau;

@@ -6,6 +6,7 @@
 
 mod io;
 mod sampling;
+mod sweep;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -27,6 +28,10 @@ enum Command {
     Sample(sampling::SampleArgs),
     /// Samples detection events (and observable flips) of a Stim-format circuit.
     Detect(sampling::DetectArgs),
+    /// Samples tasks until stopping rules; writes sinter-format statistics.
+    Sweep(sweep::SweepArgs),
+    /// Merges statistics files (rows with equal strong_id add up).
+    Combine(sweep::CombineArgs),
 }
 
 /// Runs the command line.
@@ -34,5 +39,7 @@ pub fn main() -> Result<()> {
     match Cli::parse().command {
         Command::Sample(a) => sampling::sample(&a),
         Command::Detect(a) => sampling::detect(&a),
+        Command::Sweep(a) => sweep::sweep(&a),
+        Command::Combine(a) => sweep::combine_files(&a),
     }
 }

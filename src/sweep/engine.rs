@@ -1,0 +1,292 @@
+//! Sampling one task until its stopping rule.
+//!
+//! Shots come in fixed-size batches, numbered globally; batch b always uses the random stream
+//! `batch_rng(seed, b)`. A run goes in rounds of 1, 2, 4, ... batches (up to a cap), checks the
+//! stopping rule between rounds and reports each round as one statistics row. Because the
+//! schedule and the streams do not depend on the thread count, a seeded sweep gives the same
+//! counts on any number of threads; and shard I of N takes batches I, I + N, I + 2N, ..., so N
+//! shards together run exactly the batches of one unsharded run.
+
+use super::stats::TaskStats;
+use crate::bits::BitTable;
+use crate::circuit::{parse_circuit, Circuit};
+use crate::error::SimError;
+use crate::frame::{FrameProgram, FrameSimulator, Mode};
+use crate::output::{write_shot_major, Format};
+use crate::sampler::{batch_rng, BatchPlan};
+use rayon::prelude::*;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// What a decoder makes of one shot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Throw the shot away (postselection).
+    Discard,
+    /// Keep it, predicting these observable flips (bit k = observable k).
+    Predict(u64),
+}
+
+/// Turns one shot's detection events into a verdict.
+pub trait ShotDecoder: Send + Sync {
+    /// The name written to the statistics file's `decoder` column.
+    fn name(&self) -> &str;
+    /// `events` holds the shot's detection events packed as in Stim's b8 format.
+    fn decide(&self, events: &[u8]) -> Verdict;
+    /// True if the verdict is "discard if any detector fired, else predict no flips"; such
+    /// decoders are run directly on the bit-packed batch, without per-shot work.
+    fn is_plain_postselection(&self) -> bool {
+        false
+    }
+}
+
+/// Discards every shot in which a chosen detector fires; predicts no flips for the rest.
+pub struct Postselect {
+    /// Detectors whose firing discards the shot (None: all of them).
+    pub detectors: Option<Vec<usize>>,
+}
+
+impl ShotDecoder for Postselect {
+    fn name(&self) -> &str {
+        "postselect"
+    }
+
+    fn decide(&self, events: &[u8]) -> Verdict {
+        let fired = |d: usize| events[d / 8] >> (d % 8) & 1 == 1;
+        let discard = match &self.detectors {
+            None => events.iter().any(|&b| b != 0),
+            Some(list) => list.iter().any(|&d| fired(d)),
+        };
+        if discard {
+            Verdict::Discard
+        } else {
+            Verdict::Predict(0)
+        }
+    }
+
+    fn is_plain_postselection(&self) -> bool {
+        self.detectors.is_none()
+    }
+}
+
+/// A circuit to sample, the decoder that judges it, and the parameters that describe it.
+pub struct SweepTask {
+    pub circuit: Circuit,
+    pub program: FrameProgram,
+    pub decoder: Arc<dyn ShotDecoder>,
+    pub json_metadata: Value,
+    pub strong_id: String,
+}
+
+/// Version tag hashed into every strong id, so that statistics of an incompatible earlier
+/// format never merge with new ones.
+const ID_VERSION: &str = "qec-sim-sweep-1";
+
+impl SweepTask {
+    /// A task from circuit text. The strong id hashes the circuit as printed, the decoder and
+    /// the metadata.
+    pub fn new(
+        circuit: Circuit,
+        decoder: Arc<dyn ShotDecoder>,
+        json_metadata: Value,
+    ) -> Result<SweepTask, SimError> {
+        let program = FrameProgram::compile(&circuit)?;
+        let identity = json!({
+            "version": ID_VERSION,
+            "circuit": circuit.to_string(),
+            "decoder": decoder.name(),
+            "json_metadata": json_metadata,
+        });
+        let strong_id = format!("{:x}", Sha256::digest(identity.to_string().as_bytes()));
+        Ok(SweepTask {
+            circuit,
+            program,
+            decoder,
+            json_metadata,
+            strong_id,
+        })
+    }
+
+    /// A task from Stim circuit text.
+    pub fn from_text(
+        text: &str,
+        decoder: Arc<dyn ShotDecoder>,
+        json_metadata: Value,
+    ) -> anyhow::Result<SweepTask> {
+        let circuit = parse_circuit(text)?;
+        Ok(SweepTask::new(circuit, decoder, json_metadata)?)
+    }
+
+    /// Zero counts for this task.
+    pub fn empty_stats(&self) -> TaskStats {
+        TaskStats::empty(
+            self.decoder.name(),
+            &self.strong_id,
+            self.json_metadata.clone(),
+        )
+    }
+}
+
+/// When to stop sampling a task. Counts include statistics recorded by earlier runs.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StopRule {
+    pub max_shots: u64,
+    pub max_errors: Option<u64>,
+    /// Wall-clock seconds of this run.
+    pub max_seconds: Option<f64>,
+}
+
+impl StopRule {
+    fn done(&self, stats: &TaskStats, elapsed: f64) -> bool {
+        stats.shots >= self.max_shots
+            || self.max_errors.is_some_and(|m| stats.errors >= m)
+            || self.max_seconds.is_some_and(|m| elapsed >= m)
+    }
+}
+
+/// Which share of every task this process runs: batches `index`, `index + count`, ...
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u64,
+    pub count: u64,
+}
+
+impl Shard {
+    pub const WHOLE: Shard = Shard { index: 0, count: 1 };
+}
+
+/// Runs of a task: seed, threads, sharding, and the largest round.
+#[derive(Clone, Copy, Debug)]
+pub struct RunConfig {
+    pub seed: u64,
+    pub threads: usize,
+    pub shard: Shard,
+    /// Most batches per round (rounds double from 1 up to this).
+    pub max_round_batches: u64,
+}
+
+/// Samples `task` until `rule` holds, starting from `prior` (statistics recorded earlier by this
+/// shard). Each finished round is passed to `on_round` as one row; returns the new total.
+pub fn run_task<E>(
+    task: &SweepTask,
+    rule: &StopRule,
+    config: &RunConfig,
+    prior: TaskStats,
+    mut on_round: impl FnMut(&TaskStats, &TaskStats) -> Result<(), E>,
+) -> Result<TaskStats, E>
+where
+    E: From<SimError>,
+{
+    let shard = config.shard;
+    // The shard's share of the shot budget: the shots of its batches below max_shots.
+    let plan = BatchPlan::new(
+        &task.program,
+        Mode::Detect,
+        rule.max_shots,
+        config.seed,
+        config.threads,
+    )?;
+    let per_batch = plan.shots_per_batch();
+    let global_batches = rule.max_shots.div_ceil(per_batch);
+    let shard_batches: Vec<u64> = (shard.index..global_batches)
+        .step_by(shard.count as usize)
+        .collect();
+    let shard_rule = StopRule {
+        max_shots: shard_batches
+            .iter()
+            .map(|&b| (rule.max_shots - b * per_batch).min(per_batch))
+            .sum(),
+        max_errors: rule.max_errors.map(|m| m.div_ceil(shard.count)),
+        max_seconds: rule.max_seconds,
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(config.threads.max(1))
+        .build()
+        .expect("thread pool");
+    let mut total = prior;
+    // Batches already run by earlier invocations: all full except possibly the shard's last.
+    let mut next = total.shots.div_ceil(per_batch) as usize;
+    let start = Instant::now();
+    let mut round_size = 1u64;
+    while !shard_rule.done(&total, start.elapsed().as_secs_f64()) && next < shard_batches.len() {
+        let end = (next + round_size as usize).min(shard_batches.len());
+        let batches = &shard_batches[next..end];
+        let round_start = Instant::now();
+        let mut row: TaskStats = pool.install(|| {
+            batches
+                .par_iter()
+                .map_init(
+                    || FrameSimulator::new(&task.program, plan.words, Mode::Detect),
+                    |sim, &b| {
+                        sim.run(&task.program, &mut batch_rng(config.seed, b));
+                        let shots = (rule.max_shots - b * per_batch).min(per_batch) as usize;
+                        judge_batch(task, sim.results(), shots)
+                    },
+                )
+                .reduce(
+                    || task.empty_stats(),
+                    |mut a, b| {
+                        a.add(&b);
+                        a
+                    },
+                )
+        });
+        row.seconds = round_start.elapsed().as_secs_f64() * config.threads.max(1) as f64;
+        total.add(&row);
+        on_round(&row, &total)?;
+        next = end;
+        round_size = (round_size * 2).min(config.max_round_batches.max(1));
+    }
+    Ok(total)
+}
+
+/// Counts shots, discards and logical errors of one simulated batch (first `shots` shots).
+fn judge_batch(task: &SweepTask, results: &BitTable, shots: usize) -> TaskStats {
+    let dets = task.program.num_detectors as usize;
+    let obs = task.program.num_observables;
+    let mut stats = task.empty_stats();
+    stats.shots = shots as u64;
+    let full_words = shots / 64;
+    let tail_mask = |w: usize| -> u64 {
+        if w < full_words {
+            u64::MAX
+        } else {
+            (1u64 << (shots % 64)) - 1
+        }
+    };
+    if task.decoder.is_plain_postselection() {
+        // Bit-packed: a shot is discarded if any detector row has its bit; an error if kept and
+        // any observable flipped.
+        for w in 0..shots.div_ceil(64) {
+            let mask = tail_mask(w);
+            let fired = (0..dets).fold(0u64, |acc, d| acc | results.row(d)[w]) & mask;
+            let flipped = (0..obs).fold(0u64, |acc, k| acc | results.row(dets + k)[w]) & mask;
+            stats.discards += fired.count_ones() as u64;
+            stats.errors += (flipped & !fired).count_ones() as u64;
+        }
+        return stats;
+    }
+    let mut events = Vec::new();
+    write_shot_major(results, 0..dets, shots, None, Format::B8, &mut events);
+    let stride = dets.div_ceil(8).max(1);
+    for s in 0..shots {
+        let shot_events = if dets == 0 {
+            &[][..]
+        } else {
+            &events[s * stride..(s + 1) * stride]
+        };
+        match task.decoder.decide(shot_events) {
+            Verdict::Discard => stats.discards += 1,
+            Verdict::Predict(prediction) => {
+                let actual = (0..obs.min(64))
+                    .fold(0u64, |acc, k| acc | (results.get(dets + k, s) as u64) << k);
+                if actual != prediction {
+                    stats.errors += 1;
+                }
+            }
+        }
+    }
+    stats
+}
