@@ -239,3 +239,48 @@ fn bad_sweep_input_gets_one_line_errors() {
     let out = run(&["combine", "bad.csv"], dir.path());
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: bad.csv:2:"));
 }
+
+#[test]
+fn plots_are_drawn_with_fits_and_bad_keys_are_explained() {
+    let dir = tempfile::tempdir().unwrap();
+    for p in ["0.004", "0.008"] {
+        std::fs::copy(
+            common::data_path("color_xyz_d3_r3.stim"),
+            dir.path().join(format!("d=3,p={p}.stim")),
+        )
+        .unwrap();
+    }
+    ok(
+        &[
+            "sweep",
+            "--circuits",
+            "d=3,p=0.004.stim",
+            "d=3,p=0.008.stim",
+            "--max-shots",
+            "200000",
+            "--seed",
+            "1",
+        ],
+        dir.path(),
+    );
+    let out = ok(&["plot", "stats.csv", "-o", "plot.svg"], dir.path());
+    let svg = std::fs::read_to_string(dir.path().join("plot.svg")).unwrap();
+    assert!(
+        svg.starts_with("<svg") && svg.contains("d=3 (postselect)"),
+        "{}",
+        &svg[..200]
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("d=3 (postselect): error rate ~"));
+    ok(&["plot", "stats.csv", "-o", "plot.png"], dir.path());
+    let png = std::fs::read(dir.path().join("plot.png")).unwrap();
+    assert_eq!(&png[1..4], b"PNG");
+    let bad = run(
+        &["plot", "stats.csv", "--x", "noise", "-o", "x.svg"],
+        dir.path(),
+    );
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("no statistics row has a numeric 'noise'")
+    );
+    let bad = run(&["plot", "stats.csv", "-o", "x.pdf"], dir.path());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("must end in .svg or .png"));
+}

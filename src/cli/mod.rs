@@ -32,6 +32,8 @@ enum Command {
     Sweep(sweep::SweepArgs),
     /// Merges statistics files (rows with equal strong_id add up).
     Combine(sweep::CombineArgs),
+    /// Plots error and discard rates from statistics files (SVG or PNG).
+    Plot(sweep::PlotArgs),
 }
 
 /// Runs the command line.
@@ -41,5 +43,6 @@ pub fn main() -> Result<()> {
         Command::Detect(a) => sampling::detect(&a),
         Command::Sweep(a) => sweep::sweep(&a),
         Command::Combine(a) => sweep::combine_files(&a),
+        Command::Plot(a) => sweep::plot(&a),
     }
 }

@@ -169,8 +169,32 @@ fn write_rows(out: &mut Output, rows: &[TaskStats]) -> Result<()> {
 }
 
 pub fn combine_files(args: &CombineArgs) -> Result<()> {
+    let rows = read_stats(&args.files)?;
+    let mut out = Output::create(args.out.as_deref())?;
+    write_rows(&mut out, &rows)?;
+    out.finish()
+}
+
+#[derive(Args, Debug)]
+pub struct PlotArgs {
+    /// Statistics files in sinter's CSV layout (rows with equal strong_id are merged).
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Output picture: .svg or .png.
+    #[arg(short, long, default_value = "plot.svg")]
+    out: PathBuf,
+    /// Metadata key on the x axis.
+    #[arg(long, default_value = "p")]
+    x: String,
+    /// Metadata key that separates curves.
+    #[arg(long, default_value = "d")]
+    group: String,
+}
+
+/// Reads and merges statistics files, warning about cut last lines.
+fn read_stats(files: &[PathBuf]) -> Result<Vec<TaskStats>> {
     let mut rows = Vec::new();
-    for path in &args.files {
+    for path in files {
         let name = path.display().to_string();
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read statistics file {name}"))?;
@@ -180,7 +204,17 @@ pub fn combine_files(args: &CombineArgs) -> Result<()> {
         }
         rows.extend(parsed.rows);
     }
-    let mut out = Output::create(args.out.as_deref())?;
-    write_rows(&mut out, &combine(rows))?;
-    out.finish()
+    Ok(combine(rows))
+}
+
+pub fn plot(args: &PlotArgs) -> Result<()> {
+    let rows = read_stats(&args.files)?;
+    let fits = crate::sweep::plot::plot_stats(&rows, &args.x, &args.group, &args.out)?;
+    for f in fits {
+        println!(
+            "{}: error rate ~ {:.3e} * {}^{:.2} (least squares in log-log over {} points)",
+            f.group, f.a, args.x, f.k, f.points
+        );
+    }
+    Ok(())
 }

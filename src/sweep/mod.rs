@@ -3,6 +3,7 @@
 
 pub mod engine;
 pub mod fit;
+pub mod plot;
 pub mod resume;
 pub mod stats;
 
