@@ -145,6 +145,7 @@ pub fn sweep(args: &SweepArgs) -> Result<()> {
         shard: args.shard.unwrap_or(Shard::WHOLE),
         max_round_batches: 64,
     };
+    crate::sweep::interrupt::install();
     let mut out = Output::create(Some(&args.out))?;
     let rows = run_sweep(
         &tasks,

@@ -210,7 +210,10 @@ where
     let mut next = total.shots.div_ceil(per_batch) as usize;
     let start = Instant::now();
     let mut round_size = 1u64;
-    while !shard_rule.done(&total, start.elapsed().as_secs_f64()) && next < shard_batches.len() {
+    while !shard_rule.done(&total, start.elapsed().as_secs_f64())
+        && next < shard_batches.len()
+        && !super::interrupt::requested()
+    {
         let end = (next + round_size as usize).min(shard_batches.len());
         let batches = &shard_batches[next..end];
         let round_start = Instant::now();

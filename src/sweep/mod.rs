@@ -3,6 +3,7 @@
 
 pub mod engine;
 pub mod fit;
+pub mod interrupt;
 pub mod plot;
 pub mod resume;
 pub mod stats;
@@ -66,6 +67,16 @@ pub fn run_sweep(
             Ok(())
         })?;
         bar.finish_with_message(progress_message(&total));
+        if interrupt::requested() {
+            let saved = match resume_path {
+                Some(p) => format!(
+                    "finished rounds are saved in {}; run the same command again to continue",
+                    p.display()
+                ),
+                None => "nothing was saved (use --save-resume FILE to keep partial runs)".into(),
+            };
+            anyhow::bail!("interrupted by Ctrl-C; {saved}");
+        }
         results.push(total);
     }
     Ok(results)
