@@ -53,18 +53,19 @@ pub struct DetectArgs {
     append_observables: bool,
 }
 
-pub fn sample(args: &SampleArgs) -> Result<()> {
-    let c = &args.common;
+/// Reads the circuit, compiles it for the frame sampler and plans the batches (refusing
+/// circuits too big to sample) — everything both commands do before sampling.
+fn prepare(c: &CommonArgs, mode: Mode) -> Result<(Loaded, FrameProgram, BatchPlan)> {
     let loaded = Loaded::read(c.circuit.as_deref())?;
     let program = FrameProgram::compile(&loaded.circuit).map_err(|e| loaded.blame(e))?;
-    let plan = BatchPlan::new(
-        &program,
-        Mode::Measure,
-        c.shots,
-        seed(c.seed),
-        threads(c.threads)?,
-    )
-    .map_err(|e| loaded.blame(e))?;
+    let plan = BatchPlan::new(&program, mode, c.shots, seed(c.seed), threads(c.threads)?)
+        .map_err(|e| loaded.blame(e))?;
+    Ok((loaded, program, plan))
+}
+
+pub fn sample(args: &SampleArgs) -> Result<()> {
+    let c = &args.common;
+    let (loaded, program, plan) = prepare(c, Mode::Measure)?;
     let reference = reference::reference_sample(&loaded.circuit).map_err(|e| loaded.blame(e))?;
     let mut out = Output::create(c.out.as_deref())?;
     let rows = program.num_measurements as usize;
@@ -92,16 +93,7 @@ pub fn sample(args: &SampleArgs) -> Result<()> {
 
 pub fn detect(args: &DetectArgs) -> Result<()> {
     let c = &args.common;
-    let loaded = Loaded::read(c.circuit.as_deref())?;
-    let program = FrameProgram::compile(&loaded.circuit).map_err(|e| loaded.blame(e))?;
-    let plan = BatchPlan::new(
-        &program,
-        Mode::Detect,
-        c.shots,
-        seed(c.seed),
-        threads(c.threads)?,
-    )
-    .map_err(|e| loaded.blame(e))?;
+    let (loaded, program, plan) = prepare(c, Mode::Detect)?;
     reference::check_deterministic(&loaded.circuit).map_err(|e| loaded.blame(e))?;
     let dets = program.num_detectors as usize;
     let obs = program.num_observables;
