@@ -13,6 +13,13 @@ pub enum SimError {
          (its value depends on a random measurement outcome)"
     )]
     NonDeterministic { what: String, line: u32 },
+    #[error("the circuit has {observables} observables; the error analysis supports at most 64")]
+    TooManyObservables { observables: usize },
+    #[error(
+        "{gate} has no exact form as independent error mechanisms; \
+         allow approximating its disjoint errors (--approximate-disjoint-errors, as in Stim)"
+    )]
+    NeedsApproximation { gate: &'static str, line: u32 },
     #[error("the circuit uses {qubits} qubits; the {engine} supports at most {limit}")]
     TooManyQubits {
         qubits: u64,
@@ -25,10 +32,10 @@ impl SimError {
     /// The 1-based source line the error points at, if any.
     pub fn line(&self) -> Option<u32> {
         match self {
-            SimError::NonClifford { line, .. } | SimError::NonDeterministic { line, .. } => {
-                Some(*line)
-            }
-            SimError::TooManyQubits { .. } => None,
+            SimError::NonClifford { line, .. }
+            | SimError::NonDeterministic { line, .. }
+            | SimError::NeedsApproximation { line, .. } => Some(*line),
+            SimError::TooManyQubits { .. } | SimError::TooManyObservables { .. } => None,
         }
     }
 }

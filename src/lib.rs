@@ -8,7 +8,10 @@
 pub mod bits;
 pub mod circuit;
 pub mod cli;
+pub mod decoder;
+pub mod dem;
 pub mod error;
+pub mod faults;
 pub mod frame;
 pub mod gates;
 pub mod output;
