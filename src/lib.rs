@@ -8,6 +8,7 @@
 pub mod bits;
 pub mod circuit;
 pub mod cli;
+pub mod code;
 pub mod error;
 pub mod frame;
 pub mod gates;
