@@ -8,6 +8,7 @@
 pub mod bits;
 pub mod circuit;
 pub mod cli;
+pub mod code;
 pub mod decoder;
 pub mod dem;
 pub mod error;
