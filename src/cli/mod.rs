@@ -4,6 +4,7 @@
 //! Flags follow Stim's command line (`stim sample`, `stim detect`), spelled with dashes; the
 //! underscore spellings (`--out_format`, `--obs_out`, ...) are accepted as aliases.
 
+mod analysis;
 mod io;
 mod sampling;
 
@@ -27,6 +28,10 @@ enum Command {
     Sample(sampling::SampleArgs),
     /// Samples detection events (and observable flips) of a Stim-format circuit.
     Detect(sampling::DetectArgs),
+    /// Prints the detector error model of a circuit in Stim's .dem format.
+    AnalyzeErrors(analysis::AnalyzeErrorsArgs),
+    /// Enumerates sets of fault events and classifies them (detected, harmless, logical).
+    Faults(analysis::FaultsArgs),
 }
 
 /// Runs the command line.
@@ -34,5 +39,7 @@ pub fn main() -> Result<()> {
     match Cli::parse().command {
         Command::Sample(a) => sampling::sample(&a),
         Command::Detect(a) => sampling::detect(&a),
+        Command::AnalyzeErrors(a) => analysis::analyze_errors(&a),
+        Command::Faults(a) => analysis::faults(&a),
     }
 }

@@ -73,7 +73,7 @@ impl DemLookup {
 }
 
 /// n choose k, saturating.
-pub(crate) fn binomial(n: usize, k: usize) -> u128 {
+pub fn binomial(n: usize, k: usize) -> u128 {
     if k > n {
         return 0;
     }

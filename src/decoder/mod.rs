@@ -14,7 +14,7 @@ mod code_lookup;
 mod dem_lookup;
 
 pub use code_lookup::CodeLookup;
-pub use dem_lookup::DemLookup;
+pub use dem_lookup::{binomial, DemLookup};
 
 use crate::dem::DetectorErrorModel;
 use thiserror::Error;
