@@ -13,6 +13,15 @@ pub enum SimError {
          (its value depends on a random measurement outcome)"
     )]
     NonDeterministic { what: String, line: u32 },
+    #[error(
+        "the error analysis would need about {megabytes} MB for {events} fault events \
+         (limit {limit_mb} MB); loops are unrolled, so shorten long REPEAT blocks"
+    )]
+    AnalysisTooLarge {
+        events: usize,
+        megabytes: u64,
+        limit_mb: u64,
+    },
     #[error("the circuit has {observables} observables; the error analysis supports at most 64")]
     TooManyObservables { observables: usize },
     #[error(
@@ -35,7 +44,9 @@ impl SimError {
             SimError::NonClifford { line, .. }
             | SimError::NonDeterministic { line, .. }
             | SimError::NeedsApproximation { line, .. } => Some(*line),
-            SimError::TooManyQubits { .. } | SimError::TooManyObservables { .. } => None,
+            SimError::TooManyQubits { .. }
+            | SimError::TooManyObservables { .. }
+            | SimError::AnalysisTooLarge { .. } => None,
         }
     }
 }

@@ -378,9 +378,7 @@ impl FaultSet {
             channel: 0,
             loops: Vec::new(),
         };
-        let mut counter = new_runner(None);
-        counter.run(&steps, true);
-        let num_events = counter.events.len();
+        let num_events = check_size(&program, count_events(&steps, &sites))?;
         let words = num_events.div_ceil(64).max(1).next_power_of_two();
         let mut sim = FrameSimulator::new(&program, words, Mode::Detect);
         sim.start();
@@ -450,6 +448,44 @@ impl FaultSet {
             args.join(", ")
         )
     }
+}
+
+/// Number of events the steps produce, loops multiplied out (saturating).
+fn count_events(steps: &[Step], sites: &[Site]) -> u128 {
+    steps
+        .iter()
+        .map(|s| match s {
+            Step::Site(i) => sites[*i as usize].terms.len() as u128,
+            Step::Repeat(count, body) => (*count as u128).saturating_mul(count_events(body, sites)),
+            _ => 0,
+        })
+        .fold(0u128, |a, b| a.saturating_add(b))
+}
+
+/// Most memory the propagation may take, in bytes.
+const MAX_BYTES: u128 = 4 << 30;
+
+/// Refuses analyses whose frames, results, events and symptom vectors would not fit in
+/// [`MAX_BYTES`]; returns the event count otherwise.
+fn check_size(program: &FrameProgram, events: u128) -> Result<usize, SimError> {
+    let detectors = program.num_detectors as u128;
+    let rows = 2 * program.num_qubits as u128
+        + program.window as u128
+        + detectors
+        + program.num_observables as u128;
+    let lanes = events.div_ceil(64).max(1).next_power_of_two();
+    let per_event = std::mem::size_of::<FaultEvent>() as u128 + 8 * (detectors.div_ceil(64) + 1);
+    let bytes = lanes
+        .saturating_mul(8 * rows)
+        .saturating_add(events.saturating_mul(per_event));
+    if bytes > MAX_BYTES {
+        return Err(SimError::AnalysisTooLarge {
+            events: events.min(usize::MAX as u128) as usize,
+            megabytes: (bytes >> 20).min(u64::MAX as u128) as u64,
+            limit_mb: (MAX_BYTES >> 20) as u64,
+        });
+    }
+    Ok(events as usize)
 }
 
 /// Turns simulator results (rows = detectors then observables, one lane per event) into

@@ -106,3 +106,13 @@ fn faults_reports_counts_and_the_shortest_logical_error() {
     );
     assert!(text.contains("line "), "{text}");
 }
+
+#[test]
+fn huge_unrolled_loops_are_refused_not_attempted() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("long.stim");
+    let text = "REPEAT 100000000 {\n    DEPOLARIZE1(0.01) 0\n    M 0\n    DETECTOR rec[-1]\n}\n";
+    std::fs::write(&path, text).unwrap();
+    let err = failure(&["analyze-errors", "--circuit", path.to_str().unwrap()]);
+    assert!(err.contains("fault events"), "{err}");
+}

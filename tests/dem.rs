@@ -100,3 +100,51 @@ fn loops_stay_loops() {
     assert!(text.contains("repeat "), "{text}");
     assert!(text.contains("shift_detectors"), "{text}");
 }
+
+#[test]
+fn bad_dem_text_is_refused_with_line_and_column() {
+    for (text, line, needle) in [
+        ("error(0.1) D0\nerror(2) D1\n", 2, "probability"),
+        ("error(0.1) D0\n  detector(1, x) D1\n", 2, "bad number"),
+        ("repeat 3 {\n    error(0.1) D0\n", 1, "never closed"),
+        ("}\n", 1, "closes no repeat"),
+        ("error(0.1) D0 X1\n", 1, "bad target 'X1'"),
+        ("logical_observable D3\n", 1, "wrong kind of target"),
+        ("error(0.1) L64\n", 1, "beyond L63"),
+        ("frobnicate D0\n", 1, "unknown instruction"),
+        ("repeat 0 {\n}\n", 1, "positive"),
+    ] {
+        let err = parse_dem(text).expect_err(text);
+        assert_eq!(err.line, line, "{text}: {err}");
+        assert!(err.to_string().contains(needle), "{text}: {err}");
+    }
+    let err = parse_dem("error(0.1) D0 X1\n").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "1:15: bad target 'X1' (expected Dk, Lk or ^)"
+    );
+}
+
+proptest::proptest! {
+    #[test]
+    fn garbage_never_panics_the_dem_parser(text in "[a-zA-Z0-9_ (){}\\[\\],.^#\\n\\-é]{0,60}") {
+        let _ = parse_dem(&text);
+    }
+
+    #[test]
+    fn dem_lines_from_pieces_never_panic(
+        lines in proptest::collection::vec(
+            proptest::sample::select(vec![
+                "error(0.25) D0 L1", "error(0.5) D3 ^ D4", "detector(1, 2.5) D7",
+                "logical_observable L2", "shift_detectors(0, 1) 4", "repeat 2 {", "}",
+                "error[t](0.1) D1", "ERROR(0.1) d2", "error(0.1) Dé", "é", "detector D",
+            ]),
+            0..12,
+        )
+    ) {
+        if let Ok(model) = parse_dem(&lines.join("\n")) {
+            let again = parse_dem(&model.to_string()).unwrap();
+            proptest::prop_assert_eq!(again, model);
+        }
+    }
+}

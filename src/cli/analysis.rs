@@ -66,19 +66,22 @@ pub struct FaultsArgs {
     approximate_disjoint_errors: bool,
 }
 
-/// Loads a circuit whose detectors and observables are deterministic (as the analysis needs).
-fn load_checked(path: Option<&std::path::Path>) -> Result<Loaded> {
+/// Loads a circuit and propagates its fault events; then checks that its detectors and
+/// observables are deterministic, as the analysis assumes (after, so that oversized circuits
+/// are refused before the tableau simulation runs through them).
+fn load_faults(path: Option<&std::path::Path>) -> Result<(Loaded, FaultSet)> {
     let loaded = Loaded::read(path)?;
+    let faults = FaultSet::from_circuit(&loaded.circuit).map_err(|e| loaded.blame(e))?;
     reference::check_deterministic(&loaded.circuit).map_err(|e| loaded.blame(e))?;
-    Ok(loaded)
+    Ok((loaded, faults))
 }
 
 pub fn analyze_errors(args: &AnalyzeErrorsArgs) -> Result<()> {
-    let loaded = load_checked(args.circuit.as_deref())?;
+    let (loaded, faults) = load_faults(args.circuit.as_deref())?;
     let options = DemOptions {
         approximate_disjoint_errors: args.approximate_disjoint_errors,
     };
-    let model = dem::from_circuit(&loaded.circuit, options).map_err(|e| loaded.blame(e))?;
+    let model = dem::from_faults(&faults, options).map_err(|e| loaded.blame(e))?;
     let mut out = Output::create(args.out.as_deref())?;
     out.write(model.to_string().as_bytes())?;
     out.finish()
@@ -88,8 +91,7 @@ pub fn faults(args: &FaultsArgs) -> Result<()> {
     if args.max_faults == 0 {
         bail!("--max-faults must be at least 1");
     }
-    let loaded = load_checked(args.circuit.as_deref())?;
-    let faults = FaultSet::from_circuit(&loaded.circuit).map_err(|e| loaded.blame(e))?;
+    let (loaded, faults) = load_faults(args.circuit.as_deref())?;
     let n = faults.num_events();
     let sets: u128 = (1..=args.max_faults)
         .map(|k| crate::decoder::binomial(n, k))

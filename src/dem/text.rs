@@ -244,13 +244,14 @@ fn parse_target(tok: &str) -> Result<DemTarget, String> {
     if tok == "^" {
         return Ok(DemTarget::Separator);
     }
-    let (kind, num) = tok.split_at(tok.len().min(1));
+    let kind = tok.chars().next().unwrap_or(' ');
+    let num = &tok[kind.len_utf8().min(tok.len())..];
     match kind {
-        "D" | "d" => num
+        'D' | 'd' => num
             .parse()
             .map(DemTarget::Detector)
             .map_err(|_| format!("bad detector target '{tok}'")),
-        "L" | "l" => match num.parse::<u32>() {
+        'L' | 'l' => match num.parse::<u32>() {
             Ok(k) if k < 64 => Ok(DemTarget::Observable(k)),
             Ok(_) => Err(format!("observable '{tok}' beyond L63 is not supported")),
             Err(_) => Err(format!("bad observable target '{tok}'")),
