@@ -33,35 +33,26 @@ EXISTING = [
 APPROXIMATE = {"misc_gates"}
 
 
+# (name, Stim task, distance, rounds, p, whether before_round_data_depolarization is on too)
+GENERATED = [
+    ("rep_code_d5_r5", "repetition_code:memory", 5, 5, 0.01, False),
+    ("surface_rotated_z_d5_r5", "surface_code:rotated_memory_z", 5, 5, 0.001, True),
+    ("color_xyz_d5_r5_p001", "color_code:memory_xyz", 5, 5, 0.001, True),
+]
+
+
 def generated():
-    return {
-        "rep_code_d5_r5": stim.Circuit.generated(
-            "repetition_code:memory",
-            distance=5,
-            rounds=5,
-            after_clifford_depolarization=0.01,
-            before_measure_flip_probability=0.01,
-            after_reset_flip_probability=0.01,
-        ),
-        "surface_rotated_z_d5_r5": stim.Circuit.generated(
-            "surface_code:rotated_memory_z",
-            distance=5,
-            rounds=5,
-            after_clifford_depolarization=0.001,
-            before_round_data_depolarization=0.001,
-            before_measure_flip_probability=0.001,
-            after_reset_flip_probability=0.001,
-        ),
-        "color_xyz_d5_r5_p001": stim.Circuit.generated(
-            "color_code:memory_xyz",
-            distance=5,
-            rounds=5,
-            after_clifford_depolarization=0.001,
-            before_round_data_depolarization=0.001,
-            before_measure_flip_probability=0.001,
-            after_reset_flip_probability=0.001,
-        ),
-    }
+    out = {}
+    for name, task, d, r, p, data_noise in GENERATED:
+        knobs = dict(
+            after_clifford_depolarization=p,
+            before_measure_flip_probability=p,
+            after_reset_flip_probability=p,
+        )
+        if data_noise:
+            knobs["before_round_data_depolarization"] = p
+        out[name] = stim.Circuit.generated(task, distance=d, rounds=r, **knobs)
+    return out
 
 
 def fmt_args(args):
