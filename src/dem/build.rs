@@ -401,3 +401,47 @@ impl Emitter {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Disjoint X, Y, Z probabilities of independent X, Y, Z flips a, b, c.
+    fn disjoint(a: f64, b: f64, c: f64) -> [f64; 3] {
+        [
+            a * (1.0 - b) * (1.0 - c) + (1.0 - a) * b * c,
+            b * (1.0 - a) * (1.0 - c) + (1.0 - b) * a * c,
+            c * (1.0 - a) * (1.0 - b) + (1.0 - c) * a * b,
+        ]
+    }
+
+    #[test]
+    fn pauli_channel_1_decomposition_is_exact_when_it_exists() {
+        for (px, py, pz) in [
+            (0.1, 0.2, 0.15),
+            (0.01, 0.02, 0.03),
+            (0.1, 0.0, 0.0),
+            (0.2, 0.2, 0.2),
+        ] {
+            let [a, b, c] = pauli1_independent(px, py, pz).expect("decomposable");
+            let back = disjoint(a, b, c);
+            for (x, y) in back.iter().zip([px, py, pz]) {
+                assert!((x - y).abs() < 1e-12, "{px} {py} {pz}: {back:?}");
+            }
+        }
+        // X and Z without Y cannot come from independent flips (X and Z together make Y).
+        assert!(pauli1_independent(0.1, 0.0, 0.2).is_none());
+        // Nor can a channel this strong (Stim refuses both too).
+        assert!(pauli1_independent(0.3, 0.3, 0.3).is_none());
+    }
+
+    #[test]
+    fn depolarizing_split_reproduces_the_channel() {
+        // DEPOLARIZE1(p): independent X, Y, Z with q each give each Pauli with p / 3.
+        let p: f64 = 0.1;
+        let q = (1.0 - (1.0 - 4.0 * p / 3.0).sqrt()) / 2.0;
+        for x in disjoint(q, q, q) {
+            assert!((x - p / 3.0).abs() < 1e-15);
+        }
+    }
+}
