@@ -300,3 +300,45 @@ fn generation_up_to_d15_is_fast() {
     }
     assert!(start.elapsed().as_secs_f64() < 2.0, "{:?}", start.elapsed());
 }
+
+/// The shipped circuits and drawings under circuits/: (file name, contents).
+fn shipped_files() -> Vec<(String, String)> {
+    let mut files = Vec::new();
+    for d in [3, 5, 7] {
+        for kind in KINDS {
+            let l = Layout::new(d, kind);
+            let labels = qec_sim::layout::draw::schedule_labels(&l);
+            let svg = qec_sim::layout::draw::svg(&l, &labels);
+            files.push((format!("color666_{}_d{d}.svg", kind.name()), svg));
+            for (task, t) in [(Task::MemoryX, "x"), (Task::MemoryZ, "z")] {
+                let m = memory_circuit(&l, task, d);
+                let noisy = NoiseModel::named("cn20").unwrap().apply(&m.circuit, 1e-3);
+                let name = format!(
+                    "color666_{}_d{d}_r{d}_memory_{t}_cn20_p001.stim",
+                    kind.name()
+                );
+                files.push((name, noisy.to_string()));
+            }
+        }
+    }
+    files
+}
+
+#[test]
+fn shipped_circuits_and_drawings_are_up_to_date() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("circuits");
+    let update = std::env::var_os("UPDATE_CIRCUITS").is_some();
+    for (name, text) in shipped_files() {
+        let path = dir.join(&name);
+        if update {
+            std::fs::write(&path, &text).unwrap();
+        }
+        let on_disk = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!("{name}: {e} (run UPDATE_CIRCUITS=1 cargo test --test color_circuits)")
+        });
+        assert!(
+            on_disk == text,
+            "circuits/{name} is stale (UPDATE_CIRCUITS=1 regenerates it)"
+        );
+    }
+}

@@ -4,6 +4,7 @@
 //! Flags follow Stim's command line (`stim sample`, `stim detect`), spelled with dashes; the
 //! underscore spellings (`--out_format`, `--obs_out`, ...) are accepted as aliases.
 
+mod generate;
 mod io;
 mod sampling;
 
@@ -27,6 +28,10 @@ enum Command {
     Sample(sampling::SampleArgs),
     /// Samples detection events (and observable flips) of a Stim-format circuit.
     Detect(sampling::DetectArgs),
+    /// Generates a code's memory-experiment circuit on a qubit layout, with optional noise.
+    Gen(generate::GenArgs),
+    /// Draws a code's qubit layout as SVG.
+    Draw(generate::DrawArgs),
 }
 
 /// Runs the command line.
@@ -34,5 +39,7 @@ pub fn main() -> Result<()> {
     match Cli::parse().command {
         Command::Sample(a) => sampling::sample(&a),
         Command::Detect(a) => sampling::detect(&a),
+        Command::Gen(a) => generate::generate(&a),
+        Command::Draw(a) => generate::draw(&a),
     }
 }

@@ -4,10 +4,12 @@
 
 use super::{Layout, Role};
 use crate::code::{plane, Color};
+use crate::schedule::{round_ops, Schedule};
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 /// Pixels per lattice spacing.
-const SCALE: f64 = 60.0;
+const SCALE: f64 = 80.0;
 const MARGIN: f64 = 30.0;
 
 fn fill(c: Color) -> &'static str {
@@ -91,10 +93,31 @@ pub fn svg(layout: &Layout, labels: &EdgeLabels) -> String {
         let (x, y) = ((x1 + x2) / 2.0, (y1 + y2) / 2.0);
         let _ = writeln!(
             s,
-            r##"<text x="{x:.1}" y="{:.1}" font-size="9" font-family="sans-serif" text-anchor="middle" fill="#c00">{text}</text>"##,
+            r##"<text x="{x:.1}" y="{:.1}" font-size="10" font-family="sans-serif" text-anchor="middle" fill="#c00">{text}</text>"##,
             y + 3.0
         );
     }
     s.push_str("</svg>\n");
     s
+}
+
+/// "x/z" time-step labels (1-based, within a round) for every ancilla-data coupling.
+pub fn schedule_labels(layout: &Layout) -> EdgeLabels {
+    let schedule = Schedule::asap(round_ops(layout), layout.num_qubits());
+    let mut steps: BTreeMap<(usize, usize), Vec<usize>> = BTreeMap::new();
+    for (t, layer) in schedule.layers.iter().enumerate() {
+        for o in layer.iter().filter(|o| o.gate == "CX") {
+            let (a, b) = (o.qubits[0].min(o.qubits[1]), o.qubits[0].max(o.qubits[1]));
+            if layout.roles[a] == Role::Data {
+                steps.entry((a, b)).or_default().push(t + 1);
+            }
+        }
+    }
+    steps
+        .into_iter()
+        .map(|((a, b), ts)| {
+            let text: Vec<String> = ts.iter().map(usize::to_string).collect();
+            (a, b, text.join("/"))
+        })
+        .collect()
 }
