@@ -33,8 +33,11 @@ impl Task {
 #[derive(Clone, Debug)]
 pub struct Memory {
     pub circuit: Circuit,
-    /// Time steps (TICK-delimited layers) of one syndrome-measurement round.
+    /// Time steps (TICK-delimited layers) of one syndrome-measurement round on its own.
     pub ticks_per_round: usize,
+    /// Time steps of the whole circuit: data preparation, the rounds (overlapping where
+    /// faces allow) and the final data measurement.
+    pub ticks_total: usize,
 }
 
 /// Lattice coordinates of a plane point (the inverse of `code::plane`), rounded for printing.
@@ -56,33 +59,40 @@ impl Builder<'_> {
             .push(Instruction::new(GateId::named(name), args, targets));
     }
 
-    /// Emits a schedule, one TICK after each layer, merging equal gates of a layer into one
-    /// instruction. Returns each measurement's record index and meaning.
+    /// Emits a schedule, one TICK after each layer. Returns each measurement's record index
+    /// and meaning.
     fn emit(&mut self, schedule: &Schedule) -> Vec<(usize, Option<MeasureInfo>)> {
+        schedule
+            .layers
+            .iter()
+            .flat_map(|layer| self.emit_layer(layer))
+            .collect()
+    }
+
+    /// Emits one layer and a TICK, merging equal gates into one instruction.
+    fn emit_layer(&mut self, layer: &[Op]) -> Vec<(usize, Option<MeasureInfo>)> {
         let mut out = Vec::new();
-        for layer in &schedule.layers {
-            let mut names: Vec<&'static str> = Vec::new();
-            for o in layer {
-                if !names.contains(&o.gate) {
-                    names.push(o.gate);
-                }
+        let mut names: Vec<&'static str> = Vec::new();
+        for o in layer {
+            if !names.contains(&o.gate) {
+                names.push(o.gate);
             }
-            for name in names {
-                let ops: Vec<&Op> = layer.iter().filter(|o| o.gate == name).collect();
-                let targets = ops
-                    .iter()
-                    .flat_map(|o| o.qubits.iter().map(|&q| Target::qubit(q as u32)))
-                    .collect();
-                if name.starts_with('M') {
-                    for o in &ops {
-                        out.push((self.num_measurements, measure_info(self.layout, o)));
-                        self.num_measurements += 1;
-                    }
-                }
-                self.push(name, vec![], targets);
-            }
-            self.push("TICK", vec![], vec![]);
         }
+        for name in names {
+            let ops: Vec<&Op> = layer.iter().filter(|o| o.gate == name).collect();
+            let targets = ops
+                .iter()
+                .flat_map(|o| o.qubits.iter().map(|&q| Target::qubit(q as u32)))
+                .collect();
+            if name.starts_with('M') {
+                for o in &ops {
+                    out.push((self.num_measurements, measure_info(self.layout, o)));
+                    self.num_measurements += 1;
+                }
+            }
+            self.push(name, vec![], targets);
+        }
+        self.push("TICK", vec![], vec![]);
         out
     }
 
@@ -122,22 +132,29 @@ pub fn memory_circuit(layout: &Layout, task: Task, rounds: usize) -> Memory {
     let data_reset = if basis == Pauli::X { "RX" } else { "R" };
     let round = round_ops(layout);
     let ticks_per_round = Schedule::asap(round.clone(), n).depth();
-    // previous[face][basis]: record index of the last syndrome measurement.
-    let mut previous: Vec<[Option<usize>; 2]> = vec![[None, None]; layout.faces.len()];
-    let bi = |p: Pauli| usize::from(p == Pauli::Z);
-    for r in 0..rounds {
-        let mut ops: Vec<Op> = Vec::new();
-        if r == 0 {
-            ops.extend(data.iter().map(|&q| Op {
-                gate: data_reset,
-                qubits: vec![q],
-            }));
-        }
+    // All rounds are scheduled together, so a face starts its next round as soon as its own
+    // qubits are free; per-qubit gate order (hence every detector) is as if rounds ran apart.
+    let mut ops: Vec<Op> = data
+        .iter()
+        .map(|&q| Op {
+            gate: data_reset,
+            qubits: vec![q],
+        })
+        .collect();
+    for _ in 0..rounds {
         ops.extend(round.iter().cloned());
-        let measured = b.emit(&Schedule::asap(ops, n));
-        for (m, info) in measured {
+    }
+    let schedule = Schedule::asap(ops, n);
+    // previous[face][basis]: record index of the last syndrome measurement; seen[qubit][basis]:
+    // how many rounds of that ancilla have been measured (its round index).
+    let mut previous: Vec<[Option<usize>; 2]> = vec![[None, None]; layout.faces.len()];
+    let mut seen: Vec<[usize; 2]> = vec![[0, 0]; n];
+    let bi = |p: Pauli| usize::from(p == Pauli::Z);
+    for layer in &schedule.layers {
+        for (m, info) in b.emit_layer(layer) {
             let Some(info) = info else { continue };
-            let t = r as f64;
+            let t = seen[info.qubit][bi(info.basis)] as f64;
+            seen[info.qubit][bi(info.basis)] += 1;
             if info.role == Role::Flag {
                 let [x, y] = coords_of(layout.positions[info.qubit]);
                 b.detector(vec![x, y, t, -1.0], &[m]);
@@ -190,6 +207,7 @@ pub fn memory_circuit(layout: &Layout, task: Task, rounds: usize) -> Memory {
     Memory {
         circuit: b.circuit,
         ticks_per_round,
+        ticks_total: schedule.depth() + 1,
     }
 }
 
