@@ -6,6 +6,8 @@
 # non-deterministic detector or observable); then `stim detect` and `qec-sim detect` sample
 # SHOTS shots each and benches/compare_rates.py prints the largest per-detector |z| of the rate
 # difference (|z| < ~4.5 is consistent with equal rates over a few hundred detectors).
+# Then, for d <= 5 (d <= MAX_D_SEARCH), Stim's search_for_undetectable_logical_errors gives the
+# circuit-level distance with flags counted as detectors; it must equal d.
 #
 #   bash tests/stim_check_color_circuits.sh            # SHOTS=1000000 by default
 set -euo pipefail
@@ -30,4 +32,21 @@ PY
     "$QEC" detect --shots "$SHOTS" --seed 1 --circuit "$c" --out "$TMP/qec.b8" --out-format b8
     printf '%-55s %5s dets  ' "$(basename "$c")" "$dets"
     "$STIM_PY" benches/compare_rates.py "$TMP/stim.b8" "$TMP/qec.b8" "$dets"
+done
+
+MAX_D_SEARCH="${MAX_D_SEARCH:-5}"
+for c in circuits/color666_*.stim; do
+    d=$(basename "$c" | sed -E 's/.*_d([0-9]+)_r.*/\1/')
+    [ "$d" -le "$MAX_D_SEARCH" ] || continue
+    "$STIM_PY" - "$c" "$d" <<'PY'
+import sys, stim
+c = stim.Circuit.from_file(sys.argv[1])
+errors = c.search_for_undetectable_logical_errors(
+    dont_explore_detection_event_sets_with_size_above=4,
+    dont_explore_edges_with_degree_above=9999,
+    dont_explore_edges_increasing_symptom_degree=False,
+)
+status = "ok" if len(errors) == int(sys.argv[2]) else "WRONG"
+print(f"{sys.argv[1].split('/')[-1]:55s} circuit distance {len(errors)} (d = {sys.argv[2]}): {status}")
+PY
 done
