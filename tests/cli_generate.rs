@@ -58,6 +58,17 @@ fn gen_writes_a_deterministic_noisy_circuit() {
 }
 
 #[test]
+fn gen_stats_report_time_steps() {
+    let out = qec_sim(&["gen", "-d", "3", "--task", "memory-x", "--stats"]);
+    assert!(out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("qubits 13 (data 7)") && err.contains("time steps per round 14 alone"),
+        "{err}"
+    );
+}
+
+#[test]
 fn draw_writes_svg() {
     let out = qec_sim(&["draw", "-d", "5", "--layout", "redundant", "--schedule"]);
     assert!(out.status.success());

@@ -68,6 +68,9 @@ pub struct GenArgs {
     /// Output file; absent writes standard output.
     #[arg(long, short = 'o', visible_alias = "out")]
     output: Option<PathBuf>,
+    /// Prints qubit, detector and time-step counts to standard error.
+    #[arg(long)]
+    stats: bool,
 }
 
 #[derive(Args, Debug)]
@@ -121,6 +124,17 @@ pub fn generate(a: &GenArgs) -> Result<()> {
         TaskName::MemoryZ => Task::MemoryZ,
     };
     let memory = memory_circuit(&layout, task, rounds);
+    if a.stats {
+        let s = memory.circuit.stats();
+        eprintln!(
+            "qubits {} (data {}), detectors {}, time steps per round {} alone, {} in total for {rounds} rounds",
+            layout.num_qubits(),
+            layout.num_data(),
+            s.num_detectors,
+            memory.ticks_per_round,
+            memory.ticks_total
+        );
+    }
     let circuit = match model {
         Some(m) => m.apply(&memory.circuit, a.p),
         None => memory.circuit,
