@@ -100,8 +100,56 @@ fn directed(basis: Pauli, a: usize, b: usize) -> Op {
     }
 }
 
-/// The ops of one round of flagged syndrome measurement, in program order.
+/// The encoding tree's edges in an order that undoes it: a child's own subtree before the edge
+/// to its parent (those CNOTs do not commute), siblings in encoding order (CNOTs from one control
+/// commute), so the ancilla encoded first, which finishes its data gates first, is undone first.
+fn post_order(tree: &[(usize, usize)]) -> Vec<(usize, usize)> {
+    fn visit(node: usize, tree: &[(usize, usize)], out: &mut Vec<(usize, usize)>) {
+        for &(p, c) in tree.iter().filter(|e| e.0 == node) {
+            visit(c, tree, out);
+            out.push((p, c));
+        }
+    }
+    let mut out = Vec::with_capacity(tree.len());
+    if let Some(&(root, _)) = tree.first() {
+        visit(root, tree, &mut out);
+    }
+    out
+}
+
+/// How a face's encoding tree is undone after its data gates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Undo {
+    /// Exactly the encoding CNOTs in reverse order.
+    Reverse,
+    /// [`post_order`]: subtrees first, siblings in encoding order.
+    PostOrder,
+}
+
+fn undo_edges(tree: &[(usize, usize)], undo: Undo) -> Vec<(usize, usize)> {
+    match undo {
+        Undo::Reverse => tree.iter().rev().copied().collect(),
+        Undo::PostOrder => post_order(tree),
+    }
+}
+
+/// The ops of one round of flagged syndrome measurement, in program order, with whichever way
+/// of undoing the trees gives the shorter schedule over a few overlapping rounds (both are the
+/// same unitary; which is faster depends on how faces' data gates interleave).
 pub fn round_ops(layout: &Layout) -> Vec<Op> {
+    let depth = |ops: &Vec<Op>| {
+        let repeated: Vec<Op> = (0..4).flat_map(|_| ops.iter().cloned()).collect();
+        Schedule::asap(repeated, layout.num_qubits()).depth()
+    };
+    [Undo::Reverse, Undo::PostOrder]
+        .iter()
+        .map(|&u| round_ops_with(layout, u))
+        .min_by_key(depth)
+        .expect("two candidates")
+}
+
+/// The ops of one round, undoing the trees as `undo` says.
+pub fn round_ops_with(layout: &Layout, undo: Undo) -> Vec<Op> {
     let mut ops = Vec::new();
     for basis in [Pauli::X, Pauli::Z] {
         let [root_reset, flag_reset, _, _] = basis_gates(basis);
@@ -127,7 +175,8 @@ pub fn round_ops(layout: &Layout) -> Vec<Op> {
             }
         }
         for f in &layout.faces {
-            ops.extend(f.tree.iter().rev().map(|&(p, c)| directed(basis, p, c)));
+            let edges = undo_edges(&f.tree, undo);
+            ops.extend(edges.iter().map(|&(p, c)| directed(basis, p, c)));
         }
         let [_, _, root_measure, flag_measure] = basis_gates(basis);
         for f in &layout.faces {
