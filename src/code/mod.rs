@@ -3,7 +3,7 @@
 //!
 //! A CSS code is described by supports: each X stabilizer is the set of qubits it acts on with
 //! X, each Z stabilizer likewise with Z. From that one description follow the check matrices,
-//! the commutation checks, syndromes and the distance. Codes are also data: [`file`] reads and
+//! the commutation checks, syndromes and the distance. Codes are also data: [`mod@file`] reads and
 //! writes the `codes/*.toml` files.
 
 mod color;

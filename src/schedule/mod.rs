@@ -122,7 +122,7 @@ fn post_order(tree: &[(usize, usize)]) -> Vec<(usize, usize)> {
 pub enum Undo {
     /// Exactly the encoding CNOTs in reverse order.
     Reverse,
-    /// [`post_order`]: subtrees first, siblings in encoding order.
+    /// Subtrees first, siblings in encoding order (see `post_order`).
     PostOrder,
 }
 
