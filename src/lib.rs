@@ -3,7 +3,9 @@
 //! Data flows code -> layout -> circuit -> noise -> simulator -> decoder or postselection ->
 //! statistics -> estimate. This crate so far holds the engine: the gate table ([`gates`]), the
 //! Stim-format circuit IR ([`circuit`]), the stabilizer tableau simulator ([`tableau`]), the
-//! bit-packed Pauli-frame sampler ([`frame`]) and the sample formats ([`output`]).
+//! bit-packed Pauli-frame sampler ([`frame`]) and the sample formats ([`output`]); and the first
+//! stages: codes ([`code`]), qubit layouts ([`layout`]), flagged syndrome-measurement and
+//! memory circuits ([`schedule`]) and noise models ([`noise`]).
 
 pub mod bits;
 pub mod circuit;
@@ -15,7 +17,10 @@ pub mod error;
 pub mod faults;
 pub mod frame;
 pub mod gates;
+pub mod layout;
+pub mod noise;
 pub mod output;
 pub mod reference;
 pub mod sampler;
+pub mod schedule;
 pub mod tableau;

@@ -74,3 +74,22 @@ fn stim_color_code_circuits_have_reduced_circuit_distance() {
         assert_eq!(set.len(), size, "{name}");
     }
 }
+
+#[test]
+fn flagged_color_code_circuits_have_circuit_distance_d() {
+    // The shipped circuits of `qec-sim gen` (circuits/README.md: Stim finds distance d too).
+    for layout in ["standard", "redundant"] {
+        for basis in ["x", "z"] {
+            let name = format!("color666_{layout}_d3_r3_memory_{basis}_cn20_p001.stim");
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("circuits")
+                .join(&name);
+            let text = std::fs::read_to_string(&path).unwrap();
+            let circuit = qec_sim::circuit::parse_circuit(&text).unwrap();
+            let f = FaultSet::from_circuit(&circuit).unwrap();
+            assert_eq!(enumerate_size(&f, 1, 1, None).counts.logical, 0, "{name}");
+            let set = shortest_undetected_logical(&f, 5, 4).expect(&name);
+            assert_eq!(set.len(), 3, "{name}");
+        }
+    }
+}

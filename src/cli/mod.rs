@@ -5,6 +5,7 @@
 //! underscore spellings (`--out_format`, `--obs_out`, ...) are accepted as aliases.
 
 mod analysis;
+mod generate;
 mod io;
 mod sampling;
 
@@ -32,6 +33,10 @@ enum Command {
     AnalyzeErrors(analysis::AnalyzeErrorsArgs),
     /// Enumerates sets of fault events and classifies them (detected, harmless, logical).
     Faults(analysis::FaultsArgs),
+    /// Generates a code's memory-experiment circuit on a qubit layout, with optional noise.
+    Gen(generate::GenArgs),
+    /// Draws a code's qubit layout as SVG.
+    Draw(generate::DrawArgs),
 }
 
 /// Runs the command line.
@@ -41,5 +46,7 @@ pub fn main() -> Result<()> {
         Command::Detect(a) => sampling::detect(&a),
         Command::AnalyzeErrors(a) => analysis::analyze_errors(&a),
         Command::Faults(a) => analysis::faults(&a),
+        Command::Gen(a) => generate::generate(&a),
+        Command::Draw(a) => generate::draw(&a),
     }
 }

@@ -3,7 +3,7 @@
 //!
 //! A CSS code is described by supports: each X stabilizer is the set of qubits it acts on with
 //! X, each Z stabilizer likewise with Z. From that one description follow the check matrices,
-//! the commutation checks, syndromes and the distance. Codes are also data: [`file`] reads and
+//! the commutation checks, syndromes and the distance. Codes are also data: [`mod@file`] reads and
 //! writes the `codes/*.toml` files.
 
 mod color;
@@ -127,36 +127,8 @@ impl StabilizerCode {
     /// and that logical X_i and Z_j anticommute exactly when i == j.
     pub fn check(&self) -> Result<(), CodeError> {
         self.check_ranges()?;
-        let named = |kind: Pauli, logical: bool, i: usize| {
-            let t = if kind == Pauli::X { "X" } else { "Z" };
-            if logical {
-                format!("logical {t}{i}")
-            } else {
-                format!("{t} stabilizer {i}")
-            }
-        };
-        let xs = self
-            .x_stabilizers
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (named(Pauli::X, false, i), s));
-        let xl = self
-            .logical_x
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (named(Pauli::X, true, i), s));
-        let zs = self
-            .z_stabilizers
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (named(Pauli::Z, false, i), s));
-        let zl = self
-            .logical_z
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (named(Pauli::Z, true, i), s));
-        let x_ops: Vec<_> = xs.chain(xl).collect();
-        let z_ops: Vec<_> = zs.chain(zl).collect();
+        let x_ops = self.named_operators(Pauli::X);
+        let z_ops = self.named_operators(Pauli::Z);
         if self.logical_x.len() != self.logical_z.len() {
             return Err(CodeError::LogicalCount {
                 x: self.logical_x.len(),
@@ -186,6 +158,17 @@ impl StabilizerCode {
             }
         }
         Ok(())
+    }
+
+    /// Stabilizers then logicals of one type, each with a name for error messages.
+    fn named_operators(&self, kind: Pauli) -> Vec<(String, &Vec<usize>)> {
+        let t = if kind == Pauli::X { "X" } else { "Z" };
+        let stabs = self.stabilizers(kind).iter().enumerate();
+        let logicals = self.logicals(kind).iter().enumerate();
+        stabs
+            .map(|(i, s)| (format!("{t} stabilizer {i}"), s))
+            .chain(logicals.map(|(i, s)| (format!("logical {t}{i}"), s)))
+            .collect()
     }
 
     fn check_ranges(&self) -> Result<(), CodeError> {
