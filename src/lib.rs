@@ -5,7 +5,9 @@
 //! Stim-format circuit IR ([`circuit`]), the stabilizer tableau simulator ([`tableau`]), the
 //! bit-packed Pauli-frame sampler ([`frame`]) and the sample formats ([`output`]); and the first
 //! stages: codes ([`code`]), qubit layouts ([`layout`]), flagged syndrome-measurement and
-//! memory circuits ([`schedule`]) and noise models ([`noise`]).
+//! memory circuits ([`schedule`]) and noise models ([`noise`]); and the error analysis: fault
+//! events and their enumeration ([`faults`]), detector error models ([`dem`]) and exact decoders
+//! for small codes ([`decoder`]).
 
 pub mod bits;
 pub mod circuit;
