@@ -22,6 +22,22 @@ pub enum SimError {
         bytes: u64,
         limit: u64,
     },
+    #[error(
+        "the error analysis would need about {megabytes} MB for {events} fault events \
+         (limit {limit_mb} MB); loops are unrolled, so shorten long REPEAT blocks"
+    )]
+    AnalysisTooLarge {
+        events: usize,
+        megabytes: u64,
+        limit_mb: u64,
+    },
+    #[error("the circuit has {observables} observables; the error analysis supports at most 64")]
+    TooManyObservables { observables: usize },
+    #[error(
+        "{gate} has no exact form as independent error mechanisms; \
+         allow approximating its disjoint errors (--approximate-disjoint-errors, as in Stim)"
+    )]
+    NeedsApproximation { gate: &'static str, line: u32 },
     #[error("the circuit uses {qubits} qubits; the {engine} supports at most {limit}")]
     TooManyQubits {
         qubits: u64,
@@ -34,10 +50,13 @@ impl SimError {
     /// The 1-based source line the error points at, if any.
     pub fn line(&self) -> Option<u32> {
         match self {
-            SimError::NonClifford { line, .. } | SimError::NonDeterministic { line, .. } => {
-                Some(*line)
-            }
-            SimError::TooManyQubits { .. } | SimError::TooBig { .. } => None,
+            SimError::NonClifford { line, .. }
+            | SimError::NonDeterministic { line, .. }
+            | SimError::NeedsApproximation { line, .. } => Some(*line),
+            SimError::TooManyQubits { .. }
+            | SimError::TooBig { .. }
+            | SimError::TooManyObservables { .. }
+            | SimError::AnalysisTooLarge { .. } => None,
         }
     }
 }

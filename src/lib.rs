@@ -3,17 +3,28 @@
 //! Data flows code -> layout -> circuit -> noise -> simulator -> decoder or postselection ->
 //! statistics -> estimate. This crate so far holds the engine: the gate table ([`gates`]), the
 //! Stim-format circuit IR ([`circuit`]), the stabilizer tableau simulator ([`tableau`]), the
-//! bit-packed Pauli-frame sampler ([`frame`]) and the sample formats ([`output`]).
+//! bit-packed Pauli-frame sampler ([`frame`]) and the sample formats ([`output`]); and the first
+//! stages: codes ([`code`]), qubit layouts ([`layout`]), flagged syndrome-measurement and
+//! memory circuits ([`schedule`]) and noise models ([`noise`]); and the error analysis: fault
+//! events and their enumeration ([`faults`]), detector error models ([`dem`]) and exact decoders
+//! for small codes ([`decoder`]).
 
 pub mod bits;
 pub mod circuit;
 pub mod cli;
+pub mod code;
+pub mod decoder;
+pub mod dem;
 pub mod error;
+pub mod faults;
 pub mod frame;
 pub mod gates;
+pub mod layout;
+pub mod noise;
 pub mod output;
 pub mod reference;
 pub mod sampler;
+pub mod schedule;
 pub mod statevec;
 pub mod sweep;
 pub mod tableau;

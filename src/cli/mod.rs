@@ -4,6 +4,8 @@
 //! Flags follow Stim's command line (`stim sample`, `stim detect`), spelled with dashes; the
 //! underscore spellings (`--out_format`, `--obs_out`, ...) are accepted as aliases.
 
+mod analysis;
+mod generate;
 mod io;
 mod sampling;
 mod sweep;
@@ -34,6 +36,14 @@ enum Command {
     Combine(sweep::CombineArgs),
     /// Plots error and discard rates from statistics files (SVG or PNG).
     Plot(sweep::PlotArgs),
+    /// Prints the detector error model of a circuit in Stim's .dem format.
+    AnalyzeErrors(analysis::AnalyzeErrorsArgs),
+    /// Enumerates sets of fault events and classifies them (detected, harmless, logical).
+    Faults(analysis::FaultsArgs),
+    /// Generates a code's memory-experiment circuit on a qubit layout, with optional noise.
+    Gen(generate::GenArgs),
+    /// Draws a code's qubit layout as SVG.
+    Draw(generate::DrawArgs),
 }
 
 /// Runs the command line.
@@ -44,5 +54,9 @@ pub fn main() -> Result<()> {
         Command::Sweep(a) => sweep::sweep(&a),
         Command::Combine(a) => sweep::combine_files(&a),
         Command::Plot(a) => sweep::plot(&a),
+        Command::AnalyzeErrors(a) => analysis::analyze_errors(&a),
+        Command::Faults(a) => analysis::faults(&a),
+        Command::Gen(a) => generate::generate(&a),
+        Command::Draw(a) => generate::draw(&a),
     }
 }

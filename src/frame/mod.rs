@@ -14,7 +14,7 @@
 pub mod noise;
 mod program;
 
-pub use program::{FrameProgram, Kernel1, Kernel2, NonClifford, Op};
+pub use program::{compile_noiseless, FrameProgram, Kernel1, Kernel2, NonClifford, Op};
 
 use crate::bits::{xor_into, BitTable};
 use crate::gates::Basis;
@@ -87,18 +87,41 @@ impl FrameSimulator {
     /// Runs one batch from the all-|0> start. Afterwards, [`results`](Self::results) (Detect)
     /// or [`record`](Self::record) (Measure) hold the outcome.
     pub fn run(&mut self, program: &FrameProgram, rng: &mut impl RngCore) {
-        self.x.clear();
-        self.z.clear();
+        self.start();
         if self.mode == Mode::Measure {
             for q in 0..self.z.rows() {
                 fill_random(self.z.row_mut(q), rng);
             }
         }
+        self.exec(&program.ops, rng);
+    }
+
+    /// Resets to the all-|0> start (zero frames, empty record and results), running nothing.
+    /// With [`exec`](Self::exec) and the `inject_*` methods this drives deterministic fault
+    /// propagation, one fault per shot lane, as the error analysis does.
+    pub fn start(&mut self) {
+        self.x.clear();
+        self.z.clear();
         self.measured = 0;
         self.next_detector = 0;
         self.results.clear();
         self.chain.fill(0);
-        self.exec(&program.ops, rng);
+    }
+
+    /// XORs the Pauli with bits (x, z) on qubit `q` into the frame of shot `shot`.
+    pub fn inject_pauli(&mut self, q: usize, shot: usize, x: bool, z: bool) {
+        if x {
+            self.x.flip(q, shot);
+        }
+        if z {
+            self.z.flip(q, shot);
+        }
+    }
+
+    /// Flips the recorded result `rec[-k]` (k >= 1) of shot `shot`: a measurement error.
+    pub fn inject_record_flip(&mut self, k: u32, shot: usize) {
+        let r = self.record_row(k);
+        self.record.flip(r, shot);
     }
 
     /// Detector rows followed by observable rows, one bit per shot (Detect mode).
@@ -111,7 +134,9 @@ impl FrameSimulator {
         &self.record
     }
 
-    fn exec(&mut self, ops: &[Op], rng: &mut impl RngCore) {
+    /// Applies `ops` to the current state (a whole program via [`run`](Self::run), or pieces of
+    /// one between fault injections).
+    pub fn exec(&mut self, ops: &[Op], rng: &mut impl RngCore) {
         for op in ops {
             match op {
                 Op::Gate1(k, qubits) => {

@@ -184,6 +184,22 @@ fn compile_items(items: &[Item], model: NonClifford) -> Result<Vec<Op>, SimError
     Ok(ops)
 }
 
+/// Compiles one instruction without its noise: noise channels vanish and measurements keep no
+/// flip probability. The error analysis runs these between deterministic fault injections.
+pub fn compile_noiseless(ins: &Instruction) -> Result<Vec<Op>, SimError> {
+    let mut ops = Vec::new();
+    match ins.gate.kind() {
+        GateKind::Noise1 | GateKind::Noise2 | GateKind::Correlated { .. } => {}
+        GateKind::Measure(_) | GateKind::MeasureReset(_) => {
+            let mut quiet = ins.clone();
+            quiet.args.clear();
+            compile_instruction(&quiet, NonClifford::Refuse, &mut ops)?;
+        }
+        _ => compile_instruction(ins, NonClifford::Refuse, &mut ops)?,
+    }
+    Ok(ops)
+}
+
 fn compile_instruction(
     ins: &Instruction,
     model: NonClifford,

@@ -1,0 +1,157 @@
+//! `qec-sim gen` (memory circuits with noise) and `qec-sim draw` (layout drawings).
+
+use super::io::Output;
+use crate::layout::draw::{schedule_labels, svg};
+use crate::layout::{Layout, LayoutKind};
+use crate::noise::NoiseModel;
+use crate::schedule::{memory_circuit, Task};
+use anyhow::{bail, Result};
+use clap::{Args, ValueEnum};
+use std::path::PathBuf;
+
+/// The largest distance the commands accept (a d = 101 circuit is already ~16k qubits).
+const MAX_DISTANCE: usize = 101;
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum CodeName {
+    /// The triangular 6.6.6 color code.
+    Color666,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum TaskName {
+    MemoryX,
+    MemoryZ,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum LayoutName {
+    Standard,
+    Redundant,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum NoiseName {
+    None,
+    Uniform,
+    Cn20,
+    Si1000,
+}
+
+/// The code and layout, shared by both commands.
+#[derive(Args, Debug)]
+pub struct LayoutArgs {
+    #[arg(long, value_enum, default_value = "color666")]
+    code: CodeName,
+    /// Code distance, odd and at least 3.
+    #[arg(long, short = 'd')]
+    distance: usize,
+    #[arg(long, value_enum, default_value = "standard")]
+    layout: LayoutName,
+}
+
+#[derive(Args, Debug)]
+pub struct GenArgs {
+    #[command(flatten)]
+    layout: LayoutArgs,
+    #[arg(long, value_enum)]
+    task: TaskName,
+    /// Syndrome-measurement rounds (default: the distance).
+    #[arg(long)]
+    rounds: Option<usize>,
+    /// Noise model added to the clean circuit.
+    #[arg(long, value_enum, default_value = "none")]
+    noise: NoiseName,
+    /// Base error rate of the noise model.
+    #[arg(long, default_value_t = 0.0)]
+    p: f64,
+    /// Output file; absent writes standard output.
+    #[arg(long, short = 'o', visible_alias = "out")]
+    output: Option<PathBuf>,
+    /// Prints qubit, detector and time-step counts to standard error.
+    #[arg(long)]
+    stats: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct DrawArgs {
+    #[command(flatten)]
+    layout: LayoutArgs,
+    /// Labels each data coupling with the time steps of its X- and Z-stabilizer gates.
+    #[arg(long)]
+    schedule: bool,
+    /// Output SVG file; absent writes standard output.
+    #[arg(long, short = 'o', visible_alias = "out")]
+    output: Option<PathBuf>,
+}
+
+fn build_layout(a: &LayoutArgs) -> Result<Layout> {
+    let CodeName::Color666 = a.code;
+    let d = a.distance;
+    if d < 3 || d.is_multiple_of(2) || d > MAX_DISTANCE {
+        bail!("--distance must be odd, at least 3 and at most {MAX_DISTANCE} (got {d})");
+    }
+    let kind = match a.layout {
+        LayoutName::Standard => LayoutKind::Standard,
+        LayoutName::Redundant => LayoutKind::Redundant,
+    };
+    Ok(Layout::new(d, kind))
+}
+
+fn noise_model(name: NoiseName, p: f64) -> Result<Option<NoiseModel>> {
+    if !(0.0..=1.0).contains(&p) {
+        bail!("--p must be a probability between 0 and 1 (got {p})");
+    }
+    let name = match name {
+        NoiseName::None if p > 0.0 => bail!("--p {p} needs a --noise model"),
+        NoiseName::None => return Ok(None),
+        NoiseName::Uniform => "uniform",
+        NoiseName::Cn20 => "cn20",
+        NoiseName::Si1000 => "si1000",
+    };
+    Ok(NoiseModel::named(name))
+}
+
+pub fn generate(a: &GenArgs) -> Result<()> {
+    let layout = build_layout(&a.layout)?;
+    let rounds = a.rounds.unwrap_or(a.layout.distance);
+    if rounds == 0 {
+        bail!("--rounds must be at least 1");
+    }
+    let model = noise_model(a.noise, a.p)?;
+    let task = match a.task {
+        TaskName::MemoryX => Task::MemoryX,
+        TaskName::MemoryZ => Task::MemoryZ,
+    };
+    let memory = memory_circuit(&layout, task, rounds);
+    if a.stats {
+        let s = memory.circuit.stats();
+        eprintln!(
+            "qubits {} (data {}), detectors {}, time steps per round {} alone, {} in total for {rounds} rounds",
+            layout.num_qubits(),
+            layout.num_data(),
+            s.num_detectors,
+            memory.ticks_per_round,
+            memory.ticks_total
+        );
+    }
+    let circuit = match model {
+        Some(m) => m.apply(&memory.circuit, a.p),
+        None => memory.circuit,
+    };
+    let mut out = Output::create(a.output.as_deref())?;
+    out.write(circuit.to_string().as_bytes())?;
+    out.finish()
+}
+
+pub fn draw(a: &DrawArgs) -> Result<()> {
+    let layout = build_layout(&a.layout)?;
+    let labels = if a.schedule {
+        schedule_labels(&layout)
+    } else {
+        Vec::new()
+    };
+    let mut out = Output::create(a.output.as_deref())?;
+    out.write(svg(&layout, &labels).as_bytes())?;
+    out.finish()
+}

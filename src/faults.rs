@@ -1,0 +1,839 @@
+//! Fault events and their symptoms, and enumeration of fault combinations.
+//!
+//! A fault event is one Pauli term of one noise channel at one place in the (unrolled) circuit,
+//! or one measurement's flip: `DEPOLARIZE1(p) 3` executed once gives three events (X3, Y3, Z3),
+//! `DEPOLARIZE2` fifteen per pair, `M(p)` one per result. Its symptom is the set of detectors and
+//! observables it flips, found by propagating it through the noiseless circuit in the Pauli-frame
+//! simulator: every event gets its own shot lane (64 per word) and is injected deterministically
+//! where it happens, so one pass over the circuit yields all symptoms, derived from the same gate
+//! kernels the sampler uses. Symptoms of sets of events are XORs of bit-packed vectors.
+
+use crate::circuit::{Circuit, Instruction, Item, Target};
+use crate::decoder::{Decision, Decoder};
+use crate::error::SimError;
+use crate::frame::{compile_noiseless, FrameProgram, FrameSimulator, Mode, Op};
+use crate::gates::{GateId, GateKind, NoiseShape};
+use rand_core::SeedableRng;
+use rand_xoshiro::Xoshiro256PlusPlus;
+use rayon::prelude::*;
+use std::collections::HashMap;
+
+/// What one fault event does.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Effect {
+    /// A Pauli product: (qubit, 'X' | 'Y' | 'Z') per qubit.
+    Pauli(Vec<(u32, char)>),
+    /// The result of measuring this qubit is reported flipped.
+    MeasurementFlip(u32),
+}
+
+/// A noise instruction as it stands in the circuit, with what each execution can do.
+#[derive(Clone, Debug)]
+pub struct Site {
+    pub gate: GateId,
+    /// The instruction's tag (empty when absent); the DEM keeps it on the errors it causes.
+    pub tag: String,
+    pub args: Vec<f64>,
+    pub line: u32,
+    /// The terms of one execution, in order: (group, term index, effect, disjoint probability).
+    /// A group is one target (or target pair) of the instruction, i.e. one channel application;
+    /// the term index is Stim's (1 = X, 2 = Y, 3 = Z; 1..=15 = IX..ZZ for pairs; 0 otherwise).
+    pub terms: Vec<Term>,
+}
+
+/// One possible event of a [`Site`] execution.
+#[derive(Clone, Debug)]
+pub struct Term {
+    pub group: u32,
+    pub index: u8,
+    pub effect: Effect,
+    /// Probability of this term alone, as the circuit specifies it (disjoint within its group;
+    /// for `ELSE_CORRELATED_ERROR` already multiplied by the chance no earlier branch fired).
+    pub probability: f64,
+}
+
+/// One fault event: a term of a site at one execution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FaultEvent {
+    pub site: u32,
+    pub term: u32,
+    /// Number of `TICK`s executed before the event (its time step).
+    pub tick: u64,
+    /// Distinct per (site execution, group): events sharing it are exclusive alternatives.
+    pub channel: u32,
+}
+
+/// Where a detector is declared: its absolute coordinates and how many events precede it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DetectorInfo {
+    pub coords: Vec<f64>,
+    pub events_before: usize,
+}
+
+/// Every fault event of a circuit with its symptom, as bit-packed vectors.
+#[derive(Clone, Debug)]
+pub struct FaultSet {
+    pub sites: Vec<Site>,
+    pub events: Vec<FaultEvent>,
+    pub detectors: Vec<DetectorInfo>,
+    pub num_observables: usize,
+    /// Words per event in `det`.
+    pub det_words: usize,
+    det: Vec<u64>,
+    obs: Vec<u64>,
+    /// For each top-level `REPEAT`, the event and detector counts before each iteration
+    /// (count + 1 entries), and the coordinate shift of one iteration.
+    pub loops: Vec<LoopSpan>,
+}
+
+/// Event and detector boundaries of a top-level `REPEAT` block's iterations.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LoopSpan {
+    pub event_starts: Vec<usize>,
+    pub detector_starts: Vec<usize>,
+    pub coord_shift: Vec<f64>,
+}
+
+/// The circuit as propagation steps: noiseless ops, fault sites, and loops.
+enum Step {
+    Ops(Vec<Op>),
+    Site(u32),
+    Tick,
+    Detector(Vec<f64>),
+    ShiftCoords(Vec<f64>),
+    Repeat(u64, Vec<Step>),
+}
+
+/// Builds steps and sites; tracks the `E`/`ELSE_CORRELATED_ERROR` chain's miss probability.
+struct Builder {
+    sites: Vec<Site>,
+    chain_miss: f64,
+}
+
+impl Builder {
+    fn items(&mut self, items: &[Item]) -> Result<Vec<Step>, SimError> {
+        let mut steps = Vec::new();
+        for item in items {
+            match item {
+                Item::Repeat(r) => {
+                    self.chain_miss = 1.0;
+                    steps.push(Step::Repeat(r.count, self.items(&r.body.items)?));
+                }
+                Item::Instruction(ins) => self.instruction(ins, &mut steps)?,
+            }
+        }
+        Ok(steps)
+    }
+
+    fn instruction(&mut self, ins: &Instruction, steps: &mut Vec<Step>) -> Result<(), SimError> {
+        let kind = ins.gate.kind();
+        if !matches!(kind, GateKind::Correlated { .. }) {
+            self.chain_miss = 1.0;
+        }
+        let ops = compile_noiseless(ins)?;
+        if !ops.is_empty() {
+            steps.push(Step::Ops(ops));
+        }
+        let terms = match kind {
+            GateKind::Tick => {
+                steps.push(Step::Tick);
+                return Ok(());
+            }
+            GateKind::Detector => {
+                steps.push(Step::Detector(ins.args.clone()));
+                return Ok(());
+            }
+            GateKind::ShiftCoords => {
+                steps.push(Step::ShiftCoords(ins.args.clone()));
+                return Ok(());
+            }
+            GateKind::Noise1 | GateKind::Noise2 => channel_terms(ins),
+            GateKind::Correlated { else_branch } => {
+                if !else_branch {
+                    self.chain_miss = 1.0;
+                }
+                let p = ins.args[0] * self.chain_miss;
+                self.chain_miss *= 1.0 - ins.args[0];
+                let paulis = ins
+                    .targets
+                    .iter()
+                    .filter_map(|t| match *t {
+                        Target::Pauli { pauli, index } => Some((index, pauli)),
+                        _ => None,
+                    })
+                    .collect();
+                vec![Term {
+                    group: 0,
+                    index: 0,
+                    effect: Effect::Pauli(paulis),
+                    probability: p,
+                }]
+            }
+            GateKind::Measure(_) | GateKind::MeasureReset(_) => {
+                let p = ins.args.first().copied().unwrap_or(0.0);
+                ins.targets
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(g, t)| {
+                        t.qubit_index().map(|q| Term {
+                            group: g as u32,
+                            index: 0,
+                            effect: Effect::MeasurementFlip(q),
+                            probability: p,
+                        })
+                    })
+                    .collect()
+            }
+            _ => Vec::new(),
+        };
+        let terms: Vec<Term> = terms.into_iter().filter(|t| t.probability > 0.0).collect();
+        if !terms.is_empty() {
+            self.sites.push(Site {
+                gate: ins.gate,
+                tag: ins.tag.clone(),
+                args: ins.args.clone(),
+                line: ins.line,
+                terms,
+            });
+            steps.push(Step::Site(self.sites.len() as u32 - 1));
+        }
+        Ok(())
+    }
+}
+
+/// The terms of a one- or two-qubit Pauli channel, one group per target (pair), following the
+/// gate table's [`NoiseShape`] and Stim's term order (X, Y, Z; IX, IY, ..., ZZ).
+fn channel_terms(ins: &Instruction) -> Vec<Term> {
+    let pairwise = ins.gate.is_pairwise();
+    let n_terms = if pairwise { 15 } else { 3 };
+    let shape = ins.gate.def().noise.expect("noise gate");
+    let prob = |i: usize| -> f64 {
+        match shape {
+            NoiseShape::Fixed(c) => {
+                if "_XYZ".find(c) == Some(i) {
+                    ins.args[0]
+                } else {
+                    0.0
+                }
+            }
+            NoiseShape::Uniform => ins.args[0] / n_terms as f64,
+            NoiseShape::PerPauli => ins.args[i - 1],
+        }
+    };
+    let qubits: Vec<u32> = ins.targets.iter().filter_map(|t| t.qubit_index()).collect();
+    let groups: Vec<&[u32]> = qubits.chunks(if pairwise { 2 } else { 1 }).collect();
+    let mut terms = Vec::new();
+    for (g, qs) in groups.iter().enumerate() {
+        for i in 1..=n_terms {
+            let letters = if pairwise { [i / 4, i % 4] } else { [i, 0] };
+            let paulis = qs
+                .iter()
+                .zip(letters)
+                .filter(|&(_, l)| l != 0)
+                .map(|(&q, l)| (q, "IXYZ".as_bytes()[l] as char))
+                .collect();
+            terms.push(Term {
+                group: g as u32,
+                index: i as u8,
+                effect: Effect::Pauli(paulis),
+                probability: prob(i),
+            });
+        }
+    }
+    terms
+}
+
+/// Runs the steps once, counting events (`sim` None) or injecting them (`sim` Some).
+struct Runner<'a> {
+    sites: &'a [Site],
+    sim: Option<&'a mut FrameSimulator>,
+    rng: Xoshiro256PlusPlus,
+    events: Vec<FaultEvent>,
+    detectors: Vec<DetectorInfo>,
+    coord_shift: Vec<f64>,
+    tick: u64,
+    channel: u32,
+    loops: Vec<LoopSpan>,
+}
+
+impl Runner<'_> {
+    fn run(&mut self, steps: &[Step], top: bool) {
+        for step in steps {
+            match step {
+                Step::Ops(ops) => {
+                    if let Some(sim) = self.sim.as_deref_mut() {
+                        sim.exec(ops, &mut self.rng);
+                    }
+                }
+                Step::Site(s) => self.site(*s),
+                Step::Tick => self.tick += 1,
+                Step::Detector(args) => {
+                    let coords = args
+                        .iter()
+                        .enumerate()
+                        .map(|(i, a)| a + self.coord_shift.get(i).copied().unwrap_or(0.0))
+                        .collect();
+                    self.detectors.push(DetectorInfo {
+                        coords,
+                        events_before: self.events.len(),
+                    });
+                }
+                Step::ShiftCoords(args) => add_shift(&mut self.coord_shift, args),
+                Step::Repeat(count, body) => {
+                    let mut span = LoopSpan {
+                        event_starts: vec![self.events.len()],
+                        detector_starts: vec![self.detectors.len()],
+                        coord_shift: Vec::new(),
+                    };
+                    let before = self.coord_shift.clone();
+                    for _ in 0..*count {
+                        self.run(body, false);
+                        span.event_starts.push(self.events.len());
+                        span.detector_starts.push(self.detectors.len());
+                        if span.coord_shift.is_empty() {
+                            span.coord_shift = self
+                                .coord_shift
+                                .iter()
+                                .enumerate()
+                                .map(|(i, c)| c - before.get(i).copied().unwrap_or(0.0))
+                                .collect();
+                        }
+                    }
+                    if top {
+                        self.loops.push(span);
+                    }
+                }
+            }
+        }
+    }
+
+    fn site(&mut self, s: u32) {
+        let site = &self.sites[s as usize];
+        let mut last_group = None;
+        for (t, term) in site.terms.iter().enumerate() {
+            if last_group != Some(term.group) {
+                last_group = Some(term.group);
+                self.channel += 1;
+            }
+            let lane = self.events.len();
+            self.events.push(FaultEvent {
+                site: s,
+                term: t as u32,
+                tick: self.tick,
+                channel: self.channel,
+            });
+            let Some(sim) = self.sim.as_deref_mut() else {
+                continue;
+            };
+            match &term.effect {
+                Effect::Pauli(paulis) => {
+                    for &(q, p) in paulis {
+                        sim.inject_pauli(q as usize, lane, p != 'Z', p != 'X');
+                    }
+                }
+                Effect::MeasurementFlip(_) => {
+                    // Results of this instruction are the last `groups` entries of the record.
+                    let groups = site.terms.last().map_or(0, |t| t.group + 1);
+                    sim.inject_record_flip(groups - term.group, lane);
+                }
+            }
+        }
+    }
+}
+
+fn add_shift(shift: &mut Vec<f64>, args: &[f64]) {
+    if shift.len() < args.len() {
+        shift.resize(args.len(), 0.0);
+    }
+    for (s, a) in shift.iter_mut().zip(args) {
+        *s += a;
+    }
+}
+
+impl FaultSet {
+    /// Finds every fault event of a Clifford circuit and its symptom. Loops are unrolled: the
+    /// cost grows with (events x circuit length). Refuses non-Clifford gates and circuits with
+    /// more than 64 observables.
+    pub fn from_circuit(circuit: &Circuit) -> Result<FaultSet, SimError> {
+        let program = FrameProgram::compile(circuit)?;
+        if program.num_observables > 64 {
+            return Err(SimError::TooManyObservables {
+                observables: program.num_observables,
+            });
+        }
+        let mut builder = Builder {
+            sites: Vec::new(),
+            chain_miss: 1.0,
+        };
+        let steps = builder.items(&circuit.items)?;
+        let sites = builder.sites;
+        let new_runner = |sim| Runner {
+            sites: &sites,
+            sim,
+            rng: Xoshiro256PlusPlus::seed_from_u64(0),
+            events: Vec::new(),
+            detectors: Vec::new(),
+            coord_shift: Vec::new(),
+            tick: 0,
+            channel: 0,
+            loops: Vec::new(),
+        };
+        let num_events = check_size(&program, count_events(&steps, &sites))?;
+        let words = num_events.div_ceil(64).max(1).next_power_of_two();
+        let mut sim = FrameSimulator::new(&program, words, Mode::Detect);
+        sim.start();
+        let mut runner = new_runner(Some(&mut sim));
+        runner.run(&steps, true);
+        let (events, detectors, loops) = (runner.events, runner.detectors, runner.loops);
+        let num_detectors = detectors.len();
+        let det_words = num_detectors.div_ceil(64).max(1);
+        let (det, obs) = transpose_results(sim.results(), num_detectors, num_events, det_words);
+        Ok(FaultSet {
+            sites,
+            events,
+            detectors,
+            num_observables: program.num_observables,
+            det_words,
+            det,
+            obs,
+            loops,
+        })
+    }
+
+    pub fn num_events(&self) -> usize {
+        self.events.len()
+    }
+
+    pub fn num_detectors(&self) -> usize {
+        self.detectors.len()
+    }
+
+    /// Detectors flipped by event `i`, bit-packed (bit d of word d / 64).
+    pub fn detector_bits(&self, i: usize) -> &[u64] {
+        &self.det[i * self.det_words..(i + 1) * self.det_words]
+    }
+
+    /// Observables flipped by event `i` (bit k = observable k).
+    pub fn observable_mask(&self, i: usize) -> u64 {
+        self.obs[i]
+    }
+
+    pub fn site_of(&self, e: &FaultEvent) -> &Site {
+        &self.sites[e.site as usize]
+    }
+
+    pub fn term_of(&self, e: &FaultEvent) -> &Term {
+        &self.site_of(e).terms[e.term as usize]
+    }
+
+    /// One line naming event `i` and where it comes from, e.g.
+    /// `line 12, tick 3: DEPOLARIZE2(0.001) -> X4 Z7`.
+    pub fn describe(&self, i: usize) -> String {
+        let e = &self.events[i];
+        let site = self.site_of(e);
+        let args: Vec<String> = site.args.iter().map(|a| a.to_string()).collect();
+        let effect = match &self.term_of(e).effect {
+            Effect::Pauli(ps) => ps
+                .iter()
+                .map(|(q, p)| format!("{p}{q}"))
+                .collect::<Vec<_>>()
+                .join(" "),
+            Effect::MeasurementFlip(q) => format!("flipped result of qubit {q}"),
+        };
+        format!(
+            "line {}, tick {}: {}({}) -> {effect}",
+            site.line,
+            e.tick,
+            site.gate.name(),
+            args.join(", ")
+        )
+    }
+}
+
+/// Number of events the steps produce, loops multiplied out (saturating).
+fn count_events(steps: &[Step], sites: &[Site]) -> u128 {
+    steps
+        .iter()
+        .map(|s| match s {
+            Step::Site(i) => sites[*i as usize].terms.len() as u128,
+            Step::Repeat(count, body) => (*count as u128).saturating_mul(count_events(body, sites)),
+            _ => 0,
+        })
+        .fold(0u128, |a, b| a.saturating_add(b))
+}
+
+/// Most memory the propagation may take, in bytes.
+const MAX_BYTES: u128 = 4 << 30;
+
+/// Refuses analyses whose frames, results, events and symptom vectors would not fit in
+/// [`MAX_BYTES`]; returns the event count otherwise.
+fn check_size(program: &FrameProgram, events: u128) -> Result<usize, SimError> {
+    let detectors = program.num_detectors as u128;
+    let rows = 2 * program.num_qubits as u128
+        + program.window as u128
+        + detectors
+        + program.num_observables as u128;
+    let lanes = events.div_ceil(64).max(1).next_power_of_two();
+    let per_event = std::mem::size_of::<FaultEvent>() as u128 + 8 * (detectors.div_ceil(64) + 1);
+    let bytes = lanes
+        .saturating_mul(8 * rows)
+        .saturating_add(events.saturating_mul(per_event));
+    if bytes > MAX_BYTES {
+        return Err(SimError::AnalysisTooLarge {
+            events: events.min(usize::MAX as u128) as usize,
+            megabytes: (bytes >> 20).min(u64::MAX as u128) as u64,
+            limit_mb: (MAX_BYTES >> 20) as u64,
+        });
+    }
+    Ok(events as usize)
+}
+
+/// Turns simulator results (rows = detectors then observables, one lane per event) into
+/// per-event bit vectors, 64 x 64 blocks at a time.
+fn transpose_results(
+    results: &crate::bits::BitTable,
+    num_detectors: usize,
+    num_events: usize,
+    det_words: usize,
+) -> (Vec<u64>, Vec<u64>) {
+    let rows = results.rows();
+    let mut det = vec![0u64; num_events * det_words];
+    let mut obs = vec![0u64; num_events];
+    let mut block = [0u64; 64];
+    for event_word in 0..num_events.div_ceil(64) {
+        for row_word in 0..rows.div_ceil(64) {
+            for (i, b) in block.iter_mut().enumerate() {
+                let r = row_word * 64 + i;
+                *b = if r < rows {
+                    results.row(r)[event_word]
+                } else {
+                    0
+                };
+            }
+            crate::bits::transpose64(&mut block);
+            for (i, &bits) in block.iter().enumerate() {
+                let e = event_word * 64 + i;
+                if e >= num_events {
+                    break;
+                }
+                // Bit j of `bits` is row row_word * 64 + j.
+                for j in iter_bits(bits) {
+                    let r = row_word * 64 + j;
+                    if r < num_detectors {
+                        det[e * det_words + r / 64] |= 1 << (r % 64);
+                    } else {
+                        obs[e] |= 1 << (r - num_detectors);
+                    }
+                }
+            }
+        }
+    }
+    (det, obs)
+}
+
+/// Positions of the set bits of a word, lowest first.
+pub fn iter_bits(mut w: u64) -> impl Iterator<Item = usize> {
+    std::iter::from_fn(move || {
+        if w == 0 {
+            return None;
+        }
+        let j = w.trailing_zeros() as usize;
+        w &= w - 1;
+        Some(j)
+    })
+}
+
+/// Positions of the set bits of a bit-packed vector.
+pub fn set_bits(words: &[u64]) -> impl Iterator<Item = usize> + '_ {
+    words
+        .iter()
+        .enumerate()
+        .flat_map(|(k, &w)| iter_bits(w).map(move |j| k * 64 + j))
+}
+
+/// How a set of fault events ends under postselection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Class {
+    /// Some detector fires: postselection would discard the shot.
+    Detected,
+    /// No detector fires and no observable flips.
+    Harmless,
+    /// No detector fires but an observable flips: an undetectable logical error.
+    Logical,
+}
+
+/// Counts of the sets of one size, by class, and by what a decoder made of them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ClassCounts {
+    pub detected: u64,
+    pub harmless: u64,
+    pub logical: u64,
+    /// With a decoder: sets it discarded.
+    pub decoder_discarded: u64,
+    /// With a decoder: sets it kept but predicted the wrong observable flips for.
+    pub decoder_wrong: u64,
+}
+
+impl ClassCounts {
+    fn add(&mut self, o: &ClassCounts) {
+        self.detected += o.detected;
+        self.harmless += o.harmless;
+        self.logical += o.logical;
+        self.decoder_discarded += o.decoder_discarded;
+        self.decoder_wrong += o.decoder_wrong;
+    }
+
+    pub fn total(&self) -> u64 {
+        self.detected + self.harmless + self.logical
+    }
+}
+
+/// The result of enumerating all sets of exactly `size` fault events.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SizeReport {
+    pub size: usize,
+    pub counts: ClassCounts,
+    /// The first few undetected-logical sets (event indices, lexicographic order).
+    pub logical_examples: Vec<Vec<usize>>,
+    /// The first few sets the decoder kept and got wrong.
+    pub decoder_examples: Vec<Vec<usize>>,
+}
+
+/// Classifies one set from its XORed symptom.
+fn classify(det: &[u64], obs: u64) -> Class {
+    if det.iter().any(|&w| w != 0) {
+        Class::Detected
+    } else if obs != 0 {
+        Class::Logical
+    } else {
+        Class::Harmless
+    }
+}
+
+/// Enumerates every set of exactly `size` distinct fault events (in parallel over the first
+/// member), counting classes and, with a decoder, its discards and wrong predictions; keeps
+/// the first `examples` sets of each kind of failure.
+pub fn enumerate_size(
+    faults: &FaultSet,
+    size: usize,
+    examples: usize,
+    decoder: Option<&dyn Decoder>,
+) -> SizeReport {
+    let n = faults.num_events();
+    let mut report = SizeReport {
+        size,
+        ..SizeReport::default()
+    };
+    if size == 0 || size > n {
+        return report;
+    }
+    let parts: Vec<SizeReport> = (0..=n - size)
+        .into_par_iter()
+        .map(|first| {
+            let mut walk = Walk {
+                faults,
+                decoder,
+                examples,
+                acc: faults.detector_bits(first).to_vec(),
+                chosen: vec![first],
+                report: SizeReport::default(),
+            };
+            walk.descend(first + 1, size - 1, faults.observable_mask(first));
+            walk.report
+        })
+        .collect();
+    for part in parts {
+        report.counts.add(&part.counts);
+        for (mine, theirs) in [
+            (&mut report.logical_examples, part.logical_examples),
+            (&mut report.decoder_examples, part.decoder_examples),
+        ] {
+            let room = examples.saturating_sub(mine.len());
+            mine.extend(theirs.into_iter().take(room));
+        }
+    }
+    report
+}
+
+/// Depth-first state of one enumeration subtree.
+struct Walk<'a> {
+    faults: &'a FaultSet,
+    decoder: Option<&'a dyn Decoder>,
+    examples: usize,
+    acc: Vec<u64>,
+    chosen: Vec<usize>,
+    report: SizeReport,
+}
+
+impl Walk<'_> {
+    fn descend(&mut self, from: usize, left: usize, obs: u64) {
+        if left == 0 {
+            self.leaf(obs);
+            return;
+        }
+        for e in from..=self.faults.num_events() - left {
+            xor_words(&mut self.acc, self.faults.detector_bits(e));
+            self.chosen.push(e);
+            self.descend(e + 1, left - 1, obs ^ self.faults.observable_mask(e));
+            self.chosen.pop();
+            xor_words(&mut self.acc, self.faults.detector_bits(e));
+        }
+    }
+
+    fn leaf(&mut self, obs: u64) {
+        let counts = &mut self.report.counts;
+        match classify(&self.acc, obs) {
+            Class::Detected => counts.detected += 1,
+            Class::Harmless => counts.harmless += 1,
+            Class::Logical => {
+                counts.logical += 1;
+                if self.report.logical_examples.len() < self.examples {
+                    self.report.logical_examples.push(self.chosen.clone());
+                }
+            }
+        }
+        if let Some(d) = self.decoder {
+            match d.decode(&self.acc) {
+                Decision::Discard => counts.decoder_discarded += 1,
+                Decision::Predict(p) if p != obs => {
+                    counts.decoder_wrong += 1;
+                    if self.report.decoder_examples.len() < self.examples {
+                        self.report.decoder_examples.push(self.chosen.clone());
+                    }
+                }
+                Decision::Predict(_) => {}
+            }
+        }
+    }
+}
+
+fn xor_words(acc: &mut [u64], other: &[u64]) {
+    for (a, b) in acc.iter_mut().zip(other) {
+        *a ^= b;
+    }
+}
+
+/// The fewest fault events (up to `max_size`) whose combination the decoder keeps and decodes
+/// wrongly, with one such set; None if every set up to `max_size` is discarded or corrected.
+/// Found by exhaustive enumeration, size by size.
+pub fn shortest_decoder_failure(
+    faults: &FaultSet,
+    decoder: &dyn Decoder,
+    max_size: usize,
+) -> Option<Vec<usize>> {
+    (1..=max_size).find_map(|k| {
+        enumerate_size(faults, k, 1, Some(decoder))
+            .decoder_examples
+            .into_iter()
+            .next()
+    })
+}
+
+/// The fewest fault events that flip an observable without firing any detector (the circuit's
+/// distance under postselection), with one such set; None if there is none of at most
+/// `max_size` events within the search limits.
+///
+/// Breadth-first search over partial syndromes, as Stim's undetectable-logical search does:
+/// only distinct symptoms matter, and from a non-empty syndrome only mechanisms touching its
+/// lowest fired detector need trying (some member of any completion must cancel it), so the
+/// first completion found has minimum size. Partial syndromes with more than `max_active`
+/// fired detectors are not explored; with a limit at least the largest a minimum set passes
+/// through the answer is exact, otherwise it is an upper bound on the distance.
+pub fn shortest_undetected_logical(
+    faults: &FaultSet,
+    max_size: usize,
+    max_active: usize,
+) -> Option<Vec<usize>> {
+    // Distinct symptoms, each with a representative event.
+    let mut seen: HashMap<(&[u64], u64), usize> = HashMap::new();
+    let mut mechanisms: Vec<(Vec<u32>, u64, usize)> = Vec::new();
+    for e in 0..faults.num_events() {
+        let key = (faults.detector_bits(e), faults.observable_mask(e));
+        if key.0.iter().all(|&w| w == 0) && key.1 == 0 {
+            continue;
+        }
+        if let std::collections::hash_map::Entry::Vacant(v) = seen.entry(key) {
+            v.insert(mechanisms.len());
+            let dets = set_bits(key.0).map(|d| d as u32).collect();
+            mechanisms.push((dets, key.1, e));
+        }
+    }
+    let mut touching: Vec<Vec<usize>> = vec![Vec::new(); faults.num_detectors()];
+    for (m, (dets, _, _)) in mechanisms.iter().enumerate() {
+        for &d in dets {
+            touching[d as usize].push(m);
+        }
+    }
+    // States: (fired detectors, observables), with the (parent state, mechanism) that reached them.
+    type State = (Vec<u32>, u64);
+    let mut states: Vec<(State, usize, usize)> = vec![((Vec::new(), 0), usize::MAX, usize::MAX)];
+    let mut index: HashMap<State, usize> = HashMap::new();
+    index.insert((Vec::new(), 0), 0);
+    let mut frontier = vec![0usize];
+    for _depth in 0..max_size {
+        let mut next = Vec::new();
+        for &s in &frontier {
+            let (dets, obs) = states[s].0.clone();
+            let candidates: Box<dyn Iterator<Item = usize>> = match dets.first() {
+                None => Box::new(0..mechanisms.len()),
+                Some(&d) => Box::new(touching[d as usize].iter().copied()),
+            };
+            for m in candidates {
+                let new_dets = symmetric_difference(&dets, &mechanisms[m].0);
+                let new_obs = obs ^ mechanisms[m].1;
+                if new_dets.len() > max_active {
+                    continue;
+                }
+                if new_dets.is_empty() {
+                    if new_obs == 0 {
+                        continue;
+                    }
+                    let mut path = vec![mechanisms[m].2];
+                    let mut at = s;
+                    while at != 0 {
+                        path.push(mechanisms[states[at].2].2);
+                        at = states[at].1;
+                    }
+                    path.sort_unstable();
+                    return Some(path);
+                }
+                let key = (new_dets, new_obs);
+                if !index.contains_key(&key) {
+                    index.insert(key.clone(), states.len());
+                    next.push(states.len());
+                    states.push((key, s, m));
+                }
+            }
+        }
+        frontier = next;
+    }
+    None
+}
+
+/// Symmetric difference of two sorted lists.
+fn symmetric_difference(a: &[u32], b: &[u32]) -> Vec<u32> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() || j < b.len() {
+        match (a.get(i), b.get(j)) {
+            (Some(x), Some(y)) if x == y => {
+                i += 1;
+                j += 1;
+            }
+            (Some(x), Some(y)) if x < y => {
+                out.push(*x);
+                i += 1;
+            }
+            (Some(x), None) => {
+                out.push(*x);
+                i += 1;
+            }
+            (_, Some(y)) => {
+                out.push(*y);
+                j += 1;
+            }
+            (None, None) => unreachable!(),
+        }
+    }
+    out
+}

@@ -1,0 +1,323 @@
+//! Nearest-neighbour layouts of the 6.6.6 color code with syndrome and flag qubits.
+//!
+//! In the spirit of Chamberland, Kubica, Yoder and Zhu, "Triangular color codes on trivalent
+//! graphs with flag qubits", NJP 22, 023019 (2020): every face gets a small tree of ancilla
+//! qubits inside it; each ancilla couples to its tree neighbours and to one or two data qubits of
+//! the face. One ancilla, the root, carries the syndrome; the others are flags. Every qubit has
+//! degree <= 3 and the coupling graph is planar (ancillas sit inside their face).
+//!
+//! The per-face patterns are data ([`PATTERNS`]):
+//!
+//! | variant | face | ancillas | root | each flag touches |
+//! |---|---|---|---|---|
+//! | standard | weight 6 | 4 | centre (no data) | 2 data |
+//! | standard | weight 4 | 2 | touches 2 data | 2 data |
+//! | redundant | weight 6 | 6, a ring | touches 1 data | 1 data |
+//! | redundant | weight 4 | 3, a path | middle (no data) | 2 data |
+//!
+//! The redundant variant is the one of Chamberland and Noh, npj Quantum Inf. 6, 91 (2020)
+//! (3 ancillas per weight-4 face, 6 per weight-6 face, every data qubit next to an ancilla),
+//! for a total of (6d²-9d+5)/2 qubits.
+
+pub mod draw;
+
+use crate::circuit::{Circuit, Item};
+use crate::code::{plane, Color666, Face, NEIGHBOURS};
+use petgraph::graph::{NodeIndex, UnGraph};
+
+/// Which ancilla layout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LayoutKind {
+    Standard,
+    Redundant,
+}
+
+impl LayoutKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            LayoutKind::Standard => "standard",
+            LayoutKind::Redundant => "redundant",
+        }
+    }
+}
+
+/// What a qubit is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Role {
+    Data,
+    /// The root ancilla of a face: its measurement is the stabilizer value.
+    Syndrome,
+    /// Another ancilla of a face: its measurement is a flag, deterministic without faults.
+    Flag,
+}
+
+/// One face's ancilla pattern: for each ancilla the positions (in the face's cyclic data order)
+/// of the data qubits it touches, the ancilla-ancilla edges, and the root.
+pub struct Pattern {
+    pub touches: &'static [&'static [usize]],
+    pub edges: &'static [(usize, usize)],
+    pub root: usize,
+}
+
+/// Patterns by (variant, face weight); see the module table.
+pub const PATTERNS: [(LayoutKind, usize, Pattern); 4] = [
+    (
+        LayoutKind::Standard,
+        6,
+        Pattern {
+            touches: &[&[], &[0, 1], &[2, 3], &[4, 5]],
+            edges: &[(0, 1), (0, 2), (0, 3)],
+            root: 0,
+        },
+    ),
+    (
+        LayoutKind::Standard,
+        4,
+        Pattern {
+            touches: &[&[0, 1], &[2, 3]],
+            edges: &[(0, 1)],
+            root: 0,
+        },
+    ),
+    (
+        LayoutKind::Redundant,
+        6,
+        Pattern {
+            touches: &[&[0], &[1], &[2], &[3], &[4], &[5]],
+            edges: &[(0, 1), (1, 2), (2, 3), (3, 4), (4, 5), (5, 0)],
+            root: 0,
+        },
+    ),
+    (
+        LayoutKind::Redundant,
+        4,
+        Pattern {
+            touches: &[&[], &[0, 1], &[2, 3]],
+            edges: &[(0, 1), (0, 2)],
+            root: 0,
+        },
+    ),
+];
+
+fn pattern(kind: LayoutKind, weight: usize) -> &'static Pattern {
+    &PATTERNS
+        .iter()
+        .find(|(k, w, _)| *k == kind && *w == weight)
+        .expect("a pattern for every face weight")
+        .2
+}
+
+/// The ancillas of one face.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FaceAncillas {
+    /// Index into the code's faces.
+    pub face: usize,
+    /// The face's data qubits in cyclic order (a boundary face starts after its gap).
+    pub data: Vec<usize>,
+    /// Qubit index of the root (syndrome) ancilla.
+    pub root: usize,
+    /// All ancilla qubits of the face, root first.
+    pub ancillas: Vec<usize>,
+    /// For each ancilla (same order), the data qubits it touches, in gate order.
+    pub touches: Vec<Vec<usize>>,
+    /// Encoding tree edges (parent, child) in breadth-first order from the root.
+    pub tree: Vec<(usize, usize)>,
+}
+
+impl FaceAncillas {
+    pub fn flags(&self) -> &[usize] {
+        &self.ancillas[1..]
+    }
+}
+
+/// A color code with its ancillas and coupling graph.
+#[derive(Clone, Debug)]
+pub struct Layout {
+    pub kind: LayoutKind,
+    pub code: Color666,
+    pub roles: Vec<Role>,
+    /// Plane position of every qubit (neighbouring data qubits at distance 1).
+    pub positions: Vec<[f64; 2]>,
+    pub faces: Vec<FaceAncillas>,
+    /// The coupling graph; node k is qubit k.
+    pub graph: UnGraph<(), ()>,
+}
+
+/// The data qubits of a face in cyclic order, rotated so that a boundary face's missing
+/// neighbours come last (its data then form a path c0 - c1 - c2 - c3).
+fn cyclic_data(code: &Color666, face: &Face) -> Vec<usize> {
+    let index_of = |s: (i64, i64)| code.sites.iter().position(|&t| t == s);
+    let around: Vec<Option<usize>> = NEIGHBOURS
+        .iter()
+        .map(|&(di, dj)| index_of((face.center.0 + di, face.center.1 + dj)))
+        .collect();
+    let start = (0..6)
+        .find(|&k| around[k].is_some() && around[(k + 5) % 6].is_none())
+        .unwrap_or(0);
+    (0..6).filter_map(|k| around[(start + k) % 6]).collect()
+}
+
+fn mean(points: &[[f64; 2]]) -> [f64; 2] {
+    let n = points.len() as f64;
+    [
+        points.iter().map(|p| p[0]).sum::<f64>() / n,
+        points.iter().map(|p| p[1]).sum::<f64>() / n,
+    ]
+}
+
+/// Where an ancilla sits: pulled from the face centre toward the data it touches (or, if none,
+/// slightly toward the face's data so boundary roots sit inside the triangle).
+fn ancilla_position(center: [f64; 2], touched: &[[f64; 2]], all: &[[f64; 2]]) -> [f64; 2] {
+    let (target, pull) = if touched.is_empty() {
+        (mean(all), 0.4)
+    } else {
+        (mean(touched), 0.6)
+    };
+    [
+        center[0] + pull * (target[0] - center[0]),
+        center[1] + pull * (target[1] - center[1]),
+    ]
+}
+
+impl Layout {
+    /// Builds the layout of distance `d` in the given variant.
+    pub fn new(d: usize, kind: LayoutKind) -> Layout {
+        let code = Color666::new(d);
+        let mut roles = vec![Role::Data; code.sites.len()];
+        let mut positions: Vec<[f64; 2]> = code.sites.iter().map(|&s| plane(s)).collect();
+        let mut edges = Vec::new();
+        let mut faces = Vec::new();
+        for (f, face) in code.faces.iter().enumerate() {
+            let data = cyclic_data(&code, face);
+            let pat = pattern(kind, data.len());
+            let first = roles.len();
+            let ancillas: Vec<usize> = (0..pat.touches.len()).map(|k| first + k).collect();
+            let touches: Vec<Vec<usize>> = pat
+                .touches
+                .iter()
+                .map(|t| t.iter().map(|&c| data[c]).collect())
+                .collect();
+            let data_pos: Vec<[f64; 2]> = data.iter().map(|&q| positions[q]).collect();
+            for (k, touched) in touches.iter().enumerate() {
+                let pts: Vec<[f64; 2]> = touched.iter().map(|&q| positions[q]).collect();
+                roles.push(if k == pat.root {
+                    Role::Syndrome
+                } else {
+                    Role::Flag
+                });
+                positions.push(ancilla_position(plane(face.center), &pts, &data_pos));
+                edges.extend(touched.iter().map(|&q| (first + k, q)));
+            }
+            edges.extend(pat.edges.iter().map(|&(a, b)| (first + a, first + b)));
+            let tree = bfs_tree(pat);
+            // Root first.
+            let mut order: Vec<usize> = vec![pat.root];
+            order.extend((0..ancillas.len()).filter(|&k| k != pat.root));
+            faces.push(FaceAncillas {
+                face: f,
+                data,
+                root: first + pat.root,
+                ancillas: order.iter().map(|&k| ancillas[k]).collect(),
+                touches: order.iter().map(|&k| touches[k].clone()).collect(),
+                tree: tree.iter().map(|&(a, b)| (first + a, first + b)).collect(),
+            });
+        }
+        let mut graph = UnGraph::<(), ()>::with_capacity(roles.len(), edges.len());
+        for _ in 0..roles.len() {
+            graph.add_node(());
+        }
+        for (a, b) in edges {
+            graph.add_edge(NodeIndex::new(a), NodeIndex::new(b), ());
+        }
+        Layout {
+            kind,
+            code,
+            roles,
+            positions,
+            faces,
+            graph,
+        }
+    }
+
+    pub fn num_qubits(&self) -> usize {
+        self.roles.len()
+    }
+
+    pub fn num_data(&self) -> usize {
+        self.code.sites.len()
+    }
+
+    /// The largest number of couplings of any qubit.
+    pub fn max_degree(&self) -> usize {
+        self.graph
+            .node_indices()
+            .map(|n| self.graph.neighbors(n).count())
+            .max()
+            .unwrap_or(0)
+    }
+
+    pub fn coupled(&self, a: usize, b: usize) -> bool {
+        self.graph
+            .find_edge(NodeIndex::new(a), NodeIndex::new(b))
+            .is_some()
+    }
+
+    /// Checks that every two-qubit gate of `circuit` acts on a coupled pair; the error names the
+    /// first gate that does not.
+    pub fn check_couplings(&self, circuit: &Circuit) -> Result<(), String> {
+        for item in &circuit.items {
+            match item {
+                Item::Repeat(r) => self.check_couplings(&r.body)?,
+                Item::Instruction(ins) => {
+                    let kind = ins.gate.kind();
+                    let two = matches!(
+                        kind,
+                        crate::gates::GateKind::Clifford2 | crate::gates::GateKind::NonClifford2
+                    );
+                    if !two {
+                        continue;
+                    }
+                    for pair in ins.targets.chunks(2) {
+                        let (Some(a), Some(b)) = (pair[0].qubit_index(), pair[1].qubit_index())
+                        else {
+                            continue;
+                        };
+                        if !self.coupled(a as usize, b as usize) {
+                            return Err(format!(
+                                "{} {a} {b} acts on uncoupled qubits",
+                                ins.gate.name()
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Breadth-first encoding tree of a pattern, as (parent, child) in pattern indices.
+fn bfs_tree(pat: &Pattern) -> Vec<(usize, usize)> {
+    let n = pat.touches.len();
+    let mut seen = vec![false; n];
+    seen[pat.root] = true;
+    let mut queue = std::collections::VecDeque::from([pat.root]);
+    let mut tree = Vec::new();
+    while let Some(a) = queue.pop_front() {
+        for &(u, v) in pat.edges {
+            let other = if u == a {
+                v
+            } else if v == a {
+                u
+            } else {
+                continue;
+            };
+            if !seen[other] {
+                seen[other] = true;
+                tree.push((a, other));
+                queue.push_back(other);
+            }
+        }
+    }
+    tree
+}

@@ -1,0 +1,105 @@
+//! `qec-sim gen` and `qec-sim draw` end to end.
+
+use qec_sim::circuit::parse_circuit;
+use qec_sim::reference::check_deterministic;
+use std::process::{Command, Output};
+
+fn qec_sim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_qec-sim"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn gen_writes_a_deterministic_noisy_circuit() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.stim");
+    let p = path.to_str().unwrap();
+    for (layout, task, noise) in [
+        ("standard", "memory-x", "uniform"),
+        ("redundant", "memory-z", "cn20"),
+        ("redundant", "memory-x", "si1000"),
+    ] {
+        let out = qec_sim(&[
+            "gen",
+            "--code",
+            "color666",
+            "--distance",
+            "5",
+            "--task",
+            task,
+            "--rounds",
+            "2",
+            "--layout",
+            layout,
+            "--noise",
+            noise,
+            "--p",
+            "0.001",
+            "-o",
+            p,
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let circuit = parse_circuit(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        check_deterministic(&circuit).unwrap();
+        assert!(circuit.to_string().contains("DEPOLARIZE2(0.001)"));
+    }
+    // Standard output, default rounds = d, no noise.
+    let out = qec_sim(&["gen", "-d", "3", "--task", "memory-z"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains("DEPOLARIZE"));
+    assert_eq!(parse_circuit(&text).unwrap().stats().num_observables, 1);
+}
+
+#[test]
+fn gen_stats_report_time_steps() {
+    let out = qec_sim(&["gen", "-d", "3", "--task", "memory-x", "--stats"]);
+    assert!(out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("qubits 13 (data 7)") && err.contains("time steps per round 14 alone"),
+        "{err}"
+    );
+}
+
+#[test]
+fn draw_writes_svg() {
+    let out = qec_sim(&["draw", "-d", "5", "--layout", "redundant", "--schedule"]);
+    assert!(out.status.success());
+    let svg = String::from_utf8(out.stdout).unwrap();
+    assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+    assert_eq!(
+        svg.matches("<circle").count(),
+        19,
+        "one disc per data qubit"
+    );
+    assert!(svg.contains("<text"));
+}
+
+#[test]
+fn bad_input_gives_one_line_errors() {
+    for args in [
+        vec!["gen", "-d", "4", "--task", "memory-x"],
+        vec!["gen", "-d", "1", "--task", "memory-x"],
+        vec!["gen", "-d", "3", "--task", "memory-x", "--rounds", "0"],
+        vec![
+            "gen", "-d", "3", "--task", "memory-x", "--noise", "cn20", "--p", "1.5",
+        ],
+        vec!["gen", "-d", "3", "--task", "memory-x", "--p", "0.01"],
+        vec!["draw", "-d", "1000001"],
+    ] {
+        let out = qec_sim(&args);
+        assert!(!out.status.success(), "{args:?}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            err.starts_with("error: ") && err.lines().count() == 1,
+            "{args:?}: {err}"
+        );
+    }
+}
