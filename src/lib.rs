@@ -9,6 +9,7 @@ pub mod bits;
 pub mod circuit;
 pub mod cli;
 pub mod error;
+pub mod estimate;
 pub mod frame;
 pub mod gates;
 pub mod output;
