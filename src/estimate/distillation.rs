@@ -190,8 +190,25 @@ fn probability(p: f64, what: &'static str) -> Result<f64, EstimateError> {
     }
 }
 
+/// Relative disagreement between two equivalent runs above which an output error counts as
+/// unresolved (floating-point round-off, roughly 1e-22 in absolute terms, dominates it).
+const RESOLUTION: f64 = 1e-2;
+
+/// Runs a schedule twice, the second time applying the idle channels (which commute) in reverse
+/// qubit order: both are exact in exact arithmetic, so their difference exposes the round-off.
+/// Returns (failure probability, output infidelity), or an error if round-off swamps the latter.
+fn simulate_checked(s: &Schedule, noise: &BlockNoise) -> Result<(f64, f64), EstimateError> {
+    let (fail, out) = simulate(s, noise, false)?;
+    let (_, again) = simulate(s, noise, true)?;
+    if out > 0.0 && (out - again).abs() <= RESOLUTION * out {
+        Ok((fail, out))
+    } else {
+        Err(EstimateError::Precision(out.max(again)))
+    }
+}
+
 /// Runs a schedule under the block's noise; returns (failure probability, output infidelity).
-fn simulate(s: &Schedule, noise: &BlockNoise) -> Result<(f64, f64), EstimateError> {
+fn simulate(s: &Schedule, noise: &BlockNoise, reverse: bool) -> Result<(f64, f64), EstimateError> {
     let mut state = NoisyState::plus(s.qubits);
     for step in &s.steps {
         let mut exposure = vec![0.0; s.outputs];
@@ -208,19 +225,22 @@ fn simulate(s: &Schedule, noise: &BlockNoise) -> Result<(f64, f64), EstimateErro
         for (q, e) in exposure.into_iter().enumerate() {
             state.phase_flip(q, probability(e, "exposure")?);
         }
-        let idle: Vec<(f64, f64)> = (0..s.qubits)
-            .map(|q| noise.storage(q < s.outputs, step.hold[q]))
-            .collect();
-        for (q, (x, _)) in idle.iter().enumerate() {
-            state.bit_flip(q, probability(*x, "storage")?);
+        let mut order: Vec<usize> = (0..s.qubits).collect();
+        if reverse {
+            order.reverse();
         }
-        for (q, (_, z)) in idle.iter().enumerate() {
-            state.phase_flip(q, probability(*z, "storage")?);
+        for &q in &order {
+            let (x, _) = noise.storage(q < s.outputs, step.hold[q]);
+            state.bit_flip(q, probability(x, "storage")?);
+        }
+        for &q in &order {
+            let (_, z) = noise.storage(q < s.outputs, step.hold[q]);
+            state.phase_flip(q, probability(z, "storage")?);
         }
     }
     let (fail, infidelity) = state.outcome(s.checks());
     if fail < 1.0 && infidelity.is_finite() {
-        Ok((fail.max(0.0), infidelity.max(0.0)))
+        Ok((fail.max(0.0), infidelity))
     } else {
         Err(EstimateError::Breakdown("every run fails"))
     }
@@ -251,7 +271,7 @@ impl Protocol15To1 {
 
     /// (failure probability, output error) at physical error `p`.
     fn outcome(&self, p: f64) -> Result<(f64, f64), EstimateError> {
-        simulate(&schedule::fifteen_to_one(), &BlockNoise::new(p, *self))
+        simulate_checked(&schedule::fifteen_to_one(), &BlockNoise::new(p, *self))
     }
 
     /// Cost at physical error `p`: 6 steps of dm cycles, repeated on failure (Sec. 3.1).
@@ -330,7 +350,7 @@ impl TwoLevel {
             + f64::from(self.copies) / 4.0 * f64::from(self.first.dx + 4 * self.first.dz);
         noise.input = [out1, 0.0, 0.0];
         let schedule = self.kind.schedule();
-        let (fail2, out2) = simulate(&schedule, &noise)?;
+        let (fail2, out2) = simulate_checked(&schedule, &noise)?;
         let n = self.kind.outputs();
         let cycles = self.cycles_per_attempt(t_l1) / (1.0 - fail2);
         Ok(DistillationCost::new(

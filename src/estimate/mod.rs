@@ -30,4 +30,6 @@ pub enum EstimateError {
     Copies(u32),
     #[error("the error model breaks down: {0} (probabilities leave [0, 1])")]
     Breakdown(&'static str),
+    #[error("the output error (~{0:.1e}) is below what double precision resolves here")]
+    Precision(f64),
 }
