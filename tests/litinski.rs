@@ -1,4 +1,4 @@
-//! Litinski's distillation cost model against his published Table 1 (Quantum 3, 205 (2019)),
+//! Litinski's distillation cost model against his published results table (Quantum 3, 205 (2019)),
 //! copied to estimates/reference/litinski2019.csv: one-level rows within 2%, two-level rows
 //! within 10%, on output error, failure probability, qubits and code cycles.
 //!
@@ -73,7 +73,7 @@ fn reference_rows() -> Vec<Row> {
 const DOUBLE_PRECISION_LIMIT: f64 = 1e-13;
 
 /// Results printed by the author's arbitrary-precision notebook, Mathematica/distillation.nb of
-/// github.com/litinski/magicstates at commit 66a6d551 (the version of the journal's Table 1):
+/// github.com/litinski/magicstates at commit 66a6d551 (the version of the journal's table):
 /// (protocol, p, output error, failure probability, qubits, code cycles).
 fn arbitrary_precision() -> Vec<(Protocol, f64, f64, f64, u64, f64)> {
     let two = |first: [u32; 3], copies, second: [u32; 3], kind| {
@@ -232,7 +232,7 @@ fn search_finds_a_protocol_meeting_the_target() {
     assert!(cost.output_error <= 1e-7);
     assert!(cost.qubit_cycles <= 196_888.0);
     assert_eq!(proto.cost(1e-3).unwrap(), cost);
-    // Out of reach for one level at p = 1e-4; two levels get there, no dearer than Table 1's
+    // Out of reach for one level at p = 1e-4; two levels get there, no dearer than the table's
     // (15-to-1)^4_{9,3,3} x (20-to-4)_{15,7,9}, which lies in the space.
     assert!(cheapest(1e-4, 1e-14, &one_level_space(11))
         .unwrap()
@@ -335,7 +335,7 @@ fn bad_inputs_are_errors_not_panics() {
 
 #[test]
 fn textbook_15_to_1_costs_more_than_litinski() {
-    // At p = 1e-4 both reach 1e-9; Litinski's protocol is the cheaper one (his Sec. 3 point).
+    // At p = 1e-4 both reach 1e-9; Litinski's protocol is the cheaper one (the paper's point).
     let target = 1e-9;
     let textbook = (3..=41)
         .step_by(2)

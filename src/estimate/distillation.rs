@@ -1,8 +1,11 @@
 //! Litinski's distillation cost model (Quantum 3, 205 (2019), arXiv:1905.06903): the
-//! parametrised (15-to-1)_{dX,dZ,dm} protocol (Sec. 3), the two-level (15-to-1)x(15-to-1) and
-//! (15-to-1)x(20-to-4) protocols (Sec. 4), and a search for the cheapest one meeting a target.
+//! parametrised one-level (15-to-1)_{dX,dZ,dm} protocol, the two-level (15-to-1)x(15-to-1) and
+//! (15-to-1)x(20-to-4) protocols, and a search for the cheapest one meeting a target. The paper's
+//! formulas are as implemented in the author's calculation (github.com/litinski/magicstates,
+//! commit 66a6d551, the version that produces the journal's results table); section numbers
+//! are not quoted because only that code and the table could be checked here.
 //!
-//! Error model (Sec. 3.1 and App. A): an injected magic state (a faulty T measurement) has error
+//! Error model: an injected magic state (a faulty T measurement) has error
 //! p, split equally between a Z error (π/2 over-rotation) and ±π/4 mis-rotations; a patch of
 //! distance d suffers p_L(d) ([`surface`]) per code cycle, half X and half Z; a dX x dZ patch has
 //! X errors at rate (dZ/dX) p_L(dX)/2 and Z errors at rate (dX/dZ) p_L(dZ)/2 per cycle; the
@@ -35,7 +38,7 @@ pub enum SecondLevel {
 }
 
 /// A two-level factory: `copies` level-1 (15-to-1)_{first} factories feed a second-level block
-/// of kind `kind` with distances `second` (dX2, dZ2, dm2) (Sec. 4).
+/// of kind `kind` with distances `second` (dX2, dZ2, dm2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct TwoLevel {
     pub first: Protocol15To1,
@@ -88,7 +91,7 @@ impl DistillationCost {
     }
 }
 
-/// The noise parameters of one protocol block, in the units of Sec. 3.1.
+/// The noise parameters of one protocol block, in the paper's units (cycles, patch widths).
 struct BlockNoise {
     dx: f64,
     dz: f64,
@@ -101,7 +104,7 @@ struct BlockNoise {
     /// Added to every routing path: 0 at level 1, dm2 at level 2 (the state's final approach).
     path_extra: f64,
     /// Distance an input state travels before its rotation: dm at level 1 (the measurement
-    /// itself), l_move at level 2 (from the level-1 factory, Sec. 4).
+    /// itself), l_move at level 2 (from the level-1 factory).
     travel: f64,
     /// Error of an input magic state, per fault kind (π/2, -π/4, +π/4).
     input: [f64; 3],
@@ -263,7 +266,7 @@ impl Protocol15To1 {
         check_distance(names[2], self.dm)
     }
 
-    /// Physical qubits: 2((dX + 4dZ) 3dX + 2dm) (Sec. 3.1).
+    /// Physical qubits: 2((dX + 4dZ) 3dX + 2dm): a (dX + 4dZ)-wide, 3dX-high block.
     pub fn qubits(&self) -> u64 {
         let (dx, dz, dm) = (u64::from(self.dx), u64::from(self.dz), u64::from(self.dm));
         2 * ((dx + 4 * dz) * 3 * dx + 2 * dm)
@@ -274,7 +277,7 @@ impl Protocol15To1 {
         simulate_checked(&schedule::fifteen_to_one(), &BlockNoise::new(p, *self))
     }
 
-    /// Cost at physical error `p`: 6 steps of dm cycles, repeated on failure (Sec. 3.1).
+    /// Cost at physical error `p`: 6 steps of dm cycles, repeated on failure.
     pub fn cost(&self, p: f64) -> Result<DistillationCost, EstimateError> {
         check_physical(p)?;
         self.check(1)?;
@@ -309,7 +312,7 @@ impl SecondLevel {
 }
 
 impl TwoLevel {
-    /// Physical qubits (Sec. 4): the level-2 block (width x 3dX2), the level-1 factories each
+    /// Physical qubits: the level-2 block (width x 3dX2), the level-1 factories each
     /// with half a dm2-wide bus along it, and the 20 dm2^2 + 2 dX2 dm2 routing region.
     pub fn qubits(&self) -> u64 {
         let u = |x: u32| u64::from(x);
@@ -322,7 +325,7 @@ impl TwoLevel {
         block + factories + 40 * dm2 * dm2 + 4 * dx2 * dm2
     }
 
-    /// Cost at physical error `p` (Sec. 4): level-2 rotations run two at a time, every
+    /// Cost at physical error `p`: level-2 rotations run two at a time, every
     /// t_L1 = max(6 dm / ((n/2)(1 - p_fail,1)), dm2) cycles.
     pub fn cost(&self, p: f64) -> Result<DistillationCost, EstimateError> {
         check_physical(p)?;
@@ -557,7 +560,7 @@ mod tests {
     #[test]
     fn one_level_leading_order_is_35_p_cubed() {
         // With vanishing logical errors only the injected states fail: 35 p^3 at leading
-        // order (Sec. 3.1), with p/3 of each fault kind.
+        // order (Bravyi-Kitaev), with p/3 of each fault kind.
         let c = Protocol15To1::new(99, 99, 99).cost(1e-4).unwrap();
         let p_z: f64 = 1e-4 / 3.0;
         assert!(

@@ -3,7 +3,7 @@
 //! So far the distillation side: D. Litinski, "Magic State Distillation: Not as Costly as You
 //! Think", Quantum 3, 205 (2019), arXiv:1905.06903 ([`distillation`]), on his surface-code error
 //! model ([`surface`]), with the output state tracked by a small density-matrix calculation
-//! ([`state`]) over the protocol schedules of his Figs. ([`schedule`]); and the textbook
+//! ([`state`]) over the protocols' rotation schedules ([`schedule`]); and the textbook
 //! Bravyi-Kitaev 15-to-1 baseline ([`textbook`]).
 
 pub mod distillation;

@@ -3,14 +3,14 @@
 //!
 //! Qubit 0.. are the output patches (distance dX, surrounded by the routing region), the rest
 //! are the check patches (distance dZ) measured in X at the end. Time steps follow the figures:
-//! the one-level (15-to-1)_{dX,dZ,dm} of Sec. 3.1 (Fig. 9), the second-level 15-to-1 and 20-to-4
-//! blocks of Sec. 4 (Figs. 12, 13), as encoded in the author's published calculation
-//! (github.com/litinski/magicstates, version matching the journal's Table 1).
+//! the one-level (15-to-1)_{dX,dZ,dm} block and the second-level 15-to-1 and 20-to-4 blocks, as
+//! encoded in the author's published calculation (github.com/litinski/magicstates, commit
+//! 66a6d551, the version matching the journal's results table).
 
 /// Where the Pauli-product measurement of a rotation runs.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Route {
-    /// A single-qubit rotation by a fast faulty T measurement right at the patch (Sec. 3.1).
+    /// A single-qubit rotation by a fast faulty T measurement right at the patch.
     Direct,
     /// A multi-patch measurement whose routing path is `dx` dX + `dz` dZ long.
     Path { dx: u32, dz: u32 },
@@ -124,7 +124,7 @@ const fn path(dx: u32, dz: u32) -> Route {
 }
 const D: Route = Route::Direct;
 
-/// The one-level (15-to-1)_{dX,dZ,dm} block (Sec. 3.1, Fig. 9): 11 multi-patch rotations and
+/// The one-level (15-to-1)_{dX,dZ,dm} block: 11 multi-patch rotations and
 /// 4 single-qubit ones on the dZ patches, in 6 steps of dm code cycles.
 pub fn fifteen_to_one() -> Schedule {
     build(
@@ -151,7 +151,7 @@ pub fn fifteen_to_one() -> Schedule {
     )
 }
 
-/// The second-level 15-to-1 block fed by level-1 states (Sec. 4, Fig. 12): two rotations per
+/// The second-level 15-to-1 block fed by level-1 states: two rotations per
 /// step of t_L1 cycles. The measurement of rotation 13 runs along the output patch, which
 /// therefore is exposed although outside its support.
 pub fn fifteen_to_one_second_level() -> Schedule {
@@ -172,7 +172,7 @@ pub fn fifteen_to_one_second_level() -> Schedule {
     s
 }
 
-/// The second-level 20-to-4 block (Sec. 4, Fig. 13): 4 outputs, 3 checks, two rotations per
+/// The second-level 20-to-4 block: 4 outputs, 3 checks, two rotations per
 /// step of t_L1 cycles.
 pub fn twenty_to_four_second_level() -> Schedule {
     build(

@@ -1,5 +1,5 @@
-//! The density-matrix calculation behind Litinski's cost model (Quantum 3, 205 (2019), Sec. 3.1
-//! and App. A): a handful of logical qubits start in |+>, undergo Z-type π/8 Pauli-product
+//! The density-matrix calculation behind Litinski's cost model (Quantum 3, 205 (2019)): a
+//! handful of logical qubits start in |+>, undergo Z-type π/8 Pauli-product
 //! rotations that may be over- or under-rotated, and suffer single-qubit Pauli storage errors;
 //! at the end the check qubits are measured in the X basis and the run is kept only if all read +.
 //!

@@ -1,4 +1,4 @@
-//! Litinski's surface-code model (Quantum 3, 205 (2019), Sec. 3, Eq. (2)): a distance-d patch
+//! Litinski's surface-code model (Quantum 3, 205 (2019)): a distance-d patch
 //! under circuit-level noise p suffers a logical error with probability
 //! p_L(d) = 0.1 (100 p)^((d+1)/2) per code cycle, half of it X-type and half Z-type.
 
@@ -9,7 +9,7 @@ pub const MAX_PHYSICAL_ERROR: f64 = 0.01;
 /// Largest code distance accepted (far beyond any useful protocol).
 pub const MAX_DISTANCE: u32 = 199;
 
-/// Logical error per code cycle of a distance-`d` patch at physical error `p` (Eq. (2)).
+/// Logical error per code cycle of a distance-`d` patch at physical error `p`.
 pub fn logical_error_per_cycle(p: f64, d: u32) -> f64 {
     0.1 * (100.0 * p).powf((f64::from(d) + 1.0) / 2.0)
 }

@@ -2,7 +2,7 @@
 //! with output error 35 p^3 at leading order, run on surface-code patches of one distance d.
 //!
 //! Assumptions (ours, stated so the comparison is reproducible): the 15-to-1 circuit is laid out
-//! as Litinski's 5-patch π/8-rotation block (Quantum 3, 205 (2019), Sec. 3.1) with every distance
+//! as Litinski's 5-patch π/8-rotation block (Quantum 3, 205 (2019)) with every distance
 //! equal to d, i.e. 2((d + 4d) 3d + 2d) = 30 d^2 + 4 d physical qubits and 6 d code cycles per
 //! attempt; the 15 injected states have error p; a run is discarded when any of them is faulty
 //! (1 - (1 - p)^15 at leading order); and every logical error of the 5 patches during the 6 d
