@@ -5,14 +5,16 @@
 //! commit 66a6d551, the version that produces the journal's results table); section numbers
 //! are not quoted because only that code and the table could be checked here.
 //!
-//! Error model: an injected magic state (a faulty T measurement) has error
-//! p, split equally between a Z error (π/2 over-rotation) and ±π/4 mis-rotations; a patch of
-//! distance d suffers p_L(d) ([`surface`]) per code cycle, half X and half Z; a dX x dZ patch has
-//! X errors at rate (dZ/dX) p_L(dX)/2 and Z errors at rate (dX/dZ) p_L(dZ)/2 per cycle; the
-//! lattice-surgery measurement of a rotation (dm cycles along a path of length L) fails as a
-//! wrong-angle rotation with probability ∝ (L dX/dm + dm) p_L(dm)/2, and exposes the output
-//! patch it runs along to Z errors ∝ L dm/dX p_L(dX)/2. The output state is tracked exactly under
-//! these channels ([`NoisyState`]) along the protocol's schedule ([`schedule`]).
+//! Error model: an injected magic state (a faulty T measurement) has error p, split equally
+//! between a π/2 over-rotation (a Z error) and ±π/4 mis-rotations; a level-1 output used at
+//! level 2 has a Z error with its computed output error. A distance-d patch suffers p_L(d)
+//! ([`super::surface`]) per code cycle, half X and half Z; a dX x dZ patch has X errors at rate
+//! (dZ/dX) p_L(dX)/2 and Z errors at rate (dX/dZ) p_L(dZ)/2 per cycle. A rotation whose state
+//! travels a distance M to a lattice-surgery measurement of dm cycles along a path of length L
+//! additionally over-rotates by π/2 with probability M p_L(dm)/2 and by -π/4 with probability
+//! (M + L dX/dm) p_L(dm)/2, and exposes the output patches it runs along to Z errors with
+//! probability L (dm/dX) p_L(dX)/2. The output state is tracked exactly under these channels
+//! ([`NoisyState`]) along the protocol's schedule ([`schedule`]).
 
 use super::schedule::{self, Hold, Route, Schedule};
 use super::state::NoisyState;

@@ -57,7 +57,7 @@ impl NoisyState {
     }
 
     /// Applies exp(iπ/8 P), P = ±Z^mask, which with probabilities `faults[k]` applies
-    /// exp(i FAULT_ANGLES[k] P) instead.
+    /// `exp(i FAULT_ANGLES[k] P)` instead.
     pub fn rotate(&mut self, mask: u32, negative: bool, faults: [f64; 3]) {
         let ok = 1.0 - faults.iter().sum::<f64>();
         // Conjugating by exp(iθP) multiplies entry (j, k) by exp(iθ(s_j - s_k)), s = ±1:
