@@ -16,16 +16,18 @@
 //! probability L (dm/dX) p_L(dX)/2. The output state is tracked exactly under these channels
 //! ([`NoisyState`]) along the protocol's schedule ([`schedule`]).
 //!
-//! Precision: the calculation is free of catastrophic cancellation, so output errors are resolved
-//! down to about 1e-21 in double precision (4.4785e-20 agrees with the author's arbitrary-precision
-//! result to 0.3%). Each cost is computed twice in equivalent operation orders; when the two
-//! disagree by more than 1%, `cost` returns [`EstimateError::Precision`] instead of a number, and
-//! [`cheapest`] skips that protocol.
+//! Precision: the calculation is free of catastrophic cancellation, yet double precision leaves
+//! ~1e-24..1e-22 of absolute round-off in the output error. Output errors below 1e-17, or whose
+//! two differently rounded runs disagree by more than 0.1%, are recomputed in double-double
+//! precision (round-off ~1e-35); only if that fails too does `cost` return
+//! [`EstimateError::Precision`] ([`cheapest`] then skips the protocol).
 
+use super::ddouble::{Amp, Cdd};
 use super::schedule::{self, Hold, Route, Schedule};
 use super::state::NoisyState;
 use super::surface::{check_distance, check_physical, logical_error_per_cycle};
 use super::EstimateError;
+use num_complex::Complex64;
 
 /// Code distances of one protocol block: dX of the output patches (and the X boundary of the
 /// check patches), dZ of the check patches, dm of the lattice-surgery measurements.
@@ -203,14 +205,30 @@ fn probability(p: f64, what: &'static str) -> Result<f64, EstimateError> {
 
 /// Relative disagreement between two equivalent runs above which an output error counts as
 /// unresolved (floating-point round-off, roughly 1e-22 in absolute terms, dominates it).
-const RESOLUTION: f64 = 1e-2;
+const RESOLUTION: f64 = 1e-3;
 
-/// Runs a schedule twice, the second time applying the idle channels (which commute) in reverse
-/// qubit order: both are exact in exact arithmetic, so their difference exposes the round-off.
-/// Returns (failure probability, output infidelity), or an error if round-off swamps the latter.
+/// Output errors at least this large are taken from the double-precision run; smaller ones are
+/// recomputed in double-double precision (double precision leaves ~1e-24..1e-22 of absolute
+/// round-off on these protocols).
+const F64_TRUSTED: f64 = 1e-17;
+
+/// Runs a schedule in double precision, and if the output error is small or round-off visibly
+/// affects it, again in double-double precision ([`Cdd`]). Returns (failure probability, output
+/// infidelity).
 fn simulate_checked(s: &Schedule, noise: &BlockNoise) -> Result<(f64, f64), EstimateError> {
-    let (fail, out) = simulate(s, noise, false)?;
-    let (_, again) = simulate(s, noise, true)?;
+    match resolved::<Complex64>(s, noise) {
+        Ok((fail, out)) if out >= F64_TRUSTED => Ok((fail, out)),
+        Ok(_) | Err(EstimateError::Precision(_)) => resolved::<Cdd>(s, noise),
+        Err(other) => Err(other),
+    }
+}
+
+/// Runs a schedule twice, the second time with a global phase on the state and the idle
+/// channels (which commute) in reverse qubit order: identical in exact arithmetic, differently
+/// rounded. Fails with [`EstimateError::Precision`] if they disagree on the output error.
+fn resolved<A: Amp>(s: &Schedule, noise: &BlockNoise) -> Result<(f64, f64), EstimateError> {
+    let (fail, out) = simulate::<A>(s, noise, false)?;
+    let (_, again) = simulate::<A>(s, noise, true)?;
     if out > 0.0 && (out - again).abs() <= RESOLUTION * out {
         Ok((fail, out))
     } else {
@@ -219,8 +237,15 @@ fn simulate_checked(s: &Schedule, noise: &BlockNoise) -> Result<(f64, f64), Esti
 }
 
 /// Runs a schedule under the block's noise; returns (failure probability, output infidelity).
-fn simulate(s: &Schedule, noise: &BlockNoise, reverse: bool) -> Result<(f64, f64), EstimateError> {
-    let mut state = NoisyState::plus(s.qubits);
+fn simulate<A: Amp>(
+    s: &Schedule,
+    noise: &BlockNoise,
+    reverse: bool,
+) -> Result<(f64, f64), EstimateError> {
+    let mut state = NoisyState::<A>::plus(s.qubits);
+    if reverse {
+        state.rephase(1.0);
+    }
     for step in &s.steps {
         let mut exposure = vec![0.0; s.outputs];
         for r in &step.rotations {
@@ -366,7 +391,7 @@ impl TwoLevel {
         let (fail2, out2) = if check {
             simulate_checked(&schedule, &noise)?
         } else {
-            simulate(&schedule, &noise, false)?
+            simulate::<Complex64>(&schedule, &noise, false)?
         };
         let n = self.kind.outputs();
         let cycles = self.cycles_per_attempt(t_l1) / (1.0 - fail2);
@@ -549,7 +574,7 @@ mod tests {
             (schedule::fifteen_to_one_second_level(), 5, 1),
             (schedule::twenty_to_four_second_level(), 7, 4),
         ] {
-            let mut state = NoisyState::plus(n);
+            let mut state = NoisyState::<C>::plus(n);
             for r in s.steps.iter().flat_map(|st| &st.rotations) {
                 state.rotate(r.support, r.negative, [0.0; 3]);
             }
@@ -563,6 +588,16 @@ mod tests {
                 "{n} qubits: {overlap}"
             );
         }
+    }
+
+    #[test]
+    fn double_double_agrees_with_double_where_both_resolve() {
+        let noise = BlockNoise::new(1e-3, Protocol15To1::new(17, 7, 7));
+        let s = schedule::fifteen_to_one();
+        let (fail, out) = simulate::<C>(&s, &noise, false).unwrap();
+        let (fail_dd, out_dd) = simulate::<Cdd>(&s, &noise, true).unwrap();
+        assert!((out / out_dd - 1.0).abs() < 1e-9, "{out} {out_dd}");
+        assert!((fail / fail_dd - 1.0).abs() < 1e-12, "{fail} {fail_dd}");
     }
 
     #[test]

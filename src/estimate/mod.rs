@@ -6,6 +6,7 @@
 //! ([`state`]) over the protocols' rotation schedules ([`schedule`]); and the textbook
 //! Bravyi-Kitaev 15-to-1 baseline ([`textbook`]).
 
+pub mod ddouble;
 pub mod distillation;
 pub mod schedule;
 pub mod state;

@@ -10,6 +10,7 @@
 //! The ideal output passes post-selection with certainty and has fidelity 1, so both the failure
 //! probability and the infidelity are read off `Δ` alone, never as 1 minus a number close to 1.
 
+use super::ddouble::Amp;
 use num_complex::Complex64 as C;
 use std::f64::consts::PI;
 
@@ -18,22 +19,23 @@ use std::f64::consts::PI;
 const FAULT_ANGLES: [f64; 3] = [5.0 * PI / 8.0, -PI / 8.0, 3.0 * PI / 8.0];
 
 /// ρ = w |ψ><ψ| + Δ on `n` qubits; basis index bit q is qubit q (Z eigenvalue (-1)^bit).
+/// Amplitudes are `A`: [`C`] normally, double-double when that cannot resolve the result.
 #[derive(Clone, Debug)]
-pub struct NoisyState {
-    ideal: Vec<C>,
+pub struct NoisyState<A> {
+    ideal: Vec<A>,
     weight: f64,
-    faulty: Vec<C>,
+    faulty: Vec<A>,
 }
 
-impl NoisyState {
+impl<A: Amp> NoisyState<A> {
     /// |+>^n, with no faults yet.
     pub fn plus(n: usize) -> Self {
         let dim = 1usize << n;
-        let amp = C::new(1.0 / (dim as f64).sqrt(), 0.0);
+        let amp = A::from_c64(C::new(1.0 / (dim as f64).sqrt(), 0.0));
         NoisyState {
             ideal: vec![amp; dim],
             weight: 1.0,
-            faulty: vec![C::new(0.0, 0.0); dim * dim],
+            faulty: vec![A::from_c64(C::new(0.0, 0.0)); dim * dim],
         }
     }
 
@@ -41,8 +43,17 @@ impl NoisyState {
         self.ideal.len()
     }
 
+    /// Multiplies the state vector by the global phase exp(iφ): no physical change, but every
+    /// later rounding differs, which exposes round-off.
+    pub fn rephase(&mut self, phi: f64) {
+        let g = A::from_c64(C::from_polar(1.0, phi));
+        for a in &mut self.ideal {
+            *a = *a * g;
+        }
+    }
+
     /// The error-free trajectory's state vector.
-    pub fn ideal(&self) -> &[C] {
+    pub fn ideal(&self) -> &[A] {
         &self.ideal
     }
 
@@ -60,16 +71,21 @@ impl NoisyState {
     /// `exp(i FAULT_ANGLES[k] P)` instead.
     pub fn rotate(&mut self, mask: u32, negative: bool, faults: [f64; 3]) {
         let ok = 1.0 - faults.iter().sum::<f64>();
-        // Conjugating by exp(iθP) multiplies entry (j, k) by exp(iθ(s_j - s_k)), s = ±1:
-        // tabulate the channel's factor for s_j - s_k = -2, 0, 2 (index (s_j - s_k)/2 + 1).
-        let phase = |theta: f64, delta: f64| C::from_polar(1.0, theta * delta);
-        let mut keep = [C::new(0.0, 0.0); 3];
-        let mut fresh = [C::new(0.0, 0.0); 3];
-        for (slot, delta) in [-2.0, 0.0, 2.0].into_iter().enumerate() {
-            keep[slot] = phase(PI / 8.0, delta) * ok;
-            for (theta, p) in FAULT_ANGLES.iter().zip(faults) {
-                keep[slot] += phase(*theta, delta) * p;
-                fresh[slot] += phase(*theta, delta) * p * self.weight;
+        // Conjugating by exp(iθP) multiplies entry (j, k) by h_j conj(h_k), h = exp(iθ s), s = ±1.
+        // Tabulate the channel's factor for s_j - s_k = -2, 0, 2 (index (s_j - s_k)/2 + 1) as
+        // products of the same h the ideal amplitudes get, so that the error-free part of the
+        // channel is exactly the congruence applied to ψ (no spurious cancellation error).
+        let factors = |theta: f64| {
+            let h = A::from_c64(C::from_polar(1.0, theta));
+            [h.conj() * h.conj(), h * h.conj(), h * h]
+        };
+        let zero = A::from_c64(C::new(0.0, 0.0));
+        let mut keep = factors(PI / 8.0).map(|f| f.scale(ok));
+        let mut fresh = [zero; 3];
+        for (theta, p) in FAULT_ANGLES.iter().zip(faults) {
+            for (slot, f) in factors(*theta).into_iter().enumerate() {
+                keep[slot] = keep[slot] + f.scale(p);
+                fresh[slot] = fresh[slot] + f.scale(p * self.weight);
             }
         }
         let dim = self.dim();
@@ -82,8 +98,9 @@ impl NoisyState {
                 *e = *e * keep[slot] + outer * fresh[slot];
             }
         }
+        let h = A::from_c64(C::from_polar(1.0, PI / 8.0));
         for (a, sj) in self.ideal.iter_mut().zip(&s) {
-            *a *= C::from_polar(1.0, PI / 8.0 * sj);
+            *a = *a * if *sj > 0.0 { h } else { h.conj() };
         }
         self.weight *= ok;
     }
@@ -100,7 +117,7 @@ impl NoisyState {
                 let flipped = sign(j) * sign(k);
                 let outer = self.ideal[j] * self.ideal[k].conj();
                 let e = &mut self.faulty[j * dim + k];
-                *e = *e * (1.0 - p + p * flipped) + outer * (p * self.weight * flipped);
+                *e = e.scale(1.0 - p + p * flipped) + outer.scale(p * self.weight * flipped);
             }
         }
         self.weight *= 1.0 - p;
@@ -118,10 +135,11 @@ impl NoisyState {
                 let (a, b) = (j * dim + k, (j ^ m) * dim + (k ^ m));
                 let (ea, eb) = (self.faulty[a], self.faulty[b]);
                 // X|ψ><ψ|X has entry (j, k) = ψ_{j^m} ψ*_{k^m}.
-                let fresh_a = self.ideal[j ^ m] * self.ideal[k ^ m].conj() * (p * self.weight);
-                let fresh_b = self.ideal[j] * self.ideal[k].conj() * (p * self.weight);
-                self.faulty[a] = ea * (1.0 - p) + eb * p + fresh_a;
-                self.faulty[b] = eb * (1.0 - p) + ea * p + fresh_b;
+                let pw = p * self.weight;
+                let fresh_a = (self.ideal[j ^ m] * self.ideal[k ^ m].conj()).scale(pw);
+                let fresh_b = (self.ideal[j] * self.ideal[k].conj()).scale(pw);
+                self.faulty[a] = ea.scale(1.0 - p) + eb.scale(p) + fresh_a;
+                self.faulty[b] = eb.scale(1.0 - p) + ea.scale(p) + fresh_b;
             }
         }
         self.weight *= 1.0 - p;
@@ -134,23 +152,27 @@ impl NoisyState {
         let free = !(checks as usize) & (dim - 1);
         let scale = 0.5f64.powi(checks.count_ones() as i32);
         // Π = ⊗_checks |+><+|: entry (k, j) = 2^-c when j, k agree off the checks, else 0.
-        let mut trace = 0.0;
-        let mut kept = 0.0;
-        let mut ideal_overlap = 0.0;
+        let zero = A::from_c64(C::new(0.0, 0.0));
+        let (mut trace, mut agree, mut ideal_overlap) = (zero, zero, zero);
         for j in 0..dim {
             for k in 0..dim {
                 let e = self.faulty[j * dim + k];
                 if j == k {
-                    trace += e.re;
+                    trace = trace + e;
                 }
                 if j & free == k & free {
-                    kept += e.re * scale;
+                    agree = agree + e;
                 }
-                ideal_overlap += (self.ideal[j].conj() * e * self.ideal[k]).re;
+                ideal_overlap = ideal_overlap + self.ideal[j].conj() * e * self.ideal[k];
             }
         }
-        let fail = trace - kept;
-        let infidelity = (kept - ideal_overlap) / (self.weight + kept);
+        // |ψ|^2 drifts from 1 by round-off of the phases; normalising here keeps Π - |ψ><ψ|/|ψ|^2
+        // an exact projector, so the harmless part of Δ cancels to the working precision.
+        let norm = self.ideal.iter().fold(zero, |acc, a| acc + a.conj() * *a);
+        let kept = agree.scale(scale);
+        let fail = (trace - kept).real();
+        let lost = (kept * norm - ideal_overlap).real() / norm.real();
+        let infidelity = lost / (self.weight * norm.real() + kept.real());
         (fail, infidelity)
     }
 }
@@ -160,7 +182,7 @@ mod tests {
     use super::*;
 
     /// The full density matrix w|ψ><ψ| + Δ, for checks against the plain formulas.
-    fn full(s: &NoisyState) -> Vec<C> {
+    fn full(s: &NoisyState<C>) -> Vec<C> {
         let dim = s.dim();
         let mut rho = s.faulty.clone();
         for j in 0..dim {
@@ -173,7 +195,7 @@ mod tests {
 
     #[test]
     fn trace_stays_one_and_faults_reach_the_output() {
-        let mut s = NoisyState::plus(2);
+        let mut s = NoisyState::<C>::plus(2);
         s.rotate(0b11, false, [0.01, 0.02, 0.03]);
         s.bit_flip(0, 0.05);
         s.phase_flip(1, 0.07);
@@ -188,13 +210,13 @@ mod tests {
     #[test]
     fn single_rotation_pauli_fault_is_a_z_error() {
         // exp(iπ/8 Z)|+> with a Z error of probability p: the infidelity is p exactly.
-        let mut s = NoisyState::plus(1);
+        let mut s = NoisyState::<C>::plus(1);
         s.rotate(1, false, [0.125, 0.0, 0.0]);
         let (fail, infid) = s.outcome(0);
         assert!(fail.abs() < 1e-15);
         assert!((infid - 0.125).abs() < 1e-14);
         // A bit flip after the rotation turns it into exp(-iπ/8 Z): fidelity cos^2(π/4).
-        let mut s = NoisyState::plus(1);
+        let mut s = NoisyState::<C>::plus(1);
         s.rotate(1, false, [0.0; 3]);
         s.bit_flip(0, 1.0);
         let (_, infid) = s.outcome(0);
@@ -204,7 +226,7 @@ mod tests {
     #[test]
     fn a_flagged_error_is_discarded() {
         // Z on a check qubit in |+> flips its X outcome: always rejected.
-        let mut s = NoisyState::plus(2);
+        let mut s = NoisyState::<C>::plus(2);
         s.phase_flip(1, 0.3);
         let (fail, infid) = s.outcome(0b10);
         assert!((fail - 0.3).abs() < 1e-15);
