@@ -469,7 +469,9 @@ pub struct TwoLevelSpace {
 
 /// The cheapest protocol (least qubit-cycles per output state) whose output error is at most
 /// `target` at physical error `p`, or None if the space holds none. Protocols where the model
-/// breaks down are skipped.
+/// breaks down are skipped. Two-level candidates are screened with one double-precision run and
+/// only possible winners are computed in full, so for targets below ~1e-21 (where that screen
+/// is swamped by round-off) the search may miss protocols.
 pub fn cheapest(
     p: f64,
     target: f64,

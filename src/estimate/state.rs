@@ -4,11 +4,13 @@
 //! at the end the check qubits are measured in the X basis and the run is kept only if all read +.
 //!
 //! Every operation is diagonal in the Z basis or a bit flip, so each costs O(4^n) on the
-//! 2^n x 2^n matrix (n ≤ 7 here). To keep the tiny output errors (down to ~1e-14) free of
+//! 2^n x 2^n matrix (n ≤ 7 here). To keep the tiny output errors (1e-8 down to 1e-25) free of
 //! cancellation, the state is split as ρ = w |ψ><ψ| + Δ: `ψ` is the ideal (error-free) trajectory
 //! with weight `w`, and `Δ` (positive, trace 1 - w) collects every branch with at least one fault.
 //! The ideal output passes post-selection with certainty and has fidelity 1, so both the failure
 //! probability and the infidelity are read off `Δ` alone, never as 1 minus a number close to 1.
+//! The amplitude type is generic ([`Amp`]): f64 complex numbers, or double-double ones when the
+//! remaining round-off (~1e-22 absolute) matters.
 
 use super::ddouble::Amp;
 use num_complex::Complex64 as C;
