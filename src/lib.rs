@@ -16,6 +16,7 @@ pub mod code;
 pub mod decoder;
 pub mod dem;
 pub mod error;
+pub mod estimate;
 pub mod faults;
 pub mod frame;
 pub mod gates;

@@ -1,0 +1,36 @@
+//! Resource estimates for magic-state preparation.
+//!
+//! So far the distillation side: D. Litinski, "Magic State Distillation: Not as Costly as You
+//! Think", Quantum 3, 205 (2019), arXiv:1905.06903 ([`distillation`]), on his surface-code error
+//! model ([`surface`]), with the output state tracked by a small density-matrix calculation
+//! ([`state`]) over the protocols' rotation schedules ([`schedule`]); and the textbook
+//! Bravyi-Kitaev 15-to-1 baseline ([`textbook`]).
+
+pub mod ddouble;
+pub mod distillation;
+pub mod schedule;
+pub mod state;
+pub mod surface;
+pub mod textbook;
+
+use thiserror::Error;
+
+/// Inputs the cost model refuses, and model breakdowns, each explained in one line.
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum EstimateError {
+    #[error(
+        "physical error rate {0} is outside the model's range (0, {max})",
+        max = surface::MAX_PHYSICAL_ERROR
+    )]
+    PhysicalError(f64),
+    #[error("target output error {0} must lie in (0, 1)")]
+    Target(f64),
+    #[error("code distance {name} = {d} must be odd and between 1 and {max}", max = surface::MAX_DISTANCE)]
+    Distance { name: &'static str, d: u32 },
+    #[error("the number of level-1 factories must be at least 1 (got {0})")]
+    Copies(u32),
+    #[error("the error model breaks down: {0} (probabilities leave [0, 1])")]
+    Breakdown(&'static str),
+    #[error("the output error (~{0:.1e}) is below what double precision resolves here")]
+    Precision(f64),
+}
