@@ -4,14 +4,13 @@
 use super::io::{seed, threads, Output};
 use crate::circuit::parse_circuit;
 use crate::sweep::{
-    combine, parse_stats, results_table, run_sweep, Postselect, RunConfig, Shard, ShotDecoder,
-    StopRule, SweepTask, TaskStats, CSV_HEADER,
+    combine, parse_stats, results_table, run_sweep, DecoderSpec, RunConfig, Shard, StopRule,
+    SweepTask, TaskStats, CSV_HEADER,
 };
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Args;
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 #[derive(Args, Debug)]
 pub struct SweepArgs {
@@ -20,9 +19,16 @@ pub struct SweepArgs {
     #[arg(long, num_args = 1..)]
     circuits: Vec<PathBuf>,
     /// Decoder: `postselect` (discard a shot when any detector fires; count observable flips
-    /// among the rest).
+    /// among the rest) or `lookup` (a table of every syndrome of up to --lookup-faults error
+    /// mechanisms of the circuit's detector error model; other syndromes are discarded).
     #[arg(long, default_value = "postselect")]
     decoder: String,
+    /// Discard shots in which a flag detector (4th coordinate -1) fires; decode the others.
+    #[arg(long, alias = "postselect_flags")]
+    postselect_flags: bool,
+    /// Error mechanisms the `lookup` decoder's table covers.
+    #[arg(long, default_value_t = 1)]
+    lookup_faults: usize,
     /// Stop a task after this many shots.
     #[arg(long, default_value_t = 100_000)]
     max_shots: u64,
@@ -100,13 +106,6 @@ pub fn metadata_from_path(path: &Path) -> Value {
     Value::Object(map)
 }
 
-fn decoder_by_name(name: &str) -> Result<Arc<dyn ShotDecoder>> {
-    match name {
-        "postselect" => Ok(Arc::new(Postselect { detectors: None })),
-        other => bail!("unknown decoder '{other}' (available: postselect)"),
-    }
-}
-
 pub fn sweep(args: &SweepArgs) -> Result<()> {
     if args.circuits.is_empty() {
         bail!("nothing to sweep: give --circuits FILE... (generated color-code and magic-state tasks are not in this build yet)");
@@ -117,7 +116,17 @@ pub fn sweep(args: &SweepArgs) -> Result<()> {
     if let Some(s) = args.max_seconds.filter(|s| !(s.is_finite() && *s > 0.0)) {
         bail!("--max-seconds must be a positive number, got {s}");
     }
-    let decoder = decoder_by_name(&args.decoder)?;
+    if !matches!(args.decoder.as_str(), "postselect" | "lookup") {
+        bail!(
+            "unknown decoder '{}' (available: postselect, lookup)",
+            args.decoder
+        );
+    }
+    let decoder = DecoderSpec {
+        name: args.decoder.clone(),
+        postselect_flags: args.postselect_flags,
+        lookup_faults: args.lookup_faults,
+    };
     let tasks = args
         .circuits
         .iter()
@@ -130,8 +139,8 @@ pub fn sweep(args: &SweepArgs) -> Result<()> {
                 Some(line) => anyhow!("{name}:{line}: {e}"),
                 None => anyhow!("{name}: {e}"),
             })?;
-            SweepTask::new(circuit, decoder.clone(), metadata_from_path(path))
-                .map_err(|e| anyhow!("{name}: {e}"))
+            SweepTask::new(circuit, &decoder, metadata_from_path(path))
+                .map_err(|e| anyhow!("{name}: {e:#}"))
         })
         .collect::<Result<Vec<_>>>()?;
     let rule = StopRule {

@@ -10,6 +10,8 @@
 use super::stats::TaskStats;
 use crate::bits::BitTable;
 use crate::circuit::{parse_circuit, Circuit};
+use crate::decoder::{by_name, Decision, Decoder, DecoderInput, Postselect};
+use crate::dem::DemOptions;
 use crate::error::SimError;
 use crate::frame::{FrameProgram, FrameSimulator, Mode};
 use crate::output::{write_shot_major, Format};
@@ -17,65 +19,103 @@ use crate::sampler::{batch_rng, BatchPlan};
 use rayon::prelude::*;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use std::sync::Arc;
 use std::time::Instant;
 
-/// What a decoder makes of one shot.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Verdict {
-    /// Throw the shot away (postselection).
-    Discard,
-    /// Keep it, predicting these observable flips (bit k = observable k).
-    Predict(u64),
+/// How a sweep judges shots: a decoder by name (see [`crate::decoder::by_name`]), optionally
+/// behind postselection on flag detectors.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecoderSpec {
+    /// `postselect` or `lookup`.
+    pub name: String,
+    /// Discard shots in which a flag detector (4th coordinate -1, Chromobius's convention)
+    /// fires, and decode the rest.
+    pub postselect_flags: bool,
+    /// Largest number of error mechanisms the `lookup` table covers.
+    pub lookup_faults: usize,
 }
 
-/// Turns one shot's detection events into a verdict.
-pub trait ShotDecoder: Send + Sync {
-    /// The name written to the statistics file's `decoder` column.
-    fn name(&self) -> &str;
-    /// `events` holds the shot's detection events packed as in Stim's b8 format.
-    fn decide(&self, events: &[u8]) -> Verdict;
-    /// True if the verdict is "discard if any detector fired, else predict no flips"; such
-    /// decoders are run directly on the bit-packed batch, without per-shot work.
-    fn is_plain_postselection(&self) -> bool {
-        false
-    }
-}
-
-/// Discards every shot in which a chosen detector fires; predicts no flips for the rest.
-pub struct Postselect {
-    /// Detectors whose firing discards the shot (None: all of them).
-    pub detectors: Option<Vec<usize>>,
-}
-
-impl ShotDecoder for Postselect {
-    fn name(&self) -> &str {
-        "postselect"
-    }
-
-    fn decide(&self, events: &[u8]) -> Verdict {
-        let fired = |d: usize| events[d / 8] >> (d % 8) & 1 == 1;
-        let discard = match &self.detectors {
-            None => events.iter().any(|&b| b != 0),
-            Some(list) => list.iter().any(|&d| fired(d)),
-        };
-        if discard {
-            Verdict::Discard
+impl DecoderSpec {
+    /// The name written to the statistics' `decoder` column.
+    pub fn label(&self) -> String {
+        if self.postselect_flags {
+            format!("{}+flag-postselection", self.name)
         } else {
-            Verdict::Predict(0)
+            self.name.clone()
         }
     }
+}
 
-    fn is_plain_postselection(&self) -> bool {
-        self.detectors.is_none()
+/// Discards a shot when a flag fires, else defers to the inner decoder.
+struct FlagsFirst {
+    flags: Postselect,
+    inner: Box<dyn Decoder>,
+}
+
+impl Decoder for FlagsFirst {
+    fn name(&self) -> &'static str {
+        self.inner.name()
     }
+
+    fn decode(&self, detectors: &[u64]) -> Decision {
+        match self.flags.decode(detectors) {
+            Decision::Discard => Decision::Discard,
+            Decision::Predict(_) => self.inner.decode(detectors),
+        }
+    }
+}
+
+/// Builds the decoder a spec asks for, for one circuit.
+fn build_decoder(
+    circuit: &Circuit,
+    spec: &DecoderSpec,
+) -> anyhow::Result<(Box<dyn Decoder>, bool)> {
+    let stats = circuit.stats();
+    if spec.name == "postselect" && !spec.postselect_flags {
+        return Ok((
+            Box::new(Postselect::all(stats.num_detectors as usize)),
+            true,
+        ));
+    }
+    let options = DemOptions {
+        approximate_disjoint_errors: true,
+    };
+    let dem = crate::dem::from_circuit(circuit, options)?;
+    let input = DecoderInput {
+        dem: Some(&dem),
+        code: None,
+        max_faults: spec.lookup_faults,
+    };
+    let inner = by_name(&spec.name, &input)?;
+    if !spec.postselect_flags {
+        return Ok((inner, false));
+    }
+    let flags: Vec<usize> = dem
+        .detector_coords()
+        .into_iter()
+        .filter(|(_, c)| c.get(3) == Some(&-1.0))
+        .map(|(d, _)| d as usize)
+        .collect();
+    if flags.is_empty() {
+        anyhow::bail!("--postselect-flags: the circuit has no flag detectors (4th coordinate -1)");
+    }
+    Ok((
+        Box::new(FlagsFirst {
+            flags: Postselect::on(&flags),
+            inner,
+        }),
+        false,
+    ))
 }
 
 /// A circuit to sample, the decoder that judges it, and the parameters that describe it.
 pub struct SweepTask {
     pub circuit: Circuit,
     pub program: FrameProgram,
-    pub decoder: Arc<dyn ShotDecoder>,
+    pub decoder: Box<dyn Decoder>,
+    /// The `decoder` column of the statistics.
+    pub decoder_label: String,
+    /// The decoder is "discard if any detector fired": judged on packed bits, no per-shot work.
+    plain_postselection: bool,
     pub json_metadata: Value,
     pub strong_id: String,
 }
@@ -85,25 +125,28 @@ pub struct SweepTask {
 const ID_VERSION: &str = "qec-sim-sweep-1";
 
 impl SweepTask {
-    /// A task from circuit text. The strong id hashes the circuit as printed, the decoder and
-    /// the metadata.
+    /// A task; the strong id hashes the circuit as printed, the decoder and the metadata.
     pub fn new(
         circuit: Circuit,
-        decoder: Arc<dyn ShotDecoder>,
+        decoder: &DecoderSpec,
         json_metadata: Value,
-    ) -> Result<SweepTask, SimError> {
+    ) -> anyhow::Result<SweepTask> {
         let program = FrameProgram::compile(&circuit)?;
+        let (built, plain_postselection) = build_decoder(&circuit, decoder)?;
+        let decoder_label = decoder.label();
         let identity = json!({
             "version": ID_VERSION,
             "circuit": circuit.to_string(),
-            "decoder": decoder.name(),
+            "decoder": decoder_label,
             "json_metadata": json_metadata,
         });
         let strong_id = format!("{:x}", Sha256::digest(identity.to_string().as_bytes()));
         Ok(SweepTask {
             circuit,
             program,
-            decoder,
+            decoder: built,
+            decoder_label,
+            plain_postselection,
             json_metadata,
             strong_id,
         })
@@ -112,11 +155,10 @@ impl SweepTask {
     /// A task from Stim circuit text.
     pub fn from_text(
         text: &str,
-        decoder: Arc<dyn ShotDecoder>,
+        decoder: &DecoderSpec,
         json_metadata: Value,
     ) -> anyhow::Result<SweepTask> {
-        let circuit = parse_circuit(text)?;
-        Ok(SweepTask::new(circuit, decoder, json_metadata)?)
+        SweepTask::new(parse_circuit(text)?, decoder, json_metadata)
     }
 
     /// Zero counts for this task.
@@ -259,7 +301,7 @@ fn judge_batch(task: &SweepTask, results: &BitTable, shots: usize) -> TaskStats 
             (1u64 << (shots % 64)) - 1
         }
     };
-    if task.decoder.is_plain_postselection() {
+    if task.plain_postselection {
         // Bit-packed: a shot is discarded if any detector row has its bit; an error if kept and
         // any observable flipped.
         for w in 0..shots.div_ceil(64) {
@@ -271,18 +313,19 @@ fn judge_batch(task: &SweepTask, results: &BitTable, shots: usize) -> TaskStats 
         }
         return stats;
     }
+    // Shot-major detection events, regrouped into the decoders' 64-bit words.
     let mut events = Vec::new();
     write_shot_major(results, 0..dets, shots, None, Format::B8, &mut events);
-    let stride = dets.div_ceil(8).max(1);
+    let stride = dets.div_ceil(8);
+    let mut words = vec![0u64; dets.div_ceil(64)];
     for s in 0..shots {
-        let shot_events = if dets == 0 {
-            &[][..]
-        } else {
-            &events[s * stride..(s + 1) * stride]
-        };
-        match task.decoder.decide(shot_events) {
-            Verdict::Discard => stats.discards += 1,
-            Verdict::Predict(prediction) => {
+        words.fill(0);
+        for (i, &byte) in events[s * stride..(s + 1) * stride].iter().enumerate() {
+            words[i / 8] |= (byte as u64) << (8 * (i % 8));
+        }
+        match task.decoder.decode(&words) {
+            Decision::Discard => stats.discards += 1,
+            Decision::Predict(prediction) => {
                 let actual = (0..obs.min(64))
                     .fold(0u64, |acc, k| acc | (results.get(dets + k, s) as u64) << k);
                 if actual != prediction {

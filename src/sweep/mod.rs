@@ -8,9 +8,7 @@ pub mod plot;
 pub mod resume;
 pub mod stats;
 
-pub use engine::{
-    run_task, Postselect, RunConfig, Shard, ShotDecoder, StopRule, SweepTask, Verdict,
-};
+pub use engine::{run_task, DecoderSpec, RunConfig, Shard, StopRule, SweepTask};
 pub use stats::{combine, parse_stats, TaskStats, CSV_HEADER};
 
 use anyhow::Result;
