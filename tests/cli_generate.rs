@@ -92,6 +92,12 @@ fn bad_input_gives_one_line_errors() {
             "gen", "-d", "3", "--task", "memory-x", "--noise", "cn20", "--p", "1.5",
         ],
         vec!["gen", "-d", "3", "--task", "memory-x", "--p", "0.01"],
+        vec![
+            "gen", "-d", "3", "--task", "memory-x", "--rounds", "99999999",
+        ],
+        vec![
+            "gen", "-d", "3", "--task", "memory-x", "--noise", "cn20", "--p", "NaN",
+        ],
         vec!["draw", "-d", "1000001"],
     ] {
         let out = qec_sim(&args);

@@ -7,7 +7,9 @@ use qec_sim::gates::{Basis, GateKind};
 use qec_sim::layout::{Layout, LayoutKind, Role};
 use qec_sim::noise::{strip, NoiseModel, MODELS};
 use qec_sim::reference::check_deterministic;
-use qec_sim::schedule::{memory_circuit, round_circuit, MeasureInfo, Task};
+use qec_sim::schedule::{
+    memory_circuit, round_circuit_of, round_ops_with, MeasureInfo, Task, Undo,
+};
 use std::collections::BTreeSet;
 
 const KINDS: [LayoutKind; 2] = [LayoutKind::Standard, LayoutKind::Redundant];
@@ -208,10 +210,10 @@ fn propagate(
 /// Single faults of one noisy round that raise no flag yet leave a data error that is not
 /// equivalent (up to stabilizers) to weight <= 1 in both its X and Z parts. With
 /// `ignore_flags`, flags are treated as never firing (a broken protocol).
-fn bad_faults(d: usize, kind: LayoutKind, ignore_flags: bool) -> (usize, Vec<String>) {
+fn bad_faults(d: usize, kind: LayoutKind, undo: Undo, ignore_flags: bool) -> (usize, Vec<String>) {
     let layout = Layout::new(d, kind);
     let code = layout.code.code();
-    let (clean, infos) = round_circuit(&layout);
+    let (clean, infos) = round_circuit_of(&layout, round_ops_with(&layout, undo));
     let noisy = NoiseModel::named("uniform").unwrap().apply(&clean, 1e-3);
     let items: Vec<Instruction> = noisy
         .items
@@ -260,22 +262,30 @@ fn bad_faults(d: usize, kind: LayoutKind, ignore_flags: bool) -> (usize, Vec<Str
     (count, bad)
 }
 
-#[test]
-fn every_single_fault_is_flagged_or_leaves_weight_at_most_one() {
+/// d = 3 and 5, both layouts, both ways of undoing the trees (the generator picks either).
+fn cases() -> Vec<(usize, LayoutKind, Undo)> {
+    let mut v = Vec::new();
     for d in [3, 5] {
         for kind in KINDS {
-            let (count, bad) = bad_faults(d, kind, false);
-            assert!(
-                count > 500,
-                "{kind:?} d={d}: only {count} faults enumerated"
-            );
-            assert!(
-                bad.is_empty(),
-                "{kind:?} d={d}: {} bad faults, e.g. {}",
-                bad.len(),
-                bad[0]
-            );
+            for undo in [Undo::Reverse, Undo::PostOrder] {
+                v.push((d, kind, undo));
+            }
         }
+    }
+    v
+}
+
+#[test]
+fn every_single_fault_is_flagged_or_leaves_weight_at_most_one() {
+    for (d, kind, undo) in cases() {
+        let (count, bad) = bad_faults(d, kind, undo, false);
+        assert!(count > 500, "{kind:?} d={d}: only {count} faults");
+        assert!(
+            bad.is_empty(),
+            "{kind:?} {undo:?} d={d}: {} bad faults, e.g. {}",
+            bad.len(),
+            bad[0]
+        );
     }
 }
 
@@ -283,7 +293,7 @@ fn every_single_fault_is_flagged_or_leaves_weight_at_most_one() {
 fn without_flags_some_single_faults_are_harmful() {
     // The enumeration is not vacuous: the same faults with flags ignored include hooks.
     for kind in KINDS {
-        let (_, bad) = bad_faults(5, kind, true);
+        let (_, bad) = bad_faults(5, kind, Undo::Reverse, true);
         assert!(!bad.is_empty(), "{kind:?}: flags should matter");
     }
 }

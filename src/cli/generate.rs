@@ -11,6 +11,8 @@ use std::path::PathBuf;
 
 /// The largest distance the commands accept (a d = 101 circuit is already ~16k qubits).
 const MAX_DISTANCE: usize = 101;
+/// The most rounds `gen` writes (circuits are unrolled, one block per round).
+const MAX_ROUNDS: usize = 10_000;
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum CodeName {
@@ -115,8 +117,8 @@ fn noise_model(name: NoiseName, p: f64) -> Result<Option<NoiseModel>> {
 pub fn generate(a: &GenArgs) -> Result<()> {
     let layout = build_layout(&a.layout)?;
     let rounds = a.rounds.unwrap_or(a.layout.distance);
-    if rounds == 0 {
-        bail!("--rounds must be at least 1");
+    if rounds == 0 || rounds > MAX_ROUNDS {
+        bail!("--rounds must be between 1 and {MAX_ROUNDS} (got {rounds})");
     }
     let model = noise_model(a.noise, a.p)?;
     let task = match a.task {

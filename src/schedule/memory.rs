@@ -215,12 +215,17 @@ pub fn memory_circuit(layout: &Layout, task: Task, rounds: usize) -> Memory {
 /// of each of its measurements in record order: the unit the flag fault-tolerance test
 /// enumerates faults over.
 pub fn round_circuit(layout: &Layout) -> (Circuit, Vec<MeasureInfo>) {
+    round_circuit_of(layout, round_ops(layout))
+}
+
+/// [`round_circuit`] for given round ops (e.g. [`super::round_ops_with`] another undo order).
+pub fn round_circuit_of(layout: &Layout, ops: Vec<Op>) -> (Circuit, Vec<MeasureInfo>) {
     let mut b = Builder {
         layout,
         circuit: Circuit::new(),
         num_measurements: 0,
     };
-    let measured = b.emit(&Schedule::asap(round_ops(layout), layout.num_qubits()));
+    let measured = b.emit(&Schedule::asap(ops, layout.num_qubits()));
     let infos = measured
         .into_iter()
         .map(|(_, info)| info.expect("round measurements are ancillas"))
