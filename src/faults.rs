@@ -243,10 +243,10 @@ fn channel_terms(ins: &Instruction) -> Vec<Term> {
     terms
 }
 
-/// Runs the steps once, counting events (`sim` None) or injecting them (`sim` Some).
+/// Runs the steps once, injecting each event into its own lane of the simulator.
 struct Runner<'a> {
     sites: &'a [Site],
-    sim: Option<&'a mut FrameSimulator>,
+    sim: &'a mut FrameSimulator,
     rng: Xoshiro256PlusPlus,
     events: Vec<FaultEvent>,
     detectors: Vec<DetectorInfo>,
@@ -261,9 +261,7 @@ impl Runner<'_> {
         for step in steps {
             match step {
                 Step::Ops(ops) => {
-                    if let Some(sim) = self.sim.as_deref_mut() {
-                        sim.exec(ops, &mut self.rng);
-                    }
+                    self.sim.exec(ops, &mut self.rng);
                 }
                 Step::Site(s) => self.site(*s),
                 Step::Tick => self.tick += 1,
@@ -322,9 +320,7 @@ impl Runner<'_> {
                 tick: self.tick,
                 channel: self.channel,
             });
-            let Some(sim) = self.sim.as_deref_mut() else {
-                continue;
-            };
+            let sim = &mut *self.sim;
             match &term.effect {
                 Effect::Pauli(paulis) => {
                     for &(q, p) in paulis {
@@ -367,22 +363,22 @@ impl FaultSet {
         };
         let steps = builder.items(&circuit.items)?;
         let sites = builder.sites;
-        let new_runner = |sim| Runner {
+        let num_events = check_size(&program, count_events(&steps, &sites))?;
+        let words = num_events.div_ceil(64).max(1).next_power_of_two();
+        let mut sim = FrameSimulator::new(&program, words, Mode::Detect);
+        sim.start();
+        let mut runner = Runner {
             sites: &sites,
-            sim,
+            sim: &mut sim,
+            // The steps hold no noise, so nothing draws from it.
             rng: Xoshiro256PlusPlus::seed_from_u64(0),
-            events: Vec::new(),
+            events: Vec::with_capacity(num_events),
             detectors: Vec::new(),
             coord_shift: Vec::new(),
             tick: 0,
             channel: 0,
             loops: Vec::new(),
         };
-        let num_events = check_size(&program, count_events(&steps, &sites))?;
-        let words = num_events.div_ceil(64).max(1).next_power_of_two();
-        let mut sim = FrameSimulator::new(&program, words, Mode::Detect);
-        sim.start();
-        let mut runner = new_runner(Some(&mut sim));
         runner.run(&steps, true);
         let (events, detectors, loops) = (runner.events, runner.detectors, runner.loops);
         let num_detectors = detectors.len();
