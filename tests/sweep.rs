@@ -284,3 +284,66 @@ fn plots_are_drawn_with_fits_and_bad_keys_are_explained() {
     let bad = run(&["plot", "stats.csv", "-o", "x.pdf"], dir.path());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("must end in .svg or .png"));
 }
+
+#[test]
+fn lookup_and_flag_postselection_judge_flagged_color_code_circuits() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("circuits/color666_redundant_d3_r3_memory_x_cn20_p001.stim");
+    std::fs::copy(&src, dir.path().join("d=3,p=0.001.stim")).unwrap();
+    let base = [
+        "sweep",
+        "--circuits",
+        "d=3,p=0.001.stim",
+        "--max-shots",
+        "100000",
+        "--seed",
+        "5",
+    ];
+    let mut rows = Vec::new();
+    for extra in [
+        &["--decoder", "postselect"][..],
+        &["--decoder", "lookup"],
+        &["--decoder", "lookup", "--postselect-flags"],
+    ] {
+        ok(
+            &[&base[..], extra, &["--out", "s.csv"]].concat(),
+            dir.path(),
+        );
+        rows.push(stats(&dir.path().join("s.csv")).remove(0));
+    }
+    let labels: Vec<&str> = rows.iter().map(|r| r.decoder.as_str()).collect();
+    assert_eq!(
+        labels,
+        ["postselect", "lookup", "lookup+flag-postselection"]
+    );
+    // Postselecting on everything discards most; lookup keeps most shots; flag postselection
+    // discards more than plain lookup (it adds the flags) but less than full postselection.
+    assert!(
+        rows[1].discards < rows[2].discards && rows[2].discards < rows[0].discards,
+        "{rows:?}"
+    );
+    assert_ne!(rows[1].strong_id, rows[2].strong_id);
+    let none = run(
+        &[
+            "sweep",
+            "--circuits",
+            "d=3,p=0.001.stim",
+            "--postselect-flags",
+            "--decoder",
+            "lookup",
+        ],
+        dir.path(),
+    );
+    assert!(none.status.success());
+    std::fs::copy(
+        common::data_path("rep_code_d3_r3.stim"),
+        dir.path().join("rep.stim"),
+    )
+    .unwrap();
+    let no_flags = run(
+        &["sweep", "--circuits", "rep.stim", "--postselect-flags"],
+        dir.path(),
+    );
+    assert!(String::from_utf8_lossy(&no_flags.stderr).contains("no flag detectors"));
+}

@@ -163,7 +163,11 @@ impl SweepTask {
 
     /// Zero counts for this task.
     pub fn empty_stats(&self) -> TaskStats {
-        TaskStats::empty(&self.decoder_label, &self.strong_id, self.json_metadata.clone())
+        TaskStats::empty(
+            &self.decoder_label,
+            &self.strong_id,
+            self.json_metadata.clone(),
+        )
     }
 }
 
