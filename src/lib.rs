@@ -7,7 +7,9 @@
 //! stages: codes ([`code`]), qubit layouts ([`layout`]), flagged syndrome-measurement and
 //! memory circuits ([`schedule`]) and noise models ([`noise`]); and the error analysis: fault
 //! events and their enumeration ([`faults`]), detector error models ([`dem`]) and exact decoders
-//! for small codes ([`decoder`]).
+//! for small codes ([`decoder`]); the state-vector simulator for non-Clifford circuits
+//! ([`statevec`]); Monte Carlo sweeps with sinter-format statistics ([`sweep`]); and the first
+//! piece of the resource estimator, the distillation cost model ([`estimate`]).
 
 pub mod bits;
 pub mod circuit;

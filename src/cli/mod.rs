@@ -1,5 +1,5 @@
 //! Command-line interface: argument parsing (clap) and the glue from files to the library.
-//! One file per command family; shared file handling lives in [`io`].
+//! One file per command family; shared file handling lives in `io.rs`.
 //!
 //! Flags follow Stim's command line (`stim sample`, `stim detect`), spelled with dashes; the
 //! underscore spellings (`--out_format`, `--obs_out`, ...) are accepted as aliases.
