@@ -347,3 +347,46 @@ fn lookup_and_flag_postselection_judge_flagged_color_code_circuits() {
     );
     assert!(String::from_utf8_lossy(&no_flags.stderr).contains("no flag detectors"));
 }
+
+#[test]
+fn generated_memory_tasks_form_a_grid_over_distance_and_p() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(
+        &[
+            "sweep",
+            "--task",
+            "memory-z",
+            "--distances",
+            "3",
+            "--p",
+            "1e-3:4e-3:log2",
+            "--max-shots",
+            "20000",
+            "--seed",
+            "3",
+        ],
+        dir.path(),
+    );
+    let rows = stats(&dir.path().join("stats.csv"));
+    let ps: Vec<f64> = rows
+        .iter()
+        .map(|r| r.json_metadata["p"].as_f64().unwrap())
+        .collect();
+    assert_eq!(ps, vec![0.001, 0.002, 0.004]);
+    let meta = &rows[0].json_metadata;
+    assert_eq!(
+        (
+            meta["task"].as_str(),
+            meta["d"].as_u64(),
+            meta["noise"].as_str()
+        ),
+        (Some("memory-z"), Some(3), Some("cn20"))
+    );
+    // More noise, more discards.
+    assert!(rows[0].discards < rows[1].discards && rows[1].discards < rows[2].discards);
+    let bad = run(
+        &["sweep", "--task", "memory-x", "--distances", "4"],
+        dir.path(),
+    );
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--distance must be odd"));
+}

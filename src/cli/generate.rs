@@ -88,19 +88,38 @@ pub struct DrawArgs {
 }
 
 fn build_layout(a: &LayoutArgs) -> Result<Layout> {
-    let CodeName::Color666 = a.code;
-    let d = a.distance;
+    layout_for(a.code, a.distance, a.layout)
+}
+
+/// The layout of a code at distance d (shared with `sweep --task`).
+pub(super) fn layout_for(code: CodeName, d: usize, layout: LayoutName) -> Result<Layout> {
+    let CodeName::Color666 = code;
     if d < 3 || d.is_multiple_of(2) || d > MAX_DISTANCE {
         bail!("--distance must be odd, at least 3 and at most {MAX_DISTANCE} (got {d})");
     }
-    let kind = match a.layout {
+    let kind = match layout {
         LayoutName::Standard => LayoutKind::Standard,
         LayoutName::Redundant => LayoutKind::Redundant,
     };
     Ok(Layout::new(d, kind))
 }
 
-fn noise_model(name: NoiseName, p: f64) -> Result<Option<NoiseModel>> {
+impl TaskName {
+    pub(super) fn task(self) -> Task {
+        match self {
+            TaskName::MemoryX => Task::MemoryX,
+            TaskName::MemoryZ => Task::MemoryZ,
+        }
+    }
+}
+
+/// A value enum's command-line spelling (e.g. `memory-x`), for metadata.
+pub(super) fn spelling(v: &impl ValueEnum) -> String {
+    v.to_possible_value()
+        .map_or(String::new(), |p| p.get_name().to_string())
+}
+
+pub(super) fn noise_model(name: NoiseName, p: f64) -> Result<Option<NoiseModel>> {
     if !(0.0..=1.0).contains(&p) {
         bail!("--p must be a probability between 0 and 1 (got {p})");
     }
@@ -121,11 +140,7 @@ pub fn generate(a: &GenArgs) -> Result<()> {
         bail!("--rounds must be between 1 and {MAX_ROUNDS} (got {rounds})");
     }
     let model = noise_model(a.noise, a.p)?;
-    let task = match a.task {
-        TaskName::MemoryX => Task::MemoryX,
-        TaskName::MemoryZ => Task::MemoryZ,
-    };
-    let memory = memory_circuit(&layout, task, rounds);
+    let memory = memory_circuit(&layout, a.task.task(), rounds);
     if a.stats {
         let s = memory.circuit.stats();
         eprintln!(

@@ -1,19 +1,45 @@
 //! `qec-sim sweep` (sample tasks until stopping rules, sinter-format statistics) and
 //! `qec-sim combine` (merge statistics files by strong id).
 
+use super::generate::{
+    layout_for, noise_model, spelling, CodeName, LayoutName, NoiseName, TaskName,
+};
 use super::io::{seed, threads, Output};
-use crate::circuit::parse_circuit;
+use crate::circuit::{parse_circuit, Circuit};
+use crate::schedule::memory_circuit;
 use crate::sweep::{
-    combine, parse_stats, results_table, run_sweep, DecoderSpec, RunConfig, Shard, StopRule,
-    SweepTask, TaskStats, CSV_HEADER,
+    combine, parse_stats, results_table, run_sweep, short_metadata, DecoderSpec, RunConfig, Shard,
+    StopRule, SweepTask, TaskStats, CSV_HEADER,
 };
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Args;
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 use std::path::{Path, PathBuf};
 
 #[derive(Args, Debug)]
 pub struct SweepArgs {
+    /// Generated task: a memory experiment of the code (one task per distance and p).
+    #[arg(long, value_enum)]
+    task: Option<TaskName>,
+    /// Code of generated tasks.
+    #[arg(long, value_enum, default_value = "color666")]
+    code: CodeName,
+    /// Distances of generated tasks, comma separated.
+    #[arg(long, value_delimiter = ',', default_value = "3,5")]
+    distances: Vec<usize>,
+    /// Rounds of generated memory tasks (default: the distance).
+    #[arg(long)]
+    rounds: Option<usize>,
+    /// Qubit layout of generated tasks.
+    #[arg(long, value_enum, default_value = "standard")]
+    layout: LayoutName,
+    /// Noise model of generated tasks.
+    #[arg(long, value_enum, default_value = "cn20")]
+    noise: NoiseName,
+    /// Physical error rates of generated tasks: a list (`1e-4,1e-3`) or a range
+    /// START:STOP:logB (geometric, factor B: `1e-4:1e-2:log10`) or START:STOP:STEP.
+    #[arg(long, default_value = "1e-4,2e-4,5e-4,1e-3")]
+    p: String,
     /// Stim circuit files to sample; `key=value` pairs in a file name (comma separated, e.g.
     /// `d=5,p=0.001.stim`) become the task's metadata, as with sinter's `--metadata_func auto`.
     #[arg(long, num_args = 1..)]
@@ -106,9 +132,94 @@ pub fn metadata_from_path(path: &Path) -> Value {
     Value::Object(map)
 }
 
+/// Parses `--p`: a comma list, or START:STOP:logB (multiply by B) or START:STOP:STEP (add STEP);
+/// every value must lie in (0, 0.5].
+pub fn parse_p_values(text: &str) -> Result<Vec<f64>, String> {
+    let number = |t: &str| -> Result<f64, String> {
+        t.trim()
+            .parse::<f64>()
+            .map_err(|_| format!("--p: '{t}' is not a number"))
+    };
+    let values: Vec<f64> = match text.split(':').collect::<Vec<_>>()[..] {
+        [start, stop, step] => {
+            let (start, stop) = (number(start)?, number(stop)?);
+            if start.is_nan() || stop.is_nan() || start > stop {
+                return Err(format!("--p range {text}: START must not exceed STOP"));
+            }
+            let next: Box<dyn Fn(f64) -> f64> = match step.strip_prefix("log") {
+                Some(base) => {
+                    let b = number(base)?;
+                    if b.is_nan() || b <= 1.0 {
+                        return Err(format!("--p range {text}: logB needs B > 1"));
+                    }
+                    Box::new(move |x| x * b)
+                }
+                None => {
+                    let s = number(step)?;
+                    if s.is_nan() || s <= 0.0 {
+                        return Err(format!("--p range {text}: STEP must be positive"));
+                    }
+                    Box::new(move |x| x + s)
+                }
+            };
+            let mut out = vec![start];
+            while out.len() < 1000 {
+                let x = next(*out.last().expect("non-empty"));
+                if x > stop * (1.0 + 1e-9) {
+                    break;
+                }
+                out.push(x);
+            }
+            out
+        }
+        [_] => text.split(',').map(number).collect::<Result<_, _>>()?,
+        _ => {
+            return Err(format!(
+                "--p: '{text}' is neither a list nor START:STOP:STEP"
+            ))
+        }
+    };
+    if values.is_empty() {
+        return Err("--p: no values".into());
+    }
+    match values.iter().find(|&&p| p.is_nan() || p <= 0.0 || p > 0.5) {
+        Some(p) => Err(format!("--p: {p} is outside (0, 0.5]")),
+        None => Ok(values),
+    }
+}
+
+/// The generated tasks' circuits with their metadata.
+fn generated_circuits(args: &SweepArgs, task: TaskName) -> Result<Vec<(Circuit, Value)>> {
+    let ps = parse_p_values(&args.p).map_err(|e| anyhow!(e))?;
+    let model = noise_model(args.noise, ps[0])?
+        .ok_or_else(|| anyhow!("generated tasks need a --noise model (not none)"))?;
+    let mut out = Vec::new();
+    for &d in &args.distances {
+        let layout = layout_for(args.code, d, args.layout)?;
+        let rounds = args.rounds.unwrap_or(d);
+        if rounds == 0 {
+            bail!("--rounds must be at least 1");
+        }
+        let clean = memory_circuit(&layout, task.task(), rounds).circuit;
+        for &p in &ps {
+            let meta = json!({
+                "task": spelling(&task),
+                "code": spelling(&args.code),
+                "layout": spelling(&args.layout),
+                "noise": spelling(&args.noise),
+                "d": d,
+                "rounds": rounds,
+                "p": p,
+            });
+            out.push((model.apply(&clean, p), meta));
+        }
+    }
+    Ok(out)
+}
+
 pub fn sweep(args: &SweepArgs) -> Result<()> {
-    if args.circuits.is_empty() {
-        bail!("nothing to sweep: give --circuits FILE... (generated color-code and magic-state tasks are not in this build yet)");
+    if args.circuits.is_empty() && args.task.is_none() {
+        bail!("nothing to sweep: give --task memory-x|memory-z or --circuits FILE... (the magic-state task arrives with issue 5)");
     }
     if args.max_shots == 0 {
         bail!("--max-shots must be at least 1");
@@ -127,7 +238,7 @@ pub fn sweep(args: &SweepArgs) -> Result<()> {
         postselect_flags: args.postselect_flags,
         lookup_faults: args.lookup_faults,
     };
-    let tasks = args
+    let mut tasks = args
         .circuits
         .iter()
         .map(|path| {
@@ -143,6 +254,14 @@ pub fn sweep(args: &SweepArgs) -> Result<()> {
                 .map_err(|e| anyhow!("{name}: {e:#}"))
         })
         .collect::<Result<Vec<_>>>()?;
+    if let Some(task) = args.task {
+        for (circuit, meta) in generated_circuits(args, task)? {
+            let what = short_metadata(&meta);
+            tasks.push(
+                SweepTask::new(circuit, &decoder, meta).map_err(|e| anyhow!("{what}: {e:#}"))?,
+            );
+        }
+    }
     let rule = StopRule {
         max_shots: args.max_shots,
         max_errors: args.max_errors,
@@ -227,4 +346,29 @@ pub fn plot(args: &PlotArgs) -> Result<()> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_p_values;
+
+    #[test]
+    fn p_values_parse_as_lists_and_ranges() {
+        assert_eq!(parse_p_values("1e-4,2e-4").unwrap(), vec![1e-4, 2e-4]);
+        let decades = parse_p_values("1e-4:1e-2:log10").unwrap();
+        assert_eq!(decades.len(), 3);
+        assert!((decades[2] - 1e-2).abs() < 1e-15);
+        assert_eq!(parse_p_values("0.1:0.3:0.1").unwrap().len(), 3);
+        for bad in [
+            "0",
+            "0.6",
+            "x",
+            "1e-2:1e-3:log10",
+            "1e-3:1e-2:log1",
+            "1e-3:1e-2:0",
+            "1:2:3:4",
+        ] {
+            assert!(parse_p_values(bad).is_err(), "{bad}");
+        }
+    }
 }
