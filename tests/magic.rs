@@ -1,0 +1,209 @@
+//! The global Hadamard measurement of Chamberland and Noh, npj Quantum Inf. 6, 91 (2020), on
+//! the redundant layout (with the inter-face ancilla couplings of `magic::bridged`), checked
+//! with the state-vector simulator at d = 3.
+
+use qec_sim::circuit::{Circuit, Item};
+use qec_sim::code::{color666, Color666, Pauli};
+use qec_sim::gates::GateId;
+use qec_sim::layout::{Layout, LayoutKind};
+use qec_sim::magic::{bridged, ch_controls, face_bridges, hadamard_depth, hadamard_measurement};
+use qec_sim::sampler::batch_rng;
+use qec_sim::statevec::{gate_matrix, StateVector};
+use std::f64::consts::PI;
+
+fn d3() -> Layout {
+    bridged(&Layout::new(3, LayoutKind::Redundant))
+}
+
+#[test]
+fn plain_layout_has_no_ghz_tree_and_bridged_one_is_coupled() {
+    for d in [3, 5, 7] {
+        let plain = Layout::new(d, LayoutKind::Redundant);
+        let err = hadamard_measurement(&plain).unwrap_err();
+        assert!(err.contains("disconnected"), "{err}");
+        // Faces form a tree: one bridge per face but the first.
+        assert_eq!(face_bridges(&plain).len(), plain.faces.len() - 1);
+        let layout = bridged(&plain);
+        let circuit = hadamard_measurement(&layout).unwrap();
+        layout.check_couplings(&circuit).unwrap();
+        assert!(plain.check_couplings(&circuit).is_err());
+        assert_eq!(
+            circuit.stats().num_ticks as usize,
+            hadamard_depth(&layout).unwrap()
+        );
+        // Every data qubit gets exactly one CH, from an adjacent ancilla.
+        let controls = ch_controls(&layout);
+        assert_eq!(controls.len(), layout.num_data());
+        let mut targets = Vec::new();
+        circuit
+            .for_each_flat(&mut |ins| {
+                if ins.gate.name() == "CH" {
+                    for pair in ins.targets.chunks(2) {
+                        targets.push(pair[1].qubit_index().unwrap() as usize);
+                    }
+                }
+                Ok::<(), ()>(())
+            })
+            .unwrap();
+        targets.sort_unstable();
+        assert_eq!(targets, (0..layout.num_data()).collect::<Vec<_>>());
+    }
+}
+
+/// |0>_L of the d = 3 color code on `n` qubits (ancillas |0>): H on a pivot of each X
+/// stabilizer row (reduced row echelon form), CX from the pivot to the rest of its row.
+fn zero_logical(n: usize) -> StateVector {
+    let mut rows = color666(3).check_matrix(Pauli::X);
+    let mut pivots = Vec::new();
+    let mut r = 0;
+    for col in 0..rows[0].len() {
+        let Some(p) = (r..rows.len()).find(|&i| rows[i][col] == 1) else {
+            continue;
+        };
+        rows.swap(r, p);
+        for i in 0..rows.len() {
+            if i != r && rows[i][col] == 1 {
+                let pivot_row = rows[r].clone();
+                rows[i]
+                    .iter_mut()
+                    .zip(&pivot_row)
+                    .for_each(|(a, b)| *a ^= b);
+            }
+        }
+        pivots.push(col);
+        r += 1;
+    }
+    let mut sv = StateVector::new(n).unwrap();
+    let h = gate_matrix(GateId::named("H")).unwrap();
+    let cx = gate_matrix(GateId::named("CX")).unwrap();
+    for (row, &p) in rows.iter().zip(&pivots) {
+        sv.apply1(&h, p);
+        for q in (0..row.len()).filter(|&q| q != p && row[q] == 1) {
+            sv.apply2(&cx, p, q);
+        }
+    }
+    sv
+}
+
+/// a|0>_L + b|1>_L (real a, b) on `n` qubits.
+fn logical(n: usize, a: f64, b: f64) -> Vec<num_complex::Complex64> {
+    let zero = zero_logical(n);
+    let mut one = zero.clone();
+    for q in Color666::new(3).logical_support() {
+        one.apply_pauli(q, true, false);
+    }
+    zero.amplitudes()
+        .iter()
+        .zip(one.amplitudes())
+        .map(|(z, o)| z * a + o * b)
+        .collect()
+}
+
+/// The circuit without its measurements (the unitary part, resets acting on |0> ancillas).
+fn unitary_part(circuit: &Circuit) -> Circuit {
+    let mut out = Circuit::new();
+    for item in &circuit.items {
+        if let Item::Instruction(ins) = item {
+            if !ins.gate.name().starts_with('M') {
+                out.push(ins.clone());
+            }
+        }
+    }
+    out
+}
+
+fn overlap(a: &[num_complex::Complex64], b: &[num_complex::Complex64]) -> num_complex::Complex64 {
+    a.iter().zip(b).map(|(x, y)| x.conj() * y).sum()
+}
+
+/// The d = 3 logical input cos(t)|0>_L + sin(t)|1>_L for t in {0, pi/2, pi/4, -pi/4}, made by
+/// transversal gates on |0>_L (X_L, then H^{(x)n} for |+>_L, then Z_L for |->_L).
+fn logical_input(n: usize, t: f64) -> StateVector {
+    let mut sv = zero_logical(n);
+    let support = Color666::new(3).logical_support();
+    let h = gate_matrix(GateId::named("H")).unwrap();
+    if (t - PI / 2.0).abs() < 1e-12 {
+        support.iter().for_each(|&q| sv.apply_pauli(q, true, false));
+    }
+    if (t.abs() - PI / 4.0).abs() < 1e-12 {
+        (0..Color666::new(3).sites.len()).for_each(|q| sv.apply1(&h, q));
+    }
+    if (t + PI / 4.0).abs() < 1e-12 {
+        support.iter().for_each(|&q| sv.apply_pauli(q, false, true));
+    }
+    sv
+}
+
+/// Runs the unitary part of `circuit` on cos(t)|0>_L + sin(t)|1>_L, rotates the root's X basis
+/// to Z and checks: P(+1) = cos^2(t - pi/8) = (1 + <H_L>)/2, every flag 0, and the +1 branch
+/// equal to |H>_L (its overlap with |H>_L (x) |0...0> has squared modulus P(+1)).
+fn check_input(circuit: &Circuit, t: f64) -> Result<(), String> {
+    let layout = d3();
+    let n = layout.num_qubits();
+    let mut sv = logical_input(n, t);
+    sv.run(&unitary_part(circuit), &mut batch_rng(1, 0))
+        .unwrap();
+    let root = root_of(circuit);
+    sv.apply1(&gate_matrix(GateId::named("H")).unwrap(), root);
+    let expect_plus = (t - PI / 8.0).cos().powi(2);
+    let p_plus = 1.0 - sv.prob_one(root);
+    if (p_plus - expect_plus).abs() > 1e-9 {
+        return Err(format!("t = {t}: P(+1) = {p_plus}, expected {expect_plus}"));
+    }
+    for q in layout.num_data()..n {
+        if q != root && sv.prob_one(q) > 1e-9 {
+            return Err(format!(
+                "t = {t}: flag {q} fires with probability {}",
+                sv.prob_one(q)
+            ));
+        }
+    }
+    let h_l = logical(n, (PI / 8.0).cos(), (PI / 8.0).sin());
+    let o = overlap(&h_l, sv.amplitudes()).norm_sqr();
+    if (o - p_plus).abs() > 1e-9 {
+        return Err(format!("t = {t}: |<H_L|post>|^2 = {o}, P(+1) = {p_plus}"));
+    }
+    Ok(())
+}
+
+/// The GHZ root: the qubit of the circuit's MX.
+fn root_of(circuit: &Circuit) -> usize {
+    let mut root = None;
+    circuit
+        .for_each_flat(&mut |ins| {
+            if ins.gate.name() == "MX" {
+                root = ins.targets[0].qubit_index();
+            }
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+    root.expect("an MX") as usize
+}
+
+const INPUTS: [f64; 4] = [0.0, PI / 2.0, PI / 4.0, -PI / 4.0];
+
+#[test]
+fn hadamard_measurement_projects_onto_h_logical() {
+    let circuit = hadamard_measurement(&d3()).unwrap();
+    for t in INPUTS {
+        check_input(&circuit, t).unwrap();
+    }
+}
+
+/// The checks are not vacuous: dropping any one CH breaks at least one of them.
+#[test]
+fn a_missing_ch_is_caught() {
+    let circuit = hadamard_measurement(&d3()).unwrap();
+    let ch_lines: Vec<usize> = (0..circuit.items.len())
+        .filter(|&i| matches!(&circuit.items[i], Item::Instruction(ins) if ins.gate.name() == "CH"))
+        .collect();
+    assert_eq!(ch_lines.len(), Color666::new(3).sites.len());
+    for &skip in &ch_lines {
+        let mut broken = circuit.clone();
+        broken.items.remove(skip);
+        assert!(
+            INPUTS.iter().any(|&t| check_input(&broken, t).is_err()),
+            "dropping CH at item {skip} went unnoticed"
+        );
+    }
+}
