@@ -207,3 +207,13 @@ fn a_missing_ch_is_caught() {
         );
     }
 }
+
+/// Time steps per Hadamard measurement on the bridged layout (the paper: 8, 13, 17).
+#[test]
+fn time_steps() {
+    let depths: Vec<usize> = [3, 5, 7]
+        .iter()
+        .map(|&d| hadamard_depth(&bridged(&Layout::new(d, LayoutKind::Redundant))).unwrap())
+        .collect();
+    assert_eq!(depths, [11, 19, 27]);
+}

@@ -84,19 +84,43 @@ pub fn ancilla_components(layout: &Layout) -> Vec<Vec<usize>> {
     out
 }
 
-/// The ancilla whose breadth-first tree is shallowest (a centre of the ancilla graph), with that
-/// tree; None if the ancillas are not connected.
+/// Height of the subtree below every node of a tree given as (parent, child) edges.
+fn subtree_heights(tree: &[(usize, usize)], n: usize) -> Vec<usize> {
+    let mut height = vec![0usize; n];
+    // Children follow their parents in BFS order, so a reverse sweep sees children first.
+    for &(p, c) in tree.iter().rev() {
+        height[p] = height[p].max(height[c] + 1);
+    }
+    height
+}
+
+/// The tree's edges in encoding order: level by level, each parent serving its deeper subtrees
+/// first (a parent sends one CX per time step, so the longest branch should start earliest).
+fn encoding_order(tree: &[(usize, usize)], n: usize) -> Vec<(usize, usize)> {
+    let height = subtree_heights(tree, n);
+    let mut level = vec![0usize; n];
+    for &(p, c) in tree {
+        level[c] = level[p] + 1;
+    }
+    let mut edges = tree.to_vec();
+    edges.sort_by_key(|&(p, c)| (level[p], p, std::cmp::Reverse(height[c]), c));
+    edges
+}
+
+/// The GHZ root and encoding tree: the breadth-first tree (in [`encoding_order`]) from whichever
+/// ancilla gives the shortest whole measurement; None if the ancillas are not connected.
 fn ghz_tree(layout: &Layout) -> Option<(usize, Vec<(usize, usize)>)> {
-    ancillas(layout)
-        .into_iter()
-        .filter_map(|root| {
+    let all = ancillas(layout);
+    all.iter()
+        .filter_map(|&root| {
             let (edges, depth) = ancilla_bfs(layout, root);
             let reached = depth.iter().flatten().count();
-            let height = depth.iter().flatten().max().copied().unwrap_or(0);
-            (reached == ancillas(layout).len()).then_some((height, root, edges))
+            (reached == all.len()).then(|| (root, encoding_order(&edges, layout.num_qubits())))
         })
-        .min_by_key(|(height, root, _)| (*height, *root))
-        .map(|(_, root, edges)| (root, edges))
+        .min_by_key(|(root, tree)| {
+            let ops = ops_with_tree(layout, *root, tree);
+            (Schedule::asap(ops, layout.num_qubits()).depth(), *root)
+        })
 }
 
 /// For every data qubit, the ancilla that applies its CH: an adjacent ancilla, chosen greedily
@@ -131,6 +155,11 @@ pub fn hadamard_ops(layout: &Layout) -> Result<Vec<Op>, String> {
             comps[0]
         ));
     };
+    Ok(ops_with_tree(layout, root, &tree))
+}
+
+/// [`hadamard_ops`] for a given GHZ root and encoding tree.
+fn ops_with_tree(layout: &Layout, root: usize, tree: &[(usize, usize)]) -> Vec<Op> {
     let others: Vec<usize> = ancillas(layout)
         .into_iter()
         .filter(|&a| a != root)
@@ -144,7 +173,7 @@ pub fn hadamard_ops(layout: &Layout) -> Result<Vec<Op>, String> {
     ops.extend(tree.iter().rev().map(|&(p, c)| op("CX", &[p, c])));
     ops.push(op("MX", &[root]));
     ops.extend(others.iter().map(|&a| op("M", &[a])));
-    Ok(ops)
+    ops
 }
 
 /// Emits a schedule as a circuit: each op its own instruction, a TICK after every layer.
@@ -198,19 +227,14 @@ fn toucher(layout: &Layout, face: usize, q: usize) -> Option<usize> {
         .map(|(&a, _)| a)
 }
 
-/// Ancilla pairs that would join the faces' ancilla trees into one connected graph: a spanning
-/// tree of the face adjacency (faces sharing a data qubit, breadth-first from face 0), each edge
-/// realised between the two ancillas that touch the shared data qubit. These couplings are NOT
-/// in [`Layout::new`]'s graph.
-pub fn face_bridges(layout: &Layout) -> Vec<(usize, usize)> {
+/// Breadth-first tree of the face adjacency from face `start`: (face, neighbour face, shared data
+/// qubit) per tree edge, and the tree's height.
+fn face_tree(layout: &Layout, start: usize) -> (Vec<(usize, usize, usize)>, usize) {
     let contacts = face_contacts(layout);
-    let mut joined = vec![false; layout.faces.len()];
-    let mut bridges = Vec::new();
-    if layout.faces.is_empty() {
-        return bridges;
-    }
-    joined[0] = true;
-    let mut queue = VecDeque::from([0usize]);
+    let mut level: Vec<Option<usize>> = vec![None; layout.faces.len()];
+    level[start] = Some(0);
+    let mut queue = VecDeque::from([start]);
+    let mut edges = Vec::new();
     while let Some(f) = queue.pop_front() {
         for &(i, j, q) in &contacts {
             let g = if i == f {
@@ -220,17 +244,29 @@ pub fn face_bridges(layout: &Layout) -> Vec<(usize, usize)> {
             } else {
                 continue;
             };
-            if joined[g] {
-                continue;
-            }
-            if let (Some(a), Some(b)) = (toucher(layout, f, q), toucher(layout, g, q)) {
-                joined[g] = true;
-                bridges.push((a, b));
+            if level[g].is_none() {
+                level[g] = level[f].map(|l| l + 1);
+                edges.push((f, g, q));
                 queue.push_back(g);
             }
         }
     }
-    bridges
+    (edges, level.iter().flatten().max().copied().unwrap_or(0))
+}
+
+/// Ancilla pairs that would join the faces' ancilla trees into one connected graph: a spanning
+/// tree of the face adjacency (faces sharing a data qubit, breadth-first from the most central
+/// face), each edge realised between the two ancillas that touch the shared data qubit. These
+/// couplings are NOT in [`Layout::new`]'s graph.
+pub fn face_bridges(layout: &Layout) -> Vec<(usize, usize)> {
+    let Some(start) = (0..layout.faces.len()).min_by_key(|&f| (face_tree(layout, f).1, f)) else {
+        return Vec::new();
+    };
+    face_tree(layout, start)
+        .0
+        .into_iter()
+        .filter_map(|(f, g, q)| Some((toucher(layout, f, q)?, toucher(layout, g, q)?)))
+        .collect()
 }
 
 /// A copy of `layout` with the [`face_bridges`] couplings added.
