@@ -2,11 +2,15 @@
 //! the redundant layout (with the inter-face ancilla couplings of `magic::bridged`), checked
 //! with the state-vector simulator at d = 3.
 
-use qec_sim::circuit::{Circuit, Item};
+use qec_sim::circuit::{parse_circuit, Circuit, Instruction, Item, Target};
 use qec_sim::code::{color666, Color666, Pauli};
+use qec_sim::frame::FrameProgram;
 use qec_sim::gates::GateId;
 use qec_sim::layout::{Layout, LayoutKind};
-use qec_sim::magic::{bridged, ch_controls, face_bridges, hadamard_depth, hadamard_measurement};
+use qec_sim::magic::{
+    bridged, ch_controls, face_bridges, hadamard_depth, hadamard_measurement, proxy,
+};
+use qec_sim::reference::check_deterministic;
 use qec_sim::sampler::batch_rng;
 use qec_sim::statevec::{gate_matrix, StateVector};
 use std::f64::consts::PI;
@@ -216,4 +220,42 @@ fn time_steps() {
         .map(|&d| hadamard_depth(&bridged(&Layout::new(d, LayoutKind::Redundant))).unwrap())
         .collect();
     assert_eq!(depths, [11, 19, 27]);
+}
+
+/// The proxy measurement on data prepared in `data_reset`, with a DETECTOR on every
+/// measurement (root and flags must all read 0).
+fn proxy_with_detectors(layout: &Layout, data_reset: &str) -> Circuit {
+    let mut c = Circuit::new();
+    let data: Vec<u32> = (0..layout.num_data() as u32).collect();
+    c.append(data_reset, &[], &data);
+    c.items
+        .extend(proxy(&hadamard_measurement(layout).unwrap()).items);
+    let m = c.stats().num_measurements as u32;
+    for k in 1..=m {
+        c.push(Instruction::new(
+            GateId::named("DETECTOR"),
+            vec![],
+            vec![Target::Rec(k)],
+        ));
+    }
+    c
+}
+
+/// The proxy (CH -> CX[proxy:CH]) measures X^{(x)n}: on |+>^n the root and every flag are
+/// deterministic 0 (tableau check), on |0>^n the root is random; Stim's text round-trips and
+/// the frame sampler takes it without the twirl model.
+#[test]
+fn proxy_measures_transversal_x() {
+    for d in [3, 5] {
+        let layout = bridged(&Layout::new(d, LayoutKind::Redundant));
+        let plus = proxy_with_detectors(&layout, "RX");
+        check_deterministic(&plus).unwrap();
+        assert!(check_deterministic(&proxy_with_detectors(&layout, "R")).is_err());
+        let text = plus.to_string();
+        assert_eq!(text.matches("CX[proxy:CH]").count(), layout.num_data());
+        assert!(!text.contains("CH "));
+        assert_eq!(parse_circuit(&text).unwrap(), plus);
+        FrameProgram::compile(&plus).unwrap();
+        layout.check_couplings(&plus).unwrap();
+    }
 }

@@ -14,7 +14,7 @@
 //! spanning tree of the face adjacency, between two ancillas next to a shared data qubit (the
 //! extra couplings the paper's hardware graph would need; see the design note).
 
-use crate::circuit::{Circuit, Instruction, Target};
+use crate::circuit::{Circuit, Instruction, Item, Target};
 use crate::gates::GateId;
 use crate::layout::{Layout, Role};
 use crate::schedule::{Op, Schedule};
@@ -276,4 +276,32 @@ pub fn bridged(layout: &Layout) -> Layout {
         out.graph.add_edge(NodeIndex::new(a), NodeIndex::new(b), ());
     }
     out
+}
+
+/// Tag that marks a `CX` standing in for a `CH` in a [`proxy`] circuit.
+pub const PROXY_TAG: &str = "proxy:CH";
+
+/// The Clifford proxy of a magic-state circuit (Stim-compatible): every `CH` becomes `CX[proxy:CH]`
+/// on the same pair, so the global Hadamard measurement becomes a measurement of X^{(x)n} = X_L
+/// with the same gates, time steps and fault locations. Loops are kept.
+pub fn proxy(circuit: &Circuit) -> Circuit {
+    let items = circuit
+        .items
+        .iter()
+        .map(|item| match item {
+            Item::Instruction(ins) if ins.gate.name() == "CH" => {
+                let mut cx = ins.clone();
+                cx.gate = GateId::named("CX");
+                cx.tag = PROXY_TAG.to_string();
+                Item::Instruction(cx)
+            }
+            Item::Repeat(r) => {
+                let mut r = r.clone();
+                r.body = proxy(&r.body);
+                Item::Repeat(r)
+            }
+            other => other.clone(),
+        })
+        .collect();
+    Circuit { items }
 }
