@@ -2,14 +2,17 @@
 //! the redundant layout (with the inter-face ancilla couplings of `magic::bridged`), checked
 //! with the state-vector simulator at d = 3.
 
+mod common;
+use common::single_faults::{fault_terms, propagate};
 use qec_sim::circuit::{parse_circuit, Circuit, Instruction, Item, Target};
 use qec_sim::code::{color666, Color666, Pauli};
 use qec_sim::frame::FrameProgram;
-use qec_sim::gates::GateId;
+use qec_sim::gates::{GateId, GateKind};
 use qec_sim::layout::{Layout, LayoutKind};
 use qec_sim::magic::{
     bridged, ch_controls, face_bridges, hadamard_depth, hadamard_measurement, proxy,
 };
+use qec_sim::noise::NoiseModel;
 use qec_sim::reference::check_deterministic;
 use qec_sim::sampler::batch_rng;
 use qec_sim::statevec::{gate_matrix, StateVector};
@@ -258,4 +261,76 @@ fn proxy_measures_transversal_x() {
         FrameProgram::compile(&plus).unwrap();
         layout.check_couplings(&plus).unwrap();
     }
+}
+
+/// Single faults of the noisy proxy measurement (uniform noise) that are accepted (root and
+/// every flag read 0) yet leave a data error not equivalent, up to stabilizers and the measured
+/// X^{(x)n}, to weight <= 1 in its X or Z part. With `ignore_flags` only the root is looked at.
+fn accepted_bad_faults(d: usize, ignore_flags: bool) -> (usize, usize) {
+    let layout = bridged(&Layout::new(d, LayoutKind::Redundant));
+    let code = layout.code.code();
+    let clean = proxy(&hadamard_measurement(&layout).unwrap());
+    let noisy = NoiseModel::named("uniform").unwrap().apply(&clean, 1e-3);
+    let items: Vec<Instruction> = noisy
+        .items
+        .iter()
+        .map(|i| match i {
+            Item::Instruction(ins) => ins.clone(),
+            Item::Repeat(_) => panic!("flat circuit expected"),
+        })
+        .collect();
+    // Which measurement (record order) is the root's MX.
+    let is_root: Vec<bool> = items
+        .iter()
+        .filter(|ins| ins.gate.measures())
+        .flat_map(|ins| ins.targets.iter().map(|_| ins.gate.name() == "MX"))
+        .collect();
+    let (mut count, mut bad) = (0, 0);
+    for (k, ins) in items.iter().enumerate() {
+        let width = match ins.gate.kind() {
+            GateKind::Noise1 => 1,
+            GateKind::Noise2 => 2,
+            _ => continue,
+        };
+        let qs: Vec<u32> = ins.targets.iter().filter_map(|t| t.qubit_index()).collect();
+        for group in qs.chunks(width) {
+            for term in fault_terms(ins) {
+                count += 1;
+                let (flips, frame) = propagate(&items, k, group, term, layout.num_qubits());
+                let seen = |(f, root): (&bool, &bool)| *f && (*root || !ignore_flags);
+                if flips.iter().zip(&is_root).any(seen) {
+                    continue;
+                }
+                let part = |bits: &[bool], flip: bool| -> Vec<usize> {
+                    (0..layout.num_data()).filter(|&q| bits[q] ^ flip).collect()
+                };
+                // X^{(x)n} is the measured operator (the proxy of H_L): the accepted state is its
+                // eigenstate, so an X part equal to it up to stabilizers is harmless.
+                let wx = [false, true]
+                    .map(|flip| code.reduced_weight(Pauli::X, &part(&frame.x, flip)))
+                    .into_iter()
+                    .min()
+                    .unwrap();
+                let wz = code.reduced_weight(Pauli::Z, &part(&frame.z, false));
+                bad += usize::from(wx > 1 || wz > 1);
+            }
+        }
+    }
+    (count, bad)
+}
+
+/// Flag fault tolerance of the Hadamard measurement's Clifford skeleton (the proxy): every
+/// accepted single fault leaves a correctable data error; without the flags some do not.
+#[test]
+fn proxy_single_faults_are_flagged_or_harmless() {
+    for d in [3, 5] {
+        let (count, bad) = accepted_bad_faults(d, false);
+        assert!(count > 200, "d={d}: only {count} faults");
+        assert_eq!(
+            bad, 0,
+            "d={d}: {bad} of {count} accepted single faults are harmful"
+        );
+    }
+    let (_, bad) = accepted_bad_faults(5, true);
+    assert!(bad > 0, "flags should matter");
 }

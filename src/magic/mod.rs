@@ -190,8 +190,8 @@ pub fn schedule_circuit(schedule: &Schedule) -> Circuit {
 }
 
 /// One global Hadamard measurement on `layout`, gates as early as possible, every two-qubit
-/// gate checked against the layout's couplings. Its measurements: the GHZ root (MX) first,
-/// then the flags (M) in ascending qubit order.
+/// gate checked against the layout's couplings. Its measurements: one MX (the GHZ root; 0 =
+/// outcome +1) and one M per other ancilla (flags), in the order their qubits finish.
 pub fn hadamard_measurement(layout: &Layout) -> Result<Circuit, String> {
     let ops = hadamard_ops(layout)?;
     let circuit = schedule_circuit(&Schedule::asap(ops, layout.num_qubits()));
