@@ -2,8 +2,8 @@
 //! 6.6.6 color code: structure, determinism, couplings, and flag fault tolerance by enumeration.
 
 mod common;
-use common::single_faults::{fault_terms, propagate};
-use qec_sim::circuit::{Circuit, Instruction, Item};
+use common::single_faults::{fault_terms, propagate, uniform_noisy_items};
+use qec_sim::circuit::{Circuit, Item};
 use qec_sim::code::Pauli;
 use qec_sim::gates::GateKind;
 use qec_sim::layout::{Layout, LayoutKind, Role};
@@ -139,15 +139,7 @@ fn bad_faults(d: usize, kind: LayoutKind, undo: Undo, ignore_flags: bool) -> (us
     let layout = Layout::new(d, kind);
     let code = layout.code.code();
     let (clean, infos) = round_circuit_of(&layout, round_ops_with(&layout, undo));
-    let noisy = NoiseModel::named("uniform").unwrap().apply(&clean, 1e-3);
-    let items: Vec<Instruction> = noisy
-        .items
-        .iter()
-        .map(|i| match i {
-            Item::Instruction(ins) => ins.clone(),
-            Item::Repeat(_) => panic!("flat round expected"),
-        })
-        .collect();
+    let items = uniform_noisy_items(&clean);
     let is_flag = |m: &MeasureInfo| m.role == Role::Flag;
     let n = layout.num_qubits();
     let mut count = 0;

@@ -3,7 +3,7 @@
 //! with the state-vector simulator at d = 3.
 
 mod common;
-use common::single_faults::{fault_terms, propagate};
+use common::single_faults::{fault_terms, propagate, uniform_noisy_items};
 use qec_sim::circuit::{parse_circuit, Circuit, Instruction, Item, Target};
 use qec_sim::code::{color666, Color666, Pauli};
 use qec_sim::frame::FrameProgram;
@@ -12,7 +12,6 @@ use qec_sim::layout::{Layout, LayoutKind};
 use qec_sim::magic::{
     bridged, ch_controls, face_bridges, hadamard_depth, hadamard_measurement, proxy,
 };
-use qec_sim::noise::NoiseModel;
 use qec_sim::reference::check_deterministic;
 use qec_sim::sampler::batch_rng;
 use qec_sim::statevec::{gate_matrix, StateVector};
@@ -270,15 +269,7 @@ fn accepted_bad_faults(d: usize, ignore_flags: bool) -> (usize, usize) {
     let layout = bridged(&Layout::new(d, LayoutKind::Redundant));
     let code = layout.code.code();
     let clean = proxy(&hadamard_measurement(&layout).unwrap());
-    let noisy = NoiseModel::named("uniform").unwrap().apply(&clean, 1e-3);
-    let items: Vec<Instruction> = noisy
-        .items
-        .iter()
-        .map(|i| match i {
-            Item::Instruction(ins) => ins.clone(),
-            Item::Repeat(_) => panic!("flat circuit expected"),
-        })
-        .collect();
+    let items = uniform_noisy_items(&clean);
     // Which measurement (record order) is the root's MX.
     let is_root: Vec<bool> = items
         .iter()

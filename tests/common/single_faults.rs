@@ -1,7 +1,8 @@
 //! Single Pauli faults pushed through a flat Clifford circuit, for fault-tolerance enumerations.
 
-use qec_sim::circuit::Instruction;
+use qec_sim::circuit::{Circuit, Instruction, Item};
 use qec_sim::gates::{Basis, GateKind};
+use qec_sim::noise::NoiseModel;
 
 /// A Pauli frame over qubits: (x, z) bits.
 #[derive(Clone)]
@@ -78,4 +79,18 @@ pub fn propagate(
         }
     }
     (flips, f)
+}
+
+/// The instructions of a flat clean circuit with `uniform` noise (p = 1e-3) added: the fault
+/// locations to enumerate.
+pub fn uniform_noisy_items(clean: &Circuit) -> Vec<Instruction> {
+    let noisy = NoiseModel::named("uniform").unwrap().apply(clean, 1e-3);
+    noisy
+        .items
+        .iter()
+        .map(|i| match i {
+            Item::Instruction(ins) => ins.clone(),
+            Item::Repeat(_) => panic!("flat circuit expected"),
+        })
+        .collect()
 }
