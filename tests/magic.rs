@@ -4,6 +4,7 @@
 
 mod common;
 use common::single_faults::{fault_terms, propagate, uniform_noisy_items};
+use num_complex::Complex64 as C;
 use qec_sim::circuit::{parse_circuit, Circuit, Instruction, Item, Target};
 use qec_sim::code::{color666, Color666, Pauli};
 use qec_sim::frame::FrameProgram;
@@ -324,4 +325,113 @@ fn proxy_single_faults_are_flagged_or_harmless() {
     }
     let (_, bad) = accepted_bad_faults(5, true);
     assert!(bad > 0, "flags should matter");
+}
+
+/// Data amplitudes (ancillas all 0, so the first 2^7 entries at d = 3) of a state vector.
+fn data_part(sv: &StateVector) -> Vec<C> {
+    sv.amplitudes()[..1 << 7].to_vec()
+}
+
+/// Fidelity with |H>_L of the accepted, renormalised data state `post` after ideal syndrome
+/// extraction and weight <= 1 correction (d = 3): the 64 states X_i Z_j |H>_L (i, j a data qubit
+/// or none) have distinct syndromes, hence are orthogonal, and decoding maps each back to |H>_L,
+/// so the fidelity is the sum of the squared overlaps.
+fn corrected_fidelity(post: &[C], h_l: &[C]) -> f64 {
+    let norm: f64 = post.iter().map(|a| a.norm_sqr()).sum();
+    let choices: Vec<Option<usize>> = std::iter::once(None).chain((0..7).map(Some)).collect();
+    let mut total = 0f64;
+    for &xi in &choices {
+        for &zj in &choices {
+            // <h_l| X_i Z_j |post>: X_i permutes indices, Z_j signs them.
+            let o: C = (0..post.len())
+                .map(|b| {
+                    let src = xi.map_or(b, |i| b ^ (1 << i));
+                    let sign = zj.map_or(1.0, |j| if src >> j & 1 == 1 { -1.0 } else { 1.0 });
+                    h_l[b].conj() * post[src] * sign
+                })
+                .sum();
+            total += o.norm_sqr() / norm;
+        }
+    }
+    total
+}
+
+/// Exact single-fault check of the real (CH) measurement at d = 3 with the state vector: a Pauli
+/// (each of 3 or 15) after every gate or reset, on |0>_L and |+>_L inputs; whenever the root
+/// reads +1 and every flag 0 with non-zero probability, the accepted data state is |H>_L up to
+/// a correction of weight <= 1 in X and in Z, or it is |H⊥>_L so corrected: the outcome was
+/// flipped (a Z on the GHZ state, like a root measurement error), which one measurement cannot
+/// see and the protocol's repeated measurements must catch. Measurement flips are left out.
+/// Returns (faults tried, accepted with a flipped outcome, accepted and neither).
+fn exact_bad_faults(circuit: &Circuit) -> (usize, usize, usize) {
+    let n = d3().num_qubits();
+    let items: Vec<Instruction> = unitary_part(circuit)
+        .items
+        .into_iter()
+        .map(|i| match i {
+            Item::Instruction(ins) => ins,
+            Item::Repeat(_) => panic!("flat circuit expected"),
+        })
+        .collect();
+    let root = root_of(circuit);
+    let h = gate_matrix(GateId::named("H")).unwrap();
+    let h_l = logical(7, (PI / 8.0).cos(), (PI / 8.0).sin());
+    let h_perp = logical(7, -(PI / 8.0).sin(), (PI / 8.0).cos());
+    let (mut count, mut flipped, mut bad) = (0, 0, 0);
+    for t in [0.0, PI / 4.0] {
+        let mut prefix = logical_input(n, t);
+        let mut rng = batch_rng(2, 0);
+        for (k, ins) in items.iter().enumerate() {
+            prefix.execute(ins, &mut rng).unwrap();
+            let width = match ins.gate.kind() {
+                GateKind::Clifford1 | GateKind::Reset(_) => 1,
+                GateKind::Clifford2 | GateKind::NonClifford2 => 2,
+                _ => continue,
+            };
+            let qs: Vec<usize> = ins
+                .targets
+                .iter()
+                .filter_map(|t| t.qubit_index())
+                .map(|q| q as usize)
+                .collect();
+            for group in qs.chunks(width) {
+                for paulis in 1..(1u32 << (2 * width)) {
+                    count += 1;
+                    let mut sv = prefix.clone();
+                    for (b, &q) in group.iter().enumerate() {
+                        let bits = paulis >> (2 * b);
+                        sv.apply_pauli(q, bits & 1 == 1, bits & 2 == 2);
+                    }
+                    for later in &items[k + 1..] {
+                        sv.execute(later, &mut rng).unwrap();
+                    }
+                    sv.apply1(&h, root);
+                    let post = data_part(&sv);
+                    let accepted: f64 = post.iter().map(|a| a.norm_sqr()).sum();
+                    if accepted < 1e-12 {
+                        continue;
+                    }
+                    if corrected_fidelity(&post, &h_perp) > 1.0 - 1e-9 {
+                        flipped += 1;
+                    } else if corrected_fidelity(&post, &h_l) < 1.0 - 1e-9 {
+                        bad += 1;
+                    }
+                }
+            }
+        }
+    }
+    (count, flipped, bad)
+}
+
+#[test]
+fn exact_single_faults_are_flagged_or_correctable() {
+    let circuit = hadamard_measurement(&d3()).unwrap();
+    let (count, flipped, bad) = exact_bad_faults(&circuit);
+    assert!(count > 500, "only {count} faults");
+    assert_eq!(
+        bad, 0,
+        "{bad} of {count} accepted faults are not correctable"
+    );
+    assert!(flipped > 0, "Z faults on the GHZ state flip the outcome");
+    eprintln!("{count} faults, {flipped} accepted with a flipped outcome");
 }
