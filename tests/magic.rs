@@ -3,7 +3,7 @@
 //! with the state-vector simulator at d = 3.
 
 mod common;
-use common::single_faults::{fault_terms, propagate, uniform_noisy_items};
+use common::single_faults::{fault_terms, propagate, qubits_of, uniform_noisy_items};
 use num_complex::Complex64 as C;
 use qec_sim::circuit::{parse_circuit, Circuit, Instruction, Item, Target};
 use qec_sim::code::{color666, Color666, Pauli};
@@ -388,12 +388,7 @@ fn exact_bad_faults(circuit: &Circuit) -> (usize, usize, usize) {
                 GateKind::Clifford2 | GateKind::NonClifford2 => 2,
                 _ => continue,
             };
-            let qs: Vec<usize> = ins
-                .targets
-                .iter()
-                .filter_map(|t| t.qubit_index())
-                .map(|q| q as usize)
-                .collect();
+            let qs = qubits_of(ins);
             for group in qs.chunks(width) {
                 for paulis in 1..(1u32 << (2 * width)) {
                     count += 1;

@@ -37,12 +37,7 @@ pub fn propagate(
     };
     let mut flips = Vec::new();
     for (k, ins) in items.iter().enumerate() {
-        let qs: Vec<usize> = ins
-            .targets
-            .iter()
-            .filter_map(|t| t.qubit_index())
-            .map(|q| q as usize)
-            .collect();
+        let qs = qubits_of(ins);
         match ins.gate.kind() {
             GateKind::Clifford1 | GateKind::Clifford2 => {
                 let action = ins.gate.clifford_action().unwrap();
@@ -92,5 +87,14 @@ pub fn uniform_noisy_items(clean: &Circuit) -> Vec<Instruction> {
             Item::Instruction(ins) => ins.clone(),
             Item::Repeat(_) => panic!("flat circuit expected"),
         })
+        .collect()
+}
+
+/// The qubit targets of an instruction, in order.
+pub fn qubits_of(ins: &Instruction) -> Vec<usize> {
+    ins.targets
+        .iter()
+        .filter_map(|t| t.qubit_index())
+        .map(|q| q as usize)
         .collect()
 }
