@@ -23,6 +23,7 @@ pub mod faults;
 pub mod frame;
 pub mod gates;
 pub mod layout;
+pub mod magic;
 pub mod noise;
 pub mod output;
 pub mod reference;

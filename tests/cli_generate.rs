@@ -109,3 +109,38 @@ fn bad_input_gives_one_line_errors() {
         );
     }
 }
+
+#[test]
+fn gen_writes_a_hadamard_measurement_and_its_proxy() {
+    let base = [
+        "gen",
+        "-d",
+        "3",
+        "--layout",
+        "redundant",
+        "--task",
+        "hadamard-measurement",
+    ];
+    let out = qec_sim(&base);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let circuit = parse_circuit(&text).unwrap();
+    assert_eq!(text.lines().filter(|l| l.starts_with("CH ")).count(), 7);
+    assert_eq!(circuit.stats().num_ticks, 11);
+    let proxy = qec_sim(&[&base[..], &["--proxy", "--noise", "cn20", "--p", "0.001"]].concat());
+    assert!(proxy.status.success());
+    let text = String::from_utf8(proxy.stdout).unwrap();
+    assert_eq!(text.matches("CX[proxy:CH]").count(), 7);
+    assert!(!text.contains("CH "));
+    for bad in [
+        vec!["gen", "-d", "3", "--task", "hadamard-measurement"],
+        vec!["gen", "-d", "3", "--task", "memory-x", "--proxy"],
+    ] {
+        let out = qec_sim(&bad);
+        assert!(!out.status.success(), "{bad:?} should fail");
+    }
+}

@@ -1,9 +1,11 @@
 //! Layouts, flagged syndrome-measurement schedules, memory circuits and noise passes for the
 //! 6.6.6 color code: structure, determinism, couplings, and flag fault tolerance by enumeration.
 
-use qec_sim::circuit::{Circuit, Instruction, Item};
+mod common;
+use common::single_faults::{fault_terms, propagate, uniform_noisy_items};
+use qec_sim::circuit::{Circuit, Item};
 use qec_sim::code::Pauli;
-use qec_sim::gates::{Basis, GateKind};
+use qec_sim::gates::GateKind;
 use qec_sim::layout::{Layout, LayoutKind, Role};
 use qec_sim::noise::{strip, NoiseModel, MODELS};
 use qec_sim::reference::check_deterministic;
@@ -130,83 +132,6 @@ fn uniform_noise_lands_where_the_table_says() {
     assert_eq!(noisy.to_string(), want);
 }
 
-/// A Pauli frame over qubits: (x, z) bits.
-#[derive(Clone)]
-struct Frame {
-    x: Vec<bool>,
-    z: Vec<bool>,
-}
-
-/// The Paulis (as x, z bit pairs over 1 or 2 qubits) a noise instruction can apply per target group.
-fn fault_terms(ins: &Instruction) -> Vec<(u8, u8)> {
-    match ins.gate.name() {
-        "X_ERROR" => vec![(1, 0)],
-        "Z_ERROR" => vec![(0, 1)],
-        "DEPOLARIZE1" => vec![(1, 0), (1, 1), (0, 1)],
-        "DEPOLARIZE2" => (1..16u8).map(|b| (b & 3, b >> 2)).collect(),
-        other => panic!("unexpected noise {other}"),
-    }
-}
-
-/// Runs the flat circuit with no noise but one injected Pauli right after instruction `at`,
-/// returning the measurement flips and the final frame.
-fn propagate(
-    items: &[Instruction],
-    at: usize,
-    qubits: &[u32],
-    pauli: (u8, u8),
-    n: usize,
-) -> (Vec<bool>, Frame) {
-    let mut f = Frame {
-        x: vec![false; n],
-        z: vec![false; n],
-    };
-    let mut flips = Vec::new();
-    for (k, ins) in items.iter().enumerate() {
-        let qs: Vec<usize> = ins
-            .targets
-            .iter()
-            .filter_map(|t| t.qubit_index())
-            .map(|q| q as usize)
-            .collect();
-        match ins.gate.kind() {
-            GateKind::Clifford1 | GateKind::Clifford2 => {
-                let action = ins.gate.clifford_action().unwrap();
-                for group in qs.chunks(action.num_qubits) {
-                    let (mut x, mut z) = (0u8, 0u8);
-                    for (b, &q) in group.iter().enumerate() {
-                        x |= u8::from(f.x[q]) << b;
-                        z |= u8::from(f.z[q]) << b;
-                    }
-                    let (x, z) = action.map_bits(x, z);
-                    for (b, &q) in group.iter().enumerate() {
-                        f.x[q] = x >> b & 1 == 1;
-                        f.z[q] = z >> b & 1 == 1;
-                    }
-                }
-            }
-            GateKind::Reset(_) => qs.iter().for_each(|&q| (f.x[q], f.z[q]) = (false, false)),
-            GateKind::Measure(basis) => {
-                for &q in &qs {
-                    flips.push(match basis {
-                        Basis::X => f.z[q],
-                        Basis::Z => f.x[q],
-                        Basis::Y => f.x[q] ^ f.z[q],
-                    });
-                }
-            }
-            _ => {}
-        }
-        if k == at {
-            for (b, &q) in qubits.iter().enumerate() {
-                f.x[q as usize] ^= pauli.0 >> b & 1 == 1;
-                f.z[q as usize] ^= pauli.1 >> b & 1 == 1;
-            }
-        }
-    }
-    (flips, f)
-}
-
 /// Single faults of one noisy round that raise no flag yet leave a data error that is not
 /// equivalent (up to stabilizers) to weight <= 1 in both its X and Z parts. With
 /// `ignore_flags`, flags are treated as never firing (a broken protocol).
@@ -214,15 +139,7 @@ fn bad_faults(d: usize, kind: LayoutKind, undo: Undo, ignore_flags: bool) -> (us
     let layout = Layout::new(d, kind);
     let code = layout.code.code();
     let (clean, infos) = round_circuit_of(&layout, round_ops_with(&layout, undo));
-    let noisy = NoiseModel::named("uniform").unwrap().apply(&clean, 1e-3);
-    let items: Vec<Instruction> = noisy
-        .items
-        .iter()
-        .map(|i| match i {
-            Item::Instruction(ins) => ins.clone(),
-            Item::Repeat(_) => panic!("flat round expected"),
-        })
-        .collect();
+    let items = uniform_noisy_items(&clean);
     let is_flag = |m: &MeasureInfo| m.role == Role::Flag;
     let n = layout.num_qubits();
     let mut count = 0;

@@ -1,8 +1,10 @@
-//! `qec-sim gen` (memory circuits with noise) and `qec-sim draw` (layout drawings).
+//! `qec-sim gen` (memory and Hadamard-measurement circuits with noise) and `qec-sim draw` (layout drawings).
 
 use super::io::Output;
+use crate::circuit::Circuit;
 use crate::layout::draw::{schedule_labels, svg};
 use crate::layout::{Layout, LayoutKind};
+use crate::magic;
 use crate::noise::NoiseModel;
 use crate::schedule::{memory_circuit, Task};
 use anyhow::{bail, Result};
@@ -24,6 +26,9 @@ pub enum CodeName {
 pub enum TaskName {
     MemoryX,
     MemoryZ,
+    /// One global Hadamard measurement (Chamberland and Noh 2020) on the redundant layout with
+    /// inter-face ancilla couplings added (`magic::bridged`); the first piece of `hadamard-prep`.
+    HadamardMeasurement,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -67,6 +72,9 @@ pub struct GenArgs {
     /// Base error rate of the noise model.
     #[arg(long, default_value_t = 0.0)]
     p: f64,
+    /// Clifford proxy of a magic-state task: every CH becomes CX[proxy:CH] (Stim-compatible).
+    #[arg(long)]
+    proxy: bool,
     /// Output file; absent writes standard output.
     #[arg(long, short = 'o', visible_alias = "out")]
     output: Option<PathBuf>,
@@ -105,10 +113,12 @@ pub(super) fn layout_for(code: CodeName, d: usize, layout: LayoutName) -> Result
 }
 
 impl TaskName {
-    pub(super) fn task(self) -> Task {
+    /// The memory experiment this task names, if it is one.
+    pub(super) fn task(self) -> Option<Task> {
         match self {
-            TaskName::MemoryX => Task::MemoryX,
-            TaskName::MemoryZ => Task::MemoryZ,
+            TaskName::MemoryX => Some(Task::MemoryX),
+            TaskName::MemoryZ => Some(Task::MemoryZ),
+            TaskName::HadamardMeasurement => None,
         }
     }
 }
@@ -133,6 +143,49 @@ pub(super) fn noise_model(name: NoiseName, p: f64) -> Result<Option<NoiseModel>>
     Ok(NoiseModel::named(name))
 }
 
+/// The clean circuit of a task and its `--stats` line.
+fn task_circuit(a: &GenArgs, layout: &Layout, rounds: usize) -> Result<(Circuit, String)> {
+    let Some(task) = a.task.task() else {
+        return hadamard_task(a, layout);
+    };
+    if a.proxy {
+        bail!("--proxy applies to magic-state tasks only");
+    }
+    let memory = memory_circuit(layout, task, rounds);
+    let s = memory.circuit.stats();
+    let stats = format!(
+        "qubits {} (data {}), detectors {}, time steps per round {} alone, {} in total for {rounds} rounds",
+        layout.num_qubits(),
+        layout.num_data(),
+        s.num_detectors,
+        memory.ticks_per_round,
+        memory.ticks_total
+    );
+    Ok((memory.circuit, stats))
+}
+
+/// One global Hadamard measurement on the bridged redundant layout (or its proxy).
+fn hadamard_task(a: &GenArgs, layout: &Layout) -> Result<(Circuit, String)> {
+    if layout.kind != LayoutKind::Redundant {
+        bail!("--task hadamard-measurement needs --layout redundant");
+    }
+    let bridged = magic::bridged(layout);
+    let circuit = magic::hadamard_measurement(&bridged).map_err(anyhow::Error::msg)?;
+    let stats = format!(
+        "qubits {} (data {}), inter-face ancilla couplings added {}, time steps {}",
+        bridged.num_qubits(),
+        bridged.num_data(),
+        magic::face_bridges(layout).len(),
+        circuit.stats().num_ticks
+    );
+    let circuit = if a.proxy {
+        magic::proxy(&circuit)
+    } else {
+        circuit
+    };
+    Ok((circuit, stats))
+}
+
 pub fn generate(a: &GenArgs) -> Result<()> {
     let layout = build_layout(&a.layout)?;
     let rounds = a.rounds.unwrap_or(a.layout.distance);
@@ -140,21 +193,13 @@ pub fn generate(a: &GenArgs) -> Result<()> {
         bail!("--rounds must be between 1 and {MAX_ROUNDS} (got {rounds})");
     }
     let model = noise_model(a.noise, a.p)?;
-    let memory = memory_circuit(&layout, a.task.task(), rounds);
+    let (circuit, stats) = task_circuit(a, &layout, rounds)?;
     if a.stats {
-        let s = memory.circuit.stats();
-        eprintln!(
-            "qubits {} (data {}), detectors {}, time steps per round {} alone, {} in total for {rounds} rounds",
-            layout.num_qubits(),
-            layout.num_data(),
-            s.num_detectors,
-            memory.ticks_per_round,
-            memory.ticks_total
-        );
+        eprintln!("{stats}");
     }
     let circuit = match model {
-        Some(m) => m.apply(&memory.circuit, a.p),
-        None => memory.circuit,
+        Some(m) => m.apply(&circuit, a.p),
+        None => circuit,
     };
     let mut out = Output::create(a.output.as_deref())?;
     out.write(circuit.to_string().as_bytes())?;

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod single_faults;
+
 use proptest::prelude::*;
 use qec_sim::circuit::{parse_circuit, Circuit};
 use qec_sim::frame::{FrameProgram, FrameSimulator, Mode};
