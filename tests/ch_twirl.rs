@@ -1,9 +1,10 @@
 //! The twirl model of the controlled-Hadamard in the frame simulator (Chamberland-Noh 2020):
 //! Y on the target passes every pi/8 rotation unchanged, X and Z are scrambled to X or Z.
 
+mod common;
+use common::program_row_counts;
 use qec_sim::circuit::parse_circuit;
-use qec_sim::frame::{FrameProgram, FrameSimulator, Mode, NonClifford};
-use qec_sim::sampler::batch_rng;
+use qec_sim::frame::{FrameProgram, Mode, NonClifford};
 
 /// Detector rates over 64 batches of 1024 shots under the twirl model.
 fn twirl_rates(text: &str) -> Vec<f64> {
@@ -13,19 +14,7 @@ fn twirl_rates(text: &str) -> Vec<f64> {
         "plain compile must refuse CH"
     );
     let program = FrameProgram::compile_with(&circuit, NonClifford::Twirl).unwrap();
-    let mut sim = FrameSimulator::new(&program, 16, Mode::Detect);
-    let mut counts = vec![0u64; program.num_detectors as usize];
-    for b in 0..64 {
-        sim.run(&program, &mut batch_rng(8, b));
-        for (d, c) in counts.iter_mut().enumerate() {
-            *c += sim
-                .results()
-                .row(d)
-                .iter()
-                .map(|w| w.count_ones() as u64)
-                .sum::<u64>();
-        }
-    }
+    let counts = program_row_counts(&program, Mode::Detect, 16, 64, 8);
     counts.iter().map(|&c| c as f64 / 65536.0).collect()
 }
 

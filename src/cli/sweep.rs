@@ -4,8 +4,8 @@
 use super::generate::{
     layout_for, noise_model, spelling, CodeName, LayoutName, NoiseName, TaskName,
 };
-use super::io::{seed, threads, Output};
-use crate::circuit::{parse_circuit, Circuit};
+use super::io::{seed, threads, Loaded, Output};
+use crate::circuit::Circuit;
 use crate::schedule::memory_circuit;
 use crate::sweep::{
     combine, parse_stats, results_table, run_sweep, short_metadata, DecoderSpec, RunConfig, Shard,
@@ -245,15 +245,10 @@ pub fn sweep(args: &SweepArgs) -> Result<()> {
         .circuits
         .iter()
         .map(|path| {
-            let name = path.display().to_string();
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read circuit file {name}"))?;
-            let circuit = parse_circuit(&text).map_err(|e| anyhow!("{name}:{e}"))?;
-            crate::reference::check_deterministic(&circuit).map_err(|e| match e.line() {
-                Some(line) => anyhow!("{name}:{line}: {e}"),
-                None => anyhow!("{name}: {e}"),
-            })?;
-            SweepTask::new(circuit, &decoder, metadata_from_path(path))
+            let loaded = Loaded::read(Some(path))?;
+            crate::reference::check_deterministic(&loaded.circuit).map_err(|e| loaded.blame(e))?;
+            let name = loaded.name;
+            SweepTask::new(loaded.circuit, &decoder, metadata_from_path(path))
                 .map_err(|e| anyhow!("{name}: {e:#}"))
         })
         .collect::<Result<Vec<_>>>()?;

@@ -44,11 +44,22 @@ pub fn row_counts(
     seed: u64,
 ) -> Vec<u64> {
     let program = FrameProgram::compile(circuit).expect("Clifford circuit");
-    let mut sim = FrameSimulator::new(&program, words, mode);
+    program_row_counts(&program, mode, words, batches, seed)
+}
+
+/// [`row_counts`] for an already compiled program (e.g. one compiled with the CH twirl model).
+pub fn program_row_counts(
+    program: &FrameProgram,
+    mode: Mode,
+    words: usize,
+    batches: u64,
+    seed: u64,
+) -> Vec<u64> {
+    let mut sim = FrameSimulator::new(program, words, mode);
     let mut counts = Vec::new();
     for b in 0..batches {
         let mut rng = batch_rng(seed, b);
-        sim.run(&program, &mut rng);
+        sim.run(program, &mut rng);
         let table = match mode {
             Mode::Detect => sim.results(),
             Mode::Measure => sim.record(),
