@@ -305,3 +305,33 @@ pub fn proxy(circuit: &Circuit) -> Circuit {
         .collect();
     Circuit { items }
 }
+
+/// Time steps of one |H> preparation attempt at distance d, read off the generated circuits
+/// (the resource estimate takes T_d = grow + (d-1)/2 (hadamard + round) from here).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PrepTiming {
+    /// Injection and growth (error-detection round included).
+    pub grow: usize,
+    /// One global Hadamard measurement.
+    pub hadamard: usize,
+    /// One flagged stabilizer round.
+    pub round: usize,
+}
+
+impl PrepTiming {
+    /// Time steps of the whole attempt.
+    pub fn total(&self, d: usize) -> usize {
+        self.grow + (d - 1) / 2 * (self.hadamard + self.round)
+    }
+}
+
+/// [`PrepTiming`] of the distance-`d` protocol on the bridged redundant layout.
+pub fn prep_timing(d: usize) -> Result<PrepTiming, String> {
+    let layout = bridged(&Layout::new(d, crate::layout::LayoutKind::Redundant));
+    let round = crate::schedule::round_depth(&layout);
+    Ok(PrepTiming {
+        grow: round + 1,
+        hadamard: hadamard_depth(&layout)?,
+        round,
+    })
+}
