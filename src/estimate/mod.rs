@@ -5,9 +5,19 @@
 //! model ([`surface`]), with the output state tracked by a small density-matrix calculation
 //! ([`state`]) over the protocols' rotation schedules ([`schedule`]); and the textbook
 //! Bravyi-Kitaev 15-to-1 baseline ([`textbook`]).
+//!
+//! The bottom-up side: fits of our hadamard-prep sweep statistics and the cost of an accepted
+//! |H> ([`bottom_up`]), an optional modelled second level ([`level2`]); the comparison of all
+//! schemes in common units ([`compare`]), application-level totals ([`application`]) and the
+//! written reports ([`report`]).
 
+pub mod application;
+pub mod bottom_up;
+pub mod compare;
 pub mod ddouble;
 pub mod distillation;
+pub mod level2;
+pub mod report;
 pub mod schedule;
 pub mod state;
 pub mod surface;

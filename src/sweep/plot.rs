@@ -15,7 +15,7 @@ use std::sync::Once;
 /// DejaVu Sans (Bitstream Vera licence, see assets/fonts/DejaVuSans.LICENSE).
 static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 
-fn register_font() {
+pub(crate) fn register_font() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         plotters::style::register_font("sans-serif", FontStyle::Normal, FONT)

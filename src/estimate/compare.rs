@@ -1,0 +1,505 @@
+//! The cheapest configuration of each scheme at one physical error p and target output error
+//! eps, in common units.
+//!
+//! Units: our circuits count physical time steps; Litinski's model counts surface-code cycles;
+//! the cultivation data counts rounds. ONE explicit conversion joins them: a code cycle is
+//! `steps_per_cycle` time steps (default [`DEFAULT_STEPS_PER_CYCLE`] = 8, about the depth of
+//! one surface-code syndrome cycle: reset, 4 CNOT layers, basis changes, measurement), and a
+//! cultivation round counts as one code cycle. Space-time is reported in qubit x code cycles per
+//! output state. With hardware times (gate g, measurement m) every code cycle takes
+//! (steps_per_cycle - 1) g + m (one measurement step per cycle) and every time step of ours
+//! takes that divided by steps_per_cycle.
+
+use super::bottom_up::{self, BottomUpCost, BottomUpFits, Interval, Validity};
+use super::distillation::{
+    cheapest, DistanceRange, Protocol, Protocol15To1, SearchSpace, SecondLevel, TwoLevelSpace,
+};
+use super::level2::{self, MemoryModel};
+use super::textbook::TextbookFifteenToOne;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Default physical time steps per surface-code cycle.
+pub const DEFAULT_STEPS_PER_CYCLE: f64 = 8.0;
+/// Largest level-2 color-code distance searched.
+pub const LEVEL2_MAX_DISTANCE: usize = 25;
+/// Largest distance searched for the textbook 15-to-1.
+pub const TEXTBOOK_MAX_DISTANCE: u32 = 41;
+
+/// Gate and measurement times, for wall-clock conversions.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Hardware {
+    pub gate_ns: f64,
+    pub measurement_ns: f64,
+}
+
+/// How the schemes are compared.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Settings {
+    pub steps_per_cycle: f64,
+    pub hardware: Option<Hardware>,
+    /// 1, or 2 to include the (modelled) second level of the bottom-up scheme.
+    pub levels: u8,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            steps_per_cycle: DEFAULT_STEPS_PER_CYCLE,
+            hardware: None,
+            levels: 1,
+        }
+    }
+}
+
+impl Settings {
+    /// Nanoseconds per code cycle: (steps_per_cycle - 1) gate + 1 measurement.
+    pub fn cycle_ns(&self) -> Option<f64> {
+        self.hardware
+            .map(|h| (self.steps_per_cycle - 1.0) * h.gate_ns + h.measurement_ns)
+    }
+}
+
+/// The schemes, in report order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum Scheme {
+    BottomUp1,
+    BottomUp2,
+    LitinskiOneLevel,
+    LitinskiAny,
+    Textbook,
+    Cultivation,
+}
+
+impl Scheme {
+    pub fn label(self) -> &'static str {
+        match self {
+            Scheme::BottomUp1 => "bottom-up |H>, level 1 (ours, simulated)",
+            Scheme::BottomUp2 => "bottom-up |H>, level 2 (ours, modelled)",
+            Scheme::LitinskiOneLevel => "Litinski 15-to-1, one level",
+            Scheme::LitinskiAny => "Litinski, one or two levels",
+            Scheme::Textbook => "textbook 15-to-1 (35 p^3)",
+            Scheme::Cultivation => "cultivation (quoted, not simulated)",
+        }
+    }
+
+    pub fn short(self) -> &'static str {
+        match self {
+            Scheme::BottomUp1 => "bottom-up-L1",
+            Scheme::BottomUp2 => "bottom-up-L2",
+            Scheme::LitinskiOneLevel => "litinski-1",
+            Scheme::LitinskiAny => "litinski-1or2",
+            Scheme::Textbook => "textbook-15to1",
+            Scheme::Cultivation => "cultivation-quoted",
+        }
+    }
+
+    pub fn is_ours(self) -> bool {
+        matches!(self, Scheme::BottomUp1 | Scheme::BottomUp2)
+    }
+}
+
+/// The cheapest configuration of one scheme (per output state).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Choice {
+    pub config: String,
+    pub output_error: Interval,
+    /// Footprint in physical qubits.
+    pub qubits: f64,
+    /// Expected code cycles per output state (throughput of one factory).
+    pub cycles: f64,
+    /// Expected qubit x code cycles per output state (interval for ours, from the fits).
+    pub spacetime: Interval,
+    /// Wall-clock time per output state, with --hardware.
+    pub wall_ns: Option<f64>,
+    /// Fits used outside the simulated p range.
+    pub extrapolated: bool,
+}
+
+/// One scheme's line of a comparison.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Entry {
+    pub scheme: Scheme,
+    pub label: &'static str,
+    pub choice: Option<Choice>,
+    /// Why there is no choice, or remarks.
+    pub note: String,
+    /// This scheme's space-time over the best bottom-up scheme's (distillation / ours).
+    pub ratio_to_ours: Option<f64>,
+}
+
+/// All schemes at one (p, target).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Comparison {
+    pub p: f64,
+    pub target: f64,
+    pub entries: Vec<Entry>,
+}
+
+/// A published cultivation row.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CultivationRow {
+    pub p: f64,
+    pub d1: u32,
+    pub d2: u32,
+    pub qubits: f64,
+    pub logical_error: f64,
+    pub volume: f64,
+    pub rounds: f64,
+}
+
+/// Parses `estimates/reference/cultivation2024.csv` (comment lines start with '#').
+pub fn parse_cultivation(text: &str) -> Result<Vec<CultivationRow>, String> {
+    let mut out = Vec::new();
+    let mut header: Option<Vec<String>> = None;
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let cells: Vec<&str> = line.split(',').map(str::trim).collect();
+        let Some(h) = &header else {
+            header = Some(cells.iter().map(|s| s.to_string()).collect());
+            continue;
+        };
+        let get = |name: &str| -> Result<f64, String> {
+            let j = h
+                .iter()
+                .position(|c| c == name)
+                .ok_or(format!("cultivation table has no column '{name}'"))?;
+            cells
+                .get(j)
+                .and_then(|c| c.parse::<f64>().ok())
+                .ok_or(format!("line {}: column '{name}' is not a number", i + 1))
+        };
+        out.push(CultivationRow {
+            p: get("p")?,
+            d1: get("d1")? as u32,
+            d2: get("d2")? as u32,
+            qubits: get("qubits")?,
+            logical_error: get("logical_error")?,
+            volume: get("expected_volume_qubit_rounds")?,
+            rounds: get("rounds")?,
+        });
+    }
+    Ok(out)
+}
+
+/// The bottom-up side: fits, memory model and time steps per attempt (cached per distance).
+pub struct Ours<'a> {
+    pub fits: &'a BottomUpFits,
+    pub memory: &'a MemoryModel,
+    steps: BTreeMap<usize, u64>,
+    rounds: BTreeMap<usize, u64>,
+}
+
+impl<'a> Ours<'a> {
+    /// Reads the attempt time steps of every fitted distance from our generated circuits.
+    pub fn new(fits: &'a BottomUpFits, memory: &'a MemoryModel) -> Result<Self, String> {
+        let mut steps = BTreeMap::new();
+        for f in &fits.fits {
+            steps.insert(f.d, bottom_up::attempt_steps(f.d)?);
+        }
+        Ok(Ours {
+            fits,
+            memory,
+            steps,
+            rounds: BTreeMap::new(),
+        })
+    }
+
+    /// Time steps per attempt at each fitted distance.
+    pub fn attempt_steps(&self) -> &BTreeMap<usize, u64> {
+        &self.steps
+    }
+
+    /// Level-1 costs at p of the distances whose fits support p.
+    pub fn level1(&self, p: f64) -> Vec<BottomUpCost> {
+        self.fits
+            .fits
+            .iter()
+            .filter(|f| f.validity(p) != Validity::Refused)
+            .map(|f| bottom_up::cost(f, p, self.steps[&f.d]))
+            .collect()
+    }
+
+    fn round_steps(&mut self, d: usize) -> u64 {
+        *self
+            .rounds
+            .entry(d)
+            .or_insert_with(|| level2::round_steps(d))
+    }
+}
+
+/// Searches used for Litinski's protocols (p-independent).
+pub fn litinski_spaces() -> (SearchSpace, SearchSpace) {
+    let one = SearchSpace {
+        level1: DistanceRange { min: 3, max: 25 },
+        two_level: None,
+    };
+    let two = SearchSpace {
+        level1: DistanceRange { min: 3, max: 15 },
+        two_level: Some(TwoLevelSpace {
+            copies: vec![4, 6, 8],
+            level2: DistanceRange { min: 7, max: 31 },
+            kinds: vec![SecondLevel::FifteenToOne, SecondLevel::TwentyToFour],
+        }),
+    };
+    (one, two)
+}
+
+/// Litinski's notation: (15-to-1)_{dX,dZ,dm}, (15-to-1)^n_{..} x (20-to-4)_{..}.
+pub fn protocol_name(p: &Protocol) -> String {
+    let one = |x: &Protocol15To1| format!("{{{},{},{}}}", x.dx, x.dz, x.dm);
+    match p {
+        Protocol::OneLevel(x) => format!("(15-to-1)_{}", one(x)),
+        Protocol::TwoLevel(t) => format!(
+            "(15-to-1)^{}_{} x ({})_{}",
+            t.copies,
+            one(&t.first),
+            match t.kind {
+                SecondLevel::FifteenToOne => "15-to-1",
+                SecondLevel::TwentyToFour => "20-to-4",
+            },
+            one(&t.second)
+        ),
+    }
+}
+
+/// The output error a configuration of ours is judged by: the fit's estimate, or its upper
+/// bound when no error was observed at that distance (estimate 0).
+pub fn judged(logical: Interval) -> f64 {
+    if logical.est > 0.0 {
+        logical.est
+    } else {
+        logical.hi
+    }
+}
+
+fn ours_choice(c: &BottomUpCost, settings: &Settings) -> Choice {
+    let spc = settings.steps_per_cycle;
+    Choice {
+        config: format!(
+            "d={} ({} qubits, {} steps/attempt, P_acc={:.3})",
+            c.d, c.qubits, c.steps, c.acceptance.est
+        ),
+        output_error: c.logical,
+        qubits: c.qubits as f64,
+        cycles: c.expected_steps.est / spc,
+        spacetime: c.spacetime.map(|x| x / spc),
+        wall_ns: settings
+            .cycle_ns()
+            .map(|ns| c.expected_steps.est / spc * ns),
+        extrapolated: c.validity == Validity::Extrapolated,
+    }
+}
+
+fn plain_choice(
+    config: String,
+    err: f64,
+    qubits: f64,
+    cycles: f64,
+    spacetime: f64,
+    settings: &Settings,
+) -> Choice {
+    Choice {
+        config,
+        output_error: Interval::new(err, err, err),
+        qubits,
+        cycles,
+        spacetime: Interval::new(spacetime, spacetime, spacetime),
+        wall_ns: settings.cycle_ns().map(|ns| cycles * ns),
+        extrapolated: false,
+    }
+}
+
+/// Compares every scheme at physical error `p` and target `target`.
+pub fn compare(
+    ours: &mut Ours,
+    cultivation: &[CultivationRow],
+    p: f64,
+    target: f64,
+    settings: &Settings,
+) -> Result<Comparison, String> {
+    let mut entries = Vec::new();
+    // Bottom-up, level 1.
+    let l1 = ours.level1(p);
+    let best1 = l1
+        .iter()
+        .filter(|c| judged(c.logical) <= target)
+        .min_by(|a, b| a.spacetime.est.total_cmp(&b.spacetime.est));
+    let lowest = l1
+        .iter()
+        .min_by(|a, b| a.logical.est.total_cmp(&b.logical.est));
+    entries.push(Entry {
+        scheme: Scheme::BottomUp1,
+        label: Scheme::BottomUp1.label(),
+        choice: best1.map(|c| ours_choice(c, settings)),
+        note: match (best1, lowest) {
+            (Some(_), _) => String::new(),
+            (None, Some(c)) => format!(
+                "no simulated distance reaches it (lowest: {:.2e} at d={})",
+                c.logical.est, c.d
+            ),
+            (None, None) => "no fit supports this p".into(),
+        },
+        ratio_to_ours: None,
+    });
+    // Bottom-up, level 2 (modelled).
+    if settings.levels >= 2 {
+        let mut best: Option<level2::Level2Cost> = None;
+        for c1 in &l1 {
+            for d2 in (c1.d + 2..=LEVEL2_MAX_DISTANCE).step_by(2) {
+                let rs = ours.round_steps(d2);
+                let c = level2::cost(c1, d2, rs, p, ours.memory);
+                if judged(c.logical) <= target
+                    && best.as_ref().is_none_or(|b| c.spacetime < b.spacetime)
+                {
+                    best = Some(c);
+                }
+            }
+        }
+        let spc = settings.steps_per_cycle;
+        let choice = best.as_ref().map(|c| {
+            let l1 = l1.iter().find(|x| x.d == c.d1).expect("level-1 cost");
+            Choice {
+                config: format!(
+                    "d1={} x{} factories -> d2={} ({} rounds of {} steps; p_mem {})",
+                    c.d1,
+                    c.level1_factories,
+                    c.d2,
+                    c.rounds,
+                    c.round_steps,
+                    if c.memory_assumed {
+                        "ASSUMED 0.1(100p)^((d2+1)/2)"
+                    } else {
+                        "fitted"
+                    }
+                ),
+                output_error: c.logical,
+                qubits: c.qubits as f64,
+                cycles: c.expected_steps / spc,
+                spacetime: Interval::new(
+                    c.spacetime / spc,
+                    c.spacetime / spc,
+                    c.spacetime / spc,
+                ),
+                wall_ns: settings.cycle_ns().map(|ns| c.expected_steps / spc * ns),
+                extrapolated: l1.validity == Validity::Extrapolated,
+            }
+        });
+        entries.push(Entry {
+            scheme: Scheme::BottomUp2,
+            label: Scheme::BottomUp2.label(),
+            note: if choice.is_some() {
+                String::new()
+            } else {
+                format!("no (d1, d2 <= {LEVEL2_MAX_DISTANCE}) reaches it")
+            },
+            choice,
+            ratio_to_ours: None,
+        });
+    }
+    // Litinski.
+    let (one, two) = litinski_spaces();
+    for (scheme, space) in [
+        (Scheme::LitinskiOneLevel, &one),
+        (Scheme::LitinskiAny, &two),
+    ] {
+        let found = cheapest(p, target, space).map_err(|e| e.to_string())?;
+        let choice = found.map(|(proto, c)| {
+            plain_choice(
+                protocol_name(&proto),
+                c.output_error,
+                c.qubits as f64,
+                c.code_cycles / f64::from(c.outputs),
+                c.qubit_cycles,
+                settings,
+            )
+        });
+        entries.push(Entry {
+            scheme,
+            label: scheme.label(),
+            note: if choice.is_some() {
+                String::new()
+            } else {
+                "no protocol in the searched space reaches it".into()
+            },
+            choice,
+            ratio_to_ours: None,
+        });
+    }
+    // Textbook.
+    let mut tb: Option<(u32, super::distillation::DistillationCost)> = None;
+    for d in (3..=TEXTBOOK_MAX_DISTANCE).step_by(2) {
+        let c = TextbookFifteenToOne { d }
+            .cost(p)
+            .map_err(|e| e.to_string())?;
+        if c.output_error <= target && tb.as_ref().is_none_or(|b| c.qubit_cycles < b.1.qubit_cycles)
+        {
+            tb = Some((d, c));
+        }
+    }
+    entries.push(Entry {
+        scheme: Scheme::Textbook,
+        label: Scheme::Textbook.label(),
+        note: if tb.is_some() {
+            String::new()
+        } else {
+            format!("35 p^3 = {:.1e} is above the target", 35.0 * p.powi(3))
+        },
+        choice: tb.map(|(d, c)| {
+            plain_choice(
+                format!("d={d}"),
+                c.output_error,
+                c.qubits as f64,
+                c.code_cycles,
+                c.qubit_cycles,
+                settings,
+            )
+        }),
+        ratio_to_ours: None,
+    });
+    // Cultivation (quoted).
+    let at_p: Vec<&CultivationRow> = cultivation
+        .iter()
+        .filter(|r| (r.p / p - 1.0).abs() < 1e-9)
+        .collect();
+    let cult = at_p
+        .iter()
+        .filter(|r| r.logical_error <= target)
+        .min_by(|a, b| a.volume.total_cmp(&b.volume));
+    entries.push(Entry {
+        scheme: Scheme::Cultivation,
+        label: Scheme::Cultivation.label(),
+        note: if cult.is_some() {
+            "quoted (Gidney-Shutty-Jones 2024), uniform depolarizing noise; rounds taken as code cycles".into()
+        } else if at_p.is_empty() {
+            format!("no published row at p = {p}")
+        } else {
+            "no published row reaches it".into()
+        },
+        choice: cult.map(|r| {
+            plain_choice(
+                format!("d1={} d2={}", r.d1, r.d2),
+                r.logical_error,
+                r.qubits,
+                r.rounds,
+                r.volume,
+                settings,
+            )
+        }),
+        ratio_to_ours: None,
+    });
+    let ours_best = entries
+        .iter()
+        .filter(|e| e.scheme.is_ours())
+        .filter_map(|e| e.choice.as_ref().map(|c| c.spacetime.est))
+        .min_by(f64::total_cmp);
+    if let Some(o) = ours_best {
+        for e in entries.iter_mut().filter(|e| !e.scheme.is_ours()) {
+            e.ratio_to_ours = e.choice.as_ref().map(|c| c.spacetime.est / o);
+        }
+    }
+    Ok(Comparison { p, target, entries })
+}
