@@ -5,6 +5,7 @@
 //! underscore spellings (`--out_format`, `--obs_out`, ...) are accepted as aliases.
 
 mod analysis;
+mod estimate;
 mod generate;
 mod io;
 mod sampling;
@@ -40,6 +41,8 @@ enum Command {
     AnalyzeErrors(analysis::AnalyzeErrorsArgs),
     /// Enumerates sets of fault events and classifies them (detected, harmless, logical).
     Faults(analysis::FaultsArgs),
+    /// Resource estimates: the bottom-up |H> scheme against distillation (reports, JSON).
+    Estimate(estimate::EstimateArgs),
     /// Generates a code's memory-experiment circuit on a qubit layout, with optional noise.
     Gen(generate::GenArgs),
     /// Draws a code's qubit layout as SVG.
@@ -56,6 +59,7 @@ pub fn main() -> Result<()> {
         Command::Plot(a) => sweep::plot(&a),
         Command::AnalyzeErrors(a) => analysis::analyze_errors(&a),
         Command::Faults(a) => analysis::faults(&a),
+        Command::Estimate(a) => estimate::estimate(&a),
         Command::Gen(a) => generate::generate(&a),
         Command::Draw(a) => generate::draw(&a),
     }

@@ -12,7 +12,8 @@
 
 use super::bottom_up::{self, BottomUpCost, BottomUpFits, Interval, Validity};
 use super::distillation::{
-    cheapest, DistanceRange, Protocol, Protocol15To1, SearchSpace, SecondLevel, TwoLevelSpace,
+    cheapest, cheapest_below, DistanceRange, DistillationCost, Protocol, Protocol15To1,
+    SearchSpace, SecondLevel, TwoLevel, TwoLevelSpace,
 };
 use super::level2::{self, MemoryModel};
 use super::textbook::TextbookFifteenToOne;
@@ -191,6 +192,9 @@ pub struct Ours<'a> {
     pub memory: &'a MemoryModel,
     steps: BTreeMap<usize, u64>,
     rounds: BTreeMap<usize, u64>,
+    /// Per (p bits, two-level?): the loosest target found unreachable by Litinski's protocols;
+    /// tighter targets are then unreachable too (no need to search again).
+    unreachable: BTreeMap<(u64, bool), f64>,
 }
 
 impl<'a> Ours<'a> {
@@ -205,6 +209,7 @@ impl<'a> Ours<'a> {
             memory,
             steps,
             rounds: BTreeMap::new(),
+            unreachable: BTreeMap::new(),
         })
     }
 
@@ -231,6 +236,79 @@ impl<'a> Ours<'a> {
     }
 }
 
+/// A feasible two-level cost to start the exhaustive search from (its ceiling): a few
+/// protocols shaped like Litinski's table rows (level 1 (dX, dZ, dm) with dZ, dm ~ dX/2,
+/// level 2 with dZ2 ~ dX2/2, dm2 = dZ2 + 2). Only speeds the search up; the result is the
+/// exhaustive search's.
+fn two_level_seed(p: f64, target: f64, space: &SearchSpace) -> Option<f64> {
+    let two = space.two_level.as_ref()?;
+    let odd = |x: u32| if x % 2 == 1 { x } else { x + 1 };
+    let mut best: Option<f64> = None;
+    for dx in (space.level1.min..=space.level1.max).filter(|d| d % 2 == 1 && *d >= 7) {
+        let dz = odd(dx / 2 - 1).max(3);
+        let first = Protocol15To1::new(dx, dz, dz);
+        for &copies in &two.copies {
+            for &kind in &two.kinds {
+                for dx2 in (two.level2.min..=two.level2.max).filter(|d| d % 2 == 1) {
+                    let dz2 = odd(dx2 / 2 - 1).max(two.level2.min);
+                    let dm2 = (dz2 + 2).min(dx2);
+                    if dz2 > dx2 {
+                        continue;
+                    }
+                    let proto = TwoLevel {
+                        first,
+                        copies,
+                        second: Protocol15To1::new(dx2, dz2, dm2),
+                        kind,
+                    };
+                    if let Ok(c) = proto.cost(p) {
+                        if c.output_error <= target && best.is_none_or(|b| c.qubit_cycles < b) {
+                            best = Some(c.qubit_cycles);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    best
+}
+
+/// Litinski's cheapest protocol in `space` at (p, target), remembering unreachable targets.
+fn litinski(
+    ours: &mut Ours,
+    p: f64,
+    target: f64,
+    space: &SearchSpace,
+    two: bool,
+    one_level: Option<(Protocol, DistillationCost)>,
+) -> Result<Option<(Protocol, DistillationCost)>, String> {
+    let key = (p.to_bits(), two);
+    if ours.unreachable.get(&key).is_some_and(|&t| target <= t) {
+        return Ok(None);
+    }
+    let found = if two {
+        // Start from a known feasible cost: the one-level result if any (it may lie outside
+        // the two-level space, so it stays the answer when nothing cheaper is found), else a
+        // seed protocol inside the space.
+        let ceiling = one_level
+            .map(|c| c.1.qubit_cycles)
+            .or_else(|| two_level_seed(p, target, space));
+        let below = match ceiling {
+            Some(c) => cheapest_below(p, target, space, c * (1.0 + 1e-9)),
+            None => cheapest(p, target, space),
+        }
+        .map_err(|e| e.to_string())?;
+        below.or(one_level)
+    } else {
+        cheapest(p, target, space).map_err(|e| e.to_string())?
+    };
+    if found.is_none() {
+        let t = ours.unreachable.entry(key).or_insert(target);
+        *t = t.max(target);
+    }
+    Ok(found)
+}
+
 /// Searches used for Litinski's protocols (p-independent).
 pub fn litinski_spaces() -> (SearchSpace, SearchSpace) {
     let one = SearchSpace {
@@ -240,7 +318,7 @@ pub fn litinski_spaces() -> (SearchSpace, SearchSpace) {
     let two = SearchSpace {
         level1: DistanceRange { min: 3, max: 15 },
         two_level: Some(TwoLevelSpace {
-            copies: vec![4, 6, 8],
+            copies: vec![4, 6],
             level2: DistanceRange { min: 7, max: 31 },
             kinds: vec![SecondLevel::FifteenToOne, SecondLevel::TwentyToFour],
         }),
@@ -402,11 +480,15 @@ pub fn compare(
     }
     // Litinski.
     let (one, two) = litinski_spaces();
-    for (scheme, space) in [
-        (Scheme::LitinskiOneLevel, &one),
-        (Scheme::LitinskiAny, &two),
+    let mut one_level_cost = None;
+    for (scheme, space, two) in [
+        (Scheme::LitinskiOneLevel, &one, false),
+        (Scheme::LitinskiAny, &two, true),
     ] {
-        let found = cheapest(p, target, space).map_err(|e| e.to_string())?;
+        let found = litinski(ours, p, target, space, two, one_level_cost)?;
+        if !two {
+            one_level_cost = found;
+        }
         let choice = found.map(|(proto, c)| {
             plain_choice(
                 protocol_name(&proto),

@@ -477,6 +477,18 @@ pub fn cheapest(
     target: f64,
     space: &SearchSpace,
 ) -> Result<Option<(Protocol, DistillationCost)>, EstimateError> {
+    cheapest_below(p, target, space, f64::INFINITY)
+}
+
+/// [`cheapest`] among the protocols costing less than `ceiling` qubit-cycles per output state
+/// (None if there is none). A known feasible cost as ceiling lets the search skip most
+/// two-level candidates before the first feasible one is found.
+pub fn cheapest_below(
+    p: f64,
+    target: f64,
+    space: &SearchSpace,
+    ceiling: f64,
+) -> Result<Option<(Protocol, DistillationCost)>, EstimateError> {
     check_physical(p)?;
     if !(target > 0.0 && target < 1.0) {
         return Err(EstimateError::Target(target));
@@ -486,7 +498,9 @@ pub fn cheapest(
     for d in space.level1.triples() {
         let Ok(cost) = d.cost(p) else { continue };
         level1.push((d, cost));
-        consider(&mut best, target, Protocol::OneLevel(d), cost);
+        if cost.qubit_cycles < ceiling {
+            consider(&mut best, target, Protocol::OneLevel(d), cost);
+        }
     }
     let Some(two) = &space.two_level else {
         return Ok(best);
@@ -505,20 +519,23 @@ pub fn cheapest(
                     let floor = proto.qubits() as f64
                         * proto.cycles_per_attempt(proto.step_time(c1.failure_probability))
                         / f64::from(kind.outputs());
-                    if best.as_ref().is_some_and(|(_, b)| floor >= b.qubit_cycles) {
+                    let bound = best.as_ref().map_or(ceiling, |(_, b)| b.qubit_cycles);
+                    if floor >= bound {
                         continue;
                     }
                     let (fail1, out1) = (c1.failure_probability, c1.output_error);
                     let Ok(rough) = proto.cost_given_first(p, fail1, out1, false) else {
                         continue;
                     };
-                    if !wins(&best, target, &rough) {
+                    if rough.qubit_cycles >= ceiling || !wins(&best, target, &rough) {
                         continue;
                     }
                     let Ok(cost) = proto.cost_given_first(p, fail1, out1, true) else {
                         continue;
                     };
-                    consider(&mut best, target, Protocol::TwoLevel(proto), cost);
+                    if cost.qubit_cycles < ceiling {
+                        consider(&mut best, target, Protocol::TwoLevel(proto), cost);
+                    }
                 }
             }
         }

@@ -330,7 +330,7 @@ impl Report {
         }
         let _ = writeln!(
             s,
-            "- **Litinski** (Quantum 3, 205 (2019)): surface-code model p_L(d) = 0.1 (100 p)^((d+1)/2) per code cycle; (15-to-1)_{{dX,dZ,dm}} and two-level (15-to-1)^n x (15-to-1) / (20-to-4) with the output state tracked by a density-matrix calculation (`estimate::distillation`, reproduced against the paper's table by tests/litinski.rs). Searched: one level dX, dZ, dm odd in 3..25 (dZ, dm <= dX); two levels with level-1 distances 3..15, n in {{4, 6, 8}}, level-2 distances 7..31."
+            "- **Litinski** (Quantum 3, 205 (2019)): surface-code model p_L(d) = 0.1 (100 p)^((d+1)/2) per code cycle; (15-to-1)_{{dX,dZ,dm}} and two-level (15-to-1)^n x (15-to-1) / (20-to-4) with the output state tracked by a density-matrix calculation (`estimate::distillation`, reproduced against the paper's table by tests/litinski.rs). Searched: one level dX, dZ, dm odd in 3..25 (dZ, dm <= dX); two levels with level-1 distances 3..15, n in {{4, 6}}, level-2 distances 7..31."
         );
         let _ = writeln!(
             s,

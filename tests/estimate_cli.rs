@@ -1,0 +1,217 @@
+//! `qec-sim estimate` end to end on the synthetic statistics tests/data/hprep_synthetic.csv
+//! (made by tests/data/make_hprep_synthetic.py; NOT simulation output): reports, fits files,
+//! JSON, and one-line errors for bad input.
+
+mod common;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn qec_sim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_qec-sim"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap()
+}
+
+fn stats() -> String {
+    common::data_path("hprep_synthetic.csv").display().to_string()
+}
+
+/// Fast settings: loose targets (the distillation search stays small).
+const FAST: [&str; 4] = ["--targets", "1e-7,1e-6", "--target", "1e-6"];
+
+/// Runs a command that must fail; returns its one-line error.
+fn fails(args: &[&str]) -> String {
+    let out = qec_sim(args);
+    assert!(!out.status.success(), "{args:?} succeeded");
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(!err.contains("panicked"), "{args:?}: {err}");
+    let lines: Vec<&str> = err.lines().filter(|l| !l.starts_with("warning")).collect();
+    assert_eq!(lines.len(), 1, "{args:?}: not one line: {err}");
+    lines[0].to_string()
+}
+
+fn ok(args: &[&str]) -> Output {
+    let out = qec_sim(args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+#[test]
+fn report_files_are_written_and_sane() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("synthetic");
+    let s = stats();
+    let mut args = vec![
+        "estimate",
+        "--stats",
+        &s,
+        "--p",
+        "1e-4,1e-3",
+        "--report",
+        base.to_str().unwrap(),
+        "--hardware",
+        "25,500",
+        "--logical-qubits",
+        "100",
+        "--t-count",
+        "1e6",
+        "--error-budget",
+        "0.01",
+    ];
+    args.extend(FAST);
+    ok(&args);
+    let md = std::fs::read_to_string(base.with_extension("md")).unwrap();
+    for needle in [
+        "## Summary at target 1.00e-6",
+        "bottom-up |H>, level 1 (ours, simulated)",
+        "Litinski 15-to-1, one level",
+        "cultivation (quoted, not simulated)",
+        "One surface-code cycle = 8 physical time steps",
+        "code cycle = (8 - 1) gate steps of 25 ns + 1 measurement step of 500 ns",
+        "hprep_synthetic.csv` (sha256 ",
+        "| 3 | 4 | 0.0001..0.001 |",
+        "## Application",
+        "## Assumptions and formulas",
+    ] {
+        assert!(md.contains(needle), "report lacks '{needle}'");
+    }
+    let csv = std::fs::read_to_string(base.with_extension("csv")).unwrap();
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    // 2 p x (targets 1e-7, 1e-6, and eps_T = 0.01 / 2e6 = 5e-9) x 5 schemes.
+    assert_eq!(rows.len(), 2 * 3 * 5);
+    let ours = rows
+        .iter()
+        .find(|r| &r[0] == "1e-4" && &r[1] == "1e-6" && &r[2] == "bottom-up-L1")
+        .unwrap();
+    assert!(ours[10].parse::<f64>().unwrap() > 0.0, "{ours:?}");
+    let svg = std::fs::read_to_string(base.with_extension("svg")).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("Space-time per T state"));
+    // No temporary files left behind.
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    assert_eq!(names.len(), 3, "{names:?}");
+}
+
+#[test]
+fn fits_file_round_trip_and_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let fits = dir.path().join("fits.json");
+    let s = stats();
+    ok(&["estimate", "fit", "--stats", &s, "-o", fits.to_str().unwrap()]);
+    let mut args = vec!["estimate", "--fits", fits.to_str().unwrap(), "--json"];
+    args.extend(FAST);
+    let out = ok(&args);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["fits"]["fits"].as_array().unwrap().len(), 3);
+    assert!(v["fits"]["source"].as_str().unwrap().contains("estimate fit"));
+    assert_eq!(v["comparisons"].as_array().unwrap().len(), 2);
+    let e = fails(&[
+        "estimate",
+        "--fits",
+        fits.to_str().unwrap(),
+        "--distances",
+        "3,9",
+    ]);
+    assert!(e.contains("no fit for d = 9"), "{e}");
+}
+
+#[test]
+fn extrapolation_is_flagged() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("x");
+    let s = stats();
+    let mut args = vec![
+        "estimate",
+        "--stats",
+        &s,
+        "--p",
+        "5e-5",
+        "--report",
+        base.to_str().unwrap(),
+    ];
+    args.extend(FAST);
+    let out = ok(&args);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("EXTRAPOLATED"));
+    let md = std::fs::read_to_string(base.with_extension("md")).unwrap();
+    assert!(md.contains("## Flags") && md.contains("EXTRAPOLATED: p = 0.00005"));
+}
+
+#[test]
+fn bad_input_gives_one_line_errors() {
+    let s = stats();
+    let e = fails(&["estimate", "--stats", &s, "--target", "1"]);
+    assert!(e.contains("must lie in (0, 1)"), "{e}");
+    let e = fails(&["estimate", "--stats", &s, "--target", "-1e-3"]);
+    assert!(e.contains("must lie in (0, 1)"), "{e}");
+    let e = fails(&["estimate", "--stats", &s, "--p", "0.7"]);
+    assert!(e.contains("outside (0, 0.5]"), "{e}");
+    let e = fails(&["estimate", "--stats", &s, "--p", "5e-3"]);
+    assert!(
+        e.contains("outside the fitted range") && e.contains("d=3 at p 0.0001..0.001"),
+        "{e}"
+    );
+    let e = fails(&["estimate", "--stats", &s, "--p", "1e-6"]);
+    assert!(e.contains("statistics at p = 0.000001 are missing"), "{e}");
+    let e = fails(&["estimate", "--stats", &s, "--distances", "3,9,11"]);
+    assert!(e.contains("no hadamard-prep data for d = 9, 11"), "{e}");
+    let e = fails(&["estimate", "--stats", &s, "--levels", "3"]);
+    assert!(e.contains("--levels"), "{e}");
+    let e = fails(&["estimate", "--stats", &s, "--t-count", "100"]);
+    assert!(e.contains("--logical-qubits"), "{e}");
+    let e = fails(&["estimate", "--fits", "/nonexistent/fits.json"]);
+    assert!(e.contains("no built-in fits") && e.contains("estimate fit"), "{e}");
+    let e = fails(&["estimate", "--stats", "/nonexistent/stats.csv"]);
+    assert!(e.contains("cannot read statistics file"), "{e}");
+}
+
+#[test]
+fn malformed_and_unsuitable_stats_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p.display().to_string()
+    };
+    let good = std::fs::read_to_string(stats()).unwrap();
+    let mut lines: Vec<&str> = good.lines().collect();
+    lines[3] = "  12,x,0,0.1,d,id,{},";
+    let bad = write("bad.csv", &(lines.join("\n") + "\n"));
+    let e = fails(&["estimate", "--stats", &bad]);
+    assert!(e.contains("bad.csv:4:") && e.contains("errors 'x'"), "{e}");
+    let subset = write("subset.csv", &good.replace(r#"""method"":""mc"""#, r#"""method"":""subset"""#));
+    let e = fails(&["estimate", "--stats", &subset]);
+    assert!(e.contains("not yet supported"), "{e}");
+    let memory = write(
+        "memory.csv",
+        &format!(
+            "{}\n{}\n",
+            lines[0],
+            r#"      1000,         5,         0,    1.00,lookup,m1,"{""task"":""memory-x"",""d"":3,""p"":0.001}","#
+        ),
+    );
+    let e = fails(&["estimate", "--stats", &memory]);
+    assert!(e.contains("no hadamard-prep rows"), "{e}");
+}
+
+#[test]
+fn the_synthetic_data_is_what_its_script_says() {
+    // Guard against editing the data without rerunning the script: its first row.
+    let text = std::fs::read_to_string(stats()).unwrap();
+    let first = text.lines().nth(1).unwrap();
+    let cells: Vec<&str> = first.split(',').map(str::trim).collect();
+    assert_eq!(&cells[..3], ["100000000", "29", "2955447"]);
+    // 1e8 (1 - exp(-300e-4)) = 2955447.3, and round(kept * 30 * 1e-8) = 29.
+    let discards = (1e8 * (1.0 - (-300.0f64 * 1e-4).exp())).round();
+    assert_eq!(discards, 2955447.0);
+    assert_eq!(((1e8 - discards) * 30.0 * 1e-8).round(), 29.0);
+    assert!(Path::new(&common::data_path("make_hprep_synthetic.py")).exists());
+}
