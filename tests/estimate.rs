@@ -68,7 +68,11 @@ fn fit_recovers_a_known_amplitude_within_its_interval() {
                 fit.a
             );
             assert!(fit.a.lo < fit.a.est && fit.a.est < fit.a.hi);
-            assert!(fit.b.lo <= b && b <= fit.b.hi, "B = {b} outside {:?}", fit.b);
+            assert!(
+                fit.b.lo <= b && b <= fit.b.hi,
+                "B = {b} outside {:?}",
+                fit.b
+            );
             assert_eq!(fit.exponent, (d as f64 + 1.0) / 2.0);
             assert_eq!((fit.p_min, fit.p_max, fit.dof), (1e-4, 1e-3, 3));
         }
@@ -112,7 +116,10 @@ fn no_errors_give_an_upper_bound_only() {
 
 #[test]
 fn rows_merge_by_distance_and_p_and_points_carry_counts() {
-    let mut rows = vec![row(3, 1e-3, 1000, 2, 100, "mc"), row(3, 1e-3, 1000, 4, 300, "mc")];
+    let mut rows = vec![
+        row(3, 1e-3, 1000, 2, 100, "mc"),
+        row(3, 1e-3, 1000, 4, 300, "mc"),
+    ];
     rows[1].strong_id = "other".into();
     let set = curve_points(&rows, Vec::new(), &Selection::default()).unwrap();
     assert_eq!(set.points.len(), 1);
@@ -147,7 +154,10 @@ fn mixed_models_and_missing_distances_are_named() {
     other.strong_id = "other-model".into();
     rows.push(other);
     let e = curve_points(&rows, Vec::new(), &Selection::default()).unwrap_err();
-    assert!(e.contains("ch_model=proxy") && e.contains("--ch-model"), "{e}");
+    assert!(
+        e.contains("ch_model=proxy") && e.contains("--ch-model"),
+        "{e}"
+    );
     let sel = Selection {
         ch_model: Some("twirl".into()),
         noise: None,
@@ -212,10 +222,9 @@ fn comparison_picks_the_cheapest_distance_and_reports_ratios() {
     let fits = fits_for_tests();
     let memory = MemoryModel::default();
     let mut ours = Ours::new(&fits, &memory).unwrap();
-    let cult = compare::parse_cultivation(include_str!(
-        "../estimates/reference/cultivation2024.csv"
-    ))
-    .unwrap();
+    let cult =
+        compare::parse_cultivation(include_str!("../estimates/reference/cultivation2024.csv"))
+            .unwrap();
     let settings = Settings::default();
     let c = compare::compare(&mut ours, &cult, 1e-3, 1e-5, &settings).unwrap();
     let ours1 = &c.entries[0];
@@ -278,8 +287,18 @@ fn application_totals_follow_the_budget_split() {
     };
     assert!(err(d) <= 0.005 && err(d - 2) > 0.005, "d = {d}");
     assert_eq!(data.qubits, 204 * 2 * u64::from(d * d));
-    assert!(Algorithm { t_count: 0.5, ..alg }.check().is_err());
-    assert!(Algorithm { error_budget: 1.0, ..alg }.check().is_err());
+    assert!(Algorithm {
+        t_count: 0.5,
+        ..alg
+    }
+    .check()
+    .is_err());
+    assert!(Algorithm {
+        error_budget: 1.0,
+        ..alg
+    }
+    .check()
+    .is_err());
 }
 
 #[test]

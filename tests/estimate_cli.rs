@@ -15,7 +15,9 @@ fn qec_sim(args: &[&str]) -> Output {
 }
 
 fn stats() -> String {
-    common::data_path("hprep_synthetic.csv").display().to_string()
+    common::data_path("hprep_synthetic.csv")
+        .display()
+        .to_string()
 }
 
 /// Fast settings: loose targets (the distillation search stays small).
@@ -60,7 +62,7 @@ fn report_files_are_written_and_sane() {
         "--logical-qubits",
         "100",
         "--t-count",
-        "1e6",
+        "1e3",
         "--error-budget",
         "0.01",
     ];
@@ -84,7 +86,7 @@ fn report_files_are_written_and_sane() {
     let csv = std::fs::read_to_string(base.with_extension("csv")).unwrap();
     let mut reader = csv::Reader::from_reader(csv.as_bytes());
     let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
-    // 2 p x (targets 1e-7, 1e-6, and eps_T = 0.01 / 2e6 = 5e-9) x 5 schemes.
+    // 2 p x (targets 1e-7, 1e-6, and eps_T = 0.01 / 2e3 = 5e-6) x 5 schemes.
     assert_eq!(rows.len(), 2 * 3 * 5);
     let ours = rows
         .iter()
@@ -106,13 +108,23 @@ fn fits_file_round_trip_and_json() {
     let dir = tempfile::tempdir().unwrap();
     let fits = dir.path().join("fits.json");
     let s = stats();
-    ok(&["estimate", "fit", "--stats", &s, "-o", fits.to_str().unwrap()]);
+    ok(&[
+        "estimate",
+        "fit",
+        "--stats",
+        &s,
+        "-o",
+        fits.to_str().unwrap(),
+    ]);
     let mut args = vec!["estimate", "--fits", fits.to_str().unwrap(), "--json"];
     args.extend(FAST);
     let out = ok(&args);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["fits"]["fits"].as_array().unwrap().len(), 3);
-    assert!(v["fits"]["source"].as_str().unwrap().contains("estimate fit"));
+    assert!(v["fits"]["source"]
+        .as_str()
+        .unwrap()
+        .contains("estimate fit"));
     assert_eq!(v["comparisons"].as_array().unwrap().len(), 2);
     let e = fails(&[
         "estimate",
@@ -150,7 +162,7 @@ fn bad_input_gives_one_line_errors() {
     let s = stats();
     let e = fails(&["estimate", "--stats", &s, "--target", "1"]);
     assert!(e.contains("must lie in (0, 1)"), "{e}");
-    let e = fails(&["estimate", "--stats", &s, "--target", "-1e-3"]);
+    let e = fails(&["estimate", "--stats", &s, "--target=-1e-3"]);
     assert!(e.contains("must lie in (0, 1)"), "{e}");
     let e = fails(&["estimate", "--stats", &s, "--p", "0.7"]);
     assert!(e.contains("outside (0, 0.5]"), "{e}");
@@ -168,7 +180,10 @@ fn bad_input_gives_one_line_errors() {
     let e = fails(&["estimate", "--stats", &s, "--t-count", "100"]);
     assert!(e.contains("--logical-qubits"), "{e}");
     let e = fails(&["estimate", "--fits", "/nonexistent/fits.json"]);
-    assert!(e.contains("no built-in fits") && e.contains("estimate fit"), "{e}");
+    assert!(
+        e.contains("no built-in fits") && e.contains("estimate fit"),
+        "{e}"
+    );
     let e = fails(&["estimate", "--stats", "/nonexistent/stats.csv"]);
     assert!(e.contains("cannot read statistics file"), "{e}");
 }
@@ -187,7 +202,10 @@ fn malformed_and_unsuitable_stats_are_named() {
     let bad = write("bad.csv", &(lines.join("\n") + "\n"));
     let e = fails(&["estimate", "--stats", &bad]);
     assert!(e.contains("bad.csv:4:") && e.contains("errors 'x'"), "{e}");
-    let subset = write("subset.csv", &good.replace(r#"""method"":""mc"""#, r#"""method"":""subset"""#));
+    let subset = write(
+        "subset.csv",
+        &good.replace(r#"""method"":""mc"""#, r#"""method"":""subset"""#),
+    );
     let e = fails(&["estimate", "--stats", &subset]);
     assert!(e.contains("not yet supported"), "{e}");
     let memory = write(

@@ -203,7 +203,10 @@ fn load_fits(path: &Path, distances: &[usize]) -> Result<(BottomUpFits, MemoryMo
     if !distances.is_empty() {
         fits.fits.retain(|f| distances.contains(&f.d));
     }
-    fits.source = format!("fits file `{name}` (made by `{}`) from {}", file.command, fits.source);
+    fits.source = format!(
+        "fits file `{name}` (made by `{}`) from {}",
+        file.command, fits.source
+    );
     Ok((fits, file.memory))
 }
 

@@ -69,7 +69,10 @@ impl Algorithm {
             return Err("--logical-qubits must be at least 1".into());
         }
         if !(self.t_count >= 1.0 && self.t_count.is_finite()) {
-            return Err(format!("--t-count must be at least 1 (got {})", self.t_count));
+            return Err(format!(
+                "--t-count must be at least 1 (got {})",
+                self.t_count
+            ));
         }
         if !(self.error_budget > 0.0 && self.error_budget < 1.0) {
             return Err(format!(

@@ -159,7 +159,9 @@ pub fn curve_points(
                 "the statistics hold only stratified rows ({subset_rows} with \"method\": \"subset\"); subset rows need the reconstruction of the curve over p from crate::magic (not yet supported)"
             ));
         }
-        return Err("no hadamard-prep rows (json_metadata \"task\": \"hadamard-prep\") match".into());
+        return Err(
+            "no hadamard-prep rows (json_metadata \"task\": \"hadamard-prep\") match".into(),
+        );
     }
     let models: std::collections::BTreeSet<(&str, &str)> = groups
         .keys()

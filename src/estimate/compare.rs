@@ -457,11 +457,7 @@ pub fn compare(
                 output_error: c.logical,
                 qubits: c.qubits as f64,
                 cycles: c.expected_steps / spc,
-                spacetime: Interval::new(
-                    c.spacetime / spc,
-                    c.spacetime / spc,
-                    c.spacetime / spc,
-                ),
+                spacetime: Interval::new(c.spacetime / spc, c.spacetime / spc, c.spacetime / spc),
                 wall_ns: settings.cycle_ns().map(|ns| c.expected_steps / spc * ns),
                 extrapolated: l1.validity == Validity::Extrapolated,
             }
@@ -517,7 +513,10 @@ pub fn compare(
         let c = TextbookFifteenToOne { d }
             .cost(p)
             .map_err(|e| e.to_string())?;
-        if c.output_error <= target && tb.as_ref().is_none_or(|b| c.qubit_cycles < b.1.qubit_cycles)
+        if c.output_error <= target
+            && tb
+                .as_ref()
+                .is_none_or(|b| c.qubit_cycles < b.1.qubit_cycles)
         {
             tb = Some((d, c));
         }

@@ -22,7 +22,9 @@
 //! - p_mem(d2) per round from a fit of color-code memory statistics at d2 if given, otherwise
 //!   the ASSUMED surface-code-like model 0.1 (100 p)^((d2+1)/2) (Litinski's, Quantum 3, 205).
 
-use super::bottom_up::{effective_counts, fit_amplitude, BottomUpCost, Interval, LIKELIHOOD_FACTOR};
+use super::bottom_up::{
+    effective_counts, fit_amplitude, BottomUpCost, Interval, LIKELIHOOD_FACTOR,
+};
 use crate::sweep::fit::fit_binomial;
 use crate::sweep::stats::{combine, TaskStats};
 use serde::{Deserialize, Serialize};

@@ -122,11 +122,8 @@ impl Report {
             "Space-time per T state (qubit x code cycles) of each scheme's cheapest configuration meeting the target; in brackets the ratio to the best bottom-up configuration (distillation / ours). '-' = not reachable (see the CSV notes).\n"
         );
         for &p in &self.p_values {
-            let rows: Vec<&Comparison> = self
-                .targets
-                .iter()
-                .filter_map(|&t| self.at(p, t))
-                .collect();
+            let rows: Vec<&Comparison> =
+                self.targets.iter().filter_map(|&t| self.at(p, t)).collect();
             let Some(first) = rows.first() else { continue };
             let _ = writeln!(s, "### p = {p}\n");
             let mut head = "| target |".to_string();
@@ -247,7 +244,10 @@ impl Report {
                 x.b_deviance
             );
         }
-        let _ = writeln!(s, "\nPoints (logical error per accepted state; acceptance):\n");
+        let _ = writeln!(
+            s,
+            "\nPoints (logical error per accepted state; acceptance):\n"
+        );
         let _ = writeln!(
             s,
             "| d | p | p_L [interval] | P_acc [interval] |\n|---|---|---|---|"
@@ -419,7 +419,8 @@ impl Report {
         let mut svg = String::new();
         {
             let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
-            root.fill(&WHITE).map_err(|e| anyhow!("cannot draw: {e:?}"))?;
+            root.fill(&WHITE)
+                .map_err(|e| anyhow!("cannot draw: {e:?}"))?;
             let areas = root.split_evenly((panels, 1));
             for (area, &p) in areas.iter().zip(&self.p_values) {
                 self.panel(area, p)
@@ -435,18 +436,16 @@ impl Report {
         area: &DrawingArea<DB, plotters::coord::Shift>,
         p: f64,
     ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-        let rows: Vec<&Comparison> = self
-            .targets
-            .iter()
-            .filter_map(|&t| self.at(p, t))
-            .collect();
-        let mut series: Vec<(Scheme, &str, Vec<(f64, f64)>)> = Vec::new();
+        let rows: Vec<&Comparison> = self.targets.iter().filter_map(|&t| self.at(p, t)).collect();
+        let mut series: Vec<Series> = Vec::new();
         for c in &rows {
             for e in &c.entries {
                 if let Some(ch) = &e.choice {
                     match series.iter_mut().find(|s| s.0 == e.scheme) {
                         Some(s) => s.2.push((c.target, ch.spacetime.est)),
-                        None => series.push((e.scheme, e.label, vec![(c.target, ch.spacetime.est)])),
+                        None => {
+                            series.push((e.scheme, e.label, vec![(c.target, ch.spacetime.est)]))
+                        }
                     }
                 }
             }
@@ -455,11 +454,22 @@ impl Report {
         let (xmin, xmax) = xs.fold((f64::MAX, f64::MIN), |(a, b), x| (a.min(x), b.max(x)));
         let ys = series.iter().flat_map(|s| s.2.iter().map(|q| q.1));
         let (ymin, ymax) = ys.fold((f64::MAX, f64::MIN), |(a, b), y| (a.min(y), b.max(y)));
-        let (xmin, xmax) = if xmin > xmax { (1e-15, 1e-6) } else { (xmin / 2.0, xmax * 2.0) };
-        let (ymin, ymax) = if ymin > ymax { (1.0, 10.0) } else { (ymin / 3.0, ymax * 3.0) };
+        let (xmin, xmax) = if xmin > xmax {
+            (1e-15, 1e-6)
+        } else {
+            (xmin / 2.0, xmax * 2.0)
+        };
+        let (ymin, ymax) = if ymin > ymax {
+            (1.0, 10.0)
+        } else {
+            (ymin / 3.0, ymax * 3.0)
+        };
         let mut chart = ChartBuilder::on(area)
             .caption(
-                format!("Space-time per T state vs target error, p = {p} ({} steps per code cycle)", self.settings.steps_per_cycle),
+                format!(
+                    "Space-time per T state vs target error, p = {p} ({} steps per code cycle)",
+                    self.settings.steps_per_cycle
+                ),
                 ("sans-serif", 18),
             )
             .margin(15)
@@ -504,6 +514,9 @@ impl Report {
     }
 }
 
+/// One scheme's line in a panel: (scheme, label, (target, space-time) points).
+type Series<'a> = (Scheme, &'a str, Vec<(f64, f64)>);
+
 /// Table of one comparison.
 fn comparison_table(c: &Comparison, wall_clock: bool) -> String {
     let mut s = String::from(
@@ -532,7 +545,11 @@ fn comparison_table(c: &Comparison, wall_clock: bool) -> String {
                     "| {} | {}{} | {} | {} | {} | {} | {} |",
                     e.label,
                     ch.config,
-                    if ch.extrapolated { " **EXTRAPOLATED**" } else { "" },
+                    if ch.extrapolated {
+                        " **EXTRAPOLATED**"
+                    } else {
+                        ""
+                    },
                     interval(ch.output_error, sci),
                     big(ch.qubits),
                     big(ch.cycles),
