@@ -306,3 +306,19 @@ fn intervals_map_monotonically() {
     let i = Interval::new(2.0, 1.0, 3.0).map(|x| x * x);
     assert_eq!((i.est, i.lo, i.hi), (4.0, 1.0, 9.0));
 }
+
+#[test]
+fn a_search_ceiling_never_changes_the_winner() {
+    use qec_sim::estimate::distillation::{cheapest, cheapest_below, DistanceRange, SearchSpace};
+    let space = SearchSpace {
+        level1: DistanceRange { min: 3, max: 13 },
+        two_level: None,
+    };
+    let (proto, cost) = cheapest(1e-3, 1e-6, &space).unwrap().unwrap();
+    let above = cheapest_below(1e-3, 1e-6, &space, cost.qubit_cycles * 1.001).unwrap();
+    assert_eq!(above, Some((proto, cost)));
+    assert_eq!(
+        cheapest_below(1e-3, 1e-6, &space, cost.qubit_cycles).unwrap(),
+        None
+    );
+}

@@ -408,7 +408,7 @@ pub fn compare(
         .min_by(|a, b| a.spacetime.est.total_cmp(&b.spacetime.est));
     let lowest = l1
         .iter()
-        .min_by(|a, b| a.logical.est.total_cmp(&b.logical.est));
+        .min_by(|a, b| judged(a.logical).total_cmp(&judged(b.logical)));
     entries.push(Entry {
         scheme: Scheme::BottomUp1,
         label: Scheme::BottomUp1.label(),
@@ -416,8 +416,14 @@ pub fn compare(
         note: match (best1, lowest) {
             (Some(_), _) => String::new(),
             (None, Some(c)) => format!(
-                "no simulated distance reaches it (lowest: {:.2e} at d={})",
-                c.logical.est, c.d
+                "no simulated distance reaches it (lowest: {:.2e} at d={}{})",
+                judged(c.logical),
+                c.d,
+                if c.logical.est > 0.0 {
+                    ""
+                } else {
+                    ", upper bound: no error observed"
+                }
             ),
             (None, None) => "no fit supports this p".into(),
         },

@@ -48,6 +48,22 @@ fn sci(x: f64) -> String {
     }
 }
 
+/// Escapes a Markdown table cell (`|H>` would split the cell).
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|")
+}
+
+/// A ratio with two significant digits.
+fn ratio(r: f64) -> String {
+    if r >= 10.0 {
+        format!("{r:.0}x")
+    } else if r >= 1.0 {
+        format!("{r:.1}x")
+    } else {
+        format!("{r:.2}x")
+    }
+}
+
 fn big(x: f64) -> String {
     if x >= 1e6 {
         format!("{x:.3e}")
@@ -113,7 +129,7 @@ impl Report {
                 continue;
             };
             let _ = writeln!(s, "### p = {p}\n");
-            s.push_str(&comparison_table(c, true));
+            s.push_str(&comparison_table(c, self.settings.hardware.is_some()));
             let _ = writeln!(s, "\n{}\n", verdict(c));
         }
         let _ = writeln!(s, "## Comparison over target errors\n");
@@ -129,7 +145,7 @@ impl Report {
             let mut head = "| target |".to_string();
             let mut line = "|---|".to_string();
             for e in &first.entries {
-                let _ = write!(head, " {} |", e.label);
+                let _ = write!(head, " {} |", cell(e.label));
                 line.push_str("---|");
             }
             let _ = writeln!(s, "{head}\n{line}");
@@ -138,7 +154,7 @@ impl Report {
                 for e in &c.entries {
                     match (&e.choice, e.ratio_to_ours) {
                         (Some(ch), Some(r)) => {
-                            let _ = write!(s, " {} ({r:.1}x) |", big(ch.spacetime.est));
+                            let _ = write!(s, " {} ({}) |", big(ch.spacetime.est), ratio(r));
                         }
                         (Some(ch), None) => {
                             let flag = if ch.extrapolated { " EXTRAPOLATED" } else { "" };
@@ -189,8 +205,8 @@ impl Report {
                 let _ = writeln!(
                     s,
                     "| {} | {} | {} | {} | {} | {} |",
-                    t.label,
-                    t.config.clone().unwrap_or("-".into()),
+                    cell(t.label),
+                    cell(&t.config.clone().unwrap_or("-".into())),
                     t.factories.map_or("-".into(), |n| n.to_string()),
                     opt(t.factory_qubits),
                     opt(t.total_qubits),
@@ -543,8 +559,8 @@ fn comparison_table(c: &Comparison, wall_clock: bool) -> String {
                 let _ = write!(
                     s,
                     "| {} | {}{} | {} | {} | {} | {} | {} |",
-                    e.label,
-                    ch.config,
+                    cell(e.label),
+                    cell(&ch.config),
                     if ch.extrapolated {
                         " **EXTRAPOLATED**"
                     } else {
@@ -554,14 +570,19 @@ fn comparison_table(c: &Comparison, wall_clock: bool) -> String {
                     big(ch.qubits),
                     big(ch.cycles),
                     interval(ch.spacetime, big),
-                    e.ratio_to_ours.map_or("-".into(), |r| format!("{r:.1}x"))
+                    e.ratio_to_ours.map_or("-".into(), ratio)
                 );
                 if wall_clock {
                     let _ = write!(s, " {} |", wall(ch.wall_ns));
                 }
             }
             None => {
-                let _ = write!(s, "| {} | not reachable: {} | | | | | |", e.label, e.note);
+                let _ = write!(
+                    s,
+                    "| {} | not reachable: {} | | | | | |",
+                    cell(e.label),
+                    cell(&e.note)
+                );
                 if wall_clock {
                     s.push_str(" |");
                 }
@@ -594,6 +615,7 @@ fn verdict(c: &Comparison) -> String {
     match (ours, dist) {
         (Some((ol, o)), Some((dl, d))) => {
             let r = d / o;
+            let (ol, dl) = (cell(ol), cell(dl));
             let claim = if r >= 10.0 {
                 "the order-of-magnitude advantage holds here"
             } else if r >= 1.0 {
@@ -602,7 +624,8 @@ fn verdict(c: &Comparison) -> String {
                 "distillation is cheaper here"
             };
             format!(
-                "Cheapest distillation ({dl}) needs {r:.1}x the space-time of the cheapest bottom-up configuration ({ol}): {claim} (point estimates; see the intervals above)."
+                "Cheapest distillation ({dl}) needs {} the space-time of the cheapest bottom-up configuration ({ol}): {claim} (point estimates; see the intervals above).",
+                ratio(r)
             )
         }
         (None, Some(_)) => "The bottom-up scheme does not reach this target with the simulated distances; distillation does.".into(),
