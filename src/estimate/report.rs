@@ -65,7 +65,9 @@ fn ratio(r: f64) -> String {
 }
 
 fn big(x: f64) -> String {
-    if x >= 1e6 {
+    if x.fract() == 0.0 && x < 1e6 {
+        format!("{x:.0}")
+    } else if x >= 1e6 {
         format!("{x:.3e}")
     } else if x >= 100.0 {
         format!("{x:.0}")
