@@ -503,11 +503,19 @@ impl Report {
             .y_label_formatter(&fmt)
             .label_style(("sans-serif", 14))
             .draw()?;
-        for (i, (scheme, label, pts)) in series.iter().enumerate() {
-            let color = Palette99::pick(i).to_rgba();
+        series.sort_by_key(|s| s.0);
+        for (scheme, label, pts) in &series {
+            // One colour per scheme, the same in every panel.
+            let color = Palette99::pick(*scheme as usize).to_rgba();
             let mut pts = pts.clone();
             pts.sort_by(|a, b| a.0.total_cmp(&b.0));
-            let style = color.stroke_width(2);
+            // Litinski's one-level line is drawn wider: the one-or-two-level line often covers it.
+            let width = if *scheme == Scheme::LitinskiOneLevel {
+                5
+            } else {
+                2
+            };
+            let style = color.stroke_width(width);
             if *scheme == Scheme::Cultivation {
                 chart
                     .draw_series(DashedLineSeries::new(pts.clone(), 6, 4, style))?
