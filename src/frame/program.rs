@@ -225,6 +225,16 @@ fn compile_instruction(
             })
         }
         GateKind::Reset(basis) => ops.push(Op::Reset(basis, qubits(ins))),
+        // Frames track deviations from the noiseless run: a fresh |H> carries none.
+        GateKind::MagicReset if model == NonClifford::Twirl => {
+            ops.push(Op::Reset(Basis::Z, qubits(ins)))
+        }
+        GateKind::MagicReset => {
+            return Err(SimError::NonClifford {
+                gate: gate.name(),
+                line: ins.line,
+            })
+        }
         GateKind::Measure(basis) | GateKind::MeasureReset(basis) => ops.push(Op::Measure {
             basis,
             reset: matches!(gate.kind(), GateKind::MeasureReset(_)),

@@ -14,6 +14,10 @@
 //! spanning tree of the face adjacency, between two ancillas next to a shared data qubit (the
 //! extra couplings the paper's hardware graph would need; see the design note).
 
+mod prep;
+
+pub use prep::{proxy_prep, residual_pauli, ChModel, HadamardPrep, PrepDecoder, HADAMARD_COORD};
+
 use crate::circuit::{Circuit, Instruction, Item, Target};
 use crate::gates::GateId;
 use crate::layout::{Layout, Role};
@@ -325,13 +329,7 @@ impl PrepTiming {
     }
 }
 
-/// [`PrepTiming`] of the distance-`d` protocol on the bridged redundant layout.
+/// [`PrepTiming`] of the distance-`d` protocol ([`HadamardPrep`]).
 pub fn prep_timing(d: usize) -> Result<PrepTiming, String> {
-    let layout = bridged(&Layout::new(d, crate::layout::LayoutKind::Redundant));
-    let round = crate::schedule::round_depth(&layout);
-    Ok(PrepTiming {
-        grow: round + 1,
-        hadamard: hadamard_depth(&layout)?,
-        round,
-    })
+    Ok(HadamardPrep::new(d)?.timing)
 }
