@@ -22,7 +22,7 @@ pub enum CodeName {
     Color666,
 }
 
-#[derive(Clone, Copy, Debug, ValueEnum)]
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
 pub enum TaskName {
     MemoryX,
     MemoryZ,

@@ -2,17 +2,20 @@
 //! `qec-sim combine` (merge statistics files by strong id).
 
 use super::generate::{
-    layout_for, noise_model, spelling, CodeName, LayoutName, NoiseName, TaskName,
+    layout_for, noise_model, spelling, ChModelName, CodeName, LayoutName, NoiseName, TaskName,
 };
 use super::io::{seed, threads, Loaded, Output};
 use crate::circuit::Circuit;
+use crate::magic::HadamardPrep;
 use crate::schedule::memory_circuit;
+use crate::sweep::tasks::{hadamard_prep_tasks, Method};
 use crate::sweep::{
     combine, parse_stats, results_table, run_sweep, short_metadata, DecoderSpec, RunConfig, Shard,
     StopRule, SweepTask, TaskStats, CSV_HEADER,
 };
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Args;
+use clap::ValueEnum;
 use serde_json::{json, Map, Value};
 use std::path::{Path, PathBuf};
 
@@ -40,6 +43,18 @@ pub struct SweepArgs {
     /// START:STOP:logB (geometric, factor B: `1e-4:1e-2:log10`) or START:STOP:STEP.
     #[arg(long, default_value = "1e-4,2e-4,5e-4,1e-3")]
     p: String,
+    /// CH models of `--task hadamard-prep` (comma separated): twirl (Pauli frames, CH
+    /// twirled as in Chamberland and Noh) or proxy (Clifford substitute, CH -> CX, |H> -> |+>).
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "twirl")]
+    ch_model: Vec<ChModelName>,
+    /// `mc`: plain Monte Carlo per p. `subset`: stratified by fault count (hadamard-prep only),
+    /// one row per stratum k; the curve over every p is rebuilt from them (`plot`, the table).
+    #[arg(long, value_enum, default_value = "mc")]
+    method: MethodName,
+    /// Largest fault count sampled by `--method subset` (default: enough that more faults
+    /// happen with probability < 1e-6 at the largest p).
+    #[arg(long)]
+    max_faults: Option<usize>,
     /// Stim circuit files to sample; `key=value` pairs in a file name (comma separated, e.g.
     /// `d=5,p=0.001.stim`) become the task's metadata, as with sinter's `--metadata_func auto`.
     #[arg(long, num_args = 1..)]
@@ -80,6 +95,12 @@ pub struct SweepArgs {
     /// Combined statistics (one row per task), written when the sweep finishes.
     #[arg(long, default_value = "stats.csv")]
     out: PathBuf,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum MethodName {
+    Mc,
+    Subset,
 }
 
 #[derive(Args, Debug)]
@@ -188,6 +209,41 @@ pub fn parse_p_values(text: &str) -> Result<Vec<f64>, String> {
     }
 }
 
+/// The |H> preparation tasks: per distance and CH model, one task per p or per stratum.
+fn prep_tasks(args: &SweepArgs) -> Result<Vec<SweepTask>> {
+    let ps = parse_p_values(&args.p).map_err(|e| anyhow!(e))?;
+    let model = noise_model(args.noise, ps[0])?
+        .ok_or_else(|| anyhow!("generated tasks need a --noise model (not none)"))?;
+    let method = match args.method {
+        MethodName::Mc => Method::MonteCarlo,
+        MethodName::Subset => Method::Subset {
+            max_faults: args.max_faults,
+        },
+    };
+    let mut tasks = Vec::new();
+    for &d in &args.distances {
+        layout_for(args.code, d, LayoutName::Redundant)?;
+        let prep = HadamardPrep::new(d).map_err(|e| anyhow!(e))?;
+        for ch in &args.ch_model {
+            let base = json!({
+                "task": "hadamard-prep",
+                "code": spelling(&args.code),
+                "layout": "redundant-bridged",
+                "noise": spelling(&args.noise),
+            });
+            tasks.extend(hadamard_prep_tasks(
+                &prep,
+                ch.model(),
+                &model,
+                &ps,
+                method,
+                &base,
+            )?);
+        }
+    }
+    Ok(tasks)
+}
+
 /// The generated tasks' circuits with their metadata.
 fn generated_circuits(args: &SweepArgs, task: TaskName) -> Result<Vec<(Circuit, Value)>> {
     let ps = parse_p_values(&args.p).map_err(|e| anyhow!(e))?;
@@ -252,7 +308,12 @@ pub fn sweep(args: &SweepArgs) -> Result<()> {
                 .map_err(|e| anyhow!("{name}: {e:#}"))
         })
         .collect::<Result<Vec<_>>>()?;
-    if let Some(task) = args.task {
+    if args.method == MethodName::Subset && args.task != Some(TaskName::HadamardPrep) {
+        bail!("--method subset needs --task hadamard-prep");
+    }
+    if args.task == Some(TaskName::HadamardPrep) {
+        tasks.extend(prep_tasks(args)?);
+    } else if let Some(task) = args.task {
         for (circuit, meta) in generated_circuits(args, task)? {
             let what = short_metadata(&meta);
             tasks.push(

@@ -7,8 +7,10 @@ pub mod interrupt;
 pub mod plot;
 pub mod resume;
 pub mod stats;
+pub mod subset;
+pub mod tasks;
 
-pub use engine::{run_task, DecoderSpec, RunConfig, Shard, StopRule, SweepTask};
+pub use engine::{run_task, DecoderSpec, RunConfig, Shard, StopRule, Stratum, SweepTask};
 pub use stats::{combine, parse_stats, TaskStats, CSV_HEADER};
 
 use anyhow::Result;
