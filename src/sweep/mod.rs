@@ -105,6 +105,7 @@ pub fn short_metadata(meta: &serde_json::Value) -> String {
     match meta.as_object() {
         Some(map) => map
             .iter()
+            .filter(|(k, _)| !matches!(k.as_str(), "fault_classes" | "p_values"))
             .map(|(k, v)| match v.as_str() {
                 Some(s) => format!("{k}={s}"),
                 None => format!("{k}={v}"),
@@ -141,6 +142,32 @@ pub fn results_table(rows: &[TaskStats]) -> String {
             r.decoder,
             short_metadata(&r.json_metadata)
         ));
+    }
+    if let Ok(curves) = subset::subset_curves(rows) {
+        for c in curves {
+            out.push_str(&format!(
+                "\nrebuilt from strata: {} {}\n{:>10} {:>30} {:>34} {:>10}\n",
+                c.decoder,
+                short_metadata(&c.metadata),
+                "p",
+                "acceptance [interval]",
+                "error per accepted [interval]",
+                "unsampled"
+            ));
+            for pt in c.points {
+                out.push_str(&format!(
+                    "{:>10.2e} {:>9.4} [{:>8.4}, {:>8.4}] {:>10.3e} [{:>9.2e}, {:>9.2e}] {:>10.1e}\n",
+                    pt.p,
+                    pt.acceptance.value,
+                    pt.acceptance.low,
+                    pt.acceptance.high,
+                    pt.logical.value,
+                    pt.logical.low,
+                    pt.logical.high,
+                    pt.unsampled
+                ));
+            }
+        }
     }
     out
 }

@@ -299,6 +299,45 @@ pub fn group_strata(
     Ok(groups)
 }
 
+/// One rebuilt curve: the group's metadata (without "k") and its points at the group's
+/// "p_values".
+pub struct SubsetCurve {
+    pub metadata: Value,
+    pub decoder: String,
+    pub points: Vec<SubsetPoint>,
+}
+
+/// Rebuilds every subset curve of `rows` (rows of other methods are ignored).
+pub fn subset_curves(rows: &[TaskStats]) -> Result<Vec<SubsetCurve>, String> {
+    let mut out = Vec::new();
+    for (meta, classes, strata) in group_strata(rows)? {
+        let ps: Vec<f64> = meta
+            .get("p_values")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_f64).collect())
+            .unwrap_or_default();
+        let decoder = rows
+            .iter()
+            .find(|r| {
+                let mut m = r.json_metadata.clone();
+                if let Some(o) = m.as_object_mut() {
+                    o.remove("k");
+                }
+                m == meta
+            })
+            .map_or(String::new(), |r| r.decoder.clone());
+        out.push(SubsetCurve {
+            points: ps
+                .iter()
+                .map(|&p| combine_strata(&classes, &strata, p))
+                .collect(),
+            metadata: meta,
+            decoder,
+        });
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
