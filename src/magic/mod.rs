@@ -127,6 +127,12 @@ fn ghz_tree(layout: &Layout) -> Option<(usize, Vec<(usize, usize)>)> {
         })
 }
 
+/// The GHZ root and the first ancilla it entangles (the pair whose X(x)X is a stabilizer right
+/// after their CX), or None if the layout has no GHZ tree.
+pub fn ghz_first_pair(layout: &Layout) -> Option<(usize, usize)> {
+    ghz_tree(layout).and_then(|(_, tree)| tree.first().copied())
+}
+
 /// For every data qubit, the ancilla that applies its CH: an adjacent ancilla, chosen greedily
 /// as the least-loaded one (fewest CHs so far, then lowest index), so no ancilla controls more
 /// data qubits than it must.

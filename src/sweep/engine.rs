@@ -126,6 +126,8 @@ pub struct SweepTask {
     /// Names the residual logical error (actual XOR predicted observables) for per-Pauli
     /// `custom_counts`.
     pub residual: Option<fn(u64) -> &'static str>,
+    /// This task's share of the sweep's `--max-shots` (strata of little weight get fewer).
+    pub shot_share: f64,
 }
 
 /// One stratum of stratified sampling: shots carry exactly `k` faults drawn from `channels`.
@@ -167,6 +169,7 @@ impl SweepTask {
             strong_id,
             stratum: None,
             residual: None,
+            shot_share: 1.0,
         })
     }
 
@@ -198,6 +201,15 @@ impl SweepTask {
             strong_id,
             stratum,
             residual,
+            shot_share: 1.0,
+        }
+    }
+
+    /// The sweep's stopping rule as it applies to this task (its share of the shots).
+    pub fn rule(&self, rule: &StopRule) -> StopRule {
+        StopRule {
+            max_shots: ((rule.max_shots as f64 * self.shot_share).ceil() as u64).max(1),
+            ..*rule
         }
     }
 

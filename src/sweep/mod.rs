@@ -51,6 +51,7 @@ pub fn run_sweep(
     let bars = MultiProgress::new();
     let mut results = Vec::new();
     for task in tasks {
+        let rule = &task.rule(rule);
         let start = prior
             .iter()
             .find(|row| row.strong_id == task.strong_id)

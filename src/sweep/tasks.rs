@@ -87,8 +87,19 @@ pub fn hadamard_prep_tasks(
             let injector = Arc::new(Injector::new(&circuit, nc)?);
             let channels = Arc::new(Channels::new(&injector, p0));
             let kmax = max_faults
-                .unwrap_or_else(|| strata_needed(&channels.classes, p0, 1e-6, 64))
+                .unwrap_or_else(|| strata_needed(&channels.classes, p0, 1e-9, 64))
                 .min(channels.len());
+            // A stratum's share of the shots: its largest weight P_k(p) over the p values,
+            // relative to the heaviest stratum's (at least 2%).
+            let weight = |k: usize| {
+                ps.iter()
+                    .map(|&p| fault_count_distribution(&channels.classes, p, k).0[k])
+                    .fold(0.0, f64::max)
+            };
+            let heaviest = (1..=kmax)
+                .map(weight)
+                .fold(0.0, f64::max)
+                .max(f64::MIN_POSITIVE);
             for k in 1..=kmax {
                 let m = meta(json!({
                     "method": "subset",
@@ -96,7 +107,7 @@ pub fn hadamard_prep_tasks(
                     "p_values": ps,
                     "fault_classes": classes_json(&channels.classes),
                 }));
-                tasks.push(SweepTask::custom(
+                let mut task = SweepTask::custom(
                     circuit.clone(),
                     injector.program.clone(),
                     Box::new(decoder()?),
@@ -107,7 +118,9 @@ pub fn hadamard_prep_tasks(
                         k,
                     }),
                     Some(residual_pauli),
-                ));
+                );
+                task.shot_share = (weight(k) / heaviest).max(0.02);
+                tasks.push(task);
             }
         }
     }
