@@ -21,7 +21,10 @@ use std::path::{Path, PathBuf};
 
 #[derive(Args, Debug)]
 pub struct SweepArgs {
-    /// Generated task: a memory experiment of the code (one task per distance and p).
+    /// Generated task: a memory experiment of the code, or the |H> preparation protocol (one
+    /// task per distance, CH model and p, or per stratum with --method subset). Without --task
+    /// and --circuits, the default job: hadamard-prep at d = 3, 5, twirl model, subset sampling,
+    /// writing stats.csv and plot.svg.
     #[arg(long, value_enum)]
     task: Option<TaskName>,
     /// Code of generated tasks.
@@ -49,8 +52,9 @@ pub struct SweepArgs {
     ch_model: Vec<ChModelName>,
     /// `mc`: plain Monte Carlo per p. `subset`: stratified by fault count (hadamard-prep only),
     /// one row per stratum k; the curve over every p is rebuilt from them (`plot`, the table).
-    #[arg(long, value_enum, default_value = "mc")]
-    method: MethodName,
+    /// Default: subset for hadamard-prep, mc otherwise.
+    #[arg(long, value_enum)]
+    method: Option<MethodName>,
     /// Largest fault count sampled by `--method subset` (default: enough that more faults
     /// happen with probability < 1e-6 at the largest p).
     #[arg(long)]
@@ -70,9 +74,10 @@ pub struct SweepArgs {
     /// Error mechanisms the `lookup` decoder's table covers.
     #[arg(long, default_value_t = 1)]
     lookup_faults: usize,
-    /// Stop a task after this many shots.
-    #[arg(long, default_value_t = 100_000)]
-    max_shots: u64,
+    /// Stop a task after this many shots (default 100000; 50000000 per stratum with --method
+    /// subset, where strata of small weight get a proportional share, at least 2%).
+    #[arg(long)]
+    max_shots: Option<u64>,
     /// Stop a task once this many logical errors were seen.
     #[arg(long)]
     max_errors: Option<u64>,
@@ -95,6 +100,41 @@ pub struct SweepArgs {
     /// Combined statistics (one row per task), written when the sweep finishes.
     #[arg(long, default_value = "stats.csv")]
     out: PathBuf,
+    /// Also draw the statistics (`qec-sim plot`) to this .svg or .png (default job: plot.svg).
+    #[arg(long)]
+    plot: Option<PathBuf>,
+}
+
+impl SweepArgs {
+    /// The task, with the default job's when neither --task nor --circuits is given.
+    fn task(&self) -> Option<TaskName> {
+        match (self.task, self.circuits.is_empty()) {
+            (None, true) => Some(TaskName::HadamardPrep),
+            (t, _) => t,
+        }
+    }
+
+    fn method(&self) -> MethodName {
+        self.method.unwrap_or(match self.task() {
+            Some(TaskName::HadamardPrep) => MethodName::Subset,
+            _ => MethodName::Mc,
+        })
+    }
+
+    fn max_shots(&self) -> u64 {
+        self.max_shots.unwrap_or(match self.method() {
+            MethodName::Subset => 50_000_000,
+            MethodName::Mc => 100_000,
+        })
+    }
+
+    fn plot_path(&self) -> Option<PathBuf> {
+        match (&self.plot, self.task, self.circuits.is_empty()) {
+            (Some(p), _, _) => Some(p.clone()),
+            (None, None, true) => Some(PathBuf::from("plot.svg")),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -214,7 +254,7 @@ fn prep_tasks(args: &SweepArgs) -> Result<Vec<SweepTask>> {
     let ps = parse_p_values(&args.p).map_err(|e| anyhow!(e))?;
     let model = noise_model(args.noise, ps[0])?
         .ok_or_else(|| anyhow!("generated tasks need a --noise model (not none)"))?;
-    let method = match args.method {
+    let method = match args.method() {
         MethodName::Mc => Method::MonteCarlo,
         MethodName::Subset => Method::Subset {
             max_faults: args.max_faults,
@@ -277,10 +317,7 @@ fn generated_circuits(args: &SweepArgs, task: TaskName) -> Result<Vec<(Circuit, 
 }
 
 pub fn sweep(args: &SweepArgs) -> Result<()> {
-    if args.circuits.is_empty() && args.task.is_none() {
-        bail!("nothing to sweep: give --task memory-x|memory-z or --circuits FILE... (the magic-state task arrives with issue 5)");
-    }
-    if args.max_shots == 0 {
+    if args.max_shots() == 0 {
         bail!("--max-shots must be at least 1");
     }
     if let Some(s) = args.max_seconds.filter(|s| !(s.is_finite() && *s > 0.0)) {
@@ -308,12 +345,12 @@ pub fn sweep(args: &SweepArgs) -> Result<()> {
                 .map_err(|e| anyhow!("{name}: {e:#}"))
         })
         .collect::<Result<Vec<_>>>()?;
-    if args.method == MethodName::Subset && args.task != Some(TaskName::HadamardPrep) {
+    if args.method() == MethodName::Subset && args.task() != Some(TaskName::HadamardPrep) {
         bail!("--method subset needs --task hadamard-prep");
     }
-    if args.task == Some(TaskName::HadamardPrep) {
+    if args.task() == Some(TaskName::HadamardPrep) {
         tasks.extend(prep_tasks(args)?);
-    } else if let Some(task) = args.task {
+    } else if let Some(task) = args.task() {
         for (circuit, meta) in generated_circuits(args, task)? {
             let what = short_metadata(&meta);
             tasks.push(
@@ -322,7 +359,7 @@ pub fn sweep(args: &SweepArgs) -> Result<()> {
         }
     }
     let rule = StopRule {
-        max_shots: args.max_shots,
+        max_shots: args.max_shots(),
         max_errors: args.max_errors,
         max_seconds: args.max_seconds,
     };
@@ -344,6 +381,11 @@ pub fn sweep(args: &SweepArgs) -> Result<()> {
     write_rows(&mut out, &rows)?;
     out.finish()?;
     print!("{}", results_table(&rows));
+    if let Some(path) = args.plot_path() {
+        let fits = crate::sweep::plot::plot_stats(&rows, "p", "d", &path)?;
+        print_fits(&fits, "p");
+        println!("wrote {} and {}", args.out.display(), path.display());
+    }
     Ok(())
 }
 
@@ -398,13 +440,17 @@ fn read_stats(files: &[PathBuf]) -> Result<Vec<TaskStats>> {
 pub fn plot(args: &PlotArgs) -> Result<()> {
     let rows = read_stats(&args.files)?;
     let fits = crate::sweep::plot::plot_stats(&rows, &args.x, &args.group, &args.out)?;
+    print_fits(&fits, &args.x);
+    Ok(())
+}
+
+fn print_fits(fits: &[crate::sweep::plot::PowerLaw], x: &str) {
     for f in fits {
         println!(
-            "{}: error rate ~ {:.3e} * {}^{:.2} (least squares in log-log over {} points)",
-            f.group, f.a, args.x, f.k, f.points
+            "{}: error rate ~ {:.3e} * {x}^{:.2} (least squares in log-log over {} points)",
+            f.group, f.a, f.k, f.points
         );
     }
-    Ok(())
 }
 
 #[cfg(test)]
