@@ -2,7 +2,7 @@
 
 use super::io::Output;
 use crate::circuit::Circuit;
-use crate::layout::draw::{schedule_labels, svg};
+use crate::layout::draw::{schedule_labels, svg_with, Overlay};
 use crate::layout::{Layout, LayoutKind};
 use crate::magic;
 use crate::noise::NoiseModel;
@@ -114,6 +114,10 @@ pub struct GenArgs {
 pub struct DrawArgs {
     #[command(flatten)]
     layout: LayoutArgs,
+    /// `hadamard-prep` (or `hadamard-measurement`): draw the bridged redundant layout with the
+    /// GHZ tree of the Hadamard measurement and its CH pairs.
+    #[arg(long, value_enum)]
+    task: Option<TaskName>,
     /// Labels each data coupling with the time steps of its X- and Z-stabilizer gates.
     #[arg(long)]
     schedule: bool,
@@ -268,13 +272,51 @@ fn generate_prep(a: &GenArgs, layout: &Layout, model: Option<NoiseModel>) -> Res
 }
 
 pub fn draw(a: &DrawArgs) -> Result<()> {
-    let layout = build_layout(&a.layout)?;
+    let mut layout = build_layout(&a.layout)?;
+    let mut overlays = Vec::new();
+    match a.task {
+        None | Some(TaskName::MemoryX | TaskName::MemoryZ) => {}
+        Some(TaskName::HadamardMeasurement | TaskName::HadamardPrep) => {
+            if layout.kind != LayoutKind::Redundant {
+                bail!(
+                    "--task {} needs --layout redundant",
+                    spelling(&a.task.expect("some"))
+                );
+            }
+            layout = magic::bridged(&layout);
+            overlays.push(Overlay {
+                pairs: magic::ghz_tree_edges(&layout),
+                color: "#e80",
+                width: 4.0,
+                dash: "",
+                label: "GHZ tree (control of the Hadamard measurement)",
+            });
+            overlays.push(Overlay {
+                pairs: magic::face_bridges(&build_layout(&a.layout)?),
+                color: "#0a7",
+                width: 2.0,
+                dash: "",
+                label: "coupling between faces (added)",
+            });
+            overlays.push(Overlay {
+                pairs: magic::ch_controls(&layout)
+                    .into_iter()
+                    .enumerate()
+                    .map(|(q, c)| (c, q))
+                    .collect(),
+                color: "#80c",
+                width: 2.5,
+                dash: "5,3",
+                label: "CH (ancilla controls data)",
+            });
+        }
+    }
     let labels = if a.schedule {
         schedule_labels(&layout)
     } else {
         Vec::new()
     };
     let mut out = Output::create(a.output.as_deref())?;
-    out.write(svg(&layout, &labels).as_bytes())?;
+    out.write(svg_with(&layout, &labels, &overlays).as_bytes())?;
     out.finish()
 }

@@ -127,6 +127,11 @@ fn ghz_tree(layout: &Layout) -> Option<(usize, Vec<(usize, usize)>)> {
         })
 }
 
+/// The GHZ encoding tree's (parent, child) edges in encoding order (empty if there is none).
+pub fn ghz_tree_edges(layout: &Layout) -> Vec<(usize, usize)> {
+    ghz_tree(layout).map_or(Vec::new(), |(_, tree)| tree)
+}
+
 /// The GHZ root and the first ancilla it entangles (the pair whose X(x)X is a stabilizer right
 /// after their CX), or None if the layout has no GHZ tree.
 pub fn ghz_first_pair(layout: &Layout) -> Option<(usize, usize)> {
