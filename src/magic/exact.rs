@@ -55,6 +55,20 @@ impl ExactShot {
     }
 }
 
+/// A rejected trajectory (an accepted outcome had probability 0).
+const REJECTED: ExactShot = ExactShot {
+    accept: 0.0,
+    infidelity: 0.0,
+};
+
+/// A trajectory in progress.
+#[derive(Clone)]
+struct State {
+    sv: Amps,
+    record: Vec<bool>,
+    accept: f64,
+}
+
 /// A measured qubit of a [`Step::Measure`].
 #[derive(Clone, Debug)]
 struct Meas {
@@ -248,6 +262,8 @@ pub struct ExactPrep {
     faults: FaultSet,
     /// Per site, per group present: the terms of that channel.
     site_channels: Vec<Vec<Vec<usize>>>,
+    /// Per site, the index of its step.
+    site_step: Vec<usize>,
     /// Channels: total probability and member events (indices into `faults.events`).
     channels: Vec<(f64, Vec<usize>)>,
     /// The 64 correctable branches X_i Z_j |H>_L on the data qubits.
@@ -332,6 +348,16 @@ impl ExactPrep {
             c.0 += faults.term_of(e).probability;
             c.1.push(i);
         }
+        let mut site_step = vec![0; faults.sites.len()];
+        for (i, step) in steps.iter().enumerate() {
+            match step {
+                Step::Noise(site)
+                | Step::Measure {
+                    site: Some(site), ..
+                } => site_step[*site] = i,
+                _ => {}
+            }
+        }
         let branches = correctable_branches(prep);
         Ok(ExactPrep {
             n,
@@ -341,6 +367,7 @@ impl ExactPrep {
             final_basis,
             faults,
             site_channels,
+            site_step,
             channels,
             branches,
         })
@@ -400,25 +427,74 @@ impl ExactPrep {
         self.run(&Faults::Fixed(&fixed), rng)
     }
 
-    /// The k = 1 stratum, exhaustively: mean acceptance and mean accepted failure
-    /// (accept x infidelity) over every single fault event, each weighted by its probability
-    /// over the sum of all events' probabilities (the conditional distribution of the one fault
-    /// in the limit p -> 0; at finite p the exact weight carries 1 / (1 - q_c) for its channel c,
-    /// a relative error O(p)). One gauge sample per event (deterministic seed).
-    pub fn stratum_k1(&self) -> (f64, f64) {
+    /// Every single fault event alone ([`ExactPrep::with_faults`] with one event), indexed by
+    /// event. The noiseless prefix before a site is computed once and shared by the events of
+    /// the sites that follow it (in 16 blocks of sites, run in parallel), so the gauge outcomes
+    /// drawn before a fault are shared by those events: each shot is still a correct sample,
+    /// only the shots are correlated. Deterministic for a given `seed`.
+    pub fn single_faults(&self, seed: u64) -> Vec<ExactShot> {
         use rayon::prelude::*;
-        let total: f64 = (0..self.faults.num_events())
-            .map(|i| self.event_probability(i))
-            .sum();
-        let (a, f) = (0..self.faults.num_events())
+        let sites = self.faults.sites.len();
+        let blocks = 16.min(sites.max(1));
+        let mut by_site: Vec<Vec<usize>> = vec![Vec::new(); sites];
+        for (i, e) in self.faults.events.iter().enumerate() {
+            by_site[e.site as usize].push(i);
+        }
+        let results: Vec<Vec<(usize, ExactShot)>> = (0..blocks)
             .into_par_iter()
-            .map(|i| {
-                let shot = self.with_faults(&[i], &mut batch_rng(0x6b31, i as u64));
-                let w = self.event_probability(i) / total;
-                (w * shot.accept, w * shot.fail())
+            .map(|b| {
+                let (lo, hi) = (b * sites / blocks, (b + 1) * sites / blocks);
+                let mut rng = batch_rng(seed, b as u64);
+                let mut prefix = self.start();
+                let mut at = 0;
+                let mut out = Vec::new();
+                for (site, events) in by_site.iter().enumerate().take(hi).skip(lo) {
+                    let step = self.site_step[site];
+                    if !self.advance(&mut prefix, at..step, &Faults::Fixed(&[]), &mut rng) {
+                        // The noiseless run accepts with certainty; a zero here is numerical.
+                        unreachable!("noiseless prefix rejected");
+                    }
+                    at = step;
+                    for &e in events {
+                        let term = self.faults.events[e].term as usize;
+                        let mut state = prefix.clone();
+                        let fixed = [(site, term)];
+                        let shot = if self.advance(
+                            &mut state,
+                            step..self.steps.len(),
+                            &Faults::Fixed(&fixed),
+                            &mut rng,
+                        ) {
+                            self.finish(state)
+                        } else {
+                            REJECTED
+                        };
+                        out.push((e, shot));
+                    }
+                }
+                out
             })
-            .reduce(|| (0.0, 0.0), |x, y| (x.0 + y.0, x.1 + y.1));
-        (a, f)
+            .collect();
+        let mut shots = vec![REJECTED; self.faults.num_events()];
+        for (e, shot) in results.into_iter().flatten() {
+            shots[e] = shot;
+        }
+        shots
+    }
+
+    /// The k = 1 stratum, exhaustively ([`ExactPrep::single_faults`]): mean acceptance and mean
+    /// accepted failure (accept x infidelity) over every single fault event, each weighted by its
+    /// probability over the sum of all events' probabilities. That is the conditional
+    /// distribution of the one fault in the limit p -> 0; at finite p the exact weight carries a
+    /// factor 1 / (1 - q_c) for the event's channel c, a relative error O(p). The weights do not
+    /// depend on p when every rate is proportional to p (as in `cn20`).
+    pub fn stratum_k1(&self) -> (f64, f64) {
+        let shots = self.single_faults(0x6b31);
+        let total: f64 = (0..shots.len()).map(|i| self.event_probability(i)).sum();
+        shots.iter().enumerate().fold((0.0, 0.0), |(a, f), (i, s)| {
+            let w = self.event_probability(i) / total;
+            (a + w * s.accept, f + w * s.fail())
+        })
     }
 
     /// k fault events from k distinct channels: channels drawn i.i.d. with probability
@@ -486,14 +562,39 @@ impl ExactPrep {
 
     /// Walks the steps once.
     fn run(&self, faults: &Faults, rng: &mut impl RngCore) -> ExactShot {
-        let mut sv = Amps::new(self.n);
-        let mut record = vec![false; self.postselected.len()];
-        let mut accept = 1.0;
+        let mut state = self.start();
+        if self.advance(&mut state, 0..self.steps.len(), faults, rng) {
+            self.finish(state)
+        } else {
+            REJECTED
+        }
+    }
+
+    fn start(&self) -> State {
+        State {
+            sv: Amps::new(self.n),
+            record: vec![false; self.postselected.len()],
+            accept: 1.0,
+        }
+    }
+
+    fn finish(&self, state: State) -> ExactShot {
+        ExactShot {
+            accept: state.accept,
+            infidelity: (1.0 - self.fidelity(state.sv)).max(0.0),
+        }
+    }
+
+    /// Runs steps `range` on `state`; false if an accepted outcome has probability 0.
+    fn advance(
+        &self,
+        state: &mut State,
+        range: std::ops::Range<usize>,
+        faults: &Faults,
+        rng: &mut impl RngCore,
+    ) -> bool {
+        let State { sv, record, accept } = state;
         let mut cursor = 0;
-        let rejected = ExactShot {
-            accept: 0.0,
-            infidelity: 0.0,
-        };
         // The terms at `site` that happen in this trajectory.
         let mut active = |site: usize, rng: &mut dyn RngCore| -> Vec<usize> {
             match faults {
@@ -524,7 +625,7 @@ impl ExactPrep {
                 }
             }
         };
-        for step in &self.steps {
+        for step in &self.steps[range] {
             match step {
                 Step::U1(m, qs) => qs.iter().for_each(|&q| sv.apply1(m, q)),
                 Step::Cx(pairs) => pairs.iter().for_each(|&(a, b)| sv.cx(a, b)),
@@ -542,7 +643,7 @@ impl ExactPrep {
                 }
                 Step::Reset(basis, qs) => {
                     for &q in qs {
-                        reset(&mut sv, q, rng);
+                        reset(sv, q, rng);
                         if let Some(m) = basis_change(*basis) {
                             sv.apply1(&m, q);
                         }
@@ -550,7 +651,7 @@ impl ExactPrep {
                 }
                 Step::MagicReset(m, qs) => {
                     for &q in qs {
-                        reset(&mut sv, q, rng);
+                        reset(sv, q, rng);
                         sv.apply1(m, q);
                     }
                 }
@@ -578,9 +679,9 @@ impl ExactPrep {
                             let outcome = flip ^ t.inverted;
                             let p = if outcome { p1 } else { 1.0 - p1 };
                             if p < ZERO_PROB {
-                                return rejected;
+                                return false;
                             }
-                            accept *= p;
+                            *accept *= p;
                             outcome
                         } else {
                             uniform_open0(rng) <= p1
@@ -607,10 +708,7 @@ impl ExactPrep {
                 }
             }
         }
-        ExactShot {
-            accept,
-            infidelity: (1.0 - self.fidelity(sv)).max(0.0),
-        }
+        true
     }
 
     /// Decoded fidelity of the final state with |H>_L: sum over the correctable branches of
