@@ -31,7 +31,8 @@ fn noiseless_runs_accept_with_certainty_and_output_h() {
     let (measurements, postselected) = e.measurement_counts();
     assert_eq!((measurements, postselected), (45, 39));
     let start = Instant::now();
-    let shots = 10;
+    // 6 gauge outcomes, each a fair coin: 20 seeds see many of the 64 patterns.
+    let shots = 20;
     for seed in 0..shots {
         let shot = e.sample(&mut batch_rng(seed, 0));
         assert!((shot.accept - 1.0).abs() < 1e-9, "seed {seed}: {shot:?}");
@@ -73,6 +74,17 @@ fn single_faults_are_rejected_or_corrected() {
     }
     // Not vacuous: some single faults are accepted (harmless or corrected), most are caught.
     assert!(accepted > 100 && accepted < n, "{accepted} of {n}");
+    // The shared-prefix runs agree with runs from scratch (other gauge samples) on a spread of
+    // events: the acceptance of a single fault does not depend on the gauge outcomes.
+    for i in (0..n).step_by(97) {
+        let alone = e.with_faults(&[i], &mut batch_rng(8, i as u64));
+        assert!(
+            (alone.accept - shots[i].accept).abs() < 1e-9 && alone.fail() < 1e-9,
+            "{}: {alone:?} vs {:?}",
+            e.events().describe(i),
+            shots[i]
+        );
+    }
 }
 
 /// The single events of the injection's Y error (|H> -> |H⊥>) and of the measurement flips of
