@@ -14,6 +14,7 @@
 //! spanning tree of the face adjacency, between two ancillas next to a shared data qubit (the
 //! extra couplings the paper's hardware graph would need; see the design note).
 
+pub mod exact;
 mod prep;
 
 pub use prep::{proxy_prep, residual_pauli, ChModel, HadamardPrep, PrepDecoder, HADAMARD_COORD};

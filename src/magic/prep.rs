@@ -220,7 +220,7 @@ impl Writer<'_> {
 impl HadamardPrep {
     /// Builds the distance-`d` protocol (odd d >= 3) on the bridged redundant layout.
     pub fn new(d: usize) -> Result<HadamardPrep, String> {
-        if d < 3 || d % 2 == 0 {
+        if d < 3 || d.is_multiple_of(2) {
             return Err(format!(
                 "distance {d}: the 6.6.6 color code needs odd d >= 3"
             ));
