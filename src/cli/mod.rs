@@ -36,6 +36,8 @@ enum Command {
     Combine(sweep::CombineArgs),
     /// Plots error and discard rates from statistics files (SVG or PNG).
     Plot(sweep::PlotArgs),
+    /// Compares the exact, twirl and proxy CH models on the |H> preparation (d = 3).
+    ChModels(sweep::ChModelsArgs),
     /// Prints the detector error model of a circuit in Stim's .dem format.
     AnalyzeErrors(analysis::AnalyzeErrorsArgs),
     /// Enumerates sets of fault events and classifies them (detected, harmless, logical).
@@ -54,6 +56,7 @@ pub fn main() -> Result<()> {
         Command::Sweep(a) => sweep::sweep(&a),
         Command::Combine(a) => sweep::combine_files(&a),
         Command::Plot(a) => sweep::plot(&a),
+        Command::ChModels(a) => sweep::ch_models(&a),
         Command::AnalyzeErrors(a) => analysis::analyze_errors(&a),
         Command::Faults(a) => analysis::faults(&a),
         Command::Gen(a) => generate::generate(&a),

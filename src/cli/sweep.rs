@@ -444,6 +444,53 @@ pub fn plot(args: &PlotArgs) -> Result<()> {
     Ok(())
 }
 
+#[derive(Args, Debug)]
+pub struct ChModelsArgs {
+    /// Distance (the exact model simulates d = 3 only).
+    #[arg(long, short = 'd', default_value_t = 3)]
+    distance: usize,
+    /// Physical error rates (list or range, as for sweep).
+    #[arg(long, default_value = "1e-4,2e-4,5e-4,1e-3")]
+    p: String,
+    /// State-vector shots per stratum of k >= 2 faults (k = 1 is enumerated exactly).
+    #[arg(long, default_value_t = 400)]
+    exact_shots: usize,
+    /// Largest stratum of the exact model.
+    #[arg(long, default_value_t = 5)]
+    exact_max_faults: usize,
+    /// Frame-sampler shots per stratum (twirl, proxy).
+    #[arg(long, default_value_t = 20_000_000)]
+    frame_shots: u64,
+    #[arg(long)]
+    seed: Option<u64>,
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+/// `qec-sim ch-models`: the three-model table (Markdown) on standard output.
+pub fn ch_models(args: &ChModelsArgs) -> Result<()> {
+    let ps = parse_p_values(&args.p).map_err(|e| anyhow!(e))?;
+    if args.exact_max_faults < 1 || args.exact_shots < 2 {
+        bail!("--exact-max-faults must be at least 1 and --exact-shots at least 2");
+    }
+    let threads = threads(args.threads)?;
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build_global()
+        .ok();
+    let effort = crate::sweep::models::Effort {
+        exact_shots: args.exact_shots,
+        exact_max_faults: args.exact_max_faults,
+        frame_shots: args.frame_shots,
+        seed: seed(args.seed),
+        threads,
+    };
+    let noise = crate::noise::NoiseModel::named("cn20").expect("shipped model");
+    let rows = crate::sweep::models::compare_models(args.distance, &noise, &ps, &effort)?;
+    print!("{}", crate::sweep::models::markdown(&rows));
+    Ok(())
+}
+
 fn print_fits(fits: &[crate::sweep::plot::PowerLaw], x: &str) {
     for f in fits {
         println!(

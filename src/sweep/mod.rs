@@ -4,6 +4,7 @@
 pub mod engine;
 pub mod fit;
 pub mod interrupt;
+pub mod models;
 pub mod plot;
 pub mod resume;
 pub mod stats;
