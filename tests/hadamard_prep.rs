@@ -221,3 +221,62 @@ fn twirl_single_fault_failures_all_precede_the_first_ch() {
         }
     }
 }
+
+/// The shipped protocol circuits and drawings (circuits/hadamard_prep_*) are what `gen` and
+/// `draw` write today; `UPDATE_CIRCUITS=1` rewrites them after a deliberate change.
+#[test]
+fn shipped_prep_circuits_and_drawings_are_up_to_date() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("circuits");
+    let update = std::env::var_os("UPDATE_CIRCUITS").is_some();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_qec-sim"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    for d in ["3", "5", "7"] {
+        let mut files = Vec::new();
+        for model in ["twirl", "proxy"] {
+            let text = run(&[
+                "gen",
+                "-d",
+                d,
+                "--layout",
+                "redundant",
+                "--task",
+                "hadamard-prep",
+                "--ch-model",
+                model,
+                "--noise",
+                "cn20",
+                "--p",
+                "0.001",
+            ]);
+            files.push((format!("hadamard_prep_d{d}_{model}_cn20_p001.stim"), text));
+        }
+        let svg = run(&[
+            "draw",
+            "-d",
+            d,
+            "--layout",
+            "redundant",
+            "--task",
+            "hadamard-prep",
+        ]);
+        files.push((format!("hadamard_prep_d{d}.svg"), svg));
+        for (name, text) in files {
+            let path = dir.join(&name);
+            if update {
+                std::fs::write(&path, &text).unwrap();
+            }
+            let on_disk = std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("{name}: {e} (UPDATE_CIRCUITS=1 regenerates it)"));
+            assert!(
+                on_disk == text,
+                "circuits/{name} is stale (UPDATE_CIRCUITS=1 regenerates it)"
+            );
+        }
+    }
+}

@@ -289,14 +289,14 @@ pub fn draw(a: &DrawArgs) -> Result<()> {
                 color: "#e80",
                 width: 4.0,
                 dash: "",
-                label: "GHZ tree (control of the Hadamard measurement)",
+                label: "GHZ tree",
             });
             overlays.push(Overlay {
                 pairs: magic::face_bridges(&build_layout(&a.layout)?),
                 color: "#0a7",
                 width: 2.0,
                 dash: "",
-                label: "coupling between faces (added)",
+                label: "added coupling",
             });
             overlays.push(Overlay {
                 pairs: magic::ch_controls(&layout)
@@ -307,7 +307,7 @@ pub fn draw(a: &DrawArgs) -> Result<()> {
                 color: "#80c",
                 width: 2.5,
                 dash: "5,3",
-                label: "CH (ancilla controls data)",
+                label: "CH",
             });
         }
     }
