@@ -31,7 +31,7 @@ enum Command {
     /// Samples detection events (and observable flips) of a Stim-format circuit.
     Detect(sampling::DetectArgs),
     /// Samples tasks until stopping rules; writes sinter-format statistics.
-    Sweep(sweep::SweepArgs),
+    Sweep(Box<sweep::SweepArgs>),
     /// Merges statistics files (rows with equal strong_id add up).
     Combine(sweep::CombineArgs),
     /// Plots error and discard rates from statistics files (SVG or PNG).

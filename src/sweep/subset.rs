@@ -260,12 +260,16 @@ pub fn classes_from_json(v: &Value) -> Option<Vec<(f64, u64)>> {
         .collect()
 }
 
+/// Per stratum k: (shots, discards, errors).
+pub type Strata = BTreeMap<usize, (u64, u64, u64)>;
+
+/// A curve's strata: its metadata without "k", its channel classes, its strata.
+pub type StrataGroup = (Value, Vec<(f64, u64)>, Strata);
+
 /// Groups subset rows (json_metadata with "method": "subset", "k", "fault_classes") by their
 /// metadata without "k": one group per curve, with its classes and strata.
-pub fn group_strata(
-    rows: &[TaskStats],
-) -> Result<Vec<(Value, Vec<(f64, u64)>, BTreeMap<usize, (u64, u64, u64)>)>, String> {
-    let mut groups: Vec<(Value, Vec<(f64, u64)>, BTreeMap<usize, (u64, u64, u64)>)> = Vec::new();
+pub fn group_strata(rows: &[TaskStats]) -> Result<Vec<StrataGroup>, String> {
+    let mut groups: Vec<StrataGroup> = Vec::new();
     for row in rows {
         let meta = &row.json_metadata;
         if meta.get("method").and_then(Value::as_str) != Some("subset") {
@@ -349,8 +353,8 @@ mod tests {
             let c = [1.0, 100.0, 4950.0, 161700.0][k as usize];
             c * 0.01f64.powi(k) * 0.99f64.powi(100 - k)
         };
-        for k in 0..=3 {
-            assert!((dist[k] - exact(k as i32)).abs() < 1e-12, "k = {k}");
+        for (k, &pk) in dist.iter().enumerate() {
+            assert!((pk - exact(k as i32)).abs() < 1e-12, "k = {k}");
         }
         assert!((tail - (1.0 - (0..=3).map(exact).sum::<f64>())).abs() < 1e-12);
     }
