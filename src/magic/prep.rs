@@ -14,7 +14,7 @@ use crate::decoder::{CodeChecks, CodeLookup, Decision, Decoder, DecoderError};
 use crate::gates::GateId;
 use crate::layout::{Layout, LayoutKind, Role};
 use crate::noise::NoiseModel;
-use crate::schedule::{measure_info, round_ops, Op, Schedule};
+use crate::schedule::{coords_of, measure_info, round_ops, Op, Schedule};
 
 /// How the non-Clifford parts (the CH gates and the injected |H>) are simulated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -73,12 +73,6 @@ enum Tag {
     Round(usize),
     /// Part of a Hadamard measurement (stage index).
     Hadamard(usize),
-}
-
-/// Lattice coordinates of a plane point, rounded for printing.
-fn coords_of(p: [f64; 2]) -> [f64; 2] {
-    let r = |v: f64| (v * 1000.0).round() / 1000.0;
-    [r(2.0 * p[0]), r(2.0 * p[1] / 3f64.sqrt())]
 }
 
 /// Solves A x = b over GF(2) (rows of A as 0/1 vectors); None if inconsistent.

@@ -21,7 +21,7 @@
 
 mod memory;
 
-pub use memory::{memory_circuit, round_circuit, round_circuit_of, Memory, Task};
+pub use memory::{coords_of, memory_circuit, round_circuit, round_circuit_of, Memory, Task};
 
 use crate::code::Pauli;
 use crate::layout::{Layout, Role};
