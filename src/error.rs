@@ -38,6 +38,8 @@ pub enum SimError {
          allow approximating its disjoint errors (--approximate-disjoint-errors, as in Stim)"
     )]
     NeedsApproximation { gate: &'static str, line: u32 },
+    #[error("{0}")]
+    Unsupported(String),
     #[error("the circuit uses {qubits} qubits; the {engine} supports at most {limit}")]
     TooManyQubits {
         qubits: u64,
@@ -54,6 +56,7 @@ impl SimError {
             | SimError::NonDeterministic { line, .. }
             | SimError::NeedsApproximation { line, .. } => Some(*line),
             SimError::TooManyQubits { .. }
+            | SimError::Unsupported(_)
             | SimError::TooBig { .. }
             | SimError::TooManyObservables { .. }
             | SimError::AnalysisTooLarge { .. } => None,

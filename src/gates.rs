@@ -27,6 +27,9 @@ pub enum GateKind {
     NonClifford2,
     /// Reset to the +1 eigenstate of the basis.
     Reset(Basis),
+    /// Reset to the magic state |H> = cos(pi/8)|0> + sin(pi/8)|1>, the +1 eigenstate of the
+    /// Hadamard (state injection). Not a stabilizer state: Clifford engines refuse it.
+    MagicReset,
     /// Measurement in the basis, appending one result per target to the record.
     Measure(Basis),
     /// Measurement followed by reset in the same basis.
@@ -124,6 +127,17 @@ static CH_MATRIX: [(f64, f64); 16] = [
     (0.0, 0.0), (R2, 0.0), (0.0, 0.0), (-R2, 0.0),
 ];
 
+/// Ry(pi/4) = exp(-i pi/8 Y), which turns |0> into |H>: the rotation `RH` applies after R.
+#[rustfmt::skip]
+static RY_PI_4_MATRIX: [(f64, f64); 4] = [
+    (COS_PI_8, 0.0), (-SIN_PI_8, 0.0),
+    (SIN_PI_8, 0.0), (COS_PI_8, 0.0),
+];
+
+/// cos(pi/8) and sin(pi/8), the amplitudes of |H>.
+pub const COS_PI_8: f64 = 0.923_879_532_511_286_7;
+pub const SIN_PI_8: f64 = 0.382_683_432_365_089_8;
+
 const P1: ArgRule = ArgRule::Probabilities {
     count: 1,
     max_each: 1.0,
@@ -197,6 +211,17 @@ pub static GATES: &[GateDef] = &[
         clifford: None,
         noise: None,
         unitary: Some(&CH_MATRIX),
+    },
+    // Reset into |H> (noisy state injection): R followed by Ry(pi/4), the matrix below.
+    GateDef {
+        name: "RH",
+        aliases: &[],
+        kind: GateKind::MagicReset,
+        args: ArgRule::None,
+        targets: TargetRule::Qubits,
+        clifford: None,
+        noise: None,
+        unitary: Some(&RY_PI_4_MATRIX),
     },
     // Resets and measurements.
     gate!(

@@ -277,6 +277,13 @@ impl StateVector {
                     self.reset(q, basis, rng);
                 }
             }
+            GateKind::MagicReset => {
+                let m = gate_matrix(ins.gate).expect("RH has a matrix");
+                for q in ins.targets.iter().filter_map(qubit) {
+                    self.reset(q, Basis::Z, rng);
+                    self.apply1(&m, q);
+                }
+            }
             GateKind::Measure(basis) | GateKind::MeasureReset(basis) => {
                 let flip = ins.args.first().copied().unwrap_or(0.0);
                 for t in &ins.targets {

@@ -653,7 +653,7 @@ impl TableauSimulator {
                     }
                 }
             }
-            GateKind::NonClifford2 => {
+            GateKind::NonClifford2 | GateKind::MagicReset => {
                 return Err(SimError::NonClifford {
                     gate: ins.gate.name(),
                     line: ins.line,

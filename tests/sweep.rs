@@ -207,7 +207,15 @@ fn bad_sweep_input_gets_one_line_errors() {
     let (dir, circuit) = setup("rep_code_d3_r3.stim", "rep.stim");
     let c = circuit.to_str().unwrap();
     for (args, expect) in [
-        (vec!["sweep"], "nothing to sweep"),
+        (
+            vec!["sweep", "--task", "memory-x", "--method", "subset"],
+            "--method subset needs --task hadamard-prep",
+        ),
+        (
+            vec!["sweep", "--task", "hadamard-prep", "--ch-model", "exact"],
+            "state-vector",
+        ),
+        (vec!["sweep", "--p", "0.7"], "outside (0, 0.5]"),
         (
             vec!["sweep", "--circuits", c, "--decoder", "magic"],
             "unknown decoder 'magic'",
@@ -389,4 +397,26 @@ fn generated_memory_tasks_form_a_grid_over_distance_and_p() {
         dir.path(),
     );
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--distance must be odd"));
+}
+
+#[test]
+fn the_default_job_writes_stats_and_plot() {
+    let dir = tempfile::tempdir().unwrap();
+    // The default job with fewer shots (its own default is 5e7 per stratum).
+    let out = ok(
+        &["sweep", "--max-shots", "20000", "--threads", "2"],
+        dir.path(),
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("rebuilt from strata"), "{text}");
+    assert!(dir.path().join("plot.svg").exists());
+    let rows = stats(&dir.path().join("stats.csv"));
+    let ds: std::collections::BTreeSet<u64> = rows
+        .iter()
+        .map(|r| r.json_metadata["d"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ds.into_iter().collect::<Vec<_>>(), vec![3, 5]);
+    assert!(rows
+        .iter()
+        .all(|r| r.json_metadata["method"] == "subset" && r.json_metadata["ch_model"] == "twirl"));
 }

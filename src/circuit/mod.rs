@@ -205,7 +205,14 @@ impl Circuit {
     /// First instruction of a non-Clifford gate, if any (Clifford engines refuse such circuits).
     pub fn first_non_clifford(&self) -> Option<&Instruction> {
         self.items.iter().find_map(|item| match item {
-            Item::Instruction(ins) if ins.gate.kind() == GateKind::NonClifford2 => Some(ins),
+            Item::Instruction(ins)
+                if matches!(
+                    ins.gate.kind(),
+                    GateKind::NonClifford2 | GateKind::MagicReset
+                ) =>
+            {
+                Some(ins)
+            }
             Item::Instruction(_) => None,
             Item::Repeat(r) => r.body.first_non_clifford(),
         })

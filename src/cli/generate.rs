@@ -2,7 +2,7 @@
 
 use super::io::Output;
 use crate::circuit::Circuit;
-use crate::layout::draw::{schedule_labels, svg};
+use crate::layout::draw::{schedule_labels, svg_with, Overlay};
 use crate::layout::{Layout, LayoutKind};
 use crate::magic;
 use crate::noise::NoiseModel;
@@ -22,13 +22,37 @@ pub enum CodeName {
     Color666,
 }
 
-#[derive(Clone, Copy, Debug, ValueEnum)]
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
 pub enum TaskName {
     MemoryX,
     MemoryZ,
     /// One global Hadamard measurement (Chamberland and Noh 2020) on the redundant layout with
     /// inter-face ancilla couplings added (`magic::bridged`); the first piece of `hadamard-prep`.
     HadamardMeasurement,
+    /// The whole |H> preparation (Chamberland and Noh 2020): injection, growth, (d-1)/2 x
+    /// [Hadamard measurement, flagged round], postselection detectors, noiseless scoring tail.
+    HadamardPrep,
+}
+
+/// How the non-Clifford CH gates (and the injected |H>) are modelled.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum ChModelName {
+    /// Exact gates (for the state-vector simulator); no scoring tail.
+    Exact,
+    /// CH kept, scored by the Pauli-frame twirl model; scoring tail with logical X and Z.
+    Twirl,
+    /// CH -> CX[proxy:CH], |H> -> |+> (Stim-compatible); scoring tail with logical X.
+    Proxy,
+}
+
+impl ChModelName {
+    pub(super) fn model(self) -> magic::ChModel {
+        match self {
+            ChModelName::Exact => magic::ChModel::Exact,
+            ChModelName::Twirl => magic::ChModel::Twirl,
+            ChModelName::Proxy => magic::ChModel::Proxy,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -75,6 +99,9 @@ pub struct GenArgs {
     /// Clifford proxy of a magic-state task: every CH becomes CX[proxy:CH] (Stim-compatible).
     #[arg(long)]
     proxy: bool,
+    /// CH model of `--task hadamard-prep`.
+    #[arg(long, value_enum, default_value = "twirl")]
+    ch_model: ChModelName,
     /// Output file; absent writes standard output.
     #[arg(long, short = 'o', visible_alias = "out")]
     output: Option<PathBuf>,
@@ -87,6 +114,10 @@ pub struct GenArgs {
 pub struct DrawArgs {
     #[command(flatten)]
     layout: LayoutArgs,
+    /// `hadamard-prep` (or `hadamard-measurement`): draw the bridged redundant layout with the
+    /// GHZ tree of the Hadamard measurement and its CH pairs.
+    #[arg(long, value_enum)]
+    task: Option<TaskName>,
     /// Labels each data coupling with the time steps of its X- and Z-stabilizer gates.
     #[arg(long)]
     schedule: bool,
@@ -118,7 +149,7 @@ impl TaskName {
         match self {
             TaskName::MemoryX => Some(Task::MemoryX),
             TaskName::MemoryZ => Some(Task::MemoryZ),
-            TaskName::HadamardMeasurement => None,
+            TaskName::HadamardMeasurement | TaskName::HadamardPrep => None,
         }
     }
 }
@@ -193,6 +224,9 @@ pub fn generate(a: &GenArgs) -> Result<()> {
         bail!("--rounds must be between 1 and {MAX_ROUNDS} (got {rounds})");
     }
     let model = noise_model(a.noise, a.p)?;
+    if let TaskName::HadamardPrep = a.task {
+        return generate_prep(a, &layout, model);
+    }
     let (circuit, stats) = task_circuit(a, &layout, rounds)?;
     if a.stats {
         eprintln!("{stats}");
@@ -206,14 +240,83 @@ pub fn generate(a: &GenArgs) -> Result<()> {
     out.finish()
 }
 
+/// The whole |H> preparation: noise goes on the protocol only, the scoring tail stays ideal.
+fn generate_prep(a: &GenArgs, layout: &Layout, model: Option<NoiseModel>) -> Result<()> {
+    if layout.kind != LayoutKind::Redundant {
+        bail!("--task hadamard-prep needs --layout redundant");
+    }
+    if a.proxy {
+        bail!("--task hadamard-prep takes --ch-model proxy, not --proxy");
+    }
+    let prep = magic::HadamardPrep::new(layout.code.distance).map_err(anyhow::Error::msg)?;
+    if a.stats {
+        let t = prep.timing;
+        eprintln!(
+            "qubits {} (data {}), postselected detectors {}, time steps: growth {}, Hadamard \
+             measurement {}, round {}, attempt {}",
+            prep.layout.num_qubits(),
+            prep.layout.num_data(),
+            prep.num_body_detectors,
+            t.grow,
+            t.hadamard,
+            t.round,
+            prep.ticks
+        );
+    }
+    let noise = model.unwrap_or(NoiseModel::named("uniform").expect("shipped model"));
+    let p = if model.is_some() { a.p } else { 0.0 };
+    let circuit = prep.circuit(&noise, p, a.ch_model.model());
+    let mut out = Output::create(a.output.as_deref())?;
+    out.write(circuit.to_string().as_bytes())?;
+    out.finish()
+}
+
 pub fn draw(a: &DrawArgs) -> Result<()> {
-    let layout = build_layout(&a.layout)?;
+    let mut layout = build_layout(&a.layout)?;
+    let mut overlays = Vec::new();
+    match a.task {
+        None | Some(TaskName::MemoryX | TaskName::MemoryZ) => {}
+        Some(TaskName::HadamardMeasurement | TaskName::HadamardPrep) => {
+            if layout.kind != LayoutKind::Redundant {
+                bail!(
+                    "--task {} needs --layout redundant",
+                    spelling(&a.task.expect("some"))
+                );
+            }
+            layout = magic::bridged(&layout);
+            overlays.push(Overlay {
+                pairs: magic::ghz_tree_edges(&layout),
+                color: "#e80",
+                width: 4.0,
+                dash: "",
+                label: "GHZ tree",
+            });
+            overlays.push(Overlay {
+                pairs: magic::face_bridges(&build_layout(&a.layout)?),
+                color: "#0a7",
+                width: 2.0,
+                dash: "",
+                label: "added coupling",
+            });
+            overlays.push(Overlay {
+                pairs: magic::ch_controls(&layout)
+                    .into_iter()
+                    .enumerate()
+                    .map(|(q, c)| (c, q))
+                    .collect(),
+                color: "#80c",
+                width: 2.5,
+                dash: "5,3",
+                label: "CH",
+            });
+        }
+    }
     let labels = if a.schedule {
         schedule_labels(&layout)
     } else {
         Vec::new()
     };
     let mut out = Output::create(a.output.as_deref())?;
-    out.write(svg(&layout, &labels).as_bytes())?;
+    out.write(svg_with(&layout, &labels, &overlays).as_bytes())?;
     out.finish()
 }

@@ -32,11 +32,13 @@ enum Command {
     /// Samples detection events (and observable flips) of a Stim-format circuit.
     Detect(sampling::DetectArgs),
     /// Samples tasks until stopping rules; writes sinter-format statistics.
-    Sweep(sweep::SweepArgs),
+    Sweep(Box<sweep::SweepArgs>),
     /// Merges statistics files (rows with equal strong_id add up).
     Combine(sweep::CombineArgs),
     /// Plots error and discard rates from statistics files (SVG or PNG).
     Plot(sweep::PlotArgs),
+    /// Compares the exact, twirl and proxy CH models on the |H> preparation (d = 3).
+    ChModels(sweep::ChModelsArgs),
     /// Prints the detector error model of a circuit in Stim's .dem format.
     AnalyzeErrors(analysis::AnalyzeErrorsArgs),
     /// Enumerates sets of fault events and classifies them (detected, harmless, logical).
@@ -57,6 +59,7 @@ pub fn main() -> Result<()> {
         Command::Sweep(a) => sweep::sweep(&a),
         Command::Combine(a) => sweep::combine_files(&a),
         Command::Plot(a) => sweep::plot(&a),
+        Command::ChModels(a) => sweep::ch_models(&a),
         Command::AnalyzeErrors(a) => analysis::analyze_errors(&a),
         Command::Faults(a) => analysis::faults(&a),
         Command::Estimate(a) => estimate::estimate(&a),

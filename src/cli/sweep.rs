@@ -2,23 +2,29 @@
 //! `qec-sim combine` (merge statistics files by strong id).
 
 use super::generate::{
-    layout_for, noise_model, spelling, CodeName, LayoutName, NoiseName, TaskName,
+    layout_for, noise_model, spelling, ChModelName, CodeName, LayoutName, NoiseName, TaskName,
 };
 use super::io::{seed, threads, Loaded, Output};
 use crate::circuit::Circuit;
+use crate::magic::HadamardPrep;
 use crate::schedule::memory_circuit;
+use crate::sweep::tasks::{hadamard_prep_tasks, Method};
 use crate::sweep::{
     combine, parse_stats, results_table, run_sweep, short_metadata, DecoderSpec, RunConfig, Shard,
     StopRule, SweepTask, TaskStats, CSV_HEADER,
 };
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Args;
+use clap::ValueEnum;
 use serde_json::{json, Map, Value};
 use std::path::{Path, PathBuf};
 
 #[derive(Args, Debug)]
 pub struct SweepArgs {
-    /// Generated task: a memory experiment of the code (one task per distance and p).
+    /// Generated task: a memory experiment of the code, or the |H> preparation protocol (one
+    /// task per distance, CH model and p, or per stratum with --method subset). Without --task
+    /// and --circuits, the default job: hadamard-prep at d = 3, 5, twirl model, subset sampling,
+    /// writing stats.csv and plot.svg.
     #[arg(long, value_enum)]
     task: Option<TaskName>,
     /// Code of generated tasks.
@@ -40,6 +46,19 @@ pub struct SweepArgs {
     /// START:STOP:logB (geometric, factor B: `1e-4:1e-2:log10`) or START:STOP:STEP.
     #[arg(long, default_value = "1e-4,2e-4,5e-4,1e-3")]
     p: String,
+    /// CH models of `--task hadamard-prep` (comma separated): twirl (Pauli frames, CH
+    /// twirled as in Chamberland and Noh) or proxy (Clifford substitute, CH -> CX, |H> -> |+>).
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "twirl")]
+    ch_model: Vec<ChModelName>,
+    /// `mc`: plain Monte Carlo per p. `subset`: stratified by fault count (hadamard-prep only),
+    /// one row per stratum k; the curve over every p is rebuilt from them (`plot`, the table).
+    /// Default: subset for hadamard-prep, mc otherwise.
+    #[arg(long, value_enum)]
+    method: Option<MethodName>,
+    /// Largest fault count sampled by `--method subset` (default: enough that more faults
+    /// happen with probability < 1e-6 at the largest p).
+    #[arg(long)]
+    max_faults: Option<usize>,
     /// Stim circuit files to sample; `key=value` pairs in a file name (comma separated, e.g.
     /// `d=5,p=0.001.stim`) become the task's metadata, as with sinter's `--metadata_func auto`.
     #[arg(long, num_args = 1..)]
@@ -55,9 +74,10 @@ pub struct SweepArgs {
     /// Error mechanisms the `lookup` decoder's table covers.
     #[arg(long, default_value_t = 1)]
     lookup_faults: usize,
-    /// Stop a task after this many shots.
-    #[arg(long, default_value_t = 100_000)]
-    max_shots: u64,
+    /// Stop a task after this many shots (default 100000; 50000000 per stratum with --method
+    /// subset, where strata of small weight get a proportional share, at least 2%).
+    #[arg(long)]
+    max_shots: Option<u64>,
     /// Stop a task once this many logical errors were seen.
     #[arg(long)]
     max_errors: Option<u64>,
@@ -80,6 +100,47 @@ pub struct SweepArgs {
     /// Combined statistics (one row per task), written when the sweep finishes.
     #[arg(long, default_value = "stats.csv")]
     out: PathBuf,
+    /// Also draw the statistics (`qec-sim plot`) to this .svg or .png (default job: plot.svg).
+    #[arg(long)]
+    plot: Option<PathBuf>,
+}
+
+impl SweepArgs {
+    /// The task, with the default job's when neither --task nor --circuits is given.
+    fn task(&self) -> Option<TaskName> {
+        match (self.task, self.circuits.is_empty()) {
+            (None, true) => Some(TaskName::HadamardPrep),
+            (t, _) => t,
+        }
+    }
+
+    fn method(&self) -> MethodName {
+        self.method.unwrap_or(match self.task() {
+            Some(TaskName::HadamardPrep) => MethodName::Subset,
+            _ => MethodName::Mc,
+        })
+    }
+
+    fn max_shots(&self) -> u64 {
+        self.max_shots.unwrap_or(match self.method() {
+            MethodName::Subset => 50_000_000,
+            MethodName::Mc => 100_000,
+        })
+    }
+
+    fn plot_path(&self) -> Option<PathBuf> {
+        match (&self.plot, self.task, self.circuits.is_empty()) {
+            (Some(p), _, _) => Some(p.clone()),
+            (None, None, true) => Some(PathBuf::from("plot.svg")),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum MethodName {
+    Mc,
+    Subset,
 }
 
 #[derive(Args, Debug)]
@@ -188,6 +249,41 @@ pub fn parse_p_values(text: &str) -> Result<Vec<f64>, String> {
     }
 }
 
+/// The |H> preparation tasks: per distance and CH model, one task per p or per stratum.
+fn prep_tasks(args: &SweepArgs) -> Result<Vec<SweepTask>> {
+    let ps = parse_p_values(&args.p).map_err(|e| anyhow!(e))?;
+    let model = noise_model(args.noise, ps[0])?
+        .ok_or_else(|| anyhow!("generated tasks need a --noise model (not none)"))?;
+    let method = match args.method() {
+        MethodName::Mc => Method::MonteCarlo,
+        MethodName::Subset => Method::Subset {
+            max_faults: args.max_faults,
+        },
+    };
+    let mut tasks = Vec::new();
+    for &d in &args.distances {
+        layout_for(args.code, d, LayoutName::Redundant)?;
+        let prep = HadamardPrep::new(d).map_err(|e| anyhow!(e))?;
+        for ch in &args.ch_model {
+            let base = json!({
+                "task": "hadamard-prep",
+                "code": spelling(&args.code),
+                "layout": "redundant-bridged",
+                "noise": spelling(&args.noise),
+            });
+            tasks.extend(hadamard_prep_tasks(
+                &prep,
+                ch.model(),
+                &model,
+                &ps,
+                method,
+                &base,
+            )?);
+        }
+    }
+    Ok(tasks)
+}
+
 /// The generated tasks' circuits with their metadata.
 fn generated_circuits(args: &SweepArgs, task: TaskName) -> Result<Vec<(Circuit, Value)>> {
     let ps = parse_p_values(&args.p).map_err(|e| anyhow!(e))?;
@@ -221,10 +317,7 @@ fn generated_circuits(args: &SweepArgs, task: TaskName) -> Result<Vec<(Circuit, 
 }
 
 pub fn sweep(args: &SweepArgs) -> Result<()> {
-    if args.circuits.is_empty() && args.task.is_none() {
-        bail!("nothing to sweep: give --task memory-x|memory-z or --circuits FILE... (the magic-state task arrives with issue 5)");
-    }
-    if args.max_shots == 0 {
+    if args.max_shots() == 0 {
         bail!("--max-shots must be at least 1");
     }
     if let Some(s) = args.max_seconds.filter(|s| !(s.is_finite() && *s > 0.0)) {
@@ -252,7 +345,12 @@ pub fn sweep(args: &SweepArgs) -> Result<()> {
                 .map_err(|e| anyhow!("{name}: {e:#}"))
         })
         .collect::<Result<Vec<_>>>()?;
-    if let Some(task) = args.task {
+    if args.method() == MethodName::Subset && args.task() != Some(TaskName::HadamardPrep) {
+        bail!("--method subset needs --task hadamard-prep");
+    }
+    if args.task() == Some(TaskName::HadamardPrep) {
+        tasks.extend(prep_tasks(args)?);
+    } else if let Some(task) = args.task() {
         for (circuit, meta) in generated_circuits(args, task)? {
             let what = short_metadata(&meta);
             tasks.push(
@@ -261,7 +359,7 @@ pub fn sweep(args: &SweepArgs) -> Result<()> {
         }
     }
     let rule = StopRule {
-        max_shots: args.max_shots,
+        max_shots: args.max_shots(),
         max_errors: args.max_errors,
         max_seconds: args.max_seconds,
     };
@@ -283,6 +381,11 @@ pub fn sweep(args: &SweepArgs) -> Result<()> {
     write_rows(&mut out, &rows)?;
     out.finish()?;
     print!("{}", results_table(&rows));
+    if let Some(path) = args.plot_path() {
+        let fits = crate::sweep::plot::plot_stats(&rows, "p", "d", &path)?;
+        print_fits(&fits, "p");
+        println!("wrote {} and {}", args.out.display(), path.display());
+    }
     Ok(())
 }
 
@@ -337,13 +440,64 @@ fn read_stats(files: &[PathBuf]) -> Result<Vec<TaskStats>> {
 pub fn plot(args: &PlotArgs) -> Result<()> {
     let rows = read_stats(&args.files)?;
     let fits = crate::sweep::plot::plot_stats(&rows, &args.x, &args.group, &args.out)?;
+    print_fits(&fits, &args.x);
+    Ok(())
+}
+
+#[derive(Args, Debug)]
+pub struct ChModelsArgs {
+    /// Distance (the exact model simulates d = 3 only).
+    #[arg(long, short = 'd', default_value_t = 3)]
+    distance: usize,
+    /// Physical error rates (list or range, as for sweep).
+    #[arg(long, default_value = "1e-4,2e-4,5e-4,1e-3")]
+    p: String,
+    /// State-vector shots per stratum of k >= 2 faults (k = 1 is enumerated exactly).
+    #[arg(long, default_value_t = 400)]
+    exact_shots: usize,
+    /// Largest stratum of the exact model.
+    #[arg(long, default_value_t = 5)]
+    exact_max_faults: usize,
+    /// Frame-sampler shots per stratum (twirl, proxy).
+    #[arg(long, default_value_t = 20_000_000)]
+    frame_shots: u64,
+    #[arg(long)]
+    seed: Option<u64>,
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+/// `qec-sim ch-models`: the three-model table (Markdown) on standard output.
+pub fn ch_models(args: &ChModelsArgs) -> Result<()> {
+    let ps = parse_p_values(&args.p).map_err(|e| anyhow!(e))?;
+    if args.exact_max_faults < 1 || args.exact_shots < 2 {
+        bail!("--exact-max-faults must be at least 1 and --exact-shots at least 2");
+    }
+    let threads = threads(args.threads)?;
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build_global()
+        .ok();
+    let effort = crate::sweep::models::Effort {
+        exact_shots: args.exact_shots,
+        exact_max_faults: args.exact_max_faults,
+        frame_shots: args.frame_shots,
+        seed: seed(args.seed),
+        threads,
+    };
+    let noise = crate::noise::NoiseModel::named("cn20").expect("shipped model");
+    let rows = crate::sweep::models::compare_models(args.distance, &noise, &ps, &effort)?;
+    print!("{}", crate::sweep::models::markdown(&rows));
+    Ok(())
+}
+
+fn print_fits(fits: &[crate::sweep::plot::PowerLaw], x: &str) {
     for f in fits {
         println!(
-            "{}: error rate ~ {:.3e} * {}^{:.2} (least squares in log-log over {} points)",
-            f.group, f.a, args.x, f.k, f.points
+            "{}: error rate ~ {:.3e} * {x}^{:.2} (least squares in log-log over {} points)",
+            f.group, f.a, f.k, f.points
         );
     }
-    Ok(())
 }
 
 #[cfg(test)]

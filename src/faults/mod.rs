@@ -10,7 +10,7 @@
 
 use crate::circuit::{Circuit, Instruction, Item, Target};
 use crate::error::SimError;
-use crate::frame::{compile_noiseless, FrameProgram, FrameSimulator, Mode, Op};
+use crate::frame::{compile_noiseless_with, FrameProgram, FrameSimulator, Mode, NonClifford, Op};
 use crate::gates::{GateId, GateKind, NoiseShape};
 use rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -112,6 +112,7 @@ enum Step {
 struct Builder {
     sites: Vec<Site>,
     chain_miss: f64,
+    model: NonClifford,
 }
 
 impl Builder {
@@ -134,7 +135,7 @@ impl Builder {
         if !matches!(kind, GateKind::Correlated { .. }) {
             self.chain_miss = 1.0;
         }
-        let ops = compile_noiseless(ins)?;
+        let ops = compile_noiseless_with(ins, self.model)?;
         if !ops.is_empty() {
             steps.push(Step::Ops(ops));
         }
@@ -364,6 +365,7 @@ impl FaultSet {
         let mut builder = Builder {
             sites: Vec::new(),
             chain_miss: 1.0,
+            model: NonClifford::Refuse,
         };
         let steps = builder.items(&circuit.items)?;
         let sites = builder.sites;
@@ -549,4 +551,119 @@ pub fn set_bits(words: &[u64]) -> impl Iterator<Item = usize> + '_ {
         .iter()
         .enumerate()
         .flat_map(|(k, &w)| iter_bits(w).map(move |j| k * 64 + j))
+}
+
+/// One fault event of an [`Injector`]'s circuit: its channel (a noise instruction's target
+/// group at one execution; events of a channel are exclusive) and its probability.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EventInfo {
+    pub site: u32,
+    pub term: u32,
+    pub channel: u32,
+    pub probability: f64,
+}
+
+/// Runs a circuit's noiseless skeleton in the frame simulator with chosen fault events injected
+/// per shot lane: the engine of stratified (fixed fault count) sampling and of enumerations in
+/// circuits whose non-Clifford gates make symptoms random ([`NonClifford::Twirl`]). Events are
+/// numbered as [`FaultSet::from_circuit`] numbers them. Loops are refused (unroll first).
+pub struct Injector {
+    pub program: FrameProgram,
+    steps: Vec<Step>,
+    sites: Vec<Site>,
+    events: Vec<EventInfo>,
+}
+
+impl Injector {
+    pub fn new(circuit: &Circuit, model: NonClifford) -> Result<Injector, SimError> {
+        let program = FrameProgram::compile_with(circuit, model)?;
+        let mut builder = Builder {
+            sites: Vec::new(),
+            chain_miss: 1.0,
+            model,
+        };
+        let steps = builder.items(&circuit.items)?;
+        if steps.iter().any(|s| matches!(s, Step::Repeat(..))) {
+            return Err(SimError::Unsupported(
+                "fault injection needs a circuit without REPEAT blocks".into(),
+            ));
+        }
+        let sites = builder.sites;
+        let mut events = Vec::new();
+        let mut channel = 0;
+        for step in &steps {
+            if let Step::Site(s) = step {
+                let mut last_group = None;
+                for (t, term) in sites[*s as usize].terms.iter().enumerate() {
+                    if last_group != Some(term.group) {
+                        last_group = Some(term.group);
+                        channel += 1;
+                    }
+                    events.push(EventInfo {
+                        site: *s,
+                        term: t as u32,
+                        channel,
+                        probability: term.probability,
+                    });
+                }
+            }
+        }
+        Ok(Injector {
+            program,
+            steps,
+            sites,
+            events,
+        })
+    }
+
+    pub fn events(&self) -> &[EventInfo] {
+        &self.events
+    }
+
+    /// What event `e` does.
+    pub fn effect(&self, e: usize) -> &Effect {
+        let info = &self.events[e];
+        &self.sites[info.site as usize].terms[info.term as usize].effect
+    }
+
+    /// Runs `sim` (built for [`Injector::program`] in detect mode) once, injecting event e into
+    /// lane l for every (e, l) of `injections`, which must be sorted by event. Results land in
+    /// `sim.results()` (detectors, then observables; one column per lane).
+    pub fn run(
+        &self,
+        sim: &mut FrameSimulator,
+        injections: &[(u32, u32)],
+        rng: &mut impl rand_core::RngCore,
+    ) {
+        sim.start();
+        let mut next = 0;
+        let mut event = 0u32;
+        for step in &self.steps {
+            match step {
+                Step::Ops(ops) => sim.exec(ops, rng),
+                Step::Site(s) => {
+                    let site = &self.sites[*s as usize];
+                    let groups = site.terms.last().map_or(0, |t| t.group + 1);
+                    for term in &site.terms {
+                        while next < injections.len() && injections[next].0 == event {
+                            let lane = injections[next].1 as usize;
+                            match &term.effect {
+                                Effect::Pauli(paulis) => {
+                                    for &(q, p) in paulis {
+                                        sim.inject_pauli(q as usize, lane, p != 'Z', p != 'X');
+                                    }
+                                }
+                                Effect::MeasurementFlip(_) => {
+                                    sim.inject_record_flip(groups - term.group, lane)
+                                }
+                            }
+                            next += 1;
+                        }
+                        event += 1;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
 }

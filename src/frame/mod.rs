@@ -14,7 +14,9 @@
 pub mod noise;
 mod program;
 
-pub use program::{compile_noiseless, FrameProgram, Kernel1, Kernel2, NonClifford, Op};
+pub use program::{
+    compile_noiseless, compile_noiseless_with, FrameProgram, Kernel1, Kernel2, NonClifford, Op,
+};
 
 use crate::bits::{xor_into, BitTable};
 use crate::gates::Basis;

@@ -187,15 +187,20 @@ fn compile_items(items: &[Item], model: NonClifford) -> Result<Vec<Op>, SimError
 /// Compiles one instruction without its noise: noise channels vanish and measurements keep no
 /// flip probability. The error analysis runs these between deterministic fault injections.
 pub fn compile_noiseless(ins: &Instruction) -> Result<Vec<Op>, SimError> {
+    compile_noiseless_with(ins, NonClifford::Refuse)
+}
+
+/// [`compile_noiseless`] with a model for the non-Clifford gates.
+pub fn compile_noiseless_with(ins: &Instruction, model: NonClifford) -> Result<Vec<Op>, SimError> {
     let mut ops = Vec::new();
     match ins.gate.kind() {
         GateKind::Noise1 | GateKind::Noise2 | GateKind::Correlated { .. } => {}
         GateKind::Measure(_) | GateKind::MeasureReset(_) => {
             let mut quiet = ins.clone();
             quiet.args.clear();
-            compile_instruction(&quiet, NonClifford::Refuse, &mut ops)?;
+            compile_instruction(&quiet, model, &mut ops)?;
         }
-        _ => compile_instruction(ins, NonClifford::Refuse, &mut ops)?,
+        _ => compile_instruction(ins, model, &mut ops)?,
     }
     Ok(ops)
 }
@@ -225,6 +230,16 @@ fn compile_instruction(
             })
         }
         GateKind::Reset(basis) => ops.push(Op::Reset(basis, qubits(ins))),
+        // Frames track deviations from the noiseless run: a fresh |H> carries none.
+        GateKind::MagicReset if model == NonClifford::Twirl => {
+            ops.push(Op::Reset(Basis::Z, qubits(ins)))
+        }
+        GateKind::MagicReset => {
+            return Err(SimError::NonClifford {
+                gate: gate.name(),
+                line: ins.line,
+            })
+        }
         GateKind::Measure(basis) | GateKind::MeasureReset(basis) => ops.push(Op::Measure {
             basis,
             reset: matches!(gate.kind(), GateKind::MeasureReset(_)),

@@ -23,12 +23,34 @@ fn fill(c: Color) -> &'static str {
 /// Labels for coupling edges: (qubit a, qubit b, text), e.g. the time step of a gate.
 pub type EdgeLabels = Vec<(usize, usize, String)>;
 
+/// A set of qubit pairs drawn over the couplings in one style (e.g. a GHZ tree, CH pairs).
+pub struct Overlay {
+    pub pairs: Vec<(usize, usize)>,
+    /// SVG colour.
+    pub color: &'static str,
+    pub width: f64,
+    /// SVG `stroke-dasharray` ("" for solid).
+    pub dash: &'static str,
+    /// Legend text.
+    pub label: &'static str,
+}
+
 /// Draws `layout` as an SVG document.
 pub fn svg(layout: &Layout, labels: &EdgeLabels) -> String {
+    svg_with(layout, labels, &[])
+}
+
+/// [`svg`] with overlays drawn over the couplings and a legend in the top left corner.
+pub fn svg_with(layout: &Layout, labels: &EdgeLabels, overlays: &[Overlay]) -> String {
     let pts = &layout.positions;
     let max_x = pts.iter().map(|p| p[0]).fold(0.0, f64::max);
     let max_y = pts.iter().map(|p| p[1]).fold(0.0, f64::max);
-    let (w, h) = (max_x * SCALE + 2.0 * MARGIN, max_y * SCALE + 2.0 * MARGIN);
+    // Room above the drawing for the overlays' legend.
+    let legend = 16.0 * overlays.len() as f64;
+    let (w, h) = (
+        max_x * SCALE + 2.0 * MARGIN,
+        max_y * SCALE + 2.0 * MARGIN + legend,
+    );
     // SVG's y axis points down; flip so the triangle stands on its base.
     let at = |p: [f64; 2]| (MARGIN + p[0] * SCALE, h - MARGIN - p[1] * SCALE);
     let mut s = String::new();
@@ -63,6 +85,28 @@ pub fn svg(layout: &Layout, labels: &EdgeLabels) -> String {
         let _ = writeln!(
             s,
             r##"<line x1="{x1:.1}" y1="{y1:.1}" x2="{x2:.1}" y2="{y2:.1}" stroke="#222" stroke-width="1.5"/>"##
+        );
+    }
+    for (k, o) in overlays.iter().enumerate() {
+        for &(a, b) in &o.pairs {
+            let ((x1, y1), (x2, y2)) = (at(pts[a]), at(pts[b]));
+            let _ = writeln!(
+                s,
+                r##"<line x1="{x1:.1}" y1="{y1:.1}" x2="{x2:.1}" y2="{y2:.1}" stroke="{}" stroke-width="{}" stroke-dasharray="{}"/>"##,
+                o.color, o.width, o.dash
+            );
+        }
+        let y = 16.0 + 16.0 * k as f64;
+        let _ = writeln!(
+            s,
+            r##"<line x1="8" y1="{:.1}" x2="36" y2="{:.1}" stroke="{}" stroke-width="{}" stroke-dasharray="{}"/><text x="42" y="{:.1}" font-size="12" font-family="sans-serif">{}</text>"##,
+            y - 4.0,
+            y - 4.0,
+            o.color,
+            o.width,
+            o.dash,
+            y,
+            o.label
         );
     }
     for (q, role) in layout.roles.iter().enumerate() {

@@ -14,6 +14,11 @@
 //! spanning tree of the face adjacency, between two ancillas next to a shared data qubit (the
 //! extra couplings the paper's hardware graph would need; see the design note).
 
+pub mod exact;
+mod prep;
+
+pub use prep::{proxy_prep, residual_pauli, ChModel, HadamardPrep, PrepDecoder, HADAMARD_COORD};
+
 use crate::circuit::{Circuit, Instruction, Item, Target};
 use crate::gates::GateId;
 use crate::layout::{Layout, Role};
@@ -121,6 +126,17 @@ fn ghz_tree(layout: &Layout) -> Option<(usize, Vec<(usize, usize)>)> {
             let ops = ops_with_tree(layout, *root, tree);
             (Schedule::asap(ops, layout.num_qubits()).depth(), *root)
         })
+}
+
+/// The GHZ encoding tree's (parent, child) edges in encoding order (empty if there is none).
+pub fn ghz_tree_edges(layout: &Layout) -> Vec<(usize, usize)> {
+    ghz_tree(layout).map_or(Vec::new(), |(_, tree)| tree)
+}
+
+/// The GHZ root and the first ancilla it entangles (the pair whose X(x)X is a stabilizer right
+/// after their CX), or None if the layout has no GHZ tree.
+pub fn ghz_first_pair(layout: &Layout) -> Option<(usize, usize)> {
+    ghz_tree(layout).and_then(|(_, tree)| tree.first().copied())
 }
 
 /// For every data qubit, the ancilla that applies its CH: an adjacent ancilla, chosen greedily
@@ -325,13 +341,7 @@ impl PrepTiming {
     }
 }
 
-/// [`PrepTiming`] of the distance-`d` protocol on the bridged redundant layout.
+/// [`PrepTiming`] of the distance-`d` protocol ([`HadamardPrep`]).
 pub fn prep_timing(d: usize) -> Result<PrepTiming, String> {
-    let layout = bridged(&Layout::new(d, crate::layout::LayoutKind::Redundant));
-    let round = crate::schedule::round_depth(&layout);
-    Ok(PrepTiming {
-        grow: round + 1,
-        hadamard: hadamard_depth(&layout)?,
-        round,
-    })
+    Ok(HadamardPrep::new(d)?.timing)
 }

@@ -10,7 +10,7 @@
 //! |---|---|---|---|
 //! | 1-qubit Clifford gate | DEPOLARIZE1(p) | X, Y, Z each p/3 | DEPOLARIZE1(p/10) |
 //! | 2-qubit gate (CX, CZ, ..., CH) | DEPOLARIZE2(p) | each of the 15 Paulis p/15 | DEPOLARIZE2(p) |
-//! | reset (R, RX, RY) | flip with p | flip with 2p/3 | flip with 2p |
+//! | reset (R, RX, RY; RH into \|H>) | flip with p | flip with 2p/3 | flip with 2p |
 //! | measurement | flip with p | flip with 2p/3 | flip with 5p |
 //! | idle qubit in a step | DEPOLARIZE1(p) | X, Y, Z each p/3 | DEPOLARIZE1(p/10) |
 //! | idle qubit in a step with a measurement or reset | as idle | as idle | DEPOLARIZE1(2p) |
@@ -19,7 +19,7 @@
 //! (X/Y/Z each p/3 equals DEPOLARIZE1(p); the 15 two-qubit Paulis each p/15 equal
 //! DEPOLARIZE2(p)). `si1000` is the superconducting-inspired model of Gidney, Newman, Fowler and
 //! Broughton, "A fault-tolerant honeycomb memory", Quantum 5, 605 (2021). A reset flip is an
-//! X error after R (Z error after RX); a measurement flip is the measurement's own argument,
+//! X error after R (Z error after RX, Y error after RH: Y|H> is orthogonal to |H>); a measurement flip is the measurement's own argument,
 //! `M(q)`, as in Stim. "Idle" qubits are those of the circuit that no gate of the step touches.
 
 use crate::circuit::{Circuit, Instruction, Item, Target};
@@ -125,6 +125,11 @@ impl NoiseModel {
         let mut busy = BTreeSet::new();
         let mut readout = false;
         for ins in step.drain(..) {
+            // Classically controlled Paulis (`CX rec[-1] q`) are Pauli-frame updates: noiseless.
+            if ins.targets.iter().any(|t| matches!(t, Target::Rec(_))) {
+                out.push(ins);
+                continue;
+            }
             let kind = ins.gate.kind();
             let acts = matches!(
                 kind,
@@ -132,6 +137,7 @@ impl NoiseModel {
                     | GateKind::Clifford2
                     | GateKind::NonClifford2
                     | GateKind::Reset(_)
+                    | GateKind::MagicReset
                     | GateKind::Measure(_)
                     | GateKind::MeasureReset(_)
             );
@@ -141,7 +147,10 @@ impl NoiseModel {
             }
             readout |= matches!(
                 kind,
-                GateKind::Reset(_) | GateKind::Measure(_) | GateKind::MeasureReset(_)
+                GateKind::Reset(_)
+                    | GateKind::MagicReset
+                    | GateKind::Measure(_)
+                    | GateKind::MeasureReset(_)
             );
             let after = self.after(&ins, &qs, p);
             let mut ins = ins;
@@ -175,6 +184,8 @@ impl NoiseModel {
                 ("DEPOLARIZE2", self.gate2, 15.0 / 16.0)
             }
             GateKind::Reset(b) | GateKind::MeasureReset(b) => (reset_flip(b), self.reset, 0.5),
+            // The state orthogonal to |H> is Y|H>.
+            GateKind::MagicReset => ("Y_ERROR", self.reset, 0.5),
             _ => return None,
         };
         (rate * p > 0.0 && !qs.is_empty()).then(|| noise(name, clamp(rate * p, cap), qs))

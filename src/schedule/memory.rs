@@ -41,7 +41,7 @@ pub struct Memory {
 }
 
 /// Lattice coordinates of a plane point (the inverse of `code::plane`), rounded for printing.
-fn coords_of(p: [f64; 2]) -> [f64; 2] {
+pub fn coords_of(p: [f64; 2]) -> [f64; 2] {
     let r = |v: f64| (v * 1000.0).round() / 1000.0;
     [r(2.0 * p[0]), r(2.0 * p[1] / 3f64.sqrt())]
 }

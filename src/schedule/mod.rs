@@ -21,7 +21,7 @@
 
 mod memory;
 
-pub use memory::{memory_circuit, round_circuit, round_circuit_of, Memory, Task};
+pub use memory::{coords_of, memory_circuit, round_circuit, round_circuit_of, Memory, Task};
 
 use crate::code::Pauli;
 use crate::layout::{Layout, Role};
@@ -63,19 +63,27 @@ pub struct Schedule {
 impl Schedule {
     /// Places each op in the first layer after every earlier op on its qubits.
     pub fn asap(ops: Vec<Op>, num_qubits: usize) -> Schedule {
-        let mut free_at = vec![0usize; num_qubits];
-        let mut layers: Vec<Layer> = Vec::new();
-        for o in ops {
-            let t = o.qubits.iter().map(|&q| free_at[q]).max().unwrap_or(0);
-            for &q in &o.qubits {
-                free_at[q] = t + 1;
-            }
-            if layers.len() <= t {
-                layers.resize(t + 1, Vec::new());
-            }
+        let times = Schedule::asap_times(&ops, num_qubits);
+        let mut layers: Vec<Layer> =
+            vec![Vec::new(); times.iter().map(|t| t + 1).max().unwrap_or(0)];
+        for (o, t) in ops.into_iter().zip(times) {
             layers[t].push(o);
         }
         Schedule { layers }
+    }
+
+    /// The layer [`Schedule::asap`] gives each op.
+    pub fn asap_times<'a>(ops: impl IntoIterator<Item = &'a Op>, num_qubits: usize) -> Vec<usize> {
+        let mut free_at = vec![0usize; num_qubits];
+        ops.into_iter()
+            .map(|o| {
+                let t = o.qubits.iter().map(|&q| free_at[q]).max().unwrap_or(0);
+                for &q in &o.qubits {
+                    free_at[q] = t + 1;
+                }
+                t
+            })
+            .collect()
     }
 
     pub fn depth(&self) -> usize {

@@ -8,17 +8,20 @@
 //! shards together run exactly the batches of one unsharded run.
 
 use super::stats::TaskStats;
+use super::subset::Channels;
 use crate::bits::BitTable;
 use crate::circuit::{parse_circuit, Circuit};
 use crate::decoder::{by_name, Decision, Decoder, DecoderInput, Postselect};
 use crate::dem::DemOptions;
 use crate::error::SimError;
+use crate::faults::Injector;
 use crate::frame::{FrameProgram, FrameSimulator, Mode};
 use crate::output::{write_shot_major, Format};
 use crate::sampler::{batch_rng, BatchPlan};
 use rayon::prelude::*;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// How a sweep judges shots: a decoder by name (see [`crate::decoder::by_name`]), optionally
@@ -118,6 +121,21 @@ pub struct SweepTask {
     plain_postselection: bool,
     pub json_metadata: Value,
     pub strong_id: String,
+    /// Instead of the circuit's noise, exactly `k` faults per shot (stratified sampling).
+    pub stratum: Option<Stratum>,
+    /// Names the residual logical error (actual XOR predicted observables) for per-Pauli
+    /// `custom_counts`.
+    pub residual: Option<fn(u64) -> &'static str>,
+    /// This task's share of the sweep's `--max-shots` (strata of little weight get fewer).
+    pub shot_share: f64,
+}
+
+/// One stratum of stratified sampling: shots carry exactly `k` faults drawn from `channels`.
+#[derive(Clone)]
+pub struct Stratum {
+    pub injector: Arc<Injector>,
+    pub channels: Arc<Channels>,
+    pub k: usize,
 }
 
 /// Version tag hashed into every strong id, so that statistics of an incompatible earlier
@@ -149,7 +167,50 @@ impl SweepTask {
             plain_postselection,
             json_metadata,
             strong_id,
+            stratum: None,
+            residual: None,
+            shot_share: 1.0,
         })
+    }
+
+    /// A task with its own compiled program and decoder (e.g. the magic-state protocol with a
+    /// non-Clifford model), optionally one stratum of stratified sampling.
+    pub fn custom(
+        circuit: Circuit,
+        program: FrameProgram,
+        decoder: Box<dyn Decoder>,
+        json_metadata: Value,
+        stratum: Option<Stratum>,
+        residual: Option<fn(u64) -> &'static str>,
+    ) -> SweepTask {
+        let decoder_label = decoder.name().to_string();
+        let identity = json!({
+            "version": ID_VERSION,
+            "circuit": circuit.to_string(),
+            "decoder": decoder_label,
+            "json_metadata": json_metadata,
+        });
+        let strong_id = format!("{:x}", Sha256::digest(identity.to_string().as_bytes()));
+        SweepTask {
+            circuit,
+            program,
+            decoder,
+            decoder_label,
+            plain_postselection: false,
+            json_metadata,
+            strong_id,
+            stratum,
+            residual,
+            shot_share: 1.0,
+        }
+    }
+
+    /// The sweep's stopping rule as it applies to this task (its share of the shots).
+    pub fn rule(&self, rule: &StopRule) -> StopRule {
+        StopRule {
+            max_shots: ((rule.max_shots as f64 * self.shot_share).ceil() as u64).max(1),
+            ..*rule
+        }
     }
 
     /// A task from Stim circuit text.
@@ -265,8 +326,18 @@ where
                 .map_init(
                     || FrameSimulator::new(&task.program, plan.words, Mode::Detect),
                     |sim, &b| {
-                        sim.run(&task.program, &mut batch_rng(config.seed, b));
                         let shots = (rule.max_shots - b * per_batch).min(per_batch) as usize;
+                        match &task.stratum {
+                            None => sim.run(&task.program, &mut batch_rng(config.seed, b)),
+                            Some(s) => {
+                                // Each stratum its own stream.
+                                let seed =
+                                    config.seed ^ (s.k as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+                                let mut rng = batch_rng(seed, b);
+                                let faults = s.channels.draw(s.k, shots, &mut rng);
+                                s.injector.run(sim, &faults, &mut rng);
+                            }
+                        }
                         judge_batch(task, sim.results(), shots)
                     },
                 )
@@ -330,6 +401,10 @@ fn judge_batch(task: &SweepTask, results: &BitTable, shots: usize) -> TaskStats 
                     .fold(0u64, |acc, k| acc | (results.get(dets + k, s) as u64) << k);
                 if actual != prediction {
                     stats.errors += 1;
+                    if let Some(name) = task.residual {
+                        let key = name(actual ^ prediction).to_string();
+                        *stats.custom_counts.entry(key).or_insert(0) += 1;
+                    }
                 }
             }
         }

@@ -4,11 +4,14 @@
 pub mod engine;
 pub mod fit;
 pub mod interrupt;
+pub mod models;
 pub mod plot;
 pub mod resume;
 pub mod stats;
+pub mod subset;
+pub mod tasks;
 
-pub use engine::{run_task, DecoderSpec, RunConfig, Shard, StopRule, SweepTask};
+pub use engine::{run_task, DecoderSpec, RunConfig, Shard, StopRule, Stratum, SweepTask};
 pub use stats::{combine, parse_stats, TaskStats, CSV_HEADER};
 
 use anyhow::Result;
@@ -49,6 +52,7 @@ pub fn run_sweep(
     let bars = MultiProgress::new();
     let mut results = Vec::new();
     for task in tasks {
+        let rule = &task.rule(rule);
         let start = prior
             .iter()
             .find(|row| row.strong_id == task.strong_id)
@@ -103,6 +107,7 @@ pub fn short_metadata(meta: &serde_json::Value) -> String {
     match meta.as_object() {
         Some(map) => map
             .iter()
+            .filter(|(k, _)| !matches!(k.as_str(), "fault_classes" | "p_values"))
             .map(|(k, v)| match v.as_str() {
                 Some(s) => format!("{k}={s}"),
                 None => format!("{k}={v}"),
@@ -139,6 +144,32 @@ pub fn results_table(rows: &[TaskStats]) -> String {
             r.decoder,
             short_metadata(&r.json_metadata)
         ));
+    }
+    if let Ok(curves) = subset::subset_curves(rows) {
+        for c in curves {
+            out.push_str(&format!(
+                "\nrebuilt from strata: {} {}\n{:>10} {:>30} {:>34} {:>10}\n",
+                c.decoder,
+                short_metadata(&c.metadata),
+                "p",
+                "acceptance [interval]",
+                "error per accepted [interval]",
+                "unsampled"
+            ));
+            for pt in c.points {
+                out.push_str(&format!(
+                    "{:>10.2e} {:>9.4} [{:>8.4}, {:>8.4}] {:>10.3e} [{:>9.2e}, {:>9.2e}] {:>10.1e}\n",
+                    pt.p,
+                    pt.acceptance.value,
+                    pt.acceptance.low,
+                    pt.acceptance.high,
+                    pt.logical.value,
+                    pt.logical.low,
+                    pt.logical.high,
+                    pt.unsampled
+                ));
+            }
+        }
     }
     out
 }

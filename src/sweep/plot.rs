@@ -70,6 +70,26 @@ fn curves(
             discard: r.discards as f64 / r.shots.max(1) as f64,
         });
     }
+    // Curves rebuilt from stratified (subset) rows, at their p values.
+    if x_key == "p" {
+        for c in super::subset::subset_curves(rows).map_err(|e| anyhow!(e))? {
+            let group = match c.metadata.get(group_key) {
+                Some(Value::String(s)) => format!("{group_key}={s}"),
+                Some(v) => format!("{group_key}={v}"),
+                None => format!("{group_key}=?"),
+            };
+            let label = format!("{group} ({}, subset)", c.decoder);
+            out.entry(label)
+                .or_default()
+                .extend(c.points.iter().map(|pt| Point {
+                    x: pt.p,
+                    rate: pt.logical.value,
+                    low: pt.logical.low,
+                    high: pt.logical.high,
+                    discard: 1.0 - pt.acceptance.value,
+                }));
+        }
+    }
     if out.is_empty() {
         bail!("no statistics row has a numeric '{x_key}' in its json_metadata to plot against");
     }

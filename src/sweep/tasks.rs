@@ -1,0 +1,128 @@
+//! Sweep tasks of the |H> preparation protocol ([`crate::magic::HadamardPrep`]): plain Monte
+//! Carlo per p, or one task per stratum of fault count ([`super::subset`]) whose rows rebuild the
+//! curve over any p.
+
+use super::engine::{Stratum, SweepTask};
+use super::subset::{classes_json, fault_count_distribution, Channels};
+use crate::faults::Injector;
+use crate::frame::{FrameProgram, NonClifford};
+use crate::magic::{residual_pauli, ChModel, HadamardPrep};
+use crate::noise::NoiseModel;
+use anyhow::{anyhow, bail, Result};
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+/// How a task is sampled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    /// Plain Monte Carlo at each p.
+    MonteCarlo,
+    /// Stratified by fault count; `max_faults` is the largest stratum (None: automatic).
+    Subset { max_faults: Option<usize> },
+}
+
+/// The frame program of a prep circuit under a CH model.
+fn non_clifford(model: ChModel) -> Result<NonClifford> {
+    match model {
+        ChModel::Twirl => Ok(NonClifford::Twirl),
+        ChModel::Proxy => Ok(NonClifford::Refuse),
+        ChModel::Exact => bail!(
+            "--ch-model exact runs on the state-vector simulator (d = 3), not in the frame \
+             sampler's sweep"
+        ),
+    }
+}
+
+/// Smallest k such that, at rate `p`, more than k faults happen with probability below `tail`
+/// (at most `cap`).
+pub fn strata_needed(classes: &[(f64, u64)], p: f64, tail: f64, cap: usize) -> usize {
+    (1..=cap)
+        .find(|&k| fault_count_distribution(classes, p, k).1 < tail)
+        .unwrap_or(cap)
+}
+
+/// The tasks of one distance and CH model: one per p (Monte Carlo) or one per stratum k >= 1
+/// (subset; the circuit is generated at the largest p, whose channel weights every p reuses).
+pub fn hadamard_prep_tasks(
+    prep: &HadamardPrep,
+    model: ChModel,
+    noise: &NoiseModel,
+    ps: &[f64],
+    method: Method,
+    base: &Value,
+) -> Result<Vec<SweepTask>> {
+    let nc = non_clifford(model)?;
+    let decoder = || prep.decoder(model).map_err(|e| anyhow!("{e}"));
+    let meta = |extra: Value| {
+        let mut m = base.clone();
+        if let (Some(obj), Some(more)) = (m.as_object_mut(), extra.as_object()) {
+            obj.insert("ch_model".into(), json!(model.name()));
+            obj.insert("d".into(), json!(prep.d));
+            for (k, v) in more {
+                obj.insert(k.clone(), v.clone());
+            }
+        }
+        m
+    };
+    let mut tasks = Vec::new();
+    match method {
+        Method::MonteCarlo => {
+            for &p in ps {
+                let circuit = prep.circuit(noise, p, model);
+                let program = FrameProgram::compile_with(&circuit, nc)?;
+                let m = meta(json!({"p": p, "method": "mc"}));
+                tasks.push(SweepTask::custom(
+                    circuit,
+                    program,
+                    Box::new(decoder()?),
+                    m,
+                    None,
+                    Some(residual_pauli),
+                ));
+            }
+        }
+        Method::Subset { max_faults } => {
+            let p0 = ps.iter().copied().fold(0.0, f64::max);
+            let circuit = prep.circuit(noise, p0, model);
+            let injector = Arc::new(Injector::new(&circuit, nc)?);
+            let channels = Arc::new(Channels::new(&injector, p0));
+            let kmax = max_faults
+                .unwrap_or_else(|| strata_needed(&channels.classes, p0, 1e-9, 64))
+                .min(channels.len());
+            // A stratum's share of the shots: its largest weight P_k(p) over the p values,
+            // relative to the heaviest stratum's (at least 2%).
+            let weight = |k: usize| {
+                ps.iter()
+                    .map(|&p| fault_count_distribution(&channels.classes, p, k).0[k])
+                    .fold(0.0, f64::max)
+            };
+            let heaviest = (1..=kmax)
+                .map(weight)
+                .fold(0.0, f64::max)
+                .max(f64::MIN_POSITIVE);
+            for k in 1..=kmax {
+                let m = meta(json!({
+                    "method": "subset",
+                    "k": k,
+                    "p_values": ps,
+                    "fault_classes": classes_json(&channels.classes),
+                }));
+                let mut task = SweepTask::custom(
+                    circuit.clone(),
+                    injector.program.clone(),
+                    Box::new(decoder()?),
+                    m,
+                    Some(Stratum {
+                        injector: injector.clone(),
+                        channels: channels.clone(),
+                        k,
+                    }),
+                    Some(residual_pauli),
+                );
+                task.shot_share = (weight(k) / heaviest).max(0.02);
+                tasks.push(task);
+            }
+        }
+    }
+    Ok(tasks)
+}

@@ -1,0 +1,59 @@
+//! Stratified (subset) sampling against plain Monte Carlo on the |H> preparation at d = 3,
+//! where both are feasible (p >= 5e-4).
+
+use qec_sim::magic::{ChModel, HadamardPrep};
+use qec_sim::noise::NoiseModel;
+use qec_sim::sweep::subset::subset_curves;
+use qec_sim::sweep::tasks::{hadamard_prep_tasks, Method};
+use qec_sim::sweep::{fit::fit_binomial, run_sweep, RunConfig, Shard, StopRule};
+use serde_json::json;
+
+#[test]
+fn subset_curve_agrees_with_monte_carlo() {
+    let prep = HadamardPrep::new(3).unwrap();
+    let noise = NoiseModel::named("cn20").unwrap();
+    let ps = [5e-4, 1e-3];
+    let base = json!({"task": "hadamard-prep"});
+    let config = RunConfig {
+        seed: 11,
+        threads: 2,
+        shard: Shard::WHOLE,
+        max_round_batches: 64,
+    };
+    let rule = |shots| StopRule {
+        max_shots: shots,
+        max_errors: None,
+        max_seconds: None,
+    };
+    for model in [ChModel::Twirl, ChModel::Proxy] {
+        let mc_tasks =
+            hadamard_prep_tasks(&prep, model, &noise, &ps, Method::MonteCarlo, &base).unwrap();
+        let mc = run_sweep(&mc_tasks, &rule(400_000), &config, None, &mut |_| {}).unwrap();
+        let strata = hadamard_prep_tasks(
+            &prep,
+            model,
+            &noise,
+            &ps,
+            Method::Subset { max_faults: None },
+            &base,
+        )
+        .unwrap();
+        let rows = run_sweep(&strata, &rule(400_000), &config, None, &mut |_| {}).unwrap();
+        let curves = subset_curves(&rows).unwrap();
+        assert_eq!(curves.len(), 1);
+        for (row, point) in mc.iter().zip(&curves[0].points) {
+            assert_eq!(row.json_metadata["p"].as_f64().unwrap(), point.p);
+            // Intervals (likelihood ratio 1000, i.e. beyond 3.5 sigma) must overlap.
+            let acc = fit_binomial(row.kept(), row.shots, 1000.0);
+            let err = fit_binomial(row.errors, row.kept(), 1000.0);
+            eprintln!(
+                "{model:?} p = {}: MC acceptance {:.4} [{:.4}, {:.4}] error {:.3e} [{:.2e}, {:.2e}]; subset {:.4} [{:.4}, {:.4}] {:.3e} [{:.2e}, {:.2e}]",
+                point.p, acc.best, acc.low, acc.high, err.best, err.low, err.high,
+                point.acceptance.value, point.acceptance.low, point.acceptance.high,
+                point.logical.value, point.logical.low, point.logical.high
+            );
+            assert!(acc.low <= point.acceptance.high && point.acceptance.low <= acc.high);
+            assert!(err.low <= point.logical.high && point.logical.low <= err.high);
+        }
+    }
+}
