@@ -4,7 +4,7 @@
 use super::io::Output;
 use crate::estimate::application::{self, Algorithm};
 use crate::estimate::bottom_up::{
-    curve_points, BottomUpFits, CurvePoint, Selection, Validity, EXTRAPOLATION_FACTOR,
+    curve_points, subset_points, BottomUpFits, Selection, Validity, EXTRAPOLATION_FACTOR,
 };
 use crate::estimate::compare::{self, Hardware, Ours, Settings, DEFAULT_STEPS_PER_CYCLE};
 use crate::estimate::level2::{memory_fits, MemoryModel};
@@ -151,16 +151,26 @@ fn read_stats(files: &[PathBuf]) -> Result<(Vec<TaskStats>, String)> {
     Ok((rows, sources.join(", ")))
 }
 
-/// Fits from statistics files. Stratified rows: the hook is the empty `subset` vector below,
-/// to be filled by the magic-state module's reconstruction of the curve over p.
+/// Fits from statistics files: Monte Carlo rows directly, stratified rows through their
+/// reconstruction over p ([`subset_points`]).
 fn fit_stats(data: &DataArgs) -> Result<(BottomUpFits, MemoryModel)> {
     let (rows, source) = read_stats(&data.stats)?;
     let selection = Selection {
         ch_model: data.ch_model.clone(),
         noise: data.noise.clone(),
     };
-    let subset: Vec<CurvePoint> = Vec::new();
-    let set = curve_points(&rows, subset, &selection).map_err(|e| anyhow!("{source}: {e}"))?;
+    let (subset, sub_ch, sub_noise) =
+        subset_points(&rows, &selection).map_err(|e| anyhow!("{source}: {e}"))?;
+    let mut set = curve_points(&rows, subset, &selection).map_err(|e| anyhow!("{source}: {e}"))?;
+    if set.mc_rows == 0 {
+        (set.ch_model, set.noise) = (sub_ch, sub_noise);
+    } else if set.subset_points > 0 && (set.ch_model != sub_ch || set.noise != sub_noise) {
+        bail!(
+            "{source}: Monte Carlo rows (ch_model={} noise={}) and subset rows (ch_model={sub_ch} noise={sub_noise}) differ; choose one with --ch-model and --noise",
+            set.ch_model,
+            set.noise
+        );
+    }
     let fits = BottomUpFits::from_points(set, &data.distances, source).map_err(|e| anyhow!(e))?;
     let memory = MemoryModel {
         fits: memory_fits(&rows),

@@ -205,6 +205,70 @@ pub fn curve_points(
     })
 }
 
+/// Curve points from stratified (`"method": "subset"`) hadamard-prep rows: each curve is
+/// rebuilt over its "p_values" by [`crate::sweep::subset::subset_curves`] (strata weighted by
+/// the exact fault-count probabilities, sinter's likelihood-ratio intervals); rows outside
+/// `selection` are left out. Returns the points and the (ch_model, noise) they come from; a mix
+/// of models is refused as in [`curve_points`].
+pub fn subset_points(
+    rows: &[TaskStats],
+    selection: &Selection,
+) -> Result<(Vec<CurvePoint>, String, String), String> {
+    let wanted: Vec<TaskStats> = combine(rows.iter().cloned())
+        .into_iter()
+        .filter(|r| {
+            let m = &r.json_metadata;
+            m.get("task").and_then(Value::as_str) == Some("hadamard-prep")
+                && m.get("method").and_then(Value::as_str) == Some("subset")
+                && selection
+                    .ch_model
+                    .as_ref()
+                    .is_none_or(|c| *c == text_of(m, "ch_model"))
+                && selection
+                    .noise
+                    .as_ref()
+                    .is_none_or(|n| *n == text_of(m, "noise"))
+        })
+        .collect();
+    if wanted.is_empty() {
+        return Ok((Vec::new(), String::new(), String::new()));
+    }
+    let curves = crate::sweep::subset::subset_curves(&wanted)
+        .map_err(|e| format!("stratified (subset) rows: {e}"))?;
+    let mut models = std::collections::BTreeSet::new();
+    let mut points = Vec::new();
+    for c in curves {
+        let m = &c.metadata;
+        models.insert((text_of(m, "ch_model"), text_of(m, "noise")));
+        let d = m
+            .get("d")
+            .and_then(Value::as_u64)
+            .ok_or("a subset curve without an integer \"d\" in its json_metadata")?
+            as usize;
+        for pt in c.points {
+            points.push(CurvePoint {
+                d,
+                p: pt.p,
+                logical: (pt.logical.value, pt.logical.low, pt.logical.high),
+                acceptance: (pt.acceptance.value, pt.acceptance.low, pt.acceptance.high),
+            });
+        }
+    }
+    if models.len() > 1 {
+        let list: Vec<String> = models
+            .iter()
+            .map(|(c, n)| format!("ch_model={c} noise={n}"))
+            .collect();
+        return Err(format!(
+            "the statistics mix {} models ({}); choose one with --ch-model and --noise",
+            models.len(),
+            list.join("; ")
+        ));
+    }
+    let (ch, noise) = models.into_iter().next().unwrap_or_default();
+    Ok((points, ch, noise))
+}
+
 /// A point from Monte Carlo counts: logical = errors / kept, acceptance = kept / shots.
 pub fn point_from_counts(d: usize, p: f64, s: &TaskStats) -> CurvePoint {
     let l = fit_binomial(s.errors, s.kept(), LIKELIHOOD_FACTOR);
