@@ -311,7 +311,7 @@ fn intervals_map_monotonically() {
 fn a_search_ceiling_never_changes_the_winner() {
     use qec_sim::estimate::distillation::{cheapest, cheapest_below, DistanceRange, SearchSpace};
     let space = SearchSpace {
-        level1: DistanceRange { min: 3, max: 13 },
+        level1: DistanceRange { min: 3, max: 17 },
         two_level: None,
     };
     let (proto, cost) = cheapest(1e-3, 1e-6, &space).unwrap().unwrap();

@@ -71,7 +71,7 @@ fn report_files_are_written_and_sane() {
     let md = std::fs::read_to_string(base.with_extension("md")).unwrap();
     for needle in [
         "## Summary at target 1.00e-6",
-        "bottom-up |H>, level 1 (ours, simulated)",
+        "bottom-up \\|H>, level 1 (ours, simulated)",
         "Litinski 15-to-1, one level",
         "cultivation (quoted, not simulated)",
         "One surface-code cycle = 8 physical time steps",
