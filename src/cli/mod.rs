@@ -44,7 +44,7 @@ enum Command {
     /// Enumerates sets of fault events and classifies them (detected, harmless, logical).
     Faults(analysis::FaultsArgs),
     /// Resource estimates: the bottom-up |H> scheme against distillation (reports, JSON).
-    Estimate(estimate::EstimateArgs),
+    Estimate(Box<estimate::EstimateArgs>),
     /// Generates a code's memory-experiment circuit on a qubit layout, with optional noise.
     Gen(generate::GenArgs),
     /// Draws a code's qubit layout as SVG.

@@ -147,7 +147,7 @@ pub fn curve_points(
         if !(p > 0.0 && p <= 0.5) {
             return Err(format!("hadamard-prep row with p = {p} outside (0, 0.5]"));
         }
-        if d < 3 || d % 2 == 0 {
+        if d < 3 || d.is_multiple_of(2) {
             return Err(format!(
                 "hadamard-prep row with d = {d} (the color code needs an odd d >= 3)"
             ));
