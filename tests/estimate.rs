@@ -181,15 +181,26 @@ fn cost_is_qubits_times_steps_over_acceptance() {
     let steps = bottom_up::attempt_steps(3).unwrap();
     let t = qec_sim::magic::prep_timing(3).unwrap();
     assert_eq!(steps as usize, t.grow + t.hadamard + t.round);
-    let c = bottom_up::cost(f, 5e-4, steps);
-    let acc = (-f.b.est * 5e-4).exp();
+    let c = bottom_up::cost(f, 3e-4, steps, &fits.points);
+    let acc = (-f.b.est * 3e-4).exp();
     assert_eq!(c.qubits, 16);
     assert!((c.acceptance.est - acc).abs() < 1e-15);
     assert!((c.expected_steps.est - steps as f64 / acc).abs() < 1e-9);
     assert!((c.spacetime.est - 16.0 * steps as f64 / acc).abs() < 1e-9);
     assert!((c.expected_qubits - 16.0 / acc).abs() < 1e-12);
     assert!(c.spacetime.lo <= c.spacetime.est && c.spacetime.est <= c.spacetime.hi);
-    assert!((c.logical.est - f.a.est * 2.5e-7).abs() < 1e-18);
+    assert!((c.logical.est - f.a.est * 9e-8).abs() < 1e-18);
+    assert_eq!(c.source, bottom_up::CostSource::Fit);
+    // At a simulated p the measured point is used, not the fit.
+    let at = bottom_up::cost(f, 1e-3, steps, &fits.points);
+    let pt = fits
+        .points
+        .iter()
+        .find(|x| x.d == 3 && x.p == 1e-3)
+        .unwrap();
+    assert_eq!(at.source, bottom_up::CostSource::Point);
+    assert_eq!(at.logical.est, pt.logical.0);
+    assert_eq!(at.acceptance.est, pt.acceptance.0);
     assert_eq!(c.validity, Validity::Simulated);
     assert_eq!(f.validity(5e-5), Validity::Extrapolated);
     assert_eq!(f.validity(5e-6), Validity::Refused);
@@ -200,7 +211,7 @@ fn cost_is_qubits_times_steps_over_acceptance() {
 fn level2_follows_its_documented_formulas() {
     let fits = fits_for_tests();
     let steps = bottom_up::attempt_steps(3).unwrap();
-    let l1 = bottom_up::cost(&fits.fits[0], 1e-3, steps);
+    let l1 = bottom_up::cost(&fits.fits[0], 1e-3, steps, &[]);
     let rs = level2::round_steps(9);
     let c = level2::cost(&l1, 9, rs, 1e-3, &MemoryModel::default());
     let rounds = 9 * (1 + 3 * level2::MEASUREMENTS);

@@ -302,6 +302,42 @@ fn parse_hardware(text: &str) -> Result<Hardware> {
     })
 }
 
+/// Loud remarks on fits the data reject: deviance above dof + 3 sqrt(2 dof) + 3 (far in the
+/// chi-square tail).
+fn fit_quality(fits: &BottomUpFits) -> Vec<String> {
+    let mut flags = Vec::new();
+    for f in &fits.fits {
+        let dof = f.dof as f64;
+        let limit = dof + 3.0 * (2.0 * dof).sqrt() + 3.0;
+        if f.dof >= 1 && f.a_deviance > limit {
+            flags.push(format!(
+                "FIT REJECTED: d = {}: p_L = A p^{} has deviance {:.1} on {} dof (free exponent {}); costs between simulated p rest on a power law the data do not follow (at simulated p the measured points are used)",
+                f.d,
+                f.exponent,
+                f.a_deviance,
+                f.dof,
+                f.free_exponent.map_or("-".into(), |k| format!("{k:.2}"))
+            ));
+        }
+        if f.dof >= 1 && f.b_deviance > limit {
+            let worst = fits
+                .points
+                .iter()
+                .filter(|pt| pt.d == f.d && pt.acceptance.0 > 0.0)
+                .map(|pt| ((-f.b.est * pt.p).exp() / pt.acceptance.0 - 1.0).abs())
+                .fold(0.0, f64::max);
+            flags.push(format!(
+                "acceptance model exp(-B p) at d = {} has deviance {:.1} on {} dof (largest relative deviation from a point: {:.1}%)",
+                f.d,
+                f.b_deviance,
+                f.dof,
+                100.0 * worst
+            ));
+        }
+    }
+    flags
+}
+
 /// Checks that some fit supports every p; returns flags for extrapolation and distances left out.
 fn check_validity(fits: &BottomUpFits, ps: &[f64]) -> Result<Vec<String>> {
     let mut flags = Vec::new();
@@ -385,7 +421,8 @@ fn run(args: &RunArgs) -> Result<()> {
     } else {
         fit_stats(&args.data)?
     };
-    let flags = check_validity(&fits, &ps)?;
+    let mut flags = fit_quality(&fits);
+    flags.extend(check_validity(&fits, &ps)?);
     for f in &flags {
         eprintln!("warning: {f}");
     }

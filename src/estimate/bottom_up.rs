@@ -622,11 +622,25 @@ pub struct BottomUpCost {
     /// N_d / P_acc: qubits to deliver one state per attempt time on average.
     pub expected_qubits: f64,
     pub validity: Validity,
+    pub source: CostSource,
 }
 
-/// Cost at distance fit `fit` and physical error `p`; `steps` from [`attempt_steps`].
-pub fn cost(fit: &DistanceFit, p: f64, steps: u64) -> BottomUpCost {
-    let acc = fit.acceptance(p);
+/// Cost at distance fit `fit` and physical error `p`; `steps` from [`attempt_steps`]. Where a
+/// simulated point of this distance lies at exactly this p, its measured values (and
+/// intervals) are used instead of the fit: the fit only interpolates between simulated p and
+/// extrapolates below them.
+pub fn cost(fit: &DistanceFit, p: f64, steps: u64, points: &[CurvePoint]) -> BottomUpCost {
+    let measured = points
+        .iter()
+        .find(|pt| pt.d == fit.d && (pt.p / p - 1.0).abs() < 1e-9);
+    let (logical, acc, source) = match measured {
+        Some(pt) => (
+            Interval::from(pt.logical),
+            Interval::from(pt.acceptance),
+            CostSource::Point,
+        ),
+        None => (fit.logical(p), fit.acceptance(p), CostSource::Fit),
+    };
     let n = qubits(fit.d);
     let t = steps as f64;
     let per = Interval::new(t / acc.est, t / acc.hi, t / acc.lo);
@@ -634,13 +648,23 @@ pub fn cost(fit: &DistanceFit, p: f64, steps: u64) -> BottomUpCost {
         d: fit.d,
         qubits: n,
         steps,
-        logical: fit.logical(p),
+        logical,
         acceptance: acc,
         expected_steps: per,
         spacetime: per.map(|x| x * n as f64),
         expected_qubits: n as f64 / acc.est,
         validity: fit.validity(p),
+        source,
     }
+}
+
+/// Where a cost's error and acceptance come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum CostSource {
+    /// The simulated point at this p.
+    Point,
+    /// The fit (between or below simulated p).
+    Fit,
 }
 
 impl From<(f64, f64, f64)> for Interval {

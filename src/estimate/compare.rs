@@ -224,7 +224,7 @@ impl<'a> Ours<'a> {
             .fits
             .iter()
             .filter(|f| f.validity(p) != Validity::Refused)
-            .map(|f| bottom_up::cost(f, p, self.steps[&f.d]))
+            .map(|f| bottom_up::cost(f, p, self.steps[&f.d], &self.fits.points))
             .collect()
     }
 
@@ -358,8 +358,15 @@ fn ours_choice(c: &BottomUpCost, settings: &Settings) -> Choice {
     let spc = settings.steps_per_cycle;
     Choice {
         config: format!(
-            "d={} ({} qubits, {} steps/attempt, P_acc={:.3})",
-            c.d, c.qubits, c.steps, c.acceptance.est
+            "d={} ({} qubits, {} steps/attempt, P_acc={:.3}; {})",
+            c.d,
+            c.qubits,
+            c.steps,
+            c.acceptance.est,
+            match c.source {
+                bottom_up::CostSource::Point => "simulated point",
+                bottom_up::CostSource::Fit => "from the fit",
+            }
         ),
         output_error: c.logical,
         qubits: c.qubits as f64,
