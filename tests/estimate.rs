@@ -333,3 +333,38 @@ fn a_search_ceiling_never_changes_the_winner() {
         None
     );
 }
+
+#[test]
+fn memory_rows_give_a_per_round_fit_used_by_level2() {
+    // Color-code memory rows at d = 9 over 9 rounds with per-round error 0.05 (100p)^5,
+    // expected counts: the fit returns A = 0.05 * 100^5 within its interval.
+    let a_true = 0.05 * 100f64.powi(5);
+    let rows: Vec<TaskStats> = [5e-4, 1e-3, 2e-3]
+        .iter()
+        .map(|&p: &f64| {
+            let per_round = a_true * p.powi(5);
+            let per_shot = 1.0 - (1.0 - per_round).powi(9);
+            let shots = 1_000_000_000u64;
+            let meta = json!({"task": "memory-x", "code": "color666", "d": 9, "rounds": 9, "p": p});
+            let mut s = TaskStats::empty("lookup", &format!("m-{p}"), meta);
+            s.shots = shots;
+            s.errors = (shots as f64 * per_shot).round() as u64;
+            s
+        })
+        .collect();
+    let fits = level2::memory_fits(&rows);
+    assert_eq!(fits.len(), 1);
+    let f = &fits[0];
+    assert_eq!((f.d, f.points), (9, 3));
+    assert!(f.a.lo <= a_true && a_true <= f.a.hi, "{:?}", f.a);
+    let model = MemoryModel { fits };
+    let (pm, assumed) = model.per_round(1e-3, 9);
+    assert!(
+        !assumed && (pm / (a_true * 1e-15) - 1.0).abs() < 0.05,
+        "{pm}"
+    );
+    assert!(
+        model.per_round(1e-3, 11).1,
+        "d = 11 has no fit: assumed model"
+    );
+}
