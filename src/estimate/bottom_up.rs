@@ -172,17 +172,7 @@ pub fn curve_points(
         .keys()
         .map(|(_, _, c, n)| (c.as_str(), n.as_str()))
         .collect();
-    if models.len() > 1 {
-        let list: Vec<String> = models
-            .iter()
-            .map(|(c, n)| format!("ch_model={c} noise={n}"))
-            .collect();
-        return Err(format!(
-            "the statistics mix {} models ({}); choose one with --ch-model and --noise",
-            models.len(),
-            list.join("; ")
-        ));
-    }
+    one_model(&models)?;
     let (ch_model, noise) = models
         .iter()
         .next()
@@ -254,17 +244,7 @@ pub fn subset_points(
             });
         }
     }
-    if models.len() > 1 {
-        let list: Vec<String> = models
-            .iter()
-            .map(|(c, n)| format!("ch_model={c} noise={n}"))
-            .collect();
-        return Err(format!(
-            "the statistics mix {} models ({}); choose one with --ch-model and --noise",
-            models.len(),
-            list.join("; ")
-        ));
-    }
+    one_model(&models)?;
     let (ch, noise) = models.into_iter().next().unwrap_or_default();
     Ok((points, ch, noise))
 }
@@ -671,6 +651,24 @@ impl From<(f64, f64, f64)> for Interval {
     fn from(t: (f64, f64, f64)) -> Self {
         Interval::from_tuple(t)
     }
+}
+
+/// Refuses statistics that mix CH models or noise models (one curve per distance is fitted).
+fn one_model<C: AsRef<str>, N: AsRef<str>>(
+    models: &std::collections::BTreeSet<(C, N)>,
+) -> Result<(), String> {
+    if models.len() <= 1 {
+        return Ok(());
+    }
+    let list: Vec<String> = models
+        .iter()
+        .map(|(c, n)| format!("ch_model={} noise={}", c.as_ref(), n.as_ref()))
+        .collect();
+    Err(format!(
+        "the statistics mix {} models ({}); choose one with --ch-model and --noise",
+        models.len(),
+        list.join("; ")
+    ))
 }
 
 #[cfg(test)]
