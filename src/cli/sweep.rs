@@ -74,7 +74,7 @@ pub struct SweepArgs {
     /// Error mechanisms the `lookup` decoder's table covers.
     #[arg(long, default_value_t = 1)]
     lookup_faults: usize,
-    /// Stop a task after this many shots (default 100000; 50000000 per stratum with --method
+    /// Stop a task after this many shots (default 100000; 150000000 per stratum with --method
     /// subset, where strata of small weight get a proportional share, at least 2%).
     #[arg(long)]
     max_shots: Option<u64>,
@@ -123,7 +123,7 @@ impl SweepArgs {
 
     fn max_shots(&self) -> u64 {
         self.max_shots.unwrap_or(match self.method() {
-            MethodName::Subset => 50_000_000,
+            MethodName::Subset => 150_000_000,
             MethodName::Mc => 100_000,
         })
     }
