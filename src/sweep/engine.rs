@@ -138,6 +138,17 @@ pub struct Stratum {
     pub k: usize,
 }
 
+/// The strong id of a task: a hash of the circuit as printed, the decoder label and the metadata.
+fn strong_id(circuit: &Circuit, decoder_label: &str, json_metadata: &Value) -> String {
+    let identity = json!({
+        "version": ID_VERSION,
+        "circuit": circuit.to_string(),
+        "decoder": decoder_label,
+        "json_metadata": json_metadata,
+    });
+    format!("{:x}", Sha256::digest(identity.to_string().as_bytes()))
+}
+
 /// Version tag hashed into every strong id, so that statistics of an incompatible earlier
 /// format never merge with new ones.
 const ID_VERSION: &str = "qec-sim-sweep-1";
@@ -152,13 +163,7 @@ impl SweepTask {
         let program = FrameProgram::compile(&circuit)?;
         let (built, plain_postselection) = build_decoder(&circuit, decoder)?;
         let decoder_label = decoder.label();
-        let identity = json!({
-            "version": ID_VERSION,
-            "circuit": circuit.to_string(),
-            "decoder": decoder_label,
-            "json_metadata": json_metadata,
-        });
-        let strong_id = format!("{:x}", Sha256::digest(identity.to_string().as_bytes()));
+        let strong_id = strong_id(&circuit, &decoder_label, &json_metadata);
         Ok(SweepTask {
             circuit,
             program,
@@ -184,13 +189,7 @@ impl SweepTask {
         residual: Option<fn(u64) -> &'static str>,
     ) -> SweepTask {
         let decoder_label = decoder.name().to_string();
-        let identity = json!({
-            "version": ID_VERSION,
-            "circuit": circuit.to_string(),
-            "decoder": decoder_label,
-            "json_metadata": json_metadata,
-        });
-        let strong_id = format!("{:x}", Sha256::digest(identity.to_string().as_bytes()));
+        let strong_id = strong_id(&circuit, &decoder_label, &json_metadata);
         SweepTask {
             circuit,
             program,
