@@ -7,7 +7,7 @@
 //! fires. A noiseless tail (ideal syndrome extraction on fresh ancillas, and the logical
 //! operators) lets a decoder score the accepted output. Design note: `docs/hadamard-prep.md`.
 
-use super::{bridged, hadamard_ops, PrepTiming, PROXY_TAG};
+use super::{bridged, hadamard_ops, PrepTiming};
 use crate::circuit::{Circuit, Instruction, Item, Target};
 use crate::code::{lattice_coords, Pauli};
 use crate::decoder::{CodeChecks, CodeLookup, Decision, Decoder, DecoderError};
@@ -430,6 +430,9 @@ impl HadamardPrep {
     }
 }
 
+/// Tag that marks an `RX` standing in for an `RH` (|+> for |H>) in a proxy circuit.
+pub const PROXY_RH_TAG: &str = "proxy:RH";
+
 /// The proxy of a prep circuit: [`super::proxy`] plus `RH` -> `RX[proxy:RH]` (|H> -> |+>).
 pub fn proxy_prep(circuit: &Circuit) -> Circuit {
     let mut out = super::proxy(circuit);
@@ -437,7 +440,7 @@ pub fn proxy_prep(circuit: &Circuit) -> Circuit {
         if let Item::Instruction(ins) = item {
             if ins.gate.name() == "RH" {
                 ins.gate = GateId::named("RX");
-                ins.tag = PROXY_TAG.replace("CH", "RH");
+                ins.tag = PROXY_RH_TAG.to_string();
             }
         }
     }
