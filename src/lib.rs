@@ -19,6 +19,7 @@ pub mod decoder;
 pub mod dem;
 pub mod error;
 pub mod estimate;
+pub mod exact;
 pub mod faults;
 pub mod frame;
 pub mod gates;

@@ -209,6 +209,25 @@ impl StateVector {
         }
     }
 
+    /// Projects qubit q onto the given outcome of a `basis` measurement and renormalises;
+    /// returns that outcome's probability (the state is unchanged when it is 0). Tests use it
+    /// to replay another engine's outcomes.
+    pub fn project(&mut self, q: usize, basis: Basis, outcome: bool) -> f64 {
+        let change = basis_change(basis);
+        if let Some(m) = &change {
+            self.apply1(m, q);
+        }
+        let p1 = self.prob_one(q).clamp(0.0, 1.0);
+        let p = if outcome { p1 } else { 1.0 - p1 };
+        if p > 0.0 {
+            self.collapse(q, outcome, p);
+        }
+        if let Some(m) = &change {
+            self.apply1(m, q);
+        }
+        p
+    }
+
     /// Measures qubit q in `basis`, collapsing the state; returns the outcome.
     pub fn measure(&mut self, q: usize, basis: Basis, rng: &mut impl RngCore) -> bool {
         let change = basis_change(basis);

@@ -1,0 +1,640 @@
+//! The compiler: one pass over the circuit that follows the Clifford part symbolically and
+//! writes the short list of per-shot operations ([`Op`]) the executor runs.
+//!
+//! It keeps the inverse tableau of the Clifford U (the virtual image U^dag P U of every physical
+//! generator P) and the set of active virtual qubits. Each instruction becomes:
+//! - a Clifford gate: nothing per shot (the tableau absorbs it);
+//! - a Pauli rotation exp(-i theta P) (T, CH, RH are built from these): a dense rotation when
+//!   the image of P has no X/Y on dormant qubits, otherwise a basis change controlled by one
+//!   dormant qubit that reduces the image to X_j, then j joins the active set;
+//! - a measurement of P: deterministic (image trivial on the state), random (X/Y on a dormant
+//!   qubit: a fair coin and a Hadamard on that qubit), or dense (reduced on the active qubits to
+//!   Z_a, sampled from the amplitudes, after which a leaves the active set);
+//! - noise, feedback: a Pauli whose virtual image is XOR-ed into the per-shot frame.
+//!
+//! See docs/exact-engine.md for the derivations.
+
+use super::pauli::{packed, Pauli, VGate};
+use super::program::{DenseGate, ExactProgram, MeasureKind, Op};
+use crate::circuit::{Circuit, Instruction, Target};
+use crate::error::SimError;
+use crate::frame::noise::{Bernoulli, PauliChannel};
+use crate::gates::{Basis, GateId, GateKind};
+use crate::tableau::feedback_pauli;
+
+/// Default limit on the number of active qubits (2^26 amplitudes = 1 GiB).
+pub const DEFAULT_MAX_ACTIVE: usize = 26;
+
+/// Most operations a compiled program may hold (loops are unrolled).
+const MAX_OPS: usize = 50_000_000;
+
+/// A step of a non-Clifford gate's decomposition into Clifford gates and Pauli rotations.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum RotationStep {
+    /// A Clifford gate on target slots (the second slot unused for one-qubit gates).
+    Clifford { gate: GateId, slots: [usize; 2] },
+    /// exp(-i angle P) with P the single-qubit Pauli `axis` on target slot `slot`.
+    Rotate {
+        axis: Basis,
+        slot: usize,
+        angle: f64,
+    },
+    /// Reset the slot to |0>.
+    Reset { slot: usize },
+}
+
+/// The decomposition of a non-Clifford gate (up to global phase), or None.
+/// CH c t = Ry(pi/4)_t CZ Ry(-pi/4)_t with Ry(a) = exp(-i a Y / 2) (H = Ry(pi/4) Z Ry(-pi/4));
+/// RH = R then Ry(pi/4), since Ry(pi/4)|0> = cos(pi/8)|0> + sin(pi/8)|1> = |H>.
+pub fn rotation_steps(gate: GateId) -> Option<Vec<RotationStep>> {
+    let eighth = std::f64::consts::PI / 8.0;
+    match gate.kind() {
+        GateKind::NonClifford2 if gate.name() == "CH" => Some(vec![
+            RotationStep::Rotate {
+                axis: Basis::Y,
+                slot: 1,
+                angle: -eighth,
+            },
+            RotationStep::Clifford {
+                gate: GateId::named("CZ"),
+                slots: [0, 1],
+            },
+            RotationStep::Rotate {
+                axis: Basis::Y,
+                slot: 1,
+                angle: eighth,
+            },
+        ]),
+        GateKind::MagicReset => Some(vec![
+            RotationStep::Reset { slot: 0 },
+            RotationStep::Rotate {
+                axis: Basis::Y,
+                slot: 0,
+                angle: eighth,
+            },
+        ]),
+        _ => None,
+    }
+}
+
+fn basis_bits(b: Basis) -> (bool, bool) {
+    match b {
+        Basis::X => (true, false),
+        Basis::Y => (true, true),
+        Basis::Z => (false, true),
+    }
+}
+
+/// The compiler's state while it walks the circuit.
+pub(super) struct Compiler {
+    n: usize,
+    words: usize,
+    /// img[2q] = U^dag X_q U, img[2q + 1] = U^dag Z_q U (virtual Paulis with phase).
+    img: Vec<Pauli>,
+    /// Slot in the dense state of each virtual qubit (None: dormant, in |0>).
+    slot_of: Vec<Option<usize>>,
+    /// Virtual qubit held by each slot.
+    slots: Vec<usize>,
+    ops: Vec<Op>,
+    num_records: u32,
+    num_detectors: u32,
+    num_observables: u32,
+    max_active: usize,
+    max_active_line: u32,
+    limit: usize,
+    detector_lines: Vec<u32>,
+    pub(super) observable_lines: Vec<u32>,
+}
+
+impl Compiler {
+    pub(super) fn new(n: usize, limit: usize) -> Compiler {
+        let words = n.div_ceil(64).max(1);
+        let img = (0..2 * n)
+            .map(|i| Pauli::single(words, i / 2, i % 2 == 0, i % 2 == 1))
+            .collect();
+        Compiler {
+            n,
+            words,
+            img,
+            slot_of: vec![None; n],
+            slots: Vec::new(),
+            ops: Vec::new(),
+            num_records: 0,
+            num_detectors: 0,
+            num_observables: 0,
+            max_active: 0,
+            max_active_line: 0,
+            limit,
+            detector_lines: Vec::new(),
+            observable_lines: Vec::new(),
+        }
+    }
+
+    pub(super) fn finish(self, circuit_records: u64) -> (ExactProgram, Vec<u32>) {
+        debug_assert_eq!(self.num_records as u64, circuit_records);
+        let program = ExactProgram {
+            ops: self.ops,
+            num_qubits: self.n,
+            words: self.words,
+            num_measurements: self.num_records as usize,
+            num_detectors: self.num_detectors as usize,
+            num_observables: self.num_observables as usize,
+            max_active: self.max_active,
+            detector_lines: self.detector_lines,
+            expected_detectors: Vec::new(),
+            expected_observables: Vec::new(),
+            final_images: self.img,
+            final_slots: self.slots,
+        };
+        (program, self.observable_lines)
+    }
+
+    /// The virtual image of the Hermitian Pauli X^x Z^z (Y where both) on `qubits`.
+    fn image(&self, qubits: &[usize], x: u8, z: u8) -> Pauli {
+        let mut p = Pauli::identity(self.words);
+        p.phase = ((x & z).count_ones() % 4) as u8;
+        for (k, &q) in qubits.iter().enumerate() {
+            if x >> k & 1 == 1 {
+                p.mul_assign(&self.img[2 * q]);
+            }
+        }
+        for (k, &q) in qubits.iter().enumerate() {
+            if z >> k & 1 == 1 {
+                p.mul_assign(&self.img[2 * q + 1]);
+            }
+        }
+        p
+    }
+
+    /// The image of a product of single-qubit Paulis (qubit, basis), in the given order.
+    pub(super) fn product_image(&self, factors: &[(usize, Basis)]) -> Pauli {
+        let mut p = Pauli::identity(self.words);
+        for &(q, b) in factors {
+            let (x, z) = basis_bits(b);
+            p.mul_assign(&self.image(&[q], u8::from(x), u8::from(z)));
+        }
+        p
+    }
+
+    /// U <- G U for a physical Clifford G on `qubits`: img(P) <- img(G^dag P G).
+    fn prepend_clifford(&mut self, gate: GateId, qubits: &[usize]) {
+        let action = gate.clifford_action().expect("Clifford gate");
+        let k = action.num_qubits;
+        let mut new = Vec::with_capacity(2 * k);
+        for slot in 0..k {
+            for (gx, gz) in [(1u8 << slot, 0u8), (0, 1u8 << slot)] {
+                // Find b with G P(b) G^dag = +-P(gx, gz); then G^dag P(gx, gz) G = +-P(b).
+                let b = (0..action.images.len())
+                    .find(|&b| (action.images[b].0, action.images[b].1) == (gx, gz))
+                    .expect("Clifford images are a bijection");
+                let negative = action.images[b].2;
+                let mask = (1u8 << k) - 1;
+                let mut p = self.image(qubits, b as u8 & mask, (b as u8) >> k);
+                if negative {
+                    p.phase = (p.phase + 2) % 4;
+                }
+                new.push(p);
+            }
+        }
+        for (slot, &q) in qubits.iter().enumerate() {
+            self.img[2 * q] = new[2 * slot].clone();
+            self.img[2 * q + 1] = new[2 * slot + 1].clone();
+        }
+    }
+
+    /// Changes the virtual basis by `g`: the tableau's images are conjugated, the per-shot
+    /// frame too, and the dense state when `dense` (gates among active qubits).
+    fn virtual_gate(&mut self, g: VGate, dense: bool) {
+        for p in &mut self.img {
+            p.conjugate(g);
+        }
+        if dense {
+            let s = |q: usize| self.slot_of[q].expect("active qubit");
+            let d = match g {
+                VGate::H(q) => DenseGate::H(s(q)),
+                VGate::S(q) => DenseGate::S(s(q)),
+                VGate::SDag(q) => DenseGate::SDag(s(q)),
+                VGate::Cx(c, t) => DenseGate::Cx(s(c), s(t)),
+                VGate::Cz(a, b) => DenseGate::Cz(s(a), s(b)),
+            };
+            self.ops.push(Op::Dense(g, d));
+        } else {
+            self.ops.push(Op::Frame(g));
+        }
+    }
+
+    fn is_dormant(&self, q: usize) -> bool {
+        self.slot_of[q].is_none()
+    }
+
+    /// First dormant virtual qubit on which `p` has an X or Y.
+    fn dormant_x(&self, p: &Pauli) -> Option<usize> {
+        (0..self.n).find(|&q| self.is_dormant(q) && p.get(q).0)
+    }
+
+    /// Reduces `p` (X or Y on dormant `j`) to +-X_j with gates controlled by j, which leave the
+    /// state (|0> on j) unchanged. Returns whether the result is -X_j.
+    fn reduce_to_dormant_x(&mut self, p: &mut Pauli, j: usize) -> bool {
+        let mut gates = Vec::new();
+        for q in 0..self.n {
+            if q != j && p.get(q).0 {
+                gates.push(VGate::Cx(j, q));
+            }
+        }
+        for &g in &gates {
+            p.conjugate(g);
+        }
+        let mut more = Vec::new();
+        for q in 0..self.n {
+            if q != j && p.get(q).1 {
+                more.push(VGate::Cz(j, q));
+            }
+        }
+        for &g in &more {
+            p.conjugate(g);
+        }
+        gates.extend(more);
+        if p.get(j).1 {
+            p.conjugate(VGate::SDag(j));
+            gates.push(VGate::SDag(j));
+        }
+        for g in gates {
+            self.virtual_gate(g, false);
+        }
+        debug_assert!(p.x.iter().zip(&p.z).enumerate().all(|(w, (x, z))| {
+            let jw = j / 64;
+            let want = if w == jw { 1u64 << (j % 64) } else { 0 };
+            *x == want && *z == 0
+        }));
+        p.negative()
+    }
+
+    /// Reduces `p` (no X/Y on dormant qubits, some X/Y/Z on active ones) with gates among the
+    /// active qubits to +-Z_a (times Zs on dormant qubits). Returns a.
+    fn reduce_to_active_z(&mut self, p: &mut Pauli) -> usize {
+        let active: Vec<usize> = self.slots.clone();
+        let mut gates = Vec::new();
+        if let Some(&a) = active.iter().find(|&&q| p.get(q).0) {
+            for &q in &active {
+                if q != a && p.get(q).0 {
+                    let g = VGate::Cx(a, q);
+                    p.conjugate(g);
+                    gates.push(g);
+                }
+            }
+            for &q in &active {
+                if q != a && p.get(q).1 {
+                    let g = VGate::Cz(a, q);
+                    p.conjugate(g);
+                    gates.push(g);
+                }
+            }
+            if p.get(a).1 {
+                p.conjugate(VGate::SDag(a));
+                gates.push(VGate::SDag(a));
+            }
+            p.conjugate(VGate::H(a));
+            gates.push(VGate::H(a));
+            for g in gates {
+                self.virtual_gate(g, true);
+            }
+            a
+        } else {
+            let a = *active
+                .iter()
+                .find(|&&q| p.get(q).1)
+                .expect("p acts on an active qubit");
+            for &q in &active {
+                if q != a && p.get(q).1 {
+                    let g = VGate::Cx(q, a);
+                    p.conjugate(g);
+                    gates.push(g);
+                }
+            }
+            for g in gates {
+                self.virtual_gate(g, true);
+            }
+            a
+        }
+    }
+
+    /// Whether `p` acts on an active qubit (assuming no X/Y on dormant ones).
+    fn touches_active(&self, p: &Pauli) -> bool {
+        self.slots.iter().any(|&q| {
+            let (x, z) = p.get(q);
+            x || z
+        })
+    }
+
+    fn activate(&mut self, j: usize, line: u32) -> Result<(), SimError> {
+        self.slot_of[j] = Some(self.slots.len());
+        self.slots.push(j);
+        if self.slots.len() > self.max_active {
+            self.max_active = self.slots.len();
+            self.max_active_line = line;
+        }
+        if self.slots.len() > self.limit {
+            return Err(SimError::TooBig {
+                what: format!(
+                    "{} active qubits after the instruction on line {line} (2^{} amplitudes; \
+                     the exact engine allows at most {} active qubits)",
+                    self.slots.len(),
+                    self.slots.len(),
+                    self.limit
+                ),
+                bytes: 16u64 << self.slots.len().min(62),
+                limit: 16u64 << self.limit,
+            });
+        }
+        Ok(())
+    }
+
+    fn deactivate(&mut self, j: usize) {
+        let slot = self.slot_of[j].take().expect("active");
+        self.slots.remove(slot);
+        for (s, &q) in self.slots.iter().enumerate().skip(slot) {
+            self.slot_of[q] = Some(s);
+        }
+    }
+
+    /// exp(-i angle P) for the Hermitian virtual Pauli `p`.
+    fn rotate(&mut self, mut p: Pauli, angle: f64, line: u32) -> Result<(), SimError> {
+        if let Some(j) = self.dormant_x(&p) {
+            let negative = self.reduce_to_dormant_x(&mut p, j);
+            let angle = if negative { -angle } else { angle };
+            self.activate(j, line)?;
+            self.ops.push(Op::Activate { qubit: j, angle });
+        } else if self.touches_active(&p) {
+            let (mut xmask, mut zmask) = (0u64, 0u64);
+            for (s, &q) in self.slots.iter().enumerate() {
+                let (x, z) = p.get(q);
+                xmask |= u64::from(x) << s;
+                zmask |= u64::from(z) << s;
+            }
+            // p = i^phase X^x Z^z; on the active slots, with dormant Zs acting as +1.
+            self.ops.push(Op::Rotate {
+                xmask,
+                zmask,
+                phase: p.phase,
+                angle,
+                test: packed(&p),
+            });
+        }
+        // Otherwise p acts as +-1 on the state: a global phase.
+        Ok(())
+    }
+
+    /// Measures the Hermitian virtual Pauli `p` (the image of the measured observable).
+    /// `reset` is the physical Pauli that flips the outcome (applied when the true outcome is 1).
+    fn measure(
+        &mut self,
+        mut p: Pauli,
+        record: Option<u32>,
+        invert: bool,
+        flip: f64,
+        reset: Option<&[(usize, Basis)]>,
+    ) {
+        let kind = if let Some(j) = self.dormant_x(&p) {
+            let negative = self.reduce_to_dormant_x(&mut p, j);
+            for q in &mut self.img {
+                q.conjugate(VGate::H(j));
+            }
+            MeasureKind::Random { qubit: j, negative }
+        } else if self.touches_active(&p) {
+            let j = self.reduce_to_active_z(&mut p);
+            let slot = self.slot_of[j].expect("active");
+            let negative = p.negative();
+            self.deactivate(j);
+            MeasureKind::Dense {
+                slot,
+                qubit: j,
+                negative,
+                test: packed(&p),
+            }
+        } else {
+            MeasureKind::Fixed {
+                negative: p.negative(),
+                test: packed(&p),
+            }
+        };
+        let reset = reset.map(|f| packed(&self.product_image(f)));
+        self.ops.push(Op::Measure {
+            kind,
+            record,
+            invert,
+            flip: (flip > 0.0).then(|| Bernoulli::new(flip)),
+            reset,
+        });
+    }
+
+    fn noise_images(&self, qubits: &[usize]) -> Vec<u64> {
+        let mut out = Vec::new();
+        for &q in qubits {
+            out.extend(packed(&self.img[2 * q]));
+            out.extend(packed(&self.img[2 * q + 1]));
+        }
+        out
+    }
+
+    fn record_index(&self, k: u32, line: u32) -> Result<u32, SimError> {
+        self.num_records.checked_sub(k).ok_or_else(|| {
+            SimError::Unsupported(format!(
+                "line {line}: rec[-{k}] reaches before the first measurement"
+            ))
+        })
+    }
+
+    fn qubits(ins: &Instruction) -> Vec<usize> {
+        ins.targets
+            .iter()
+            .filter_map(|t| t.qubit_index().map(|q| q as usize))
+            .collect()
+    }
+
+    /// Compiles one (flat) instruction.
+    pub(super) fn instruction(&mut self, ins: &Instruction) -> Result<(), SimError> {
+        if self.ops.len() >= MAX_OPS {
+            return Err(SimError::Unsupported(format!(
+                "the exact engine unrolls loops and this circuit needs more than {MAX_OPS} \
+                 operations; shorten its REPEAT blocks"
+            )));
+        }
+        let kind = ins.gate.kind();
+        match kind {
+            GateKind::Clifford1 => {
+                for q in Self::qubits(ins) {
+                    self.prepend_clifford(ins.gate, &[q]);
+                }
+            }
+            GateKind::Clifford2 => {
+                let action = ins.gate.clifford_action().expect("Clifford");
+                for pair in ins.targets.chunks(2) {
+                    match (pair[0], pair[1]) {
+                        (Target::Rec(k), t) | (t, Target::Rec(k)) if t.qubit_index().is_some() => {
+                            let rec_slot = usize::from(matches!(pair[1], Target::Rec(_)));
+                            let (x, z) = feedback_pauli(action, rec_slot);
+                            let q = t.qubit_index().unwrap_or_default() as usize;
+                            let record = self.record_index(k, ins.line)?;
+                            let bits = packed(&self.image(&[q], u8::from(x), u8::from(z)));
+                            self.ops.push(Op::FrameIfRecord { record, bits });
+                        }
+                        (a, b) => match (a.qubit_index(), b.qubit_index()) {
+                            (Some(a), Some(b)) => {
+                                self.prepend_clifford(ins.gate, &[a as usize, b as usize])
+                            }
+                            // Two record targets: purely classical, no effect on the state.
+                            _ => {}
+                        },
+                    }
+                }
+            }
+            GateKind::NonClifford2 | GateKind::MagicReset => {
+                let steps = rotation_steps(ins.gate).ok_or_else(|| {
+                    SimError::Unsupported(format!(
+                        "line {}: the exact engine has no decomposition of {}",
+                        ins.line,
+                        ins.gate.name()
+                    ))
+                })?;
+                let arity = if kind == GateKind::MagicReset { 1 } else { 2 };
+                let qs = Self::qubits(ins);
+                for group in qs.chunks(arity) {
+                    for step in &steps {
+                        match *step {
+                            RotationStep::Clifford { gate, slots } => {
+                                let a = gate.clifford_action().expect("Clifford").num_qubits;
+                                let targets: Vec<usize> =
+                                    slots[..a].iter().map(|&s| group[s]).collect();
+                                self.prepend_clifford(gate, &targets);
+                            }
+                            RotationStep::Rotate { axis, slot, angle } => {
+                                let p = self.product_image(&[(group[slot], axis)]);
+                                self.rotate(p, angle, ins.line)?;
+                            }
+                            RotationStep::Reset { slot } => {
+                                let q = group[slot];
+                                let p = self.product_image(&[(q, Basis::Z)]);
+                                self.measure(p, None, false, 0.0, Some(&[(q, Basis::X)]));
+                            }
+                        }
+                    }
+                }
+            }
+            GateKind::Reset(b) | GateKind::Measure(b) | GateKind::MeasureReset(b) => {
+                let flip = ins.args.first().copied().unwrap_or(0.0);
+                let records = !matches!(kind, GateKind::Reset(_));
+                let resets = !matches!(kind, GateKind::Measure(_));
+                let flipper = match b {
+                    Basis::Z => Basis::X,
+                    Basis::X | Basis::Y => Basis::Z,
+                };
+                for t in &ins.targets {
+                    let Target::Qubit { index, inverted } = *t else {
+                        continue;
+                    };
+                    let q = index as usize;
+                    let p = self.product_image(&[(q, b)]);
+                    let record = if records {
+                        self.num_records += 1;
+                        Some(self.num_records - 1)
+                    } else {
+                        None
+                    };
+                    let flip_factor = [(q, flipper)];
+                    self.measure(
+                        p,
+                        record,
+                        inverted,
+                        if records { flip } else { 0.0 },
+                        resets.then_some(&flip_factor[..]),
+                    );
+                }
+            }
+            GateKind::Noise1 | GateKind::Noise2 => {
+                let two = kind == GateKind::Noise2;
+                let channel = PauliChannel::for_gate(ins.gate, &ins.args, two);
+                if channel.trial.p > 0.0 {
+                    let qs = Self::qubits(ins);
+                    let images = self.noise_images(&qs);
+                    self.ops.push(Op::Noise {
+                        channel,
+                        arity: if two { 2 } else { 1 },
+                        targets: if two { qs.len() / 2 } else { qs.len() },
+                        images,
+                    });
+                }
+            }
+            GateKind::Correlated { else_branch } => {
+                let factors: Vec<(usize, Basis)> = ins
+                    .targets
+                    .iter()
+                    .filter_map(|t| match *t {
+                        Target::Pauli { pauli, index } => Some((
+                            index as usize,
+                            match pauli {
+                                'X' => Basis::X,
+                                'Y' => Basis::Y,
+                                _ => Basis::Z,
+                            },
+                        )),
+                        _ => None,
+                    })
+                    .collect();
+                let bits = packed(&self.product_image(&factors));
+                self.ops.push(Op::Correlated {
+                    trial: Bernoulli::new(ins.args[0]),
+                    else_branch,
+                    bits,
+                });
+            }
+            GateKind::Detector | GateKind::ObservableInclude => {
+                let mut records = Vec::new();
+                for t in &ins.targets {
+                    if let Target::Rec(k) = *t {
+                        records.push(self.record_index(k, ins.line)?);
+                    }
+                }
+                if kind == GateKind::Detector {
+                    self.detector_lines.push(ins.line);
+                    self.num_detectors += 1;
+                    self.ops.push(Op::Detector {
+                        index: self.num_detectors - 1,
+                        records,
+                    });
+                } else {
+                    let index = ins.args[0] as u32;
+                    self.num_observables = self.num_observables.max(index + 1);
+                    if self.observable_lines.len() <= index as usize {
+                        self.observable_lines.resize(index as usize + 1, ins.line);
+                    }
+                    self.ops.push(Op::Observable { index, records });
+                }
+            }
+            GateKind::QubitCoords | GateKind::ShiftCoords | GateKind::Tick => {}
+        }
+        if self.max_active_line == 0 && self.max_active > 0 {
+            self.max_active_line = ins.line;
+        }
+        Ok(())
+    }
+}
+
+/// Compiles a whole circuit (loops unrolled) with at most `limit` active qubits; also returns
+/// the line of each observable's first `OBSERVABLE_INCLUDE`.
+pub(super) fn compile(
+    circuit: &Circuit,
+    limit: usize,
+) -> Result<(ExactProgram, Vec<u32>), SimError> {
+    let stats = circuit.stats();
+    let n = stats.num_qubits as usize;
+    if n > 1 << 20 {
+        return Err(SimError::TooManyQubits {
+            qubits: n as u64,
+            engine: "exact engine",
+            limit: 1 << 20,
+        });
+    }
+    let mut c = Compiler::new(n, limit);
+    circuit.for_each_flat(&mut |ins| c.instruction(ins))?;
+    Ok(c.finish(stats.num_measurements))
+}

@@ -1,0 +1,540 @@
+//! A compiled exact program and its per-shot executor.
+//!
+//! A shot's state is U P (phi (x) |0...0>): the Clifford U is fixed at compile time (it lives
+//! in the compiler's tableau and is gone by now), P is the shot's Pauli frame over virtual
+//! qubits, and phi is a dense vector over the active virtual qubits. Every [`Op`] touches only
+//! the frame, the dense vector and the measurement record.
+
+use super::pauli::{bit, FrameBits, Pauli, VGate};
+use crate::error::SimError;
+use crate::frame::noise::{uniform_open0, Bernoulli, PauliChannel};
+use crate::gates::Basis;
+use num_complex::Complex64 as C;
+use rand_core::RngCore;
+
+/// A Clifford gate on slots of the dense vector (slot s = bit s of the amplitude index).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DenseGate {
+    H(usize),
+    S(usize),
+    SDag(usize),
+    Cx(usize, usize),
+    Cz(usize, usize),
+}
+
+/// How a measurement's outcome arises (before the frame's flip and the target's `!`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum MeasureKind {
+    /// The measured image acts as +-1 on the state: the outcome is its sign, flipped when the
+    /// frame anticommutes with `test` (the image's bits).
+    Fixed { negative: bool, test: Vec<u64> },
+    /// The image was reduced to +-X_qubit with `qubit` dormant: a fair coin; afterwards a
+    /// Hadamard on `qubit` keeps it dormant.
+    Random { qubit: usize, negative: bool },
+    /// The image was reduced to +-Z on `slot` (virtual `qubit`): sampled from the amplitudes,
+    /// then the slot is projected out and the qubit becomes dormant again.
+    Dense {
+        slot: usize,
+        qubit: usize,
+        negative: bool,
+        test: Vec<u64>,
+    },
+}
+
+/// One per-shot operation.
+#[derive(Clone, Debug)]
+pub enum Op {
+    /// A virtual basis change that leaves the state untouched: only the frame follows it.
+    Frame(VGate),
+    /// A virtual basis change among active qubits: frame and dense vector.
+    Dense(VGate, DenseGate),
+    /// exp(-i angle X_qubit) on the dormant `qubit`, which then joins the dense vector as its
+    /// new highest slot. The angle flips sign when the frame has Z or Y on `qubit`.
+    Activate {
+        qubit: usize,
+        angle: f64,
+    },
+    /// exp(-i angle Q) with Q = i^phase X^xmask Z^zmask on the slots (dormant Zs act as +1); the
+    /// angle flips sign when the frame anticommutes with `test`.
+    Rotate {
+        xmask: u64,
+        zmask: u64,
+        phase: u8,
+        angle: f64,
+        test: Vec<u64>,
+    },
+    Measure {
+        kind: MeasureKind,
+        /// Record index (None: a reset's hidden measurement).
+        record: Option<u32>,
+        /// The target's `!`: the recorded bit is inverted (the reset still follows the state).
+        invert: bool,
+        /// Classical flip probability of the recorded bit.
+        flip: Option<Bernoulli>,
+        /// Frame bits to apply when the outcome is 1 (the reset that follows, if any).
+        reset: Option<Vec<u64>>,
+    },
+    /// Feedback: XOR `bits` into the frame when record `record` is 1.
+    FrameIfRecord {
+        record: u32,
+        bits: Vec<u64>,
+    },
+    /// A Pauli channel on `targets` groups of `arity` qubits; `images` holds, per target, the
+    /// frame bits of X and Z of each of its qubits.
+    Noise {
+        channel: PauliChannel,
+        arity: usize,
+        targets: usize,
+        images: Vec<u64>,
+    },
+    /// E / ELSE_CORRELATED_ERROR with the frame bits of its Pauli product.
+    Correlated {
+        trial: Bernoulli,
+        else_branch: bool,
+        bits: Vec<u64>,
+    },
+    Detector {
+        index: u32,
+        records: Vec<u32>,
+    },
+    Observable {
+        index: u32,
+        records: Vec<u32>,
+    },
+}
+
+/// A circuit compiled for the exact engine: compile once, then run many shots.
+#[derive(Clone, Debug)]
+pub struct ExactProgram {
+    pub(super) ops: Vec<Op>,
+    pub num_qubits: usize,
+    pub(super) words: usize,
+    pub num_measurements: usize,
+    pub num_detectors: usize,
+    pub num_observables: usize,
+    /// Most active qubits at any point: the dense vector holds at most 2^max_active amplitudes.
+    pub max_active: usize,
+    pub(super) detector_lines: Vec<u32>,
+    /// Noiseless value of every detector and observable (detection events are flips of these).
+    pub(super) expected_detectors: Vec<bool>,
+    pub(super) expected_observables: Vec<bool>,
+    /// The tableau at the end of the circuit, for end-of-shot expectation values.
+    pub(super) final_images: Vec<Pauli>,
+    pub(super) final_slots: Vec<usize>,
+}
+
+/// How noise is treated in a shot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoiseMode {
+    /// Every channel and measurement flip sampled with its probability.
+    Sample,
+    /// Noise ignored (the noiseless circuit).
+    Off,
+}
+
+/// Per-thread scratch for running shots.
+#[derive(Clone, Debug)]
+pub struct Workspace {
+    amps: Vec<C>,
+    frame: FrameBits,
+    /// Recorded measurement bits, one byte each.
+    pub record: Vec<bool>,
+    /// Detection events (flips of the noiseless detector values).
+    pub detectors: Vec<bool>,
+    /// Observable flips.
+    pub observables: Vec<bool>,
+    chain_fired: bool,
+}
+
+/// How a shot ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShotEnd {
+    Completed,
+    /// A postselected detector fired; the shot stopped there.
+    Discarded {
+        detector: u32,
+    },
+}
+
+const R2: f64 = std::f64::consts::FRAC_1_SQRT_2;
+
+/// A uniform random bit.
+#[inline]
+fn coin(rng: &mut impl RngCore) -> bool {
+    rng.next_u64() >> 63 == 1
+}
+
+fn parity(record: &[bool], records: &[u32]) -> bool {
+    records
+        .iter()
+        .fold(false, |acc, &r| acc ^ record[r as usize])
+}
+
+impl ExactProgram {
+    /// Scratch for shots of this program.
+    pub fn workspace(&self) -> Workspace {
+        Workspace {
+            amps: Vec::with_capacity(1 << self.max_active),
+            frame: FrameBits::new(self.words),
+            record: vec![false; self.num_measurements],
+            detectors: vec![false; self.num_detectors],
+            observables: vec![false; self.num_observables],
+            chain_fired: false,
+        }
+    }
+
+    /// Runs one shot. With `postselect` (a mask over detectors), the shot stops at the first
+    /// postselected detector that fires. Detection events and observable flips are left in the
+    /// workspace (the ones after a discard are not computed).
+    pub fn run_shot(
+        &self,
+        ws: &mut Workspace,
+        rng: &mut impl RngCore,
+        noise: NoiseMode,
+        postselect: Option<&[bool]>,
+    ) -> ShotEnd {
+        ws.amps.clear();
+        ws.amps.push(C::new(1.0, 0.0));
+        ws.frame.clear();
+        ws.chain_fired = false;
+        ws.observables.iter_mut().for_each(|o| *o = false);
+        let noisy = noise == NoiseMode::Sample;
+        let stride = 2 * self.words;
+        for op in &self.ops {
+            match op {
+                Op::Frame(g) => ws.frame.conjugate(*g),
+                Op::Dense(g, d) => {
+                    ws.frame.conjugate(*g);
+                    apply_dense(&mut ws.amps, *d);
+                }
+                Op::Activate { qubit, angle } => {
+                    let theta = if ws.frame.get(*qubit).1 {
+                        -angle
+                    } else {
+                        *angle
+                    };
+                    let (s, c) = theta.sin_cos();
+                    let len = ws.amps.len();
+                    ws.amps.extend_from_within(..);
+                    let (low, high) = ws.amps.split_at_mut(len);
+                    let c1 = C::new(0.0, -s);
+                    for (a, b) in low.iter_mut().zip(high.iter_mut()) {
+                        *b *= c1;
+                        *a *= c;
+                    }
+                }
+                Op::Rotate {
+                    xmask,
+                    zmask,
+                    phase,
+                    angle,
+                    test,
+                } => {
+                    let theta = if ws.frame.anticommutes(test) {
+                        -angle
+                    } else {
+                        *angle
+                    };
+                    rotate_pauli(&mut ws.amps, *xmask, *zmask, *phase, theta);
+                }
+                Op::Measure {
+                    kind,
+                    record,
+                    invert,
+                    flip,
+                    reset,
+                } => {
+                    let m = match kind {
+                        MeasureKind::Fixed { negative, test } => {
+                            negative ^ ws.frame.anticommutes(test)
+                        }
+                        MeasureKind::Random { qubit, negative } => {
+                            let f = ws.frame.get(*qubit).1;
+                            let r = coin(rng);
+                            ws.frame.conjugate(VGate::H(*qubit));
+                            if r {
+                                ws.frame.flip_x(*qubit);
+                            }
+                            r ^ f ^ negative
+                        }
+                        MeasureKind::Dense {
+                            slot,
+                            qubit,
+                            negative,
+                            test,
+                        } => {
+                            let f = ws.frame.anticommutes(test);
+                            let m = measure_slot(&mut ws.amps, *slot, rng);
+                            if m {
+                                ws.frame.flip_x(*qubit);
+                            }
+                            m ^ f ^ negative
+                        }
+                    };
+                    if m {
+                        if let Some(bits) = reset {
+                            ws.frame.xor(bits);
+                        }
+                    }
+                    if let Some(r) = record {
+                        let flipped = noisy && flip.is_some_and(|b| uniform_open0(rng) <= b.p);
+                        ws.record[*r as usize] = m ^ flipped ^ invert;
+                    }
+                }
+                Op::FrameIfRecord { record, bits } => {
+                    if ws.record[*record as usize] {
+                        ws.frame.xor(bits);
+                    }
+                }
+                Op::Noise {
+                    channel,
+                    arity,
+                    targets,
+                    images,
+                } => {
+                    if noisy {
+                        let frame = &mut ws.frame;
+                        channel.trial.for_each_hit(*targets as u64, rng, |t, rng| {
+                            let outcome = channel.pick(rng);
+                            let base = t as usize * 2 * arity * stride;
+                            for g in 0..2 * arity {
+                                if outcome >> g & 1 == 1 {
+                                    frame.xor(&images[base + g * stride..][..stride]);
+                                }
+                            }
+                        });
+                    }
+                }
+                Op::Correlated {
+                    trial,
+                    else_branch,
+                    bits,
+                } => {
+                    if !else_branch {
+                        ws.chain_fired = false;
+                    }
+                    if noisy && !ws.chain_fired && uniform_open0(rng) <= trial.p {
+                        ws.chain_fired = true;
+                        ws.frame.xor(bits);
+                    }
+                }
+                Op::Detector { index, records } => {
+                    let i = *index as usize;
+                    let event = parity(&ws.record, records)
+                        ^ self.expected_detectors.get(i).copied().unwrap_or(false);
+                    ws.detectors[i] = event;
+                    if event && postselect.is_some_and(|m| m[i]) {
+                        return ShotEnd::Discarded { detector: *index };
+                    }
+                }
+                Op::Observable { index, records } => {
+                    ws.observables[*index as usize] ^= parity(&ws.record, records);
+                }
+            }
+        }
+        for (o, e) in ws.observables.iter_mut().zip(&self.expected_observables) {
+            *o ^= e;
+        }
+        ShotEnd::Completed
+    }
+
+    /// The expectation value, in the state a completed shot left in `ws`, of the Hermitian
+    /// product of single-qubit Paulis `factors` (qubit, basis) taken in order.
+    pub fn expectation(&self, ws: &Workspace, factors: &[(usize, Basis)]) -> f64 {
+        let p = image_of(&self.final_images, self.words, factors);
+        let n = self.num_qubits;
+        let dormant_x = (0..n).any(|q| !self.final_slots.contains(&q) && bit(&p.x, q));
+        if dormant_x {
+            return 0.0;
+        }
+        let (mut xmask, mut zmask) = (0u64, 0u64);
+        for (s, &q) in self.final_slots.iter().enumerate() {
+            let (x, z) = p.get(q);
+            xmask |= u64::from(x) << s;
+            zmask |= u64::from(z) << s;
+        }
+        let sign = if ws.frame.anticommutes(&super::pauli::packed(&p)) {
+            -1.0
+        } else {
+            1.0
+        };
+        let ip = C::new(0.0, 1.0).powu(p.phase as u32);
+        let mut acc = C::new(0.0, 0.0);
+        for (k, a) in ws.amps.iter().enumerate() {
+            let k = k as u64;
+            let z_sign = if (zmask & k).count_ones() % 2 == 1 {
+                -1.0
+            } else {
+                1.0
+            };
+            acc += ws.amps[(k ^ xmask) as usize].conj() * a * z_sign;
+        }
+        sign * (acc * ip).re
+    }
+
+    /// Computes the noiseless detector and observable values from `trials` noiseless shots,
+    /// and refuses detectors or observables whose value changes between them.
+    pub(super) fn set_reference(
+        &mut self,
+        trials: usize,
+        seed: u64,
+        observable_lines: &[u32],
+    ) -> Result<(), SimError> {
+        self.expected_detectors.clear();
+        self.expected_observables.clear();
+        let mut ws = self.workspace();
+        let mut first: Option<(Vec<bool>, Vec<bool>)> = None;
+        for t in 0..trials {
+            let mut rng = crate::sampler::batch_rng(seed, t as u64);
+            self.run_shot(&mut ws, &mut rng, NoiseMode::Off, None);
+            match &first {
+                None => first = Some((ws.detectors.clone(), ws.observables.clone())),
+                Some((d, o)) => {
+                    if let Some(i) = (0..d.len()).find(|&i| d[i] != ws.detectors[i]) {
+                        return Err(SimError::NonDeterministic {
+                            what: format!("DETECTOR #{i} (counting from 0)"),
+                            line: self.detector_lines[i],
+                        });
+                    }
+                    if let Some(i) = (0..o.len()).find(|&i| o[i] != ws.observables[i]) {
+                        return Err(SimError::NonDeterministic {
+                            what: format!("OBSERVABLE_INCLUDE({i})"),
+                            line: observable_lines.get(i).copied().unwrap_or(0),
+                        });
+                    }
+                }
+            }
+        }
+        let (d, o) = first.unwrap_or_default();
+        self.expected_detectors = d;
+        self.expected_observables = o;
+        Ok(())
+    }
+}
+
+/// The virtual image of a product of single-qubit Paulis under the tableau `img`.
+pub(super) fn image_of(img: &[Pauli], words: usize, factors: &[(usize, Basis)]) -> Pauli {
+    let mut p = Pauli::identity(words);
+    for &(q, b) in factors {
+        let mut f = Pauli::identity(words);
+        let (x, z) = match b {
+            Basis::X => (true, false),
+            Basis::Y => (true, true),
+            Basis::Z => (false, true),
+        };
+        if x && z {
+            f.phase = 1;
+        }
+        if x {
+            f.mul_assign(&img[2 * q]);
+        }
+        if z {
+            f.mul_assign(&img[2 * q + 1]);
+        }
+        p.mul_assign(&f);
+    }
+    p
+}
+
+fn apply_dense(amps: &mut [C], g: DenseGate) {
+    match g {
+        DenseGate::H(s) => {
+            let b = 1usize << s;
+            for i in 0..amps.len() {
+                if i & b == 0 {
+                    let (u, v) = (amps[i], amps[i | b]);
+                    amps[i] = (u + v) * R2;
+                    amps[i | b] = (u - v) * R2;
+                }
+            }
+        }
+        DenseGate::S(s) | DenseGate::SDag(s) => {
+            let b = 1usize << s;
+            let f = if matches!(g, DenseGate::S(_)) {
+                C::new(0.0, 1.0)
+            } else {
+                C::new(0.0, -1.0)
+            };
+            for (i, a) in amps.iter_mut().enumerate() {
+                if i & b != 0 {
+                    *a *= f;
+                }
+            }
+        }
+        DenseGate::Cx(c, t) => {
+            let (cb, tb) = (1usize << c, 1usize << t);
+            for i in 0..amps.len() {
+                if i & cb != 0 && i & tb == 0 {
+                    amps.swap(i, i | tb);
+                }
+            }
+        }
+        DenseGate::Cz(a, b) => {
+            let m = (1usize << a) | (1usize << b);
+            for (i, v) in amps.iter_mut().enumerate() {
+                if i & m == m {
+                    *v = -*v;
+                }
+            }
+        }
+    }
+}
+
+/// amps <- exp(-i theta Q) amps with Q = i^phase X^x Z^z on the slots.
+fn rotate_pauli(amps: &mut [C], x: u64, z: u64, phase: u8, theta: f64) {
+    let (s, c) = theta.sin_cos();
+    // -i sin(theta) i^phase
+    let k = C::new(0.0, -s) * C::new(0.0, 1.0).powu(phase as u32);
+    let zsign = |i: usize| {
+        if (z & i as u64).count_ones() % 2 == 1 {
+            -1.0
+        } else {
+            1.0
+        }
+    };
+    if x == 0 {
+        for (i, a) in amps.iter_mut().enumerate() {
+            *a *= c + k * zsign(i);
+        }
+        return;
+    }
+    let x = x as usize;
+    let top = 1usize << (63 - (x as u64).leading_zeros());
+    for i in 0..amps.len() {
+        if i & top == 0 {
+            let j = i ^ x;
+            let (a, b) = (amps[i], amps[j]);
+            // (Q amps)[i] = i^phase (-1)^{z.j} amps[j], and symmetrically.
+            amps[i] = a * c + k * zsign(j) * b;
+            amps[j] = b * c + k * zsign(i) * a;
+        }
+    }
+}
+
+/// Samples a Z measurement of `slot`, projects onto the outcome and removes the slot.
+fn measure_slot(amps: &mut Vec<C>, slot: usize, rng: &mut impl RngCore) -> bool {
+    let b = 1usize << slot;
+    let p1: f64 = amps
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i & b != 0)
+        .map(|(_, a)| a.norm_sqr())
+        .sum();
+    let p0: f64 = amps
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i & b == 0)
+        .map(|(_, a)| a.norm_sqr())
+        .sum();
+    let m = uniform_open0(rng) * (p0 + p1) > p0;
+    let norm = 1.0 / if m { p1 } else { p0 }.sqrt();
+    let keep = if m { b } else { 0 };
+    let half = amps.len() / 2;
+    let low = b - 1;
+    for i in 0..half {
+        let src = (i & low) | ((i & !low) << 1) | keep;
+        amps[i] = amps[src] * norm;
+    }
+    amps.truncate(half);
+    m
+}

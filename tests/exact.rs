@@ -1,0 +1,351 @@
+//! The exact engine against the dense state vector (its oracle) and the frame sampler.
+//!
+//! - Noiseless random circuits (Cliffords, CH, RH, measurements in three bases, feedback): every
+//!   engine shot is replayed in the state vector with the same outcomes. Each outcome must have
+//!   non-zero probability there, the final states must agree on Pauli expectation values to
+//!   1e-9, and the frequency of each record must match its exact probability (binomial bounds).
+//! - Noisy random circuits: record distributions of both engines agree (two-sample chi-square).
+//! - Clifford circuits: per-detector rates agree with the frame sampler.
+
+use num_complex::Complex64 as C;
+use qec_sim::circuit::{parse_circuit, Circuit, Target};
+use qec_sim::exact::{ExactProgram, NoiseMode, ShotEnd};
+use qec_sim::gates::{Basis, GateKind};
+use qec_sim::sampler::batch_rng;
+use qec_sim::statevec::{gate_matrix, StateVector};
+use qec_sim::tableau::feedback_pauli;
+use rand_core::{RngCore, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+use std::collections::HashMap;
+
+/// A random circuit on `n` qubits. Resets (R, RH) only follow a Z measurement of the same qubit
+/// (or act on an untouched qubit), so their hidden outcome is certain and a replay is exact.
+fn random_circuit(rng: &mut Xoshiro256PlusPlus, n: usize, len: usize, noise: f64) -> String {
+    let one = [
+        "H", "S", "S_DAG", "SQRT_X", "SQRT_Y", "H_YZ", "C_XYZ", "X", "Y", "Z",
+    ];
+    let two = ["CX", "CY", "CZ", "SWAP", "CH", "CH", "CH"];
+    let mut out = String::new();
+    // untouched or just measured in Z.
+    let mut resettable = vec![true; n];
+    let mut measurements = 0;
+    let pick = |rng: &mut Xoshiro256PlusPlus, k: usize| (rng.next_u64() % k as u64) as usize;
+    for _ in 0..len {
+        let q = pick(rng, n);
+        let mut r = pick(rng, n - 1);
+        if r >= q {
+            r += 1;
+        }
+        match pick(rng, 10) {
+            0..=2 => {
+                out += &format!("{} {q}\n", one[pick(rng, one.len())]);
+                resettable[q] = false;
+            }
+            3..=5 => {
+                out += &format!("{} {q} {r}\n", two[pick(rng, two.len())]);
+                resettable[q] = false;
+                resettable[r] = false;
+            }
+            6 => {
+                let basis = ["M", "MX", "MY", "MR"][pick(rng, 4)];
+                let bang = if pick(rng, 3) == 0 { "!" } else { "" };
+                if noise > 0.0 {
+                    out += &format!("{basis}({noise}) {bang}{q}\n");
+                } else {
+                    out += &format!("{basis} {bang}{q}\n");
+                }
+                resettable[q] = basis == "M" || basis == "MR";
+                measurements += 1;
+            }
+            7 if resettable[q] => {
+                out += &format!("{} {q}\n", ["RH", "R"][pick(rng, 2)]);
+                resettable[q] = false;
+            }
+            8 if measurements > 0 => {
+                let k = 1 + pick(rng, measurements.min(3));
+                let g = ["CX", "CY", "CZ"][pick(rng, 3)];
+                out += &format!("{g} rec[-{k}] {q}\n");
+                resettable[q] = false;
+            }
+            9 if noise > 0.0 => {
+                let g = ["DEPOLARIZE1", "X_ERROR", "Z_ERROR"][pick(rng, 3)];
+                out += &format!("{g}({noise}) {q}\nDEPOLARIZE2({noise}) {q} {r}\n");
+                resettable[q] = false;
+                resettable[r] = false;
+            }
+            _ => {}
+        }
+    }
+    // Measure everything at the end so the record sees the final state too.
+    for q in 0..n {
+        out += &format!("M {q}\n");
+    }
+    out
+}
+
+/// Replays `circuit` in the state vector with the given recorded outcomes. Returns the
+/// probability of the whole record and the final state.
+fn replay(circuit: &Circuit, n: usize, record: &[bool]) -> (f64, StateVector) {
+    let mut sv = StateVector::new(n).unwrap();
+    let mut prob = 1.0;
+    let mut taken: Vec<bool> = Vec::new();
+    let mut dummy = Xoshiro256PlusPlus::seed_from_u64(0);
+    circuit
+        .for_each_flat(&mut |ins| -> Result<(), ()> {
+            let qubits: Vec<usize> = ins
+                .targets
+                .iter()
+                .filter_map(|t| t.qubit_index().map(|q| q as usize))
+                .collect();
+            match ins.gate.kind() {
+                GateKind::Measure(b) | GateKind::MeasureReset(b) => {
+                    for t in &ins.targets {
+                        let Target::Qubit { index, inverted } = *t else {
+                            unreachable!()
+                        };
+                        let want = record[taken.len()] ^ inverted;
+                        prob *= sv.project(index as usize, b, want);
+                        if matches!(ins.gate.kind(), GateKind::MeasureReset(_)) {
+                            sv.reset(index as usize, b, &mut dummy);
+                        }
+                        taken.push(want ^ inverted);
+                    }
+                }
+                GateKind::Clifford2 | GateKind::NonClifford2 => {
+                    let m = gate_matrix(ins.gate).unwrap();
+                    for pair in ins.targets.chunks(2) {
+                        if let Target::Rec(k) = pair[0] {
+                            let (x, z) = feedback_pauli(ins.gate.clifford_action().unwrap(), 0);
+                            if taken[taken.len() - k as usize] {
+                                sv.apply_pauli(pair[1].qubit_index().unwrap() as usize, x, z);
+                            }
+                        } else {
+                            sv.apply2(
+                                &m,
+                                pair[0].qubit_index().unwrap() as usize,
+                                pair[1].qubit_index().unwrap() as usize,
+                            );
+                        }
+                    }
+                }
+                GateKind::Clifford1 => {
+                    let m = gate_matrix(ins.gate).unwrap();
+                    for q in qubits {
+                        sv.apply1(&m, q);
+                    }
+                }
+                _ => sv.execute(ins, &mut dummy).unwrap(),
+            }
+            Ok(())
+        })
+        .unwrap();
+    (prob, sv)
+}
+
+fn sv_expectation(sv: &StateVector, factors: &[(usize, Basis)]) -> f64 {
+    let mut other = sv.clone();
+    for &(q, b) in factors {
+        let (x, z) = match b {
+            Basis::X => (true, false),
+            Basis::Y => (true, true),
+            Basis::Z => (false, true),
+        };
+        other.apply_pauli(q, x, z);
+    }
+    let v: C = sv.inner(&other);
+    v.re
+}
+
+/// Circuits without the final measurements, to compare final states.
+fn strip_final_measurements(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    lines[..lines.len() - n].join("\n") + "\n"
+}
+
+#[test]
+fn noiseless_shots_replay_exactly_in_the_state_vector() {
+    let mut gen = Xoshiro256PlusPlus::seed_from_u64(2026);
+    let bases = [Basis::X, Basis::Y, Basis::Z];
+    for case in 0..120 {
+        let n = 2 + case % 4;
+        let text = random_circuit(&mut gen, n, 30, 0.0);
+        let body = strip_final_measurements(&text, n);
+        let circuit = parse_circuit(&body).unwrap();
+        let program = ExactProgram::compile(&circuit).unwrap();
+        let mut ws = program.workspace();
+        for shot in 0..6 {
+            let mut rng = batch_rng(case as u64, shot);
+            assert_eq!(
+                program.run_shot(&mut ws, &mut rng, NoiseMode::Off, None),
+                ShotEnd::Completed
+            );
+            let (prob, sv) = replay(&circuit, n, &ws.record);
+            assert!(prob > 1e-9, "case {case}: impossible record\n{body}");
+            for q in 0..n {
+                for &b in &bases {
+                    let e = program.expectation(&ws, &[(q, b)]);
+                    let want = sv_expectation(&sv, &[(q, b)]);
+                    assert!(
+                        (e - want).abs() < 1e-9,
+                        "case {case} shot {shot}: <{b:?}{q}> = {e}, state vector {want}\n{body}"
+                    );
+                }
+            }
+            for (a, b) in [(0usize, 1usize), (1, n - 1)] {
+                if a == b {
+                    continue;
+                }
+                for &ba in &bases {
+                    for &bb in &bases {
+                        let f = [(a, ba), (b, bb)];
+                        let (e, want) = (program.expectation(&ws, &f), sv_expectation(&sv, &f));
+                        assert!(
+                            (e - want).abs() < 1e-9,
+                            "case {case}: {f:?} {e} vs {want}\n{body}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn noiseless_record_frequencies_match_exact_probabilities() {
+    let mut gen = Xoshiro256PlusPlus::seed_from_u64(7);
+    let shots = 3000u64;
+    for case in 0..25 {
+        let n = 2 + case % 3;
+        let text = random_circuit(&mut gen, n, 18, 0.0);
+        let circuit = parse_circuit(&text).unwrap();
+        let program = ExactProgram::compile(&circuit).unwrap();
+        let mut ws = program.workspace();
+        let mut counts: HashMap<Vec<bool>, u64> = HashMap::new();
+        for shot in 0..shots {
+            let mut rng = batch_rng(100 + case as u64, shot);
+            program.run_shot(&mut ws, &mut rng, NoiseMode::Off, None);
+            *counts.entry(ws.record.clone()).or_default() += 1;
+        }
+        let mut seen_mass = 0.0;
+        for (record, &count) in &counts {
+            let (p, _) = replay(&circuit, n, record);
+            seen_mass += p;
+            let mean = p * shots as f64;
+            let sd = (mean * (1.0 - p)).sqrt();
+            assert!(
+                (count as f64 - mean).abs() <= 5.0 * sd + 2.0,
+                "case {case}: record {record:?} seen {count} times, expected {mean:.1}\n{text}"
+            );
+        }
+        assert!(
+            seen_mass > 0.97,
+            "case {case}: unseen mass {}\n{text}",
+            1.0 - seen_mass
+        );
+    }
+}
+
+/// Two-sample chi-square statistic over records, bins with few counts pooled.
+fn chi_square(a: &HashMap<Vec<bool>, u64>, b: &HashMap<Vec<bool>, u64>) -> (f64, usize) {
+    let mut keys: Vec<&Vec<bool>> = a.keys().chain(b.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    let (mut chi, mut dof, mut pool_a, mut pool_b) = (0.0, 0usize, 0.0, 0.0);
+    let mut add = |x: f64, y: f64| {
+        chi += (x - y) * (x - y) / (x + y);
+        dof += 1;
+    };
+    for k in keys {
+        let (x, y) = (
+            *a.get(k).unwrap_or(&0) as f64,
+            *b.get(k).unwrap_or(&0) as f64,
+        );
+        if x + y < 20.0 {
+            pool_a += x;
+            pool_b += y;
+        } else {
+            add(x, y);
+        }
+    }
+    if pool_a + pool_b > 0.0 {
+        add(pool_a, pool_b);
+    }
+    (chi, dof.saturating_sub(1))
+}
+
+#[test]
+fn noisy_record_distributions_match_the_state_vector() {
+    let mut gen = Xoshiro256PlusPlus::seed_from_u64(11);
+    let shots = 6000u64;
+    for case in 0..12 {
+        let n = 2 + case % 3;
+        let text = random_circuit(&mut gen, n, 16, 0.05);
+        let circuit = parse_circuit(&text).unwrap();
+        let program = ExactProgram::compile(&circuit).unwrap();
+        let mut ws = program.workspace();
+        let (mut ours, mut oracle) = (HashMap::new(), HashMap::new());
+        for shot in 0..shots {
+            let mut rng = batch_rng(500 + case as u64, shot);
+            program.run_shot(&mut ws, &mut rng, NoiseMode::Sample, None);
+            *ours.entry(ws.record.clone()).or_insert(0u64) += 1;
+            let mut sv = StateVector::new(n).unwrap();
+            let mut rng = batch_rng(900 + case as u64, shot);
+            sv.run(&circuit, &mut rng).unwrap();
+            *oracle.entry(sv.record().to_vec()).or_insert(0u64) += 1;
+        }
+        let (chi, dof) = chi_square(&ours, &oracle);
+        // Mean dof, sd sqrt(2 dof): 6 sd is far beyond chance for fixed seeds.
+        let bound = dof as f64 + 6.0 * (2.0 * dof as f64).sqrt() + 10.0;
+        assert!(
+            chi < bound,
+            "case {case}: chi2 {chi:.1} on {dof} dof\n{text}"
+        );
+    }
+}
+
+#[test]
+fn clifford_detector_rates_match_the_frame_sampler() {
+    use qec_sim::frame::{FrameProgram, FrameSimulator, Mode};
+    let text = std::fs::read_to_string("circuits/color_xyz_d5_r5_p001.stim")
+        .or_else(|_| std::fs::read_to_string("../circuits/color_xyz_d5_r5_p001.stim"))
+        .unwrap();
+    let circuit = parse_circuit(&text).unwrap();
+    let program = ExactProgram::compile(&circuit).unwrap();
+    assert_eq!(
+        program.max_active, 0,
+        "a Clifford circuit needs no dense state"
+    );
+    let shots = 20_000u64;
+    let mut ours = vec![0u64; program.num_detectors];
+    let mut ws = program.workspace();
+    for shot in 0..shots {
+        let mut rng = batch_rng(1, shot);
+        program.run_shot(&mut ws, &mut rng, NoiseMode::Sample, None);
+        for (c, &d) in ours.iter_mut().zip(&ws.detectors) {
+            *c += u64::from(d);
+        }
+    }
+    let frame = FrameProgram::compile(&circuit).unwrap();
+    let words = (shots as usize).div_ceil(64).next_power_of_two();
+    let mut sim = FrameSimulator::new(&frame, words, Mode::Detect);
+    sim.run(&frame, &mut batch_rng(2, 0));
+    let theirs: Vec<u64> = (0..program.num_detectors)
+        .map(|d| {
+            sim.results()
+                .row(d)
+                .iter()
+                .map(|w| w.count_ones() as u64)
+                .sum()
+        })
+        .collect();
+    let frame_shots = (words * 64) as f64;
+    for d in 0..program.num_detectors {
+        let (a, b) = (
+            ours[d] as f64 / shots as f64,
+            theirs[d] as f64 / frame_shots,
+        );
+        let p = (a + b) / 2.0;
+        let sd = (p * (1.0 - p) * (1.0 / shots as f64 + 1.0 / frame_shots)).sqrt();
+        assert!((a - b).abs() <= 5.0 * sd + 1e-4, "detector {d}: {a} vs {b}");
+    }
+}
