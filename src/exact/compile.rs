@@ -100,10 +100,11 @@ pub(super) struct Compiler {
     num_detectors: u32,
     num_observables: u32,
     max_active: usize,
-    max_active_line: u32,
     limit: usize,
     detector_lines: Vec<u32>,
     pub(super) observable_lines: Vec<u32>,
+    /// (source line, active qubits after it) at every change of the active count.
+    width_trace: Vec<(u32, usize)>,
 }
 
 impl Compiler {
@@ -123,10 +124,10 @@ impl Compiler {
             num_detectors: 0,
             num_observables: 0,
             max_active: 0,
-            max_active_line: 0,
             limit,
             detector_lines: Vec::new(),
             observable_lines: Vec::new(),
+            width_trace: Vec::new(),
         }
     }
 
@@ -145,6 +146,7 @@ impl Compiler {
             expected_observables: Vec::new(),
             final_images: self.img,
             final_slots: self.slots,
+            width_trace: self.width_trace,
         };
         (program, self.observable_lines)
     }
@@ -331,7 +333,6 @@ impl Compiler {
         self.slots.push(j);
         if self.slots.len() > self.max_active {
             self.max_active = self.slots.len();
-            self.max_active_line = line;
         }
         if self.slots.len() > self.limit {
             return Err(SimError::TooBig {
@@ -478,13 +479,12 @@ impl Compiler {
                             let bits = packed(&self.image(&[q], u8::from(x), u8::from(z)));
                             self.ops.push(Op::FrameIfRecord { record, bits });
                         }
-                        (a, b) => match (a.qubit_index(), b.qubit_index()) {
-                            (Some(a), Some(b)) => {
-                                self.prepend_clifford(ins.gate, &[a as usize, b as usize])
+                        (a, b) => {
+                            // Two record targets are purely classical: no effect on the state.
+                            if let (Some(a), Some(b)) = (a.qubit_index(), b.qubit_index()) {
+                                self.prepend_clifford(ins.gate, &[a as usize, b as usize]);
                             }
-                            // Two record targets: purely classical, no effect on the state.
-                            _ => {}
-                        },
+                        }
                     }
                 }
             }
@@ -612,8 +612,8 @@ impl Compiler {
             }
             GateKind::QubitCoords | GateKind::ShiftCoords | GateKind::Tick => {}
         }
-        if self.max_active_line == 0 && self.max_active > 0 {
-            self.max_active_line = ins.line;
+        if self.width_trace.last().map_or(0, |w| w.1) != self.slots.len() {
+            self.width_trace.push((ins.line, self.slots.len()));
         }
         Ok(())
     }

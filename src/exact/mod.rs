@@ -11,10 +11,12 @@
 //! The dense state-vector simulator [`crate::statevec`] is the oracle this engine is tested
 //! against.
 
+mod batch;
 mod compile;
 pub mod pauli;
 mod program;
 
+pub use batch::{BatchSpec, EndOfShot};
 pub use compile::{rotation_steps, RotationStep, DEFAULT_MAX_ACTIVE};
 pub use program::{ExactProgram, NoiseMode, ShotEnd, Workspace};
 

@@ -106,7 +106,7 @@ impl Pauli {
             .sum();
         // i^phase X^x Z^z = i^phase i^{-ys} (Hermitian form); the remaining factor is +-1.
         let rest = (self.phase as u32 + 4 - ys % 4) % 4;
-        debug_assert!(rest % 2 == 0, "not Hermitian");
+        debug_assert!(rest.is_multiple_of(2), "not Hermitian");
         rest == 2
     }
 

@@ -121,6 +121,8 @@ pub struct ExactProgram {
     /// The tableau at the end of the circuit, for end-of-shot expectation values.
     pub(super) final_images: Vec<Pauli>,
     pub(super) final_slots: Vec<usize>,
+    /// (source line, active qubits after it) at every change of the active count.
+    pub width_trace: Vec<(u32, usize)>,
 }
 
 /// How noise is treated in a shot.

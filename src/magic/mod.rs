@@ -16,8 +16,10 @@
 
 pub mod exact;
 mod prep;
+mod score;
 
 pub use prep::{proxy_prep, residual_pauli, ChModel, HadamardPrep, PrepDecoder, HADAMARD_COORD};
+pub use score::HadamardScore;
 
 use crate::circuit::{Circuit, Instruction, Item, Target};
 use crate::gates::GateId;

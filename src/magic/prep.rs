@@ -11,7 +11,7 @@ use super::{bridged, hadamard_ops, PrepTiming};
 use crate::circuit::{Circuit, Instruction, Item, Target};
 use crate::code::{lattice_coords, Pauli};
 use crate::decoder::{CodeChecks, CodeLookup, Decision, Decoder, DecoderError};
-use crate::gates::GateId;
+use crate::gates::{Basis, GateId};
 use crate::layout::{Layout, LayoutKind, Role};
 use crate::noise::NoiseModel;
 use crate::schedule::{coords_of, measure_info, round_ops, Op, Schedule};
@@ -358,6 +358,12 @@ impl HadamardPrep {
     /// each), then the logical X operator (observable 0) and, unless `proxy`, the logical Z
     /// operator (observable 1), both on the side j = 0. Its detectors follow the body's.
     pub fn tail(&self, proxy: bool) -> Circuit {
+        self.tail_with(if proxy { 1 } else { 2 })
+    }
+
+    /// The tail's syndrome checks followed by the first `logicals` (0, 1 or 2) of logical X,
+    /// logical Z. The exact model keeps none: it scores the logical state itself.
+    fn tail_with(&self, logicals: usize) -> Circuit {
         let mut c = Circuit::new();
         let mut push = |name: &str, args: Vec<f64>, targets: Vec<Target>| {
             c.push(Instruction::new(GateId::named(name), args, targets))
@@ -370,10 +376,11 @@ impl HadamardPrep {
         let mut checks: Vec<(&[usize], bool, Option<f64>)> = Vec::new();
         checks.extend(faces.iter().map(|s| (s.as_slice(), false, None)));
         checks.extend(faces.iter().map(|s| (s.as_slice(), true, None)));
-        checks.push((&side, true, Some(0.0)));
-        if !proxy {
-            checks.push((&side, false, Some(1.0)));
-        }
+        checks.extend(
+            [(&side[..], true, Some(0.0)), (&side[..], false, Some(1.0))]
+                .into_iter()
+                .take(logicals),
+        );
         for (k, (support, x_type, obs)) in checks.iter().enumerate() {
             let anc = Target::qubit(a + k as u32);
             push(if *x_type { "RX" } else { "R" }, vec![], vec![anc]);
@@ -392,16 +399,19 @@ impl HadamardPrep {
     }
 
     /// The circuit to simulate: the body (CH kept, or replaced by `CX[proxy:CH]` and `RH` by
-    /// `RX[proxy:RH]` for [`ChModel::Proxy`]) under `noise` at rate `p`, then, except for the
-    /// exact model (which scores the state itself), the noiseless [`HadamardPrep::tail`].
+    /// `RX[proxy:RH]` for [`ChModel::Proxy`]) under `noise` at rate `p`, then the noiseless
+    /// [`HadamardPrep::tail`]; for the exact model the tail's syndrome checks only (it scores
+    /// the logical state itself, see [`super::HadamardScore`]).
     pub fn circuit(&self, noise: &NoiseModel, p: f64, model: ChModel) -> Circuit {
         let mut body = noise.apply(&self.body, p);
         if model == ChModel::Proxy {
             body = proxy_prep(&body);
         }
-        if model != ChModel::Exact {
-            body.items.extend(self.tail(model == ChModel::Proxy).items);
-        }
+        let tail = match model {
+            ChModel::Exact => self.tail_with(0),
+            _ => self.tail(model == ChModel::Proxy),
+        };
+        body.items.extend(tail.items);
         body
     }
 
@@ -426,6 +436,19 @@ impl HadamardPrep {
             faces: faces.len(),
             lookup,
             both_logicals: model != ChModel::Proxy,
+        })
+    }
+}
+
+impl HadamardPrep {
+    /// The exact model's scorer: the decoder plus the logical operators on the side j = 0.
+    pub fn score(&self) -> Result<super::HadamardScore, DecoderError> {
+        let side = self.layout.code.logical_support();
+        let on = |b: Basis| side.iter().map(|&q| (q, b)).collect();
+        Ok(super::HadamardScore {
+            decoder: self.decoder(ChModel::Exact)?,
+            logical_x: on(Basis::X),
+            logical_z: on(Basis::Z),
         })
     }
 }

@@ -14,6 +14,7 @@ use crate::circuit::{parse_circuit, Circuit};
 use crate::decoder::{by_name, Decision, Decoder, DecoderInput, Postselect};
 use crate::dem::DemOptions;
 use crate::error::SimError;
+use crate::exact::{BatchSpec, EndOfShot, ExactProgram, NoiseMode};
 use crate::faults::Injector;
 use crate::frame::{FrameProgram, FrameSimulator, Mode};
 use crate::output::{write_shot_major, Format};
@@ -110,10 +111,105 @@ fn build_decoder(
     ))
 }
 
+/// The simulator a task runs on.
+pub enum Engine {
+    /// The bit-packed Pauli-frame sampler (Clifford circuits, or CH in the twirl model).
+    Frame(FrameProgram),
+    /// The exact engine (any circuit with CH, RH and rotations).
+    Exact(ExactJob),
+}
+
+/// An exact-engine task: the program, the detectors a shot may stop at, and optionally
+/// observables computed from the final state.
+pub struct ExactJob {
+    pub program: Arc<ExactProgram>,
+    pub postselect: Option<Vec<bool>>,
+    pub end_of_shot: Option<Arc<dyn EndOfShot>>,
+}
+
+impl ExactJob {
+    fn spec(&self) -> BatchSpec<'_> {
+        BatchSpec {
+            program: &self.program,
+            postselect: self.postselect.as_deref(),
+            end_of_shot: self.end_of_shot.as_deref(),
+            noise: NoiseMode::Sample,
+        }
+    }
+}
+
+/// Shots per batch of the exact engine: small, since exact shots are slow and threads share
+/// work by batches.
+const EXACT_BATCH_WORDS: usize = 1;
+
+impl Engine {
+    /// The frame sampler for Clifford circuits, the exact engine for the others.
+    pub fn for_circuit(circuit: &Circuit) -> Result<Engine, SimError> {
+        if circuit.first_non_clifford().is_some() {
+            Ok(Engine::Exact(ExactJob {
+                program: Arc::new(ExactProgram::compile(circuit)?),
+                postselect: None,
+                end_of_shot: None,
+            }))
+        } else {
+            Ok(Engine::Frame(FrameProgram::compile(circuit)?))
+        }
+    }
+
+    pub fn num_detectors(&self) -> usize {
+        match self {
+            Engine::Frame(p) => p.num_detectors as usize,
+            Engine::Exact(j) => j.program.num_detectors,
+        }
+    }
+
+    pub fn num_observables(&self) -> usize {
+        match self {
+            Engine::Frame(p) => p.num_observables,
+            Engine::Exact(j) => j.spec().num_observables(),
+        }
+    }
+
+    /// Which engine, for messages and metadata.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Engine::Frame(_) => "frame",
+            Engine::Exact(_) => "exact",
+        }
+    }
+
+    fn plan(&self, shots: u64, seed: u64, threads: usize) -> Result<BatchPlan, SimError> {
+        match self {
+            Engine::Frame(p) => BatchPlan::new(p, Mode::Detect, shots, seed, threads),
+            Engine::Exact(_) => Ok(BatchPlan {
+                shots,
+                seed,
+                threads: threads.max(1),
+                words: EXACT_BATCH_WORDS,
+            }),
+        }
+    }
+}
+
+/// Per-thread simulator state of either engine.
+enum Worker {
+    Frame(FrameSimulator),
+    Exact(crate::exact::Workspace, BitTable),
+}
+
+impl Worker {
+    fn new(engine: &Engine, words: usize) -> Worker {
+        match engine {
+            Engine::Frame(p) => Worker::Frame(FrameSimulator::new(p, words, Mode::Detect)),
+            Engine::Exact(j) => Worker::Exact(j.program.workspace(), j.spec().table(words)),
+        }
+    }
+}
+
 /// A circuit to sample, the decoder that judges it, and the parameters that describe it.
 pub struct SweepTask {
     pub circuit: Circuit,
-    pub program: FrameProgram,
+    pub engine: Engine,
     pub decoder: Box<dyn Decoder>,
     /// The `decoder` column of the statistics.
     pub decoder_label: String,
@@ -160,13 +256,17 @@ impl SweepTask {
         decoder: &DecoderSpec,
         json_metadata: Value,
     ) -> anyhow::Result<SweepTask> {
-        let program = FrameProgram::compile(&circuit)?;
+        let mut engine = Engine::for_circuit(&circuit)?;
         let (built, plain_postselection) = build_decoder(&circuit, decoder)?;
+        if let (Engine::Exact(job), true) = (&mut engine, plain_postselection) {
+            // Every detector discards: stop each shot at the first that fires.
+            job.postselect = Some(vec![true; job.program.num_detectors]);
+        }
         let decoder_label = decoder.label();
         let strong_id = strong_id(&circuit, &decoder_label, &json_metadata);
         Ok(SweepTask {
             circuit,
-            program,
+            engine,
             decoder: built,
             decoder_label,
             plain_postselection,
@@ -182,7 +282,7 @@ impl SweepTask {
     /// non-Clifford model), optionally one stratum of stratified sampling.
     pub fn custom(
         circuit: Circuit,
-        program: FrameProgram,
+        engine: Engine,
         decoder: Box<dyn Decoder>,
         json_metadata: Value,
         stratum: Option<Stratum>,
@@ -192,7 +292,7 @@ impl SweepTask {
         let strong_id = strong_id(&circuit, &decoder_label, &json_metadata);
         SweepTask {
             circuit,
-            program,
+            engine,
             decoder,
             decoder_label,
             plain_postselection: false,
@@ -283,13 +383,9 @@ where
 {
     let shard = config.shard;
     // The shard's share of the shot budget: the shots of its batches below max_shots.
-    let plan = BatchPlan::new(
-        &task.program,
-        Mode::Detect,
-        rule.max_shots,
-        config.seed,
-        config.threads,
-    )?;
+    let plan = task
+        .engine
+        .plan(rule.max_shots, config.seed, config.threads)?;
     let per_batch = plan.shots_per_batch();
     let global_batches = rule.max_shots.div_ceil(per_batch);
     let shard_batches: Vec<u64> = (shard.index..global_batches)
@@ -323,11 +419,23 @@ where
             batches
                 .par_iter()
                 .map_init(
-                    || FrameSimulator::new(&task.program, plan.words, Mode::Detect),
-                    |sim, &b| {
+                    || Worker::new(&task.engine, plan.words),
+                    |worker, &b| {
                         let shots = (rule.max_shots - b * per_batch).min(per_batch) as usize;
+                        let (Engine::Frame(program), Worker::Frame(sim)) =
+                            (&task.engine, &mut *worker)
+                        else {
+                            let (Engine::Exact(job), Worker::Exact(ws, table)) =
+                                (&task.engine, worker)
+                            else {
+                                unreachable!("workers match their engine")
+                            };
+                            let mut rng = batch_rng(config.seed, b);
+                            job.spec().run(ws, &mut rng, shots, table);
+                            return judge_batch(task, table, shots);
+                        };
                         match &task.stratum {
-                            None => sim.run(&task.program, &mut batch_rng(config.seed, b)),
+                            None => sim.run(program, &mut batch_rng(config.seed, b)),
                             Some(s) => {
                                 // Each stratum its own stream.
                                 let seed =
@@ -359,8 +467,8 @@ where
 
 /// Counts shots, discards and logical errors of one simulated batch (first `shots` shots).
 fn judge_batch(task: &SweepTask, results: &BitTable, shots: usize) -> TaskStats {
-    let dets = task.program.num_detectors as usize;
-    let obs = task.program.num_observables;
+    let dets = task.engine.num_detectors();
+    let obs = task.engine.num_observables();
     let mut stats = task.empty_stats();
     stats.shots = shots as u64;
     let full_words = shots / 64;

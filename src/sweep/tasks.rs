@@ -2,8 +2,10 @@
 //! Carlo per p, or one task per stratum of fault count ([`super::subset`]) whose rows rebuild the
 //! curve over any p.
 
-use super::engine::{Stratum, SweepTask};
+use super::engine::{Engine, ExactJob, Stratum, SweepTask};
 use super::subset::{classes_json, fault_count_distribution, Channels};
+use crate::decoder::Postselect;
+use crate::exact::ExactProgram;
 use crate::faults::Injector;
 use crate::frame::{FrameProgram, NonClifford};
 use crate::magic::{residual_pauli, ChModel, HadamardPrep};
@@ -21,16 +23,26 @@ pub enum Method {
     Subset { max_faults: Option<usize> },
 }
 
-/// The frame program of a prep circuit under a CH model.
-fn non_clifford(model: ChModel) -> Result<NonClifford> {
+/// The frame program of a prep circuit under a CH model (the exact model has none).
+fn non_clifford(model: ChModel) -> NonClifford {
     match model {
-        ChModel::Twirl => Ok(NonClifford::Twirl),
-        ChModel::Proxy => Ok(NonClifford::Refuse),
-        ChModel::Exact => bail!(
-            "--ch-model exact runs on the state-vector simulator (d = 3), not in the frame \
-             sampler's sweep"
-        ),
+        ChModel::Twirl => NonClifford::Twirl,
+        ChModel::Proxy | ChModel::Exact => NonClifford::Refuse,
     }
+}
+
+/// The exact engine on a prep circuit: shots stop at the first body detector that fires, and
+/// the accepted state is scored exactly ([`crate::magic::HadamardScore`]).
+fn exact_engine(prep: &HadamardPrep, circuit: &crate::circuit::Circuit) -> Result<Engine> {
+    let program = ExactProgram::compile(circuit)?;
+    let postselect = (0..program.num_detectors)
+        .map(|d| d < prep.num_body_detectors)
+        .collect();
+    Ok(Engine::Exact(ExactJob {
+        program: Arc::new(program),
+        postselect: Some(postselect),
+        end_of_shot: Some(Arc::new(prep.score().map_err(|e| anyhow!("{e}"))?)),
+    }))
 }
 
 /// Smallest k such that, at rate `p`, more than k faults happen with probability below `tail`
@@ -51,7 +63,7 @@ pub fn hadamard_prep_tasks(
     method: Method,
     base: &Value,
 ) -> Result<Vec<SweepTask>> {
-    let nc = non_clifford(model)?;
+    let nc = non_clifford(model);
     let decoder = || prep.decoder(model).map_err(|e| anyhow!("{e}"));
     let meta = |extra: Value| {
         let mut m = base.clone();
@@ -69,18 +81,36 @@ pub fn hadamard_prep_tasks(
         Method::MonteCarlo => {
             for &p in ps {
                 let circuit = prep.circuit(noise, p, model);
-                let program = FrameProgram::compile_with(&circuit, nc)?;
                 let m = meta(json!({"p": p, "method": "mc"}));
-                tasks.push(SweepTask::custom(
-                    circuit,
-                    program,
-                    Box::new(decoder()?),
-                    m,
-                    None,
-                    Some(residual_pauli),
-                ));
+                let task = if model == ChModel::Exact {
+                    let engine = exact_engine(prep, &circuit)?;
+                    let body: Vec<usize> = (0..prep.num_body_detectors).collect();
+                    SweepTask::custom(
+                        circuit,
+                        engine,
+                        Box::new(Postselect::on(&body)),
+                        m,
+                        None,
+                        None,
+                    )
+                } else {
+                    let program = FrameProgram::compile_with(&circuit, nc)?;
+                    SweepTask::custom(
+                        circuit,
+                        Engine::Frame(program),
+                        Box::new(decoder()?),
+                        m,
+                        None,
+                        Some(residual_pauli),
+                    )
+                };
+                tasks.push(task);
             }
         }
+        Method::Subset { .. } if model == ChModel::Exact => bail!(
+            "--ch-model exact with --method subset is not built yet: the exact engine samples \
+             the circuit's own noise; use --method mc"
+        ),
         Method::Subset { max_faults } => {
             let p0 = ps.iter().copied().fold(0.0, f64::max);
             let circuit = prep.circuit(noise, p0, model);
@@ -109,7 +139,7 @@ pub fn hadamard_prep_tasks(
                 }));
                 let mut task = SweepTask::custom(
                     circuit.clone(),
-                    injector.program.clone(),
+                    Engine::Frame(injector.program.clone()),
                     Box::new(decoder()?),
                     m,
                     Some(Stratum {

@@ -1,0 +1,78 @@
+//! Batches of exact shots in the frame sampler's result layout, so that every consumer of
+//! detection events (output writers, decoders, sweeps) reads both engines alike.
+
+use super::program::{ExactProgram, NoiseMode, ShotEnd, Workspace};
+use crate::bits::BitTable;
+use rand_core::RngCore;
+
+/// Observables computed at the end of a completed shot from the exact state, instead of (or
+/// besides) the circuit's `OBSERVABLE_INCLUDE`s; e.g. a noiseless measurement of a logical
+/// non-Pauli observable. Bit k of the result is observable k.
+pub trait EndOfShot: Send + Sync {
+    /// How many observables [`EndOfShot::observables`] returns.
+    fn count(&self) -> usize;
+    fn observables(&self, program: &ExactProgram, ws: &Workspace, rng: &mut dyn RngCore) -> u64;
+}
+
+/// What a batch runs and how it reads out.
+#[derive(Clone, Copy)]
+pub struct BatchSpec<'a> {
+    pub program: &'a ExactProgram,
+    /// Stop a shot at the first of these detectors that fires (its other bits stay 0).
+    pub postselect: Option<&'a [bool]>,
+    /// Replaces the circuit's observables when present.
+    pub end_of_shot: Option<&'a dyn EndOfShot>,
+    pub noise: NoiseMode,
+}
+
+impl BatchSpec<'_> {
+    /// Observable rows of the result table.
+    pub fn num_observables(&self) -> usize {
+        match self.end_of_shot {
+            Some(e) => e.count(),
+            None => self.program.num_observables,
+        }
+    }
+
+    /// A result table for `words` x 64 shots: detectors then observables.
+    pub fn table(&self, words: usize) -> BitTable {
+        BitTable::new(self.program.num_detectors + self.num_observables(), words)
+    }
+
+    /// Runs `shots` shots (at most the table's width) into `table`, which is cleared first.
+    pub fn run(
+        &self,
+        ws: &mut Workspace,
+        rng: &mut impl RngCore,
+        shots: usize,
+        table: &mut BitTable,
+    ) {
+        table.clear();
+        let dets = self.program.num_detectors;
+        for s in 0..shots {
+            match self.program.run_shot(ws, rng, self.noise, self.postselect) {
+                ShotEnd::Discarded { detector } => table.flip(detector as usize, s),
+                ShotEnd::Completed => {
+                    for (d, &e) in ws.detectors.iter().enumerate() {
+                        if e {
+                            table.flip(d, s);
+                        }
+                    }
+                    let obs = match self.end_of_shot {
+                        Some(e) => e.observables(self.program, ws, rng),
+                        None => ws
+                            .observables
+                            .iter()
+                            .enumerate()
+                            .fold(0u64, |acc, (k, &o)| acc | u64::from(o) << k),
+                    };
+                    for k in 0..self.num_observables().min(64) {
+                        if obs >> k & 1 == 1 {
+                            table.flip(dets + k, s);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
