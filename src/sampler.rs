@@ -109,6 +109,29 @@ where
     T: Send,
     E: Send,
 {
+    run_batches_with(
+        plan,
+        || FrameSimulator::new(program, plan.words, mode),
+        |sim, rng, shots| {
+            sim.run(program, rng);
+            encode(sim, shots)
+        },
+        emit,
+    )
+}
+
+/// [`run_batches`] for any simulator: `make` builds one per worker thread, `simulate(worker,
+/// rng, shots)` runs and encodes one batch from its stream `batch_rng(seed, batch)`.
+pub fn run_batches_with<W, T, E>(
+    plan: &BatchPlan,
+    make: impl Fn() -> W + Sync + Send,
+    simulate: impl Fn(&mut W, &mut Xoshiro256PlusPlus, usize) -> T + Sync + Send,
+    emit: impl FnMut(T) -> Result<(), E> + Send,
+) -> Result<(), E>
+where
+    T: Send,
+    E: Send,
+{
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(plan.threads)
         .build()
@@ -132,15 +155,11 @@ where
                 let end = (start + group).min(plan.num_batches());
                 let chunk: Vec<T> = (start..end)
                     .into_par_iter()
-                    .map_init(
-                        || FrameSimulator::new(program, plan.words, mode),
-                        |sim, b| {
-                            let mut rng = batch_rng(plan.seed, b);
-                            sim.run(program, &mut rng);
-                            let shots = (plan.shots - b * per_batch).min(per_batch) as usize;
-                            encode(sim, shots)
-                        },
-                    )
+                    .map_init(&make, |worker, b| {
+                        let mut rng = batch_rng(plan.seed, b);
+                        let shots = (plan.shots - b * per_batch).min(per_batch) as usize;
+                        simulate(worker, &mut rng, shots)
+                    })
                     .collect();
                 if tx.send(chunk).is_err() {
                     break; // The writer failed; its error is returned below.

@@ -1,10 +1,13 @@
-//! `qec-sim sample` and `qec-sim detect`: the frame sampler on a circuit file.
+//! `qec-sim sample` and `qec-sim detect`: the frame sampler on a circuit file, or the exact
+//! engine when the circuit has non-Clifford gates.
 
 use super::io::{seed, threads, Loaded, Output};
+use crate::bits::BitTable;
+use crate::exact::{BatchSpec, ExactProgram, NoiseMode};
 use crate::frame::{FrameProgram, Mode};
 use crate::output::{write_shot_major, Format};
 use crate::reference;
-use crate::sampler::{run_batches, BatchPlan};
+use crate::sampler::{run_batches, run_batches_with, BatchPlan};
 use anyhow::Result;
 use clap::Args;
 use std::path::PathBuf;
@@ -53,19 +56,74 @@ pub struct DetectArgs {
     append_observables: bool,
 }
 
-/// Reads the circuit, compiles it for the frame sampler and plans the batches (refusing
-/// circuits too big to sample) — everything both commands do before sampling.
-fn prepare(c: &CommonArgs, mode: Mode) -> Result<(Loaded, FrameProgram, BatchPlan)> {
-    let loaded = Loaded::read(c.circuit.as_deref())?;
+/// Compiles the circuit for the frame sampler and plans the batches (refusing circuits too big
+/// to sample): everything both commands do before sampling.
+
+fn prepare(c: &CommonArgs, loaded: &Loaded, mode: Mode) -> Result<(FrameProgram, BatchPlan)> {
     let program = FrameProgram::compile(&loaded.circuit).map_err(|e| loaded.blame(e))?;
     let plan = BatchPlan::new(&program, mode, c.shots, seed(c.seed), threads(c.threads)?)
         .map_err(|e| loaded.blame(e))?;
-    Ok((loaded, program, plan))
+    Ok((program, plan))
+}
+
+/// A non-Clifford circuit compiled for the exact engine, with its batch plan (64 shots a batch).
+fn prepare_exact(c: &CommonArgs, loaded: &Loaded) -> Result<(ExactProgram, BatchPlan)> {
+    let program = ExactProgram::compile(&loaded.circuit).map_err(|e| loaded.blame(e))?;
+    let plan = BatchPlan {
+        shots: c.shots,
+        seed: seed(c.seed),
+        threads: threads(c.threads)?,
+        words: 1,
+    };
+    Ok((program, plan))
+}
+
+/// Runs the exact engine over `plan`, writing `rows` of each batch's table (detectors then
+/// observables, or the measurement record) to `out` in `format`.
+fn exact_batches(
+    spec: &BatchSpec,
+    plan: &BatchPlan,
+    measurements: bool,
+    rows: std::ops::Range<usize>,
+    format: Format,
+    mut emit: impl FnMut(Vec<u8>) -> Result<()> + Send,
+) -> Result<()> {
+    let table = || {
+        if measurements {
+            BitTable::new(spec.program.num_measurements.max(1), plan.words)
+        } else {
+            spec.table(plan.words)
+        }
+    };
+    run_batches_with(
+        plan,
+        || (spec.program.workspace(), table()),
+        |(ws, t), rng, shots| {
+            if measurements {
+                spec.run_measurements(ws, rng, shots, t);
+            } else {
+                spec.run(ws, rng, shots, t);
+            }
+            let mut buf = Vec::new();
+            write_shot_major(t, rows.clone(), shots, None, format, &mut buf);
+            buf
+        },
+        |buf| emit(buf),
+    )
 }
 
 pub fn sample(args: &SampleArgs) -> Result<()> {
     let c = &args.common;
-    let (loaded, program, plan) = prepare(c, Mode::Measure)?;
+    let loaded = Loaded::read(c.circuit.as_deref())?;
+    if loaded.circuit.first_non_clifford().is_some() {
+        let (program, plan) = prepare_exact(c, &loaded)?;
+        let spec = exact_spec(&program);
+        let mut out = Output::create(c.out.as_deref())?;
+        let rows = 0..program.num_measurements;
+        exact_batches(&spec, &plan, true, rows, c.out_format, |b| out.write(&b))?;
+        return out.finish();
+    }
+    let (program, plan) = prepare(c, &loaded, Mode::Measure)?;
     let reference = reference::reference_sample(&loaded.circuit).map_err(|e| loaded.blame(e))?;
     let mut out = Output::create(c.out.as_deref())?;
     let rows = program.num_measurements as usize;
@@ -91,9 +149,50 @@ pub fn sample(args: &SampleArgs) -> Result<()> {
     out.finish()
 }
 
+fn exact_spec(program: &ExactProgram) -> BatchSpec<'_> {
+    BatchSpec {
+        program,
+        postselect: None,
+        end_of_shot: None,
+        noise: NoiseMode::Sample,
+    }
+}
+
+/// `detect` on the exact engine: detection events and observable flips per shot.
+fn detect_exact(args: &DetectArgs, loaded: &Loaded) -> Result<()> {
+    let c = &args.common;
+    let (program, plan) = prepare_exact(c, loaded)?;
+    let spec = exact_spec(&program);
+    let (dets, obs) = (program.num_detectors, program.num_observables);
+    let main_rows = if args.append_observables {
+        0..dets + obs
+    } else {
+        0..dets
+    };
+    let mut out = Output::create(c.out.as_deref())?;
+    exact_batches(&spec, &plan, false, main_rows, c.out_format, |b| {
+        out.write(&b)
+    })?;
+    out.finish()?;
+    if let Some(path) = &args.obs_out {
+        // Same seed, same batches: the same shots again, their observables this time.
+        let mut side = Output::create(Some(path))?;
+        let rows = dets..dets + obs;
+        exact_batches(&spec, &plan, false, rows, args.obs_out_format, |b| {
+            side.write(&b)
+        })?;
+        side.finish()?;
+    }
+    Ok(())
+}
+
 pub fn detect(args: &DetectArgs) -> Result<()> {
     let c = &args.common;
-    let (loaded, program, plan) = prepare(c, Mode::Detect)?;
+    let loaded = Loaded::read(c.circuit.as_deref())?;
+    if loaded.circuit.first_non_clifford().is_some() {
+        return detect_exact(args, &loaded);
+    }
+    let (program, plan) = prepare(c, &loaded, Mode::Detect)?;
     reference::check_deterministic(&loaded.circuit).map_err(|e| loaded.blame(e))?;
     let dets = program.num_detectors as usize;
     let obs = program.num_observables;

@@ -75,4 +75,23 @@ impl BatchSpec<'_> {
             }
         }
     }
+
+    /// Runs `shots` shots into `table` (cleared first), one row per measurement: the record.
+    pub fn run_measurements(
+        &self,
+        ws: &mut Workspace,
+        rng: &mut impl RngCore,
+        shots: usize,
+        table: &mut BitTable,
+    ) {
+        table.clear();
+        for s in 0..shots {
+            self.program.run_shot(ws, rng, self.noise, None);
+            for (m, &bit) in ws.record.iter().enumerate() {
+                if bit {
+                    table.flip(m, s);
+                }
+            }
+        }
+    }
 }
