@@ -368,7 +368,11 @@ fn cli_runs_non_clifford_circuits_identically_on_any_thread_count() {
             .args(["--seed", "5", "--threads", threads])
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         out.stdout
     };
     for cmd in ["detect", "sample"] {
@@ -379,5 +383,8 @@ fn cli_runs_non_clifford_circuits_identically_on_any_thread_count() {
     // The detector compares M 2 (a copy of qubit 0 after an X_ERROR(0.1)) with M 0.
     let events = run("detect", "2");
     let fired = events.iter().filter(|&&b| b == b'1').count() as f64 / 3000.0;
-    assert!((fired - 0.1).abs() < 5.0 * (0.1f64 * 0.9 / 3000.0).sqrt(), "{fired}");
+    assert!(
+        (fired - 0.1).abs() < 5.0 * (0.1f64 * 0.9 / 3000.0).sqrt(),
+        "{fired}"
+    );
 }

@@ -58,7 +58,6 @@ pub struct DetectArgs {
 
 /// Compiles the circuit for the frame sampler and plans the batches (refusing circuits too big
 /// to sample): everything both commands do before sampling.
-
 fn prepare(c: &CommonArgs, loaded: &Loaded, mode: Mode) -> Result<(FrameProgram, BatchPlan)> {
     let program = FrameProgram::compile(&loaded.circuit).map_err(|e| loaded.blame(e))?;
     let plan = BatchPlan::new(&program, mode, c.shots, seed(c.seed), threads(c.threads)?)
@@ -86,7 +85,7 @@ fn exact_batches(
     measurements: bool,
     rows: std::ops::Range<usize>,
     format: Format,
-    mut emit: impl FnMut(Vec<u8>) -> Result<()> + Send,
+    emit: impl FnMut(Vec<u8>) -> Result<()> + Send,
 ) -> Result<()> {
     let table = || {
         if measurements {
@@ -108,7 +107,7 @@ fn exact_batches(
             write_shot_major(t, rows.clone(), shots, None, format, &mut buf);
             buf
         },
-        |buf| emit(buf),
+        emit,
     )
 }
 
