@@ -98,6 +98,11 @@ pub(super) struct Compiler {
     ops: Vec<Op>,
     num_records: u32,
     num_detectors: u32,
+    /// Record index of the current instruction's first measurement (records are numbered in
+    /// circuit order, whatever order the instructions are compiled in).
+    record_base: u32,
+    /// Index of the current instruction's detector, likewise.
+    detector_base: u32,
     num_observables: u32,
     max_active: usize,
     limit: usize,
@@ -105,6 +110,8 @@ pub(super) struct Compiler {
     pub(super) observable_lines: Vec<u32>,
     /// (source line, active qubits after it) at every change of the active count.
     width_trace: Vec<(u32, usize)>,
+    /// Noise classes: (probability bits, trials so far).
+    noise_classes: Vec<(u64, u64)>,
 }
 
 impl Compiler {
@@ -122,12 +129,15 @@ impl Compiler {
             ops: Vec::new(),
             num_records: 0,
             num_detectors: 0,
+            record_base: 0,
+            detector_base: 0,
             num_observables: 0,
             max_active: 0,
             limit,
             detector_lines: Vec::new(),
             observable_lines: Vec::new(),
             width_trace: Vec::new(),
+            noise_classes: Vec::new(),
         }
     }
 
@@ -147,6 +157,11 @@ impl Compiler {
             final_images: self.img,
             final_slots: self.slots,
             width_trace: self.width_trace,
+            noise_classes: self
+                .noise_classes
+                .iter()
+                .map(|&(bits, n)| (Bernoulli::new(f64::from_bits(bits)), n))
+                .collect(),
         };
         (program, self.observable_lines)
     }
@@ -225,12 +240,12 @@ impl Compiler {
         }
     }
 
-    fn is_dormant(&self, q: usize) -> bool {
+    pub(super) fn is_dormant(&self, q: usize) -> bool {
         self.slot_of[q].is_none()
     }
 
     /// First dormant virtual qubit on which `p` has an X or Y.
-    fn dormant_x(&self, p: &Pauli) -> Option<usize> {
+    pub(super) fn dormant_x(&self, p: &Pauli) -> Option<usize> {
         (0..self.n).find(|&q| self.is_dormant(q) && p.get(q).0)
     }
 
@@ -419,13 +434,29 @@ impl Compiler {
             }
         };
         let reset = reset.map(|f| packed(&self.product_image(f)));
+        let flip = (flip > 0.0).then(|| self.noise_trials(flip, 1));
         self.ops.push(Op::Measure {
             kind,
             record,
             invert,
-            flip: (flip > 0.0).then(|| Bernoulli::new(flip)),
+            flip,
             reset,
         });
+    }
+
+    /// Reserves `trials` trials of probability `p`: (class, number of the first).
+    fn noise_trials(&mut self, p: f64, trials: u64) -> (u32, u64) {
+        let bits = p.to_bits();
+        let class = match self.noise_classes.iter().position(|c| c.0 == bits) {
+            Some(c) => c,
+            None => {
+                self.noise_classes.push((bits, 0));
+                self.noise_classes.len() - 1
+            }
+        };
+        let first = self.noise_classes[class].1;
+        self.noise_classes[class].1 += trials;
+        (class as u32, first)
     }
 
     fn noise_images(&self, qubits: &[usize]) -> Vec<u64> {
@@ -438,7 +469,7 @@ impl Compiler {
     }
 
     fn record_index(&self, k: u32, line: u32) -> Result<u32, SimError> {
-        self.num_records.checked_sub(k).ok_or_else(|| {
+        self.record_base.checked_sub(k).ok_or_else(|| {
             SimError::Unsupported(format!(
                 "line {line}: rec[-{k}] reaches before the first measurement"
             ))
@@ -452,8 +483,20 @@ impl Compiler {
             .collect()
     }
 
-    /// Compiles one (flat) instruction.
-    pub(super) fn instruction(&mut self, ins: &Instruction) -> Result<(), SimError> {
+    /// Compiles one (flat) instruction whose first measurement is record `record_base` and
+    /// whose detector (if it is one) is number `detector_base`, both counted in circuit order.
+    pub(super) fn instruction_at(
+        &mut self,
+        ins: &Instruction,
+        record_base: u32,
+        detector_base: u32,
+    ) -> Result<(), SimError> {
+        self.record_base = record_base;
+        self.detector_base = detector_base;
+        self.instruction(ins)
+    }
+
+    fn instruction(&mut self, ins: &Instruction) -> Result<(), SimError> {
         if self.ops.len() >= MAX_OPS {
             return Err(SimError::Unsupported(format!(
                 "the exact engine unrolls loops and this circuit needs more than {MAX_OPS} \
@@ -536,7 +579,8 @@ impl Compiler {
                     let p = self.product_image(&[(q, b)]);
                     let record = if records {
                         self.num_records += 1;
-                        Some(self.num_records - 1)
+                        self.record_base += 1;
+                        Some(self.record_base - 1)
                     } else {
                         None
                     };
@@ -556,10 +600,14 @@ impl Compiler {
                 if channel.trial.p > 0.0 {
                     let qs = Self::qubits(ins);
                     let images = self.noise_images(&qs);
+                    let targets = if two { qs.len() / 2 } else { qs.len() };
+                    let (class, first) = self.noise_trials(channel.trial.p, targets as u64);
                     self.ops.push(Op::Noise {
+                        class,
+                        first,
                         channel,
                         arity: if two { 2 } else { 1 },
-                        targets: if two { qs.len() / 2 } else { qs.len() },
+                        targets,
                         images,
                     });
                 }
@@ -595,12 +643,13 @@ impl Compiler {
                     }
                 }
                 if kind == GateKind::Detector {
-                    self.detector_lines.push(ins.line);
+                    let index = self.detector_base;
+                    if self.detector_lines.len() <= index as usize {
+                        self.detector_lines.resize(index as usize + 1, 0);
+                    }
+                    self.detector_lines[index as usize] = ins.line;
                     self.num_detectors += 1;
-                    self.ops.push(Op::Detector {
-                        index: self.num_detectors - 1,
-                        records,
-                    });
+                    self.ops.push(Op::Detector { index, records });
                 } else {
                     let index = ins.args[0] as u32;
                     self.num_observables = self.num_observables.max(index + 1);
@@ -619,11 +668,23 @@ impl Compiler {
     }
 }
 
+/// The order in which instructions are compiled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Order {
+    /// As written.
+    Circuit,
+    /// Any order that respects each qubit's sequence of operations and the measurement record,
+    /// chosen greedily to keep few qubits active (see [`super::schedule`]).
+    #[default]
+    ActiveWidth,
+}
+
 /// Compiles a whole circuit (loops unrolled) with at most `limit` active qubits; also returns
 /// the line of each observable's first `OBSERVABLE_INCLUDE`.
 pub(super) fn compile(
     circuit: &Circuit,
     limit: usize,
+    order: Order,
 ) -> Result<(ExactProgram, Vec<u32>), SimError> {
     let stats = circuit.stats();
     let n = stats.num_qubits as usize;
@@ -635,6 +696,17 @@ pub(super) fn compile(
         });
     }
     let mut c = Compiler::new(n, limit);
-    circuit.for_each_flat(&mut |ins| c.instruction(ins))?;
+    match order {
+        Order::Circuit => {
+            let (mut records, mut detectors) = (0u32, 0u32);
+            circuit.for_each_flat(&mut |ins| {
+                c.instruction_at(ins, records, detectors)?;
+                records += ins.num_measurements() as u32;
+                detectors += u32::from(ins.gate.kind() == GateKind::Detector);
+                Ok::<(), SimError>(())
+            })?;
+        }
+        Order::ActiveWidth => super::schedule::compile_scheduled(&mut c, circuit)?,
+    }
     Ok(c.finish(stats.num_measurements))
 }

@@ -15,9 +15,10 @@ mod batch;
 mod compile;
 pub mod pauli;
 mod program;
+mod schedule;
 
 pub use batch::{BatchSpec, EndOfShot};
-pub use compile::{rotation_steps, RotationStep, DEFAULT_MAX_ACTIVE};
+pub use compile::{rotation_steps, Order, RotationStep, DEFAULT_MAX_ACTIVE};
 pub use program::{ExactProgram, NoiseMode, ShotEnd, Workspace};
 
 use crate::circuit::Circuit;
@@ -39,7 +40,16 @@ impl ExactProgram {
         circuit: &Circuit,
         max_active: usize,
     ) -> Result<ExactProgram, SimError> {
-        let (mut program, observable_lines) = compile::compile(circuit, max_active)?;
+        Self::compile_with(circuit, max_active, Order::default())
+    }
+
+    /// Compiles with an active-qubit limit and an instruction order.
+    pub fn compile_with(
+        circuit: &Circuit,
+        max_active: usize,
+        order: Order,
+    ) -> Result<ExactProgram, SimError> {
+        let (mut program, observable_lines) = compile::compile(circuit, max_active, order)?;
         program.set_reference(REFERENCE_TRIALS, 0x5eed_ec5a, &observable_lines)?;
         Ok(program)
     }

@@ -69,8 +69,8 @@ pub enum Op {
         record: Option<u32>,
         /// The target's `!`: the recorded bit is inverted (the reset still follows the state).
         invert: bool,
-        /// Classical flip probability of the recorded bit.
-        flip: Option<Bernoulli>,
+        /// Classical flip of the recorded bit: its noise class and trial number (see [`Op::Noise`]).
+        flip: Option<(u32, u64)>,
         /// Frame bits to apply when the outcome is 1 (the reset that follows, if any).
         reset: Option<Vec<u64>>,
     },
@@ -80,8 +80,12 @@ pub enum Op {
         bits: Vec<u64>,
     },
     /// A Pauli channel on `targets` groups of `arity` qubits; `images` holds, per target, the
-    /// frame bits of X and Z of each of its qubits.
+    /// frame bits of X and Z of each of its qubits. Its trials are numbers `first..first +
+    /// targets` of noise class `class` (all trials with one probability), so that a shot draws
+    /// one geometric gap per hit of a class instead of one per instruction.
     Noise {
+        class: u32,
+        first: u64,
         channel: PauliChannel,
         arity: usize,
         targets: usize,
@@ -121,6 +125,8 @@ pub struct ExactProgram {
     /// The tableau at the end of the circuit, for end-of-shot expectation values.
     pub(super) final_images: Vec<Pauli>,
     pub(super) final_slots: Vec<usize>,
+    /// The Bernoulli trial of each noise class, and its number of trials.
+    pub(super) noise_classes: Vec<(Bernoulli, u64)>,
     /// (source line, active qubits after it) at every change of the active count.
     pub width_trace: Vec<(u32, usize)>,
 }
@@ -146,6 +152,8 @@ pub struct Workspace {
     /// Observable flips.
     pub observables: Vec<bool>,
     chain_fired: bool,
+    /// Per noise class, the trial number of its next hit.
+    next_hit: Vec<u64>,
 }
 
 /// How a shot ended.
@@ -182,6 +190,7 @@ impl ExactProgram {
             detectors: vec![false; self.num_detectors],
             observables: vec![false; self.num_observables],
             chain_fired: false,
+            next_hit: vec![0; self.noise_classes.len()],
         }
     }
 
@@ -201,6 +210,11 @@ impl ExactProgram {
         ws.chain_fired = false;
         ws.observables.iter_mut().for_each(|o| *o = false);
         let noisy = noise == NoiseMode::Sample;
+        if noisy {
+            for (next, (trial, _)) in ws.next_hit.iter_mut().zip(&self.noise_classes) {
+                *next = trial.gap(rng);
+            }
+        }
         let stride = 2 * self.words;
         for op in &self.ops {
             match op {
@@ -279,7 +293,15 @@ impl ExactProgram {
                         }
                     }
                     if let Some(r) = record {
-                        let flipped = noisy && flip.is_some_and(|b| uniform_open0(rng) <= b.p);
+                        let mut flipped = false;
+                        if let (true, Some((class, trial))) = (noisy, flip) {
+                            let next = &mut ws.next_hit[*class as usize];
+                            if *next == *trial {
+                                flipped = true;
+                                let gap = self.noise_classes[*class as usize].0.gap(rng);
+                                *next = next.saturating_add(1).saturating_add(gap);
+                            }
+                        }
                         ws.record[*r as usize] = m ^ flipped ^ invert;
                     }
                 }
@@ -289,22 +311,26 @@ impl ExactProgram {
                     }
                 }
                 Op::Noise {
+                    class,
+                    first,
                     channel,
                     arity,
                     targets,
                     images,
                 } => {
-                    if noisy {
-                        let frame = &mut ws.frame;
-                        channel.trial.for_each_hit(*targets as u64, rng, |t, rng| {
-                            let outcome = channel.pick(rng);
-                            let base = t as usize * 2 * arity * stride;
-                            for g in 0..2 * arity {
-                                if outcome >> g & 1 == 1 {
-                                    frame.xor(&images[base + g * stride..][..stride]);
-                                }
+                    let end = first + *targets as u64;
+                    let next = &mut ws.next_hit[*class as usize];
+                    while noisy && *next < end {
+                        let t = (*next - first) as usize;
+                        let outcome = channel.pick(rng);
+                        let base = t * 2 * arity * stride;
+                        for g in 0..2 * arity {
+                            if outcome >> g & 1 == 1 {
+                                ws.frame.xor(&images[base + g * stride..][..stride]);
                             }
-                        });
+                        }
+                        let gap = self.noise_classes[*class as usize].0.gap(rng);
+                        *next = next.saturating_add(1).saturating_add(gap);
                     }
                 }
                 Op::Correlated {

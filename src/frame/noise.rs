@@ -32,6 +32,18 @@ impl Bernoulli {
         Bernoulli { p, inv_log_miss }
     }
 
+    /// The number of failed trials before the next success (u64::MAX when p is 0).
+    #[inline]
+    pub fn gap(&self, rng: &mut impl RngCore) -> u64 {
+        if self.p <= 0.0 {
+            u64::MAX
+        } else if self.p >= 1.0 {
+            0
+        } else {
+            (uniform_open0(rng).ln() * self.inv_log_miss) as u64
+        }
+    }
+
     /// Calls `hit(i, rng)` for each successful trial among `0..trials`, in increasing order
     /// (the callback gets the generator back, e.g. to pick the error).
     #[inline]
