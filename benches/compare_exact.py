@@ -28,6 +28,7 @@ import time
 
 import clifft
 
+BATCH = 64  # shots per batch of qec-sim's exact engine (src/sweep/engine.rs)
 ROTATE_BEFORE = "R_Y(-0.25)"
 ROTATE_AFTER = "R_Y(0.25)"
 
@@ -191,12 +192,12 @@ def acceptance(runs):
     n = sum(r["shots"] for r in runs)
     k = n - sum(r["discards"] for r in runs)
     a = k / n
-    return a, (a * (1 - a) / n) ** 0.5, n
+    return a, (a * (1 - a) / n) ** 0.5, n, k
 
 
 def fmt_acc(acc):
-    a, se, n = acc
-    return f"{a:.4f} ± {se:.4f} (n={n})"
+    a, se, n, k = acc
+    return f"{a:.4g} ± {se:.2g} ({k}/{n})"
 
 
 def main():
@@ -283,7 +284,7 @@ def main():
     print("| circuit | qec-sim 1 thr | qec-sim 2 thr | Clifft default | Clifft +pass | "
           "ratio 1 thr | ratio 2 thr | acceptance qec-sim | acceptance Clifft | z |")
     print("|---|---|---|---|---|---|---|---|---|---|")
-    cpu_rows, notes = [], []
+    cpu_rows, notes, one_batch = [], [], False
     for res in results:
         runs = res["runs"]
         med = {k: statistics.median(r["rate"] for r in v) for k, v in runs.items() if v}
@@ -306,8 +307,11 @@ def main():
             q1c, q2c = f"{si(q1)}/s", f"{si(q2)}/s"
         else:
             q1c = q2c = unsupported
-        r1 = f"{q1 / med[best]:.2f}x" if q1 and best else "—"
-        r2 = f"{q2 / med[best]:.2f}x" if q2 and best else "—"
+        r1 = f"{q1 / med[best]:.3g}x" if q1 and best else "—"
+        r2 = f"{q2 / med[best]:.3g}x" if q2 and best else "—"
+        if runs.get("qec2") and max(r["shots"] for r in runs["qec2"]) < 2 * BATCH:
+            q2c += " ‡"
+            one_batch = True
         qruns = runs.get("qec1", []) + runs.get("qec2", [])
         cruns = runs.get("clifft_default", []) + runs.get("clifft_pass", [])
         qa = acceptance(qruns) if qruns else None
@@ -320,11 +324,15 @@ def main():
         if res["qec_error"]:
             notes.append(f"- {res['name']}: `qec-sim sweep --circuits` failed: "
                          f"`{res['qec_error']}`")
+        if runs.get("qec1"):
+            startup = statistics.median(r["wall"] - r["sample_wall"] for r in runs["qec1"])
+            notes.append(f"- {res['name']}: qec-sim startup (process wall minus sampling wall, "
+                         f"1 thread, median) {startup:.2f} s")
         if best and q1:
             qc = statistics.median(r["cpu_rate"] for r in runs["qec1"])
             cc = statistics.median(r["cpu_rate"] for r in runs[best])
             cpu_rows.append(f"| {res['name']} | {si(qc)}/s | {si(cc)}/s ({best[7:]}) | "
-                            f"{qc / cc:.2f}x |")
+                            f"{qc / cc:.3g}x |")
     print("\nBold: the faster Clifft compile, against which the ratios are taken. w: Clifft's "
           "peak active width (Program.peak_active_width). z: (acceptance qec-sim - acceptance "
           "Clifft) / combined binomial standard error, pooled over every timed run.")
@@ -333,6 +341,9 @@ def main():
               "circuit through `qec-sim sweep --task hadamard-prep --ch-model exact --method mc` "
               "(postselection on the body detectors only, plus exact scoring of each accepted "
               "shot), and Clifft postselects the same body detectors.")
+    if one_batch:
+        print(f"‡ fewer than {2 * BATCH} shots per run: the exact engine hands out batches of "
+              f"{BATCH} shots (EXACT_BATCH_WORDS = 1), so the second thread had no work.")
     if notes:
         print()
         print("\n".join(notes))
