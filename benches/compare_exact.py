@@ -331,7 +331,10 @@ def main():
         if best and q1:
             qc = statistics.median(r["cpu_rate"] for r in runs["qec1"])
             cc = statistics.median(r["cpu_rate"] for r in runs[best])
-            cpu_rows.append(f"| {res['name']} | {si(qc)}/s | {si(cc)}/s ({best[7:]}) | "
+            share = statistics.median(1 - r["sample_wall"] / r["wall"] for r in runs["qec1"])
+            warn = f" (startup is {share:.0%} of qec-sim's process: understated)" \
+                if share > 0.1 else ""
+            cpu_rows.append(f"| {res['name']} | {si(qc)}/s{warn} | {si(cc)}/s ({best[7:]}) | "
                             f"{qc / cc:.3g}x |")
     print("\nBold: the faster Clifft compile, against which the ratios are taken. w: Clifft's "
           "peak active width (Program.peak_active_width). z: (acceptance qec-sim - acceptance "
