@@ -154,6 +154,7 @@ fn exact_spec(program: &ExactProgram) -> BatchSpec<'_> {
         postselect: None,
         end_of_shot: None,
         noise: NoiseMode::Sample,
+        faults: None,
     }
 }
 

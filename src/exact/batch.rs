@@ -1,7 +1,7 @@
 //! Batches of exact shots in the frame sampler's result layout, so that every consumer of
 //! detection events (output writers, decoders, sweeps) reads both engines alike.
 
-use super::program::{ExactProgram, NoiseMode, ShotEnd, Workspace};
+use super::program::{ExactProgram, Injection, NoiseMode, ShotEnd, Workspace};
 use crate::bits::BitTable;
 use rand_core::RngCore;
 
@@ -14,6 +14,12 @@ pub trait EndOfShot: Send + Sync {
     fn observables(&self, program: &ExactProgram, ws: &Workspace, rng: &mut dyn RngCore) -> u64;
 }
 
+/// Chooses the faults of each shot (e.g. exactly k of them, for stratified sampling).
+pub trait FaultSource: Send + Sync {
+    /// Appends one shot's faults to `out` (in any order).
+    fn draw(&self, rng: &mut dyn RngCore, out: &mut Vec<Injection>);
+}
+
 /// What a batch runs and how it reads out.
 #[derive(Clone, Copy)]
 pub struct BatchSpec<'a> {
@@ -22,7 +28,9 @@ pub struct BatchSpec<'a> {
     pub postselect: Option<&'a [bool]>,
     /// Replaces the circuit's observables when present.
     pub end_of_shot: Option<&'a dyn EndOfShot>,
-    pub noise: NoiseMode,
+    /// How noise is sampled, unless `faults` chooses each shot's faults.
+    pub noise: NoiseMode<'a>,
+    pub faults: Option<&'a dyn FaultSource>,
 }
 
 impl BatchSpec<'_> {
@@ -49,8 +57,18 @@ impl BatchSpec<'_> {
     ) {
         table.clear();
         let dets = self.program.num_detectors;
+        let mut placed = Vec::new();
         for s in 0..shots {
-            match self.program.run_shot(ws, rng, self.noise, self.postselect) {
+            let noise = match self.faults {
+                Some(source) => {
+                    placed.clear();
+                    source.draw(rng, &mut placed);
+                    placed.sort_unstable();
+                    NoiseMode::Fixed(&placed)
+                }
+                None => self.noise,
+            };
+            match self.program.run_shot(ws, rng, noise, self.postselect) {
                 ShotEnd::Discarded { detector } => table.flip(detector as usize, s),
                 ShotEnd::Completed => {
                     for (d, &e) in ws.detectors.iter().enumerate() {

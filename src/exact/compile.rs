@@ -103,6 +103,9 @@ pub(super) struct Compiler {
     record_base: u32,
     /// Index of the current instruction's detector, likewise.
     detector_base: u32,
+    /// The current instruction's noise site (numbered as [`crate::faults::FaultSet`] numbers
+    /// them) and the index of its first target group, when it is noisy.
+    site: Option<(u32, u32)>,
     num_observables: u32,
     max_active: usize,
     limit: usize,
@@ -131,6 +134,7 @@ impl Compiler {
             num_detectors: 0,
             record_base: 0,
             detector_base: 0,
+            site: None,
             num_observables: 0,
             max_active: 0,
             limit,
@@ -143,7 +147,27 @@ impl Compiler {
 
     pub(super) fn finish(self, circuit_records: u64) -> (ExactProgram, Vec<u32>) {
         debug_assert_eq!(self.num_records as u64, circuit_records);
+        let mut site_table: Vec<(u32, u32, u32, u32)> = Vec::new();
+        for (i, op) in self.ops.iter().enumerate() {
+            let entry = match op {
+                Op::Noise {
+                    site: (s, g),
+                    targets,
+                    ..
+                } => Some((*s, *g, *targets as u32)),
+                Op::Measure {
+                    site: Some((s, g)), ..
+                } => Some((*s, *g, 1)),
+                Op::Correlated { site, .. } => Some((*site, 0, 1)),
+                _ => None,
+            };
+            if let Some((s, g, n)) = entry {
+                site_table.push((s, g, n, i as u32));
+            }
+        }
+        site_table.sort_unstable();
         let program = ExactProgram {
+            site_table,
             ops: self.ops,
             num_qubits: self.n,
             words: self.words,
@@ -435,12 +459,17 @@ impl Compiler {
         };
         let reset = reset.map(|f| packed(&self.product_image(f)));
         let flip = (flip > 0.0).then(|| self.noise_trials(flip, 1));
+        let site = flip.and(self.site);
+        if let Some((_, group)) = &mut self.site {
+            *group += 1;
+        }
         self.ops.push(Op::Measure {
             kind,
             record,
             invert,
             flip,
             reset,
+            site,
         });
     }
 
@@ -490,9 +519,11 @@ impl Compiler {
         ins: &Instruction,
         record_base: u32,
         detector_base: u32,
+        site: Option<(u32, u32)>,
     ) -> Result<(), SimError> {
         self.record_base = record_base;
         self.detector_base = detector_base;
+        self.site = site;
         self.instruction(ins)
     }
 
@@ -603,6 +634,7 @@ impl Compiler {
                     let targets = if two { qs.len() / 2 } else { qs.len() };
                     let (class, first) = self.noise_trials(channel.trial.p, targets as u64);
                     self.ops.push(Op::Noise {
+                        site: self.site.unwrap_or_default(),
                         class,
                         first,
                         channel,
@@ -630,6 +662,7 @@ impl Compiler {
                     .collect();
                 let bits = packed(&self.product_image(&factors));
                 self.ops.push(Op::Correlated {
+                    site: self.site.map_or(0, |s| s.0),
                     trial: Bernoulli::new(ins.args[0]),
                     else_branch,
                     bits,
@@ -668,6 +701,23 @@ impl Compiler {
     }
 }
 
+/// Whether an instruction is a noise site of [`crate::faults::FaultSet`]: a channel, a
+/// correlated error or a noisy measurement with some positive probability.
+pub(super) fn is_noise_site(ins: &Instruction) -> bool {
+    match ins.gate.kind() {
+        GateKind::Noise1 | GateKind::Noise2 => {
+            PauliChannel::for_gate(ins.gate, &ins.args, ins.gate.kind() == GateKind::Noise2)
+                .trial
+                .p
+                > 0.0
+        }
+        GateKind::Correlated { .. } | GateKind::Measure(_) | GateKind::MeasureReset(_) => {
+            ins.args.first().is_some_and(|&p| p > 0.0)
+        }
+        _ => false,
+    }
+}
+
 /// The order in which instructions are compiled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Order {
@@ -698,11 +748,13 @@ pub(super) fn compile(
     let mut c = Compiler::new(n, limit);
     match order {
         Order::Circuit => {
-            let (mut records, mut detectors) = (0u32, 0u32);
+            let (mut records, mut detectors, mut sites) = (0u32, 0u32, 0u32);
             circuit.for_each_flat(&mut |ins| {
-                c.instruction_at(ins, records, detectors)?;
+                let site = is_noise_site(ins).then_some((sites, 0));
+                c.instruction_at(ins, records, detectors, site)?;
                 records += ins.num_measurements() as u32;
                 detectors += u32::from(ins.gate.kind() == GateKind::Detector);
+                sites += u32::from(site.is_some());
                 Ok::<(), SimError>(())
             })?;
         }

@@ -17,9 +17,9 @@ pub mod pauli;
 mod program;
 mod schedule;
 
-pub use batch::{BatchSpec, EndOfShot};
+pub use batch::{BatchSpec, EndOfShot, FaultSource};
 pub use compile::{rotation_steps, Order, RotationStep, DEFAULT_MAX_ACTIVE};
-pub use program::{ExactProgram, NoiseMode, ShotEnd, Workspace};
+pub use program::{ExactProgram, Injection, NoiseMode, ShotEnd, Workspace};
 
 use crate::circuit::Circuit;
 use crate::error::SimError;

@@ -73,6 +73,8 @@ pub enum Op {
         flip: Option<(u32, u64)>,
         /// Frame bits to apply when the outcome is 1 (the reset that follows, if any).
         reset: Option<Vec<u64>>,
+        /// Noise site and target group of the flip, when noisy.
+        site: Option<(u32, u32)>,
     },
     /// Feedback: XOR `bits` into the frame when record `record` is 1.
     FrameIfRecord {
@@ -84,6 +86,8 @@ pub enum Op {
     /// targets` of noise class `class` (all trials with one probability), so that a shot draws
     /// one geometric gap per hit of a class instead of one per instruction.
     Noise {
+        /// Noise site (as [`crate::faults::FaultSet`] numbers them) and its first group here.
+        site: (u32, u32),
         class: u32,
         first: u64,
         channel: PauliChannel,
@@ -93,6 +97,7 @@ pub enum Op {
     },
     /// E / ELSE_CORRELATED_ERROR with the frame bits of its Pauli product.
     Correlated {
+        site: u32,
         trial: Bernoulli,
         else_branch: bool,
         bits: Vec<u64>,
@@ -127,17 +132,32 @@ pub struct ExactProgram {
     pub(super) final_slots: Vec<usize>,
     /// The Bernoulli trial of each noise class, and its number of trials.
     pub(super) noise_classes: Vec<(Bernoulli, u64)>,
+    /// (site, first group, groups, operation) of every noisy operation, sorted.
+    pub(super) site_table: Vec<(u32, u32, u32, u32)>,
     /// (source line, active qubits after it) at every change of the active count.
     pub width_trace: Vec<(u32, usize)>,
 }
 
 /// How noise is treated in a shot.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum NoiseMode {
+pub enum NoiseMode<'a> {
     /// Every channel and measurement flip sampled with its probability.
     Sample,
     /// Noise ignored (the noiseless circuit).
     Off,
+    /// Exactly these faults and no others (sorted by operation; see
+    /// [`ExactProgram::injection`]).
+    Fixed(&'a [Injection]),
+}
+
+/// One fault placed in a shot: outcome `outcome` (Pauli bits as [`PauliChannel`] packs them:
+/// bit 0 X and bit 1 Z on the first qubit, bits 2, 3 on the second; any non-zero value for a
+/// measurement flip or a correlated error) of target `target` of operation `op`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Injection {
+    pub op: u32,
+    pub target: u32,
+    pub outcome: u8,
 }
 
 /// Per-thread scratch for running shots.
@@ -204,6 +224,10 @@ impl ExactProgram {
         noise: NoiseMode,
         postselect: Option<&[bool]>,
     ) -> ShotEnd {
+        let mut fixed: &[Injection] = match noise {
+            NoiseMode::Fixed(list) => list,
+            _ => &[],
+        };
         ws.amps.clear();
         ws.amps.push(C::new(1.0, 0.0));
         ws.frame.clear();
@@ -216,7 +240,11 @@ impl ExactProgram {
             }
         }
         let stride = 2 * self.words;
-        for op in &self.ops {
+        for (index, op) in self.ops.iter().enumerate() {
+            // The faults placed at this operation, in Fixed mode.
+            let here = fixed.partition_point(|f| f.op as usize <= index);
+            let (placed, rest) = fixed.split_at(here);
+            fixed = rest;
             match op {
                 Op::Frame(g) => ws.frame.conjugate(*g),
                 Op::Dense(g, d) => {
@@ -259,6 +287,7 @@ impl ExactProgram {
                     invert,
                     flip,
                     reset,
+                    site: _,
                 } => {
                     let m = match kind {
                         MeasureKind::Fixed { negative, test } => {
@@ -293,7 +322,7 @@ impl ExactProgram {
                         }
                     }
                     if let Some(r) = record {
-                        let mut flipped = false;
+                        let mut flipped = !placed.is_empty();
                         if let (true, Some((class, trial))) = (noisy, flip) {
                             let next = &mut ws.next_hit[*class as usize];
                             if *next == *trial {
@@ -311,6 +340,7 @@ impl ExactProgram {
                     }
                 }
                 Op::Noise {
+                    site: _,
                     class,
                     first,
                     channel,
@@ -318,6 +348,14 @@ impl ExactProgram {
                     targets,
                     images,
                 } => {
+                    for f in placed {
+                        let base = f.target as usize * 2 * arity * stride;
+                        for g in 0..2 * arity {
+                            if f.outcome >> g & 1 == 1 {
+                                ws.frame.xor(&images[base + g * stride..][..stride]);
+                            }
+                        }
+                    }
                     let end = first + *targets as u64;
                     let next = &mut ws.next_hit[*class as usize];
                     while noisy && *next < end {
@@ -334,10 +372,14 @@ impl ExactProgram {
                     }
                 }
                 Op::Correlated {
+                    site: _,
                     trial,
                     else_branch,
                     bits,
                 } => {
+                    if !placed.is_empty() {
+                        ws.frame.xor(bits);
+                    }
                     if !else_branch {
                         ws.chain_fired = false;
                     }
@@ -364,6 +406,30 @@ impl ExactProgram {
             *o ^= e;
         }
         ShotEnd::Completed
+    }
+
+    /// Where fault `index` (Stim's term index: 1..=3 for X, Y, Z; 1..=15 for IX..ZZ; anything
+    /// for a flip or correlated error) of target group `group` of noise site `site` (numbered as
+    /// [`crate::faults::FaultSet`] numbers them) happens, or None if the site is unknown.
+    pub fn injection(&self, site: u32, group: u32, index: u8) -> Option<Injection> {
+        let i = self
+            .site_table
+            .partition_point(|&(s, g, _, _)| (s, g) <= (site, group));
+        let &(s, g0, n, op) = self.site_table.get(i.checked_sub(1)?)?;
+        if s != site || group >= g0 + n {
+            return None;
+        }
+        let letter = |l: u8| [0b00u8, 0b01, 0b11, 0b10][l as usize & 3];
+        let outcome = match &self.ops[op as usize] {
+            Op::Noise { arity: 2, .. } => letter(index / 4) | letter(index % 4) << 2,
+            Op::Noise { .. } => letter(index),
+            _ => 1,
+        };
+        Some(Injection {
+            op,
+            target: group - g0,
+            outcome,
+        })
     }
 
     /// The expectation value, in the state a completed shot left in `ws`, of the Hermitian

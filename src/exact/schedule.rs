@@ -11,7 +11,7 @@
 //! control as soon as its controlled-Hadamards are done, instead of after all of them.
 //! (Clifft's `ActiveWidthSchedulePass` reorders for the same reason.)
 
-use super::compile::Compiler;
+use super::compile::{is_noise_site, Compiler};
 use crate::circuit::{Circuit, Instruction, Target};
 use crate::error::SimError;
 use crate::gates::{Basis, GateKind};
@@ -19,7 +19,8 @@ use std::collections::BTreeSet;
 
 /// A piece of one instruction (one target or target pair), or a whole correlated-error chain.
 struct Unit {
-    instructions: Vec<Instruction>,
+    /// Each with its noise site and first target group, if noisy.
+    instructions: Vec<(Instruction, Option<(u32, u32)>)>,
     record_base: u32,
     detector_base: u32,
     class: usize,
@@ -43,42 +44,46 @@ fn class_of(kind: GateKind) -> usize {
 /// Splits the flat circuit into units with their record and detector positions.
 fn units(circuit: &Circuit) -> Result<Vec<Unit>, SimError> {
     let mut out: Vec<Unit> = Vec::new();
-    let (mut records, mut detectors) = (0u32, 0u32);
+    let (mut records, mut detectors, mut sites) = (0u32, 0u32, 0u32);
     circuit.for_each_flat(&mut |ins| {
         let kind = ins.gate.kind();
+        let site = is_noise_site(ins).then_some(sites);
         match kind {
             GateKind::QubitCoords | GateKind::ShiftCoords | GateKind::Tick => {}
             GateKind::Correlated { else_branch: true } => match out.last_mut() {
-                Some(u) if matches!(u.instructions[0].gate.kind(), GateKind::Correlated { .. }) => {
-                    u.instructions.push(ins.clone())
+                Some(u)
+                    if matches!(u.instructions[0].0.gate.kind(), GateKind::Correlated { .. }) =>
+                {
+                    u.instructions.push((ins.clone(), site.map(|s| (s, 0))))
                 }
-                _ => out.push(unit(ins.clone(), records, detectors)),
+                _ => out.push(unit(ins.clone(), records, detectors, site.map(|s| (s, 0)))),
             },
             GateKind::Detector | GateKind::ObservableInclude | GateKind::Correlated { .. } => {
-                out.push(unit(ins.clone(), records, detectors))
+                out.push(unit(ins.clone(), records, detectors, site.map(|s| (s, 0))))
             }
             _ => {
                 let group = if ins.gate.is_pairwise() { 2 } else { 1 };
                 let mut base = records;
-                for targets in ins.targets.chunks(group) {
+                for (g, targets) in ins.targets.chunks(group).enumerate() {
                     let mut piece = ins.clone();
                     piece.targets = targets.to_vec();
-                    out.push(unit(piece, base, detectors));
+                    out.push(unit(piece, base, detectors, site.map(|s| (s, g as u32))));
                     base += u32::from(ins.gate.measures()) * targets.len() as u32;
                 }
             }
         }
         records += ins.num_measurements() as u32;
         detectors += u32::from(kind == GateKind::Detector);
+        sites += u32::from(site.is_some());
         Ok::<(), SimError>(())
     })?;
     Ok(out)
 }
 
-fn unit(ins: Instruction, record_base: u32, detector_base: u32) -> Unit {
+fn unit(ins: Instruction, record_base: u32, detector_base: u32, site: Option<(u32, u32)>) -> Unit {
     let class = class_of(ins.gate.kind());
     Unit {
-        instructions: vec![ins],
+        instructions: vec![(ins, site)],
         record_base,
         detector_base,
         class,
@@ -95,7 +100,7 @@ pub(super) fn compile_scheduled(c: &mut Compiler, circuit: &Circuit) -> Result<(
     let mut writer: Vec<usize> = Vec::new();
     for (i, u) in units.iter().enumerate() {
         let mut deps = Vec::new();
-        for ins in &u.instructions {
+        for (ins, _) in &u.instructions {
             for t in &ins.targets {
                 match *t {
                     Target::Rec(k) => {
@@ -136,8 +141,8 @@ pub(super) fn compile_scheduled(c: &mut Compiler, circuit: &Circuit) -> Result<(
     while let Some(i) = pick(c, &units, &mut ready) {
         let u = &units[i];
         let mut base = u.record_base;
-        for ins in &u.instructions {
-            c.instruction_at(ins, base, u.detector_base)?;
+        for (ins, site) in &u.instructions {
+            c.instruction_at(ins, base, u.detector_base, *site)?;
             base += ins.num_measurements() as u32;
         }
         for &j in &after[i] {
@@ -158,7 +163,7 @@ fn pick(c: &Compiler, units: &[Unit], ready: &mut [BTreeSet<usize>; 4]) -> Optio
         }
     }
     let quiet = ready[NON_CLIFFORD].iter().copied().find(|&i| {
-        let ins = &units[i].instructions[0];
+        let ins = &units[i].instructions[0].0;
         // CH's first rotation acts on its target (Y); it activates a qubit when the image of
         // that Y has an X or Y on a dormant qubit. RH always starts a fresh non-stabilizer state.
         ins.gate.kind() == GateKind::NonClifford2

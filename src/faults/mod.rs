@@ -620,6 +620,13 @@ impl Injector {
         &self.events
     }
 
+    /// Event `e`'s term: its group (target or pair of its instruction), Stim's term index, its
+    /// effect and probability.
+    pub fn term(&self, e: usize) -> &Term {
+        let info = &self.events[e];
+        &self.sites[info.site as usize].terms[info.term as usize]
+    }
+
     /// What event `e` does.
     pub fn effect(&self, e: usize) -> &Effect {
         let info = &self.events[e];

@@ -14,7 +14,7 @@ use crate::circuit::{parse_circuit, Circuit};
 use crate::decoder::{by_name, Decision, Decoder, DecoderInput, Postselect};
 use crate::dem::DemOptions;
 use crate::error::SimError;
-use crate::exact::{BatchSpec, EndOfShot, ExactProgram, NoiseMode};
+use crate::exact::{BatchSpec, EndOfShot, ExactProgram, FaultSource, NoiseMode};
 use crate::faults::Injector;
 use crate::frame::{FrameProgram, FrameSimulator, Mode};
 use crate::output::{write_shot_major, Format};
@@ -125,6 +125,8 @@ pub struct ExactJob {
     pub program: Arc<ExactProgram>,
     pub postselect: Option<Vec<bool>>,
     pub end_of_shot: Option<Arc<dyn EndOfShot>>,
+    /// Chooses each shot's faults instead of the circuit's noise (a stratum).
+    pub faults: Option<Arc<dyn FaultSource>>,
 }
 
 impl ExactJob {
@@ -134,6 +136,7 @@ impl ExactJob {
             postselect: self.postselect.as_deref(),
             end_of_shot: self.end_of_shot.as_deref(),
             noise: NoiseMode::Sample,
+            faults: self.faults.as_deref(),
         }
     }
 }
@@ -150,6 +153,7 @@ impl Engine {
                 program: Arc::new(ExactProgram::compile(circuit)?),
                 postselect: None,
                 end_of_shot: None,
+                faults: None,
             }))
         } else {
             Ok(Engine::Frame(FrameProgram::compile(circuit)?))
@@ -430,17 +434,17 @@ where
                             else {
                                 unreachable!("workers match their engine")
                             };
-                            let mut rng = batch_rng(config.seed, b);
+                            let mut rng = match &task.stratum {
+                                None => batch_rng(config.seed, b),
+                                Some(s) => batch_rng(stratum_seed(config.seed, s.k), b),
+                            };
                             job.spec().run(ws, &mut rng, shots, table);
                             return judge_batch(task, table, shots);
                         };
                         match &task.stratum {
                             None => sim.run(program, &mut batch_rng(config.seed, b)),
                             Some(s) => {
-                                // Each stratum its own stream.
-                                let seed =
-                                    config.seed ^ (s.k as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-                                let mut rng = batch_rng(seed, b);
+                                let mut rng = batch_rng(stratum_seed(config.seed, s.k), b);
                                 let faults = s.channels.draw(s.k, shots, &mut rng);
                                 s.injector.run(sim, &faults, &mut rng);
                             }
@@ -463,6 +467,11 @@ where
         round_size = (round_size * 2).min(config.max_round_batches.max(1));
     }
     Ok(total)
+}
+
+/// Each stratum its own random stream.
+fn stratum_seed(seed: u64, k: usize) -> u64 {
+    seed ^ (k as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
 /// Counts shots, discards and logical errors of one simulated batch (first `shots` shots).

@@ -134,6 +134,48 @@ impl Channels {
     }
 }
 
+/// Exactly `k` faults per shot drawn from [`Channels`], placed in the exact engine: the one
+/// channel table serves the frame injector and the exact engine alike.
+pub struct ExactStratum {
+    pub channels: std::sync::Arc<Channels>,
+    /// The exact program's placement of each injector event.
+    pub placement: Vec<crate::exact::Injection>,
+    pub k: usize,
+}
+
+impl ExactStratum {
+    /// Places every event of `injector` in `program` (both built from the same circuit).
+    pub fn new(
+        injector: &Injector,
+        program: &crate::exact::ExactProgram,
+        channels: std::sync::Arc<Channels>,
+        k: usize,
+    ) -> Result<ExactStratum, String> {
+        let placement = (0..injector.events().len())
+            .map(|e| {
+                let info = injector.events()[e];
+                let term = injector.term(e);
+                program
+                    .injection(info.site, term.group, term.index)
+                    .ok_or_else(|| format!("fault event {e} (site {}) has no place", info.site))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(ExactStratum {
+            channels,
+            placement,
+            k,
+        })
+    }
+}
+
+impl crate::exact::FaultSource for ExactStratum {
+    fn draw(&self, mut rng: &mut dyn RngCore, out: &mut Vec<crate::exact::Injection>) {
+        for (event, _) in self.channels.draw(self.k, 1, &mut rng) {
+            out.push(self.placement[event as usize]);
+        }
+    }
+}
+
 /// P(exactly k channels fire) for k = 0..=kmax and the probability that more than kmax fire,
 /// for channels with probabilities c p given as (c, count) classes.
 pub fn fault_count_distribution(classes: &[(f64, u64)], p: f64, kmax: usize) -> (Vec<f64>, f64) {

@@ -3,14 +3,14 @@
 //! curve over any p.
 
 use super::engine::{Engine, ExactJob, Stratum, SweepTask};
-use super::subset::{classes_json, fault_count_distribution, Channels};
+use super::subset::{classes_json, fault_count_distribution, Channels, ExactStratum};
 use crate::decoder::Postselect;
 use crate::exact::ExactProgram;
 use crate::faults::Injector;
 use crate::frame::{FrameProgram, NonClifford};
 use crate::magic::{residual_pauli, ChModel, HadamardPrep};
 use crate::noise::NoiseModel;
-use anyhow::{anyhow, bail, Result};
+use anyhow::{anyhow, Result};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
@@ -42,6 +42,7 @@ fn exact_engine(prep: &HadamardPrep, circuit: &crate::circuit::Circuit) -> Resul
         program: Arc::new(program),
         postselect: Some(postselect),
         end_of_shot: Some(Arc::new(prep.score().map_err(|e| anyhow!("{e}"))?)),
+        faults: None,
     }))
 }
 
@@ -107,14 +108,21 @@ pub fn hadamard_prep_tasks(
                 tasks.push(task);
             }
         }
-        Method::Subset { .. } if model == ChModel::Exact => bail!(
-            "--ch-model exact with --method subset is not built yet: the exact engine samples \
-             the circuit's own noise; use --method mc"
-        ),
         Method::Subset { max_faults } => {
             let p0 = ps.iter().copied().fold(0.0, f64::max);
             let circuit = prep.circuit(noise, p0, model);
+            // The exact model's injector only numbers the fault events (its frame program, in
+            // the twirl model, is not run).
+            let nc = if model == ChModel::Exact {
+                NonClifford::Twirl
+            } else {
+                nc
+            };
             let injector = Arc::new(Injector::new(&circuit, nc)?);
+            let exact = match model {
+                ChModel::Exact => Some(exact_engine(prep, &circuit)?),
+                _ => None,
+            };
             let channels = Arc::new(Channels::new(&injector, p0));
             let kmax = max_faults
                 .unwrap_or_else(|| strata_needed(&channels.classes, p0, 1e-9, 64))
@@ -137,18 +145,35 @@ pub fn hadamard_prep_tasks(
                     "p_values": ps,
                     "fault_classes": classes_json(&channels.classes),
                 }));
-                let mut task = SweepTask::custom(
-                    circuit.clone(),
-                    Engine::Frame(injector.program.clone()),
-                    Box::new(decoder()?),
-                    m,
-                    Some(Stratum {
-                        injector: injector.clone(),
-                        channels: channels.clone(),
-                        k,
-                    }),
-                    Some(residual_pauli),
-                );
+                let stratum = Stratum {
+                    injector: injector.clone(),
+                    channels: channels.clone(),
+                    k,
+                };
+                let mut task = match &exact {
+                    Some(Engine::Exact(job)) => {
+                        let faults =
+                            ExactStratum::new(&injector, &job.program, channels.clone(), k)
+                                .map_err(|e| anyhow!(e))?;
+                        let engine = Engine::Exact(ExactJob {
+                            program: job.program.clone(),
+                            postselect: job.postselect.clone(),
+                            end_of_shot: job.end_of_shot.clone(),
+                            faults: Some(Arc::new(faults)),
+                        });
+                        let body: Vec<usize> = (0..prep.num_body_detectors).collect();
+                        let decoder = Box::new(Postselect::on(&body));
+                        SweepTask::custom(circuit.clone(), engine, decoder, m, Some(stratum), None)
+                    }
+                    _ => SweepTask::custom(
+                        circuit.clone(),
+                        Engine::Frame(injector.program.clone()),
+                        Box::new(decoder()?),
+                        m,
+                        Some(stratum),
+                        Some(residual_pauli),
+                    ),
+                };
                 task.shot_share = (weight(k) / heaviest).max(0.02);
                 tasks.push(task);
             }
