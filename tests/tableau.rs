@@ -966,7 +966,7 @@ fn stim_fixtures_agree() {
                 assert_eq!(ours_bit.value, stim_bit, "{name}: measurement {i}");
             }
         }
-        if name != "misc_gates" {
+        if !["misc_gates", "mpp_spp_steane"].contains(&name.as_str()) {
             // Generated circuits: every detector and observable is 0 in the reference.
             assert!(
                 ours.detectors.iter().chain(&ours.observables).all(|&b| !b),

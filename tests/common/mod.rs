@@ -32,6 +32,7 @@ pub const FIXTURES: &[&str] = &[
     "surface_unrotated_z_d3_r2",
     "color_xyz_d3_r3",
     "misc_gates",
+    "mpp_spp_steane",
 ];
 
 /// Counts how often each row of the frame simulator's output is 1 over `batches` batches of
