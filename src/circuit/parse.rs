@@ -695,6 +695,64 @@ mod tests {
     }
 
     #[test]
+    fn angles_and_products_are_checked_with_columns() {
+        let at = |text: &str| {
+            let e = err(text);
+            (e.line, e.column, e.message)
+        };
+        let (l, c, m) = at("H 0\nR_X 0");
+        assert_eq!((l, c), (2, 4));
+        assert!(m.contains("R_X takes 1 angle argument"), "{m}");
+        let (_, c, m) = at("U3(0.5, 0.25) 0");
+        assert_eq!(c, 3);
+        assert!(m.contains("U3 takes 3 angle arguments"), "{m}");
+        assert!(at("R_Z(nan) 0").2.contains("not a finite number"));
+        assert!(at("R_Y(inf) 0").2.contains("not a finite number"));
+        assert!(at("T(0.25) 0").2.contains("no parenthesised"));
+        let (_, c, m) = at("MPP X0*Z1*");
+        assert_eq!(c, 10);
+        assert!(m.contains("dangling '*'"), "{m}");
+        assert_eq!(at("MPP *X0").1, 5);
+        assert_eq!(at("MPP X0 **Z1").1, 9);
+        let (_, c, m) = at("MPP X0 Y1*!Z1");
+        assert_eq!(c, 11);
+        assert!(m.contains("qubit 1 appears twice"), "{m}");
+        assert!(at("MPP 0").2.contains("Pauli products"));
+        assert!(at("SPP(0.1) X0").2.contains("no parenthesised"));
+        assert!(at("E(0.1) !X0").2.contains("not inverted"));
+        assert!(at("CX 0*1").2.contains("not '*'"));
+    }
+
+    #[test]
+    fn pauli_products_split_on_combiners() {
+        let c = parse_circuit("MPP(0.01) X0*!Z1 Y2 Z3 * X4\nSPP_DAG !Y5\n").unwrap();
+        let Item::Instruction(mpp) = &c.items[0] else {
+            panic!()
+        };
+        let products = mpp.pauli_products();
+        assert_eq!(products.len(), 3);
+        assert_eq!(mpp.num_measurements(), 3);
+        assert_eq!(
+            products[0].factors,
+            vec![(0, true, false), (1, false, true)]
+        );
+        assert!(products[0].inverted);
+        assert_eq!(products[1].factors, vec![(2, true, true)]);
+        assert!(!products[1].inverted);
+        assert_eq!(
+            products[2].factors,
+            vec![(3, false, true), (4, true, false)]
+        );
+        assert_eq!(c.stats().num_measurements, 3);
+        assert_eq!(c.stats().num_qubits, 6);
+        // Stim's canonical text: no spaces around '*'.
+        assert_eq!(c.to_string(), "MPP(0.01) X0*!Z1 Y2 Z3*X4\nSPP_DAG !Y5\n");
+        // A record target after MPP counts its products.
+        assert!(parse_circuit("MPP X0*X1 Z0*Z1\nDETECTOR rec[-2]\n").is_ok());
+        assert!(parse_circuit("MPP X0*X1 Z0*Z1\nDETECTOR rec[-3]\n").is_err());
+    }
+
+    #[test]
     fn rec_bounds_use_the_first_loop_iteration() {
         assert!(parse_circuit("REPEAT 3 {\n M 0\n DETECTOR rec[-2]\n}\n").is_err());
         assert!(parse_circuit("M 0\nREPEAT 3 {\n M 0\n DETECTOR rec[-2]\n}\n").is_ok());
