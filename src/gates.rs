@@ -814,6 +814,35 @@ mod tests {
     }
 
     #[test]
+    fn non_clifford_gates_have_matrices_and_decompositions() {
+        for (i, g) in GATES.iter().enumerate() {
+            let gate = GateId(i as u8);
+            let angles = matches!(g.args, ArgRule::Angles { .. });
+            assert_eq!(
+                g.unitary.is_some(),
+                gate.is_non_clifford(),
+                "{}: a unitary exactly for non-Clifford gates",
+                g.name
+            );
+            assert!(!angles || g.kind == GateKind::NonClifford1, "{}", g.name);
+            assert_eq!(
+                rotation_steps(gate, &[0.1, 0.2, 0.3]).is_some(),
+                gate.is_non_clifford(),
+                "{}",
+                g.name
+            );
+            assert!(!gate.is_non_clifford() || gate.clifford_action().is_none());
+        }
+        // Half-turns: R_Z(1/4) is exp(-i pi/8 Z), the T rotation.
+        let rz = rotation_steps(GateId::named("R_Z"), &[0.25]).unwrap();
+        let t = rotation_steps(GateId::named("T"), &[]).unwrap();
+        assert_eq!(rz, t);
+        assert_eq!(GateId::from_name("u").unwrap().name(), "U3");
+        // R_X is not RX (the X-basis reset).
+        assert_ne!(GateId::named("R_X"), GateId::named("RX"));
+    }
+
+    #[test]
     fn y_images_follow_from_x_and_z() {
         // S: Y = iXZ -> i Y Z = -X.
         let s = GateId::named("S").clifford_action().unwrap();

@@ -513,3 +513,26 @@ fn mpp_outcomes_follow_the_born_rule() {
         assert_eq!(sv.record()[0], sv.record()[1]);
     }
 }
+
+#[test]
+fn gates_match_clifft_state_vectors() {
+    // tests/data/clifft_gates.csv holds Clifft 0.12.0's state after `H 0; CX 0 1; G 0` (the
+    // gate's Choi vector, made by make_clifft_fixtures.py): equal up to global phase.
+    let text = common::read_data("clifft_gates.csv");
+    let mut checked = 0;
+    for line in text.lines().skip(1) {
+        let (gate, values) = line[1..].split_once("\",").unwrap();
+        let v: Vec<f64> = values.split(',').map(|x| x.parse().unwrap()).collect();
+        let clifft: Vec<C> = v.chunks(2).map(|p| c(p[0], p[1])).collect();
+        let circuit = parse_circuit(&format!("H 0\nCX 0 1\n{gate}\n")).unwrap();
+        let mut sv = StateVector::new(2).unwrap();
+        sv.run(&circuit, &mut batch_rng(0, 0)).unwrap();
+        assert!(
+            equal_up_to_phase(sv.amplitudes(), &clifft),
+            "{gate}: {:?} vs {clifft:?}",
+            sv.amplitudes()
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 11);
+}
