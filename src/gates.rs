@@ -23,8 +23,17 @@ pub enum GateKind {
     Clifford1,
     /// Two-qubit Clifford unitary applied to consecutive target pairs.
     Clifford2,
+    /// Single-qubit non-Clifford unitary (`T`, `T_DAG`, `R_X`/`R_Y`/`R_Z`, `U3`), its matrix
+    /// given by the table's `unitary` from the instruction's angles. Clifford engines refuse it,
+    /// even at angles where it happens to be Clifford (multiples of 1/2 half-turn).
+    NonClifford1,
     /// Two-qubit non-Clifford unitary (the controlled-Hadamard). Clifford engines refuse it.
     NonClifford2,
+    /// `MPP`: measures each Pauli product of the target list (`X1*Z2 !Y3`), one result each.
+    PauliProductMeasure,
+    /// `SPP` / `SPP_DAG`: exp(-i pi/4 P) (resp. exp(+i pi/4 P)) for each Pauli product P, up to
+    /// global phase: a Clifford that multiplies the -1 eigenspace of P by i (resp. -i).
+    PauliProductRotation { dagger: bool },
     /// Reset to the +1 eigenstate of the basis.
     Reset(Basis),
     /// Reset to the magic state |H> = cos(pi/8)|0> + sin(pi/8)|1>, the +1 eigenstate of the
@@ -76,6 +85,8 @@ pub enum ArgRule {
     Coordinates,
     /// Exactly one non-negative integer (observable index).
     ObservableIndex,
+    /// Exactly `count` finite rotation angles, in half-turns (Clifft's unit: angle 1 = pi rad).
+    Angles { count: usize },
 }
 
 /// The targets a gate accepts.
@@ -89,6 +100,9 @@ pub enum TargetRule {
     Pairs { feedback: bool },
     /// Pauli targets such as `X1 Y2`.
     Paulis,
+    /// Pauli products such as `X1*Z2 !Y3`: Pauli targets joined by `*`, each optionally
+    /// inverted with `!` (MPP, SPP). A qubit may appear only once in one product.
+    PauliProducts,
     /// Measurement-record targets `rec[-k]` only.
     Records,
     /// No targets.
@@ -106,11 +120,15 @@ pub struct GateDef {
     /// Images of X, Z (one qubit) or X_, Z_, _X, _Z (two qubits), for Clifford unitaries.
     pub clifford: Option<&'static [&'static str]>,
     pub noise: Option<NoiseShape>,
-    /// Unitary matrix (row-major, entries as (re, im)) of non-Clifford gates, in the basis
-    /// |b0 b1> with index b0 + 2 b1 (the first target is the low bit). Clifford matrices are
-    /// derived from `clifford` instead (see `statevec::gate_matrix`).
-    pub unitary: Option<&'static [(f64, f64)]>,
+    /// Unitary matrix of non-Clifford gates as a function of the instruction's arguments
+    /// (row-major, entries as (re, im)), in the basis |b0 b1> with index b0 + 2 b1 (the first
+    /// target is the low bit). Clifford matrices are derived from `clifford` instead (see
+    /// `statevec::gate_matrix`).
+    pub unitary: Option<UnitaryFn>,
 }
+
+/// A gate's unitary from its (already validated) arguments; see [`GateDef::unitary`].
+pub type UnitaryFn = fn(&[f64]) -> Vec<(f64, f64)>;
 
 /// Index of a gate in [`GATES`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -120,7 +138,7 @@ const R2: f64 = std::f64::consts::FRAC_1_SQRT_2;
 
 /// Controlled-Hadamard, control = first target (low bit): identity on |0x>, H on the target of |1x>.
 #[rustfmt::skip]
-static CH_MATRIX: [(f64, f64); 16] = [
+pub static CH_MATRIX: [(f64, f64); 16] = [
     (1.0, 0.0), (0.0, 0.0), (0.0, 0.0), (0.0, 0.0),
     (0.0, 0.0), (R2, 0.0), (0.0, 0.0), (R2, 0.0),
     (0.0, 0.0), (0.0, 0.0), (1.0, 0.0), (0.0, 0.0),
@@ -133,6 +151,75 @@ static RY_PI_4_MATRIX: [(f64, f64); 4] = [
     (COS_PI_8, 0.0), (-SIN_PI_8, 0.0),
     (SIN_PI_8, 0.0), (COS_PI_8, 0.0),
 ];
+
+fn ch_matrix(_: &[f64]) -> Vec<(f64, f64)> {
+    CH_MATRIX.to_vec()
+}
+
+fn ry_pi_4_matrix(_: &[f64]) -> Vec<(f64, f64)> {
+    RY_PI_4_MATRIX.to_vec()
+}
+
+// The non-Clifford single-qubit gates follow Clifft (unitaryfoundation/clifft, commit 6501fc0,
+// the convention Tsim and the QDK's Stim reader share): angles are in half-turns,
+// `docs/reference/gates.md` ("All angle parameters are in half-turns"), and
+// `src/clifft/frontend/hir.h` defines R_Z(alpha) = exp(-i alpha pi/2 Z); R_X and R_Y are its
+// conjugates by H and H_YZ (`frontend.cc`), and U3(theta, phi, lambda) = R_Z(phi) R_Y(theta)
+// R_Z(lambda) times e^{i (phi + lambda) pi/2}, which is Qiskit's U3 matrix (`frontend.cc`,
+// "Align global phase with Qiskit's U3 definition"). Matrices here carry those global phases.
+
+/// exp(-i a P) for the single-qubit Pauli `axis`, `a` in radians, as a row-major 2x2 matrix.
+pub fn pauli_rotation_matrix(axis: Basis, a: f64) -> [(f64, f64); 4] {
+    let (c, s) = (a.cos(), a.sin());
+    // cos(a) I - i sin(a) P.
+    match axis {
+        Basis::X => [(c, 0.0), (0.0, -s), (0.0, -s), (c, 0.0)],
+        Basis::Y => [(c, 0.0), (-s, 0.0), (s, 0.0), (c, 0.0)],
+        Basis::Z => [(c, -s), (0.0, 0.0), (0.0, 0.0), (c, s)],
+    }
+}
+
+/// T = diag(1, e^{i pi/4}).
+fn t_matrix(_: &[f64]) -> Vec<(f64, f64)> {
+    vec![(1.0, 0.0), (0.0, 0.0), (0.0, 0.0), (R2, R2)]
+}
+
+/// T_DAG = diag(1, e^{-i pi/4}).
+fn t_dag_matrix(_: &[f64]) -> Vec<(f64, f64)> {
+    vec![(1.0, 0.0), (0.0, 0.0), (0.0, 0.0), (R2, -R2)]
+}
+
+/// R_X(alpha) = exp(-i alpha pi/2 X), alpha in half-turns.
+fn r_x_matrix(args: &[f64]) -> Vec<(f64, f64)> {
+    pauli_rotation_matrix(Basis::X, args[0] * FRAC_PI_2).to_vec()
+}
+
+/// R_Y(alpha) = exp(-i alpha pi/2 Y), alpha in half-turns.
+fn r_y_matrix(args: &[f64]) -> Vec<(f64, f64)> {
+    pauli_rotation_matrix(Basis::Y, args[0] * FRAC_PI_2).to_vec()
+}
+
+/// R_Z(alpha) = exp(-i alpha pi/2 Z), alpha in half-turns.
+fn r_z_matrix(args: &[f64]) -> Vec<(f64, f64)> {
+    pauli_rotation_matrix(Basis::Z, args[0] * FRAC_PI_2).to_vec()
+}
+
+/// U3(theta, phi, lambda) with angles in half-turns: Qiskit's
+/// [[cos(t/2), -e^{i l} sin(t/2)], [e^{i p} sin(t/2), e^{i (p + l)} cos(t/2)]] at t = theta pi,
+/// p = phi pi, l = lambda pi; equal to e^{i (p + l)/2} R_Z(phi) R_Y(theta) R_Z(lambda).
+fn u3_matrix(args: &[f64]) -> Vec<(f64, f64)> {
+    let pi = std::f64::consts::PI;
+    let (t, p, l) = (args[0] * pi, args[1] * pi, args[2] * pi);
+    let (c, s) = ((t / 2.0).cos(), (t / 2.0).sin());
+    vec![
+        (c, 0.0),
+        (-l.cos() * s, -l.sin() * s),
+        (p.cos() * s, p.sin() * s),
+        ((p + l).cos() * c, (p + l).sin() * c),
+    ]
+}
+
+const FRAC_PI_2: f64 = std::f64::consts::FRAC_PI_2;
 
 /// cos(pi/8) and sin(pi/8), the amplitudes of |H>.
 pub const COS_PI_8: f64 = 0.923_879_532_511_286_7;
@@ -177,6 +264,21 @@ macro_rules! measure {
     };
 }
 
+macro_rules! non_clifford1 {
+    ($name:expr, [$($alias:expr),*], $args:expr, $unitary:expr) => {
+        GateDef {
+            name: $name,
+            aliases: &[$($alias),*],
+            kind: GateKind::NonClifford1,
+            args: $args,
+            targets: TargetRule::Qubits,
+            clifford: None,
+            noise: None,
+            unitary: Some($unitary),
+        }
+    };
+}
+
 /// Every gate qec-sim knows. Adding a gate is one entry here.
 pub static GATES: &[GateDef] = &[
     // Single-qubit Cliffords.
@@ -210,7 +312,7 @@ pub static GATES: &[GateDef] = &[
         targets: TargetRule::Pairs { feedback: false },
         clifford: None,
         noise: None,
-        unitary: Some(&CH_MATRIX),
+        unitary: Some(ch_matrix),
     },
     // Reset into |H> (noisy state injection): R followed by Ry(pi/4), the matrix below.
     GateDef {
@@ -221,8 +323,44 @@ pub static GATES: &[GateDef] = &[
         targets: TargetRule::Qubits,
         clifford: None,
         noise: None,
-        unitary: Some(&RY_PI_4_MATRIX),
+        unitary: Some(ry_pi_4_matrix),
     },
+    // Non-Clifford single-qubit gates (Clifft's "Stim + non-Clifford" extension; conventions in
+    // the comment above `pauli_rotation_matrix`). Clifford engines refuse them.
+    non_clifford1!("T", [], ArgRule::None, t_matrix),
+    non_clifford1!("T_DAG", [], ArgRule::None, t_dag_matrix),
+    non_clifford1!("R_X", [], ArgRule::Angles { count: 1 }, r_x_matrix),
+    non_clifford1!("R_Y", [], ArgRule::Angles { count: 1 }, r_y_matrix),
+    non_clifford1!("R_Z", [], ArgRule::Angles { count: 1 }, r_z_matrix),
+    non_clifford1!("U3", ["U"], ArgRule::Angles { count: 3 }, u3_matrix),
+    // Pauli products (Stim's MPP, SPP, SPP_DAG).
+    gate!(
+        "MPP",
+        [],
+        GateKind::PauliProductMeasure,
+        ArgRule::OptionalProbability,
+        TargetRule::PauliProducts,
+        None,
+        None
+    ),
+    gate!(
+        "SPP",
+        [],
+        GateKind::PauliProductRotation { dagger: false },
+        ArgRule::None,
+        TargetRule::PauliProducts,
+        None,
+        None
+    ),
+    gate!(
+        "SPP_DAG",
+        [],
+        GateKind::PauliProductRotation { dagger: true },
+        ArgRule::None,
+        TargetRule::PauliProducts,
+        None,
+        None
+    ),
     // Resets and measurements.
     gate!(
         "R",
@@ -443,6 +581,15 @@ impl GateId {
         )
     }
 
+    /// True for gates the Clifford engines (tableau, frame sampler, DEM, fault enumeration)
+    /// refuse: non-Clifford unitaries and the magic-state reset.
+    pub fn is_non_clifford(self) -> bool {
+        matches!(
+            self.kind(),
+            GateKind::NonClifford1 | GateKind::NonClifford2 | GateKind::MagicReset
+        )
+    }
+
     /// Signed Pauli images of the generators, for Clifford unitaries (see [`CliffordAction`]).
     pub fn clifford_action(self) -> Option<&'static CliffordAction> {
         static ACTIONS: OnceLock<Vec<Option<CliffordAction>>> = OnceLock::new();
@@ -456,6 +603,67 @@ impl GateId {
             .get(self.0 as usize)
             .and_then(|a| a.as_ref())
     }
+}
+
+/// One step of a non-Clifford gate's decomposition (see [`rotation_steps`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum RotationStep {
+    /// A gate of the table without arguments (a Clifford unitary, or the reset `R`) on the
+    /// gate's target slots; the second slot is unused for one-qubit gates.
+    Clifford { gate: GateId, slots: [usize; 2] },
+    /// exp(-i angle P) on one target slot, P the Pauli `axis`, `angle` in radians.
+    Rotate {
+        axis: Basis,
+        slot: usize,
+        angle: f64,
+    },
+}
+
+/// The decomposition of a non-Clifford gate (`args` as validated by the parser) into table
+/// gates and single-qubit Pauli rotations, in time order, equal to the gate up to a global
+/// phase; None for gates that are not non-Clifford. Slots index the gate's targets (control
+/// first for `CH`). This is what an engine that runs Cliffords exactly and rotations in a
+/// small dense state needs:
+///
+/// * `T` = exp(-i pi/8 Z), `T_DAG` = exp(+i pi/8 Z) (up to e^{+-i pi/8});
+/// * `R_P(alpha)` = exp(-i alpha pi/2 P) (half-turns, Clifft's convention);
+/// * `U3(theta, phi, lambda)` = R_Z(lambda), then R_Y(theta), then R_Z(phi);
+/// * `CH c t` = R_Y(-1/4) t, CZ c t, R_Y(1/4) t (Chamberland & Noh, npj Quantum Inf. 6, 91
+///   (2020)): R_Y(1/4) maps the Hadamard's eigenbasis onto Z's, where CH acts as CZ;
+/// * `RH` = R, then R_Y(1/4) (R_Y(1/4)|0> = cos(pi/8)|0> + sin(pi/8)|1> = |H>).
+pub fn rotation_steps(gate: GateId, args: &[f64]) -> Option<Vec<RotationStep>> {
+    use std::f64::consts::{FRAC_PI_8, PI};
+    let rotate = |axis, slot, angle| RotationStep::Rotate { axis, slot, angle };
+    let half_turns = |k: usize| args.get(k).copied().unwrap_or(f64::NAN) * PI / 2.0;
+    let steps = match gate.name() {
+        "T" => vec![rotate(Basis::Z, 0, FRAC_PI_8)],
+        "T_DAG" => vec![rotate(Basis::Z, 0, -FRAC_PI_8)],
+        "R_X" => vec![rotate(Basis::X, 0, half_turns(0))],
+        "R_Y" => vec![rotate(Basis::Y, 0, half_turns(0))],
+        "R_Z" => vec![rotate(Basis::Z, 0, half_turns(0))],
+        "U3" => vec![
+            rotate(Basis::Z, 0, half_turns(2)),
+            rotate(Basis::Y, 0, half_turns(0)),
+            rotate(Basis::Z, 0, half_turns(1)),
+        ],
+        "CH" => vec![
+            rotate(Basis::Y, 1, -FRAC_PI_8),
+            RotationStep::Clifford {
+                gate: GateId::named("CZ"),
+                slots: [0, 1],
+            },
+            rotate(Basis::Y, 1, FRAC_PI_8),
+        ],
+        "RH" => vec![
+            RotationStep::Clifford {
+                gate: GateId::named("R"),
+                slots: [0, 0],
+            },
+            rotate(Basis::Y, 0, FRAC_PI_8),
+        ],
+        _ => return None,
+    };
+    Some(steps)
 }
 
 /// A Pauli on at most two qubits in "XZ form": i^phase X^x Z^z, with bit k of `x`/`z` for qubit k.
@@ -603,6 +811,35 @@ mod tests {
                 assert_eq!(seen.len(), a.images.len(), "{} is not a bijection", g.name);
             }
         }
+    }
+
+    #[test]
+    fn non_clifford_gates_have_matrices_and_decompositions() {
+        for (i, g) in GATES.iter().enumerate() {
+            let gate = GateId(i as u8);
+            let angles = matches!(g.args, ArgRule::Angles { .. });
+            assert_eq!(
+                g.unitary.is_some(),
+                gate.is_non_clifford(),
+                "{}: a unitary exactly for non-Clifford gates",
+                g.name
+            );
+            assert!(!angles || g.kind == GateKind::NonClifford1, "{}", g.name);
+            assert_eq!(
+                rotation_steps(gate, &[0.1, 0.2, 0.3]).is_some(),
+                gate.is_non_clifford(),
+                "{}",
+                g.name
+            );
+            assert!(!gate.is_non_clifford() || gate.clifford_action().is_none());
+        }
+        // Half-turns: R_Z(1/4) is exp(-i pi/8 Z), the T rotation.
+        let rz = rotation_steps(GateId::named("R_Z"), &[0.25]).unwrap();
+        let t = rotation_steps(GateId::named("T"), &[]).unwrap();
+        assert_eq!(rz, t);
+        assert_eq!(GateId::from_name("u").unwrap().name(), "U3");
+        // R_X is not RX (the X-basis reset).
+        assert_ne!(GateId::named("R_X"), GateId::named("RX"));
     }
 
     #[test]

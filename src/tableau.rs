@@ -256,6 +256,9 @@ pub struct TableauSimulator {
     record: BitVec,
     h: &'static SlicedGate,
     h_yz: &'static SlicedGate,
+    cx: &'static SlicedGate,
+    s: &'static SlicedGate,
+    s_dag: &'static SlicedGate,
 }
 
 impl TableauSimulator {
@@ -290,6 +293,9 @@ impl TableauSimulator {
             record: BitVec::new(),
             h: basis_change("H"),
             h_yz: basis_change("H_YZ"),
+            cx: basis_change("CX"),
+            s: basis_change("S"),
+            s_dag: basis_change("S_DAG"),
         })
     }
 
@@ -438,6 +444,53 @@ impl TableauSimulator {
             self.apply_sliced(g, q, None);
         }
         r
+    }
+
+    /// Runs `f` with the Pauli product `factors` ((qubit, x, z), distinct qubits) rotated onto
+    /// Z of its first qubit, the pivot, then rotates back. The rotation takes each factor to Z
+    /// (H for X, H_YZ for Y; both send their Pauli to +Z), then folds every other factor onto the
+    /// pivot with CX (other -> pivot), which sends Z_a Z_pivot to Z_pivot: +P becomes +Z_pivot.
+    fn on_product_pivot<T>(
+        &mut self,
+        factors: &[(u32, bool, bool)],
+        f: impl FnOnce(&mut Self, usize) -> T,
+    ) -> T {
+        let pivot = factors[0].0 as usize;
+        let change = |s: &Self, x: bool, z: bool| match (x, z) {
+            (true, false) => Some(s.h),
+            (true, true) => Some(s.h_yz),
+            _ => None,
+        };
+        for &(q, x, z) in factors {
+            if let Some(g) = change(self, x, z) {
+                self.apply_sliced(g, q as usize, None);
+            }
+        }
+        for &(q, _, _) in &factors[1..] {
+            self.apply_sliced(self.cx, q as usize, Some(pivot));
+        }
+        let r = f(self, pivot);
+        for &(q, _, _) in factors[1..].iter().rev() {
+            self.apply_sliced(self.cx, q as usize, Some(pivot));
+        }
+        for &(q, x, z) in factors {
+            if let Some(g) = change(self, x, z) {
+                self.apply_sliced(g, q as usize, None);
+            }
+        }
+        r
+    }
+
+    /// Measures the Pauli product `factors` (distinct qubits); the state collapses. Not recorded.
+    pub fn measure_product(&mut self, factors: &[(u32, bool, bool)]) -> SymbolicBit {
+        self.on_product_pivot(factors, |s, q| s.measure_z(q))
+    }
+
+    /// Applies exp(-i pi/4 P) (`dagger`: exp(+i pi/4 P)) for the Pauli product P = `factors`,
+    /// up to global phase: conjugated onto the pivot, it is S (resp. S_DAG) there.
+    pub fn rotate_product(&mut self, factors: &[(u32, bool, bool)], dagger: bool) {
+        let g = if dagger { self.s_dag } else { self.s };
+        self.on_product_pivot(factors, |s, q| s.apply_sliced(g, q, None))
     }
 
     /// A stabilizer row (global index) anticommuting with Z_q, if any.
@@ -614,8 +667,9 @@ impl TableauSimulator {
         }
     }
 
-    /// Executes one instruction: unitaries (including feedback `CX rec[-k] q`), measurements
-    /// (recorded; `!q` flips the result), resets. Noise, measurement flip probabilities and
+    /// Executes one instruction: unitaries (including feedback `CX rec[-k] q` and Pauli-product
+    /// rotations `SPP`), measurements (recorded; `!q` flips the result; `MPP` products too),
+    /// resets. Noise, measurement flip probabilities and
     /// annotations (DETECTOR, OBSERVABLE_INCLUDE, coordinates, TICK) are ignored. Qubit indices
     /// must be below [`num_qubits`](Self::num_qubits).
     pub fn execute(&mut self, ins: &Instruction) -> Result<(), SimError> {
@@ -653,7 +707,19 @@ impl TableauSimulator {
                     }
                 }
             }
-            GateKind::NonClifford2 | GateKind::MagicReset => {
+            GateKind::PauliProductMeasure => {
+                for p in ins.pauli_products() {
+                    let mut r = self.measure_product(&p.factors);
+                    r.value ^= p.inverted;
+                    self.push_record(r);
+                }
+            }
+            GateKind::PauliProductRotation { dagger } => {
+                for p in ins.pauli_products() {
+                    self.rotate_product(&p.factors, dagger ^ p.inverted);
+                }
+            }
+            GateKind::NonClifford1 | GateKind::NonClifford2 | GateKind::MagicReset => {
                 return Err(SimError::NonClifford {
                     gate: ins.gate.name(),
                     line: ins.line,

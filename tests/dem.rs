@@ -11,6 +11,7 @@ const DEM_FIXTURES: &[&str] = &[
     "surface_unrotated_z_d3_r2",
     "color_xyz_d3_r3",
     "misc_gates",
+    "mpp_spp_steane",
     "rep_code_d5_r5",
     "surface_rotated_z_d5_r5",
     "color_xyz_d5_r5_p001",

@@ -93,3 +93,42 @@ fn flagged_color_code_circuits_have_circuit_distance_d() {
         }
     }
 }
+
+#[test]
+fn mpp_flip_probability_is_a_measurement_error_site() {
+    // Two products, each with its own flip event; the second product's flip reaches D1 only.
+    let circuit = qec_sim::circuit::parse_circuit(
+        "R 0 1 2\nMPP(0.125) Z0*Z1 !Z1*Z2\nDETECTOR rec[-2]\nDETECTOR rec[-1]\nM 1\nDETECTOR rec[-1]\n",
+    )
+    .unwrap();
+    let set = FaultSet::from_circuit(&circuit).unwrap();
+    assert_eq!(set.num_events(), 2);
+    assert_eq!(set.detector_bits(0)[0], 0b001);
+    assert_eq!(set.detector_bits(1)[0], 0b010);
+    assert!(
+        set.describe(1)
+            .ends_with("MPP(0.125) -> flipped result of Z1*Z2"),
+        "{}",
+        set.describe(1)
+    );
+    let model = dem::from_circuit(&circuit, DemOptions::default()).unwrap();
+    assert_eq!(
+        model.to_string(),
+        "error(0.125) D0\nerror(0.125) D1\ndetector D2\n"
+    );
+    // An X error on qubit 1 before the products flips both and the final M; SPP in between
+    // (exp(-i pi/4 Z1 Z2) commutes with Z-type errors but turns X1 into X1 Z1 Z2 = -iY1 Z2).
+    let circuit = qec_sim::circuit::parse_circuit(
+        "R 0 1 2\nX_ERROR(0.25) 1\nSPP Z1*Z2\nMPP Z0*Z1 X1\nDETECTOR rec[-2]\n",
+    )
+    .unwrap();
+    let set = FaultSet::from_circuit(&circuit).unwrap();
+    assert_eq!(set.num_events(), 1);
+    assert_eq!(set.detector_bits(0)[0], 0b1);
+    // Non-Clifford gates are refused with their line.
+    let t = qec_sim::circuit::parse_circuit("R 0\nT 0\nM 0\nDETECTOR rec[-1]\n").unwrap();
+    assert_eq!(
+        FaultSet::from_circuit(&t).unwrap_err().to_string(),
+        "T is not a Clifford gate; the Clifford simulators cannot run it"
+    );
+}

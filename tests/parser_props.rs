@@ -20,6 +20,9 @@ fn gate_line(g: usize, qubits: Vec<u32>, probs: Vec<f64>, tag: bool) -> String {
             .collect(),
         ArgRule::Coordinates => vec!["1".into(), "-2.5".into()],
         ArgRule::ObservableIndex => vec!["2".into()],
+        ArgRule::Angles { count } => (0..count)
+            .map(|i| format!("{}", probs[i % probs.len()] * 4.0 - 2.0))
+            .collect(),
     };
     if !args.is_empty() {
         line.push_str(&format!("({})", args.join(", ")));
@@ -32,6 +35,14 @@ fn gate_line(g: usize, qubits: Vec<u32>, probs: Vec<f64>, tag: bool) -> String {
             .iter()
             .enumerate()
             .map(|(i, q)| format!("{}{}", ['X', 'Y', 'Z'][i % 3], q))
+            .collect(),
+        TargetRule::PauliProducts => qubits
+            .iter()
+            .enumerate()
+            .map(|(i, q)| match i {
+                0 => format!("X{q}*!Z{}*Y{}", q + 1, q + 2),
+                _ => format!("!{}{q}", ['X', 'Y', 'Z'][i % 3]),
+            })
             .collect(),
         TargetRule::Records => vec!["rec[-1]".into()],
         TargetRule::None => vec![],
@@ -70,13 +81,13 @@ proptest! {
     }
 
     #[test]
-    fn arbitrary_text_never_panics(text in "[A-Z_a-z0-9 \\[\\]\\(\\)!#{},.\\-\n]{0,200}") {
+    fn arbitrary_text_never_panics(text in "[A-Z_a-z0-9 \\[\\]\\(\\)!#{},.*\\-\n]{0,200}") {
         let _ = parse_circuit(&text);
     }
 
     #[test]
-    fn mutated_valid_text_never_panics(cut in 0usize..400, insert in "[\\[\\]\\(\\)!{}x,.\\-0-9]{0,3}") {
-        let base = "R 0 1\nH[t] 0\nCX 0 1\nX_ERROR(0.1) 1\nM(0.01) 0 !1\nREPEAT 3 {\n  DETECTOR(1, 2) rec[-1]\n}\nOBSERVABLE_INCLUDE(0) rec[-2]\n";
+    fn mutated_valid_text_never_panics(cut in 0usize..400, insert in "[\\[\\]\\(\\)!{}x,.*\\-0-9]{0,3}") {
+        let base = "R 0 1\nH[t] 0\nCX 0 1\nX_ERROR(0.1) 1\nM(0.01) 0 !1\nMPP(0.01) X0*!Z1 Y2\nSPP_DAG Z0*X1\nU3(0.5, 0, 0.25) 1\nREPEAT 3 {\n  DETECTOR(1, 2) rec[-1]\n}\nOBSERVABLE_INCLUDE(0) rec[-2]\n";
         let cut = cut % base.len();
         let text = format!("{}{}{}", &base[..cut], insert, &base[cut..]);
         let _ = parse_circuit(&text);

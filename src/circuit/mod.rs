@@ -17,8 +17,15 @@ pub enum Target {
     Qubit { index: u32, inverted: bool },
     /// A measurement-record look-back `rec[-k]`; holds k >= 1.
     Rec(u32),
-    /// A Pauli target such as `X5` (for `E`); `pauli` is 'X', 'Y' or 'Z'.
-    Pauli { pauli: char, index: u32 },
+    /// A Pauli target such as `X5` (for `E`, `MPP`, `SPP`); `pauli` is 'X', 'Y' or 'Z'.
+    /// `inverted` (`!X5`, Pauli products only) negates the product it belongs to.
+    Pauli {
+        pauli: char,
+        index: u32,
+        inverted: bool,
+    },
+    /// The `*` joining two Pauli targets into one product (`X1*Z2`, Pauli products only).
+    Combiner,
 }
 
 impl Target {
@@ -33,9 +40,18 @@ impl Target {
     pub fn qubit_index(self) -> Option<u32> {
         match self {
             Target::Qubit { index, .. } | Target::Pauli { index, .. } => Some(index),
-            Target::Rec(_) => None,
+            Target::Rec(_) | Target::Combiner => None,
         }
     }
+}
+
+/// One Pauli product of an `MPP` / `SPP` target list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PauliProduct {
+    /// (qubit, x, z) per factor, Y meaning x = z = 1; qubits are distinct (the parser checks).
+    pub factors: Vec<(u32, bool, bool)>,
+    /// An odd number of `!` among the factors: the product is negated.
+    pub inverted: bool,
 }
 
 /// One gate application: `NAME[tag](args) targets`. Equality ignores the source line.
@@ -65,9 +81,40 @@ impl Instruction {
     pub fn num_measurements(&self) -> u64 {
         if self.gate.measures() {
             self.targets.len() as u64
+        } else if self.gate.kind() == GateKind::PauliProductMeasure {
+            self.pauli_products().len() as u64
         } else {
             0
         }
+    }
+
+    /// The Pauli products of the target list (`X1*Z2 !Y3` gives two), for `MPP` / `SPP`.
+    pub fn pauli_products(&self) -> Vec<PauliProduct> {
+        let mut out: Vec<PauliProduct> = Vec::new();
+        let mut joined = false;
+        for t in &self.targets {
+            match *t {
+                Target::Combiner => joined = true,
+                Target::Pauli {
+                    pauli,
+                    index,
+                    inverted,
+                } => {
+                    if !joined || out.is_empty() {
+                        out.push(PauliProduct {
+                            factors: Vec::new(),
+                            inverted: false,
+                        });
+                    }
+                    joined = false;
+                    let p = out.last_mut().expect("pushed");
+                    p.factors.push((index, pauli != 'Z', pauli != 'X'));
+                    p.inverted ^= inverted;
+                }
+                Target::Qubit { .. } | Target::Rec(_) => {}
+            }
+        }
+        out
     }
 }
 
@@ -205,14 +252,7 @@ impl Circuit {
     /// First instruction of a non-Clifford gate, if any (Clifford engines refuse such circuits).
     pub fn first_non_clifford(&self) -> Option<&Instruction> {
         self.items.iter().find_map(|item| match item {
-            Item::Instruction(ins)
-                if matches!(
-                    ins.gate.kind(),
-                    GateKind::NonClifford2 | GateKind::MagicReset
-                ) =>
-            {
-                Some(ins)
-            }
+            Item::Instruction(ins) if ins.gate.is_non_clifford() => Some(ins),
             Item::Instruction(_) => None,
             Item::Repeat(r) => r.body.first_non_clifford(),
         })

@@ -121,6 +121,7 @@ pub fn parse_circuit(text: &str) -> Result<Circuit, ParseError> {
         let args = cur.parse_args()?;
         check_args(gate, &args).map_err(|m| cur.error_at(args_col, m))?;
         let mut targets = Vec::new();
+        let mut product = ProductCheck::default();
         loop {
             cur.skip_space();
             if cur.done() {
@@ -128,10 +129,19 @@ pub fn parse_circuit(text: &str) -> Result<Circuit, ParseError> {
             }
             let col = cur.column();
             let token = cur.take_while(|b| !b.is_ascii_whitespace());
-            let target = parse_target(token).map_err(|m| cur.error_at(col, m))?;
-            check_target(gate, target, targets.len(), measured)
-                .map_err(|m| cur.error_at(col, m))?;
-            targets.push(target);
+            for (offset, piece) in split_combiners(token) {
+                let col = col + offset;
+                let target = parse_target(piece).map_err(|m| cur.error_at(col, m))?;
+                check_target(gate, target, targets.len(), measured)
+                    .map_err(|m| cur.error_at(col, m))?;
+                product
+                    .push(target, col)
+                    .map_err(|m| cur.error_at(col, m))?;
+                targets.push(target);
+            }
+        }
+        if let Some(col) = product.dangling() {
+            return Err(cur.error_at(col, DANGLING_COMBINER));
         }
         check_targets(gate, &targets).map_err(|m| cur.error_at(name_col, m))?;
         let ins = Instruction {
@@ -169,6 +179,73 @@ fn strip_comment(line: &str) -> &str {
     line
 }
 
+const DANGLING_COMBINER: &str =
+    "dangling '*': a combiner must stand between two Pauli targets, like X1*Z2";
+
+/// Splits a token such as `X1*!Z2` into its pieces and the `*`s between them, with each piece's
+/// character offset in the token; empty pieces are dropped (so `X1**Z2` gives two `*` in a row,
+/// which [`ProductCheck`] refuses).
+fn split_combiners(token: &str) -> Vec<(u32, &str)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, c) in token.char_indices() {
+        if c == '*' {
+            if start < i {
+                out.push((token[..start].chars().count() as u32, &token[start..i]));
+            }
+            out.push((token[..i].chars().count() as u32, "*"));
+            start = i + 1;
+        }
+    }
+    if start < token.len() || token.is_empty() {
+        out.push((token[..start].chars().count() as u32, &token[start..]));
+    }
+    out
+}
+
+/// Checks the shape of a Pauli-product target list as it is read: every `*` stands between two
+/// Pauli targets, and no qubit appears twice in one product (Stim accepts `X0*X0`; the
+/// simulators here need distinct qubits).
+#[derive(Default)]
+struct ProductCheck {
+    /// Qubits of the product being read.
+    qubits: Vec<u32>,
+    /// Column of the last target if it was a `*`.
+    open_combiner: Option<u32>,
+    any: bool,
+}
+
+impl ProductCheck {
+    fn push(&mut self, target: Target, col: u32) -> Result<(), String> {
+        match target {
+            Target::Combiner => {
+                if !self.any || self.open_combiner.is_some() {
+                    return Err(DANGLING_COMBINER.into());
+                }
+                self.open_combiner = Some(col);
+            }
+            Target::Pauli { index, .. } => {
+                if self.open_combiner.take().is_some() {
+                    if self.qubits.contains(&index) {
+                        return Err(format!("qubit {index} appears twice in one Pauli product"));
+                    }
+                } else {
+                    self.qubits.clear();
+                }
+                self.qubits.push(index);
+            }
+            Target::Qubit { .. } | Target::Rec(_) => {}
+        }
+        self.any = true;
+        Ok(())
+    }
+
+    /// The column of a `*` that ends the target list, if any.
+    fn dangling(&self) -> Option<u32> {
+        self.open_combiner
+    }
+}
+
 fn parse_target(token: &str) -> Result<Target, String> {
     let bad = || format!("malformed target '{token}'");
     if let Some(inner) = token.strip_prefix("rec[").and_then(|t| t.strip_suffix(']')) {
@@ -188,7 +265,7 @@ fn parse_target(token: &str) -> Result<Target, String> {
         return Err(format!("'{token}': sweep bits are not supported"));
     }
     if token == "*" {
-        return Err("'*' combiners (MPP) are not supported".into());
+        return Ok(Target::Combiner);
     }
     let (inverted, rest) = match token.strip_prefix('!') {
         Some(r) => (true, r),
@@ -211,10 +288,11 @@ fn parse_target(token: &str) -> Result<Target, String> {
     }
     let index = index as u32;
     match pauli {
-        Some(_) if inverted => Err(format!(
-            "'{token}': inverted Pauli targets are not supported"
-        )),
-        Some(pauli) => Ok(Target::Pauli { pauli, index }),
+        Some(pauli) => Ok(Target::Pauli {
+            pauli,
+            index,
+            inverted,
+        }),
         None => Ok(Target::Qubit { index, inverted }),
     }
 }
@@ -264,6 +342,20 @@ fn check_args(gate: GateId, args: &[f64]) -> Result<(), String> {
             Some(a) => Err(format!("{name} coordinate {a} is not a finite number")),
             None => Ok(()),
         },
+        ArgRule::Angles { count } => {
+            if args.len() != count {
+                let example = if count == 1 { "(0.25)" } else { "(0.5, 0, 0.25)" };
+                return Err(format!(
+                    "{name} takes {count} angle argument{} in half-turns, like {name}{example}, got {}",
+                    if count == 1 { "" } else { "s" },
+                    args.len()
+                ));
+            }
+            match args.iter().find(|a| !a.is_finite()) {
+                Some(a) => Err(format!("{name} angle {a} is not a finite number")),
+                None => Ok(()),
+            }
+        }
         ArgRule::ObservableIndex => match args {
             [k] if k.fract() == 0.0 && *k >= 0.0 && *k < MAX_QUBIT as f64 => Ok(()),
             _ => Err(format!(
@@ -309,7 +401,13 @@ fn check_target(
             }
             true
         }
-        (TargetRule::Paulis, Target::Pauli { .. }) => true,
+        (
+            TargetRule::Paulis,
+            Target::Pauli {
+                inverted: false, ..
+            },
+        ) => true,
+        (TargetRule::PauliProducts, Target::Pauli { .. } | Target::Combiner) => true,
         (TargetRule::Records, Target::Rec(_)) => true,
         _ => false,
     };
@@ -319,7 +417,8 @@ fn check_target(
             TargetRule::QubitsInvertible => "qubit targets like 5 or !5",
             TargetRule::Pairs { feedback: true } => "qubit pairs (or rec[-k] as control)",
             TargetRule::Pairs { feedback: false } => "qubit pairs",
-            TargetRule::Paulis => "Pauli targets like X5 Y6",
+            TargetRule::Paulis => "Pauli targets like X5 Y6 (not inverted)",
+            TargetRule::PauliProducts => "Pauli products like X1*Z2 !Y3",
             TargetRule::Records => "measurement records like rec[-1]",
             TargetRule::None => "no targets",
         };
@@ -376,7 +475,12 @@ pub(super) fn show_target(t: Target) -> String {
             format!("{}{index}", if inverted { "!" } else { "" })
         }
         Target::Rec(k) => format!("rec[-{k}]"),
-        Target::Pauli { pauli, index } => format!("{pauli}{index}"),
+        Target::Pauli {
+            pauli,
+            index,
+            inverted,
+        } => format!("{}{pauli}{index}", if inverted { "!" } else { "" }),
+        Target::Combiner => "*".into(),
     }
 }
 
@@ -588,6 +692,64 @@ mod tests {
             .message
             .contains("observable index"));
         assert!(err("M 0\nCX 0 rec[-1]").message.contains("control"));
+    }
+
+    #[test]
+    fn angles_and_products_are_checked_with_columns() {
+        let at = |text: &str| {
+            let e = err(text);
+            (e.line, e.column, e.message)
+        };
+        let (l, c, m) = at("H 0\nR_X 0");
+        assert_eq!((l, c), (2, 4));
+        assert!(m.contains("R_X takes 1 angle argument"), "{m}");
+        let (_, c, m) = at("U3(0.5, 0.25) 0");
+        assert_eq!(c, 3);
+        assert!(m.contains("U3 takes 3 angle arguments"), "{m}");
+        assert!(at("R_Z(nan) 0").2.contains("not a finite number"));
+        assert!(at("R_Y(inf) 0").2.contains("not a finite number"));
+        assert!(at("T(0.25) 0").2.contains("no parenthesised"));
+        let (_, c, m) = at("MPP X0*Z1*");
+        assert_eq!(c, 10);
+        assert!(m.contains("dangling '*'"), "{m}");
+        assert_eq!(at("MPP *X0").1, 5);
+        assert_eq!(at("MPP X0 **Z1").1, 9);
+        let (_, c, m) = at("MPP X0 Y1*!Z1");
+        assert_eq!(c, 11);
+        assert!(m.contains("qubit 1 appears twice"), "{m}");
+        assert!(at("MPP 0").2.contains("Pauli products"));
+        assert!(at("SPP(0.1) X0").2.contains("no parenthesised"));
+        assert!(at("E(0.1) !X0").2.contains("not inverted"));
+        assert!(at("CX 0*1").2.contains("not '*'"));
+    }
+
+    #[test]
+    fn pauli_products_split_on_combiners() {
+        let c = parse_circuit("MPP(0.01) X0*!Z1 Y2 Z3 * X4\nSPP_DAG !Y5\n").unwrap();
+        let Item::Instruction(mpp) = &c.items[0] else {
+            panic!()
+        };
+        let products = mpp.pauli_products();
+        assert_eq!(products.len(), 3);
+        assert_eq!(mpp.num_measurements(), 3);
+        assert_eq!(
+            products[0].factors,
+            vec![(0, true, false), (1, false, true)]
+        );
+        assert!(products[0].inverted);
+        assert_eq!(products[1].factors, vec![(2, true, true)]);
+        assert!(!products[1].inverted);
+        assert_eq!(
+            products[2].factors,
+            vec![(3, false, true), (4, true, false)]
+        );
+        assert_eq!(c.stats().num_measurements, 3);
+        assert_eq!(c.stats().num_qubits, 6);
+        // Stim's canonical text: no spaces around '*'.
+        assert_eq!(c.to_string(), "MPP(0.01) X0*!Z1 Y2 Z3*X4\nSPP_DAG !Y5\n");
+        // A record target after MPP counts its products.
+        assert!(parse_circuit("MPP X0*X1 Z0*Z1\nDETECTOR rec[-2]\n").is_ok());
+        assert!(parse_circuit("MPP X0*X1 Z0*Z1\nDETECTOR rec[-3]\n").is_err());
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! `NAME[tag](a, b) t1 t2`), so that `print(parse(text))` reproduces Stim-printed text.
 
 use super::parse::show_target;
-use super::{Circuit, Instruction, Item};
+use super::{Circuit, Instruction, Item, Target};
 use std::fmt::{self, Write};
 
 /// Formats a number so that it reads back exactly: `1`, `0.001`, `1e-10` (scientific notation
@@ -26,8 +26,15 @@ fn write_instruction(out: &mut impl Write, ins: &Instruction) -> fmt::Result {
         let args: Vec<String> = ins.args.iter().map(|&a| format_number(a)).collect();
         write!(out, "({})", args.join(", "))?;
     }
+    let mut joined = false;
     for &t in &ins.targets {
-        write!(out, " {}", show_target(t))?;
+        // Pauli products print as Stim does: `X1*Z2`, no spaces around the combiner.
+        let combiner = t == Target::Combiner;
+        if !(joined || combiner) {
+            out.write_char(' ')?;
+        }
+        out.write_str(&show_target(t))?;
+        joined = combiner;
     }
     Ok(())
 }

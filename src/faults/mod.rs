@@ -29,6 +29,9 @@ pub enum Effect {
     Pauli(Vec<(u32, char)>),
     /// The result of measuring this qubit is reported flipped.
     MeasurementFlip(u32),
+    /// The result of an `MPP` product measurement is reported flipped: (qubit, 'X' | 'Y' | 'Z')
+    /// per factor of the product.
+    ProductMeasurementFlip(Vec<(u32, char)>),
 }
 
 /// A noise instruction as it stands in the circuit, with what each execution can do.
@@ -163,7 +166,7 @@ impl Builder {
                     .targets
                     .iter()
                     .filter_map(|t| match *t {
-                        Target::Pauli { pauli, index } => Some((index, pauli)),
+                        Target::Pauli { pauli, index, .. } => Some((index, pauli)),
                         _ => None,
                     })
                     .collect();
@@ -173,6 +176,25 @@ impl Builder {
                     effect: Effect::Pauli(paulis),
                     probability: p,
                 }]
+            }
+            GateKind::PauliProductMeasure => {
+                let p = ins.args.first().copied().unwrap_or(0.0);
+                ins.pauli_products()
+                    .into_iter()
+                    .enumerate()
+                    .map(|(g, product)| Term {
+                        group: g as u32,
+                        index: 0,
+                        effect: Effect::ProductMeasurementFlip(
+                            product
+                                .factors
+                                .iter()
+                                .map(|&(q, x, z)| (q, pauli_letter(x, z)))
+                                .collect(),
+                        ),
+                        probability: p,
+                    })
+                    .collect()
             }
             GateKind::Measure(_) | GateKind::MeasureReset(_) => {
                 let p = ins.args.first().copied().unwrap_or(0.0);
@@ -203,6 +225,15 @@ impl Builder {
             steps.push(Step::Site(self.sites.len() as u32 - 1));
         }
         Ok(())
+    }
+}
+
+/// 'X', 'Y' or 'Z' for the Pauli with bits (x, z) (Y when both).
+fn pauli_letter(x: bool, z: bool) -> char {
+    match (x, z) {
+        (true, false) => 'X',
+        (true, true) => 'Y',
+        _ => 'Z',
     }
 }
 
@@ -332,7 +363,7 @@ impl Runner<'_> {
                         sim.inject_pauli(q as usize, lane, p != 'Z', p != 'X');
                     }
                 }
-                Effect::MeasurementFlip(_) => {
+                Effect::MeasurementFlip(_) | Effect::ProductMeasurementFlip(_) => {
                     // Results of this instruction are the last `groups` entries of the record.
                     let groups = site.terms.last().map_or(0, |t| t.group + 1);
                     sim.inject_record_flip(groups - term.group, lane);
@@ -441,6 +472,13 @@ impl FaultSet {
                 .collect::<Vec<_>>()
                 .join(" "),
             Effect::MeasurementFlip(q) => format!("flipped result of qubit {q}"),
+            Effect::ProductMeasurementFlip(ps) => format!(
+                "flipped result of {}",
+                ps.iter()
+                    .map(|(q, p)| format!("{p}{q}"))
+                    .collect::<Vec<_>>()
+                    .join("*")
+            ),
         };
         format!(
             "line {}, tick {}: {}({}) -> {effect}",
@@ -660,7 +698,7 @@ impl Injector {
                                         sim.inject_pauli(q as usize, lane, p != 'Z', p != 'X');
                                     }
                                 }
-                                Effect::MeasurementFlip(_) => {
+                                Effect::MeasurementFlip(_) | Effect::ProductMeasurementFlip(_) => {
                                     sim.inject_record_flip(groups - term.group, lane)
                                 }
                             }

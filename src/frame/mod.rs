@@ -168,6 +168,15 @@ impl FrameSimulator {
                     flip,
                     qubits,
                 } => self.measure(*basis, *reset, flip, qubits, rng),
+                Op::MeasureProducts { flip, products } => {
+                    self.measure_products(flip, products, rng)
+                }
+                Op::RotateProducts(products) => {
+                    for factors in products {
+                        self.anticommutation_into_scratch(factors);
+                        self.xor_scratch_times(factors);
+                    }
+                }
                 Op::Reset(basis, qubits) => {
                     for &q in qubits {
                         self.reset(*basis, q as usize, rng);
@@ -402,13 +411,74 @@ impl FrameSimulator {
                 }
             }
         }
+        self.flip_results(first, qubits.len() as u64, flip, rng);
+    }
+
+    /// Flips each of the `count` results recorded from measurement `first` on with probability
+    /// `flip`, independently per shot.
+    fn flip_results(
+        &mut self,
+        first: u64,
+        count: u64,
+        flip: &noise::Bernoulli,
+        rng: &mut impl RngCore,
+    ) {
         let (shift, mask) = self.shot_bits();
         let rows = self.record.rows() as u64;
         let record = &mut self.record;
-        flip.for_each_hit((qubits.len() as u64) << shift, rng, |i, _| {
+        flip.for_each_hit(count << shift, rng, |i, _| {
             let r = ((first + (i >> shift)) % rows) as usize;
             record.flip(r, (i & mask) as usize);
         });
+    }
+
+    /// Sets the scratch row to the frames' anticommutation with the Pauli product `factors`:
+    /// the parity over factors of x_frame z_P + z_frame x_P.
+    fn anticommutation_into_scratch(&mut self, factors: &[(u32, bool, bool)]) {
+        self.scratch.fill(0);
+        for &(q, px, pz) in factors {
+            if pz {
+                xor_into(&mut self.scratch, self.x.row(q as usize));
+            }
+            if px {
+                xor_into(&mut self.scratch, self.z.row(q as usize));
+            }
+        }
+    }
+
+    /// Multiplies the Pauli product `factors` into the frames of the shots set in the scratch row.
+    fn xor_scratch_times(&mut self, factors: &[(u32, bool, bool)]) {
+        for &(q, px, pz) in factors {
+            if px {
+                xor_into(self.x.row_mut(q as usize), &self.scratch);
+            }
+            if pz {
+                xor_into(self.z.row_mut(q as usize), &self.scratch);
+            }
+        }
+    }
+
+    /// MPP: each product's result flips with the frame's anticommutation with it. In Measure
+    /// mode the product itself is then multiplied into a random half of the frames (it acts
+    /// trivially on the collapsed state), which makes random products come out as fair coins.
+    fn measure_products(
+        &mut self,
+        flip: &noise::Bernoulli,
+        products: &[Vec<(u32, bool, bool)>],
+        rng: &mut impl RngCore,
+    ) {
+        let first = self.measured;
+        for factors in products {
+            self.anticommutation_into_scratch(factors);
+            let r = (self.measured % self.record.rows() as u64) as usize;
+            self.measured += 1;
+            self.record.row_mut(r).copy_from_slice(&self.scratch);
+            if self.mode == Mode::Measure {
+                fill_random(&mut self.scratch, rng);
+                self.xor_scratch_times(factors);
+            }
+        }
+        self.flip_results(first, products.len() as u64, flip, rng);
     }
 
     fn reset(&mut self, basis: Basis, q: usize, rng: &mut impl RngCore) {

@@ -98,6 +98,15 @@ pub enum Op {
         flip: Bernoulli,
         qubits: Vec<u32>,
     },
+    /// MPP: the factors (qubit, x, z) of each product. A result flips when the frame
+    /// anticommutes with its product, and with probability `flip`.
+    MeasureProducts {
+        flip: Bernoulli,
+        products: Vec<Vec<(u32, bool, bool)>>,
+    },
+    /// SPP / SPP_DAG: exp(-+i pi/4 P) F exp(+-i pi/4 P) = F when F commutes with P, and
+    /// +-i F P when it anticommutes: such frames pick up P (signs do not matter to frames).
+    RotateProducts(Vec<Vec<(u32, bool, bool)>>),
     Reset(Basis, Vec<u32>),
     Noise1(PauliChannel, Vec<u32>),
     Noise2(PauliChannel, Vec<(u32, u32)>),
@@ -173,6 +182,13 @@ fn records(ins: &Instruction) -> Vec<u32> {
         .collect()
 }
 
+fn product_factors(ins: &Instruction) -> Vec<Vec<(u32, bool, bool)>> {
+    ins.pauli_products()
+        .into_iter()
+        .map(|p| p.factors)
+        .collect()
+}
+
 fn compile_items(items: &[Item], model: NonClifford) -> Result<Vec<Op>, SimError> {
     let mut ops = Vec::new();
     for item in items {
@@ -195,7 +211,7 @@ pub fn compile_noiseless_with(ins: &Instruction, model: NonClifford) -> Result<V
     let mut ops = Vec::new();
     match ins.gate.kind() {
         GateKind::Noise1 | GateKind::Noise2 | GateKind::Correlated { .. } => {}
-        GateKind::Measure(_) | GateKind::MeasureReset(_) => {
+        GateKind::Measure(_) | GateKind::MeasureReset(_) | GateKind::PauliProductMeasure => {
             let mut quiet = ins.clone();
             quiet.args.clear();
             compile_instruction(&quiet, model, &mut ops)?;
@@ -223,7 +239,12 @@ fn compile_instruction(
             let q = qubits(ins);
             ops.push(Op::TwirledCh(q.chunks(2).map(|p| (p[0], p[1])).collect()));
         }
-        GateKind::NonClifford2 => {
+        GateKind::PauliProductMeasure => ops.push(Op::MeasureProducts {
+            flip: Bernoulli::new(ins.args.first().copied().unwrap_or(0.0)),
+            products: product_factors(ins),
+        }),
+        GateKind::PauliProductRotation { .. } => ops.push(Op::RotateProducts(product_factors(ins))),
+        GateKind::NonClifford1 | GateKind::NonClifford2 => {
             return Err(SimError::NonClifford {
                 gate: gate.name(),
                 line: ins.line,
@@ -264,7 +285,7 @@ fn compile_instruction(
                 .targets
                 .iter()
                 .filter_map(|t| match *t {
-                    Target::Pauli { pauli, index } => Some((index, pauli != 'Z', pauli != 'X')),
+                    Target::Pauli { pauli, index, .. } => Some((index, pauli != 'Z', pauli != 'X')),
                     _ => None,
                 })
                 .collect();

@@ -864,6 +864,14 @@ fn compile(
             GateKind::Correlated { .. } => {
                 return Err("correlated errors (E) are not supported by the exact model".into())
             }
+            GateKind::NonClifford1
+            | GateKind::PauliProductMeasure
+            | GateKind::PauliProductRotation { .. } => {
+                return Err(format!(
+                    "{} is not supported by the exact model",
+                    ins.gate.name()
+                ))
+            }
             GateKind::Detector => {
                 let recs: Vec<usize> = ins
                     .targets

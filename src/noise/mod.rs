@@ -8,10 +8,11 @@
 //!
 //! | location | `uniform` | `cn20` | `si1000` |
 //! |---|---|---|---|
-//! | 1-qubit Clifford gate | DEPOLARIZE1(p) | X, Y, Z each p/3 | DEPOLARIZE1(p/10) |
+//! | 1-qubit gate (Clifford, T, R_X, ..., U3) | DEPOLARIZE1(p) | X, Y, Z each p/3 | DEPOLARIZE1(p/10) |
 //! | 2-qubit gate (CX, CZ, ..., CH) | DEPOLARIZE2(p) | each of the 15 Paulis p/15 | DEPOLARIZE2(p) |
 //! | reset (R, RX, RY; RH into \|H>) | flip with p | flip with 2p/3 | flip with 2p |
-//! | measurement | flip with p | flip with 2p/3 | flip with 5p |
+//! | measurement (M, ..., MPP per product) | flip with p | flip with 2p/3 | flip with 5p |
+//! | Pauli-product rotation (SPP) | none (its qubits are busy, not idle) | none | none |
 //! | idle qubit in a step | DEPOLARIZE1(p) | X, Y, Z each p/3 | DEPOLARIZE1(p/10) |
 //! | idle qubit in a step with a measurement or reset | as idle | as idle | DEPOLARIZE1(2p) |
 //!
@@ -135,11 +136,14 @@ impl NoiseModel {
                 kind,
                 GateKind::Clifford1
                     | GateKind::Clifford2
+                    | GateKind::NonClifford1
                     | GateKind::NonClifford2
                     | GateKind::Reset(_)
                     | GateKind::MagicReset
                     | GateKind::Measure(_)
                     | GateKind::MeasureReset(_)
+                    | GateKind::PauliProductMeasure
+                    | GateKind::PauliProductRotation { .. }
             );
             let qs: Vec<u32> = ins.targets.iter().filter_map(|t| t.qubit_index()).collect();
             if acts {
@@ -151,10 +155,14 @@ impl NoiseModel {
                     | GateKind::MagicReset
                     | GateKind::Measure(_)
                     | GateKind::MeasureReset(_)
+                    | GateKind::PauliProductMeasure
             );
             let after = self.after(&ins, &qs, p);
             let mut ins = ins;
-            if let GateKind::Measure(_) | GateKind::MeasureReset(_) = kind {
+            if let GateKind::Measure(_)
+            | GateKind::MeasureReset(_)
+            | GateKind::PauliProductMeasure = kind
+            {
                 if ins.args.is_empty() && self.measure * p > 0.0 {
                     ins.args = vec![clamp(self.measure * p, 0.5)];
                 }
@@ -179,7 +187,7 @@ impl NoiseModel {
             Basis::Y | Basis::Z => "X_ERROR",
         };
         let (name, rate, cap) = match ins.gate.kind() {
-            GateKind::Clifford1 => ("DEPOLARIZE1", self.gate1, 0.75),
+            GateKind::Clifford1 | GateKind::NonClifford1 => ("DEPOLARIZE1", self.gate1, 0.75),
             GateKind::Clifford2 | GateKind::NonClifford2 => {
                 ("DEPOLARIZE2", self.gate2, 15.0 / 16.0)
             }
@@ -229,7 +237,9 @@ pub fn strip(circuit: &Circuit) -> Circuit {
         match item {
             Item::Instruction(ins) => match ins.gate.kind() {
                 GateKind::Noise1 | GateKind::Noise2 | GateKind::Correlated { .. } => {}
-                GateKind::Measure(_) | GateKind::MeasureReset(_) => {
+                GateKind::Measure(_)
+                | GateKind::MeasureReset(_)
+                | GateKind::PauliProductMeasure => {
                     let mut i = ins.clone();
                     i.args.clear();
                     out.push(i);

@@ -32,6 +32,7 @@ pub const FIXTURES: &[&str] = &[
     "surface_unrotated_z_d3_r2",
     "color_xyz_d3_r3",
     "misc_gates",
+    "mpp_spp_steane",
 ];
 
 /// Counts how often each row of the frame simulator's output is 1 over `batches` batches of
@@ -126,7 +127,15 @@ pub fn circuit_text(n: u32, ops: &[RandomOp], final_bases: &[usize]) -> String {
         let a = a % n;
         let b = (a + 1 + off % (n - 1)) % n;
         let bang = if inv { "!" } else { "" };
-        let line = match kind % 6 {
+        // A one- or two-factor Pauli product on a (and b), optionally negated: `!X3*Z1`.
+        let product = || {
+            let letter = |k: usize| ["X", "Y", "Z"][k % 3];
+            match choice / 9 % 2 {
+                0 => format!("{bang}{}{a}", letter(choice)),
+                _ => format!("{bang}{}{a}*{}{b}", letter(choice), letter(choice / 3)),
+            }
+        };
+        let line = match kind % 8 {
             0 | 1 => format!("{} {a}", c1[choice % c1.len()]),
             2 => format!("{} {a} {b}", c2[choice % c2.len()]),
             3 => format!("{} {a}", resets[choice % 3]),
@@ -134,10 +143,15 @@ pub fn circuit_text(n: u32, ops: &[RandomOp], final_bases: &[usize]) -> String {
                 measured = true;
                 format!("{} {bang}{a}", measures[choice % 3])
             }
-            _ if measured => format!("{} rec[-1] {a}", feedback[choice % 3]),
-            _ => {
+            5 if measured => format!("{} rec[-1] {a}", feedback[choice % 3]),
+            5 => {
                 measured = true;
                 format!("{} {a}", measure_resets[choice % 3])
+            }
+            6 => format!("{} {}", ["SPP", "SPP_DAG"][choice / 18 % 2], product()),
+            _ => {
+                measured = true;
+                format!("MPP {}", product())
             }
         };
         text.push_str(&line);
@@ -168,5 +182,5 @@ pub fn tableau_results(circuit: &Circuit) -> Vec<(bool, Vec<u64>)> {
 
 /// Random operations for [`circuit_text`].
 pub fn op_strategy() -> impl Strategy<Value = RandomOp> {
-    (0u8..6, 0usize..64, 0u32..64, 0u32..64, any::<bool>())
+    (0u8..8, 0usize..64, 0u32..64, 0u32..64, any::<bool>())
 }

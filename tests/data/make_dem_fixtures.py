@@ -29,6 +29,7 @@ EXISTING = [
     "surface_unrotated_z_d3_r2",
     "color_xyz_d3_r3",
     "misc_gates",
+    "mpp_spp_steane",
 ]
 APPROXIMATE = {"misc_gates"}
 

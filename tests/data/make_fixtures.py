@@ -231,6 +231,76 @@ OBSERVABLE_INCLUDE(1) rec[-1]
 """
 
 
+# An X-basis memory of the Steane code whose stabilizers are measured with MPP (with flip
+# probabilities, inverted factors and a Y-type product), with SPP / SPP_DAG pairs applying a
+# logical rotation and its inverse around noise: errors anticommuting with the logical Pauli
+# pick it up, which flips the observable. Qubits 7 and 8 check the signs of SPP, SPP_DAG and
+# inverted products in the reference sample.
+MPP_SPP = """
+QUBIT_COORDS(0, 0) 0
+QUBIT_COORDS(1, 0) 1
+QUBIT_COORDS(2, 0) 2
+QUBIT_COORDS(3, 0) 3
+QUBIT_COORDS(1, 1) 4
+QUBIT_COORDS(2, 1) 5
+QUBIT_COORDS(3, 1) 6
+RX 0 1 2 3 4 5 6
+R 7 8
+TICK
+SPP X7*X8
+SPP_DAG !X7*X8
+MPP !Z7 Z8
+DETECTOR(7, 0) rec[-2]
+DETECTOR(8, 0) rec[-1]
+RX 7
+SPP_DAG !Z7
+MPP Y7
+SPP Z7
+MPP X7
+DETECTOR(7, 1) rec[-2]
+DETECTOR(7, 2) rec[-1]
+TICK
+MPP(0.01) X0*X1*X2*X3 X1*X2*X4*X5 !X2*X3*X5*X6
+MPP Z0*Z1*Z2*Z3 Z1*Z2*Z4*Z5 Z2*Z3*Z5*Z6
+MPP(0.005) Y0*Y1*Y2*Y3
+DETECTOR(0, 0, 0) rec[-7]
+DETECTOR(1, 0, 0) rec[-6]
+DETECTOR(2, 0, 0) rec[-5]
+DETECTOR(0, 0, 1) rec[-7] rec[-4] rec[-1]
+REPEAT 3 {
+    TICK
+    SPP Z0*Z1*Z2*Z3*Z4*Z5*Z6
+    DEPOLARIZE1(0.005) 0 1 2 3 4 5 6
+    SPP_DAG Z0*Z1*Z2*Z3*Z4*Z5*Z6
+    SPP !Y0*Y1*Y2*Y3*Y4*Y5*Y6
+    Z_ERROR(0.01) 0 4
+    X_ERROR(0.01) 2 6
+    SPP_DAG Y0*Y1*!Y2*Y3*Y4*Y5*Y6
+    SPP X1*X2*X4*X5
+    DEPOLARIZE2(0.004) 0 1 5 6
+    SPP_DAG !Z2*Z3*Z5*Z6
+    TICK
+    MPP(0.01) X0*X1*X2*X3 X1*X2*X4*X5 !X2*X3*X5*X6
+    MPP Z0*Z1*Z2*Z3 Z1*Z2*Z4*Z5 Z2*Z3*Z5*Z6
+    MPP(0.005) Y0*Y1*Y2*Y3
+    SHIFT_COORDS(0, 0, 2)
+    DETECTOR(0, 0, 0) rec[-7] rec[-14]
+    DETECTOR(1, 0, 0) rec[-6] rec[-13]
+    DETECTOR(2, 0, 0) rec[-5] rec[-12]
+    DETECTOR(0, 1, 0) rec[-4] rec[-11]
+    DETECTOR(1, 1, 0) rec[-3] rec[-10]
+    DETECTOR(2, 1, 0) rec[-2] rec[-9]
+    DETECTOR(0, 0, 1) rec[-7] rec[-4] rec[-1]
+}
+TICK
+MX(0.005) 0 1 2 3 4 5 6
+DETECTOR(0, 0, 2) rec[-7] rec[-6] rec[-5] rec[-4] rec[-14]
+DETECTOR(1, 0, 2) rec[-6] rec[-5] rec[-3] rec[-2] rec[-13]
+DETECTOR(2, 0, 2) rec[-5] rec[-4] rec[-2] rec[-1] rec[-12]
+OBSERVABLE_INCLUDE(0) rec[-7] rec[-6] rec[-5] rec[-4] rec[-3] rec[-2] rec[-1]
+"""
+
+
 def check_deterministic(name, circuit):
     # Raises if any detector or observable is not deterministic.
     # (approximate_disjoint_errors is only needed so that the E /
@@ -275,6 +345,7 @@ def main():
     print(f"stim {stim.__version__}, shots={SHOTS}, seed={SEED}")
     fixtures = generated_fixtures()
     fixtures["misc_gates"] = stim.Circuit(MISC_GATES)
+    fixtures["mpp_spp_steane"] = stim.Circuit(MPP_SPP)
     for name, circuit in fixtures.items():
         write_fixture(name, circuit)
     return 0
