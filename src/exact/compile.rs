@@ -19,7 +19,7 @@ use super::program::{DenseGate, ExactProgram, MeasureKind, Op};
 use crate::circuit::{Circuit, Instruction, Target};
 use crate::error::SimError;
 use crate::frame::noise::{Bernoulli, PauliChannel};
-use crate::gates::{Basis, GateId, GateKind};
+use crate::gates::{rotation_steps, Basis, GateId, GateKind, RotationStep};
 use crate::tableau::feedback_pauli;
 
 /// Default limit on the number of active qubits (2^26 amplitudes = 1 GiB).
@@ -27,55 +27,6 @@ pub const DEFAULT_MAX_ACTIVE: usize = 26;
 
 /// Most operations a compiled program may hold (loops are unrolled).
 const MAX_OPS: usize = 50_000_000;
-
-/// A step of a non-Clifford gate's decomposition into Clifford gates and Pauli rotations.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum RotationStep {
-    /// A Clifford gate on target slots (the second slot unused for one-qubit gates).
-    Clifford { gate: GateId, slots: [usize; 2] },
-    /// exp(-i angle P) with P the single-qubit Pauli `axis` on target slot `slot`.
-    Rotate {
-        axis: Basis,
-        slot: usize,
-        angle: f64,
-    },
-    /// Reset the slot to |0>.
-    Reset { slot: usize },
-}
-
-/// The decomposition of a non-Clifford gate (up to global phase), or None.
-/// CH c t = Ry(pi/4)_t CZ Ry(-pi/4)_t with Ry(a) = exp(-i a Y / 2) (H = Ry(pi/4) Z Ry(-pi/4));
-/// RH = R then Ry(pi/4), since Ry(pi/4)|0> = cos(pi/8)|0> + sin(pi/8)|1> = |H>.
-pub fn rotation_steps(gate: GateId) -> Option<Vec<RotationStep>> {
-    let eighth = std::f64::consts::PI / 8.0;
-    match gate.kind() {
-        GateKind::NonClifford2 if gate.name() == "CH" => Some(vec![
-            RotationStep::Rotate {
-                axis: Basis::Y,
-                slot: 1,
-                angle: -eighth,
-            },
-            RotationStep::Clifford {
-                gate: GateId::named("CZ"),
-                slots: [0, 1],
-            },
-            RotationStep::Rotate {
-                axis: Basis::Y,
-                slot: 1,
-                angle: eighth,
-            },
-        ]),
-        GateKind::MagicReset => Some(vec![
-            RotationStep::Reset { slot: 0 },
-            RotationStep::Rotate {
-                axis: Basis::Y,
-                slot: 0,
-                angle: eighth,
-            },
-        ]),
-        _ => None,
-    }
-}
 
 fn basis_bits(b: Basis) -> (bool, bool) {
     match b {
@@ -240,6 +191,24 @@ impl Compiler {
         for (slot, &q) in qubits.iter().enumerate() {
             self.img[2 * q] = new[2 * slot].clone();
             self.img[2 * q + 1] = new[2 * slot + 1].clone();
+        }
+    }
+
+    /// U <- G U for G = exp(-i pi/4 P) (`dagger`: exp(+i pi/4 P)), P the product `factors`
+    /// (Stim's SPP): G^dag Q G = Q if Q commutes with P, else -i Q P (`dagger`: +i Q P).
+    fn prepend_product_rotation(&mut self, factors: &[(usize, Basis)], dagger: bool) {
+        let image = self.product_image(factors);
+        let turn = if dagger { 1 } else { 3 };
+        for &(q, b) in factors {
+            let (x, z) = basis_bits(b);
+            // X_q anticommutes with the factor on q when it has Z; Z_q when it has X.
+            for (row, anticommutes) in [(2 * q, z), (2 * q + 1, x)] {
+                if anticommutes {
+                    let p = &mut self.img[row];
+                    p.mul_assign(&image);
+                    p.phase = (p.phase + turn) % 4;
+                }
+            }
         }
     }
 
@@ -562,36 +531,56 @@ impl Compiler {
                     }
                 }
             }
-            GateKind::NonClifford2 | GateKind::MagicReset => {
-                let steps = rotation_steps(ins.gate).ok_or_else(|| {
+            GateKind::NonClifford1 | GateKind::NonClifford2 | GateKind::MagicReset => {
+                let steps = rotation_steps(ins.gate, &ins.args).ok_or_else(|| {
                     SimError::Unsupported(format!(
                         "line {}: the exact engine has no decomposition of {}",
                         ins.line,
                         ins.gate.name()
                     ))
                 })?;
-                let arity = if kind == GateKind::MagicReset { 1 } else { 2 };
+                let arity = if kind == GateKind::NonClifford2 { 2 } else { 1 };
                 let qs = Self::qubits(ins);
                 for group in qs.chunks(arity) {
                     for step in &steps {
                         match *step {
-                            RotationStep::Clifford { gate, slots } => {
-                                let a = gate.clifford_action().expect("Clifford").num_qubits;
-                                let targets: Vec<usize> =
-                                    slots[..a].iter().map(|&s| group[s]).collect();
-                                self.prepend_clifford(gate, &targets);
-                            }
+                            RotationStep::Clifford { gate, slots } => match gate.kind() {
+                                GateKind::Reset(Basis::Z) => {
+                                    let q = group[slots[0]];
+                                    let p = self.product_image(&[(q, Basis::Z)]);
+                                    self.measure(p, None, false, 0.0, Some(&[(q, Basis::X)]));
+                                }
+                                _ => {
+                                    let a = gate.clifford_action().expect("Clifford").num_qubits;
+                                    let targets: Vec<usize> =
+                                        slots[..a].iter().map(|&s| group[s]).collect();
+                                    self.prepend_clifford(gate, &targets);
+                                }
+                            },
                             RotationStep::Rotate { axis, slot, angle } => {
                                 let p = self.product_image(&[(group[slot], axis)]);
                                 self.rotate(p, angle, ins.line)?;
                             }
-                            RotationStep::Reset { slot } => {
-                                let q = group[slot];
-                                let p = self.product_image(&[(q, Basis::Z)]);
-                                self.measure(p, None, false, 0.0, Some(&[(q, Basis::X)]));
-                            }
                         }
                     }
+                }
+            }
+            GateKind::PauliProductMeasure => {
+                let flip = ins.args.first().copied().unwrap_or(0.0);
+                for product in ins.pauli_products() {
+                    let p = self.product_image(&factors_of(&product.factors));
+                    self.num_records += 1;
+                    self.record_base += 1;
+                    let record = Some(self.record_base - 1);
+                    self.measure(p, record, product.inverted, flip, None);
+                }
+            }
+            GateKind::PauliProductRotation { dagger } => {
+                for product in ins.pauli_products() {
+                    self.prepend_product_rotation(
+                        &factors_of(&product.factors),
+                        dagger ^ product.inverted,
+                    );
                 }
             }
             GateKind::Reset(b) | GateKind::Measure(b) | GateKind::MeasureReset(b) => {
@@ -649,7 +638,7 @@ impl Compiler {
                     .targets
                     .iter()
                     .filter_map(|t| match *t {
-                        Target::Pauli { pauli, index } => Some((
+                        Target::Pauli { pauli, index, .. } => Some((
                             index as usize,
                             match pauli {
                                 'X' => Basis::X,
@@ -701,6 +690,21 @@ impl Compiler {
     }
 }
 
+/// Pauli-product factors (qubit, x, z) as (qubit, basis).
+fn factors_of(factors: &[(u32, bool, bool)]) -> Vec<(usize, Basis)> {
+    factors
+        .iter()
+        .map(|&(q, x, z)| {
+            let b = match (x, z) {
+                (true, false) => Basis::X,
+                (true, true) => Basis::Y,
+                _ => Basis::Z,
+            };
+            (q as usize, b)
+        })
+        .collect()
+}
+
 /// Whether an instruction is a noise site of [`crate::faults::FaultSet`]: a channel, a
 /// correlated error or a noisy measurement with some positive probability.
 pub(super) fn is_noise_site(ins: &Instruction) -> bool {
@@ -711,9 +715,10 @@ pub(super) fn is_noise_site(ins: &Instruction) -> bool {
                 .p
                 > 0.0
         }
-        GateKind::Correlated { .. } | GateKind::Measure(_) | GateKind::MeasureReset(_) => {
-            ins.args.first().is_some_and(|&p| p > 0.0)
-        }
+        GateKind::Correlated { .. }
+        | GateKind::Measure(_)
+        | GateKind::MeasureReset(_)
+        | GateKind::PauliProductMeasure => ins.args.first().is_some_and(|&p| p > 0.0),
         _ => false,
     }
 }

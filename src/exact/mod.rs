@@ -18,7 +18,7 @@ mod program;
 mod schedule;
 
 pub use batch::{BatchSpec, EndOfShot, FaultSource};
-pub use compile::{rotation_steps, Order, RotationStep, DEFAULT_MAX_ACTIVE};
+pub use compile::{Order, DEFAULT_MAX_ACTIVE};
 pub use program::{ExactProgram, Injection, NoiseMode, ShotEnd, Workspace};
 
 use crate::circuit::Circuit;

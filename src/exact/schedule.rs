@@ -14,7 +14,7 @@
 use super::compile::{is_noise_site, Compiler};
 use crate::circuit::{Circuit, Instruction, Target};
 use crate::error::SimError;
-use crate::gates::{Basis, GateKind};
+use crate::gates::{rotation_steps, GateKind, RotationStep};
 use std::collections::BTreeSet;
 
 /// A piece of one instruction (one target or target pair), or a whole correlated-error chain.
@@ -35,8 +35,11 @@ const NON_CLIFFORD: usize = 3;
 fn class_of(kind: GateKind) -> usize {
     match kind {
         GateKind::Detector | GateKind::ObservableInclude => DETECTOR,
-        GateKind::Measure(_) | GateKind::MeasureReset(_) | GateKind::Reset(_) => MEASURE,
-        GateKind::NonClifford2 | GateKind::MagicReset => NON_CLIFFORD,
+        GateKind::Measure(_)
+        | GateKind::MeasureReset(_)
+        | GateKind::Reset(_)
+        | GateKind::PauliProductMeasure => MEASURE,
+        GateKind::NonClifford1 | GateKind::NonClifford2 | GateKind::MagicReset => NON_CLIFFORD,
         _ => CLIFFORD,
     }
 }
@@ -58,7 +61,11 @@ fn units(circuit: &Circuit) -> Result<Vec<Unit>, SimError> {
                 }
                 _ => out.push(unit(ins.clone(), records, detectors, site.map(|s| (s, 0)))),
             },
-            GateKind::Detector | GateKind::ObservableInclude | GateKind::Correlated { .. } => {
+            GateKind::Detector
+            | GateKind::ObservableInclude
+            | GateKind::Correlated { .. }
+            | GateKind::PauliProductMeasure
+            | GateKind::PauliProductRotation { .. } => {
                 out.push(unit(ins.clone(), records, detectors, site.map(|s| (s, 0))))
             }
             _ => {
@@ -114,16 +121,15 @@ pub(super) fn compile_scheduled(c: &mut Compiler, circuit: &Circuit) -> Result<(
                     }
                     _ => {
                         if let Some(q) = t.qubit_index() {
-                            if let Some(prev) = last_on_qubit[q as usize].replace(i) {
-                                deps.push(prev);
+                            match last_on_qubit[q as usize].replace(i) {
+                                Some(prev) if prev != i => deps.push(prev),
+                                _ => {}
                             }
                         }
                     }
                 }
             }
-            if ins.gate.measures() {
-                writer.extend(std::iter::repeat_n(i, ins.targets.len()));
-            }
+            writer.extend(std::iter::repeat_n(i, ins.num_measurements() as usize));
         }
         deps.sort_unstable();
         deps.dedup();
@@ -138,7 +144,9 @@ pub(super) fn compile_scheduled(c: &mut Compiler, circuit: &Circuit) -> Result<(
             ready[u.class].insert(i);
         }
     }
+    let mut compiled = 0;
     while let Some(i) = pick(c, &units, &mut ready) {
+        compiled += 1;
         let u = &units[i];
         let mut base = u.record_base;
         for (ins, site) in &u.instructions {
@@ -152,6 +160,12 @@ pub(super) fn compile_scheduled(c: &mut Compiler, circuit: &Circuit) -> Result<(
             }
         }
     }
+    debug_assert_eq!(compiled, units.len(), "the dependencies have no cycle");
+    if compiled < units.len() {
+        return Err(SimError::Unsupported(
+            "internal error: the exact engine's scheduler left operations out".into(),
+        ));
+    }
     Ok(())
 }
 
@@ -164,17 +178,19 @@ fn pick(c: &Compiler, units: &[Unit], ready: &mut [BTreeSet<usize>; 4]) -> Optio
     }
     let quiet = ready[NON_CLIFFORD].iter().copied().find(|&i| {
         let ins = &units[i].instructions[0].0;
-        // CH's first rotation acts on its target (Y); it activates a qubit when the image of
-        // that Y has an X or Y on a dormant qubit. RH always starts a fresh non-stabilizer state.
-        ins.gate.kind() == GateKind::NonClifford2
-            && ins
+        // A gate's first step, if a rotation, activates a qubit when the image of its Pauli has
+        // an X or Y on a dormant qubit. RH starts with a reset: always a fresh active qubit.
+        match rotation_steps(ins.gate, &ins.args).and_then(|s| s.first().copied()) {
+            Some(RotationStep::Rotate { axis, slot, .. }) => ins
                 .targets
-                .get(1)
+                .get(slot)
                 .and_then(|t| t.qubit_index())
                 .is_some_and(|q| {
-                    c.dormant_x(&c.product_image(&[(q as usize, Basis::Y)]))
+                    c.dormant_x(&c.product_image(&[(q as usize, axis)]))
                         .is_none()
-                })
+                }),
+            _ => false,
+        }
     });
     let i = quiet.or_else(|| ready[NON_CLIFFORD].first().copied())?;
     ready[NON_CLIFFORD].remove(&i);
