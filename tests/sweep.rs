@@ -420,3 +420,30 @@ fn the_default_job_writes_stats_and_plot() {
         .iter()
         .all(|r| r.json_metadata["method"] == "subset" && r.json_metadata["ch_model"] == "twirl"));
 }
+
+#[test]
+fn a_huge_shot_budget_with_max_errors_runs_in_constant_memory() {
+    // The sinter idiom: unbounded shots, stop on errors. Batches were once listed up front,
+    // which for 2^64 - 1 shots overflowed or tried to allocate exabytes.
+    let (dir, circuit) = setup("color_xyz_d3_r3.stim", "d=3.stim");
+    for max_shots in ["18446744073709551615", "1e15"] {
+        ok(
+            &[
+                "sweep",
+                "--circuits",
+                circuit.to_str().unwrap(),
+                "--max-shots",
+                max_shots,
+                "--max-errors",
+                "50",
+                "--seed",
+                "1",
+                "--threads",
+                "2",
+            ],
+            dir.path(),
+        );
+        let rows = stats(&dir.path().join("stats.csv"));
+        assert!(rows[0].errors >= 50 && rows[0].shots < 100_000_000, "{:?}", counts(&rows));
+    }
+}
