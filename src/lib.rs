@@ -22,6 +22,7 @@ pub mod estimate;
 pub mod faults;
 pub mod frame;
 pub mod gates;
+pub mod interrupt;
 pub mod layout;
 pub mod magic;
 pub mod noise;

@@ -265,3 +265,70 @@ fn circuits_too_big_to_sample_are_refused_up_front() {
         assert_eq!(err.lines().count(), 1);
     }
 }
+
+#[test]
+fn an_interrupted_detect_leaves_no_partial_file() {
+    for signal in ["INT", "TERM"] {
+        let dir = tempfile::tempdir().unwrap();
+        let c = circuit();
+        // The output exists only as a hidden partial file until it is complete.
+        let child = common::spawn_qec_sim(
+            &[
+                "detect",
+                "--circuit",
+                &c,
+                "--shots",
+                "1e10",
+                "--out-format",
+                "b8",
+                "--out",
+                "big.b8",
+            ],
+            dir.path(),
+        );
+        let (status, _) = common::signal_child(child, signal, || {
+            common::hidden_files(dir.path())
+                .iter()
+                .any(|n| n.starts_with(".big.b8.partial-"))
+        });
+        assert_eq!(status.code(), Some(130), "SIG{signal}");
+        assert!(common::hidden_files(dir.path()).is_empty(), "SIG{signal}");
+        assert!(!dir.path().join("big.b8").exists());
+    }
+}
+
+#[test]
+fn absurd_thread_counts_are_refused_and_counts_take_scientific_notation() {
+    for command in ["detect", "sample"] {
+        let out = qec_sim(&[command, "--circuit", &circuit(), "--threads", "100000"]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success());
+        assert!(
+            err.contains("--threads 100000 is too many: at most 1024"),
+            "{err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+    let sci = ok(&[
+        "detect",
+        "--circuit",
+        &circuit(),
+        "--shots",
+        "1e3",
+        "--seed",
+        "5",
+    ]);
+    let plain = ok(&[
+        "detect",
+        "--circuit",
+        &circuit(),
+        "--shots",
+        "1000",
+        "--seed",
+        "5",
+    ]);
+    assert_eq!(sci, plain);
+    let half = qec_sim(&["detect", "--circuit", &circuit(), "--shots", "1.5"]);
+    assert!(!half.status.success());
+    assert!(String::from_utf8_lossy(&half.stderr).contains("'1.5' is not a whole number"));
+}

@@ -444,6 +444,47 @@ fn a_huge_shot_budget_with_max_errors_runs_in_constant_memory() {
             dir.path(),
         );
         let rows = stats(&dir.path().join("stats.csv"));
-        assert!(rows[0].errors >= 50 && rows[0].shots < 100_000_000, "{:?}", counts(&rows));
+        assert!(
+            rows[0].errors >= 50 && rows[0].shots < 100_000_000,
+            "{:?}",
+            counts(&rows)
+        );
     }
+}
+
+#[test]
+fn sigterm_stops_a_sweep_after_its_round_and_leaves_no_partial_file() {
+    let (dir, circuit) = setup("color_xyz_d3_r3.stim", "d=3.stim");
+    let resume = dir.path().join("resume.csv");
+    let child = common::spawn_qec_sim(
+        &[
+            "sweep",
+            "--circuits",
+            circuit.to_str().unwrap(),
+            "--max-shots",
+            "1e12",
+            "--threads",
+            "1",
+            "--seed",
+            "3",
+            "--save-resume",
+            "resume.csv",
+            "--out",
+            "o2.csv",
+        ],
+        dir.path(),
+    );
+    let (status, err) = common::signal_child(child, "TERM", || {
+        std::fs::read_to_string(&resume).map_or(0, |t| t.lines().count()) >= 3
+    });
+    assert!(!status.success());
+    assert!(
+        err.contains("finished rounds are saved in resume.csv; run the same command again"),
+        "{err}"
+    );
+    assert!(common::hidden_files(dir.path()).is_empty());
+    assert!(!dir.path().join("o2.csv").exists());
+    // Every line of the resume file is complete.
+    let text = std::fs::read_to_string(&resume).unwrap();
+    assert!(!parse_stats(&text).unwrap().truncated_last_line);
 }

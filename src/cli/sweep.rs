@@ -4,7 +4,7 @@
 use super::generate::{
     layout_for, noise_model, spelling, ChModelName, CodeName, LayoutName, NoiseName, TaskName,
 };
-use super::io::{seed, threads, Loaded, Output};
+use super::io::{parse_count, parse_count_usize, seed, threads, Loaded, Output};
 use crate::circuit::Circuit;
 use crate::magic::HadamardPrep;
 use crate::schedule::memory_circuit;
@@ -76,15 +76,15 @@ pub struct SweepArgs {
     lookup_faults: usize,
     /// Stop a task after this many shots (default 100000; 150000000 per stratum with --method
     /// subset, where strata of small weight get a proportional share, at least 2%).
-    #[arg(long)]
+    #[arg(long, value_parser = parse_count)]
     max_shots: Option<u64>,
-    /// Stop a task once this many logical errors were seen.
-    #[arg(long)]
+    /// Stop a task once this many logical errors were seen (at least 1; `1e3` is accepted).
+    #[arg(long, value_parser = parse_count)]
     max_errors: Option<u64>,
     /// Stop a task after this many seconds (wall clock, this run).
     #[arg(long)]
     max_seconds: Option<f64>,
-    /// Worker threads (default: all cores).
+    /// Worker threads (default: all cores; at most 1024).
     #[arg(long)]
     threads: Option<usize>,
     /// Seed; with a seed the counts are identical whatever the thread count.
@@ -320,6 +320,9 @@ pub fn sweep(args: &SweepArgs) -> Result<()> {
     if args.max_shots() == 0 {
         bail!("--max-shots must be at least 1");
     }
+    if args.max_errors == Some(0) {
+        bail!("--max-errors must be at least 1 (leave it out to stop on shots alone)");
+    }
     if let Some(s) = args.max_seconds.filter(|s| !(s.is_finite() && *s > 0.0)) {
         bail!("--max-seconds must be a positive number, got {s}");
     }
@@ -369,7 +372,7 @@ pub fn sweep(args: &SweepArgs) -> Result<()> {
         shard: args.shard.unwrap_or(Shard::WHOLE),
         max_round_batches: 64,
     };
-    crate::sweep::interrupt::install();
+    crate::interrupt::stop_between_rounds();
     let mut out = Output::create(Some(&args.out))?;
     let rows = run_sweep(
         &tasks,
@@ -453,13 +456,13 @@ pub struct ChModelsArgs {
     #[arg(long, default_value = "1e-4,2e-4,5e-4,1e-3")]
     p: String,
     /// State-vector shots per stratum of k >= 2 faults (k = 1 is enumerated exactly).
-    #[arg(long, default_value_t = 400)]
+    #[arg(long, default_value_t = 400, value_parser = parse_count_usize)]
     exact_shots: usize,
     /// Largest stratum of the exact model.
     #[arg(long, default_value_t = 5)]
     exact_max_faults: usize,
     /// Frame-sampler shots per stratum (twirl, proxy).
-    #[arg(long, default_value_t = 20_000_000)]
+    #[arg(long, default_value_t = 20_000_000, value_parser = parse_count)]
     frame_shots: u64,
     #[arg(long)]
     seed: Option<u64>,

@@ -308,7 +308,7 @@ where
     let mut round_size = 1u64;
     while !shard_rule.done(&total, start.elapsed().as_secs_f64())
         && next < batches.count
-        && !super::interrupt::requested()
+        && !crate::interrupt::requested()
     {
         let end = next.saturating_add(round_size).min(batches.count);
         let round: Vec<u64> = (next..end).map(|i| batches.global(i)).collect();

@@ -3,7 +3,6 @@
 
 pub mod engine;
 pub mod fit;
-pub mod interrupt;
 pub mod models;
 pub mod plot;
 pub mod resume;
@@ -69,7 +68,7 @@ pub fn run_sweep(
             Ok(())
         })?;
         bar.finish_with_message(progress_message(&total));
-        if interrupt::requested() {
+        if crate::interrupt::requested() {
             let saved = match resume_path {
                 Some(p) => format!(
                     "finished rounds are saved in {}; run the same command again to continue",
@@ -77,7 +76,7 @@ pub fn run_sweep(
                 ),
                 None => "nothing was saved (use --save-resume FILE to keep partial runs)".into(),
             };
-            anyhow::bail!("interrupted by Ctrl-C; {saved}");
+            anyhow::bail!("interrupted (Ctrl-C or SIGTERM); {saved}");
         }
         results.push(total);
     }
