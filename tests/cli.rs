@@ -332,3 +332,23 @@ fn absurd_thread_counts_are_refused_and_counts_take_scientific_notation() {
     assert!(!half.status.success());
     assert!(String::from_utf8_lossy(&half.stderr).contains("'1.5' is not a whole number"));
 }
+
+#[test]
+fn a_closed_pipe_is_a_quiet_normal_end() {
+    // `detect ... | head -1`: the reader goes away after one line.
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_qec-sim"))
+        .args(["detect", "--circuit", &circuit(), "--shots", "1e7"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(!line.is_empty());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{:?}", out.status);
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
