@@ -352,3 +352,44 @@ fn a_closed_pipe_is_a_quiet_normal_end() {
     assert!(out.status.success(), "{:?}", out.status);
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
 }
+
+#[test]
+fn generated_circuits_too_big_to_build_are_refused_up_front() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("big.stim");
+    let gen = qec_sim(&[
+        "gen",
+        "--task",
+        "memory-x",
+        "-d",
+        "101",
+        "--rounds",
+        "10000",
+        "--noise",
+        "cn20",
+        "--p",
+        "1e-3",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let sweep = Command::new(env!("CARGO_BIN_EXE_qec-sim"))
+        .args([
+            "sweep",
+            "--task",
+            "memory-z",
+            "--distances",
+            "3,101",
+            "--rounds",
+            "10000",
+        ])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    for result in [gen, sweep] {
+        let err = String::from_utf8_lossy(&result.stderr);
+        assert!(!result.status.success());
+        assert!(err.contains("GB of memory (limit 2.1 GB"), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+    assert!(std::fs::read_dir(dir.path()).unwrap().next().is_none());
+}

@@ -2,7 +2,8 @@
 //! `qec-sim combine` (merge statistics files by strong id).
 
 use super::generate::{
-    layout_for, noise_model, spelling, ChModelName, CodeName, LayoutName, NoiseName, TaskName,
+    check_circuit_bytes, layout_for, memory_circuit_bytes, noise_model, spelling, ChModelName,
+    CodeName, LayoutName, NoiseName, TaskName,
 };
 use super::io::{parse_count, parse_count_usize, seed, threads, Loaded, Output};
 use crate::circuit::Circuit;
@@ -290,6 +291,7 @@ fn generated_circuits(args: &SweepArgs, task: TaskName) -> Result<Vec<(Circuit, 
     let model = noise_model(args.noise, ps[0])?
         .ok_or_else(|| anyhow!("generated tasks need a --noise model (not none)"))?;
     let mut out = Vec::new();
+    let mut bytes = 0u64;
     for &d in &args.distances {
         let layout = layout_for(args.code, d, args.layout)?;
         let rounds = args.rounds.unwrap_or(d);
@@ -299,6 +301,18 @@ fn generated_circuits(args: &SweepArgs, task: TaskName) -> Result<Vec<(Circuit, 
         let memory = task.task().ok_or_else(|| {
             anyhow!("--task {} cannot be swept yet (it has no detectors or observable; the full magic-state protocol comes with issue 5)", spelling(&task))
         })?;
+        // Every task's circuit is held at once (one per p), before any is sampled.
+        let one = memory_circuit_bytes(&layout, memory, rounds, Some((&model, ps[0])));
+        bytes = bytes.saturating_add(one.saturating_mul(ps.len() as u64));
+        check_circuit_bytes(
+            bytes,
+            &format!("the generated tasks (up to d = {d}, {rounds} rounds)"),
+        )?;
+    }
+    for &d in &args.distances {
+        let layout = layout_for(args.code, d, args.layout)?;
+        let rounds = args.rounds.unwrap_or(d);
+        let memory = task.task().expect("checked above");
         let clean = memory_circuit(&layout, memory, rounds).circuit;
         for &p in &ps {
             let meta = json!({
