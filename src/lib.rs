@@ -27,6 +27,7 @@ pub mod layout;
 pub mod magic;
 pub mod noise;
 pub mod output;
+pub mod progress;
 pub mod reference;
 pub mod sampler;
 pub mod schedule;

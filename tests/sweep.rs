@@ -249,6 +249,43 @@ fn bad_sweep_input_gets_one_line_errors() {
 }
 
 #[test]
+fn logs_get_progress_lines_and_a_whole_sweep_budget_holds() {
+    let (dir, first) = setup("color_xyz_d3_r3.stim", "d=3,p=0.005.stim");
+    let second = dir.path().join("d=3,p=0.004.stim");
+    std::fs::copy(&first, &second).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_qec-sim"))
+        .args(["sweep", "--circuits", first.to_str().unwrap()])
+        .args([
+            second.to_str().unwrap(),
+            "--max-shots",
+            "1e12",
+            "--threads",
+            "1",
+        ])
+        .args(["--max-total-seconds", "1"])
+        .env("QEC_SIM_PROGRESS_SECONDS", "0")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("progress: task 1 of 2 (d=3 p=0.005): ")
+            && err.contains(" errors, ")
+            && err.contains(" shots/s, ~"),
+        "{err}"
+    );
+    assert!(
+        err.contains("the time budget ran out; 1 task(s) were not sampled"),
+        "{err}"
+    );
+    // Only the sampled task has a row (no row of 0 shots for the other).
+    let rows = stats(&dir.path().join("stats.csv"));
+    assert_eq!(rows.len(), 1);
+    assert!(rows[0].shots > 0 && rows[0].shots < 1_000_000_000_000);
+}
+
+#[test]
 fn plots_are_drawn_with_fits_and_bad_keys_are_explained() {
     let dir = tempfile::tempdir().unwrap();
     for p in ["0.004", "0.008"] {

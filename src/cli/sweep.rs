@@ -11,8 +11,8 @@ use crate::magic::HadamardPrep;
 use crate::schedule::memory_circuit;
 use crate::sweep::tasks::{hadamard_prep_tasks, Method};
 use crate::sweep::{
-    combine, parse_stats, results_table, run_sweep, short_metadata, DecoderSpec, RunConfig, Shard,
-    StopRule, SweepTask, TaskStats, CSV_HEADER,
+    combine, parse_stats, results_table, run_sweep_within, short_metadata, DecoderSpec, RunConfig,
+    Shard, StopRule, SweepTask, TaskStats, CSV_HEADER,
 };
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Args;
@@ -85,6 +85,11 @@ pub struct SweepArgs {
     /// Stop a task after this many seconds (wall clock, this run).
     #[arg(long)]
     max_seconds: Option<f64>,
+    /// Time budget of the whole sweep (wall clock, this run): each task stops at its end at
+    /// the latest, and tasks after it are not sampled (with a warning; resume with
+    /// --save-resume).
+    #[arg(long)]
+    max_total_seconds: Option<f64>,
     /// Worker threads (default: all cores; at most 1024).
     #[arg(long)]
     threads: Option<usize>,
@@ -340,6 +345,12 @@ pub fn sweep(args: &SweepArgs) -> Result<()> {
     if let Some(s) = args.max_seconds.filter(|s| !(s.is_finite() && *s > 0.0)) {
         bail!("--max-seconds must be a positive number, got {s}");
     }
+    if let Some(s) = args
+        .max_total_seconds
+        .filter(|s| !(s.is_finite() && *s > 0.0))
+    {
+        bail!("--max-total-seconds must be a positive number, got {s}");
+    }
     if !matches!(args.decoder.as_str(), "postselect" | "lookup") {
         bail!(
             "unknown decoder '{}' (available: postselect, lookup)",
@@ -388,11 +399,12 @@ pub fn sweep(args: &SweepArgs) -> Result<()> {
     };
     crate::interrupt::stop_between_rounds();
     let mut out = Output::create(Some(&args.out))?;
-    let rows = run_sweep(
+    let rows = run_sweep_within(
         &tasks,
         &rule,
         &config,
         args.save_resume.as_deref(),
+        args.max_total_seconds,
         &mut |w| eprintln!("warning: {w}"),
     )?;
     write_rows(&mut out, &rows)?;
