@@ -191,82 +191,6 @@ fn errors_are_one_line_and_leave_no_output() {
 }
 
 #[test]
-fn devices_and_pipes_are_written_in_place_never_replaced() {
-    let dir = tempfile::tempdir().unwrap();
-    let fifo = dir.path().join("pipe");
-    assert!(Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .unwrap()
-        .success());
-    let reader = {
-        let fifo = fifo.clone();
-        std::thread::spawn(move || std::fs::read(fifo).unwrap())
-    };
-    ok(&[
-        "detect",
-        "--circuit",
-        &circuit(),
-        "--shots",
-        "100",
-        "--out-format",
-        "b8",
-        "--out",
-        fifo.to_str().unwrap(),
-    ]);
-    assert_eq!(reader.join().unwrap().len(), 300);
-    let kind = std::fs::metadata(&fifo).unwrap().file_type();
-    assert!(!kind.is_file(), "the FIFO was replaced by a regular file");
-}
-
-#[test]
-fn a_full_disk_is_a_clear_error() {
-    if !Path::new("/dev/full").exists() {
-        return;
-    }
-    let out = qec_sim(&[
-        "detect",
-        "--circuit",
-        &circuit(),
-        "--shots",
-        "100000",
-        "--out",
-        "/dev/full",
-    ]);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success());
-    assert!(err.starts_with("error: cannot write /dev/full"), "{err}");
-    assert_eq!(err.lines().count(), 1, "{err}");
-}
-
-#[test]
-fn circuits_too_big_to_sample_are_refused_up_front() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("huge.stim");
-    std::fs::write(
-        &path,
-        "REPEAT 1000000000 {\n    M 0\n    DETECTOR rec[-1]\n}\n",
-    )
-    .unwrap();
-    for command in ["detect", "sample"] {
-        let out = qec_sim(&[
-            command,
-            "--circuit",
-            path.to_str().unwrap(),
-            "--shots",
-            "10",
-        ]);
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert!(!out.status.success());
-        assert!(
-            err.contains("would take") && err.contains("GB of memory"),
-            "{err}"
-        );
-        assert_eq!(err.lines().count(), 1);
-    }
-}
-
-#[test]
 fn an_interrupted_detect_leaves_no_partial_file() {
     for signal in ["INT", "TERM"] {
         let dir = tempfile::tempdir().unwrap();
@@ -392,4 +316,80 @@ fn generated_circuits_too_big_to_build_are_refused_up_front() {
         assert_eq!(err.lines().count(), 1, "{err}");
     }
     assert!(std::fs::read_dir(dir.path()).unwrap().next().is_none());
+}
+
+#[test]
+fn devices_and_pipes_are_written_in_place_never_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    ok(&[
+        "detect",
+        "--circuit",
+        &circuit(),
+        "--shots",
+        "100",
+        "--out-format",
+        "b8",
+        "--out",
+        fifo.to_str().unwrap(),
+    ]);
+    assert_eq!(reader.join().unwrap().len(), 300);
+    let kind = std::fs::metadata(&fifo).unwrap().file_type();
+    assert!(!kind.is_file(), "the FIFO was replaced by a regular file");
+}
+
+#[test]
+fn a_full_disk_is_a_clear_error() {
+    if !Path::new("/dev/full").exists() {
+        return;
+    }
+    let out = qec_sim(&[
+        "detect",
+        "--circuit",
+        &circuit(),
+        "--shots",
+        "100000",
+        "--out",
+        "/dev/full",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.starts_with("error: cannot write /dev/full"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+#[test]
+fn circuits_too_big_to_sample_are_refused_up_front() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge.stim");
+    std::fs::write(
+        &path,
+        "REPEAT 1000000000 {\n    M 0\n    DETECTOR rec[-1]\n}\n",
+    )
+    .unwrap();
+    for command in ["detect", "sample"] {
+        let out = qec_sim(&[
+            command,
+            "--circuit",
+            path.to_str().unwrap(),
+            "--shots",
+            "10",
+        ]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success());
+        assert!(
+            err.contains("would take") && err.contains("GB of memory"),
+            "{err}"
+        );
+        assert_eq!(err.lines().count(), 1);
+    }
 }

@@ -177,13 +177,15 @@ fn parse_shard(text: &str) -> Result<Shard, String> {
 }
 
 /// Metadata from a file name: `d=5,p=0.001,noise=cn20.stim` -> {"d":5,"p":0.001,"noise":"cn20"};
-/// a name without pairs gives {"circuit": stem}.
-pub fn metadata_from_path(path: &Path) -> Value {
+/// a name without pairs gives {"circuit": stem}. Also returns the parts of a name with pairs
+/// that are not `key=value` (they are dropped, so the caller can say so).
+pub fn metadata_from_path(path: &Path) -> (Value, Vec<String>) {
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().to_string())
         .unwrap_or_default();
     let mut map = Map::new();
+    let mut dropped = Vec::new();
     for part in stem.split(',') {
         if let Some((k, v)) = part.split_once('=') {
             let value = serde_json::from_str::<Value>(v)
@@ -191,12 +193,39 @@ pub fn metadata_from_path(path: &Path) -> Value {
                 .filter(|v| v.is_number())
                 .unwrap_or_else(|| Value::String(v.to_string()));
             map.insert(k.to_string(), value);
+        } else {
+            dropped.push(part.to_string());
         }
     }
     if map.is_empty() {
         map.insert("circuit".into(), Value::String(stem));
+        dropped.clear();
     }
-    Value::Object(map)
+    (Value::Object(map), dropped)
+}
+
+/// Warnings about a circuit file of a sweep: parts of its name left out of the metadata, and
+/// circuits in which no shot can ever count as a logical error.
+fn circuit_warnings(loaded: &Loaded, dropped: &[String]) -> Vec<String> {
+    let name = &loaded.name;
+    let mut out = Vec::new();
+    if !dropped.is_empty() {
+        out.push(format!(
+            "{name}: the file name parts '{}' are not key=value pairs and are left out of the metadata",
+            dropped.join("', '")
+        ));
+    }
+    let stats = loaded.circuit.stats();
+    if loaded.circuit.items.is_empty() {
+        out.push(format!(
+            "{name}: the circuit is empty; every shot counts as kept without a logical error"
+        ));
+    } else if stats.num_observables == 0 {
+        out.push(format!(
+            "{name}: the circuit has no OBSERVABLE_INCLUDE; no shot can count as a logical error"
+        ));
+    }
+    out
 }
 
 /// Parses `--p`: a comma list, or START:STOP:logB (multiply by B) or START:STOP:STEP (add STEP);
@@ -368,9 +397,12 @@ pub fn sweep(args: &SweepArgs) -> Result<()> {
         .map(|path| {
             let loaded = Loaded::read(Some(path))?;
             crate::reference::check_deterministic(&loaded.circuit).map_err(|e| loaded.blame(e))?;
+            let (metadata, dropped) = metadata_from_path(path);
+            for w in circuit_warnings(&loaded, &dropped) {
+                eprintln!("warning: {w}");
+            }
             let name = loaded.name;
-            SweepTask::new(loaded.circuit, &decoder, metadata_from_path(path))
-                .map_err(|e| anyhow!("{name}: {e:#}"))
+            SweepTask::new(loaded.circuit, &decoder, metadata).map_err(|e| anyhow!("{name}: {e:#}"))
         })
         .collect::<Result<Vec<_>>>()?;
     if args.method() == MethodName::Subset && args.task() != Some(TaskName::HadamardPrep) {
@@ -408,14 +440,28 @@ pub fn sweep(args: &SweepArgs) -> Result<()> {
         &mut |w| eprintln!("warning: {w}"),
     )?;
     write_rows(&mut out, &rows)?;
+    let mut wrote = vec![wrote_file(&args.out)];
     out.finish()?;
     print!("{}", results_table(&rows));
     if let Some(path) = args.plot_path() {
+        wrote.push(wrote_file(&path));
         let fits = crate::sweep::plot::plot_stats(&rows, "p", "d", &path)?;
         print_fits(&fits, "p");
-        println!("wrote {} and {}", args.out.display(), path.display());
     }
+    println!("wrote {}", wrote.join(" and "));
     Ok(())
+}
+
+/// `NAME`, or `NAME (replacing the earlier NAME)` when a file of that name exists now, about
+/// to be overwritten.
+fn wrote_file(path: &Path) -> String {
+    if path.as_os_str() == "-" {
+        return "standard output".into();
+    }
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => format!("{} (replacing the earlier one)", path.display()),
+        _ => path.display().to_string(),
+    }
 }
 
 fn write_rows(out: &mut Output, rows: &[TaskStats]) -> Result<()> {
