@@ -132,3 +132,28 @@ fn ignored_signals() -> Vec<i32> {
 
 #[cfg(not(unix))]
 fn restore_ignored(_: &[i32]) {}
+
+#[cfg(test)]
+mod tests {
+    use super::{Partial, PARTIAL};
+
+    #[test]
+    fn partial_files_are_removed_unless_done() {
+        let dir = std::env::temp_dir().join(format!("qec-sim-partial-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (dropped, kept) = (dir.join(".a.partial"), dir.join(".b.partial"));
+        let a = Partial::new(&dropped);
+        let b = Partial::new(&kept);
+        std::fs::write(&dropped, "x").unwrap();
+        std::fs::write(&kept, "x").unwrap();
+        // An error or panic unwinding past the output drops it: the file goes.
+        drop(a);
+        assert!(!dropped.exists());
+        b.done();
+        assert!(kept.exists());
+        let registered = PARTIAL.lock().unwrap();
+        assert!(!registered.iter().any(|p| p == &dropped || p == &kept));
+        drop(registered);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
