@@ -191,6 +191,134 @@ fn errors_are_one_line_and_leave_no_output() {
 }
 
 #[test]
+fn an_interrupted_detect_leaves_no_partial_file() {
+    for signal in ["INT", "TERM"] {
+        let dir = tempfile::tempdir().unwrap();
+        let c = circuit();
+        // The output exists only as a hidden partial file until it is complete.
+        let child = common::spawn_qec_sim(
+            &[
+                "detect",
+                "--circuit",
+                &c,
+                "--shots",
+                "1e10",
+                "--out-format",
+                "b8",
+                "--out",
+                "big.b8",
+            ],
+            dir.path(),
+        );
+        let (status, _) = common::signal_child(child, signal, || {
+            common::hidden_files(dir.path())
+                .iter()
+                .any(|n| n.starts_with(".big.b8.partial-"))
+        });
+        assert_eq!(status.code(), Some(130), "SIG{signal}");
+        assert!(common::hidden_files(dir.path()).is_empty(), "SIG{signal}");
+        assert!(!dir.path().join("big.b8").exists());
+    }
+}
+
+#[test]
+fn absurd_thread_counts_are_refused_and_counts_take_scientific_notation() {
+    for command in ["detect", "sample"] {
+        let out = qec_sim(&[command, "--circuit", &circuit(), "--threads", "100000"]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success());
+        assert!(
+            err.contains("--threads 100000 is too many: at most 1024"),
+            "{err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+    let sci = ok(&[
+        "detect",
+        "--circuit",
+        &circuit(),
+        "--shots",
+        "1e3",
+        "--seed",
+        "5",
+    ]);
+    let plain = ok(&[
+        "detect",
+        "--circuit",
+        &circuit(),
+        "--shots",
+        "1000",
+        "--seed",
+        "5",
+    ]);
+    assert_eq!(sci, plain);
+    let half = qec_sim(&["detect", "--circuit", &circuit(), "--shots", "1.5"]);
+    assert!(!half.status.success());
+    assert!(String::from_utf8_lossy(&half.stderr).contains("'1.5' is not a whole number"));
+}
+
+#[test]
+fn a_closed_pipe_is_a_quiet_normal_end() {
+    // `detect ... | head -1`: the reader goes away after one line.
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_qec-sim"))
+        .args(["detect", "--circuit", &circuit(), "--shots", "1e7"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(!line.is_empty());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{:?}", out.status);
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
+
+#[test]
+fn generated_circuits_too_big_to_build_are_refused_up_front() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("big.stim");
+    let gen = qec_sim(&[
+        "gen",
+        "--task",
+        "memory-x",
+        "-d",
+        "101",
+        "--rounds",
+        "10000",
+        "--noise",
+        "cn20",
+        "--p",
+        "1e-3",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let sweep = Command::new(env!("CARGO_BIN_EXE_qec-sim"))
+        .args([
+            "sweep",
+            "--task",
+            "memory-z",
+            "--distances",
+            "3,101",
+            "--rounds",
+            "10000",
+        ])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    for result in [gen, sweep] {
+        let err = String::from_utf8_lossy(&result.stderr);
+        assert!(!result.status.success());
+        assert!(err.contains("GB of memory (limit 2.1 GB"), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+    assert!(std::fs::read_dir(dir.path()).unwrap().next().is_none());
+}
+
+#[test]
 fn devices_and_pipes_are_written_in_place_never_replaced() {
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("pipe");

@@ -158,6 +158,25 @@ fn extrapolation_is_flagged() {
 }
 
 #[test]
+fn progress_lines_reach_a_log_that_is_not_a_terminal() {
+    let s = stats();
+    let out = Command::new(env!("CARGO_BIN_EXE_qec-sim"))
+        .args(["estimate", "--stats", &s, "--p", "1e-4"])
+        .args(FAST)
+        .env("QEC_SIM_PROGRESS_SECONDS", "0")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("progress: estimate: 1 of 2 done (p = 1e-4, target 1e-6)")
+            && err.contains("progress: estimate: 2 of 2 done"),
+        "{err}"
+    );
+}
+
+#[test]
 fn bad_input_gives_one_line_errors() {
     let s = stats();
     let e = fails(&["estimate", "--stats", &s, "--target", "1"]);

@@ -249,6 +249,151 @@ fn bad_sweep_input_gets_one_line_errors() {
 }
 
 #[test]
+fn logs_get_progress_lines_and_a_whole_sweep_budget_holds() {
+    let (dir, first) = setup("color_xyz_d3_r3.stim", "d=3,p=0.005.stim");
+    let second = dir.path().join("d=3,p=0.004.stim");
+    std::fs::copy(&first, &second).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_qec-sim"))
+        .args(["sweep", "--circuits", first.to_str().unwrap()])
+        .args([
+            second.to_str().unwrap(),
+            "--max-shots",
+            "1e12",
+            "--threads",
+            "1",
+        ])
+        .args(["--max-total-seconds", "1"])
+        .env("QEC_SIM_PROGRESS_SECONDS", "0")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("progress: task 1 of 2 (d=3 p=0.005): ")
+            && err.contains(" errors, ")
+            && err.contains(" shots/s, ~"),
+        "{err}"
+    );
+    assert!(
+        err.contains("the time budget ran out; 1 task(s) were not sampled"),
+        "{err}"
+    );
+    // Only the sampled task has a row (no row of 0 shots for the other).
+    let rows = stats(&dir.path().join("stats.csv"));
+    assert_eq!(rows.len(), 1);
+    assert!(rows[0].shots > 0 && rows[0].shots < 1_000_000_000_000);
+}
+
+#[test]
+fn sweeps_say_what_they_wrote_and_warn_about_suspicious_input() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("d=3,run2.stim"), "M 0\nDETECTOR rec[-1]\n").unwrap();
+    std::fs::write(dir.path().join("empty.stim"), "").unwrap();
+    let args = [
+        "sweep",
+        "--circuits",
+        "d=3,run2.stim",
+        "empty.stim",
+        "--max-shots",
+        "1e3",
+        "--max-errors",
+        "1e3",
+    ];
+    let first = ok(&args, dir.path());
+    let err = String::from_utf8_lossy(&first.stderr);
+    assert!(
+        err.contains("d=3,run2.stim: the file name parts 'run2' are not key=value pairs"),
+        "{err}"
+    );
+    assert!(
+        err.contains("d=3,run2.stim: the circuit has no OBSERVABLE_INCLUDE"),
+        "{err}"
+    );
+    assert!(err.contains("empty.stim: the circuit is empty"), "{err}");
+    assert!(String::from_utf8_lossy(&first.stdout).contains("wrote stats.csv\n"));
+    let second = ok(&args, dir.path());
+    assert!(String::from_utf8_lossy(&second.stdout)
+        .contains("wrote stats.csv (replacing the earlier one)"));
+    assert_eq!(stats(&dir.path().join("stats.csv"))[0].shots, 1000);
+    // No rows of 0 shots: --max-errors 0 is refused.
+    let zero = run(
+        &["sweep", "--circuits", "empty.stim", "--max-errors", "0"],
+        dir.path(),
+    );
+    assert!(!zero.status.success());
+    assert!(String::from_utf8_lossy(&zero.stderr).contains("--max-errors must be at least 1"));
+}
+
+#[test]
+fn a_huge_shot_budget_with_max_errors_runs_in_constant_memory() {
+    // The sinter idiom: unbounded shots, stop on errors. Batches were once listed up front,
+    // which for 2^64 - 1 shots overflowed or tried to allocate exabytes.
+    let (dir, circuit) = setup("color_xyz_d3_r3.stim", "d=3.stim");
+    for max_shots in ["18446744073709551615", "1e15"] {
+        ok(
+            &[
+                "sweep",
+                "--circuits",
+                circuit.to_str().unwrap(),
+                "--max-shots",
+                max_shots,
+                "--max-errors",
+                "50",
+                "--seed",
+                "1",
+                "--threads",
+                "2",
+            ],
+            dir.path(),
+        );
+        let rows = stats(&dir.path().join("stats.csv"));
+        assert!(
+            rows[0].errors >= 50 && rows[0].shots < 100_000_000,
+            "{:?}",
+            counts(&rows)
+        );
+    }
+}
+
+#[test]
+fn sigterm_stops_a_sweep_after_its_round_and_leaves_no_partial_file() {
+    let (dir, circuit) = setup("color_xyz_d3_r3.stim", "d=3.stim");
+    let resume = dir.path().join("resume.csv");
+    let child = common::spawn_qec_sim(
+        &[
+            "sweep",
+            "--circuits",
+            circuit.to_str().unwrap(),
+            "--max-shots",
+            "1e12",
+            "--threads",
+            "1",
+            "--seed",
+            "3",
+            "--save-resume",
+            "resume.csv",
+            "--out",
+            "o2.csv",
+        ],
+        dir.path(),
+    );
+    let (status, err) = common::signal_child(child, "TERM", || {
+        std::fs::read_to_string(&resume).map_or(0, |t| t.lines().count()) >= 3
+    });
+    assert!(!status.success());
+    assert!(
+        err.contains("finished rounds are saved in resume.csv; run the same command again"),
+        "{err}"
+    );
+    assert!(common::hidden_files(dir.path()).is_empty());
+    assert!(!dir.path().join("o2.csv").exists());
+    // Every line of the resume file is complete.
+    let text = std::fs::read_to_string(&resume).unwrap();
+    assert!(!parse_stats(&text).unwrap().truncated_last_line);
+}
+
+#[test]
 fn plots_are_drawn_with_fits_and_bad_keys_are_explained() {
     let dir = tempfile::tempdir().unwrap();
     for p in ["0.004", "0.008"] {

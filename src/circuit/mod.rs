@@ -231,6 +231,25 @@ impl Circuit {
         }
     }
 
+    /// Approximate bytes the circuit holds in memory (items, targets, arguments, tags; a
+    /// REPEAT body counted once), for refusing circuits too big to build before building them.
+    pub fn approx_bytes(&self) -> u64 {
+        self.items
+            .iter()
+            .map(|item| {
+                std::mem::size_of::<Item>() as u64
+                    + match item {
+                        Item::Instruction(ins) => {
+                            (ins.targets.capacity() * std::mem::size_of::<Target>()
+                                + ins.args.capacity() * 8
+                                + ins.tag.capacity()) as u64
+                        }
+                        Item::Repeat(r) => r.body.approx_bytes() + r.tag.capacity() as u64,
+                    }
+            })
+            .sum()
+    }
+
     /// Visits every instruction in execution order, loops unrolled on the fly (nothing is copied).
     pub fn for_each_flat<E>(
         &self,

@@ -453,11 +453,14 @@ fn run(args: &RunArgs) -> Result<()> {
     all_targets.dedup();
     let mut comparisons = Vec::new();
     let mut application = Vec::new();
+    let mut progress =
+        crate::progress::Steps::new("estimate", (ps.len() * all_targets.len()) as u64);
     for &p in &ps {
         for &t in &all_targets {
             let c = compare::compare(&mut ours, &cultivation, p, t, &settings)
                 .map_err(|e| anyhow!("p = {p}: {e}"))?;
             comparisons.push(c);
+            progress.step(&format!("p = {p:e}, target {t:e}"));
         }
         if let Some(a) = &app {
             let c = comparisons
@@ -467,6 +470,7 @@ fn run(args: &RunArgs) -> Result<()> {
             application.push(application::estimate(a, c, &settings).map_err(|e| anyhow!(e))?);
         }
     }
+    progress.finish();
     let report = Report {
         tool: format!("qec-sim {}", env!("CARGO_PKG_VERSION")),
         command: command_line(),

@@ -15,6 +15,10 @@ use std::path::PathBuf;
 const MAX_DISTANCE: usize = 101;
 /// The most rounds `gen` writes (circuits are unrolled, one block per round).
 const MAX_ROUNDS: usize = 10_000;
+/// The most memory (approximate bytes) the generated circuits of one command may take:
+/// circuits are unrolled, so distance and rounds together decide it (d = 101 takes about
+/// 6 MB per noisy round).
+pub(super) const MAX_CIRCUIT_BYTES: u64 = 2 << 30;
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum CodeName {
@@ -174,6 +178,40 @@ pub(super) fn noise_model(name: NoiseName, p: f64) -> Result<Option<NoiseModel>>
     Ok(NoiseModel::named(name))
 }
 
+/// Approximate bytes of a memory circuit (with noise, if a model is given) of `rounds` rounds,
+/// extrapolated from one and two rounds (every further round adds the same block), without
+/// building the whole circuit.
+pub(super) fn memory_circuit_bytes(
+    layout: &Layout,
+    task: Task,
+    rounds: usize,
+    noise: Option<(&NoiseModel, f64)>,
+) -> u64 {
+    let bytes = |r: usize| {
+        let clean = memory_circuit(layout, task, r).circuit;
+        match noise {
+            Some((model, p)) => model.apply(&clean, p).approx_bytes(),
+            None => clean.approx_bytes(),
+        }
+    };
+    let (one, two) = (bytes(1), bytes(2));
+    let per_round = two.saturating_sub(one);
+    one.saturating_add(per_round.saturating_mul(rounds.saturating_sub(1) as u64))
+}
+
+/// Refuses generated circuits of more than [`MAX_CIRCUIT_BYTES`] before they are built.
+pub(super) fn check_circuit_bytes(bytes: u64, what: &str) -> Result<()> {
+    if bytes > MAX_CIRCUIT_BYTES {
+        bail!(
+            "{what} would take about {:.1} GB of memory (limit {:.1} GB; circuits are unrolled, \
+             one block per round): use fewer --rounds or a smaller distance",
+            bytes as f64 / 1e9,
+            MAX_CIRCUIT_BYTES as f64 / 1e9
+        );
+    }
+    Ok(())
+}
+
 /// The clean circuit of a task and its `--stats` line.
 fn task_circuit(a: &GenArgs, layout: &Layout, rounds: usize) -> Result<(Circuit, String)> {
     let Some(task) = a.task.task() else {
@@ -224,6 +262,17 @@ pub fn generate(a: &GenArgs) -> Result<()> {
         bail!("--rounds must be between 1 and {MAX_ROUNDS} (got {rounds})");
     }
     let model = noise_model(a.noise, a.p)?;
+    if let Some(task) = a.task.task() {
+        let noise = model.as_ref().map(|m| (m, a.p));
+        let bytes = memory_circuit_bytes(&layout, task, rounds, noise);
+        check_circuit_bytes(
+            bytes,
+            &format!(
+                "the circuit (d = {}, {rounds} rounds)",
+                layout.code.distance
+            ),
+        )?;
+    }
     if let TaskName::HadamardPrep = a.task {
         return generate_prep(a, &layout, model);
     }

@@ -53,7 +53,9 @@ enum Command {
 
 /// Runs the command line.
 pub fn main() -> Result<()> {
-    match Cli::parse().command {
+    let command = Cli::parse().command;
+    crate::interrupt::install();
+    match command {
         Command::Sample(a) => sampling::sample(&a),
         Command::Detect(a) => sampling::detect(&a),
         Command::Sweep(a) => sweep::sweep(&a),

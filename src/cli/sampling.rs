@@ -1,7 +1,7 @@
 //! `qec-sim sample` and `qec-sim detect`: the frame sampler on a circuit file, or the exact
 //! engine when the circuit has non-Clifford gates.
 
-use super::io::{seed, threads, Loaded, Output};
+use super::io::{parse_count, seed, threads, Loaded, Output};
 use crate::bits::BitTable;
 use crate::exact::{BatchSpec, ExactProgram, NoiseMode};
 use crate::frame::{FrameProgram, Mode};
@@ -18,13 +18,13 @@ pub struct CommonArgs {
     /// Circuit file in Stim's format; '-' or absent reads standard input.
     #[arg(long, visible_alias = "in")]
     circuit: Option<PathBuf>,
-    /// Number of shots.
-    #[arg(long, default_value_t = 1)]
+    /// Number of shots (`1000000` or `1e6`).
+    #[arg(long, default_value_t = 1, value_parser = parse_count)]
     shots: u64,
     /// Seed; with a seed the output is identical whatever the thread count.
     #[arg(long)]
     seed: Option<u64>,
-    /// Worker threads (default: all cores).
+    /// Worker threads (default: all cores; at most 1024).
     #[arg(long)]
     threads: Option<usize>,
     /// Output file; absent writes standard output.

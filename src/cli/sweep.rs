@@ -2,16 +2,17 @@
 //! `qec-sim combine` (merge statistics files by strong id).
 
 use super::generate::{
-    layout_for, noise_model, spelling, ChModelName, CodeName, LayoutName, NoiseName, TaskName,
+    check_circuit_bytes, layout_for, memory_circuit_bytes, noise_model, spelling, ChModelName,
+    CodeName, LayoutName, NoiseName, TaskName,
 };
-use super::io::{seed, threads, Loaded, Output};
+use super::io::{parse_count, parse_count_usize, seed, threads, Loaded, Output};
 use crate::circuit::Circuit;
 use crate::magic::HadamardPrep;
 use crate::schedule::memory_circuit;
 use crate::sweep::tasks::{hadamard_prep_tasks, Method};
 use crate::sweep::{
-    combine, parse_stats, results_table, run_sweep, short_metadata, DecoderSpec, RunConfig, Shard,
-    StopRule, SweepTask, TaskStats, CSV_HEADER,
+    combine, parse_stats, results_table, run_sweep_within, short_metadata, DecoderSpec, RunConfig,
+    Shard, StopRule, SweepTask, TaskStats, CSV_HEADER,
 };
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Args;
@@ -76,15 +77,20 @@ pub struct SweepArgs {
     lookup_faults: usize,
     /// Stop a task after this many shots (default 100000; 150000000 per stratum with --method
     /// subset, where strata of small weight get a proportional share, at least 2%).
-    #[arg(long)]
+    #[arg(long, value_parser = parse_count)]
     max_shots: Option<u64>,
-    /// Stop a task once this many logical errors were seen.
-    #[arg(long)]
+    /// Stop a task once this many logical errors were seen (at least 1; `1e3` is accepted).
+    #[arg(long, value_parser = parse_count)]
     max_errors: Option<u64>,
     /// Stop a task after this many seconds (wall clock, this run).
     #[arg(long)]
     max_seconds: Option<f64>,
-    /// Worker threads (default: all cores).
+    /// Time budget of the whole sweep (wall clock, this run): each task stops at its end at
+    /// the latest, and tasks after it are not sampled (with a warning; resume with
+    /// --save-resume).
+    #[arg(long)]
+    max_total_seconds: Option<f64>,
+    /// Worker threads (default: all cores; at most 1024).
     #[arg(long)]
     threads: Option<usize>,
     /// Seed; with a seed the counts are identical whatever the thread count.
@@ -171,13 +177,15 @@ fn parse_shard(text: &str) -> Result<Shard, String> {
 }
 
 /// Metadata from a file name: `d=5,p=0.001,noise=cn20.stim` -> {"d":5,"p":0.001,"noise":"cn20"};
-/// a name without pairs gives {"circuit": stem}.
-pub fn metadata_from_path(path: &Path) -> Value {
+/// a name without pairs gives {"circuit": stem}. Also returns the parts of a name with pairs
+/// that are not `key=value` (they are dropped, so the caller can say so).
+pub fn metadata_from_path(path: &Path) -> (Value, Vec<String>) {
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().to_string())
         .unwrap_or_default();
     let mut map = Map::new();
+    let mut dropped = Vec::new();
     for part in stem.split(',') {
         if let Some((k, v)) = part.split_once('=') {
             let value = serde_json::from_str::<Value>(v)
@@ -185,12 +193,39 @@ pub fn metadata_from_path(path: &Path) -> Value {
                 .filter(|v| v.is_number())
                 .unwrap_or_else(|| Value::String(v.to_string()));
             map.insert(k.to_string(), value);
+        } else {
+            dropped.push(part.to_string());
         }
     }
     if map.is_empty() {
         map.insert("circuit".into(), Value::String(stem));
+        dropped.clear();
     }
-    Value::Object(map)
+    (Value::Object(map), dropped)
+}
+
+/// Warnings about a circuit file of a sweep: parts of its name left out of the metadata, and
+/// circuits in which no shot can ever count as a logical error.
+fn circuit_warnings(loaded: &Loaded, dropped: &[String]) -> Vec<String> {
+    let name = &loaded.name;
+    let mut out = Vec::new();
+    if !dropped.is_empty() {
+        out.push(format!(
+            "{name}: the file name parts '{}' are not key=value pairs and are left out of the metadata",
+            dropped.join("', '")
+        ));
+    }
+    let stats = loaded.circuit.stats();
+    if loaded.circuit.items.is_empty() {
+        out.push(format!(
+            "{name}: the circuit is empty; every shot counts as kept without a logical error"
+        ));
+    } else if stats.num_observables == 0 {
+        out.push(format!(
+            "{name}: the circuit has no OBSERVABLE_INCLUDE; no shot can count as a logical error"
+        ));
+    }
+    out
 }
 
 /// Parses `--p`: a comma list, or START:STOP:logB (multiply by B) or START:STOP:STEP (add STEP);
@@ -290,6 +325,7 @@ fn generated_circuits(args: &SweepArgs, task: TaskName) -> Result<Vec<(Circuit, 
     let model = noise_model(args.noise, ps[0])?
         .ok_or_else(|| anyhow!("generated tasks need a --noise model (not none)"))?;
     let mut out = Vec::new();
+    let mut bytes = 0u64;
     for &d in &args.distances {
         let layout = layout_for(args.code, d, args.layout)?;
         let rounds = args.rounds.unwrap_or(d);
@@ -299,6 +335,18 @@ fn generated_circuits(args: &SweepArgs, task: TaskName) -> Result<Vec<(Circuit, 
         let memory = task.task().ok_or_else(|| {
             anyhow!("--task {} cannot be swept yet (it has no detectors or observable; the full magic-state protocol comes with issue 5)", spelling(&task))
         })?;
+        // Every task's circuit is held at once (one per p), before any is sampled.
+        let one = memory_circuit_bytes(&layout, memory, rounds, Some((&model, ps[0])));
+        bytes = bytes.saturating_add(one.saturating_mul(ps.len() as u64));
+        check_circuit_bytes(
+            bytes,
+            &format!("the generated tasks (up to d = {d}, {rounds} rounds)"),
+        )?;
+    }
+    for &d in &args.distances {
+        let layout = layout_for(args.code, d, args.layout)?;
+        let rounds = args.rounds.unwrap_or(d);
+        let memory = task.task().expect("checked above");
         let clean = memory_circuit(&layout, memory, rounds).circuit;
         for &p in &ps {
             let meta = json!({
@@ -320,8 +368,17 @@ pub fn sweep(args: &SweepArgs) -> Result<()> {
     if args.max_shots() == 0 {
         bail!("--max-shots must be at least 1");
     }
+    if args.max_errors == Some(0) {
+        bail!("--max-errors must be at least 1 (leave it out to stop on shots alone)");
+    }
     if let Some(s) = args.max_seconds.filter(|s| !(s.is_finite() && *s > 0.0)) {
         bail!("--max-seconds must be a positive number, got {s}");
+    }
+    if let Some(s) = args
+        .max_total_seconds
+        .filter(|s| !(s.is_finite() && *s > 0.0))
+    {
+        bail!("--max-total-seconds must be a positive number, got {s}");
     }
     if !matches!(args.decoder.as_str(), "postselect" | "lookup") {
         bail!(
@@ -344,9 +401,12 @@ pub fn sweep(args: &SweepArgs) -> Result<()> {
                 crate::reference::check_deterministic(&loaded.circuit)
                     .map_err(|e| loaded.blame(e))?;
             }
+            let (metadata, dropped) = metadata_from_path(path);
+            for w in circuit_warnings(&loaded, &dropped) {
+                eprintln!("warning: {w}");
+            }
             let name = loaded.name;
-            SweepTask::new(loaded.circuit, &decoder, metadata_from_path(path))
-                .map_err(|e| anyhow!("{name}: {e:#}"))
+            SweepTask::new(loaded.circuit, &decoder, metadata).map_err(|e| anyhow!("{name}: {e:#}"))
         })
         .collect::<Result<Vec<_>>>()?;
     if args.method() == MethodName::Subset && args.task() != Some(TaskName::HadamardPrep) {
@@ -373,24 +433,39 @@ pub fn sweep(args: &SweepArgs) -> Result<()> {
         shard: args.shard.unwrap_or(Shard::WHOLE),
         max_round_batches: 64,
     };
-    crate::sweep::interrupt::install();
+    crate::interrupt::stop_between_rounds();
     let mut out = Output::create(Some(&args.out))?;
-    let rows = run_sweep(
+    let rows = run_sweep_within(
         &tasks,
         &rule,
         &config,
         args.save_resume.as_deref(),
+        args.max_total_seconds,
         &mut |w| eprintln!("warning: {w}"),
     )?;
     write_rows(&mut out, &rows)?;
+    let mut wrote = vec![wrote_file(&args.out)];
     out.finish()?;
     print!("{}", results_table(&rows));
     if let Some(path) = args.plot_path() {
+        wrote.push(wrote_file(&path));
         let fits = crate::sweep::plot::plot_stats(&rows, "p", "d", &path)?;
         print_fits(&fits, "p");
-        println!("wrote {} and {}", args.out.display(), path.display());
     }
+    println!("wrote {}", wrote.join(" and "));
     Ok(())
+}
+
+/// `NAME`, or `NAME (replacing the earlier NAME)` when a file of that name exists now, about
+/// to be overwritten.
+fn wrote_file(path: &Path) -> String {
+    if path.as_os_str() == "-" {
+        return "standard output".into();
+    }
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => format!("{} (replacing the earlier one)", path.display()),
+        _ => path.display().to_string(),
+    }
 }
 
 fn write_rows(out: &mut Output, rows: &[TaskStats]) -> Result<()> {
@@ -457,13 +532,13 @@ pub struct ChModelsArgs {
     #[arg(long, default_value = "1e-4,2e-4,5e-4,1e-3")]
     p: String,
     /// State-vector shots per stratum of k >= 2 faults (k = 1 is enumerated exactly).
-    #[arg(long, default_value_t = 400)]
+    #[arg(long, default_value_t = 400, value_parser = parse_count_usize)]
     exact_shots: usize,
     /// Largest stratum of the exact model.
     #[arg(long, default_value_t = 5)]
     exact_max_faults: usize,
     /// Frame-sampler shots per stratum (twirl, proxy).
-    #[arg(long, default_value_t = 20_000_000)]
+    #[arg(long, default_value_t = 20_000_000, value_parser = parse_count)]
     frame_shots: u64,
     #[arg(long)]
     seed: Option<u64>,

@@ -391,15 +391,9 @@ where
         .engine
         .plan(rule.max_shots, config.seed, config.threads)?;
     let per_batch = plan.shots_per_batch();
-    let global_batches = rule.max_shots.div_ceil(per_batch);
-    let shard_batches: Vec<u64> = (shard.index..global_batches)
-        .step_by(shard.count as usize)
-        .collect();
+    let batches = ShardBatches::new(rule.max_shots, per_batch, shard);
     let shard_rule = StopRule {
-        max_shots: shard_batches
-            .iter()
-            .map(|&b| (rule.max_shots - b * per_batch).min(per_batch))
-            .sum(),
+        max_shots: batches.shots(),
         max_errors: rule.max_errors.map(|m| m.div_ceil(shard.count)),
         max_seconds: rule.max_seconds,
     };
@@ -409,23 +403,23 @@ where
         .expect("thread pool");
     let mut total = prior;
     // Batches already run by earlier invocations: all full except possibly the shard's last.
-    let mut next = total.shots.div_ceil(per_batch) as usize;
+    let mut next = total.shots.div_ceil(per_batch);
     let start = Instant::now();
     let mut round_size = 1u64;
     while !shard_rule.done(&total, start.elapsed().as_secs_f64())
-        && next < shard_batches.len()
-        && !super::interrupt::requested()
+        && next < batches.count
+        && !crate::interrupt::requested()
     {
-        let end = (next + round_size as usize).min(shard_batches.len());
-        let batches = &shard_batches[next..end];
+        let end = next.saturating_add(round_size).min(batches.count);
+        let round: Vec<u64> = (next..end).map(|i| batches.global(i)).collect();
         let round_start = Instant::now();
         let mut row: TaskStats = pool.install(|| {
-            batches
+            round
                 .par_iter()
                 .map_init(
                     || Worker::new(&task.engine, plan.words),
                     |worker, &b| {
-                        let shots = (rule.max_shots - b * per_batch).min(per_batch) as usize;
+                        let shots = batches.shots_in(b) as usize;
                         let (Engine::Frame(program), Worker::Frame(sim)) =
                             (&task.engine, &mut *worker)
                         else {
@@ -472,6 +466,51 @@ where
 /// Each stratum its own random stream.
 fn stratum_seed(seed: u64, k: usize) -> u64 {
     seed ^ (k as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+/// The batches of one shard, numbered without listing them (a huge `--max-shots` costs no
+/// memory): the shard's i-th batch is global batch `index + i * count`, and every global batch
+/// holds `per_batch` shots except the last, which holds the rest of `max_shots`.
+struct ShardBatches {
+    max_shots: u64,
+    per_batch: u64,
+    shard: Shard,
+    /// Batches of this shard.
+    count: u64,
+}
+
+impl ShardBatches {
+    fn new(max_shots: u64, per_batch: u64, shard: Shard) -> ShardBatches {
+        let global = max_shots.div_ceil(per_batch);
+        let count = match global.checked_sub(shard.index) {
+            Some(left) if left > 0 => (left - 1) / shard.count + 1,
+            _ => 0,
+        };
+        ShardBatches {
+            max_shots,
+            per_batch,
+            shard,
+            count,
+        }
+    }
+
+    /// The global number of the shard's i-th batch.
+    fn global(&self, i: u64) -> u64 {
+        self.shard.index + i * self.shard.count
+    }
+
+    /// Shots in global batch `b`.
+    fn shots_in(&self, b: u64) -> u64 {
+        (self.max_shots - b * self.per_batch).min(self.per_batch)
+    }
+
+    /// Shots in all of the shard's batches: full batches, except that the last may be short.
+    fn shots(&self) -> u64 {
+        match self.count {
+            0 => 0,
+            n => (n - 1) * self.per_batch + self.shots_in(self.global(n - 1)),
+        }
+    }
 }
 
 /// Counts shots, discards and logical errors of one simulated batch (first `shots` shots).
@@ -526,4 +565,57 @@ fn judge_batch(task: &SweepTask, results: &BitTable, shots: usize) -> TaskStats 
         }
     }
     stats
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Shard, ShardBatches};
+
+    #[test]
+    fn shard_batches_cover_the_shots_once_without_listing_them() {
+        for (max_shots, per_batch) in [(1, 256), (1000, 256), (1024, 256), (1_000_001, 512)] {
+            for count in 1..=5u64 {
+                let mut seen = Vec::new();
+                let mut shots = 0;
+                for index in 0..count {
+                    let b = ShardBatches::new(max_shots, per_batch, Shard { index, count });
+                    let mine: Vec<u64> = (0..b.count).map(|i| b.global(i)).collect();
+                    assert_eq!(mine.iter().map(|&g| b.shots_in(g)).sum::<u64>(), b.shots());
+                    shots += b.shots();
+                    seen.extend(mine);
+                }
+                seen.sort_unstable();
+                assert_eq!(seen, (0..max_shots.div_ceil(per_batch)).collect::<Vec<_>>());
+                assert_eq!(shots, max_shots);
+            }
+        }
+    }
+
+    #[test]
+    fn the_largest_shot_budget_does_not_overflow() {
+        for count in [2, 3, 7] {
+            let total: u128 = (0..count)
+                .map(|index| {
+                    ShardBatches::new(u64::MAX, 8192, Shard { index, count }).shots() as u128
+                })
+                .sum();
+            assert_eq!(total, u64::MAX as u128);
+        }
+        let last = ShardBatches::new(
+            u64::MAX,
+            8192,
+            Shard {
+                index: 1 << 60,
+                count: 1 << 61,
+            },
+        );
+        assert_eq!(last.count, 0);
+        assert_eq!(last.shots(), 0);
+        let whole = ShardBatches::new(u64::MAX, 8192, Shard::WHOLE);
+        assert_eq!(whole.shots(), u64::MAX);
+        assert_eq!(
+            whole.shots_in(whole.global(whole.count - 1)),
+            u64::MAX % 8192
+        );
+    }
 }

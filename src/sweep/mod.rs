@@ -3,7 +3,6 @@
 
 pub mod engine;
 pub mod fit;
-pub mod interrupt;
 pub mod models;
 pub mod plot;
 pub mod resume;
@@ -19,6 +18,7 @@ use fit::fit_binomial;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use resume::ResumeLog;
 use std::path::Path;
+use std::time::Instant;
 
 /// Runs every task, appending rounds to the resume file (if any) and counting rows already
 /// there; returns one combined row per task.
@@ -27,6 +27,20 @@ pub fn run_sweep(
     rule: &StopRule,
     config: &RunConfig,
     resume_path: Option<&Path>,
+    warn: &mut dyn FnMut(String),
+) -> Result<Vec<TaskStats>> {
+    run_sweep_within(tasks, rule, config, resume_path, None, warn)
+}
+
+/// [`run_sweep`] within a time budget for the whole sweep (`--max-total-seconds`): each task
+/// stops at the budget's end at the latest, and tasks after that are not sampled (no row,
+/// unless the resume file already had one); a warning says so.
+pub fn run_sweep_within(
+    tasks: &[SweepTask],
+    rule: &StopRule,
+    config: &RunConfig,
+    resume_path: Option<&Path>,
+    total_seconds: Option<f64>,
     warn: &mut dyn FnMut(String),
 ) -> Result<Vec<TaskStats>> {
     let (mut log, prior_rows) = match resume_path {
@@ -50,26 +64,54 @@ pub fn run_sweep(
         ));
     }
     let bars = MultiProgress::new();
+    let mut ticker = crate::progress::Ticker::for_stderr();
+    let sweep_start = Instant::now();
     let mut results = Vec::new();
-    for task in tasks {
-        let rule = &task.rule(rule);
+    for (i, task) in tasks.iter().enumerate() {
+        let mut rule = task.rule(rule);
         let start = prior
             .iter()
             .find(|row| row.strong_id == task.strong_id)
             .cloned()
             .unwrap_or_else(|| task.empty_stats());
+        if let Some(budget) = total_seconds {
+            let left = budget - sweep_start.elapsed().as_secs_f64();
+            if left <= 0.0 {
+                warn(budget_warning(budget, tasks.len() - i, resume_path));
+                results.extend(
+                    prior
+                        .iter()
+                        .filter(|r| tasks[i..].iter().any(|t| t.strong_id == r.strong_id))
+                        .cloned(),
+                );
+                break;
+            }
+            rule.max_seconds = Some(rule.max_seconds.map_or(left, |s| s.min(left)));
+        }
+        let rule = &rule;
         let bar = bars.add(progress_bar(task, rule));
         bar.set_position(start.shots.min(rule.max_shots));
+        let what = format!("task {} of {}", i + 1, tasks.len());
+        let mut line = PlainProgress::new(&start, rule);
         let total = run_task(task, rule, config, start, |row, total| -> Result<()> {
             if let Some(log) = log.as_mut() {
                 log.append(row)?;
             }
             bar.set_position(total.shots.min(rule.max_shots));
             bar.set_message(progress_message(total));
+            if let Some(t) = ticker.as_mut() {
+                if t.due() {
+                    eprintln!("{}", line.line(&what, task, total, t.elapsed()));
+                }
+            }
             Ok(())
         })?;
         bar.finish_with_message(progress_message(&total));
-        if interrupt::requested() {
+        if let Some(t) = ticker.as_ref() {
+            line.finished = true;
+            eprintln!("{}", line.line(&what, task, &total, t.elapsed()));
+        }
+        if crate::interrupt::requested() {
             let saved = match resume_path {
                 Some(p) => format!(
                     "finished rounds are saved in {}; run the same command again to continue",
@@ -77,11 +119,79 @@ pub fn run_sweep(
                 ),
                 None => "nothing was saved (use --save-resume FILE to keep partial runs)".into(),
             };
-            anyhow::bail!("interrupted by Ctrl-C; {saved}");
+            anyhow::bail!("interrupted (Ctrl-C or SIGTERM); {saved}");
         }
         results.push(total);
     }
     Ok(results)
+}
+
+/// The warning when `--max-total-seconds` ran out with `left` tasks not sampled.
+fn budget_warning(budget: f64, left: usize, resume_path: Option<&Path>) -> String {
+    let again = match resume_path {
+        Some(p) => format!(
+            "run the same command again to continue from {}",
+            p.display()
+        ),
+        None => "use --save-resume FILE to continue in a later run".into(),
+    };
+    format!("--max-total-seconds {budget}: the time budget ran out; {left} task(s) were not sampled ({again})")
+}
+
+/// A plain progress line for logs: shots, errors, rate and time left of one task.
+struct PlainProgress {
+    /// Counts before this run (from the resume file).
+    prior_shots: u64,
+    prior_errors: u64,
+    rule: StopRule,
+    started: Instant,
+    finished: bool,
+}
+
+impl PlainProgress {
+    fn new(prior: &TaskStats, rule: &StopRule) -> PlainProgress {
+        PlainProgress {
+            prior_shots: prior.shots,
+            prior_errors: prior.errors,
+            rule: *rule,
+            started: Instant::now(),
+            finished: false,
+        }
+    }
+
+    fn line(&self, what: &str, task: &SweepTask, total: &TaskStats, sweep_seconds: f64) -> String {
+        use crate::progress::human_seconds;
+        let seconds = self.started.elapsed().as_secs_f64();
+        let shots = total.shots.saturating_sub(self.prior_shots) as f64;
+        let errors = total.errors.saturating_sub(self.prior_errors) as f64;
+        let rate = shots / seconds.max(1e-9);
+        let state = if self.finished {
+            "done".to_string()
+        } else {
+            // The first stopping rule to be met, at this run's rates.
+            let by_shots = self.rule.max_shots.saturating_sub(total.shots) as f64 / rate;
+            let by_errors = match self.rule.max_errors {
+                Some(m) if errors > 0.0 => m.saturating_sub(total.errors) as f64 * seconds / errors,
+                _ => f64::INFINITY,
+            };
+            let by_time = self.rule.max_seconds.map_or(f64::INFINITY, |m| m - seconds);
+            let left = by_shots.min(by_errors).min(by_time).max(0.0);
+            format!("~{} left", human_seconds(left))
+        };
+        let errors_of = match self.rule.max_errors {
+            Some(m) => format!("{}/{m}", total.errors),
+            None => total.errors.to_string(),
+        };
+        format!(
+            "progress: {what} ({}): {}/{} shots, {errors_of} errors, {} discards, {:.3e} shots/s, {state}; sweep {}",
+            short_metadata(&task.json_metadata),
+            total.shots,
+            self.rule.max_shots,
+            total.discards,
+            rate,
+            human_seconds(sweep_seconds)
+        )
+    }
 }
 
 fn progress_bar(task: &SweepTask, rule: &StopRule) -> ProgressBar {

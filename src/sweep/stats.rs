@@ -103,18 +103,20 @@ impl TaskStats {
 
     /// Adds another row of the same task.
     pub fn add(&mut self, other: &TaskStats) {
-        self.shots += other.shots;
-        self.errors += other.errors;
-        self.discards += other.discards;
+        // Saturating: counts near 2^64 (a huge `--max-shots`, summed files) must not wrap.
+        self.shots = self.shots.saturating_add(other.shots);
+        self.errors = self.errors.saturating_add(other.errors);
+        self.discards = self.discards.saturating_add(other.discards);
         self.seconds += other.seconds;
         for (k, v) in &other.custom_counts {
-            *self.custom_counts.entry(k.clone()).or_insert(0) += v;
+            let count = self.custom_counts.entry(k.clone()).or_insert(0);
+            *count = count.saturating_add(*v);
         }
     }
 
     /// Shots kept after postselection.
     pub fn kept(&self) -> u64 {
-        self.shots - self.discards
+        self.shots.saturating_sub(self.discards)
     }
 }
 

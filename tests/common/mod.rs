@@ -184,3 +184,78 @@ pub fn tableau_results(circuit: &Circuit) -> Vec<(bool, Vec<u64>)> {
 pub fn op_strategy() -> impl Strategy<Value = RandomOp> {
     (0u8..8, 0usize..64, 0u32..64, 0u32..64, any::<bool>())
 }
+
+/// Starts `qec-sim` with SIGINT, SIGTERM and SIGHUP at their defaults (a test harness run from
+/// a script may inherit them ignored, and qec-sim keeps ignored signals ignored).
+pub fn spawn_qec_sim(args: &[&str], dir: &std::path::Path) -> std::process::Child {
+    use std::os::unix::process::CommandExt;
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_qec-sim"));
+    command
+        .args(args)
+        .current_dir(dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        command.pre_exec(|| {
+            for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+                libc::signal(sig, libc::SIG_DFL);
+            }
+            Ok(())
+        });
+    }
+    command.spawn().unwrap()
+}
+
+/// Waits (up to 60 s) until `ready` holds, sends `signal` (e.g. "TERM") to the child and waits
+/// (up to 60 s) for it to exit; returns its exit status and standard error. A child that does
+/// not stop is killed and the test fails.
+pub fn signal_child(
+    mut child: std::process::Child,
+    signal: &str,
+    ready: impl Fn() -> bool,
+) -> (std::process::ExitStatus, String) {
+    use std::io::Read;
+    use std::time::{Duration, Instant};
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !ready() {
+        if Instant::now() > deadline || child.try_wait().unwrap().is_some() {
+            let _ = child.kill();
+            panic!("the child never became ready for the signal");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let sent = std::process::Command::new("kill")
+        .args(["-s", signal, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("SIG{signal} did not stop the child");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    (status, err)
+}
+
+/// Hidden files (`.NAME.partial-PID`) in a directory.
+pub fn hidden_files(dir: &std::path::Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.starts_with('.'))
+        .collect()
+}
