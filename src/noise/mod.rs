@@ -4,7 +4,9 @@
 //! adds noise after each gate and on every qubit left idle in that step; measurements get a
 //! flip probability. It only ever adds noise instructions and flip arguments, so the clean
 //! circuit's detectors and observables are untouched. Circuits therefore need explicit time
-//! steps: without TICKs the whole circuit is one step and nothing idles.
+//! steps: without TICKs the whole circuit is one step and nothing idles. A step in which no
+//! gate, reset or measurement acts (e.g. only the detectors after the last TICK) adds no idle
+//! noise.
 //!
 //! | location | `uniform` | `cn20` | `si1000` |
 //! |---|---|---|---|
@@ -161,6 +163,12 @@ impl NoiseModel {
             }
             out.push(ins);
             out.items.extend(after.into_iter().map(Item::Instruction));
+        }
+        // A step without any operation on qubits (only detectors, observables, coordinates or
+        // classically controlled Paulis, e.g. the detectors after a circuit's last TICK) is no
+        // time step of the protocol: nothing idles in it.
+        if busy.is_empty() {
+            return;
         }
         let idle: Vec<u32> = all.iter().copied().filter(|q| !busy.contains(q)).collect();
         let rate = match self.idle_during_readout {
