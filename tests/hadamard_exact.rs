@@ -263,18 +263,23 @@ fn stratum_means(shots: &[(f64, f64)]) -> [(f64, f64); 2] {
     [col(|s| s.0), col(|s| s.1)]
 }
 
-/// Asserts that two estimates (mean, standard error) agree within 5 combined standard errors
-/// plus `bias`.
-fn assert_agree(what: &str, a: (f64, f64), b: (f64, f64), bias: f64) {
-    let sigma = (a.1 * a.1 + b.1 * b.1).sqrt();
-    eprintln!(
-        "{what}: {:.6} +- {:.6} vs {:.6} +- {:.6}",
-        a.0, a.1, b.0, b.1
-    );
-    assert!(
-        (a.0 - b.0).abs() <= 5.0 * sigma + bias,
-        "{what}: {a:?} vs {b:?}"
-    );
+/// Asserts that the (accept, accept x failure) shots of the k = 2 stratum drawn by
+/// [`ExactPrep::draw_faults`] and by plain Monte Carlo agree in both means within 5 combined
+/// standard errors plus the O(p) relative bias of the p -> 0 weights.
+fn assert_k2_agree(model: &str, drawn: &[(f64, f64)], plain: &[(f64, f64)], p: f64) {
+    let means = [stratum_means(drawn), stratum_means(plain)];
+    for (i, what) in ["acceptance", "accepted failure"].iter().enumerate() {
+        let (a, b) = (means[0][i], means[1][i]);
+        let sigma = (a.1 * a.1 + b.1 * b.1).sqrt();
+        eprintln!(
+            "{model} k = 2 {what}: {:.6} +- {:.6} vs {:.6} +- {:.6}",
+            a.0, a.1, b.0, b.1
+        );
+        assert!(
+            (a.0 - b.0).abs() <= 5.0 * sigma + 2.0 * p * b.0,
+            "{model} k = 2 {what}: {a:?} vs {b:?}"
+        );
+    }
 }
 
 /// The stratified sampler's k-fault draw ([`ExactPrep::draw_faults`]: channels by weight,
@@ -317,17 +322,9 @@ fn k_fault_draw_is_the_plain_monte_carlo_conditional() {
         .into_par_iter()
         .map(|s| score(&independent_k_faults(&e, 2, &mut batch_rng(94, s))))
         .collect();
-    let [a_draw, f_draw] = stratum_means(&drawn);
-    let [a_plain, f_plain] = stratum_means(&plain);
     // Not vacuous: accepted failing pairs are a few per mille of the stratum.
-    assert!(f_plain.0 > 1e-3, "{f_plain:?}");
-    assert_agree("proxy k = 2 acceptance", a_draw, a_plain, 2.0 * p);
-    assert_agree(
-        "proxy k = 2 accepted failure",
-        f_draw,
-        f_plain,
-        2.0 * p * f_plain.0,
-    );
+    assert!(stratum_means(&plain)[1].0 > 1e-3);
+    assert_k2_agree("proxy", &drawn, &plain, p);
 }
 
 /// The decisive check of the exact model's k = 2 stratum (slow: minutes; run with `--ignored`,
@@ -357,13 +354,5 @@ fn exact_k2_stratum_matches_plain_monte_carlo() {
             })
             .collect()
     };
-    let [a_draw, f_draw] = stratum_means(&run(91, false));
-    let [a_plain, f_plain] = stratum_means(&run(92, true));
-    assert_agree("exact k = 2 acceptance", a_draw, a_plain, 2.0 * p);
-    assert_agree(
-        "exact k = 2 accepted failure",
-        f_draw,
-        f_plain,
-        2.0 * p * f_plain.0,
-    );
+    assert_k2_agree("exact", &run(91, false), &run(92, true), p);
 }

@@ -152,7 +152,6 @@ fn proxy_fault_distance_is_d_plus_one_over_two() {
 /// Per time step (the instructions between TICKs) of a flat circuit: (has an operation on
 /// qubits -- gate, reset or measurement, not a classically controlled Pauli --, has noise).
 fn steps(circuit: &qec_sim::circuit::Circuit) -> Vec<(bool, bool)> {
-    use qec_sim::circuit::Target;
     use qec_sim::gates::GateKind;
     let mut out = vec![(false, false)];
     circuit
@@ -161,16 +160,7 @@ fn steps(circuit: &qec_sim::circuit::Circuit) -> Vec<(bool, bool)> {
             match ins.gate.kind() {
                 GateKind::Tick => out.push((false, false)),
                 GateKind::Noise1 | GateKind::Noise2 => last.1 = true,
-                GateKind::Clifford1
-                | GateKind::Clifford2
-                | GateKind::NonClifford2
-                | GateKind::Reset(_)
-                | GateKind::MagicReset
-                | GateKind::Measure(_)
-                | GateKind::MeasureReset(_) => {
-                    last.0 |= !ins.targets.iter().any(|t| matches!(t, Target::Rec(_)));
-                }
-                _ => {}
+                _ => last.0 |= qec_sim::noise::is_operation(ins),
             }
             Ok::<(), ()>(())
         })

@@ -133,18 +133,8 @@ impl NoiseModel {
                 continue;
             }
             let kind = ins.gate.kind();
-            let acts = matches!(
-                kind,
-                GateKind::Clifford1
-                    | GateKind::Clifford2
-                    | GateKind::NonClifford2
-                    | GateKind::Reset(_)
-                    | GateKind::MagicReset
-                    | GateKind::Measure(_)
-                    | GateKind::MeasureReset(_)
-            );
             let qs: Vec<u32> = ins.targets.iter().filter_map(|t| t.qubit_index()).collect();
-            if acts {
+            if is_operation(&ins) {
                 busy.extend(qs.iter().copied());
             }
             readout |= matches!(
@@ -198,6 +188,22 @@ impl NoiseModel {
         };
         (rate * p > 0.0 && !qs.is_empty()).then(|| noise(name, clamp(rate * p, cap), qs))
     }
+}
+
+/// True for an operation on qubits that occupies them for a time step: a gate, reset or
+/// measurement, but not a classically controlled Pauli (`CX rec[-1] q`, a Pauli-frame update),
+/// noise or an annotation.
+pub fn is_operation(ins: &Instruction) -> bool {
+    matches!(
+        ins.gate.kind(),
+        GateKind::Clifford1
+            | GateKind::Clifford2
+            | GateKind::NonClifford2
+            | GateKind::Reset(_)
+            | GateKind::MagicReset
+            | GateKind::Measure(_)
+            | GateKind::MeasureReset(_)
+    ) && !ins.targets.iter().any(|t| matches!(t, Target::Rec(_)))
 }
 
 /// Caps a rate and rounds it to 12 significant digits, so 2p/3 prints as 0.02, not
