@@ -149,6 +149,52 @@ fn proxy_fault_distance_is_d_plus_one_over_two() {
     assert_eq!((singles, pairs), (0, 0));
 }
 
+/// Per time step (the instructions between TICKs) of a flat circuit: (has an operation on
+/// qubits -- gate, reset or measurement, not a classically controlled Pauli --, has noise).
+fn steps(circuit: &qec_sim::circuit::Circuit) -> Vec<(bool, bool)> {
+    use qec_sim::gates::GateKind;
+    let mut out = vec![(false, false)];
+    circuit
+        .for_each_flat(&mut |ins| {
+            let last = out.last_mut().unwrap();
+            match ins.gate.kind() {
+                GateKind::Tick => out.push((false, false)),
+                GateKind::Noise1 | GateKind::Noise2 => last.1 = true,
+                _ => last.0 |= qec_sim::noise::is_operation(ins),
+            }
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+    out
+}
+
+/// Every idle location belongs to a real time step: the protocol has no empty step, and the
+/// noise pass puts no noise into the detector-only remainder after the body's last TICK (it used
+/// to depolarise all qubits there, undetectably, just before the scoring tail).
+#[test]
+fn every_noisy_time_step_has_an_operation() {
+    for d in [3, 5, 7] {
+        let prep = HadamardPrep::new(d).unwrap();
+        let clean = steps(&prep.body);
+        // The body ends with a TICK followed by detectors only.
+        assert_eq!(clean.last(), Some(&(false, false)), "d = {d}");
+        assert_eq!(clean.len(), prep.ticks + 1, "d = {d}");
+        for (t, &(op, _)) in clean[..prep.ticks].iter().enumerate() {
+            assert!(op, "d = {d}: time step {t} of the body has no operation");
+        }
+        let noisy = steps(&cn20().apply(&prep.body, 1e-3));
+        assert_eq!(noisy.len(), clean.len(), "d = {d}");
+        for (t, &(op, noise)) in noisy.iter().enumerate() {
+            assert!(
+                op || !noise,
+                "d = {d}: noise in time step {t} without an operation"
+            );
+        }
+        // The last real step still idles the qubits it does not touch.
+        assert!(noisy[prep.ticks - 1].1, "d = {d}");
+    }
+}
+
 /// Time step (TICKs before it) of the first CH gate of a circuit.
 fn first_ch_tick(circuit: &qec_sim::circuit::Circuit) -> u64 {
     let mut ticks = 0;

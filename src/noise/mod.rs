@@ -4,7 +4,9 @@
 //! adds noise after each gate and on every qubit left idle in that step; measurements get a
 //! flip probability. It only ever adds noise instructions and flip arguments, so the clean
 //! circuit's detectors and observables are untouched. Circuits therefore need explicit time
-//! steps: without TICKs the whole circuit is one step and nothing idles.
+//! steps: without TICKs the whole circuit is one step and nothing idles. A step in which no
+//! gate, reset or measurement acts (e.g. only the detectors after the last TICK) adds no idle
+//! noise.
 //!
 //! | location | `uniform` | `cn20` | `si1000` |
 //! |---|---|---|---|
@@ -132,21 +134,8 @@ impl NoiseModel {
                 continue;
             }
             let kind = ins.gate.kind();
-            let acts = matches!(
-                kind,
-                GateKind::Clifford1
-                    | GateKind::Clifford2
-                    | GateKind::NonClifford1
-                    | GateKind::NonClifford2
-                    | GateKind::Reset(_)
-                    | GateKind::MagicReset
-                    | GateKind::Measure(_)
-                    | GateKind::MeasureReset(_)
-                    | GateKind::PauliProductMeasure
-                    | GateKind::PauliProductRotation { .. }
-            );
             let qs: Vec<u32> = ins.targets.iter().filter_map(|t| t.qubit_index()).collect();
-            if acts {
+            if is_operation(&ins) {
                 busy.extend(qs.iter().copied());
             }
             readout |= matches!(
@@ -169,6 +158,12 @@ impl NoiseModel {
             }
             out.push(ins);
             out.items.extend(after.into_iter().map(Item::Instruction));
+        }
+        // A step without any operation on qubits (only detectors, observables, coordinates or
+        // classically controlled Paulis, e.g. the detectors after a circuit's last TICK) is no
+        // time step of the protocol: nothing idles in it.
+        if busy.is_empty() {
+            return;
         }
         let idle: Vec<u32> = all.iter().copied().filter(|q| !busy.contains(q)).collect();
         let rate = match self.idle_during_readout {
@@ -198,6 +193,25 @@ impl NoiseModel {
         };
         (rate * p > 0.0 && !qs.is_empty()).then(|| noise(name, clamp(rate * p, cap), qs))
     }
+}
+
+/// True for an operation on qubits that occupies them for a time step: a gate, reset or
+/// measurement, but not a classically controlled Pauli (`CX rec[-1] q`, a Pauli-frame update),
+/// noise or an annotation.
+pub fn is_operation(ins: &Instruction) -> bool {
+    matches!(
+        ins.gate.kind(),
+        GateKind::Clifford1
+            | GateKind::Clifford2
+            | GateKind::NonClifford1
+            | GateKind::NonClifford2
+            | GateKind::Reset(_)
+            | GateKind::MagicReset
+            | GateKind::Measure(_)
+            | GateKind::MeasureReset(_)
+            | GateKind::PauliProductMeasure
+            | GateKind::PauliProductRotation { .. }
+    ) && !ins.targets.iter().any(|t| matches!(t, Target::Rec(_)))
 }
 
 /// Caps a rate and rounds it to 12 significant digits, so 2p/3 prints as 0.02, not
