@@ -1,23 +1,20 @@
 //! The three CH noise models side by side on the |H> preparation (issue: "how far to trust
-//! each at larger d"): `exact` (state vector, d = 3), `twirl` (Pauli frames with the CH twirl of
-//! Chamberland and Noh) and `proxy` (Clifford substitute), all by stratified sampling over the
-//! same fault channels ([`super::subset`]).
+//! each at larger d"): `exact` (the exact engine, [`crate::exact`]), `twirl` (Pauli frames with
+//! the CH twirl of Chamberland and Noh) and `proxy` (Clifford substitute), all by stratified
+//! sampling over the same fault channels ([`super::subset`]).
 //!
 //! Scores: the exact model gives the infidelity 1 - F of the accepted, ideally decoded output
-//! with |H>_L. The twirl model gives rates of residual logical X, Y, Z; since |<H|X|H>|^2 =
+//! with |H>_L (as a noiseless H_L measurement, [`crate::magic::HadamardScore`]). The twirl model gives rates of residual logical X, Y, Z; since |<H|X|H>|^2 =
 //! |<H|Z|H>|^2 = 1/2 and Y|H> is orthogonal to |H>, the infidelity it implies is
 //! Y + (X + Z)/2. The proxy prepares |+>_L, so its score is the rate of logical Z (or Y) flips.
 
 use super::engine::{RunConfig, Shard, StopRule};
 use super::run_sweep;
-use super::subset::{combine_strata, fault_count_distribution, group_strata, Estimate};
+use super::subset::{combine_strata, group_strata, Estimate};
 use super::tasks::{hadamard_prep_tasks, Method};
-use crate::magic::exact::ExactPrep;
 use crate::magic::{ChModel, HadamardPrep};
 use crate::noise::NoiseModel;
-use crate::sampler::batch_rng;
 use anyhow::{anyhow, Result};
-use rayon::prelude::*;
 use serde_json::json;
 use std::collections::BTreeMap;
 
@@ -42,7 +39,7 @@ pub struct ModelRow {
 /// Sampling effort of a comparison.
 #[derive(Clone, Copy, Debug)]
 pub struct Effort {
-    /// State-vector shots per stratum k >= 2 (k = 1 is enumerated exactly).
+    /// Exact-engine shots for the heaviest stratum (lighter strata get fewer, as in sweeps).
     pub exact_shots: usize,
     /// Largest stratum of the exact model.
     pub exact_max_faults: usize,
@@ -52,84 +49,7 @@ pub struct Effort {
     pub threads: usize,
 }
 
-/// Mean and standard error of a sample.
-fn mean_se(values: &[f64]) -> (f64, f64) {
-    let n = values.len().max(1) as f64;
-    let mean = values.iter().sum::<f64>() / n;
-    let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
-    (mean, (var / n).sqrt())
-}
-
-/// The exact model's strata combined at every p: (acceptance, infidelity per accepted).
-/// Intervals: k = 1 exact, k >= 2 mean +- 3.5 standard errors (clamped to [0, 1]), and the
-/// unsampled tail P(k > kmax) added to the upper ends.
-fn exact_rows(
-    prep: &HadamardPrep,
-    noise: &NoiseModel,
-    ps: &[f64],
-    effort: &Effort,
-) -> Result<Vec<(Estimate, Estimate)>> {
-    let p0 = ps.iter().copied().fold(0.0, f64::max);
-    let exact = ExactPrep::new(prep, noise, p0).map_err(|e| anyhow!(e))?;
-    let mut classes: BTreeMap<u64, (f64, u64)> = BTreeMap::new();
-    for (q, _) in exact.channels() {
-        let c: f64 = format!("{:.8e}", q / p0).parse().unwrap_or(q / p0);
-        classes.entry(c.to_bits()).or_insert((c, 0)).1 += 1;
-    }
-    let classes: Vec<(f64, u64)> = classes.into_values().collect();
-    // (accept mean, accept se, fail mean, fail se) per stratum.
-    let mut strata = vec![(1.0, 0.0, 0.0, 0.0)];
-    let (a1, f1) = exact.stratum_k1();
-    strata.push((a1, 0.0, f1, 0.0));
-    for k in 2..=effort.exact_max_faults {
-        let shots: Vec<(f64, f64)> = (0..effort.exact_shots)
-            .into_par_iter()
-            .map(|s| {
-                let mut rng = batch_rng(effort.seed ^ (k as u64) << 40, s as u64);
-                let events = exact.draw_faults(k, &mut rng);
-                let shot = exact.with_faults(&events, &mut rng);
-                (shot.accept, shot.fail())
-            })
-            .collect();
-        let (am, ase) = mean_se(&shots.iter().map(|s| s.0).collect::<Vec<_>>());
-        let (fm, fse) = mean_se(&shots.iter().map(|s| s.1).collect::<Vec<_>>());
-        strata.push((am, ase, fm, fse));
-    }
-    let kmax = effort.exact_max_faults;
-    Ok(ps
-        .iter()
-        .map(|&p| {
-            let (dist, tail) = fault_count_distribution(&classes, p, kmax);
-            let mut acc = Estimate {
-                value: 0.0,
-                low: 0.0,
-                high: tail,
-            };
-            let mut fail = Estimate {
-                value: 0.0,
-                low: 0.0,
-                high: tail,
-            };
-            for (k, &pk) in dist.iter().enumerate() {
-                let (am, ase, fm, fse) = strata[k];
-                acc.value += pk * am;
-                acc.low += pk * (am - 3.5 * ase).max(0.0);
-                acc.high += pk * (am + 3.5 * ase).min(1.0);
-                fail.value += pk * fm;
-                fail.low += pk * (fm - 3.5 * fse).max(0.0);
-                fail.high += pk * (fm + 3.5 * fse).min(1.0);
-            }
-            let infidelity = Estimate {
-                value: fail.value / acc.value,
-                low: fail.low / acc.high,
-                high: (fail.high / acc.low.max(f64::MIN_POSITIVE)).min(1.0),
-            };
-            (acc, infidelity)
-        })
-        .collect())
-}
-
-/// Runs the three models at distance `d` (the exact one needs d = 3) over `ps`.
+/// Runs the three models at distance `d` over `ps`.
 pub fn compare_models(
     d: usize,
     noise: &NoiseModel,
@@ -137,7 +57,6 @@ pub fn compare_models(
     effort: &Effort,
 ) -> Result<Vec<ModelRow>> {
     let prep = HadamardPrep::new(d).map_err(|e| anyhow!(e))?;
-    let exact = exact_rows(&prep, noise, ps, effort)?;
     let config = RunConfig {
         seed: effort.seed,
         threads: effort.threads,
@@ -151,13 +70,23 @@ pub fn compare_models(
     };
     let base = json!({"task": "hadamard-prep"});
     let mut frame = Vec::new();
-    for model in [ChModel::Twirl, ChModel::Proxy] {
+    for model in [ChModel::Exact, ChModel::Twirl, ChModel::Proxy] {
+        let (rule, max_faults) = match model {
+            ChModel::Exact => (
+                StopRule {
+                    max_shots: effort.exact_shots as u64,
+                    ..rule
+                },
+                Some(effort.exact_max_faults),
+            ),
+            _ => (rule, None),
+        };
         let tasks = hadamard_prep_tasks(
             &prep,
             model,
             noise,
             ps,
-            Method::Subset { max_faults: None },
+            Method::Subset { max_faults },
             &base,
         )?;
         let rows = run_sweep(&tasks, &rule, &config, None, &mut |_| {})?;
@@ -183,8 +112,10 @@ pub fn compare_models(
         frame.push((classes, strata, pauli));
     }
     let mut out = Vec::new();
-    for (i, &p) in ps.iter().enumerate() {
-        let (tc, ts, tp) = &frame[0];
+    for &p in ps {
+        let (ec, es, _) = &frame[0];
+        let exact = combine_strata(ec, es, p);
+        let (tc, ts, tp) = &frame[1];
         let twirl = combine_strata(tc, ts, p);
         let per_accepted = |s: &BTreeMap<usize, (u64, u64, u64)>| {
             combine_strata(tc, s, p).joint_failure.value / twirl.acceptance.value
@@ -201,12 +132,12 @@ pub fn compare_models(
         } else {
             0.0
         };
-        let (pc, pstrata, _) = &frame[1];
+        let (pc, pstrata, _) = &frame[2];
         let proxy = combine_strata(pc, pstrata, p);
         out.push(ModelRow {
             p,
-            exact_acceptance: exact[i].0,
-            exact_infidelity: exact[i].1,
+            exact_acceptance: exact.acceptance,
+            exact_infidelity: exact.logical,
             twirl_acceptance: twirl.acceptance,
             twirl_x: x,
             twirl_y: y,
