@@ -420,3 +420,225 @@ fn the_default_job_writes_stats_and_plot() {
         .iter()
         .all(|r| r.json_metadata["method"] == "subset" && r.json_metadata["ch_model"] == "twirl"));
 }
+
+/// The shipped protocol circuits through `--circuits` (issue 14, item 5): their scoring-tail
+/// marks select the hadamard-prep decoder, and with the same seed the counts equal the built-in
+/// task's exactly; plain postselection (asked for explicitly) also discards on the tail.
+#[test]
+fn shipped_prep_circuits_give_the_built_in_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("circuits");
+    for model in ["proxy", "twirl"] {
+        let file = shipped.join(format!("hadamard_prep_d3_{model}_cn20_p001.stim"));
+        let common = ["--max-shots", "40000", "--seed", "11", "--threads", "2"];
+        let f = format!("file_{model}.csv");
+        let b = format!("task_{model}.csv");
+        ok(
+            &[
+                &["sweep", "--circuits", file.to_str().unwrap(), "--out", &f][..],
+                &common,
+            ]
+            .concat(),
+            dir.path(),
+        );
+        ok(
+            &[
+                &[
+                    "sweep",
+                    "--task",
+                    "hadamard-prep",
+                    "--distances",
+                    "3",
+                    "--ch-model",
+                    model,
+                    "--p",
+                    "1e-3",
+                    "--method",
+                    "mc",
+                    "--out",
+                    &b,
+                ][..],
+                &common,
+            ]
+            .concat(),
+            dir.path(),
+        );
+        let (file_rows, task_rows) = (stats(&dir.path().join(&f)), stats(&dir.path().join(&b)));
+        assert_eq!(file_rows[0].decoder, "hadamard-prep");
+        assert_eq!(counts(&file_rows), counts(&task_rows), "{model}");
+        assert!(file_rows[0].errors > 5, "{model}: {:?}", counts(&file_rows));
+        assert_eq!(file_rows[0].custom_counts, task_rows[0].custom_counts);
+    }
+    // Asked for explicitly, postselection keeps the old meaning (with a warning) and discards
+    // every shot whose tail sees an undetected error: far fewer errors per kept shot.
+    let proxy = shipped.join("hadamard_prep_d3_proxy_cn20_p001.stim");
+    let out = ok(
+        &[
+            "sweep",
+            "--circuits",
+            proxy.to_str().unwrap(),
+            "--decoder",
+            "postselect",
+            "--max-shots",
+            "40000",
+            "--seed",
+            "11",
+            "--out",
+            "post.csv",
+        ],
+        dir.path(),
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("scoring tail"));
+    let post = stats(&dir.path().join("post.csv"));
+    let prep = stats(&dir.path().join("file_proxy.csv"));
+    assert!(post[0].discards > prep[0].discards && post[0].errors < prep[0].errors);
+    // A circuit without the marks cannot take the protocol's decoder.
+    let (dir2, rep) = setup("rep_code_d3_r3.stim", "rep.stim");
+    let bad = run(
+        &[
+            "sweep",
+            "--circuits",
+            rep.to_str().unwrap(),
+            "--decoder",
+            "hadamard-prep",
+        ],
+        dir2.path(),
+    );
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("scoring-tail detectors"));
+}
+
+/// The same task listed twice (a repeated path, a repeated p) is sampled once, with a warning
+/// (issue 14, item 7): otherwise both copies draw the same random streams and `combine`
+/// counts the same shots twice.
+#[test]
+fn duplicate_tasks_are_sampled_once() {
+    let (dir, circuit) = setup("rep_code_d3_r3.stim", "d=3,p=0.01.stim");
+    let c = circuit.to_str().unwrap();
+    let out = ok(
+        &[
+            "sweep",
+            "--circuits",
+            c,
+            c,
+            "--max-shots",
+            "1000",
+            "--seed",
+            "1",
+            "--out",
+            "twice.csv",
+        ],
+        dir.path(),
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("listed more than once"));
+    let rows = stats(&dir.path().join("twice.csv"));
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].shots, 1000);
+    let out = ok(
+        &[
+            "sweep",
+            "--task",
+            "memory-x",
+            "--distances",
+            "3,3",
+            "--p",
+            "1e-3,0.001",
+            "--max-shots",
+            "1000",
+            "--out",
+            "grid.csv",
+        ],
+        dir.path(),
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--p lists 0.001 more than once"), "{err}");
+    assert!(err.contains("listed more than once"), "{err}");
+    assert_eq!(stats(&dir.path().join("grid.csv")).len(), 1);
+}
+
+/// Range values are rounded to the range's precision, so they combine with a run at the same
+/// value given directly; ranges longer than 1000 values are refused (issue 14, item 6).
+#[test]
+fn p_ranges_give_clean_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = |p: &'static str, out: &'static str| {
+        vec![
+            "sweep",
+            "--task",
+            "memory-x",
+            "--distances",
+            "3",
+            "--p",
+            p,
+            "--max-shots",
+            "1000",
+            "--seed",
+            "2",
+            "--out",
+            out,
+        ]
+    };
+    ok(&args("1e-4:1e-3:1e-4", "range.csv"), dir.path());
+    ok(&args("3e-4", "one.csv"), dir.path());
+    let range = stats(&dir.path().join("range.csv"));
+    let ps: Vec<f64> = range
+        .iter()
+        .map(|r| r.json_metadata["p"].as_f64().unwrap())
+        .collect();
+    assert_eq!(
+        ps,
+        vec![1e-4, 2e-4, 3e-4, 4e-4, 5e-4, 6e-4, 7e-4, 8e-4, 9e-4, 1e-3]
+    );
+    let text = std::fs::read_to_string(dir.path().join("range.csv")).unwrap();
+    assert!(!text.contains("0000000000"), "{text}");
+    let one = stats(&dir.path().join("one.csv"));
+    assert!(range.iter().any(|r| r.strong_id == one[0].strong_id));
+    let long = run(&args("1e-4:0.5:1e-4", "long.csv"), dir.path());
+    assert!(String::from_utf8_lossy(&long.stderr).contains("more than 1000 values"));
+}
+
+/// Flags that the chosen tasks would ignore are refused (issue 14, item 10).
+#[test]
+fn ignored_sweep_flags_are_refused() {
+    let (dir, circuit) = setup("rep_code_d3_r3.stim", "rep.stim");
+    let c = circuit.to_str().unwrap();
+    for (args, expect) in [
+        (
+            vec!["sweep", "--task", "hadamard-prep", "--layout", "standard"],
+            "not --layout standard",
+        ),
+        (
+            vec!["sweep", "--task", "memory-x", "--ch-model", "proxy"],
+            "--ch-model applies to --task hadamard-prep",
+        ),
+        (
+            vec!["sweep", "--circuits", c, "--lookup-faults", "2"],
+            "--lookup-faults applies to --decoder lookup",
+        ),
+        (
+            vec!["sweep", "--circuits", c, "--p", "1e-3"],
+            "--p shapes generated tasks",
+        ),
+        (
+            vec!["sweep", "--task", "hadamard-prep", "--rounds", "3"],
+            "--rounds does not apply",
+        ),
+        (
+            vec!["sweep", "--task", "hadamard-prep", "--decoder", "lookup"],
+            "not --decoder lookup",
+        ),
+        (
+            vec![
+                "sweep", "--task", "memory-x", "--p", "0.2", "--noise", "si1000",
+            ],
+            "clamp",
+        ),
+    ] {
+        let out = run(&args, dir.path());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && err.contains(expect),
+            "{args:?}: {err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+    }
+}

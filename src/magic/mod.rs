@@ -17,7 +17,9 @@
 pub mod exact;
 mod prep;
 
-pub use prep::{proxy_prep, residual_pauli, ChModel, HadamardPrep, PrepDecoder, HADAMARD_COORD};
+pub use prep::{
+    proxy_prep, residual_pauli, ChModel, HadamardPrep, PrepDecoder, HADAMARD_COORD, TAIL_COORD,
+};
 
 use crate::circuit::{Circuit, Instruction, Item, Target};
 use crate::gates::GateId;

@@ -9,6 +9,7 @@
 //! Y + (X + Z)/2. The proxy prepares |+>_L, so its score is the rate of logical Z (or Y) flips.
 
 use super::engine::{RunConfig, Shard, StopRule};
+use super::fit::fit_binomial;
 use super::run_sweep;
 use super::subset::{combine_strata, fault_count_distribution, group_strata, Estimate};
 use super::tasks::{hadamard_prep_tasks, Method};
@@ -60,6 +61,26 @@ fn mean_se(values: &[f64]) -> (f64, f64) {
     (mean, (var / n).sqrt())
 }
 
+/// Interval (low, high) for the mean of `n` values in [0, 1] with sample mean `mean` and
+/// standard error `se`: mean +- 3.5 se, except that a sample of all 0 (or all 1) has no spread to
+/// measure; then the far edge is the likelihood-ratio bound of 0 hits in n (factor 1000, as
+/// sinter; about 6.9 / n, the "rule of three" at that confidence), valid because a [0, 1]
+/// variable of mean m is non-zero with probability at least m.
+fn mean_interval(mean: f64, se: f64, n: usize) -> (f64, f64) {
+    let edge = fit_binomial(0, n as u64, 1000.0).high;
+    let low = if mean >= 1.0 {
+        1.0 - edge
+    } else {
+        (mean - 3.5 * se).max(0.0)
+    };
+    let high = if mean <= 0.0 {
+        edge
+    } else {
+        (mean + 3.5 * se).min(1.0)
+    };
+    (low, high)
+}
+
 /// The exact model's strata combined at every p: (acceptance, infidelity per accepted).
 /// Intervals: k = 1 exact, k >= 2 mean +- 3.5 standard errors (clamped to [0, 1]), and the
 /// unsampled tail P(k > kmax) added to the upper ends.
@@ -77,10 +98,10 @@ fn exact_rows(
         classes.entry(c.to_bits()).or_insert((c, 0)).1 += 1;
     }
     let classes: Vec<(f64, u64)> = classes.into_values().collect();
-    // (accept mean, accept se, fail mean, fail se) per stratum.
-    let mut strata = vec![(1.0, 0.0, 0.0, 0.0)];
+    // (accept mean, low, high; fail mean, low, high) per stratum; k <= 1 is exact.
+    let mut strata = vec![(1.0, 1.0, 1.0, 0.0, 0.0, 0.0)];
     let (a1, f1) = exact.stratum_k1();
-    strata.push((a1, 0.0, f1, 0.0));
+    strata.push((a1, a1, a1, f1, f1, f1));
     for k in 2..=effort.exact_max_faults {
         let shots: Vec<(f64, f64)> = (0..effort.exact_shots)
             .into_par_iter()
@@ -93,7 +114,9 @@ fn exact_rows(
             .collect();
         let (am, ase) = mean_se(&shots.iter().map(|s| s.0).collect::<Vec<_>>());
         let (fm, fse) = mean_se(&shots.iter().map(|s| s.1).collect::<Vec<_>>());
-        strata.push((am, ase, fm, fse));
+        let (alo, ahi) = mean_interval(am, ase, shots.len());
+        let (flo, fhi) = mean_interval(fm, fse, shots.len());
+        strata.push((am, alo, ahi, fm, flo, fhi));
     }
     let kmax = effort.exact_max_faults;
     Ok(ps
@@ -111,13 +134,13 @@ fn exact_rows(
                 high: tail,
             };
             for (k, &pk) in dist.iter().enumerate() {
-                let (am, ase, fm, fse) = strata[k];
+                let (am, alo, ahi, fm, flo, fhi) = strata[k];
                 acc.value += pk * am;
-                acc.low += pk * (am - 3.5 * ase).max(0.0);
-                acc.high += pk * (am + 3.5 * ase).min(1.0);
+                acc.low += pk * alo;
+                acc.high += pk * ahi;
                 fail.value += pk * fm;
-                fail.low += pk * (fm - 3.5 * fse).max(0.0);
-                fail.high += pk * (fm + 3.5 * fse).min(1.0);
+                fail.low += pk * flo;
+                fail.high += pk * fhi;
             }
             let infidelity = Estimate {
                 value: fail.value / acc.value,
@@ -194,13 +217,6 @@ pub fn compare_models(
             per_accepted(&tp[1]),
             per_accepted(&tp[2]),
         );
-        // The implied infidelity's interval scales the all-Pauli interval by the point ratio.
-        let implied = y + (x + z) / 2.0;
-        let scale = if twirl.logical.value > 0.0 {
-            implied / twirl.logical.value
-        } else {
-            0.0
-        };
         let (pc, pstrata, _) = &frame[1];
         let proxy = combine_strata(pc, pstrata, p);
         out.push(ModelRow {
@@ -211,16 +227,37 @@ pub fn compare_models(
             twirl_x: x,
             twirl_y: y,
             twirl_z: z,
-            twirl_infidelity: Estimate {
-                value: implied,
-                low: twirl.logical.low * scale,
-                high: twirl.logical.high * scale,
-            },
+            twirl_infidelity: implied_interval(&twirl.logical, y + (x + z) / 2.0),
             proxy_acceptance: proxy.acceptance,
             proxy_error: proxy.logical,
         });
     }
     Ok(out)
+}
+
+/// The implied infidelity `implied` = Y + (X+Z)/2 with the all-Pauli interval `logical`
+/// scaled by the point ratio; with no failure seen, the all-Pauli upper bound bounds it
+/// (Y + (X+Z)/2 <= X + Y + Z), rather than an interval [0, 0].
+fn implied_interval(logical: &Estimate, implied: f64) -> Estimate {
+    let scale = if logical.value > 0.0 {
+        implied / logical.value
+    } else {
+        1.0
+    };
+    Estimate {
+        value: implied,
+        low: logical.low * scale,
+        high: logical.high * scale,
+    }
+}
+
+/// `a / b`, or "-" when b is 0 (no failure seen).
+fn ratio(a: f64, b: f64) -> String {
+    if b > 0.0 {
+        format!("{:.2}", a / b)
+    } else {
+        "-".into()
+    }
 }
 
 fn est(e: &Estimate) -> String {
@@ -234,7 +271,7 @@ pub fn markdown(rows: &[ModelRow]) -> String {
     );
     for r in rows {
         s.push_str(&format!(
-            "| {:.0e} | {:.4} / {:.4} / {:.4} | {} | {:.1e} / {:.1e} / {:.1e} | {} | {} | {:.2} | {:.2} |\n",
+            "| {:.0e} | {:.4} / {:.4} / {:.4} | {} | {:.1e} / {:.1e} / {:.1e} | {} | {} | {} | {} |\n",
             r.p,
             r.exact_acceptance.value,
             r.twirl_acceptance.value,
@@ -245,9 +282,40 @@ pub fn markdown(rows: &[ModelRow]) -> String {
             r.twirl_z,
             est(&r.twirl_infidelity),
             est(&r.proxy_error),
-            r.exact_infidelity.value / r.twirl_infidelity.value,
-            r.exact_infidelity.value / r.proxy_error.value,
+            ratio(r.exact_infidelity.value, r.twirl_infidelity.value),
+            ratio(r.exact_infidelity.value, r.proxy_error.value),
         ));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// No failure seen still bounds the rate from above (issue 14, item 10: not [0, 0]).
+    #[test]
+    fn intervals_without_failures_have_an_upper_bound() {
+        let (low, high) = mean_interval(0.0, 0.0, 1000);
+        assert_eq!(low, 0.0);
+        assert!((high - 0.0069).abs() < 3e-4, "{high}");
+        let (low, high) = mean_interval(1.0, 0.0, 1000);
+        assert!((1.0 - low - 0.0069).abs() < 3e-4 && high == 1.0, "{low}");
+        let (low, high) = mean_interval(0.5, 0.01, 1000);
+        assert!((low - 0.465).abs() < 1e-12 && (high - 0.535).abs() < 1e-12);
+        let none = Estimate {
+            value: 0.0,
+            low: 0.0,
+            high: 4e-4,
+        };
+        let implied = implied_interval(&none, 0.0);
+        assert_eq!((implied.low, implied.high), (0.0, 4e-4));
+        let some = Estimate {
+            value: 2e-4,
+            low: 1e-4,
+            high: 4e-4,
+        };
+        assert_eq!(implied_interval(&some, 1e-4).high, 2e-4);
+        assert_eq!(ratio(1.0, 0.0), "-");
+    }
 }

@@ -4,9 +4,10 @@
 
 use super::engine::{Stratum, SweepTask};
 use super::subset::{classes_json, fault_count_distribution, Channels};
+use crate::circuit::Circuit;
 use crate::faults::Injector;
 use crate::frame::{FrameProgram, NonClifford};
-use crate::magic::{residual_pauli, ChModel, HadamardPrep};
+use crate::magic::{proxy_prep, residual_pauli, ChModel, HadamardPrep, TAIL_COORD};
 use crate::noise::NoiseModel;
 use anyhow::{anyhow, bail, Result};
 use serde_json::{json, Value};
@@ -125,4 +126,91 @@ pub fn hadamard_prep_tasks(
         }
     }
     Ok(tasks)
+}
+
+/// A circuit file of the |H> preparation, recognised by its scoring-tail detectors (4th
+/// coordinate [`TAIL_COORD`]) and checked to end in exactly the tail `qec-sim gen` writes, so
+/// that `sweep --circuits` judges it as the built-in task does.
+pub struct MarkedPrep {
+    pub prep: HadamardPrep,
+    /// Twirl when the file has `RH`/`CH`, proxy when it is Clifford.
+    pub model: ChModel,
+    /// Items of the file before its tail.
+    body_items: usize,
+}
+
+/// Recognises a protocol circuit by its tail marks: None without marks, an error when marks
+/// are present but the tail is not the protocol's.
+pub fn marked_prep(circuit: &Circuit) -> Result<Option<MarkedPrep>> {
+    let coords = circuit.detector_coords();
+    let n = coords.len();
+    let tail = coords
+        .iter()
+        .filter(|c| c.get(3) == Some(&TAIL_COORD))
+        .count();
+    if tail == 0 {
+        return Ok(None);
+    }
+    if coords[n - tail..]
+        .iter()
+        .any(|c| c.get(3) != Some(&TAIL_COORD))
+    {
+        bail!(
+            "the scoring-tail detectors (4th coordinate {TAIL_COORD}) must be the last detectors"
+        );
+    }
+    // 6.6.6 color code: 3 (d^2 - 1) / 8 faces, one Z and one X check each.
+    let d = (3..=1001)
+        .step_by(2)
+        .find(|d| 2 * 3 * (d * d - 1) / 8 == tail)
+        .ok_or_else(|| {
+            anyhow!("{tail} scoring-tail detectors (4th coordinate {TAIL_COORD}) match no distance of the |H> preparation")
+        })?;
+    let model = match circuit.first_non_clifford() {
+        Some(_) => ChModel::Twirl,
+        None => ChModel::Proxy,
+    };
+    let prep = HadamardPrep::new(d).map_err(|e| anyhow!(e))?;
+    let expected = prep.tail(model == ChModel::Proxy).items;
+    let items = &circuit.items;
+    let body_items = items.len().saturating_sub(expected.len());
+    if items[body_items..] != expected[..] || n - tail != prep.num_body_detectors {
+        bail!(
+            "its scoring tail (4th coordinate {TAIL_COORD}) is not the d = {d} {} protocol's as `qec-sim gen --task hadamard-prep` writes it",
+            model.name()
+        );
+    }
+    Ok(Some(MarkedPrep {
+        prep,
+        model,
+        body_items,
+    }))
+}
+
+impl MarkedPrep {
+    /// The Clifford circuit whose determinism vouches for the file's body: the body's proxy
+    /// (`CH` -> `CX`, `RH` -> `RX`) with the proxy's tail.
+    pub fn clifford(&self, circuit: &Circuit) -> Circuit {
+        let body = Circuit {
+            items: circuit.items[..self.body_items].to_vec(),
+        };
+        let mut out = proxy_prep(&body);
+        out.items.extend(self.prep.tail(true).items);
+        out
+    }
+
+    /// The sweep task: frames as the built-in task simulates them, the protocol's decoder and
+    /// per-Pauli residual counts.
+    pub fn task(&self, circuit: Circuit, json_metadata: Value) -> Result<SweepTask> {
+        let program = FrameProgram::compile_with(&circuit, non_clifford(self.model)?)?;
+        let decoder = self.prep.decoder(self.model).map_err(|e| anyhow!("{e}"))?;
+        Ok(SweepTask::custom(
+            circuit,
+            program,
+            Box::new(decoder),
+            json_metadata,
+            None,
+            Some(residual_pauli),
+        ))
+    }
 }
