@@ -642,3 +642,66 @@ fn ignored_sweep_flags_are_refused() {
         assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
     }
 }
+
+/// Statistics rows of a two-model grid (d x ch_model x p), written by hand.
+fn two_model_stats() -> String {
+    let mut text = String::from(
+        "shots,errors,discards,seconds,decoder,strong_id,json_metadata,custom_counts\n",
+    );
+    let mut id = 0;
+    for (d, base) in [(3, 40u64), (5, 4)] {
+        for (model, factor) in [("twirl", 5u64), ("proxy", 1)] {
+            for (p, scale) in [("0.001", 1u64), ("0.002", 4)] {
+                id += 1;
+                text.push_str(&format!(
+                    "100000,{},1000,1.0,postselect,id{id},\"{{\"\"ch_model\"\":\"\"{model}\"\",\"\"d\"\":{d},\"\"p\"\":{p}}}\",\n",
+                    base * factor * scale
+                ));
+            }
+        }
+    }
+    text
+}
+
+/// Several group keys, unknown keys refused, every varying key in the legend (so the two
+/// models never merge into one zig-zag curve), ticks within a decade, readable fits and the
+/// discard panel named after its cause (issue 14, item 8).
+#[test]
+fn plots_separate_every_varying_key() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("grid.csv"), two_model_stats()).unwrap();
+    let out = ok(&["plot", "grid.csv", "-o", "grid.svg"], dir.path());
+    let fits = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(fits.lines().count(), 4, "{fits}");
+    // d=3 twirl: 200 errors at 1e-3, 800 at 2e-3 per 99000 kept: 2 p^2 on 99000 kept.
+    assert!(
+        fits.contains("d=3 ch_model=twirl (postselect): error rate ~ 2020 p^2.00"),
+        "{fits}"
+    );
+    let svg = std::fs::read_to_string(dir.path().join("grid.svg")).unwrap();
+    for text in [
+        "d=3 ch_model=proxy (postselect)",
+        "d=5 ch_model=twirl (postselect)",
+        "Discarded shots (any detector fired)",
+        ">2e-3<",
+        ">9e-4<",
+    ] {
+        assert!(svg.contains(text), "{text}");
+    }
+    assert!(!svg.contains("e0 p^"));
+    ok(
+        &["plot", "grid.csv", "--group", "ch_model,d", "-o", "g2.svg"],
+        dir.path(),
+    );
+    let svg = std::fs::read_to_string(dir.path().join("g2.svg")).unwrap();
+    assert!(svg.contains("ch_model=proxy d=5 (postselect)"));
+    let bad = run(
+        &["plot", "grid.csv", "--group", "d,chmodel", "-o", "x.svg"],
+        dir.path(),
+    );
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        !bad.status.success() && err.contains("no statistics row has 'chmodel'"),
+        "{err}"
+    );
+}

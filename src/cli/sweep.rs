@@ -515,7 +515,7 @@ pub fn sweep(args: &SweepArgs) -> Result<()> {
     out.finish()?;
     print!("{}", results_table(&rows));
     if let Some(path) = args.plot_path() {
-        let fits = crate::sweep::plot::plot_stats(&rows, "p", "d", &path)?;
+        let fits = crate::sweep::plot::plot_stats(&rows, "p", &["d".to_string()], &path)?;
         print_fits(&fits, "p");
         println!("wrote {} and {}", args.out.display(), path.display());
     }
@@ -580,9 +580,10 @@ pub struct PlotArgs {
     /// Metadata key on the x axis.
     #[arg(long, default_value = "p")]
     x: String,
-    /// Metadata key that separates curves.
-    #[arg(long, default_value = "d")]
-    group: String,
+    /// Metadata keys that name the curves (comma separated, e.g. `d,ch_model`); any other
+    /// key that differs between rows also separates curves and is shown in the legend.
+    #[arg(long, value_delimiter = ',', default_value = "d")]
+    group: Vec<String>,
 }
 
 /// Reads and merges statistics files, warning about cut last lines.
@@ -660,8 +661,11 @@ pub fn ch_models(args: &ChModelsArgs) -> Result<()> {
 fn print_fits(fits: &[crate::sweep::plot::PowerLaw], x: &str) {
     for f in fits {
         println!(
-            "{}: error rate ~ {:.3e} * {x}^{:.2} (least squares in log-log over {} points)",
-            f.group, f.a, f.k, f.points
+            "{}: error rate ~ {} {x}^{:.2} (least squares in log-log over {} points)",
+            f.group,
+            crate::sweep::plot::significant(f.a, 3),
+            f.k,
+            f.points
         );
     }
 }
