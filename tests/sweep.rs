@@ -683,8 +683,8 @@ fn plots_separate_every_varying_key() {
         "d=3 ch_model=proxy (postselect)",
         "d=5 ch_model=twirl (postselect)",
         "Discarded shots (any detector fired)",
-        ">2e-3<",
-        ">9e-4<",
+        "\n2e-3\n",
+        "\n9e-4\n",
     ] {
         assert!(svg.contains(text), "{text}");
     }

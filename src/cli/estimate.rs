@@ -60,9 +60,10 @@ struct DataArgs {
 struct FitArgs {
     #[command(flatten)]
     data: DataArgs,
-    /// Output fits file (JSON).
-    #[arg(short, long, default_value = DEFAULT_FITS)]
-    out: PathBuf,
+    /// Output fits file (JSON); required, so that the shipped estimates/fits/ file is only
+    /// replaced when named (its directory must exist).
+    #[arg(short, long)]
+    out: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -224,27 +225,31 @@ fn fit(args: &FitArgs) -> Result<()> {
     if args.data.stats.is_empty() {
         bail!("estimate fit needs --stats FILE (hadamard-prep sweep statistics)");
     }
+    let Some(path) = args.out.as_deref() else {
+        bail!("estimate fit needs -o FILE for the fits (`-o {DEFAULT_FITS}` replaces the shipped ones that `estimate` reads by default)");
+    };
     let (fits, memory) = fit_stats(&args.data)?;
+    for f in fit_quality(&fits) {
+        eprintln!("warning: {f}");
+    }
     let file = FitsFile {
         format: FITS_FORMAT.into(),
         command: command_line(),
         fits,
         memory,
     };
-    if let Some(dir) = args.out.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("cannot create directory {}", dir.display()))?;
-    }
-    let mut out = Output::create(Some(&args.out))?;
+    let mut out = Output::create(Some(path))?;
     out.write(serde_json::to_string_pretty(&file)?.as_bytes())?;
     out.write(b"\n")?;
     out.finish()?;
+    let num = |v: f64| crate::sweep::plot::significant(v, 4);
     for f in &file.fits.fits {
         println!(
-            "d={}: p_L = {:.3e} [{:.3e}, {:.3e}] p^{}, P_acc = exp(-{:.1} p) [B in {:.1}..{:.1}], {} points, p {}..{}",
-            f.d, f.a.est, f.a.lo, f.a.hi, f.exponent, f.b.est, f.b.lo, f.b.hi, f.points, f.p_min, f.p_max
+            "d={}: p_L = {} [{}, {}] p^{}, P_acc = exp(-{:.1} p) [B in {:.1}..{:.1}], {} points, p {}..{}",
+            f.d, num(f.a.est), num(f.a.lo), num(f.a.hi), f.exponent, f.b.est, f.b.lo, f.b.hi, f.points, f.p_min, f.p_max
         );
     }
+    println!("wrote {}", path.display());
     Ok(())
 }
 
@@ -441,7 +446,7 @@ fn run(args: &RunArgs) -> Result<()> {
             grow: t.grow,
             hadamard: t.hadamard,
             round: t.round,
-            total: t.total(f.d),
+            total: t.attempt,
         });
     }
     let mut all_targets = targets.clone();

@@ -343,6 +343,7 @@ impl HadamardPrep {
             grow: grow_ticks,
             hadamard: Schedule::asap(h_ops, n).depth(),
             round: Schedule::asap(round, n).depth(),
+            attempt: grow_ticks + rest_ticks,
         };
         let num_body_detectors = w.detectors;
         let body = w.circuit;
