@@ -266,8 +266,10 @@ fn parse_targets(text: &str) -> Result<Vec<f64>> {
             if !(lo > 0.0 && hi >= lo) {
                 bail!("--targets {text}: need 0 < LOW <= HIGH");
             }
-            (0..100)
+            // Rounded to 12 significant digits: 1e-15 x 10^9 is 1e-6, not 1.0000000000000002e-6.
+            (0..)
                 .map(|k| lo * 10f64.powi(k))
+                .map(|x| format!("{x:.11e}").parse().unwrap_or(x))
                 .take_while(|&x| x <= hi * (1.0 + 1e-9))
                 .collect()
         }
@@ -537,6 +539,13 @@ mod tests {
 
     #[test]
     fn targets_parse_as_lists_and_decades() {
+        assert_eq!(
+            parse_targets("1e-15:1e-4").unwrap(),
+            (4..=15)
+                .rev()
+                .map(|k| format!("1e-{k}").parse().unwrap())
+                .collect::<Vec<f64>>()
+        );
         let v = parse_targets("1e-15:1e-6").unwrap();
         assert_eq!(v.len(), 10);
         assert!((v[0] - 1e-15).abs() < 1e-27 && (v[9] - 1e-6).abs() < 1e-18);
