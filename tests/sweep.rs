@@ -232,6 +232,41 @@ fn bad_sweep_input_gets_one_line_errors() {
             vec!["sweep", "--circuits", "missing.stim"],
             "cannot read circuit file missing.stim",
         ),
+        // Flags the chosen tasks would ignore (issue 14, item 10).
+        (
+            vec!["sweep", "--circuits", c, "--decoder", "hadamard-prep"],
+            "scoring-tail detectors",
+        ),
+        (
+            vec!["sweep", "--task", "hadamard-prep", "--layout", "standard"],
+            "not --layout standard",
+        ),
+        (
+            vec!["sweep", "--task", "memory-x", "--ch-model", "proxy"],
+            "--ch-model applies to --task hadamard-prep",
+        ),
+        (
+            vec!["sweep", "--circuits", c, "--lookup-faults", "2"],
+            "--lookup-faults applies to --decoder lookup",
+        ),
+        (
+            vec!["sweep", "--circuits", c, "--p", "1e-3"],
+            "--p shapes generated tasks",
+        ),
+        (
+            vec!["sweep", "--task", "hadamard-prep", "--rounds", "3"],
+            "--rounds does not apply",
+        ),
+        (
+            vec!["sweep", "--task", "hadamard-prep", "--decoder", "lookup"],
+            "not --decoder lookup",
+        ),
+        (
+            vec![
+                "sweep", "--task", "memory-x", "--p", "0.2", "--noise", "si1000",
+            ],
+            "clamp",
+        ),
         (
             vec!["combine", "missing.csv"],
             "cannot read statistics file missing.csv",
@@ -242,6 +277,8 @@ fn bad_sweep_input_gets_one_line_errors() {
         assert!(!out.status.success(), "{args:?}");
         assert!(err.contains(expect), "{args:?}: {err}");
         assert!(!err.contains("panicked"), "{err}");
+        let lines = err.lines().filter(|l| !l.starts_with("warning")).count();
+        assert_eq!(lines, 1, "{args:?}: {err}");
     }
     std::fs::write(dir.path().join("bad.csv"), "     shots,    errors,  discards, seconds,decoder,strong_id,json_metadata,custom_counts\n1,2,3\n").unwrap();
     let out = run(&["combine", "bad.csv"], dir.path());
@@ -492,19 +529,6 @@ fn shipped_prep_circuits_give_the_built_in_answer() {
     let post = stats(&dir.path().join("post.csv"));
     let prep = stats(&dir.path().join("file_proxy.csv"));
     assert!(post[0].discards > prep[0].discards && post[0].errors < prep[0].errors);
-    // A circuit without the marks cannot take the protocol's decoder.
-    let (dir2, rep) = setup("rep_code_d3_r3.stim", "rep.stim");
-    let bad = run(
-        &[
-            "sweep",
-            "--circuits",
-            rep.to_str().unwrap(),
-            "--decoder",
-            "hadamard-prep",
-        ],
-        dir2.path(),
-    );
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("scoring-tail detectors"));
 }
 
 /// The same task listed twice (a repeated path, a repeated p) is sampled once, with a warning
@@ -594,53 +618,6 @@ fn p_ranges_give_clean_values() {
     assert!(range.iter().any(|r| r.strong_id == one[0].strong_id));
     let long = run(&args("1e-4:0.5:1e-4", "long.csv"), dir.path());
     assert!(String::from_utf8_lossy(&long.stderr).contains("more than 1000 values"));
-}
-
-/// Flags that the chosen tasks would ignore are refused (issue 14, item 10).
-#[test]
-fn ignored_sweep_flags_are_refused() {
-    let (dir, circuit) = setup("rep_code_d3_r3.stim", "rep.stim");
-    let c = circuit.to_str().unwrap();
-    for (args, expect) in [
-        (
-            vec!["sweep", "--task", "hadamard-prep", "--layout", "standard"],
-            "not --layout standard",
-        ),
-        (
-            vec!["sweep", "--task", "memory-x", "--ch-model", "proxy"],
-            "--ch-model applies to --task hadamard-prep",
-        ),
-        (
-            vec!["sweep", "--circuits", c, "--lookup-faults", "2"],
-            "--lookup-faults applies to --decoder lookup",
-        ),
-        (
-            vec!["sweep", "--circuits", c, "--p", "1e-3"],
-            "--p shapes generated tasks",
-        ),
-        (
-            vec!["sweep", "--task", "hadamard-prep", "--rounds", "3"],
-            "--rounds does not apply",
-        ),
-        (
-            vec!["sweep", "--task", "hadamard-prep", "--decoder", "lookup"],
-            "not --decoder lookup",
-        ),
-        (
-            vec![
-                "sweep", "--task", "memory-x", "--p", "0.2", "--noise", "si1000",
-            ],
-            "clamp",
-        ),
-    ] {
-        let out = run(&args, dir.path());
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert!(
-            !out.status.success() && err.contains(expect),
-            "{args:?}: {err}"
-        );
-        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
-    }
 }
 
 /// Statistics rows of a two-model grid (d x ch_model x p), written by hand.
