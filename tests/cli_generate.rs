@@ -144,3 +144,66 @@ fn gen_writes_a_hadamard_measurement_and_its_proxy() {
         assert!(!out.status.success(), "{bad:?} should fail");
     }
 }
+
+/// Flags that used to be ignored or quietly bent are errors (issue 14, item 10).
+#[test]
+fn ignored_or_clamped_flags_are_refused() {
+    for (args, expect) in [
+        (
+            vec!["gen", "-d", "3", "--task", "memory-x", "--noise", "cn20"],
+            "--noise cn20 needs --p",
+        ),
+        (
+            vec![
+                "gen", "-d", "3", "--task", "memory-x", "--noise", "cn20", "--p", "0.9",
+            ],
+            "would clamp",
+        ),
+        (
+            vec![
+                "gen", "-d", "3", "--task", "memory-x", "--noise", "si1000", "--p", "0.2",
+            ],
+            "it takes p up to 0.1",
+        ),
+        (
+            vec![
+                "gen",
+                "-d",
+                "3",
+                "--task",
+                "memory-x",
+                "--ch-model",
+                "proxy",
+            ],
+            "--ch-model applies to --task hadamard-prep",
+        ),
+        (
+            vec![
+                "gen",
+                "-d",
+                "3",
+                "--layout",
+                "redundant",
+                "--task",
+                "hadamard-prep",
+                "--rounds",
+                "2",
+            ],
+            "--rounds applies to memory tasks",
+        ),
+        (vec!["draw", "-d", "3", "-o", "x.png"], "draw writes SVG"),
+    ] {
+        let out = qec_sim(&args);
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            !out.status.success() && err.contains(expect) && err.lines().count() == 1,
+            "{args:?}: {err}"
+        );
+    }
+    assert!(!std::path::Path::new("x.png").exists());
+    // At the largest rate that does not clamp, the circuit is written.
+    let out = qec_sim(&[
+        "gen", "-d", "3", "--task", "memory-x", "--noise", "si1000", "--p", "0.1",
+    ]);
+    assert!(out.status.success());
+}

@@ -180,7 +180,17 @@ fn cost_is_qubits_times_steps_over_acceptance() {
     let f = &fits.fits[0];
     let steps = bottom_up::attempt_steps(3).unwrap();
     let t = qec_sim::magic::prep_timing(3).unwrap();
-    assert_eq!(steps as usize, t.grow + t.hadamard + t.round);
+    // T_d is the generated attempt's own length (what `gen --stats` prints), at every d
+    // (issue 14, item 13: the report said 101 / 169 where the circuits take 97 / 161).
+    assert_eq!(steps as usize, t.attempt);
+    for d in [3, 5, 7] {
+        let prep = qec_sim::magic::HadamardPrep::new(d).unwrap();
+        assert_eq!(bottom_up::attempt_steps(d).unwrap() as usize, prep.ticks);
+        assert!(
+            prep.ticks
+                <= prep.timing.grow + (d - 1) / 2 * (prep.timing.hadamard + prep.timing.round)
+        );
+    }
     let c = bottom_up::cost(f, 3e-4, steps, &fits.points);
     let acc = (-f.b.est * 3e-4).exp();
     assert_eq!(c.qubits, 16);

@@ -253,3 +253,47 @@ fn the_synthetic_data_is_what_its_script_says() {
     assert_eq!(((1e8 - discards) * 30.0 * 1e-8).round(), 29.0);
     assert!(Path::new(&common::data_path("make_hprep_synthetic.py")).exists());
 }
+
+/// `estimate fit` needs -o (the shipped fits are replaced only when named), creates no
+/// directories, says what it wrote, and shows the FIT REJECTED warnings that `estimate` prints
+/// (issue 14, item 9).
+#[test]
+fn fit_needs_an_output_and_shows_rejected_fits() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = stats();
+    let e = fails(&["estimate", "fit", "--stats", &s]);
+    assert!(e.contains("needs -o FILE"), "{e}");
+    let nested = dir.path().join("no/such/dir/fits.json");
+    fails(&[
+        "estimate",
+        "fit",
+        "--stats",
+        &s,
+        "-o",
+        nested.to_str().unwrap(),
+    ]);
+    assert!(!dir.path().join("no").exists());
+    // d = 3 at p = 1e-3 with ten times the errors: no A p^2 law fits.
+    let text = std::fs::read_to_string(&s)
+        .unwrap()
+        .replacen("      2222,", "     22220,", 1);
+    let bent = dir.path().join("bent.csv");
+    std::fs::write(&bent, text).unwrap();
+    let fits = dir.path().join("fits.json");
+    let out = ok(&[
+        "estimate",
+        "fit",
+        "--stats",
+        bent.to_str().unwrap(),
+        "-o",
+        fits.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("FIT REJECTED: d = 3"), "{err}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(&format!("wrote {}", fits.display())),
+        "{stdout}"
+    );
+    assert!(fits.exists());
+}

@@ -232,6 +232,41 @@ fn bad_sweep_input_gets_one_line_errors() {
             vec!["sweep", "--circuits", "missing.stim"],
             "cannot read circuit file missing.stim",
         ),
+        // Flags the chosen tasks would ignore (issue 14, item 10).
+        (
+            vec!["sweep", "--circuits", c, "--decoder", "hadamard-prep"],
+            "scoring-tail detectors",
+        ),
+        (
+            vec!["sweep", "--task", "hadamard-prep", "--layout", "standard"],
+            "not --layout standard",
+        ),
+        (
+            vec!["sweep", "--task", "memory-x", "--ch-model", "proxy"],
+            "--ch-model applies to --task hadamard-prep",
+        ),
+        (
+            vec!["sweep", "--circuits", c, "--lookup-faults", "2"],
+            "--lookup-faults applies to --decoder lookup",
+        ),
+        (
+            vec!["sweep", "--circuits", c, "--p", "1e-3"],
+            "--p shapes generated tasks",
+        ),
+        (
+            vec!["sweep", "--task", "hadamard-prep", "--rounds", "3"],
+            "--rounds does not apply",
+        ),
+        (
+            vec!["sweep", "--task", "hadamard-prep", "--decoder", "lookup"],
+            "not --decoder lookup",
+        ),
+        (
+            vec![
+                "sweep", "--task", "memory-x", "--p", "0.2", "--noise", "si1000",
+            ],
+            "clamp",
+        ),
         (
             vec!["combine", "missing.csv"],
             "cannot read statistics file missing.csv",
@@ -242,6 +277,12 @@ fn bad_sweep_input_gets_one_line_errors() {
         assert!(!out.status.success(), "{args:?}");
         assert!(err.contains(expect), "{args:?}: {err}");
         assert!(!err.contains("panicked"), "{err}");
+        // (clap adds a blank line and a pointer to --help after its own one-line errors)
+        let lines = err
+            .lines()
+            .filter(|l| !(l.is_empty() || l.starts_with("warning") || l.contains("--help")))
+            .count();
+        assert_eq!(lines, 1, "{args:?}: {err}");
     }
     std::fs::write(dir.path().join("bad.csv"), "     shots,    errors,  discards, seconds,decoder,strong_id,json_metadata,custom_counts\n1,2,3\n").unwrap();
     let out = run(&["combine", "bad.csv"], dir.path());
@@ -564,4 +605,229 @@ fn the_default_job_writes_stats_and_plot() {
     assert!(rows
         .iter()
         .all(|r| r.json_metadata["method"] == "subset" && r.json_metadata["ch_model"] == "twirl"));
+}
+
+/// The shipped protocol circuits through `--circuits` (issue 14, item 5): their scoring-tail
+/// marks select the hadamard-prep decoder, and with the same seed the counts equal the built-in
+/// task's exactly; plain postselection (asked for explicitly) also discards on the tail.
+#[test]
+fn shipped_prep_circuits_give_the_built_in_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("circuits");
+    for model in ["proxy", "twirl"] {
+        let file = shipped.join(format!("hadamard_prep_d3_{model}_cn20_p001.stim"));
+        let common = ["--max-shots", "40000", "--seed", "11", "--threads", "2"];
+        let f = format!("file_{model}.csv");
+        let b = format!("task_{model}.csv");
+        ok(
+            &[
+                &["sweep", "--circuits", file.to_str().unwrap(), "--out", &f][..],
+                &common,
+            ]
+            .concat(),
+            dir.path(),
+        );
+        ok(
+            &[
+                &[
+                    "sweep",
+                    "--task",
+                    "hadamard-prep",
+                    "--distances",
+                    "3",
+                    "--ch-model",
+                    model,
+                    "--p",
+                    "1e-3",
+                    "--method",
+                    "mc",
+                    "--out",
+                    &b,
+                ][..],
+                &common,
+            ]
+            .concat(),
+            dir.path(),
+        );
+        let (file_rows, task_rows) = (stats(&dir.path().join(&f)), stats(&dir.path().join(&b)));
+        assert_eq!(file_rows[0].decoder, "hadamard-prep");
+        assert_eq!(counts(&file_rows), counts(&task_rows), "{model}");
+        assert!(file_rows[0].errors > 5, "{model}: {:?}", counts(&file_rows));
+        assert_eq!(file_rows[0].custom_counts, task_rows[0].custom_counts);
+    }
+    // Asked for explicitly, postselection keeps the old meaning (with a warning) and discards
+    // every shot whose tail sees an undetected error: far fewer errors per kept shot.
+    let proxy = shipped.join("hadamard_prep_d3_proxy_cn20_p001.stim");
+    let out = ok(
+        &[
+            "sweep",
+            "--circuits",
+            proxy.to_str().unwrap(),
+            "--decoder",
+            "postselect",
+            "--max-shots",
+            "40000",
+            "--seed",
+            "11",
+            "--out",
+            "post.csv",
+        ],
+        dir.path(),
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("scoring tail"));
+    let post = stats(&dir.path().join("post.csv"));
+    let prep = stats(&dir.path().join("file_proxy.csv"));
+    assert!(post[0].discards > prep[0].discards && post[0].errors < prep[0].errors);
+}
+
+/// The same task listed twice (a repeated path, a repeated p) is sampled once, with a warning
+/// (issue 14, item 7): otherwise both copies draw the same random streams and `combine`
+/// counts the same shots twice.
+#[test]
+fn duplicate_tasks_are_sampled_once() {
+    let (dir, circuit) = setup("rep_code_d3_r3.stim", "d=3,p=0.01.stim");
+    let c = circuit.to_str().unwrap();
+    let out = ok(
+        &[
+            "sweep",
+            "--circuits",
+            c,
+            c,
+            "--max-shots",
+            "1000",
+            "--seed",
+            "1",
+            "--out",
+            "twice.csv",
+        ],
+        dir.path(),
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("listed more than once"));
+    let rows = stats(&dir.path().join("twice.csv"));
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].shots, 1000);
+    let out = ok(
+        &[
+            "sweep",
+            "--task",
+            "memory-x",
+            "--distances",
+            "3,3",
+            "--p",
+            "1e-3,0.001",
+            "--max-shots",
+            "1000",
+            "--out",
+            "grid.csv",
+        ],
+        dir.path(),
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--p lists 0.001 more than once"), "{err}");
+    assert!(err.contains("listed more than once"), "{err}");
+    assert_eq!(stats(&dir.path().join("grid.csv")).len(), 1);
+}
+
+/// Range values are rounded to the range's precision, so they combine with a run at the same
+/// value given directly; ranges longer than 1000 values are refused (issue 14, item 6).
+#[test]
+fn p_ranges_give_clean_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = |p: &'static str, out: &'static str| {
+        vec![
+            "sweep",
+            "--task",
+            "memory-x",
+            "--distances",
+            "3",
+            "--p",
+            p,
+            "--max-shots",
+            "1000",
+            "--seed",
+            "2",
+            "--out",
+            out,
+        ]
+    };
+    ok(&args("1e-4:1e-3:1e-4", "range.csv"), dir.path());
+    ok(&args("3e-4", "one.csv"), dir.path());
+    let range = stats(&dir.path().join("range.csv"));
+    let ps: Vec<f64> = range
+        .iter()
+        .map(|r| r.json_metadata["p"].as_f64().unwrap())
+        .collect();
+    assert_eq!(
+        ps,
+        vec![1e-4, 2e-4, 3e-4, 4e-4, 5e-4, 6e-4, 7e-4, 8e-4, 9e-4, 1e-3]
+    );
+    let text = std::fs::read_to_string(dir.path().join("range.csv")).unwrap();
+    assert!(!text.contains("0000000000"), "{text}");
+    let one = stats(&dir.path().join("one.csv"));
+    assert!(range.iter().any(|r| r.strong_id == one[0].strong_id));
+    let long = run(&args("1e-4:0.5:1e-4", "long.csv"), dir.path());
+    assert!(String::from_utf8_lossy(&long.stderr).contains("more than 1000 values"));
+}
+
+/// Statistics rows of a two-model grid (d x ch_model x p), written by hand.
+fn two_model_stats() -> String {
+    let mut text = String::from(
+        "shots,errors,discards,seconds,decoder,strong_id,json_metadata,custom_counts\n",
+    );
+    let mut id = 0;
+    for (d, base) in [(3, 40u64), (5, 4)] {
+        for (model, factor) in [("twirl", 5u64), ("proxy", 1)] {
+            for (p, scale) in [("0.001", 1u64), ("0.002", 4)] {
+                id += 1;
+                text.push_str(&format!(
+                    "100000,{},1000,1.0,postselect,id{id},\"{{\"\"ch_model\"\":\"\"{model}\"\",\"\"d\"\":{d},\"\"p\"\":{p}}}\",\n",
+                    base * factor * scale
+                ));
+            }
+        }
+    }
+    text
+}
+
+/// Several group keys, unknown keys refused, every varying key in the legend (so the two
+/// models never merge into one zig-zag curve), ticks within a decade, readable fits and the
+/// discard panel named after its cause (issue 14, item 8).
+#[test]
+fn plots_separate_every_varying_key() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("grid.csv"), two_model_stats()).unwrap();
+    let out = ok(&["plot", "grid.csv", "-o", "grid.svg"], dir.path());
+    let fits = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(fits.lines().count(), 4, "{fits}");
+    // d=3 twirl: 200 errors at 1e-3, 800 at 2e-3 per 99000 kept: 2 p^2 on 99000 kept.
+    assert!(
+        fits.contains("d=3 ch_model=twirl (postselect): error rate ~ 2020 p^2.00"),
+        "{fits}"
+    );
+    let svg = std::fs::read_to_string(dir.path().join("grid.svg")).unwrap();
+    for text in [
+        "d=3 ch_model=proxy (postselect)",
+        "d=5 ch_model=twirl (postselect)",
+        "Discarded shots (any detector fired)",
+        "\n2e-3\n",
+        "\n9e-4\n",
+    ] {
+        assert!(svg.contains(text), "{text}");
+    }
+    assert!(!svg.contains("e0 p^"));
+    ok(
+        &["plot", "grid.csv", "--group", "ch_model,d", "-o", "g2.svg"],
+        dir.path(),
+    );
+    let svg = std::fs::read_to_string(dir.path().join("g2.svg")).unwrap();
+    assert!(svg.contains("ch_model=proxy d=5 (postselect)"));
+    let bad = run(
+        &["plot", "grid.csv", "--group", "d,chmodel", "-o", "x.svg"],
+        dir.path(),
+    );
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        !bad.status.success() && err.contains("no statistics row has 'chmodel'"),
+        "{err}"
+    );
 }

@@ -268,6 +268,35 @@ impl Circuit {
         Ok(())
     }
 
+    /// Each detector's coordinates in execution order, `SHIFT_COORDS` applied (empty when the
+    /// detector has none), as Stim's `get_detector_coordinates` gives them.
+    pub fn detector_coords(&self) -> Vec<Vec<f64>> {
+        let mut shift: Vec<f64> = Vec::new();
+        let mut out = Vec::new();
+        let _ = self.for_each_flat(&mut |ins| -> Result<(), ()> {
+            match ins.gate.kind() {
+                GateKind::ShiftCoords => {
+                    if shift.len() < ins.args.len() {
+                        shift.resize(ins.args.len(), 0.0);
+                    }
+                    for (s, a) in shift.iter_mut().zip(&ins.args) {
+                        *s += a;
+                    }
+                }
+                GateKind::Detector => out.push(
+                    ins.args
+                        .iter()
+                        .enumerate()
+                        .map(|(i, c)| c + shift.get(i).copied().unwrap_or(0.0))
+                        .collect(),
+                ),
+                _ => {}
+            }
+            Ok(())
+        });
+        out
+    }
+
     /// First instruction of a non-Clifford gate, if any (Clifford engines refuse such circuits).
     pub fn first_non_clifford(&self) -> Option<&Instruction> {
         self.items.iter().find_map(|item| match item {

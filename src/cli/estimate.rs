@@ -60,9 +60,10 @@ struct DataArgs {
 struct FitArgs {
     #[command(flatten)]
     data: DataArgs,
-    /// Output fits file (JSON).
-    #[arg(short, long, default_value = DEFAULT_FITS)]
-    out: PathBuf,
+    /// Output fits file (JSON); required, so that the shipped estimates/fits/ file is only
+    /// replaced when named (its directory must exist).
+    #[arg(short, long)]
+    out: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -224,27 +225,31 @@ fn fit(args: &FitArgs) -> Result<()> {
     if args.data.stats.is_empty() {
         bail!("estimate fit needs --stats FILE (hadamard-prep sweep statistics)");
     }
+    let Some(path) = args.out.as_deref() else {
+        bail!("estimate fit needs -o FILE for the fits (`-o {DEFAULT_FITS}` replaces the shipped ones that `estimate` reads by default)");
+    };
     let (fits, memory) = fit_stats(&args.data)?;
+    for f in fit_quality(&fits) {
+        eprintln!("warning: {f}");
+    }
     let file = FitsFile {
         format: FITS_FORMAT.into(),
         command: command_line(),
         fits,
         memory,
     };
-    if let Some(dir) = args.out.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("cannot create directory {}", dir.display()))?;
-    }
-    let mut out = Output::create(Some(&args.out))?;
+    let mut out = Output::create(Some(path))?;
     out.write(serde_json::to_string_pretty(&file)?.as_bytes())?;
     out.write(b"\n")?;
     out.finish()?;
+    let num = |v: f64| crate::sweep::plot::significant(v, 4);
     for f in &file.fits.fits {
         println!(
-            "d={}: p_L = {:.3e} [{:.3e}, {:.3e}] p^{}, P_acc = exp(-{:.1} p) [B in {:.1}..{:.1}], {} points, p {}..{}",
-            f.d, f.a.est, f.a.lo, f.a.hi, f.exponent, f.b.est, f.b.lo, f.b.hi, f.points, f.p_min, f.p_max
+            "d={}: p_L = {} [{}, {}] p^{}, P_acc = exp(-{:.1} p) [B in {:.1}..{:.1}], {} points, p {}..{}",
+            f.d, num(f.a.est), num(f.a.lo), num(f.a.hi), f.exponent, f.b.est, f.b.lo, f.b.hi, f.points, f.p_min, f.p_max
         );
     }
+    println!("wrote {}", path.display());
     Ok(())
 }
 
@@ -261,8 +266,10 @@ fn parse_targets(text: &str) -> Result<Vec<f64>> {
             if !(lo > 0.0 && hi >= lo) {
                 bail!("--targets {text}: need 0 < LOW <= HIGH");
             }
-            (0..100)
+            // Rounded to 12 significant digits: 1e-15 x 10^9 is 1e-6, not 1.0000000000000002e-6.
+            (0..)
                 .map(|k| lo * 10f64.powi(k))
+                .map(|x| format!("{x:.11e}").parse().unwrap_or(x))
                 .take_while(|&x| x <= hi * (1.0 + 1e-9))
                 .collect()
         }
@@ -441,7 +448,7 @@ fn run(args: &RunArgs) -> Result<()> {
             grow: t.grow,
             hadamard: t.hadamard,
             round: t.round,
-            total: t.total(f.d),
+            total: t.attempt,
         });
     }
     let mut all_targets = targets.clone();
@@ -536,6 +543,13 @@ mod tests {
 
     #[test]
     fn targets_parse_as_lists_and_decades() {
+        assert_eq!(
+            parse_targets("1e-15:1e-4").unwrap(),
+            (4..=15)
+                .rev()
+                .map(|k| format!("1e-{k}").parse().unwrap())
+                .collect::<Vec<f64>>()
+        );
         let v = parse_targets("1e-15:1e-6").unwrap();
         assert_eq!(v.len(), 10);
         assert!((v[0] - 1e-15).abs() < 1e-27 && (v[9] - 1e-6).abs() < 1e-18);

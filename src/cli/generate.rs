@@ -97,15 +97,15 @@ pub struct GenArgs {
     /// Noise model added to the clean circuit.
     #[arg(long, value_enum, default_value = "none")]
     noise: NoiseName,
-    /// Base error rate of the noise model.
-    #[arg(long, default_value_t = 0.0)]
-    p: f64,
+    /// Base error rate of the noise model (needed with --noise).
+    #[arg(long)]
+    p: Option<f64>,
     /// Clifford proxy of a magic-state task: every CH becomes CX[proxy:CH] (Stim-compatible).
     #[arg(long)]
     proxy: bool,
-    /// CH model of `--task hadamard-prep`.
-    #[arg(long, value_enum, default_value = "twirl")]
-    ch_model: ChModelName,
+    /// CH model of `--task hadamard-prep` (default twirl).
+    #[arg(long, value_enum)]
+    ch_model: Option<ChModelName>,
     /// Output file; absent writes standard output.
     #[arg(long, short = 'o', visible_alias = "out")]
     output: Option<PathBuf>,
@@ -175,7 +175,14 @@ pub(super) fn noise_model(name: NoiseName, p: f64) -> Result<Option<NoiseModel>>
         NoiseName::Cn20 => "cn20",
         NoiseName::Si1000 => "si1000",
     };
-    Ok(NoiseModel::named(name))
+    let model = NoiseModel::named(name).expect("shipped model");
+    if p > model.max_p() {
+        bail!(
+            "--p {p}: the {name} model would clamp some of its rates; it takes p up to {}",
+            model.max_p()
+        );
+    }
+    Ok(Some(model))
 }
 
 /// Approximate bytes of a memory circuit (with noise, if a model is given) of `rounds` rounds,
@@ -261,9 +268,24 @@ pub fn generate(a: &GenArgs) -> Result<()> {
     if rounds == 0 || rounds > MAX_ROUNDS {
         bail!("--rounds must be between 1 and {MAX_ROUNDS} (got {rounds})");
     }
-    let model = noise_model(a.noise, a.p)?;
+    let task = spelling(&a.task);
+    if a.task.task().is_none() && a.rounds.is_some() {
+        bail!("--rounds applies to memory tasks, not --task {task}");
+    }
+    if a.task != TaskName::HadamardPrep && a.ch_model.is_some() {
+        bail!("--ch-model applies to --task hadamard-prep, not --task {task}");
+    }
+    let p = match (a.noise, a.p) {
+        (NoiseName::None, None) => 0.0,
+        (noise, None) => bail!(
+            "--noise {} needs --p (the base error rate)",
+            spelling(&noise)
+        ),
+        (_, Some(p)) => p,
+    };
+    let model = noise_model(a.noise, p)?;
     if let Some(task) = a.task.task() {
-        let noise = model.as_ref().map(|m| (m, a.p));
+        let noise = model.as_ref().map(|m| (m, p));
         let bytes = memory_circuit_bytes(&layout, task, rounds, noise);
         check_circuit_bytes(
             bytes,
@@ -274,14 +296,14 @@ pub fn generate(a: &GenArgs) -> Result<()> {
         )?;
     }
     if let TaskName::HadamardPrep = a.task {
-        return generate_prep(a, &layout, model);
+        return generate_prep(a, &layout, model.map(|m| (m, p)));
     }
     let (circuit, stats) = task_circuit(a, &layout, rounds)?;
     if a.stats {
         eprintln!("{stats}");
     }
     let circuit = match model {
-        Some(m) => m.apply(&circuit, a.p),
+        Some(m) => m.apply(&circuit, p),
         None => circuit,
     };
     let mut out = Output::create(a.output.as_deref())?;
@@ -290,7 +312,7 @@ pub fn generate(a: &GenArgs) -> Result<()> {
 }
 
 /// The whole |H> preparation: noise goes on the protocol only, the scoring tail stays ideal.
-fn generate_prep(a: &GenArgs, layout: &Layout, model: Option<NoiseModel>) -> Result<()> {
+fn generate_prep(a: &GenArgs, layout: &Layout, noise: Option<(NoiseModel, f64)>) -> Result<()> {
     if layout.kind != LayoutKind::Redundant {
         bail!("--task hadamard-prep needs --layout redundant");
     }
@@ -312,15 +334,22 @@ fn generate_prep(a: &GenArgs, layout: &Layout, model: Option<NoiseModel>) -> Res
             prep.ticks
         );
     }
-    let noise = model.unwrap_or(NoiseModel::named("uniform").expect("shipped model"));
-    let p = if model.is_some() { a.p } else { 0.0 };
-    let circuit = prep.circuit(&noise, p, a.ch_model.model());
+    let (noise, p) = noise.unwrap_or((NoiseModel::named("uniform").expect("shipped model"), 0.0));
+    let ch_model = a.ch_model.unwrap_or(ChModelName::Twirl).model();
+    let circuit = prep.circuit(&noise, p, ch_model);
     let mut out = Output::create(a.output.as_deref())?;
     out.write(circuit.to_string().as_bytes())?;
     out.finish()
 }
 
 pub fn draw(a: &DrawArgs) -> Result<()> {
+    let ext = a.output.as_deref().and_then(|p| p.extension());
+    if let Some(ext) = ext.filter(|e| !e.eq_ignore_ascii_case("svg")) {
+        bail!(
+            "draw writes SVG; name the output .svg, not .{} (convert it with any SVG tool)",
+            ext.to_string_lossy()
+        );
+    }
     let mut layout = build_layout(&a.layout)?;
     let mut overlays = Vec::new();
     match a.task {

@@ -8,8 +8,9 @@ use super::generate::{
 use super::io::{parse_count, parse_count_usize, seed, threads, Loaded, Output};
 use crate::circuit::Circuit;
 use crate::magic::HadamardPrep;
+use crate::magic::TAIL_COORD;
 use crate::schedule::memory_circuit;
-use crate::sweep::tasks::{hadamard_prep_tasks, Method};
+use crate::sweep::tasks::{hadamard_prep_tasks, marked_prep, Method};
 use crate::sweep::{
     combine, parse_stats, results_table, run_sweep_within, short_metadata, DecoderSpec, RunConfig,
     Shard, StopRule, SweepTask, TaskStats, CSV_HEADER,
@@ -31,25 +32,28 @@ pub struct SweepArgs {
     /// Code of generated tasks.
     #[arg(long, value_enum, default_value = "color666")]
     code: CodeName,
-    /// Distances of generated tasks, comma separated.
-    #[arg(long, value_delimiter = ',', default_value = "3,5")]
+    /// Distances of generated tasks, comma separated (default 3,5).
+    #[arg(long, value_delimiter = ',')]
     distances: Vec<usize>,
     /// Rounds of generated memory tasks (default: the distance).
     #[arg(long)]
     rounds: Option<usize>,
-    /// Qubit layout of generated tasks.
-    #[arg(long, value_enum, default_value = "standard")]
-    layout: LayoutName,
-    /// Noise model of generated tasks.
-    #[arg(long, value_enum, default_value = "cn20")]
-    noise: NoiseName,
+    /// Qubit layout of generated memory tasks (default standard; hadamard-prep always runs on
+    /// the redundant layout with inter-face couplings, `layout=redundant-bridged`).
+    #[arg(long, value_enum)]
+    layout: Option<LayoutName>,
+    /// Noise model of generated tasks (default cn20).
+    #[arg(long, value_enum)]
+    noise: Option<NoiseName>,
     /// Physical error rates of generated tasks: a list (`1e-4,1e-3`) or a range
-    /// START:STOP:logB (geometric, factor B: `1e-4:1e-2:log10`) or START:STOP:STEP.
-    #[arg(long, default_value = "1e-4,2e-4,5e-4,1e-3")]
-    p: String,
-    /// CH models of `--task hadamard-prep` (comma separated): twirl (Pauli frames, CH
-    /// twirled as in Chamberland and Noh) or proxy (Clifford substitute, CH -> CX, |H> -> |+>).
-    #[arg(long, value_enum, value_delimiter = ',', default_value = "twirl")]
+    /// START:STOP:logB (geometric, factor B: `1e-4:1e-2:log10`) or START:STOP:STEP; range
+    /// values are rounded to the precision of START, STOP and STEP (default 1e-4,2e-4,5e-4,1e-3).
+    #[arg(long)]
+    p: Option<String>,
+    /// CH models of `--task hadamard-prep` (comma separated; default twirl): twirl (Pauli
+    /// frames, CH twirled as in Chamberland and Noh) or proxy (Clifford substitute, CH -> CX,
+    /// |H> -> |+>).
+    #[arg(long, value_enum, value_delimiter = ',')]
     ch_model: Vec<ChModelName>,
     /// `mc`: plain Monte Carlo per p. `subset`: stratified by fault count (hadamard-prep only),
     /// one row per stratum k; the curve over every p is rebuilt from them (`plot`, the table).
@@ -57,7 +61,7 @@ pub struct SweepArgs {
     #[arg(long, value_enum)]
     method: Option<MethodName>,
     /// Largest fault count sampled by `--method subset` (default: enough that more faults
-    /// happen with probability < 1e-6 at the largest p).
+    /// happen with probability < 1e-9 at the largest p, at most 64).
     #[arg(long)]
     max_faults: Option<usize>,
     /// Stim circuit files to sample; `key=value` pairs in a file name (comma separated, e.g.
@@ -65,16 +69,19 @@ pub struct SweepArgs {
     #[arg(long, num_args = 1..)]
     circuits: Vec<PathBuf>,
     /// Decoder: `postselect` (discard a shot when any detector fires; count observable flips
-    /// among the rest) or `lookup` (a table of every syndrome of up to --lookup-faults error
-    /// mechanisms of the circuit's detector error model; other syndromes are discarded).
-    #[arg(long, default_value = "postselect")]
-    decoder: String,
+    /// among the rest), `lookup` (a table of every syndrome of up to --lookup-faults error
+    /// mechanisms of the circuit's detector error model; other syndromes are discarded) or
+    /// `hadamard-prep` (the |H> protocol's: discard when a body detector fires, decode the
+    /// noiseless scoring tail, whose detectors have 4th coordinate -2). Default: hadamard-prep
+    /// for circuits carrying those marks, postselect otherwise.
+    #[arg(long)]
+    decoder: Option<String>,
     /// Discard shots in which a flag detector (4th coordinate -1) fires; decode the others.
     #[arg(long, alias = "postselect_flags")]
     postselect_flags: bool,
-    /// Error mechanisms the `lookup` decoder's table covers.
-    #[arg(long, default_value_t = 1)]
-    lookup_faults: usize,
+    /// Error mechanisms the `lookup` decoder's table covers (default 1).
+    #[arg(long)]
+    lookup_faults: Option<usize>,
     /// Stop a task after this many shots (default 100000; 150000000 per stratum with --method
     /// subset, where strata of small weight get a proportional share, at least 2%).
     #[arg(long, value_parser = parse_count)]
@@ -132,6 +139,97 @@ impl SweepArgs {
             MethodName::Subset => 150_000_000,
             MethodName::Mc => 100_000,
         })
+    }
+
+    fn distances(&self) -> Vec<usize> {
+        match self.distances.is_empty() {
+            true => vec![3, 5],
+            false => self.distances.clone(),
+        }
+    }
+
+    fn noise(&self) -> NoiseName {
+        self.noise.unwrap_or(NoiseName::Cn20)
+    }
+
+    /// The `--p` values, duplicates dropped with a warning.
+    fn p_values(&self) -> Result<Vec<f64>> {
+        let text = self.p.as_deref().unwrap_or("1e-4,2e-4,5e-4,1e-3");
+        distinct_p_values(text)
+    }
+
+    fn ch_models(&self) -> Vec<ChModelName> {
+        match self.ch_model.is_empty() {
+            true => vec![ChModelName::Twirl],
+            false => self.ch_model.clone(),
+        }
+    }
+
+    /// Refuses flags that the chosen tasks would silently ignore.
+    fn check_flags(&self) -> Result<()> {
+        let shaping = [
+            ("--distances", !self.distances.is_empty()),
+            ("--rounds", self.rounds.is_some()),
+            ("--layout", self.layout.is_some()),
+            ("--noise", self.noise.is_some()),
+            ("--p", self.p.is_some()),
+            ("--ch-model", !self.ch_model.is_empty()),
+            ("--max-faults", self.max_faults.is_some()),
+        ];
+        let given = |names: &[&str]| {
+            shaping
+                .iter()
+                .find(|(n, g)| *g && names.contains(n))
+                .map(|(n, _)| *n)
+        };
+        let all: Vec<&str> = shaping.iter().map(|(n, _)| *n).collect();
+        match self.task() {
+            None => {
+                if let Some(flag) = given(&all) {
+                    bail!("{flag} shapes generated tasks (--task); it does nothing to --circuits files");
+                }
+            }
+            Some(TaskName::HadamardPrep) => {
+                if let Some(flag) = given(&["--rounds"]) {
+                    bail!("{flag} does not apply to --task hadamard-prep (its rounds are fixed by the distance)");
+                }
+                if let Some(LayoutName::Standard) = self.layout {
+                    bail!("--task hadamard-prep runs on the redundant layout (with inter-face couplings), not --layout standard");
+                }
+                if let Some(d) = self.decoder.as_deref().filter(|d| *d != "hadamard-prep") {
+                    bail!("--task hadamard-prep is judged by its own decoder (hadamard-prep), not --decoder {d}");
+                }
+                if self.postselect_flags {
+                    bail!("--postselect-flags does nothing with --task hadamard-prep: its decoder already discards on every flag");
+                }
+            }
+            Some(task) => {
+                if let Some(flag) = given(&["--ch-model", "--max-faults"]) {
+                    bail!(
+                        "{flag} applies to --task hadamard-prep, not --task {}",
+                        spelling(&task)
+                    );
+                }
+                if self.decoder.as_deref() == Some("hadamard-prep") {
+                    bail!(
+                        "--decoder hadamard-prep judges the |H> preparation, not --task {}",
+                        spelling(&task)
+                    );
+                }
+            }
+        }
+        if self.max_faults.is_some() && self.method() == MethodName::Mc {
+            bail!("--max-faults applies to --method subset");
+        }
+        if self.lookup_faults.is_some() && self.decoder.as_deref() != Some("lookup") {
+            bail!("--lookup-faults applies to --decoder lookup");
+        }
+        if let Some(d) = self.decoder.as_deref() {
+            if !matches!(d, "postselect" | "lookup" | "hadamard-prep") {
+                bail!("unknown decoder '{d}' (available: postselect, lookup, hadamard-prep)");
+            }
+        }
+        Ok(())
     }
 
     fn plot_path(&self) -> Option<PathBuf> {
@@ -228,8 +326,21 @@ fn circuit_warnings(loaded: &Loaded, dropped: &[String]) -> Vec<String> {
     out
 }
 
+/// Most values a `--p` range may give.
+const MAX_P_VALUES: usize = 1000;
+
+/// Decimal places a number is written with: `1e-4` -> 4, `2.5e-4` -> 5, `0.1` -> 1.
+fn decimal_places(text: &str) -> i32 {
+    let text = text.trim().to_ascii_lowercase();
+    let (mantissa, exponent) = text.split_once('e').unwrap_or((&text, "0"));
+    let fraction = mantissa.split_once('.').map_or(0, |(_, f)| f.len() as i32);
+    (fraction - exponent.parse::<i32>().unwrap_or(0)).max(0)
+}
+
 /// Parses `--p`: a comma list, or START:STOP:logB (multiply by B) or START:STOP:STEP (add STEP);
-/// every value must lie in (0, 0.5].
+/// every value must lie in (0, 0.5]. Range values are rounded to the decimal places of START,
+/// STOP and STEP (12 significant digits for logB), so 1e-4:1e-3:1e-4 gives 3e-4, not
+/// 0.00030000000000000003; a range of more than 1000 values is refused.
 pub fn parse_p_values(text: &str) -> Result<Vec<f64>, String> {
     let number = |t: &str| -> Result<f64, String> {
         t.trim()
@@ -237,32 +348,48 @@ pub fn parse_p_values(text: &str) -> Result<Vec<f64>, String> {
             .map_err(|_| format!("--p: '{t}' is not a number"))
     };
     let values: Vec<f64> = match text.split(':').collect::<Vec<_>>()[..] {
-        [start, stop, step] => {
-            let (start, stop) = (number(start)?, number(stop)?);
+        [start_text, stop_text, step] => {
+            let (start, stop) = (number(start_text)?, number(stop_text)?);
             if start.is_nan() || stop.is_nan() || start > stop {
                 return Err(format!("--p range {text}: START must not exceed STOP"));
             }
-            let next: Box<dyn Fn(f64) -> f64> = match step.strip_prefix("log") {
+            let value: Box<dyn Fn(i32) -> f64> = match step.strip_prefix("log") {
                 Some(base) => {
                     let b = number(base)?;
                     if b.is_nan() || b <= 1.0 {
                         return Err(format!("--p range {text}: logB needs B > 1"));
                     }
-                    Box::new(move |x| x * b)
+                    Box::new(move |i| {
+                        let x = start * b.powi(i);
+                        format!("{x:.11e}").parse().unwrap_or(x)
+                    })
                 }
                 None => {
                     let s = number(step)?;
                     if s.is_nan() || s <= 0.0 {
                         return Err(format!("--p range {text}: STEP must be positive"));
                     }
-                    Box::new(move |x| x + s)
+                    let places = [start_text, stop_text, step]
+                        .map(decimal_places)
+                        .into_iter()
+                        .max()
+                        .unwrap_or(0) as usize;
+                    Box::new(move |i| {
+                        let x = start + f64::from(i) * s;
+                        format!("{x:.places$}").parse().unwrap_or(x)
+                    })
                 }
             };
-            let mut out = vec![start];
-            while out.len() < 1000 {
-                let x = next(*out.last().expect("non-empty"));
-                if x > stop * (1.0 + 1e-9) {
+            let mut out = Vec::new();
+            for i in 0.. {
+                let x = value(i);
+                if x > stop * (1.0 + 1e-9) || !x.is_finite() {
                     break;
+                }
+                if out.len() == MAX_P_VALUES {
+                    return Err(format!(
+                        "--p range {text} has more than {MAX_P_VALUES} values; use a coarser step"
+                    ));
                 }
                 out.push(x);
             }
@@ -284,10 +411,25 @@ pub fn parse_p_values(text: &str) -> Result<Vec<f64>, String> {
     }
 }
 
+/// [`parse_p_values`], with repeated values (`1e-3,0.001`) dropped and said: each would be
+/// the same task, sampled twice with the same random streams.
+pub fn distinct_p_values(text: &str) -> Result<Vec<f64>> {
+    let all = parse_p_values(text).map_err(|e| anyhow!(e))?;
+    let mut out: Vec<f64> = Vec::new();
+    for p in all {
+        if out.contains(&p) {
+            eprintln!("warning: --p lists {p} more than once; it is used once");
+        } else {
+            out.push(p);
+        }
+    }
+    Ok(out)
+}
+
 /// The |H> preparation tasks: per distance and CH model, one task per p or per stratum.
 fn prep_tasks(args: &SweepArgs) -> Result<Vec<SweepTask>> {
-    let ps = parse_p_values(&args.p).map_err(|e| anyhow!(e))?;
-    let model = noise_model(args.noise, ps[0])?
+    let ps = args.p_values()?;
+    let model = noise_model(args.noise(), ps.iter().copied().fold(0.0, f64::max))?
         .ok_or_else(|| anyhow!("generated tasks need a --noise model (not none)"))?;
     let method = match args.method() {
         MethodName::Mc => Method::MonteCarlo,
@@ -296,15 +438,15 @@ fn prep_tasks(args: &SweepArgs) -> Result<Vec<SweepTask>> {
         },
     };
     let mut tasks = Vec::new();
-    for &d in &args.distances {
+    for d in args.distances() {
         layout_for(args.code, d, LayoutName::Redundant)?;
         let prep = HadamardPrep::new(d).map_err(|e| anyhow!(e))?;
-        for ch in &args.ch_model {
+        for ch in args.ch_models() {
             let base = json!({
                 "task": "hadamard-prep",
                 "code": spelling(&args.code),
                 "layout": "redundant-bridged",
-                "noise": spelling(&args.noise),
+                "noise": spelling(&args.noise()),
             });
             tasks.extend(hadamard_prep_tasks(
                 &prep,
@@ -321,13 +463,14 @@ fn prep_tasks(args: &SweepArgs) -> Result<Vec<SweepTask>> {
 
 /// The generated tasks' circuits with their metadata.
 fn generated_circuits(args: &SweepArgs, task: TaskName) -> Result<Vec<(Circuit, Value)>> {
-    let ps = parse_p_values(&args.p).map_err(|e| anyhow!(e))?;
-    let model = noise_model(args.noise, ps[0])?
+    let ps = args.p_values()?;
+    let model = noise_model(args.noise(), ps.iter().copied().fold(0.0, f64::max))?
         .ok_or_else(|| anyhow!("generated tasks need a --noise model (not none)"))?;
+    let layout_name = args.layout.unwrap_or(LayoutName::Standard);
     let mut out = Vec::new();
     let mut bytes = 0u64;
-    for &d in &args.distances {
-        let layout = layout_for(args.code, d, args.layout)?;
+    for d in args.distances() {
+        let layout = layout_for(args.code, d, layout_name)?;
         let rounds = args.rounds.unwrap_or(d);
         if rounds == 0 {
             bail!("--rounds must be at least 1");
@@ -343,8 +486,8 @@ fn generated_circuits(args: &SweepArgs, task: TaskName) -> Result<Vec<(Circuit, 
             &format!("the generated tasks (up to d = {d}, {rounds} rounds)"),
         )?;
     }
-    for &d in &args.distances {
-        let layout = layout_for(args.code, d, args.layout)?;
+    for d in args.distances() {
+        let layout = layout_for(args.code, d, layout_name)?;
         let rounds = args.rounds.unwrap_or(d);
         let memory = task.task().expect("checked above");
         let clean = memory_circuit(&layout, memory, rounds).circuit;
@@ -352,8 +495,8 @@ fn generated_circuits(args: &SweepArgs, task: TaskName) -> Result<Vec<(Circuit, 
             let meta = json!({
                 "task": spelling(&task),
                 "code": spelling(&args.code),
-                "layout": spelling(&args.layout),
-                "noise": spelling(&args.noise),
+                "layout": spelling(&layout_name),
+                "noise": spelling(&args.noise()),
                 "d": d,
                 "rounds": rounds,
                 "p": p,
@@ -380,38 +523,20 @@ pub fn sweep(args: &SweepArgs) -> Result<()> {
     {
         bail!("--max-total-seconds must be a positive number, got {s}");
     }
-    if !matches!(args.decoder.as_str(), "postselect" | "lookup") {
-        bail!(
-            "unknown decoder '{}' (available: postselect, lookup)",
-            args.decoder
-        );
+    if args.method() == MethodName::Subset && args.task() != Some(TaskName::HadamardPrep) {
+        bail!("--method subset needs --task hadamard-prep");
     }
+    args.check_flags()?;
     let decoder = DecoderSpec {
-        name: args.decoder.clone(),
+        name: args.decoder.clone().unwrap_or("postselect".into()),
         postselect_flags: args.postselect_flags,
-        lookup_faults: args.lookup_faults,
+        lookup_faults: args.lookup_faults.unwrap_or(1),
     };
     let mut tasks = args
         .circuits
         .iter()
-        .map(|path| {
-            let loaded = Loaded::read(Some(path))?;
-            // Non-Clifford circuits are checked by the exact engine as it compiles them.
-            if loaded.circuit.first_non_clifford().is_none() {
-                crate::reference::check_deterministic(&loaded.circuit)
-                    .map_err(|e| loaded.blame(e))?;
-            }
-            let (metadata, dropped) = metadata_from_path(path);
-            for w in circuit_warnings(&loaded, &dropped) {
-                eprintln!("warning: {w}");
-            }
-            let name = loaded.name;
-            SweepTask::new(loaded.circuit, &decoder, metadata).map_err(|e| anyhow!("{name}: {e:#}"))
-        })
+        .map(|path| file_task(path, args.decoder.as_deref(), &decoder))
         .collect::<Result<Vec<_>>>()?;
-    if args.method() == MethodName::Subset && args.task() != Some(TaskName::HadamardPrep) {
-        bail!("--method subset needs --task hadamard-prep");
-    }
     if args.task() == Some(TaskName::HadamardPrep) {
         tasks.extend(prep_tasks(args)?);
     } else if let Some(task) = args.task() {
@@ -433,6 +558,7 @@ pub fn sweep(args: &SweepArgs) -> Result<()> {
         shard: args.shard.unwrap_or(Shard::WHOLE),
         max_round_batches: 64,
     };
+    let tasks = crate::sweep::distinct_tasks(tasks, &mut |w| eprintln!("warning: {w}"));
     crate::interrupt::stop_between_rounds();
     let mut out = Output::create(Some(&args.out))?;
     let rows = run_sweep_within(
@@ -449,7 +575,7 @@ pub fn sweep(args: &SweepArgs) -> Result<()> {
     print!("{}", results_table(&rows));
     if let Some(path) = args.plot_path() {
         wrote.push(wrote_file(&path));
-        let fits = crate::sweep::plot::plot_stats(&rows, "p", "d", &path)?;
+        let fits = crate::sweep::plot::plot_stats(&rows, "p", &["d".to_string()], &path)?;
         print_fits(&fits, "p");
     }
     println!("wrote {}", wrote.join(" and "));
@@ -465,6 +591,43 @@ fn wrote_file(path: &Path) -> String {
     match std::fs::metadata(path) {
         Ok(m) if m.is_file() => format!("{} (replacing the earlier one)", path.display()),
         _ => path.display().to_string(),
+    }
+}
+
+/// The task of one circuit file: the |H> protocol's decoder when the file carries its
+/// scoring-tail marks (unless another decoder is asked for), else `decoder`.
+fn file_task(path: &Path, asked: Option<&str>, decoder: &DecoderSpec) -> Result<SweepTask> {
+    let loaded = Loaded::read(Some(path))?;
+    let name = &loaded.name;
+    let marked = marked_prep(&loaded.circuit).map_err(|e| anyhow!("{name}: {e:#}"))?;
+    let (meta, dropped) = metadata_from_path(path);
+    for w in circuit_warnings(&loaded, &dropped) {
+        eprintln!("warning: {w}");
+    }
+    match (marked, asked) {
+        (Some(prep), None | Some("hadamard-prep")) => {
+            if decoder.postselect_flags {
+                bail!("--postselect-flags does nothing with the hadamard-prep decoder ({name}): it already discards on every flag");
+            }
+            crate::reference::check_deterministic(&prep.clifford(&loaded.circuit))
+                .map_err(|e| loaded.blame(e))?;
+            prep.task(loaded.circuit, meta)
+                .map_err(|e| anyhow!("{name}: {e:#}"))
+        }
+        (None, Some("hadamard-prep")) => bail!(
+            "{name}: --decoder hadamard-prep needs the protocol's scoring-tail detectors (4th coordinate {TAIL_COORD}), as `qec-sim gen --task hadamard-prep` writes them"
+        ),
+        (marked, _) => {
+            if marked.is_some() {
+                eprintln!("warning: {name} carries the hadamard-prep scoring tail (4th coordinate {TAIL_COORD}); --decoder {} treats its noiseless checks as ordinary detectors", decoder.name);
+            }
+            // Non-Clifford circuits are checked by the exact engine as it compiles them.
+            if loaded.circuit.first_non_clifford().is_none() {
+                crate::reference::check_deterministic(&loaded.circuit)
+                    .map_err(|e| loaded.blame(e))?;
+            }
+            SweepTask::new(loaded.circuit, decoder, meta).map_err(|e| anyhow!("{name}: {e:#}"))
+        }
     }
 }
 
@@ -495,9 +658,10 @@ pub struct PlotArgs {
     /// Metadata key on the x axis.
     #[arg(long, default_value = "p")]
     x: String,
-    /// Metadata key that separates curves.
-    #[arg(long, default_value = "d")]
-    group: String,
+    /// Metadata keys that name the curves (comma separated, e.g. `d,ch_model`); any other
+    /// key that differs between rows also separates curves and is shown in the legend.
+    #[arg(long, value_delimiter = ',', default_value = "d")]
+    group: Vec<String>,
 }
 
 /// Reads and merges statistics files, warning about cut last lines.
@@ -550,9 +714,11 @@ pub struct ChModelsArgs {
 
 /// `qec-sim ch-models`: the three-model table (Markdown) on standard output.
 pub fn ch_models(args: &ChModelsArgs) -> Result<()> {
-    let ps = parse_p_values(&args.p).map_err(|e| anyhow!(e))?;
-    if args.exact_max_faults < 1 || args.exact_shots < 2 {
-        bail!("--exact-max-faults must be at least 1 and --exact-shots at least 2");
+    let ps = distinct_p_values(&args.p)?;
+    if args.exact_max_faults < 1 || args.exact_shots < 2 || args.frame_shots < 1 {
+        bail!(
+            "--exact-max-faults and --frame-shots must be at least 1 and --exact-shots at least 2"
+        );
     }
     let threads = threads(args.threads)?;
     rayon::ThreadPoolBuilder::new()
@@ -575,8 +741,11 @@ pub fn ch_models(args: &ChModelsArgs) -> Result<()> {
 fn print_fits(fits: &[crate::sweep::plot::PowerLaw], x: &str) {
     for f in fits {
         println!(
-            "{}: error rate ~ {:.3e} * {x}^{:.2} (least squares in log-log over {} points)",
-            f.group, f.a, f.k, f.points
+            "{}: error rate ~ {} {x}^{:.2} (least squares in log-log over {} points)",
+            f.group,
+            crate::sweep::plot::significant(f.a, 3),
+            f.k,
+            f.points
         );
     }
 }
@@ -591,7 +760,15 @@ mod tests {
         let decades = parse_p_values("1e-4:1e-2:log10").unwrap();
         assert_eq!(decades.len(), 3);
         assert!((decades[2] - 1e-2).abs() < 1e-15);
-        assert_eq!(parse_p_values("0.1:0.3:0.1").unwrap().len(), 3);
+        assert_eq!(parse_p_values("0.1:0.3:0.1").unwrap(), vec![0.1, 0.2, 0.3]);
+        assert_eq!(parse_p_values("1e-4:1e-3:1e-4").unwrap()[2], 3e-4);
+        assert_eq!(parse_p_values("2.5e-4:1e-3:2.5e-4").unwrap()[2], 7.5e-4);
+        assert_eq!(
+            parse_p_values("1e-5:1e-1:log10").unwrap(),
+            vec![1e-5, 1e-4, 1e-3, 1e-2, 1e-1]
+        );
+        assert_eq!(parse_p_values("1e-4:0.1:1e-4").unwrap().len(), 1000);
+        assert!(parse_p_values("1e-4:0.1001:1e-4").is_err());
         for bad in [
             "0",
             "0.6",

@@ -18,7 +18,9 @@ pub mod exact;
 mod prep;
 mod score;
 
-pub use prep::{proxy_prep, residual_pauli, ChModel, HadamardPrep, PrepDecoder, HADAMARD_COORD};
+pub use prep::{
+    proxy_prep, residual_pauli, ChModel, HadamardPrep, PrepDecoder, HADAMARD_COORD, TAIL_COORD,
+};
 pub use score::HadamardScore;
 
 use crate::circuit::{Circuit, Instruction, Item, Target};
@@ -324,8 +326,8 @@ pub fn proxy(circuit: &Circuit) -> Circuit {
     Circuit { items }
 }
 
-/// Time steps of one |H> preparation attempt at distance d, read off the generated circuits
-/// (the resource estimate takes T_d = grow + (d-1)/2 (hadamard + round) from here).
+/// Time steps of one |H> preparation attempt at distance d, read off the generated circuit (the
+/// resource estimate takes T_d = `attempt` from here).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PrepTiming {
     /// Injection and growth (error-detection round included).
@@ -334,13 +336,10 @@ pub struct PrepTiming {
     pub hadamard: usize,
     /// One flagged stabilizer round.
     pub round: usize,
-}
-
-impl PrepTiming {
-    /// Time steps of the whole attempt.
-    pub fn total(&self, d: usize) -> usize {
-        self.grow + (d - 1) / 2 * (self.hadamard + self.round)
-    }
+    /// The whole attempt as generated (`gen --stats`): the (d-1)/2 Hadamard measurements and
+    /// rounds are scheduled together as early as possible, so they overlap and the attempt is
+    /// shorter than grow + (d-1)/2 (hadamard + round).
+    pub attempt: usize,
 }
 
 /// [`PrepTiming`] of the distance-`d` protocol ([`HadamardPrep`]).

@@ -48,6 +48,11 @@ impl ChModel {
 /// basis indices of stabilizers, -1 marks flags).
 pub const HADAMARD_COORD: f64 = 6.0;
 
+/// 4th detector coordinate of the noiseless scoring tail's checks: they are scored by the
+/// `hadamard-prep` decoder, never postselected (a circuit file carrying these marks is swept
+/// with that decoder, see `docs/hadamard-prep.md`).
+pub const TAIL_COORD: f64 = -2.0;
+
 /// The generated protocol at one distance.
 #[derive(Clone, Debug)]
 pub struct HadamardPrep {
@@ -338,6 +343,7 @@ impl HadamardPrep {
             grow: grow_ticks,
             hadamard: Schedule::asap(h_ops, n).depth(),
             round: Schedule::asap(round, n).depth(),
+            attempt: grow_ticks + rest_ticks,
         };
         let num_body_detectors = w.detectors;
         let body = w.circuit;
@@ -356,9 +362,19 @@ impl HadamardPrep {
     /// The noiseless ideal-extraction tail on fresh ancillas (numbered after the layout's
     /// qubits): for every face its Z check then, after all of them, its X check (one detector
     /// each), then the logical X operator (observable 0) and, unless `proxy`, the logical Z
-    /// operator (observable 1), both on the side j = 0. Its detectors follow the body's.
+    /// operator (observable 1), both on the side j = 0. Its detectors follow the body's, at
+    /// (face centre, time, [`TAIL_COORD`]): Z checks at the stage after the last round, X
+    /// checks one later.
     pub fn tail(&self, proxy: bool) -> Circuit {
         self.tail_with(if proxy { 1 } else { 2 })
+    }
+
+    /// The scoring tail of a model's circuit (see [`HadamardPrep::circuit`]).
+    pub fn scoring_tail(&self, model: ChModel) -> Circuit {
+        match model {
+            ChModel::Exact => self.tail_with(0),
+            _ => self.tail(model == ChModel::Proxy),
+        }
     }
 
     /// The tail's syndrome checks followed by the first `logicals` (0, 1 or 2) of logical X,
@@ -372,7 +388,7 @@ impl HadamardPrep {
         let q = |x: usize| Target::qubit(x as u32);
         let faces: Vec<&Vec<usize>> = self.layout.code.faces.iter().map(|f| &f.qubits).collect();
         let side = self.layout.code.logical_support();
-        // (support, measures X?, annotation)
+        // (support, measures X?, observable index)
         let mut checks: Vec<(&[usize], bool, Option<f64>)> = Vec::new();
         checks.extend(faces.iter().map(|s| (s.as_slice(), false, None)));
         checks.extend(faces.iter().map(|s| (s.as_slice(), true, None)));
@@ -381,6 +397,13 @@ impl HadamardPrep {
                 .into_iter()
                 .take(logicals),
         );
+        // Z checks at the stage after the last round (stage d - 1), X checks one later.
+        let mark = |k: usize| {
+            let face = &self.layout.code.faces[k % faces.len()];
+            let [x, y] = lattice_coords(face.center);
+            let t = (self.d + k / faces.len()) as f64;
+            vec![x, y, t, TAIL_COORD]
+        };
         for (k, (support, x_type, obs)) in checks.iter().enumerate() {
             let anc = Target::qubit(a + k as u32);
             push(if *x_type { "RX" } else { "R" }, vec![], vec![anc]);
@@ -392,7 +415,7 @@ impl HadamardPrep {
             push(if *x_type { "MX" } else { "M" }, vec![], vec![anc]);
             match obs {
                 Some(index) => push("OBSERVABLE_INCLUDE", vec![*index], vec![Target::Rec(1)]),
-                None => push("DETECTOR", vec![], vec![Target::Rec(1)]),
+                None => push("DETECTOR", mark(k), vec![Target::Rec(1)]),
             }
         }
         c
@@ -407,11 +430,7 @@ impl HadamardPrep {
         if model == ChModel::Proxy {
             body = proxy_prep(&body);
         }
-        let tail = match model {
-            ChModel::Exact => self.tail_with(0),
-            _ => self.tail(model == ChModel::Proxy),
-        };
-        body.items.extend(tail.items);
+        body.items.extend(self.scoring_tail(model).items);
         body
     }
 

@@ -78,6 +78,23 @@ impl NoiseModel {
         MODELS.iter().copied().find(|m| m.name == name)
     }
 
+    /// The largest base rate at which no channel reaches its cap (a flip probability 1/2,
+    /// `DEPOLARIZE1` 3/4, `DEPOLARIZE2` 15/16), beyond which [`NoiseModel::apply`] would clamp.
+    pub fn max_p(&self) -> f64 {
+        [
+            (self.gate1, 0.75),
+            (self.gate2, 15.0 / 16.0),
+            (self.reset, 0.5),
+            (self.measure, 0.5),
+            (self.idle, 0.75),
+            (self.idle_during_readout.unwrap_or(0.0), 0.75),
+        ]
+        .iter()
+        .filter(|(rate, _)| *rate > 0.0)
+        .map(|(rate, cap)| cap / rate)
+        .fold(f64::INFINITY, f64::min)
+    }
+
     /// Returns `circuit` with this model's noise at base rate `p` added.
     pub fn apply(&self, circuit: &Circuit, p: f64) -> Circuit {
         let mut qubits = BTreeSet::new();

@@ -283,3 +283,22 @@ pub fn results_table(rows: &[TaskStats]) -> String {
     }
     out
 }
+
+/// Drops tasks whose strong id repeats an earlier task's (the same circuit file named twice,
+/// overlapping globs, a repeated parameter), saying so: they would draw the same random streams
+/// and `combine` would count the same shots twice.
+pub fn distinct_tasks(tasks: Vec<SweepTask>, warn: &mut dyn FnMut(String)) -> Vec<SweepTask> {
+    let mut out: Vec<SweepTask> = Vec::new();
+    for task in tasks {
+        if out.iter().any(|t| t.strong_id == task.strong_id) {
+            warn(format!(
+                "task {} ({}) is listed more than once; it is sampled once",
+                short_metadata(&task.json_metadata),
+                task.decoder_label
+            ));
+        } else {
+            out.push(task);
+        }
+    }
+    out
+}

@@ -8,7 +8,7 @@ use super::stats::TaskStats;
 use anyhow::{anyhow, bail, Result};
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use serde_json::Value;
+use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::sync::Once;
 
@@ -44,59 +44,172 @@ struct Point {
     discard: f64,
 }
 
-/// Curves keyed by group label, points sorted by x.
+/// Metadata keys that describe a stratum or the sampling plan, not the curve a row belongs to.
+const NOT_CURVE_KEYS: [&str; 3] = ["k", "p_values", "fault_classes"];
+
+/// One curve before labelling: its identity (metadata without the x key, decoder, whether it
+/// was rebuilt from strata) and its points.
+struct RawCurve {
+    meta: Map<String, Value>,
+    decoder: String,
+    subset: bool,
+    points: Vec<Point>,
+}
+
+fn identity(meta: &Value, x_key: &str) -> Map<String, Value> {
+    let mut m = meta.as_object().cloned().unwrap_or_default();
+    m.remove(x_key);
+    for k in NOT_CURVE_KEYS {
+        m.remove(k);
+    }
+    m
+}
+
+fn add_point(
+    raw: &mut Vec<RawCurve>,
+    meta: Map<String, Value>,
+    decoder: &str,
+    subset: bool,
+    point: Point,
+) {
+    match raw
+        .iter_mut()
+        .find(|c| c.meta == meta && c.decoder == decoder && c.subset == subset)
+    {
+        Some(c) => c.points.push(point),
+        None => raw.push(RawCurve {
+            meta,
+            decoder: decoder.to_string(),
+            subset,
+            points: vec![point],
+        }),
+    }
+}
+
+/// `key=value` as a legend shows it (`d=3`, `ch_model=twirl`, `d=?` when absent).
+fn key_value(meta: &Map<String, Value>, key: &str) -> String {
+    match meta.get(key) {
+        Some(Value::String(s)) => format!("{key}={s}"),
+        Some(v) => format!("{key}={v}"),
+        None => format!("{key}=?"),
+    }
+}
+
+/// Curves keyed by label, points sorted by x. Rows belong to the same curve only when all their
+/// metadata but x (and stratum bookkeeping) agree, so distinct models never merge into one
+/// zig-zag line; the label names the group keys, then every other key that varies between
+/// curves, then the decoder.
 fn curves(
     rows: &[TaskStats],
     x_key: &str,
-    group_key: &str,
+    group_keys: &[String],
 ) -> Result<BTreeMap<String, Vec<Point>>> {
-    let mut out: BTreeMap<String, Vec<Point>> = BTreeMap::new();
+    for key in group_keys {
+        if !rows.iter().any(|r| r.json_metadata.get(key).is_some()) {
+            let mut known: Vec<&String> = rows
+                .iter()
+                .filter_map(|r| r.json_metadata.as_object())
+                .flat_map(|m| m.keys())
+                .filter(|k| !NOT_CURVE_KEYS.contains(&k.as_str()))
+                .collect();
+            known.sort();
+            known.dedup();
+            let known: Vec<&str> = known.iter().map(|k| k.as_str()).collect();
+            bail!(
+                "--group: no statistics row has '{key}' in its json_metadata (keys: {})",
+                known.join(", ")
+            );
+        }
+    }
+    let mut raw: Vec<RawCurve> = Vec::new();
     for r in rows {
         let Some(x) = r.json_metadata.get(x_key).and_then(Value::as_f64) else {
             continue;
         };
-        let group = match r.json_metadata.get(group_key) {
-            Some(Value::String(s)) => format!("{group_key}={s}"),
-            Some(v) => format!("{group_key}={v}"),
-            None => format!("{group_key}=?"),
-        };
-        let label = format!("{group} ({})", r.decoder);
         let fit = fit_binomial(r.errors, r.kept(), 1000.0);
-        out.entry(label).or_default().push(Point {
+        let point = Point {
             x,
             rate: fit.best,
             low: fit.low,
             high: fit.high,
             discard: r.discards as f64 / r.shots.max(1) as f64,
-        });
+        };
+        add_point(
+            &mut raw,
+            identity(&r.json_metadata, x_key),
+            &r.decoder,
+            false,
+            point,
+        );
     }
     // Curves rebuilt from stratified (subset) rows, at their p values.
     if x_key == "p" {
         for c in super::subset::subset_curves(rows).map_err(|e| anyhow!(e))? {
-            let group = match c.metadata.get(group_key) {
-                Some(Value::String(s)) => format!("{group_key}={s}"),
-                Some(v) => format!("{group_key}={v}"),
-                None => format!("{group_key}=?"),
-            };
-            let label = format!("{group} ({}, subset)", c.decoder);
-            out.entry(label)
-                .or_default()
-                .extend(c.points.iter().map(|pt| Point {
+            for pt in &c.points {
+                let point = Point {
                     x: pt.p,
                     rate: pt.logical.value,
                     low: pt.logical.low,
                     high: pt.logical.high,
                     discard: 1.0 - pt.acceptance.value,
-                }));
+                };
+                add_point(
+                    &mut raw,
+                    identity(&c.metadata, x_key),
+                    &c.decoder,
+                    true,
+                    point,
+                );
+            }
         }
     }
-    if out.is_empty() {
+    if raw.is_empty() {
         bail!("no statistics row has a numeric '{x_key}' in its json_metadata to plot against");
+    }
+    // Keys (other than the group keys) whose values differ between curves.
+    let mut varying: Vec<String> = raw
+        .iter()
+        .flat_map(|c| c.meta.keys().cloned())
+        .filter(|k| !group_keys.contains(k))
+        .filter(|k| raw.iter().any(|c| c.meta.get(k) != raw[0].meta.get(k)))
+        .collect();
+    varying.sort();
+    varying.dedup();
+    let mut out: BTreeMap<String, Vec<Point>> = BTreeMap::new();
+    for c in raw {
+        let parts: Vec<String> = group_keys
+            .iter()
+            .chain(&varying)
+            .map(|k| key_value(&c.meta, k))
+            .collect();
+        let how = if c.subset {
+            format!("{}, subset", c.decoder)
+        } else {
+            c.decoder.clone()
+        };
+        out.entry(format!("{} ({how})", parts.join(" ")))
+            .or_default()
+            .extend(c.points);
     }
     for points in out.values_mut() {
         points.sort_by(|a, b| a.x.total_cmp(&b.x));
     }
     Ok(out)
+}
+
+/// What makes a decoder discard a shot, for the discard panel's title.
+fn discard_cause(decoder: &str) -> String {
+    let (inner, flags) = match decoder.strip_suffix("+flag-postselection") {
+        Some(inner) => (inner, "a flag fired, or "),
+        None => (decoder, ""),
+    };
+    let cause = match inner {
+        "postselect" => "any detector fired".to_string(),
+        "lookup" => "syndrome outside the lookup table".to_string(),
+        "hadamard-prep" => "a detector of the |H> protocol fired".to_string(),
+        other => format!("{other} gave up"),
+    };
+    format!("{flags}{cause}")
 }
 
 /// Fits log(rate) = log A + k log x over the points with a positive rate.
@@ -130,11 +243,15 @@ fn power_law(group: &str, points: &[Point]) -> Option<PowerLaw> {
 pub fn plot_stats(
     rows: &[TaskStats],
     x_key: &str,
-    group_key: &str,
+    group_keys: &[String],
     path: &std::path::Path,
 ) -> Result<Vec<PowerLaw>> {
     register_font();
-    let data = curves(rows, x_key, group_key)?;
+    let data = curves(rows, x_key, group_keys)?;
+    let mut causes: Vec<String> = rows.iter().map(|r| discard_cause(&r.decoder)).collect();
+    causes.sort();
+    causes.dedup();
+    let discard_title = format!("Discarded shots ({})", causes.join("; "));
     let fits: Vec<PowerLaw> = data
         .iter()
         .filter_map(|(g, pts)| power_law(g, pts))
@@ -146,7 +263,7 @@ pub fn plot_stats(
             let mut svg = String::new();
             {
                 let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
-                draw(&root, &data, &fits, x_key).map_err(|e| draw_err(&e))?;
+                draw(&root, &data, &fits, x_key, &discard_title).map_err(|e| draw_err(&e))?;
                 root.present().map_err(|e| draw_err(&e))?;
             }
             std::fs::write(path, svg)
@@ -160,7 +277,7 @@ pub fn plot_stats(
             let tmp = path.with_file_name(format!(".{name}.partial.png"));
             {
                 let root = BitMapBackend::new(&tmp, size).into_drawing_area();
-                draw(&root, &data, &fits, x_key).map_err(|e| draw_err(&e))?;
+                draw(&root, &data, &fits, x_key, &discard_title).map_err(|e| draw_err(&e))?;
                 root.present().map_err(|e| draw_err(&e))?;
             }
             std::fs::rename(&tmp, path)
@@ -171,10 +288,66 @@ pub fn plot_stats(
     Ok(fits)
 }
 
+/// Curve colours: matplotlib's tab10, distinct on white (Palette99 has pale yellows).
+fn curve_color(i: usize) -> RGBAColor {
+    const TAB10: [(u8, u8, u8); 10] = [
+        (31, 119, 180),
+        (255, 127, 14),
+        (44, 160, 44),
+        (214, 39, 40),
+        (148, 103, 189),
+        (140, 86, 75),
+        (227, 119, 194),
+        (127, 127, 127),
+        (188, 189, 34),
+        (23, 190, 207),
+    ];
+    let (r, g, b) = TAB10[i % TAB10.len()];
+    RGBColor(r, g, b).to_rgba()
+}
+
 /// Axis labels in short scientific notation: 1e-3, 2.5e-4.
 fn sci(v: &f64) -> String {
     let text = format!("{v:.1e}");
     text.replace(".0e", "e")
+}
+
+/// A number with `digits` significant digits, plainly between 0.01 and 10000 (7.7, 0.012, 130)
+/// and in short scientific notation outside (1.4e6, 2.5e-4): the fits' prefactors.
+pub fn significant(v: f64, digits: usize) -> String {
+    let a = v.abs();
+    if a == 0.0 || !a.is_finite() {
+        return format!("{v}");
+    }
+    if (0.01..10_000.0).contains(&a) {
+        let decimals = (digits as i32 - 1 - a.log10().floor() as i32).max(0) as usize;
+        format!("{v:.decimals$}")
+    } else {
+        let text = format!("{v:.*e}", digits.saturating_sub(1));
+        text.replace(".0e", "e")
+    }
+}
+
+/// Tick positions of a log axis over [lo, hi]: (labelled, light). Decades when the range holds
+/// three or more; otherwise 1, 2, 5 x 10^k, or every m x 10^k, so that a range within a decade
+/// still gets at least two labels.
+fn log_ticks(lo: f64, hi: f64) -> (Vec<f64>, Vec<f64>) {
+    let (k0, k1) = (lo.log10().floor() as i32, hi.log10().ceil() as i32);
+    let at = |mantissas: &[f64]| -> Vec<f64> {
+        (k0..=k1)
+            .flat_map(|k| mantissas.iter().map(move |m| m * 10f64.powi(k)))
+            .map(|v| format!("{v:.6e}").parse::<f64>().unwrap_or(v))
+            .filter(|v| (lo..=hi).contains(v))
+            .collect()
+    };
+    let all = at(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]);
+    let bold = [vec![1.0], vec![1.0, 2.0, 5.0]]
+        .iter()
+        .map(|m| at(m))
+        .find(|b| b.len() >= 3)
+        .unwrap_or_else(|| all.clone());
+    let light = all.into_iter().filter(|v| !bold.contains(v)).collect();
+    (bold, light)
 }
 
 fn draw<DB: DrawingBackend>(
@@ -182,6 +355,7 @@ fn draw<DB: DrawingBackend>(
     data: &BTreeMap<String, Vec<Point>>,
     fits: &[PowerLaw],
     x_key: &str,
+    discard_title: &str,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     root.fill(&WHITE)?;
     let (upper, lower) = root.split_vertically(680);
@@ -200,6 +374,14 @@ fn draw<DB: DrawingBackend>(
         (ymin / 2.0, (ymax * 2.0).min(1.0))
     };
     let (xlo, xhi) = (xmin / 1.3, xmax * 1.3);
+    let x_axis = || {
+        let (bold, light) = log_ticks(xlo, xhi);
+        (xlo..xhi)
+            .log_scale()
+            .with_key_points(bold)
+            .with_light_points(light)
+    };
+    let (y_bold, y_light) = log_ticks(ymin, ymax);
     let mut chart = ChartBuilder::on(&upper)
         .caption(
             "Logical error rate per kept shot (bands: likelihood ratio 1000, as sinter)",
@@ -208,19 +390,23 @@ fn draw<DB: DrawingBackend>(
         .margin(15)
         .x_label_area_size(45)
         .y_label_area_size(95)
-        .build_cartesian_2d((xlo..xhi).log_scale(), (ymin..ymax).log_scale())?;
+        .build_cartesian_2d(
+            x_axis(),
+            (ymin..ymax)
+                .log_scale()
+                .with_key_points(y_bold)
+                .with_light_points(y_light),
+        )?;
     chart
         .configure_mesh()
         .x_desc(x_key)
         .y_desc("errors / kept shots")
-        .x_labels(8)
-        .y_labels(10)
         .x_label_formatter(&sci)
         .y_label_formatter(&sci)
         .label_style(("sans-serif", 15))
         .draw()?;
     for (i, (label, points)) in data.iter().enumerate() {
-        let color = Palette99::pick(i).to_rgba();
+        let color = curve_color(i);
         // The interval band: low edge forwards, high edge backwards (zero low edges clamped).
         let mut band: Vec<(f64, f64)> = points.iter().map(|p| (p.x, p.low.max(ymin))).collect();
         band.extend(points.iter().rev().map(|p| (p.x, p.high.max(ymin))));
@@ -232,7 +418,8 @@ fn draw<DB: DrawingBackend>(
             .collect();
         let fit = fits.iter().find(|f| &f.group == label);
         let legend = match fit {
-            Some(f) => format!("{label}: {} {x_key}^{:.2}", sci(&f.a), f.k),
+            Some(f) => format!("{label}: {} {x_key}^{:.2}", significant(f.a, 2), f.k),
+            None if line.is_empty() => format!("{label}: no errors (band: upper bound)"),
             None => label.clone(),
         };
         chart
@@ -259,21 +446,20 @@ fn draw<DB: DrawingBackend>(
         .border_style(BLACK)
         .draw()?;
     let mut discards = ChartBuilder::on(&lower)
-        .caption("Discard rate (postselection)", ("sans-serif", 20))
+        .caption(discard_title, ("sans-serif", 18))
         .margin(15)
         .x_label_area_size(45)
         .y_label_area_size(95)
-        .build_cartesian_2d((xlo..xhi).log_scale(), 0.0..1.0)?;
+        .build_cartesian_2d(x_axis(), 0.0..1.0)?;
     discards
         .configure_mesh()
         .x_desc(x_key)
         .y_desc("discarded / shots")
-        .x_labels(8)
         .x_label_formatter(&sci)
         .label_style(("sans-serif", 15))
         .draw()?;
     for (i, points) in data.values().enumerate() {
-        let color = Palette99::pick(i).to_rgba();
+        let color = curve_color(i);
         discards.draw_series(LineSeries::new(
             points.iter().map(|p| (p.x, p.discard)),
             color.stroke_width(2),
@@ -290,6 +476,26 @@ fn draw<DB: DrawingBackend>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ticks_and_prefactors_read_well() {
+        // Within a decade: 2e-4 .. 1e-3 at 1, 2, 5 would give two labels; every m x 10^k is used.
+        let (bold, _) = log_ticks(1.5e-4, 9e-4);
+        assert_eq!(bold, vec![2e-4, 3e-4, 4e-4, 5e-4, 6e-4, 7e-4, 8e-4, 9e-4]);
+        let (bold, light) = log_ticks(7.7e-5, 1.3e-3);
+        assert_eq!(bold, vec![1e-4, 2e-4, 5e-4, 1e-3]);
+        assert!(light.contains(&3e-4));
+        assert_eq!(log_ticks(1e-9, 1e-2).0.len(), 8);
+        assert_eq!(significant(7.7123, 2), "7.7");
+        assert_eq!(significant(72.0, 2), "72");
+        assert_eq!(significant(0.0123, 2), "0.012");
+        assert_eq!(significant(1.4e6, 2), "1.4e6");
+        assert_eq!(significant(2.5e-4, 3), "2.50e-4");
+        assert_eq!(
+            discard_cause("lookup+flag-postselection"),
+            "a flag fired, or syndrome outside the lookup table"
+        );
+    }
 
     #[test]
     fn power_law_recovers_exponent() {

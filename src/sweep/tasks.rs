@@ -4,13 +4,14 @@
 
 use super::engine::{Engine, ExactJob, Stratum, SweepTask};
 use super::subset::{classes_json, fault_count_distribution, Channels, ExactStratum};
+use crate::circuit::Circuit;
 use crate::decoder::Postselect;
 use crate::exact::ExactProgram;
 use crate::faults::Injector;
 use crate::frame::{FrameProgram, NonClifford};
-use crate::magic::{residual_pauli, ChModel, HadamardPrep};
+use crate::magic::{proxy_prep, residual_pauli, ChModel, HadamardPrep, TAIL_COORD};
 use crate::noise::NoiseModel;
-use anyhow::{anyhow, Result};
+use anyhow::{anyhow, bail, Result};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
@@ -180,4 +181,114 @@ pub fn hadamard_prep_tasks(
         }
     }
     Ok(tasks)
+}
+
+/// A circuit file of the |H> preparation, recognised by its scoring-tail detectors (4th
+/// coordinate [`TAIL_COORD`]) and checked to end in exactly the tail `qec-sim gen` writes, so
+/// that `sweep --circuits` judges it as the built-in task does.
+pub struct MarkedPrep {
+    pub prep: HadamardPrep,
+    /// Twirl when the file has `RH`/`CH`, proxy when it is Clifford.
+    pub model: ChModel,
+    /// Items of the file before its tail.
+    body_items: usize,
+}
+
+/// Recognises a protocol circuit by its tail marks: None without marks, an error when marks
+/// are present but the tail is not the protocol's.
+pub fn marked_prep(circuit: &Circuit) -> Result<Option<MarkedPrep>> {
+    let coords = circuit.detector_coords();
+    let n = coords.len();
+    let tail = coords
+        .iter()
+        .filter(|c| c.get(3) == Some(&TAIL_COORD))
+        .count();
+    if tail == 0 {
+        return Ok(None);
+    }
+    if coords[n - tail..]
+        .iter()
+        .any(|c| c.get(3) != Some(&TAIL_COORD))
+    {
+        bail!(
+            "the scoring-tail detectors (4th coordinate {TAIL_COORD}) must be the last detectors"
+        );
+    }
+    // 6.6.6 color code: 3 (d^2 - 1) / 8 faces, one Z and one X check each.
+    let d = (3..=1001)
+        .step_by(2)
+        .find(|d| 2 * 3 * (d * d - 1) / 8 == tail)
+        .ok_or_else(|| {
+            anyhow!("{tail} scoring-tail detectors (4th coordinate {TAIL_COORD}) match no distance of the |H> preparation")
+        })?;
+    let prep = HadamardPrep::new(d).map_err(|e| anyhow!(e))?;
+    // With CH and RH: the twirl model's tail (logical X and Z measured) or the exact model's
+    // (syndromes only; the state is scored exactly).
+    let candidates: &[ChModel] = match circuit.first_non_clifford() {
+        Some(_) => &[ChModel::Twirl, ChModel::Exact],
+        None => &[ChModel::Proxy],
+    };
+    let items = &circuit.items;
+    let model = candidates
+        .iter()
+        .copied()
+        .find(|&m| {
+            let tail = prep.scoring_tail(m).items;
+            items.len() >= tail.len() && items[items.len() - tail.len()..] == tail[..]
+        })
+        .unwrap_or(candidates[0]);
+    let expected = prep.scoring_tail(model).items;
+    let body_items = items.len().saturating_sub(expected.len());
+    if items[body_items..] != expected[..] || n - tail != prep.num_body_detectors {
+        bail!(
+            "its scoring tail (4th coordinate {TAIL_COORD}) is not the d = {d} {} protocol's as `qec-sim gen --task hadamard-prep` writes it",
+            model.name()
+        );
+    }
+    Ok(Some(MarkedPrep {
+        prep,
+        model,
+        body_items,
+    }))
+}
+
+impl MarkedPrep {
+    /// The Clifford circuit whose determinism vouches for the file's body: the body's proxy
+    /// (`CH` -> `CX`, `RH` -> `RX`) with the proxy's tail.
+    pub fn clifford(&self, circuit: &Circuit) -> Circuit {
+        let body = Circuit {
+            items: circuit.items[..self.body_items].to_vec(),
+        };
+        let mut out = proxy_prep(&body);
+        out.items.extend(self.prep.tail(true).items);
+        out
+    }
+
+    /// The sweep task as the built-in task simulates it: frames with the protocol's decoder
+    /// and per-Pauli residual counts, or (exact model) the exact engine scoring the state.
+    pub fn task(&self, circuit: Circuit, json_metadata: Value) -> Result<SweepTask> {
+        if self.model == ChModel::Exact {
+            let engine = exact_engine(&self.prep, &circuit)?;
+            let body: Vec<usize> = (0..self.prep.num_body_detectors).collect();
+            let decoder = Box::new(Postselect::on(&body));
+            return Ok(SweepTask::custom(
+                circuit,
+                engine,
+                decoder,
+                json_metadata,
+                None,
+                None,
+            ));
+        }
+        let program = FrameProgram::compile_with(&circuit, non_clifford(self.model))?;
+        let decoder = self.prep.decoder(self.model).map_err(|e| anyhow!("{e}"))?;
+        Ok(SweepTask::custom(
+            circuit,
+            Engine::Frame(program),
+            Box::new(decoder),
+            json_metadata,
+            None,
+            Some(residual_pauli),
+        ))
+    }
 }
