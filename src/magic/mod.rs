@@ -14,7 +14,6 @@
 //! spanning tree of the face adjacency, between two ancillas next to a shared data qubit (the
 //! extra couplings the paper's hardware graph would need; see the design note).
 
-pub mod exact;
 mod prep;
 mod score;
 
