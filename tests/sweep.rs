@@ -212,8 +212,16 @@ fn bad_sweep_input_gets_one_line_errors() {
             "--method subset needs --task hadamard-prep",
         ),
         (
-            vec!["sweep", "--task", "hadamard-prep", "--ch-model", "exact"],
-            "state-vector",
+            vec![
+                "sweep",
+                "--task",
+                "hadamard-prep",
+                "--ch-model",
+                "exact",
+                "--distances",
+                "4",
+            ],
+            "--distance must be odd",
         ),
         (vec!["sweep", "--p", "0.7"], "outside (0, 0.5]"),
         (
