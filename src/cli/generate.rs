@@ -41,7 +41,8 @@ pub enum TaskName {
 /// How the non-Clifford CH gates (and the injected |H>) are modelled.
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
 pub enum ChModelName {
-    /// Exact gates (for the state-vector simulator); no scoring tail.
+    /// Exact gates (for the exact engine); scoring tail of syndromes only (the state itself is
+    /// scored).
     Exact,
     /// CH kept, scored by the Pauli-frame twirl model; scoring tail with logical X and Z.
     Twirl,

@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 pub struct SweepArgs {
     /// Generated task: a memory experiment of the code, or the |H> preparation protocol (one
     /// task per distance, CH model and p, or per stratum with --method subset). Without --task
-    /// and --circuits, the default job: hadamard-prep at d = 3, 5, twirl model, subset sampling,
+    /// and --circuits, the default job: hadamard-prep at d = 3, 5, exact model, subset sampling,
     /// writing stats.csv and plot.svg.
     #[arg(long, value_enum)]
     task: Option<TaskName>,
@@ -50,9 +50,9 @@ pub struct SweepArgs {
     /// values are rounded to the precision of START, STOP and STEP (default 1e-4,2e-4,5e-4,1e-3).
     #[arg(long)]
     p: Option<String>,
-    /// CH models of `--task hadamard-prep` (comma separated; default twirl): twirl (Pauli
-    /// frames, CH twirled as in Chamberland and Noh) or proxy (Clifford substitute, CH -> CX,
-    /// |H> -> |+>).
+    /// CH models of `--task hadamard-prep` (comma separated; default exact): exact (the real CH
+    /// and |H> on the exact engine, the accepted state scored exactly), twirl (Pauli frames, CH
+    /// twirled as in Chamberland and Noh) or proxy (Clifford substitute, CH -> CX, |H> -> |+>).
     #[arg(long, value_enum, value_delimiter = ',')]
     ch_model: Vec<ChModelName>,
     /// `mc`: plain Monte Carlo per p. `subset`: stratified by fault count (hadamard-prep only),
@@ -134,8 +134,13 @@ impl SweepArgs {
         })
     }
 
+    /// `--max-shots`, or its default: 1e5 for Monte Carlo; per heaviest stratum 1.5e8 for the
+    /// frame models and 1e6 when the exact model is among the tasks (an exact shot costs about
+    /// 100 frame shots).
     fn max_shots(&self) -> u64 {
+        let exact = self.ch_models().contains(&ChModelName::Exact);
         self.max_shots.unwrap_or(match self.method() {
+            MethodName::Subset if exact => 1_000_000,
             MethodName::Subset => 150_000_000,
             MethodName::Mc => 100_000,
         })
@@ -160,7 +165,7 @@ impl SweepArgs {
 
     fn ch_models(&self) -> Vec<ChModelName> {
         match self.ch_model.is_empty() {
-            true => vec![ChModelName::Twirl],
+            true => vec![ChModelName::Exact],
             false => self.ch_model.clone(),
         }
     }
@@ -575,7 +580,12 @@ pub fn sweep(args: &SweepArgs) -> Result<()> {
     print!("{}", results_table(&rows));
     if let Some(path) = args.plot_path() {
         wrote.push(wrote_file(&path));
-        let fits = crate::sweep::plot::plot_stats(&rows, "p", &["d".to_string()], &path)?;
+        // The |H> task's curves name their CH model, also when only one is drawn.
+        let groups: Vec<String> = match args.task() {
+            Some(TaskName::HadamardPrep) => vec!["d".into(), "ch_model".into()],
+            _ => vec!["d".into()],
+        };
+        let fits = crate::sweep::plot::plot_stats(&rows, "p", &groups, &path)?;
         print_fits(&fits, "p");
     }
     println!("wrote {}", wrote.join(" and "));
@@ -689,16 +699,16 @@ pub fn plot(args: &PlotArgs) -> Result<()> {
 
 #[derive(Args, Debug)]
 pub struct ChModelsArgs {
-    /// Distance (the exact model simulates d = 3 only).
+    /// Distance.
     #[arg(long, short = 'd', default_value_t = 3)]
     distance: usize,
     /// Physical error rates (list or range, as for sweep).
     #[arg(long, default_value = "1e-4,2e-4,5e-4,1e-3")]
     p: String,
-    /// State-vector shots per stratum of k >= 2 faults (k = 1 is enumerated exactly). Few
-    /// trajectories are accepted and fail (about 0.4% at k = 2, d = 3): at 10000 shots the
-    /// exact infidelity has a standard error of about 12%.
-    #[arg(long, default_value_t = 10_000, value_parser = parse_count_usize)]
+    /// Exact-engine shots for the heaviest stratum (lighter strata get fewer, at least 2%, as in
+    /// `sweep --method subset`). Few shots are accepted and fail (about 0.4% at k = 2, d = 3):
+    /// at 1e6 shots the exact infidelity is good to a few percent at d = 3.
+    #[arg(long, default_value_t = 1_000_000, value_parser = parse_count_usize)]
     exact_shots: usize,
     /// Largest stratum of the exact model.
     #[arg(long, default_value_t = 5)]
