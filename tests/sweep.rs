@@ -596,7 +596,8 @@ fn generated_memory_tasks_form_a_grid_over_distance_and_p() {
 #[test]
 fn the_default_job_writes_stats_and_plot() {
     let dir = tempfile::tempdir().unwrap();
-    // The default job with fewer shots (its own default is 5e7 per stratum).
+    // The default job (exact model) with fewer shots (its own default is 1e6 for the heaviest
+    // stratum).
     let out = ok(
         &["sweep", "--max-shots", "20000", "--threads", "2"],
         dir.path(),
@@ -612,7 +613,7 @@ fn the_default_job_writes_stats_and_plot() {
     assert_eq!(ds.into_iter().collect::<Vec<_>>(), vec![3, 5]);
     assert!(rows
         .iter()
-        .all(|r| r.json_metadata["method"] == "subset" && r.json_metadata["ch_model"] == "twirl"));
+        .all(|r| r.json_metadata["method"] == "subset" && r.json_metadata["ch_model"] == "exact"));
 }
 
 /// The shipped protocol circuits through `--circuits` (issue 14, item 5): their scoring-tail

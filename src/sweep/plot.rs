@@ -258,7 +258,15 @@ pub fn plot_stats(
         .collect();
     let size = (900, 1000);
     let draw_err = |e: &dyn std::fmt::Debug| anyhow!("cannot draw {}: {e:?}", path.display());
-    match path.extension().and_then(|e| e.to_str()) {
+    // Drawn beside the target and renamed, so no half-written file is ever visible; the
+    // temporary file is removed on an error, a panic or an interrupt.
+    let name = path
+        .file_name()
+        .map_or("plot".into(), |n| n.to_string_lossy().to_string());
+    let extension = path.extension().and_then(|e| e.to_str());
+    let tmp = path.with_file_name(format!(".{name}.partial.{}", extension.unwrap_or("")));
+    let partial = crate::interrupt::Partial::new(&tmp);
+    match extension {
         Some("svg") => {
             let mut svg = String::new();
             {
@@ -266,25 +274,18 @@ pub fn plot_stats(
                 draw(&root, &data, &fits, x_key, &discard_title).map_err(|e| draw_err(&e))?;
                 root.present().map_err(|e| draw_err(&e))?;
             }
-            std::fs::write(path, svg)
+            std::fs::write(&tmp, svg)
                 .map_err(|e| anyhow!("cannot write {}: {e}", path.display()))?;
         }
         Some("png") => {
-            // Rendered beside the target and renamed, so no half-drawn file is ever visible.
-            let name = path
-                .file_name()
-                .map_or("plot".into(), |n| n.to_string_lossy().to_string());
-            let tmp = path.with_file_name(format!(".{name}.partial.png"));
-            {
-                let root = BitMapBackend::new(&tmp, size).into_drawing_area();
-                draw(&root, &data, &fits, x_key, &discard_title).map_err(|e| draw_err(&e))?;
-                root.present().map_err(|e| draw_err(&e))?;
-            }
-            std::fs::rename(&tmp, path)
-                .map_err(|e| anyhow!("cannot write {}: {e}", path.display()))?;
+            let root = BitMapBackend::new(&tmp, size).into_drawing_area();
+            draw(&root, &data, &fits, x_key, &discard_title).map_err(|e| draw_err(&e))?;
+            root.present().map_err(|e| draw_err(&e))?;
         }
         _ => bail!("plot file {} must end in .svg or .png", path.display()),
     }
+    std::fs::rename(&tmp, path).map_err(|e| anyhow!("cannot write {}: {e}", path.display()))?;
+    partial.done();
     Ok(fits)
 }
 
