@@ -1,6 +1,7 @@
 //! The exact engine against the dense state vector (its oracle) and the frame sampler.
 //!
-//! - Noiseless random circuits (Cliffords, CH, RH, measurements in three bases, feedback): every
+//! - Noiseless random circuits (Cliffords, SPP, CH, RH, T, rotations, U3, measurements in three
+//!   bases, feedback): every
 //!   engine shot is replayed in the state vector with the same outcomes. Each outcome must have
 //!   non-zero probability there, the final states must agree on Pauli expectation values to
 //!   1e-9, and the frequency of each record must match its exact probability (binomial bounds).
@@ -25,6 +26,14 @@ fn random_circuit(rng: &mut Xoshiro256PlusPlus, n: usize, len: usize, noise: f64
         "H", "S", "S_DAG", "SQRT_X", "SQRT_Y", "H_YZ", "C_XYZ", "X", "Y", "Z",
     ];
     let two = ["CX", "CY", "CZ", "SWAP", "CH", "CH", "CH"];
+    let rotations = [
+        "T",
+        "T_DAG",
+        "R_X(0.3)",
+        "R_Y(-0.7)",
+        "R_Z(0.125)",
+        "U3(0.2, 0.3, 0.4)",
+    ];
     let mut out = String::new();
     // untouched or just measured in Z.
     let mut resettable = vec![true; n];
@@ -36,10 +45,22 @@ fn random_circuit(rng: &mut Xoshiro256PlusPlus, n: usize, len: usize, noise: f64
         if r >= q {
             r += 1;
         }
-        match pick(rng, 10) {
-            0..=2 => {
+        match pick(rng, 12) {
+            0..=1 => {
                 out += &format!("{} {q}\n", one[pick(rng, one.len())]);
                 resettable[q] = false;
+            }
+            2 | 10 => {
+                out += &format!("{} {q}\n", rotations[pick(rng, rotations.len())]);
+                resettable[q] = false;
+            }
+            11 => {
+                // A Pauli-product rotation (Clifford) across two qubits.
+                let (a, b) = (["X", "Y", "Z"][pick(rng, 3)], ["X", "Y", "Z"][pick(rng, 3)]);
+                let g = ["SPP", "SPP_DAG"][pick(rng, 2)];
+                out += &format!("{g} {a}{q}*{b}{r}\n");
+                resettable[q] = false;
+                resettable[r] = false;
             }
             3..=5 => {
                 out += &format!("{} {q} {r}\n", two[pick(rng, two.len())]);
@@ -70,6 +91,10 @@ fn random_circuit(rng: &mut Xoshiro256PlusPlus, n: usize, len: usize, noise: f64
             9 if noise > 0.0 => {
                 let g = ["DEPOLARIZE1", "X_ERROR", "Z_ERROR"][pick(rng, 3)];
                 out += &format!("{g}({noise}) {q}\nDEPOLARIZE2({noise}) {q} {r}\n");
+                // A noisy Pauli-product measurement (only in noisy circuits: the exact replay
+                // of noiseless ones forces single-qubit outcomes only).
+                out += &format!("MPP({noise}) X{q}*Z{r} Y{r}\n");
+                measurements += 2;
                 resettable[q] = false;
                 resettable[r] = false;
             }
