@@ -372,7 +372,10 @@ impl Compiler {
             let negative = self.reduce_to_dormant_x(&mut p, j);
             let angle = if negative { -angle } else { angle };
             self.activate(j, line)?;
-            self.ops.push(Op::Activate { qubit: j, angle });
+            self.ops.push(Op::Activate {
+                qubit: j,
+                sin_cos: angle.sin_cos(),
+            });
         } else if self.touches_active(&p) {
             let (mut xmask, mut zmask) = (0u64, 0u64);
             for (s, &q) in self.slots.iter().enumerate() {
@@ -385,7 +388,7 @@ impl Compiler {
                 xmask,
                 zmask,
                 phase: p.phase,
-                angle,
+                sin_cos: angle.sin_cos(),
                 test: packed(&p),
             });
         }

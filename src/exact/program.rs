@@ -49,18 +49,19 @@ pub enum Op {
     /// A virtual basis change among active qubits: frame and dense vector.
     Dense(VGate, DenseGate),
     /// exp(-i angle X_qubit) on the dormant `qubit`, which then joins the dense vector as its
-    /// new highest slot. The angle flips sign when the frame has Z or Y on `qubit`.
+    /// new highest slot; `sin_cos` of the angle, which flips sign when the frame has Z or Y on
+    /// `qubit`.
     Activate {
         qubit: usize,
-        angle: f64,
+        sin_cos: (f64, f64),
     },
-    /// exp(-i angle Q) with Q = i^phase X^xmask Z^zmask on the slots (dormant Zs act as +1); the
-    /// angle flips sign when the frame anticommutes with `test`.
+    /// exp(-i angle Q) with Q = i^phase X^xmask Z^zmask on the slots (dormant Zs act as +1),
+    /// `sin_cos` of the angle; the angle flips sign when the frame anticommutes with `test`.
     Rotate {
         xmask: u64,
         zmask: u64,
         phase: u8,
-        angle: f64,
+        sin_cos: (f64, f64),
         test: Vec<u64>,
     },
     Measure {
@@ -242,22 +243,24 @@ impl ExactProgram {
         let stride = 2 * self.words;
         for (index, op) in self.ops.iter().enumerate() {
             // The faults placed at this operation, in Fixed mode.
-            let here = fixed.partition_point(|f| f.op as usize <= index);
-            let (placed, rest) = fixed.split_at(here);
-            fixed = rest;
+            let mut placed: &[Injection] = &[];
+            if !fixed.is_empty() {
+                let here = fixed.partition_point(|f| f.op as usize <= index);
+                (placed, fixed) = fixed.split_at(here);
+            }
             match op {
                 Op::Frame(g) => ws.frame.conjugate(*g),
                 Op::Dense(g, d) => {
                     ws.frame.conjugate(*g);
                     apply_dense(&mut ws.amps, *d);
                 }
-                Op::Activate { qubit, angle } => {
-                    let theta = if ws.frame.get(*qubit).1 {
-                        -angle
+                Op::Activate { qubit, sin_cos } => {
+                    // The frame's Z or Y on the qubit flips the angle: sin changes sign.
+                    let (s, c) = if ws.frame.get(*qubit).1 {
+                        (-sin_cos.0, sin_cos.1)
                     } else {
-                        *angle
+                        *sin_cos
                     };
-                    let (s, c) = theta.sin_cos();
                     let len = ws.amps.len();
                     ws.amps.extend_from_within(..);
                     let (low, high) = ws.amps.split_at_mut(len);
@@ -271,15 +274,15 @@ impl ExactProgram {
                     xmask,
                     zmask,
                     phase,
-                    angle,
+                    sin_cos,
                     test,
                 } => {
-                    let theta = if ws.frame.anticommutes(test) {
-                        -angle
+                    let (s, c) = if ws.frame.anticommutes(test) {
+                        (-sin_cos.0, sin_cos.1)
                     } else {
-                        *angle
+                        *sin_cos
                     };
-                    rotate_pauli(&mut ws.amps, *xmask, *zmask, *phase, theta);
+                    rotate_pauli(&mut ws.amps, *xmask, *zmask, *phase, s, c);
                 }
                 Op::Measure {
                     kind,
@@ -574,9 +577,9 @@ fn apply_dense(amps: &mut [C], g: DenseGate) {
     }
 }
 
-/// amps <- exp(-i theta Q) amps with Q = i^phase X^x Z^z on the slots.
-fn rotate_pauli(amps: &mut [C], x: u64, z: u64, phase: u8, theta: f64) {
-    let (s, c) = theta.sin_cos();
+/// amps <- exp(-i theta Q) amps with Q = i^phase X^x Z^z on the slots; (s, c) = (sin, cos) of
+/// theta.
+fn rotate_pauli(amps: &mut [C], x: u64, z: u64, phase: u8, s: f64, c: f64) {
     // -i sin(theta) i^phase
     let k = C::new(0.0, -s) * C::new(0.0, 1.0).powu(phase as u32);
     let zsign = |i: usize| {
