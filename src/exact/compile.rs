@@ -15,7 +15,7 @@
 //! See docs/exact-engine.md for the derivations.
 
 use super::pauli::{packed, Pauli, VGate};
-use super::program::{DenseGate, ExactProgram, MeasureKind, Op};
+use super::program::{image_of, DenseGate, ExactProgram, MeasureKind, Op};
 use crate::circuit::{Circuit, Instruction, Target};
 use crate::error::SimError;
 use crate::frame::noise::{Bernoulli, PauliChannel};
@@ -28,7 +28,7 @@ pub const DEFAULT_MAX_ACTIVE: usize = 26;
 /// Most operations a compiled program may hold (loops are unrolled).
 const MAX_OPS: usize = 50_000_000;
 
-fn basis_bits(b: Basis) -> (bool, bool) {
+pub(super) fn basis_bits(b: Basis) -> (bool, bool) {
     match b {
         Basis::X => (true, false),
         Basis::Y => (true, true),
@@ -160,12 +160,7 @@ impl Compiler {
 
     /// The image of a product of single-qubit Paulis (qubit, basis), in the given order.
     pub(super) fn product_image(&self, factors: &[(usize, Basis)]) -> Pauli {
-        let mut p = Pauli::identity(self.words);
-        for &(q, b) in factors {
-            let (x, z) = basis_bits(b);
-            p.mul_assign(&self.image(&[q], u8::from(x), u8::from(z)));
-        }
-        p
+        image_of(&self.img, self.words, factors)
     }
 
     /// U <- G U for a physical Clifford G on `qubits`: img(P) <- img(G^dag P G).

@@ -514,11 +514,7 @@ pub(super) fn image_of(img: &[Pauli], words: usize, factors: &[(usize, Basis)]) 
     let mut p = Pauli::identity(words);
     for &(q, b) in factors {
         let mut f = Pauli::identity(words);
-        let (x, z) = match b {
-            Basis::X => (true, false),
-            Basis::Y => (true, true),
-            Basis::Z => (false, true),
-        };
+        let (x, z) = super::compile::basis_bits(b);
         if x && z {
             f.phase = 1;
         }
