@@ -77,15 +77,14 @@ fn prepare_exact(c: &CommonArgs, loaded: &Loaded) -> Result<(ExactProgram, Batch
     Ok((program, plan))
 }
 
-/// Runs the exact engine over `plan`, writing `rows` of each batch's table (detectors then
-/// observables, or the measurement record) to `out` in `format`.
-fn exact_batches(
+/// Runs the exact engine over `plan`; `encode(table, shots)` turns each batch's table (detectors
+/// then observables, or with `measurements` the record) into output, which `emit` writes in order.
+fn exact_batches<T: Send>(
     spec: &BatchSpec,
     plan: &BatchPlan,
     measurements: bool,
-    rows: std::ops::Range<usize>,
-    format: Format,
-    emit: impl FnMut(Vec<u8>) -> Result<()> + Send,
+    encode: impl Fn(&BitTable, usize) -> T + Sync + Send,
+    emit: impl FnMut(T) -> Result<()> + Send,
 ) -> Result<()> {
     let table = || {
         if measurements {
@@ -103,9 +102,7 @@ fn exact_batches(
             } else {
                 spec.run(ws, rng, shots, t);
             }
-            let mut buf = Vec::new();
-            write_shot_major(t, rows.clone(), shots, None, format, &mut buf);
-            buf
+            encode(t, shots)
         },
         emit,
     )
@@ -119,7 +116,12 @@ pub fn sample(args: &SampleArgs) -> Result<()> {
         let spec = exact_spec(&program);
         let mut out = Output::create(c.out.as_deref())?;
         let rows = 0..program.num_measurements;
-        exact_batches(&spec, &plan, true, rows, c.out_format, |b| out.write(&b))?;
+        let encode = |t: &BitTable, shots: usize| {
+            let mut buf = Vec::new();
+            write_shot_major(t, rows.clone(), shots, None, c.out_format, &mut buf);
+            buf
+        };
+        exact_batches(&spec, &plan, true, encode, |b| out.write(&b))?;
         return out.finish();
     }
     let (program, plan) = prepare(c, &loaded, Mode::Measure)?;
@@ -158,44 +160,30 @@ fn exact_spec(program: &ExactProgram) -> BatchSpec<'_> {
     }
 }
 
-/// `detect` on the exact engine: detection events and observable flips per shot.
-fn detect_exact(args: &DetectArgs, loaded: &Loaded) -> Result<()> {
-    let c = &args.common;
-    let (program, plan) = prepare_exact(c, loaded)?;
-    let spec = exact_spec(&program);
-    let (dets, obs) = (program.num_detectors, program.num_observables);
-    let main_rows = if args.append_observables {
-        0..dets + obs
-    } else {
-        0..dets
-    };
-    let mut out = Output::create(c.out.as_deref())?;
-    exact_batches(&spec, &plan, false, main_rows, c.out_format, |b| {
-        out.write(&b)
-    })?;
-    out.finish()?;
-    if let Some(path) = &args.obs_out {
-        // Same seed, same batches: the same shots again, their observables this time.
-        let mut side = Output::create(Some(path))?;
-        let rows = dets..dets + obs;
-        exact_batches(&spec, &plan, false, rows, args.obs_out_format, |b| {
-            side.write(&b)
-        })?;
-        side.finish()?;
-    }
-    Ok(())
-}
-
 pub fn detect(args: &DetectArgs) -> Result<()> {
     let c = &args.common;
     let loaded = Loaded::read(c.circuit.as_deref())?;
-    if loaded.circuit.first_non_clifford().is_some() {
-        return detect_exact(args, &loaded);
+    // The frame sampler for Clifford circuits, the exact engine for the others; both leave
+    // detectors then observables in a table, encoded alike.
+    enum Engine {
+        Frame(FrameProgram, BatchPlan),
+        Exact(ExactProgram, BatchPlan),
     }
-    let (program, plan) = prepare(c, &loaded, Mode::Detect)?;
-    reference::check_deterministic(&loaded.circuit).map_err(|e| loaded.blame(e))?;
-    let dets = program.num_detectors as usize;
-    let obs = program.num_observables;
+    let engine = match loaded.circuit.first_non_clifford() {
+        Some(_) => {
+            let (program, plan) = prepare_exact(c, &loaded)?;
+            Engine::Exact(program, plan)
+        }
+        None => {
+            let (program, plan) = prepare(c, &loaded, Mode::Detect)?;
+            reference::check_deterministic(&loaded.circuit).map_err(|e| loaded.blame(e))?;
+            Engine::Frame(program, plan)
+        }
+    };
+    let (dets, obs) = match &engine {
+        Engine::Exact(p, _) => (p.num_detectors, p.num_observables),
+        Engine::Frame(p, _) => (p.num_detectors as usize, p.num_observables),
+    };
     let main_rows = if args.append_observables {
         0..dets + obs
     } else {
@@ -207,35 +195,42 @@ pub fn detect(args: &DetectArgs) -> Result<()> {
         None => None,
     };
     let want_obs = obs_out.is_some();
-    run_batches(
-        &program,
-        Mode::Detect,
-        &plan,
-        |sim, shots| {
-            let mut main = Vec::new();
-            write_shot_major(
-                sim.results(),
-                main_rows.clone(),
-                shots,
-                None,
-                c.out_format,
-                &mut main,
-            );
-            let mut side = Vec::new();
-            if want_obs {
-                let f = args.obs_out_format;
-                write_shot_major(sim.results(), dets..dets + obs, shots, None, f, &mut side);
-            }
-            (main, side)
-        },
-        |(main, side)| {
-            out.write(&main)?;
-            if let Some(o) = obs_out.as_mut() {
-                o.write(&side)?;
-            }
-            Ok::<(), anyhow::Error>(())
-        },
-    )?;
+    let encode = |results: &BitTable, shots: usize| {
+        let mut main = Vec::new();
+        write_shot_major(
+            results,
+            main_rows.clone(),
+            shots,
+            None,
+            c.out_format,
+            &mut main,
+        );
+        let mut side = Vec::new();
+        if want_obs {
+            let f = args.obs_out_format;
+            write_shot_major(results, dets..dets + obs, shots, None, f, &mut side);
+        }
+        (main, side)
+    };
+    let emit = |(main, side): (Vec<u8>, Vec<u8>)| {
+        out.write(&main)?;
+        if let Some(o) = obs_out.as_mut() {
+            o.write(&side)?;
+        }
+        Ok::<(), anyhow::Error>(())
+    };
+    match &engine {
+        Engine::Exact(program, plan) => {
+            exact_batches(&exact_spec(program), plan, false, encode, emit)?
+        }
+        Engine::Frame(program, plan) => run_batches(
+            program,
+            Mode::Detect,
+            plan,
+            |sim, shots| encode(sim.results(), shots),
+            emit,
+        )?,
+    }
     out.finish()?;
     if let Some(o) = obs_out {
         o.finish()?;
