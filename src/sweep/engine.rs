@@ -208,6 +208,33 @@ impl Worker {
             Engine::Exact(j) => Worker::Exact(j.program.workspace(), j.spec().table(words)),
         }
     }
+
+    /// Simulates global batch `b` of `task` (its first `shots` shots count) from the batch's
+    /// stream (a stratum's own stream for stratified tasks); returns the result table.
+    fn run(&mut self, task: &SweepTask, seed: u64, b: u64, shots: usize) -> &BitTable {
+        let seed = task
+            .stratum
+            .as_ref()
+            .map_or(seed, |s| stratum_seed(seed, s.k));
+        let mut rng = batch_rng(seed, b);
+        match (self, &task.engine) {
+            (Worker::Frame(sim), Engine::Frame(program)) => {
+                match &task.stratum {
+                    None => sim.run(program, &mut rng),
+                    Some(s) => {
+                        let faults = s.channels.draw(s.k, shots, &mut rng);
+                        s.injector.run(sim, &faults, &mut rng);
+                    }
+                }
+                sim.results()
+            }
+            (Worker::Exact(ws, table), Engine::Exact(job)) => {
+                job.spec().run(ws, &mut rng, shots, table);
+                table
+            }
+            _ => unreachable!("workers are built for their task's engine"),
+        }
+    }
 }
 
 /// A circuit to sample, the decoder that judges it, and the parameters that describe it.
@@ -420,30 +447,8 @@ where
                     || Worker::new(&task.engine, plan.words),
                     |worker, &b| {
                         let shots = batches.shots_in(b) as usize;
-                        let (Engine::Frame(program), Worker::Frame(sim)) =
-                            (&task.engine, &mut *worker)
-                        else {
-                            let (Engine::Exact(job), Worker::Exact(ws, table)) =
-                                (&task.engine, worker)
-                            else {
-                                unreachable!("workers match their engine")
-                            };
-                            let mut rng = match &task.stratum {
-                                None => batch_rng(config.seed, b),
-                                Some(s) => batch_rng(stratum_seed(config.seed, s.k), b),
-                            };
-                            job.spec().run(ws, &mut rng, shots, table);
-                            return judge_batch(task, table, shots);
-                        };
-                        match &task.stratum {
-                            None => sim.run(program, &mut batch_rng(config.seed, b)),
-                            Some(s) => {
-                                let mut rng = batch_rng(stratum_seed(config.seed, s.k), b);
-                                let faults = s.channels.draw(s.k, shots, &mut rng);
-                                s.injector.run(sim, &faults, &mut rng);
-                            }
-                        }
-                        judge_batch(task, sim.results(), shots)
+                        let results = worker.run(task, config.seed, b, shots);
+                        judge_batch(task, results, shots)
                     },
                 )
                 .reduce(
