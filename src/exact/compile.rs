@@ -62,8 +62,6 @@ pub(super) struct Compiler {
     limit: usize,
     detector_lines: Vec<u32>,
     pub(super) observable_lines: Vec<u32>,
-    /// (source line, active qubits after it) at every change of the active count.
-    width_trace: Vec<(u32, usize)>,
     /// Noise classes: (probability bits, trials so far).
     noise_classes: Vec<(u64, u64)>,
 }
@@ -91,7 +89,6 @@ impl Compiler {
             limit,
             detector_lines: Vec::new(),
             observable_lines: Vec::new(),
-            width_trace: Vec::new(),
             noise_classes: Vec::new(),
         }
     }
@@ -131,7 +128,6 @@ impl Compiler {
             expected_observables: Vec::new(),
             final_images: self.img,
             final_slots: self.slots,
-            width_trace: self.width_trace,
             noise_classes: self
                 .noise_classes
                 .iter()
@@ -228,7 +224,7 @@ impl Compiler {
         }
     }
 
-    pub(super) fn is_dormant(&self, q: usize) -> bool {
+    fn is_dormant(&self, q: usize) -> bool {
         self.slot_of[q].is_none()
     }
 
@@ -680,9 +676,6 @@ impl Compiler {
                 }
             }
             GateKind::QubitCoords | GateKind::ShiftCoords | GateKind::Tick => {}
-        }
-        if self.width_trace.last().map_or(0, |w| w.1) != self.slots.len() {
-            self.width_trace.push((ins.line, self.slots.len()));
         }
         Ok(())
     }

@@ -135,8 +135,6 @@ pub struct ExactProgram {
     pub(super) noise_classes: Vec<(Bernoulli, u64)>,
     /// (site, first group, groups, operation) of every noisy operation, sorted.
     pub(super) site_table: Vec<(u32, u32, u32, u32)>,
-    /// (source line, active qubits after it) at every change of the active count.
-    pub width_trace: Vec<(u32, usize)>,
 }
 
 /// How noise is treated in a shot.

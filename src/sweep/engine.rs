@@ -174,14 +174,6 @@ impl Engine {
         }
     }
 
-    /// Which engine, for messages and metadata.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Engine::Frame(_) => "frame",
-            Engine::Exact(_) => "exact",
-        }
-    }
-
     fn plan(&self, shots: u64, seed: u64, threads: usize) -> Result<BatchPlan, SimError> {
         match self {
             Engine::Frame(p) => BatchPlan::new(p, Mode::Detect, shots, seed, threads),
