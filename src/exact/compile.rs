@@ -15,7 +15,7 @@
 //! See docs/exact-engine.md for the derivations.
 
 use super::pauli::{packed, Pauli, VGate};
-use super::program::{image_of, DenseGate, ExactProgram, MeasureKind, Op};
+use super::program::{image_of, DenseGate, ExactProgram, FrameReduction, MeasureKind, Op};
 use crate::circuit::{Circuit, Instruction, Target};
 use crate::error::SimError;
 use crate::frame::noise::{Bernoulli, PauliChannel};
@@ -114,7 +114,32 @@ impl Compiler {
             }
         }
         site_table.sort_unstable();
+        let mut structural = Vec::new();
+        let mut class_ops = vec![Vec::new(); self.noise_classes.len()];
+        for (i, op) in self.ops.iter().enumerate() {
+            match op {
+                Op::Noise {
+                    class,
+                    first,
+                    targets,
+                    ..
+                } => class_ops[*class as usize].push((*first, *targets as u64, i as u32)),
+                Op::Measure {
+                    flip: Some((class, trial)),
+                    ..
+                } => {
+                    class_ops[*class as usize].push((*trial, 1, i as u32));
+                    structural.push(i as u32);
+                }
+                _ => structural.push(i as u32),
+            }
+        }
+        for table in &mut class_ops {
+            table.sort_unstable();
+        }
         let program = ExactProgram {
+            structural,
+            class_ops,
             site_table,
             ops: self.ops,
             num_qubits: self.n,
@@ -203,25 +228,21 @@ impl Compiler {
         }
     }
 
-    /// Changes the virtual basis by `g`: the tableau's images are conjugated, the per-shot
-    /// frame too, and the dense state when `dense` (gates among active qubits).
-    fn virtual_gate(&mut self, g: VGate, dense: bool) {
+    /// Changes the virtual basis by `g`, a gate among active qubits: the tableau's images are
+    /// conjugated, and per shot the frame and the dense state.
+    fn dense_gate(&mut self, g: VGate) {
         for p in &mut self.img {
             p.conjugate(g);
         }
-        if dense {
-            let s = |q: usize| self.slot_of[q].expect("active qubit");
-            let d = match g {
-                VGate::H(q) => DenseGate::H(s(q)),
-                VGate::S(q) => DenseGate::S(s(q)),
-                VGate::SDag(q) => DenseGate::SDag(s(q)),
-                VGate::Cx(c, t) => DenseGate::Cx(s(c), s(t)),
-                VGate::Cz(a, b) => DenseGate::Cz(s(a), s(b)),
-            };
-            self.ops.push(Op::Dense(g, d));
-        } else {
-            self.ops.push(Op::Frame(g));
-        }
+        let s = |q: usize| self.slot_of[q].expect("active qubit");
+        let d = match g {
+            VGate::H(q) => DenseGate::H(s(q)),
+            VGate::S(q) => DenseGate::S(s(q)),
+            VGate::SDag(q) => DenseGate::SDag(s(q)),
+            VGate::Cx(c, t) => DenseGate::Cx(s(c), s(t)),
+            VGate::Cz(a, b) => DenseGate::Cz(s(a), s(b)),
+        };
+        self.ops.push(Op::Dense(g, d));
     }
 
     fn is_dormant(&self, q: usize) -> bool {
@@ -255,13 +276,29 @@ impl Compiler {
             p.conjugate(g);
         }
         gates.extend(more);
-        if p.get(j).1 {
+        let sdag = p.get(j).1;
+        if sdag {
             p.conjugate(VGate::SDag(j));
             gates.push(VGate::SDag(j));
         }
-        for g in gates {
-            self.virtual_gate(g, false);
+        // The frame follows all of them in one step (see `FrameReduction`).
+        let mut reduction = FrameReduction {
+            qubit: j,
+            cx: vec![0; self.words],
+            cz: vec![0; self.words],
+            sdag,
+        };
+        for &g in &gates {
+            for q in &mut self.img {
+                q.conjugate(g);
+            }
+            match g {
+                VGate::Cx(_, t) => reduction.cx[t / 64] |= 1 << (t % 64),
+                VGate::Cz(_, t) => reduction.cz[t / 64] |= 1 << (t % 64),
+                _ => {}
+            }
         }
+        self.ops.push(Op::Reduce(reduction));
         debug_assert!(p.x.iter().zip(&p.z).enumerate().all(|(w, (x, z))| {
             let jw = j / 64;
             let want = if w == jw { 1u64 << (j % 64) } else { 0 };
@@ -297,7 +334,7 @@ impl Compiler {
             p.conjugate(VGate::H(a));
             gates.push(VGate::H(a));
             for g in gates {
-                self.virtual_gate(g, true);
+                self.dense_gate(g);
             }
             a
         } else {
@@ -313,7 +350,7 @@ impl Compiler {
                 }
             }
             for g in gates {
-                self.virtual_gate(g, true);
+                self.dense_gate(g);
             }
             a
         }

@@ -5,7 +5,7 @@
 //! qubits, and phi is a dense vector over the active virtual qubits. Every [`Op`] touches only
 //! the frame, the dense vector and the measurement record.
 
-use super::pauli::{bit, FrameBits, Pauli, VGate};
+use super::pauli::{and_parity, bit, FrameBits, Pauli, VGate};
 use crate::error::SimError;
 use crate::frame::noise::{uniform_open0, Bernoulli, PauliChannel};
 use crate::gates::Basis;
@@ -41,11 +41,48 @@ pub enum MeasureKind {
     },
 }
 
+/// The virtual basis change that reduces a Pauli with X on the dormant `qubit` j to X_j: CX(j,
+/// q) for every q in `cx`, then CZ(j, q) for every q in `cz`, then S^dag_j when `sdag`. Every
+/// gate is controlled by j, which is |0>, so the state is untouched and only the frame follows,
+/// in one step: the CXs (which commute, sharing their control) flip x on `cx` when x_j is set
+/// and flip z_j by the parity of z on `cx`; the CZs flip z on `cz` when x_j is set and flip z_j
+/// by the parity of x on `cz`; S^dag flips z_j when x_j is set.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FrameReduction {
+    pub qubit: usize,
+    pub cx: Vec<u64>,
+    pub cz: Vec<u64>,
+    pub sdag: bool,
+}
+
+impl FrameReduction {
+    fn apply(&self, frame: &mut FrameBits) {
+        let j = self.qubit;
+        let xj = frame.get(j).0;
+        let w = frame.words;
+        let (x, z) = frame.bits.split_at_mut(w);
+        let mut zj = and_parity(z, &self.cx);
+        if xj {
+            for (xw, m) in x.iter_mut().zip(&self.cx) {
+                *xw ^= m;
+            }
+            for (zw, m) in z.iter_mut().zip(&self.cz) {
+                *zw ^= m;
+            }
+        }
+        zj ^= and_parity(x, &self.cz);
+        zj ^= xj && self.sdag;
+        if zj {
+            z[j / 64] ^= 1 << (j % 64);
+        }
+    }
+}
+
 /// One per-shot operation.
 #[derive(Clone, Debug)]
 pub enum Op {
     /// A virtual basis change that leaves the state untouched: only the frame follows it.
-    Frame(VGate),
+    Reduce(FrameReduction),
     /// A virtual basis change among active qubits: frame and dense vector.
     Dense(VGate, DenseGate),
     /// exp(-i angle X_qubit) on the dormant `qubit`, which then joins the dense vector as its
@@ -135,6 +172,11 @@ pub struct ExactProgram {
     pub(super) noise_classes: Vec<(Bernoulli, u64)>,
     /// (site, first group, groups, operation) of every noisy operation, sorted.
     pub(super) site_table: Vec<(u32, u32, u32, u32)>,
+    /// Every operation except the Pauli channels, which a shot visits only when they hit.
+    pub(super) structural: Vec<u32>,
+    /// Per noise class, (first trial, trials, operation) of each operation drawing from it, in
+    /// trial order: where a class's next hit happens.
+    pub(super) class_ops: Vec<Vec<(u64, u64, u32)>>,
 }
 
 /// How noise is treated in a shot.
@@ -171,8 +213,10 @@ pub struct Workspace {
     /// Observable flips.
     pub observables: Vec<bool>,
     chain_fired: bool,
-    /// Per noise class, the trial number of its next hit.
+    /// Per noise class, the trial number of its next hit, and the operation where it happens
+    /// (u32::MAX: none).
     next_hit: Vec<u64>,
+    next_op: Vec<u32>,
 }
 
 /// How a shot ended.
@@ -210,6 +254,7 @@ impl ExactProgram {
             observables: vec![false; self.num_observables],
             chain_fired: false,
             next_hit: vec![0; self.noise_classes.len()],
+            next_op: vec![u32::MAX; self.noise_classes.len()],
         }
     }
 
@@ -233,21 +278,34 @@ impl ExactProgram {
         ws.chain_fired = false;
         ws.observables.iter_mut().for_each(|o| *o = false);
         let noisy = noise == NoiseMode::Sample;
-        if noisy {
-            for (next, (trial, _)) in ws.next_hit.iter_mut().zip(&self.noise_classes) {
-                *next = trial.gap(rng);
-            }
+        for c in 0..self.noise_classes.len() {
+            ws.next_hit[c] = if noisy {
+                self.noise_classes[c].0.gap(rng)
+            } else {
+                u64::MAX
+            };
+            ws.next_op[c] = self.hit_op(c, ws.next_hit[c]);
         }
-        let stride = 2 * self.words;
-        for (index, op) in self.ops.iter().enumerate() {
-            // The faults placed at this operation, in Fixed mode.
-            let mut placed: &[Injection] = &[];
-            if !fixed.is_empty() {
-                let here = fixed.partition_point(|f| f.op as usize <= index);
-                (placed, fixed) = fixed.split_at(here);
+        // The earliest operation where a channel hits.
+        let mut pending = ws.next_op.iter().copied().min().unwrap_or(u32::MAX);
+        for &at in &self.structural {
+            let index = at as usize;
+            let op = &self.ops[index];
+            // Channels are visited only where they hit, or where a fault is placed (their frame
+            // flips all commute, so only their place among the other operations matters).
+            if pending < at {
+                pending = self.channel_hits(ws, rng, at);
             }
+            while let Some(f) = fixed.first().filter(|f| f.op < at) {
+                self.place(ws, f);
+                fixed = &fixed[1..];
+            }
+            // The faults placed at this operation, in Fixed mode.
+            let here = fixed.partition_point(|f| f.op <= at);
+            let placed: &[Injection];
+            (placed, fixed) = fixed.split_at(here);
             match op {
-                Op::Frame(g) => ws.frame.conjugate(*g),
+                Op::Reduce(r) => r.apply(&mut ws.frame),
                 Op::Dense(g, d) => {
                     ws.frame.conjugate(*g);
                     apply_dense(&mut ws.amps, *d);
@@ -324,12 +382,12 @@ impl ExactProgram {
                     }
                     if let Some(r) = record {
                         let mut flipped = !placed.is_empty();
-                        if let (true, Some((class, trial))) = (noisy, flip) {
-                            let next = &mut ws.next_hit[*class as usize];
-                            if *next == *trial {
+                        if let Some((class, trial)) = flip {
+                            let c = *class as usize;
+                            if ws.next_hit[c] == *trial {
                                 flipped = true;
-                                let gap = self.noise_classes[*class as usize].0.gap(rng);
-                                *next = next.saturating_add(1).saturating_add(gap);
+                                self.advance(ws, rng, c);
+                                pending = ws.next_op.iter().copied().min().unwrap_or(u32::MAX);
                             }
                         }
                         ws.record[*r as usize] = m ^ flipped ^ invert;
@@ -340,38 +398,8 @@ impl ExactProgram {
                         ws.frame.xor(bits);
                     }
                 }
-                Op::Noise {
-                    site: _,
-                    class,
-                    first,
-                    channel,
-                    arity,
-                    targets,
-                    images,
-                } => {
-                    for f in placed {
-                        let base = f.target as usize * 2 * arity * stride;
-                        for g in 0..2 * arity {
-                            if f.outcome >> g & 1 == 1 {
-                                ws.frame.xor(&images[base + g * stride..][..stride]);
-                            }
-                        }
-                    }
-                    let end = first + *targets as u64;
-                    let next = &mut ws.next_hit[*class as usize];
-                    while noisy && *next < end {
-                        let t = (*next - first) as usize;
-                        let outcome = channel.pick(rng);
-                        let base = t * 2 * arity * stride;
-                        for g in 0..2 * arity {
-                            if outcome >> g & 1 == 1 {
-                                ws.frame.xor(&images[base + g * stride..][..stride]);
-                            }
-                        }
-                        let gap = self.noise_classes[*class as usize].0.gap(rng);
-                        *next = next.saturating_add(1).saturating_add(gap);
-                    }
-                }
+                // Channels are not in `structural`: `channel_hits` and `place` apply them.
+                Op::Noise { .. } => {}
                 Op::Correlated {
                     site: _,
                     trial,
@@ -403,10 +431,79 @@ impl ExactProgram {
                 }
             }
         }
+        // Hits after the last other operation still move the frame (end-of-shot expectations).
+        self.channel_hits(ws, rng, u32::MAX);
+        for f in fixed {
+            self.place(ws, f);
+        }
         for (o, e) in ws.observables.iter_mut().zip(&self.expected_observables) {
             *o ^= e;
         }
         ShotEnd::Completed
+    }
+
+    /// The operation where trial `trial` of noise class `class` happens (u32::MAX: none).
+    fn hit_op(&self, class: usize, trial: u64) -> u32 {
+        let table = &self.class_ops[class];
+        let i = table.partition_point(|e| e.0 <= trial);
+        match i.checked_sub(1).map(|i| table[i]) {
+            Some((first, trials, op)) if trial - first < trials => op,
+            _ => u32::MAX,
+        }
+    }
+
+    /// Draws the next hit of noise class `class` after the current one.
+    fn advance(&self, ws: &mut Workspace, rng: &mut impl RngCore, class: usize) {
+        let gap = self.noise_classes[class].0.gap(rng);
+        let next = ws.next_hit[class].saturating_add(1).saturating_add(gap);
+        ws.next_hit[class] = next;
+        ws.next_op[class] = self.hit_op(class, next);
+    }
+
+    /// Applies every channel hit at an operation before `limit`, in operation order; returns the
+    /// operation of the next hit.
+    fn channel_hits(&self, ws: &mut Workspace, rng: &mut impl RngCore, limit: u32) -> u32 {
+        loop {
+            let Some((c, &at)) = ws.next_op.iter().enumerate().min_by_key(|(_, &op)| op) else {
+                return u32::MAX;
+            };
+            if at >= limit || at == u32::MAX {
+                return at;
+            }
+            let Op::Noise {
+                first,
+                channel,
+                arity,
+                images,
+                ..
+            } = &self.ops[at as usize]
+            else {
+                unreachable!("noise classes hit channels and measurements only");
+            };
+            let t = (ws.next_hit[c] - first) as usize;
+            let outcome = channel.pick(rng);
+            self.flip_frame(ws, images, *arity, t, outcome);
+            self.advance(ws, rng, c);
+        }
+    }
+
+    /// Applies a fault placed on a channel.
+    fn place(&self, ws: &mut Workspace, f: &Injection) {
+        if let Op::Noise { arity, images, .. } = &self.ops[f.op as usize] {
+            self.flip_frame(ws, images, *arity, f.target as usize, f.outcome);
+        }
+    }
+
+    /// XORs into the frame the image of Pauli `outcome` (bit pairs X, Z per qubit, as
+    /// [`PauliChannel`] packs them) on target `t` of a channel with these `images`.
+    fn flip_frame(&self, ws: &mut Workspace, images: &[u64], arity: usize, t: usize, outcome: u8) {
+        let stride = 2 * self.words;
+        let base = t * 2 * arity * stride;
+        for g in 0..2 * arity {
+            if outcome >> g & 1 == 1 {
+                ws.frame.xor(&images[base + g * stride..][..stride]);
+            }
+        }
     }
 
     /// Where fault `index` (Stim's term index: 1..=3 for X, Y, Z; 1..=15 for IX..ZZ; anything

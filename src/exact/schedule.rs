@@ -144,9 +144,11 @@ pub(super) fn compile_scheduled(c: &mut Compiler, circuit: &Circuit) -> Result<(
             ready[u.class].insert(i);
         }
     }
+    let mut progress = Completion::new(&units, &after);
     let mut compiled = 0;
-    while let Some(i) = pick(c, &units, &mut ready) {
+    while let Some(i) = pick(c, &units, &mut ready, &progress) {
         compiled += 1;
+        progress.done(i);
         let u = &units[i];
         let mut base = u.record_base;
         for (ins, site) in &u.instructions {
@@ -169,19 +171,113 @@ pub(super) fn compile_scheduled(c: &mut Compiler, circuit: &Circuit) -> Result<(
     Ok(())
 }
 
+/// Which measurements wait on which non-Clifford units: every measurement's set of
+/// non-Clifford ancestors, as a bit set over the non-Clifford units. The scheduler finishes the
+/// measurement closest to ready first: a dense measurement is the only thing that shrinks the
+/// active set, so non-Clifford gates are best taken in the order that completes such
+/// measurements soonest (in the |H> preparation: one GHZ branch after another).
+struct Completion {
+    /// Bit of each non-Clifford unit (None for other units).
+    bit_of: Vec<Option<usize>>,
+    words: usize,
+    /// (unit, its non-Clifford ancestors) for every measurement unit not yet compiled.
+    pending: Vec<(usize, Vec<u64>)>,
+    /// Non-Clifford units already compiled.
+    done: Vec<u64>,
+}
+
+/// Beyond this many non-Clifford units the ancestor sets are not built (memory grows as units x
+/// non-Clifford units) and the scheduler falls back to circuit order among rotations.
+const MAX_TRACKED: usize = 4096;
+
+impl Completion {
+    fn new(units: &[Unit], after: &[Vec<usize>]) -> Completion {
+        let mut bit_of = vec![None; units.len()];
+        let mut k = 0usize;
+        for (i, u) in units.iter().enumerate() {
+            if u.class == NON_CLIFFORD {
+                bit_of[i] = Some(k);
+                k += 1;
+            }
+        }
+        let words = k.div_ceil(64);
+        let mut pending = Vec::new();
+        if k > 0 && k <= MAX_TRACKED {
+            // Units are in a topological order (dependencies come first), so one forward pass
+            // propagates ancestor sets along `after`.
+            let mut ancestors = vec![vec![0u64; words]; units.len()];
+            for i in 0..units.len() {
+                let mine = std::mem::take(&mut ancestors[i]);
+                let mut passed = mine.clone();
+                if let Some(b) = bit_of[i] {
+                    passed[b / 64] |= 1 << (b % 64);
+                }
+                for &j in &after[i] {
+                    for (a, p) in ancestors[j].iter_mut().zip(&passed) {
+                        *a |= p;
+                    }
+                }
+                if units[i].class == MEASURE && mine.iter().any(|&w| w != 0) {
+                    pending.push((i, mine));
+                }
+            }
+        }
+        Completion {
+            bit_of,
+            words,
+            pending,
+            done: vec![0; words],
+        }
+    }
+
+    fn done(&mut self, unit: usize) {
+        if let Some(b) = self.bit_of[unit] {
+            self.done[b / 64] |= 1 << (b % 64);
+        }
+        self.pending.retain(|(u, _)| *u != unit);
+    }
+
+    /// For each non-Clifford unit, the fewest non-Clifford units still missing before some
+    /// measurement that waits on it (usize::MAX if none does).
+    fn urgency(&self) -> Vec<usize> {
+        let mut best = vec![usize::MAX; self.words * 64];
+        for (_, anc) in &self.pending {
+            let missing: usize = anc
+                .iter()
+                .zip(&self.done)
+                .map(|(a, d)| (a & !d).count_ones() as usize)
+                .sum();
+            for (w, (&a, &d)) in anc.iter().zip(&self.done).enumerate() {
+                let mut left = a & !d;
+                while left != 0 {
+                    let b = w * 64 + left.trailing_zeros() as usize;
+                    best[b] = best[b].min(missing);
+                    left &= left - 1;
+                }
+            }
+        }
+        best
+    }
+}
+
 /// Takes the next unit to compile (see the module docs).
-fn pick(c: &Compiler, units: &[Unit], ready: &mut [BTreeSet<usize>; 4]) -> Option<usize> {
+fn pick(
+    c: &Compiler,
+    units: &[Unit],
+    ready: &mut [BTreeSet<usize>; 4],
+    progress: &Completion,
+) -> Option<usize> {
     for class in [DETECTOR, MEASURE, CLIFFORD] {
         if let Some(i) = ready[class].pop_first() {
             return Some(i);
         }
     }
-    let quiet = ready[NON_CLIFFORD].iter().copied().find(|&i| {
+    let activates = |i: usize| {
         let ins = &units[i].instructions[0].0;
         // A gate's first step, if a rotation, activates a qubit when the image of its Pauli has
         // an X or Y on a dormant qubit. RH starts with a reset: always a fresh active qubit.
         match rotation_steps(ins.gate, &ins.args).and_then(|s| s.first().copied()) {
-            Some(RotationStep::Rotate { axis, slot, .. }) => ins
+            Some(RotationStep::Rotate { axis, slot, .. }) => !ins
                 .targets
                 .get(slot)
                 .and_then(|t| t.qubit_index())
@@ -189,10 +285,18 @@ fn pick(c: &Compiler, units: &[Unit], ready: &mut [BTreeSet<usize>; 4]) -> Optio
                     c.dormant_x(&c.product_image(&[(q as usize, axis)]))
                         .is_none()
                 }),
-            _ => false,
+            _ => true,
         }
-    });
-    let i = quiet.or_else(|| ready[NON_CLIFFORD].first().copied())?;
+    };
+    let urgency = progress.urgency();
+    let score = |i: usize| {
+        let u = progress.bit_of[i].map_or(usize::MAX, |b| urgency[b]);
+        (activates(i), u, i)
+    };
+    let i = ready[NON_CLIFFORD]
+        .iter()
+        .copied()
+        .min_by_key(|&i| score(i))?;
     ready[NON_CLIFFORD].remove(&i);
     Some(i)
 }
