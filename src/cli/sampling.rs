@@ -167,12 +167,12 @@ pub fn detect(args: &DetectArgs) -> Result<()> {
     // detectors then observables in a table, encoded alike.
     enum Engine {
         Frame(FrameProgram, BatchPlan),
-        Exact(ExactProgram, BatchPlan),
+        Exact(Box<ExactProgram>, BatchPlan),
     }
     let engine = match loaded.circuit.first_non_clifford() {
         Some(_) => {
             let (program, plan) = prepare_exact(c, &loaded)?;
-            Engine::Exact(program, plan)
+            Engine::Exact(Box::new(program), plan)
         }
         None => {
             let (program, plan) = prepare(c, &loaded, Mode::Detect)?;
