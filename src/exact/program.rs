@@ -670,31 +670,52 @@ fn apply_dense(amps: &mut [C], g: DenseGate) {
 
 /// amps <- exp(-i theta Q) amps with Q = i^phase X^x Z^z on the slots; (s, c) = (sin, cos) of
 /// theta.
+///
+/// The hot loop of the engine. With j = i ^ x, (Q amps)[i] = i^phase (-1)^(z.j) amps[j], so
+/// each pair (i, j) mixes with the coefficient k = -i sin(theta) i^phase, which is real or
+/// imaginary, and the signs of the pair differ by the constant parity of z.x.
 fn rotate_pauli(amps: &mut [C], x: u64, z: u64, phase: u8, s: f64, c: f64) {
-    // -i sin(theta) i^phase
-    let k = C::new(0.0, -s) * C::new(0.0, 1.0).powu(phase as u32);
-    let zsign = |i: usize| {
-        if (z & i as u64).count_ones() % 2 == 1 {
-            -1.0
+    // -i s i^phase = s i^(phase + 3): a real multiple of 1 or of i.
+    let turn = (phase + 3) % 4;
+    let k = if turn >= 2 { -s } else { s };
+    if turn % 2 == 0 {
+        rotate_pairs::<false>(amps, x as usize, z as usize, k, c)
+    } else {
+        rotate_pairs::<true>(amps, x as usize, z as usize, k, c)
+    }
+}
+
+/// [`rotate_pauli`] with the coefficient k (times i when `IMAGINARY`).
+#[inline(always)]
+fn rotate_pairs<const IMAGINARY: bool>(amps: &mut [C], x: usize, z: usize, k: f64, c: f64) {
+    // k times a, and -k times a.
+    let times = |k: f64, a: C| {
+        if IMAGINARY {
+            C::new(-k * a.im, k * a.re)
         } else {
-            1.0
+            C::new(k * a.re, k * a.im)
         }
     };
+    let odd = |i: usize| (z & i).count_ones() & 1 == 1;
     if x == 0 {
         for (i, a) in amps.iter_mut().enumerate() {
-            *a *= c + k * zsign(i);
+            let k = if odd(i) { -k } else { k };
+            *a = *a * c + times(k, *a);
         }
         return;
     }
-    let x = x as usize;
-    let top = 1usize << (63 - (x as u64).leading_zeros());
-    for i in 0..amps.len() {
-        if i & top == 0 {
+    let top = 1usize << (usize::BITS - 1 - x.leading_zeros());
+    let flip = odd(x);
+    let len = amps.len();
+    for base in (0..len).step_by(2 * top) {
+        for i in base..base + top {
             let j = i ^ x;
             let (a, b) = (amps[i], amps[j]);
-            // (Q amps)[i] = i^phase (-1)^{z.j} amps[j], and symmetrically.
-            amps[i] = a * c + k * zsign(j) * b;
-            amps[j] = b * c + k * zsign(i) * a;
+            let si = odd(i);
+            let ki = if si { -k } else { k };
+            let kj = if si ^ flip { -k } else { k };
+            amps[i] = a * c + times(kj, b);
+            amps[j] = b * c + times(ki, a);
         }
     }
 }
