@@ -678,7 +678,7 @@ fn rotate_pauli(amps: &mut [C], x: u64, z: u64, phase: u8, s: f64, c: f64) {
     // -i s i^phase = s i^(phase + 3): a real multiple of 1 or of i.
     let turn = (phase + 3) % 4;
     let k = if turn >= 2 { -s } else { s };
-    if turn % 2 == 0 {
+    if turn.is_multiple_of(2) {
         rotate_pairs::<false>(amps, x as usize, z as usize, k, c)
     } else {
         rotate_pairs::<true>(amps, x as usize, z as usize, k, c)
