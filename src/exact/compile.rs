@@ -356,6 +356,31 @@ impl Compiler {
         }
     }
 
+    /// The dense work of one noiseless shot through the whole program: amplitudes touched by
+    /// every operation on the dense vector (a shot that stops early does less).
+    fn dense_work(&self) -> u128 {
+        let mut width = 0u32;
+        let mut work = 0u128;
+        for op in &self.ops {
+            match op {
+                Op::Activate { .. } => {
+                    width += 1;
+                    work += 1 << width;
+                }
+                Op::Rotate { .. } | Op::Dense(..) => work += 1 << width,
+                Op::Measure {
+                    kind: MeasureKind::Dense { .. },
+                    ..
+                } => {
+                    work += 1 << width;
+                    width = width.saturating_sub(1);
+                }
+                _ => {}
+            }
+        }
+        work
+    }
+
     /// Whether `p` acts on an active qubit (assuming no X/Y on dormant ones).
     fn touches_active(&self, p: &Pauli) -> bool {
         self.slots.iter().any(|&q| {
@@ -778,9 +803,9 @@ pub(super) fn compile(
             limit: 1 << 20,
         });
     }
-    let mut c = Compiler::new(n, limit);
     match order {
         Order::Circuit => {
+            let mut c = Compiler::new(n, limit);
             let (mut records, mut detectors, mut sites) = (0u32, 0u32, 0u32);
             circuit.for_each_flat(&mut |ins| {
                 let site = is_noise_site(ins).then_some((sites, 0));
@@ -790,8 +815,34 @@ pub(super) fn compile(
                 sites += u32::from(site.is_some());
                 Ok::<(), SimError>(())
             })?;
+            Ok(c.finish(stats.num_measurements))
         }
-        Order::ActiveWidth => super::schedule::compile_scheduled(&mut c, circuit)?,
+        Order::ActiveWidth => {
+            // Every scheduling rule, keeping the program with the least dense work; an error
+            // (too many active qubits) only when every rule fails.
+            let mut best: Option<Compiler> = None;
+            let mut first_error = None;
+            for rule in super::schedule::RULES {
+                let mut c = Compiler::new(n, limit);
+                match super::schedule::compile_scheduled(&mut c, circuit, rule) {
+                    Ok(())
+                        if best
+                            .as_ref()
+                            .is_none_or(|b| c.dense_work() < b.dense_work()) =>
+                    {
+                        best = Some(c)
+                    }
+                    Ok(()) => {}
+                    Err(e) => {
+                        first_error.get_or_insert(e);
+                    }
+                }
+            }
+            match (best, first_error) {
+                (Some(c), _) => Ok(c.finish(stats.num_measurements)),
+                (None, Some(e)) => Err(e),
+                (None, None) => unreachable!("RULES is not empty"),
+            }
+        }
     }
-    Ok(c.finish(stats.num_measurements))
 }
