@@ -99,34 +99,57 @@ fn unit(ins: Instruction, record_base: u32, detector_base: u32, site: Option<(u3
 
 /// How the greedy order chooses among ready non-Clifford gates, after preferring those that
 /// activate no qubit: with `completion`, the one closest to completing a measurement (see
-/// [`Completion`]); then the earliest in the circuit, or the latest with `latest_first`. No rule
-/// wins on every circuit (on the d = 7 |H> preparation the dense work differs 5x between them),
-/// so the compiler tries each ([`RULES`]) and keeps the cheapest program.
+/// [`Completion`]); remaining ties by `tiebreak`. No rule wins on every circuit (on the d = 7
+/// |H> preparation the dense work differs 5x between them), so the compiler tries each of
+/// [`RULES`] and keeps the program with the least dense work.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) struct Rule {
     pub completion: bool,
-    pub latest_first: bool,
+    pub tiebreak: Tiebreak,
 }
 
-/// The rules the compiler tries.
-pub(super) const RULES: [Rule; 4] = [
-    Rule {
-        completion: true,
-        latest_first: false,
-    },
-    Rule {
-        completion: true,
-        latest_first: true,
-    },
-    Rule {
-        completion: false,
-        latest_first: false,
-    },
-    Rule {
-        completion: false,
-        latest_first: true,
-    },
-];
+/// Order among otherwise equal candidates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Tiebreak {
+    /// Earliest in the circuit first.
+    Earliest,
+    /// Latest in the circuit first.
+    Latest,
+    /// A fixed pseudo-random order (a multiplicative hash of the position with this salt).
+    Shuffled(u64),
+}
+
+impl Tiebreak {
+    fn key(self, unit: usize) -> u64 {
+        match self {
+            Tiebreak::Earliest => unit as u64,
+            Tiebreak::Latest => u64::MAX - unit as u64,
+            Tiebreak::Shuffled(salt) => (unit as u64 ^ salt).wrapping_mul(0x9e37_79b9_7f4a_7c15),
+        }
+    }
+}
+
+/// The rules the compiler tries (measured on the |H> preparation at d = 5 and 7 and on
+/// cultivation; shuffled orders without `completion` were never the best and are left out).
+pub(super) const RULES: [Rule; 8] = {
+    use Tiebreak::*;
+    const fn rule(completion: bool, tiebreak: Tiebreak) -> Rule {
+        Rule {
+            completion,
+            tiebreak,
+        }
+    }
+    [
+        rule(true, Earliest),
+        rule(true, Latest),
+        rule(false, Earliest),
+        rule(false, Latest),
+        rule(true, Shuffled(1)),
+        rule(true, Shuffled(2)),
+        rule(true, Shuffled(3)),
+        rule(true, Shuffled(4)),
+    ]
+};
 
 /// Compiles `circuit` in the greedy order described in the module docs.
 pub(super) fn compile_scheduled(
@@ -331,8 +354,7 @@ fn pick(
     };
     let score = |i: usize| {
         let u = progress.bit_of[i].map_or(usize::MAX, |b| urgency.get(b).copied().unwrap_or(0));
-        let position = if rule.latest_first { usize::MAX - i } else { i };
-        (activates(i), u, position)
+        (activates(i), u, rule.tiebreak.key(i))
     };
     let i = ready[NON_CLIFFORD]
         .iter()
