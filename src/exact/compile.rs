@@ -129,9 +129,9 @@ impl Compiler {
                     ..
                 } => {
                     class_ops[*class as usize].push((*trial, 1, i as u32));
-                    structural.push(i as u32);
+                    structural.push((i as u32, op.clone()));
                 }
-                _ => structural.push(i as u32),
+                _ => structural.push((i as u32, op.clone())),
             }
         }
         for table in &mut class_ops {

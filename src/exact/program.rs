@@ -172,8 +172,9 @@ pub struct ExactProgram {
     pub(super) noise_classes: Vec<(Bernoulli, u64)>,
     /// (site, first group, groups, operation) of every noisy operation, sorted.
     pub(super) site_table: Vec<(u32, u32, u32, u32)>,
-    /// Every operation except the Pauli channels, which a shot visits only when they hit.
-    pub(super) structural: Vec<u32>,
+    /// Every operation except the Pauli channels, which a shot visits only when they hit: its
+    /// index in `ops`, and a copy of it, contiguous for the cache.
+    pub(super) structural: Vec<(u32, Op)>,
     /// Per noise class, (first trial, trials, operation) of each operation drawing from it, in
     /// trial order: where a class's next hit happens.
     pub(super) class_ops: Vec<Vec<(u64, u64, u32)>>,
@@ -288,9 +289,8 @@ impl ExactProgram {
         }
         // The earliest operation where a channel hits.
         let mut pending = ws.next_op.iter().copied().min().unwrap_or(u32::MAX);
-        for &at in &self.structural {
-            let index = at as usize;
-            let op = &self.ops[index];
+        for (at, op) in &self.structural {
+            let at = *at;
             // Channels are visited only where they hit, or where a fault is placed (their frame
             // flips all commute, so only their place among the other operations matters).
             if pending < at {
