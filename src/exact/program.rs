@@ -545,11 +545,8 @@ impl ExactProgram {
             xmask |= u64::from(x) << s;
             zmask |= u64::from(z) << s;
         }
-        let sign = if ws.frame.anticommutes(&super::pauli::packed(&p)) {
-            -1.0
-        } else {
-            1.0
-        };
+        let frame_anticommutes = and_parity(ws.frame.x(), &p.z) ^ and_parity(ws.frame.z(), &p.x);
+        let sign = if frame_anticommutes { -1.0 } else { 1.0 };
         let ip = C::new(0.0, 1.0).powu(p.phase as u32);
         let mut acc = C::new(0.0, 0.0);
         for (k, a) in ws.amps.iter().enumerate() {
@@ -608,18 +605,17 @@ impl ExactProgram {
 pub(super) fn image_of(img: &[Pauli], words: usize, factors: &[(usize, Basis)]) -> Pauli {
     let mut p = Pauli::identity(words);
     for &(q, b) in factors {
-        let mut f = Pauli::identity(words);
+        // Y = i X Z: the i is a scalar, so it goes straight into p's phase.
         let (x, z) = super::compile::basis_bits(b);
         if x && z {
-            f.phase = 1;
+            p.phase = (p.phase + 1) % 4;
         }
         if x {
-            f.mul_assign(&img[2 * q]);
+            p.mul_assign(&img[2 * q]);
         }
         if z {
-            f.mul_assign(&img[2 * q + 1]);
+            p.mul_assign(&img[2 * q + 1]);
         }
-        p.mul_assign(&f);
     }
     p
 }
