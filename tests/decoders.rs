@@ -73,3 +73,58 @@ fn code_lookup_is_reachable_by_name() {
     assert_eq!(decoder.name(), "code-lookup");
     assert_eq!(decoder.decode(&[0]), Decision::Predict(0));
 }
+
+mod color {
+    use qec_sim::decoder::{ColorDecoder, Decision, Decoder};
+    use qec_sim::dem::{from_circuit, DemOptions, DetectorErrorModel};
+    use qec_sim::layout::{Layout, LayoutKind};
+    use qec_sim::noise::NoiseModel;
+    use qec_sim::schedule::{memory_circuit, Task};
+
+    /// The DEM of a generated colour-code memory experiment with cn20 noise at p.
+    pub fn memory_dem(d: usize, kind: LayoutKind, task: Task, p: f64) -> DetectorErrorModel {
+        let clean = memory_circuit(&Layout::new(d, kind), task, d).circuit;
+        let noisy = NoiseModel::named("cn20").unwrap().apply(&clean, p);
+        let options = DemOptions {
+            approximate_disjoint_errors: true,
+        };
+        from_circuit(&noisy, options).unwrap()
+    }
+
+    /// Every error mechanism of the model alone: the decoder must predict its observable flips.
+    /// Returns the mechanisms it gets wrong (as detector lists).
+    pub fn single_fault_failures(dem: &DetectorErrorModel) -> Vec<String> {
+        let decoder = ColorDecoder::new(dem).unwrap();
+        let words = (dem.num_detectors() as usize).div_ceil(64);
+        let mut failures = Vec::new();
+        for e in dem.canonical_errors() {
+            let mut shot = vec![0u64; words];
+            for &d in &e.detectors {
+                shot[d as usize / 64] |= 1 << (d % 64);
+            }
+            if decoder.decode(&shot) != Decision::Predict(e.observables) {
+                failures.push(format!("{:?} L{:b}", e.detectors, e.observables));
+            }
+        }
+        failures
+    }
+
+    #[test]
+    fn color_decoder_corrects_every_single_fault() {
+        for d in [3, 5] {
+            for kind in [LayoutKind::Standard, LayoutKind::Redundant] {
+                for task in [Task::MemoryX, Task::MemoryZ] {
+                    let dem = memory_dem(d, kind, task, 1e-3);
+                    let failures = single_fault_failures(&dem);
+                    assert!(
+                        failures.is_empty(),
+                        "d={d} {kind:?} {task:?}: {} of {} mechanisms decoded wrongly, e.g. {:?}",
+                        failures.len(),
+                        dem.canonical_errors().len(),
+                        &failures[..failures.len().min(5)]
+                    );
+                }
+            }
+        }
+    }
+}

@@ -70,8 +70,9 @@ pub struct SweepArgs {
     circuits: Vec<PathBuf>,
     /// Decoder: `postselect` (discard a shot when any detector fires; count observable flips
     /// among the rest), `lookup` (a table of every syndrome of up to --lookup-faults error
-    /// mechanisms of the circuit's detector error model; other syndromes are discarded) or
-    /// `hadamard-prep` (the |H> protocol's: discard when a body detector fires, decode the
+    /// mechanisms of the circuit's detector error model; other syndromes are discarded), `color`
+    /// (flag-aware concatenated matching for colour codes, docs/color-decoder.md; never
+    /// discards) or `hadamard-prep` (the |H> protocol's: discard when a body detector fires, decode the
     /// noiseless scoring tail, whose detectors have 4th coordinate -2). Default: hadamard-prep
     /// for circuits carrying those marks, postselect otherwise.
     #[arg(long)]
@@ -230,8 +231,10 @@ impl SweepArgs {
             bail!("--lookup-faults applies to --decoder lookup");
         }
         if let Some(d) = self.decoder.as_deref() {
-            if !matches!(d, "postselect" | "lookup" | "hadamard-prep") {
-                bail!("unknown decoder '{d}' (available: postselect, lookup, hadamard-prep)");
+            if !matches!(d, "postselect" | "lookup" | "color" | "hadamard-prep") {
+                bail!(
+                    "unknown decoder '{d}' (available: postselect, lookup, color, hadamard-prep)"
+                );
             }
         }
         Ok(())
