@@ -80,6 +80,10 @@ pub struct SweepArgs {
     /// Discard shots in which a flag detector (4th coordinate -1) fires; decode the others.
     #[arg(long, alias = "postselect_flags")]
     postselect_flags: bool,
+    /// Discard shots whose confidence gap (dB; `--decoder color`) is below this. The gap
+    /// histogram (`C<dB>` correct, `E<dB>` wrong) is recorded in `custom_counts` either way.
+    #[arg(long, allow_hyphen_values = true)]
+    gap_cut: Option<f64>,
     /// Error mechanisms the `lookup` decoder's table covers (default 1).
     #[arg(long)]
     lookup_faults: Option<usize>,
@@ -226,6 +230,16 @@ impl SweepArgs {
         }
         if self.max_faults.is_some() && self.method() == MethodName::Mc {
             bail!("--max-faults applies to --method subset");
+        }
+        if let Some(cut) = self.gap_cut {
+            if !cut.is_finite() {
+                bail!("--gap-cut must be a finite number of dB, got {cut}");
+            }
+            if self.decoder.as_deref() != Some("color") {
+                bail!(
+                    "--gap-cut applies to --decoder color (the decoder with a confidence output)"
+                );
+            }
         }
         if self.lookup_faults.is_some() && self.decoder.as_deref() != Some("lookup") {
             bail!("--lookup-faults applies to --decoder lookup");
@@ -539,6 +553,7 @@ pub fn sweep(args: &SweepArgs) -> Result<()> {
         name: args.decoder.clone().unwrap_or("postselect".into()),
         postselect_flags: args.postselect_flags,
         lookup_faults: args.lookup_faults.unwrap_or(1),
+        gap_cut: args.gap_cut,
     };
     let mut tasks = args
         .circuits

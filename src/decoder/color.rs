@@ -702,4 +702,9 @@ impl Decoder for ColorDecoder {
     fn decode(&self, detectors: &[u64]) -> Decision {
         Decision::Predict(self.decode_outcome(detectors).observables)
     }
+
+    fn decode_with_gap(&self, detectors: &[u64]) -> (Decision, Option<f64>) {
+        let outcome = self.decode_outcome(detectors);
+        (Decision::Predict(outcome.observables), Some(outcome.gap_db))
+    }
 }

@@ -38,6 +38,11 @@ pub trait Decoder: Send + Sync {
     fn name(&self) -> &'static str;
     /// Decodes one shot's bit-packed detection events.
     fn decode(&self, detectors: &[u64]) -> Decision;
+    /// [`Decoder::decode`] with the shot's confidence, a gap in dB (10 log10 of a likelihood
+    /// ratio; larger is surer), when the decoder has one. Postselecting on it is the caller's.
+    fn decode_with_gap(&self, detectors: &[u64]) -> (Decision, Option<f64>) {
+        (self.decode(detectors), None)
+    }
 }
 
 /// Why a decoder could not be built.
