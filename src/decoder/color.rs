@@ -102,65 +102,10 @@ impl GraphBuilder {
         self.ends.len() - 1
     }
 
-    fn find(&self, vertices: &[u32]) -> Option<usize> {
-        let key = match *vertices {
-            [a] => (a, self.boundary),
-            [a, b] => (a.min(b), a.max(b)),
-            _ => return None,
-        };
-        self.index.get(&key).copied()
-    }
-
     fn add(&mut self, edge: usize, probability: f64, observables: u64) {
         self.probability[edge] = xor_probability(self.probability[edge], probability);
         let p = self.flips[edge].entry(observables).or_insert(0.0);
         *p = xor_probability(*p, probability);
-    }
-
-    /// Splits a set of vertices into existing edges (pairs, or singles to the boundary), fewest
-    /// pieces first; with `observables`, only splits whose edges' flips add up to it.
-    fn split(&self, vertices: &[u32], observables: Option<u64>) -> Option<Vec<usize>> {
-        let mut best: Option<Vec<usize>> = None;
-        let mut pieces = Vec::new();
-        self.split_from(vertices, observables, &mut pieces, &mut best);
-        best
-    }
-
-    fn split_from(
-        &self,
-        left: &[u32],
-        observables: Option<u64>,
-        pieces: &mut Vec<usize>,
-        best: &mut Option<Vec<usize>>,
-    ) {
-        if best.as_ref().is_some_and(|b| b.len() <= pieces.len()) {
-            return;
-        }
-        let Some((&first, rest)) = left.split_first() else {
-            let flips = pieces.iter().fold(0, |acc, &e| acc ^ self.top_flip(e));
-            if observables.is_none_or(|o| o == flips) {
-                *best = Some(pieces.clone());
-            }
-            return;
-        };
-        if let Some(e) = self.find(&[first]) {
-            pieces.push(e);
-            self.split_from(rest, observables, pieces, best);
-            pieces.pop();
-        }
-        for (i, &other) in rest.iter().enumerate() {
-            if let Some(e) = self.find(&[first, other]) {
-                let remaining: Vec<u32> = rest
-                    .iter()
-                    .enumerate()
-                    .filter(|&(j, _)| j != i)
-                    .map(|(_, &v)| v)
-                    .collect();
-                pieces.push(e);
-                self.split_from(&remaining, observables, pieces, best);
-                pieces.pop();
-            }
-        }
     }
 
     /// The most likely observable flip of an edge.
@@ -385,6 +330,14 @@ impl ColorDecoder {
                     present.len()
                 )));
             }
+            let parts = atomic_parts(&mechanisms, basis, mask, &color_of)?;
+            let static_probability = |m: &Mechanism| -> f64 {
+                if m.flags.is_empty() {
+                    m.probability
+                } else {
+                    m.probability * flag_odds(m)
+                }
+            };
             let mut colors = Vec::new();
             for color in 0..3 {
                 if !present.contains(&color) {
@@ -402,100 +355,54 @@ impl ColorDecoder {
                         nr += 1;
                     }
                 }
-                // Step 1 graph: mechanisms projected onto the other two colours.
+                // Step 1 graph: atomic parts projected onto the other two colours (at most one
+                // detector of each: an edge); step 2: the part's detector of this colour and its
+                // restricted edge.
                 let mut restricted = GraphBuilder::new(nr as usize);
-                let project = |m: &Mechanism, map: &[u32]| -> Vec<u32> {
-                    let mut v: Vec<u32> = m.checks[basis]
+                let mono_offset = nm as usize;
+                let mut part_edges: HashMap<&[u32], (usize, Option<usize>)> = HashMap::new();
+                let restricted_of = |part: &[u32], restricted: &mut GraphBuilder| {
+                    let r: Vec<u32> = part
                         .iter()
-                        .map(|&d| map[d as usize])
+                        .map(|&d| restricted_vertex[d as usize])
                         .filter(|&v| v != u32::MAX)
                         .collect();
-                    v.sort_unstable();
-                    v
+                    (!r.is_empty()).then(|| restricted.edge(&r))
                 };
-                let static_probability = |m: &Mechanism| -> f64 {
-                    if m.flags.is_empty() {
-                        m.probability
-                    } else {
-                        m.probability * flag_odds(m)
-                    }
-                };
-                let relevant = |m: &Mechanism| !m.checks[basis].is_empty();
-                let mut restricted_parts: Vec<Vec<usize>> = vec![Vec::new(); mechanisms.len()];
-                for pass in 0..2 {
-                    for (i, m) in mechanisms.iter().enumerate().filter(|(_, m)| relevant(m)) {
-                        let r = project(m, &restricted_vertex);
-                        let parts = match (pass, r.len()) {
-                            (_, 0) => continue,
-                            (0, 1..=2) => vec![restricted.edge(&r)],
-                            (1, 3..) => restricted
-                                .split(&r, None)
-                                .ok_or_else(|| undecomposable(m, &r, &restricted_vertex))?,
-                            _ => continue,
-                        };
-                        for &e in &parts {
+                for (i, m) in mechanisms.iter().enumerate() {
+                    for part in &parts[i] {
+                        if let Some(e) = restricted_of(&part.detectors, &mut restricted) {
                             restricted.add(e, static_probability(m), 0);
                         }
-                        restricted_parts[i] = parts;
                     }
                 }
-                let mono_offset = nm as usize;
                 let mut mono = GraphBuilder::new(mono_offset + restricted.ends.len());
-                let mut mono_parts: Vec<Vec<usize>> = vec![Vec::new(); mechanisms.len()];
-                let mut mono_sets: Vec<Vec<u32>> = vec![Vec::new(); mechanisms.len()];
-                for (i, m) in mechanisms.iter().enumerate().filter(|(_, m)| relevant(m)) {
-                    let mut v = project(m, &mono_vertex);
-                    for &e in &restricted_parts[i] {
-                        let node = (mono_offset + e) as u32;
-                        match v.iter().position(|&x| x == node) {
-                            Some(at) => {
-                                v.remove(at);
-                            }
-                            None => v.push(node),
-                        }
-                    }
-                    mono_sets[i] = v;
-                }
-                for pass in 0..2 {
-                    for (i, m) in mechanisms.iter().enumerate().filter(|(_, m)| relevant(m)) {
-                        let v = &mono_sets[i];
-                        let flips = m.observables & mask;
-                        let parts = match (pass, v.len()) {
-                            (_, 0) => continue,
-                            (0, 1..=2) => vec![mono.edge(v)],
-                            (1, 3..) => mono
-                                .split(v, Some(flips))
-                                .ok_or_else(|| undecomposable(m, v, &mono_vertex))?,
-                            _ => continue,
-                        };
-                        if parts.len() == 1 {
-                            mono.add(parts[0], static_probability(m), flips);
-                        } else {
-                            for &e in &parts {
-                                let own = mono.top_flip(e);
-                                mono.add(e, static_probability(m), own);
-                            }
-                        }
-                        mono_parts[i] = parts;
+                for (i, m) in mechanisms.iter().enumerate() {
+                    for part in &parts[i] {
+                        let r = restricted_of(&part.detectors, &mut restricted);
+                        let mut v: Vec<u32> = part
+                            .detectors
+                            .iter()
+                            .map(|&d| mono_vertex[d as usize])
+                            .filter(|&v| v != u32::MAX)
+                            .collect();
+                        v.extend(r.map(|e| (mono_offset + e) as u32));
+                        let e = mono.edge(&v);
+                        mono.add(e, static_probability(m), part.observables);
+                        part_edges.insert(&part.detectors, (e, r));
                     }
                 }
                 let restricted_id = decoder.graphs.len();
                 let mono_id = restricted_id + 1;
                 for (i, m) in mechanisms.iter().enumerate() {
-                    if m.flags.is_empty() || !relevant(m) {
+                    if m.flags.is_empty() {
                         continue;
                     }
                     let entry = uses.entry(i).or_default();
-                    entry.extend(restricted_parts[i].iter().map(|&e| (restricted_id, e, 0)));
-                    let flips = m.observables & mask;
-                    if mono_parts[i].len() == 1 {
-                        entry.push((mono_id, mono_parts[i][0], flips));
-                    } else {
-                        entry.extend(
-                            mono_parts[i]
-                                .iter()
-                                .map(|&e| (mono_id, e, mono.top_flip(e))),
-                        );
+                    for part in &parts[i] {
+                        let (mono_edge, restricted_edge) = part_edges[part.detectors.as_slice()];
+                        entry.extend(restricted_edge.map(|e| (restricted_id, e, 0)));
+                        entry.push((mono_id, mono_edge, part.observables));
                     }
                 }
                 decoder.graphs.push(restricted.finish());
@@ -673,25 +580,166 @@ impl ColorDecoder {
     }
 }
 
-/// The error for a mechanism whose projection cannot be split into graph edges.
-fn undecomposable(m: &Mechanism, vertices: &[u32], map: &[u32]) -> DecoderError {
-    let detector = map
-        .iter()
-        .position(|&v| v != u32::MAX && vertices.contains(&v))
-        .or_else(|| m.checks.iter().flatten().next().map(|&d| d as usize))
-        .unwrap_or(0);
-    let all: Vec<String> = m
-        .checks
-        .iter()
-        .flatten()
-        .chain(&m.flags)
-        .map(|d| format!("D{d}"))
-        .collect();
-    DecoderError::BadInput(format!(
-        "color decoder: the error mechanism {} (near detector D{detector}) is a hyperedge that \
-         cannot be split into edges of the matching graph; is this a colour code?",
-        all.join(" ")
-    ))
+/// A piece of a mechanism in one basis with at most two detectors, or at most one of each
+/// colour (Chromobius's "atomic" errors): an edge of every restricted and monochromatic graph.
+struct Part {
+    detectors: Vec<u32>,
+    observables: u64,
+}
+
+/// Splits every mechanism's basis-`basis` detectors into atomic parts: itself when it has at
+/// most one detector per colour, else the fewest detector sets of atomic mechanisms that add up
+/// to it with the same observable flips (as Stim's `decompose_errors` splits hyperedges).
+fn atomic_parts(
+    mechanisms: &[Mechanism],
+    basis: usize,
+    mask: u64,
+    color_of: &dyn Fn(u32) -> usize,
+) -> Result<Vec<Vec<Part>>, DecoderError> {
+    // Two detectors are an edge of every graph; more need distinct colours.
+    let is_atomic = |dets: &[u32]| {
+        let mut seen = [false; 3];
+        dets.len() <= 2
+            || dets
+                .iter()
+                .all(|&d| !std::mem::replace(&mut seen[color_of(d)], true))
+    };
+    // Atomic detector sets -> probability per observable flip.
+    let mut atoms: HashMap<Vec<u32>, HashMap<u64, f64>> = HashMap::new();
+    for m in mechanisms {
+        let dets = &m.checks[basis];
+        if !dets.is_empty() && is_atomic(dets) {
+            let p = atoms
+                .entry(dets.clone())
+                .or_default()
+                .entry(m.observables & mask)
+                .or_insert(0.0);
+            *p = xor_probability(*p, m.probability);
+        }
+    }
+    let atom_flip = |dets: &[u32]| -> u64 {
+        atoms[dets]
+            .iter()
+            .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(a.0)))
+            .map_or(0, |(&o, _)| o)
+    };
+    let mut by_detector: HashMap<u32, Vec<&[u32]>> = HashMap::new();
+    for dets in atoms.keys() {
+        for &d in dets {
+            by_detector.entry(d).or_default().push(dets);
+        }
+    }
+    // A fixed search order, so that the decoder does not depend on hashing.
+    for list in by_detector.values_mut() {
+        list.sort_unstable();
+    }
+    let mut out = Vec::with_capacity(mechanisms.len());
+    for m in mechanisms {
+        let dets = &m.checks[basis];
+        let flips = m.observables & mask;
+        if dets.is_empty() {
+            out.push(Vec::new());
+        } else if is_atomic(dets) {
+            out.push(vec![Part {
+                detectors: dets.clone(),
+                observables: flips,
+            }]);
+        } else {
+            let split =
+                split_into_atoms(dets, flips, &by_detector, &atom_flip).ok_or_else(|| {
+                    let all: Vec<String> = dets.iter().map(|d| format!("D{d}")).collect();
+                    DecoderError::BadInput(format!(
+                    "color decoder: the error mechanism on {} (at detector D{}) cannot be split \
+                     into errors with one detector per colour; is this a colour code?",
+                    all.join(" "),
+                    dets[0]
+                ))
+                })?;
+            out.push(
+                split
+                    .into_iter()
+                    .map(|(detectors, observables)| Part {
+                        detectors,
+                        observables,
+                    })
+                    .collect(),
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// The fewest atomic detector sets (at most 6) whose union is `dets` and whose most likely
+/// flips add up to `flips`. Failing that, the fewest with as few detectors as possible left
+/// over as parts of their own (edges to the boundary), the first carrying the remaining flips.
+fn split_into_atoms(
+    dets: &[u32],
+    flips: u64,
+    by_detector: &HashMap<u32, Vec<&[u32]>>,
+    atom_flip: &dyn Fn(&[u32]) -> u64,
+) -> Option<Vec<(Vec<u32>, u64)>> {
+    struct Search<'a> {
+        by_detector: &'a HashMap<u32, Vec<&'a [u32]>>,
+        atom_flip: &'a dyn Fn(&[u32]) -> u64,
+        /// How many detectors may become parts of their own.
+        spares: usize,
+        best: Option<Vec<(Vec<u32>, u64)>>,
+    }
+    impl Search<'_> {
+        fn go(&mut self, left: &[u32], flips: u64, chosen: &mut Vec<(Vec<u32>, u64)>) {
+            let limit = self.best.as_ref().map_or(6, |b| b.len() - 1);
+            if left.is_empty() {
+                let spare = chosen.iter().position(|(_, f)| *f == u64::MAX);
+                match spare {
+                    Some(at) => {
+                        let mut parts = chosen.clone();
+                        parts[at].1 = flips ^ u64::MAX;
+                        self.best = Some(parts);
+                    }
+                    None if flips == 0 => self.best = Some(chosen.clone()),
+                    None => {}
+                }
+                return;
+            }
+            if chosen.len() >= limit {
+                return;
+            }
+            for &atom in self.by_detector.get(&left[0]).into_iter().flatten() {
+                // Only atoms inside what is left: parts do not overlap.
+                if !atom.iter().all(|d| left.contains(d)) {
+                    continue;
+                }
+                let rest: Vec<u32> = left.iter().copied().filter(|d| !atom.contains(d)).collect();
+                let flip = (self.atom_flip)(atom);
+                chosen.push((atom.to_vec(), flip));
+                self.go(&rest, flips ^ flip, chosen);
+                chosen.pop();
+            }
+            let used = chosen.iter().filter(|(d, _)| d.len() == 1).count();
+            if used < self.spares {
+                // The first spare carries the remaining flips; u64::MAX marks it until they are
+                // known.
+                let first = !chosen.iter().any(|(_, f)| *f == u64::MAX);
+                let flip = if first { u64::MAX } else { 0 };
+                chosen.push((vec![left[0]], flip));
+                self.go(&left[1..], flips ^ flip, chosen);
+                chosen.pop();
+            }
+        }
+    }
+    for spares in [0, 1, 2, dets.len()] {
+        let mut search = Search {
+            by_detector,
+            atom_flip,
+            spares,
+            best: None,
+        };
+        search.go(dets, flips, &mut Vec::new());
+        if search.best.is_some() {
+            return search.best;
+        }
+    }
+    None
 }
 
 impl Decoder for ColorDecoder {
