@@ -132,16 +132,20 @@ mod color {
                 for task in [Task::MemoryX, Task::MemoryZ] {
                     let dem = memory_dem(d, kind, task, 1e-3);
                     let failures = single_fault_failures(&dem);
-                    assert!(
-                        failures.is_empty(),
-                        "d={d} {kind:?} {task:?}: {} of {} mechanisms decoded wrongly, e.g. {:?}",
-                        failures.len(),
-                        dem.canonical_errors().len(),
-                        &failures[..failures.len().min(5)]
-                    );
+                    assert_none(&format!("d={d} {kind:?} {task:?}"), &failures, &dem);
                 }
             }
         }
+    }
+
+    fn assert_none(what: &str, failures: &[String], dem: &DetectorErrorModel) {
+        assert!(
+            failures.is_empty(),
+            "{what}: {} of {} mechanisms decoded wrongly, e.g. {:?}",
+            failures.len(),
+            dem.canonical_errors().len(),
+            &failures[..failures.len().min(5)]
+        );
     }
 
     /// The DEM of a circuit file in tests/data.
@@ -172,14 +176,7 @@ mod color {
                 || (0..colors.len()).all(|i| !colors[i + 1..].contains(&colors[i]))
         };
         assert_eq!(single_fault_failures(&dem).len(), 48);
-        let failures = single_fault_failures_among(&dem, &atomic);
-        assert!(
-            failures.is_empty(),
-            "{name}: {} of {} mechanisms decoded wrongly, e.g. {:?}",
-            failures.len(),
-            dem.canonical_errors().len(),
-            &failures[..failures.len().min(5)]
-        );
+        assert_none(name, &single_fault_failures_among(&dem, &atomic), &dem);
     }
 
     #[test]

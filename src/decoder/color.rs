@@ -453,18 +453,8 @@ impl ColorDecoder {
 
     /// Decodes one shot's bit-packed detection events, with the colour gap.
     pub fn decode_outcome(&self, detectors: &[u64]) -> ColorOutcome {
-        let fired = |d: u32| {
-            detectors
-                .get(d as usize / 64)
-                .is_some_and(|w| w >> (d % 64) & 1 == 1)
-        };
         // Flag-conditioned weights: per graph, (edge, weight, flip) overrides.
-        let fired_flags: Vec<u32> = self
-            .flag_detectors
-            .iter()
-            .copied()
-            .filter(|&f| fired(f))
-            .collect();
+        let fired_flags = fired_among(&self.flag_detectors, detectors);
         let mut overrides: HashMap<(usize, usize), (Weight, u64)> = HashMap::new();
         for f in &fired_flags {
             for &u in self.uses_by_flag.get(f).into_iter().flatten() {
@@ -493,12 +483,7 @@ impl ColorDecoder {
         let mut observables = 0u64;
         let mut gap = f64::INFINITY;
         for basis in &self.bases {
-            let defects: Vec<u32> = basis
-                .detectors
-                .iter()
-                .copied()
-                .filter(|&d| fired(d))
-                .collect();
+            let defects = fired_among(&basis.detectors, detectors);
             if defects.is_empty() {
                 continue;
             }
@@ -578,6 +563,18 @@ impl ColorDecoder {
             gap_db: gap,
         }
     }
+}
+
+/// The detectors of `list` that fired in a shot's bit-packed detection events.
+fn fired_among(list: &[u32], detectors: &[u64]) -> Vec<u32> {
+    list.iter()
+        .copied()
+        .filter(|&d| {
+            detectors
+                .get(d as usize / 64)
+                .is_some_and(|w| w >> (d % 64) & 1 == 1)
+        })
+        .collect()
 }
 
 /// A piece of a mechanism in one basis with at most two detectors, or at most one of each
