@@ -924,4 +924,20 @@ fn color_decoder_sweeps_improve_with_distance_and_gap_cuts_postselect() {
         dir.path(),
     );
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--gap-cut applies to --decoder color"));
+    // Stim's own memory_xyz circuit has no colour coordinates: a one-line error naming D0.
+    std::fs::copy(
+        common::data_path("color_xyz_d3_r3.stim"),
+        dir.path().join("xyz.stim"),
+    )
+    .unwrap();
+    let bad = run(
+        &["sweep", "--circuits", "xyz.stim", "--decoder", "color"],
+        dir.path(),
+    );
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(!bad.status.success());
+    assert!(
+        err.trim().lines().count() == 1 && err.contains("D0 has no 4th coordinate"),
+        "{err}"
+    );
 }
