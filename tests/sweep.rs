@@ -840,3 +840,104 @@ fn plots_separate_every_varying_key() {
         "{err}"
     );
 }
+
+#[test]
+fn color_decoder_sweeps_improve_with_distance_and_gap_cuts_postselect() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = [
+        "sweep",
+        "--task",
+        "memory-x",
+        "--noise",
+        "cn20",
+        "--decoder",
+        "color",
+        "--p",
+        "5e-4",
+        "--max-shots",
+        "60000",
+        "--seed",
+        "7",
+    ];
+    ok(
+        &[&base[..], &["--distances", "3,5", "--out", "s.csv"]].concat(),
+        dir.path(),
+    );
+    let rows = stats(&dir.path().join("s.csv"));
+    let (d3, d5) = (&rows[0], &rows[1]);
+    assert_eq!((d3.discards, d5.discards), (0, 0));
+    // Below threshold: d = 5 fails at about half the rate of d = 3 (84 vs 41 expected).
+    assert!(
+        d5.errors as f64 * 1.3 < d3.errors as f64,
+        "{:?}",
+        counts(&rows)
+    );
+    // The gap histogram covers every shot; its E bins are the logical errors.
+    for r in &rows {
+        let sum = |prefix: char| -> u64 {
+            r.custom_counts
+                .iter()
+                .filter(|(k, _)| k.starts_with(prefix))
+                .map(|(_, v)| v)
+                .sum()
+        };
+        assert_eq!(sum('C') + sum('E'), r.shots);
+        assert_eq!(sum('E'), r.errors);
+    }
+    // A gap cut discards the least confident shots: fewer errors per kept shot, same histogram.
+    ok(
+        &[
+            &base[..],
+            &["--distances", "3", "--gap-cut", "10", "--out", "cut.csv"],
+        ]
+        .concat(),
+        dir.path(),
+    );
+    let cut = stats(&dir.path().join("cut.csv")).remove(0);
+    assert_eq!(cut.decoder, "color+gap-cut=10");
+    assert_eq!(cut.custom_counts, d3.custom_counts);
+    let below: u64 = d3
+        .custom_counts
+        .iter()
+        .filter(|(k, _)| k[1..].parse::<f64>().is_ok_and(|g| g < 10.0))
+        .map(|(_, v)| v)
+        .sum();
+    assert_eq!(cut.discards, below);
+    assert!(cut.discards > 0);
+    // The discarded shots fail hundreds of times more often than the average shot (seed 7:
+    // 14 of 34, against 72 of 60000).
+    let discarded_errors = d3.errors - cut.errors;
+    assert!(
+        discarded_errors as f64 / cut.discards as f64 > 100.0 * d3.errors as f64 / d3.shots as f64,
+        "{cut:?} vs {d3:?}"
+    );
+    let bad = run(
+        &[
+            "sweep",
+            "--task",
+            "memory-x",
+            "--noise",
+            "cn20",
+            "--gap-cut",
+            "3",
+        ],
+        dir.path(),
+    );
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--gap-cut applies to --decoder color"));
+    // Stim's own memory_xyz circuit has no colour coordinates: a one-line error naming D0.
+    std::fs::copy(
+        common::data_path("color_xyz_d3_r3.stim"),
+        dir.path().join("xyz.stim"),
+    )
+    .unwrap();
+    let bad = run(
+        &["sweep", "--circuits", "xyz.stim", "--decoder", "color"],
+        dir.path(),
+    );
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(!bad.status.success());
+    assert!(
+        err.trim().lines().count() == 1 && err.contains("D0 has no 4th coordinate"),
+        "{err}"
+    );
+}

@@ -70,8 +70,9 @@ pub struct SweepArgs {
     circuits: Vec<PathBuf>,
     /// Decoder: `postselect` (discard a shot when any detector fires; count observable flips
     /// among the rest), `lookup` (a table of every syndrome of up to --lookup-faults error
-    /// mechanisms of the circuit's detector error model; other syndromes are discarded) or
-    /// `hadamard-prep` (the |H> protocol's: discard when a body detector fires, decode the
+    /// mechanisms of the circuit's detector error model; other syndromes are discarded), `color`
+    /// (flag-aware concatenated matching for colour codes, docs/color-decoder.md; never
+    /// discards) or `hadamard-prep` (the |H> protocol's: discard when a body detector fires, decode the
     /// noiseless scoring tail, whose detectors have 4th coordinate -2). Default: hadamard-prep
     /// for circuits carrying those marks, postselect otherwise.
     #[arg(long)]
@@ -79,6 +80,10 @@ pub struct SweepArgs {
     /// Discard shots in which a flag detector (4th coordinate -1) fires; decode the others.
     #[arg(long, alias = "postselect_flags")]
     postselect_flags: bool,
+    /// Discard shots whose confidence gap (dB; `--decoder color`) is below this. The gap
+    /// histogram (`C<dB>` correct, `E<dB>` wrong) is recorded in `custom_counts` either way.
+    #[arg(long, allow_hyphen_values = true)]
+    gap_cut: Option<f64>,
     /// Error mechanisms the `lookup` decoder's table covers (default 1).
     #[arg(long)]
     lookup_faults: Option<usize>,
@@ -226,12 +231,24 @@ impl SweepArgs {
         if self.max_faults.is_some() && self.method() == MethodName::Mc {
             bail!("--max-faults applies to --method subset");
         }
+        if let Some(cut) = self.gap_cut {
+            if !cut.is_finite() {
+                bail!("--gap-cut must be a finite number of dB, got {cut}");
+            }
+            if self.decoder.as_deref() != Some("color") {
+                bail!(
+                    "--gap-cut applies to --decoder color (the decoder with a confidence output)"
+                );
+            }
+        }
         if self.lookup_faults.is_some() && self.decoder.as_deref() != Some("lookup") {
             bail!("--lookup-faults applies to --decoder lookup");
         }
         if let Some(d) = self.decoder.as_deref() {
-            if !matches!(d, "postselect" | "lookup" | "hadamard-prep") {
-                bail!("unknown decoder '{d}' (available: postselect, lookup, hadamard-prep)");
+            if !matches!(d, "postselect" | "lookup" | "color" | "hadamard-prep") {
+                bail!(
+                    "unknown decoder '{d}' (available: postselect, lookup, color, hadamard-prep)"
+                );
             }
         }
         Ok(())
@@ -536,6 +553,7 @@ pub fn sweep(args: &SweepArgs) -> Result<()> {
         name: args.decoder.clone().unwrap_or("postselect".into()),
         postselect_flags: args.postselect_flags,
         lookup_faults: args.lookup_faults.unwrap_or(1),
+        gap_cut: args.gap_cut,
     };
     let mut tasks = args
         .circuits

@@ -9,11 +9,15 @@
 //!   model to the most likely observable flip; other syndromes are discarded.
 //! * [`CodeLookup`]: minimum-weight decoding of a code's own syndrome for ideal (noiseless)
 //!   final syndrome extraction, a table built once by breadth-first search over error weight.
+//! * [`ColorDecoder`]: flag-aware concatenated matching for colour codes (any syndrome, no
+//!   discards), with a per-shot confidence (the colour gap).
 
 mod code_lookup;
+mod color;
 mod dem_lookup;
 
 pub use code_lookup::CodeLookup;
+pub use color::{ColorDecoder, ColorOutcome};
 pub use dem_lookup::{binomial, DemLookup};
 
 use crate::dem::DetectorErrorModel;
@@ -34,12 +38,17 @@ pub trait Decoder: Send + Sync {
     fn name(&self) -> &'static str;
     /// Decodes one shot's bit-packed detection events.
     fn decode(&self, detectors: &[u64]) -> Decision;
+    /// [`Decoder::decode`] with the shot's confidence, a gap in dB (10 log10 of a likelihood
+    /// ratio; larger is surer), when the decoder has one. Postselecting on it is the caller's.
+    fn decode_with_gap(&self, detectors: &[u64]) -> (Decision, Option<f64>) {
+        (self.decode(detectors), None)
+    }
 }
 
 /// Why a decoder could not be built.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum DecoderError {
-    #[error("unknown decoder '{0}' (known: postselect, lookup, code-lookup)")]
+    #[error("unknown decoder '{0}' (known: postselect, lookup, code-lookup, color)")]
     Unknown(String),
     #[error("decoder '{0}' needs {1}")]
     Missing(&'static str, &'static str),
@@ -106,7 +115,8 @@ pub struct DecoderInput<'a> {
 }
 
 /// Builds a decoder by name: `postselect` (all detectors of the DEM), `lookup` (a [`DemLookup`]
-/// of up to `max_faults` mechanisms) or `code-lookup` (a [`CodeLookup`] of the code's checks).
+/// of up to `max_faults` mechanisms), `code-lookup` (a [`CodeLookup`] of the code's checks) or
+/// `color` (a [`ColorDecoder`] of the DEM).
 pub fn by_name(name: &str, input: &DecoderInput) -> Result<Box<dyn Decoder>, DecoderError> {
     match name {
         "postselect" => {
@@ -128,6 +138,12 @@ pub fn by_name(name: &str, input: &DecoderInput) -> Result<Box<dyn Decoder>, Dec
                 "a code's check supports",
             ))?;
             Ok(Box::new(CodeLookup::new(code)?))
+        }
+        "color" => {
+            let dem = input
+                .dem
+                .ok_or(DecoderError::Missing("color", "a detector error model"))?;
+            Ok(Box::new(ColorDecoder::new(dem)?))
         }
         other => Err(DecoderError::Unknown(other.to_string())),
     }

@@ -26,8 +26,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 /// How a sweep judges shots: a decoder by name (see [`crate::decoder::by_name`]), optionally
-/// behind postselection on flag detectors.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// behind postselection on flag detectors or on the decoder's confidence.
+#[derive(Clone, Debug, PartialEq)]
 pub struct DecoderSpec {
     /// `postselect` or `lookup`.
     pub name: String,
@@ -36,16 +36,21 @@ pub struct DecoderSpec {
     pub postselect_flags: bool,
     /// Largest number of error mechanisms the `lookup` table covers.
     pub lookup_faults: usize,
+    /// Discard shots whose gap (the decoder's confidence, dB) is below this.
+    pub gap_cut: Option<f64>,
 }
 
 impl DecoderSpec {
     /// The name written to the statistics' `decoder` column.
     pub fn label(&self) -> String {
+        let mut label = self.name.clone();
         if self.postselect_flags {
-            format!("{}+flag-postselection", self.name)
-        } else {
-            self.name.clone()
+            label.push_str("+flag-postselection");
         }
+        if let Some(cut) = self.gap_cut {
+            label.push_str(&format!("+gap-cut={cut}"));
+        }
+        label
     }
 }
 
@@ -61,9 +66,13 @@ impl Decoder for FlagsFirst {
     }
 
     fn decode(&self, detectors: &[u64]) -> Decision {
+        self.decode_with_gap(detectors).0
+    }
+
+    fn decode_with_gap(&self, detectors: &[u64]) -> (Decision, Option<f64>) {
         match self.flags.decode(detectors) {
-            Decision::Discard => Decision::Discard,
-            Decision::Predict(_) => self.inner.decode(detectors),
+            Decision::Discard => (Decision::Discard, None),
+            Decision::Predict(_) => self.inner.decode_with_gap(detectors),
         }
     }
 }
@@ -74,6 +83,12 @@ fn build_decoder(
     spec: &DecoderSpec,
 ) -> anyhow::Result<(Box<dyn Decoder>, bool)> {
     let stats = circuit.stats();
+    if spec.gap_cut.is_some() && spec.name != "color" {
+        anyhow::bail!(
+            "--gap-cut needs a decoder with a confidence output (color), not {}",
+            spec.name
+        );
+    }
     if spec.name == "postselect" && !spec.postselect_flags {
         return Ok((
             Box::new(Postselect::all(stats.num_detectors as usize)),
@@ -247,6 +262,8 @@ pub struct SweepTask {
     pub residual: Option<fn(u64) -> &'static str>,
     /// This task's share of the sweep's `--max-shots` (strata of little weight get fewer).
     pub shot_share: f64,
+    /// Discard shots whose decoder gap (dB) is below this.
+    pub gap_cut: Option<f64>,
 }
 
 /// One stratum of stratified sampling: shots carry exactly `k` faults drawn from `channels`.
@@ -298,6 +315,7 @@ impl SweepTask {
             stratum: None,
             residual: None,
             shot_share: 1.0,
+            gap_cut: decoder.gap_cut,
         })
     }
 
@@ -324,6 +342,7 @@ impl SweepTask {
             stratum,
             residual,
             shot_share: 1.0,
+            gap_cut: None,
         }
     }
 
@@ -546,11 +565,21 @@ fn judge_batch(task: &SweepTask, results: &BitTable, shots: usize) -> TaskStats 
         for (i, &byte) in events[s * stride..(s + 1) * stride].iter().enumerate() {
             words[i / 8] |= (byte as u64) << (8 * (i % 8));
         }
-        match task.decoder.decode(&words) {
+        let (decision, gap) = task.decoder.decode_with_gap(&words);
+        let actual =
+            || (0..obs.min(64)).fold(0u64, |acc, k| acc | (results.get(dets + k, s) as u64) << k);
+        if let (Some(gap), Decision::Predict(prediction)) = (gap, decision) {
+            let key = gap_key(gap, actual() != prediction);
+            *stats.custom_counts.entry(key).or_insert(0) += 1;
+            if task.gap_cut.is_some_and(|cut| gap < cut) {
+                stats.discards += 1;
+                continue;
+            }
+        }
+        match decision {
             Decision::Discard => stats.discards += 1,
             Decision::Predict(prediction) => {
-                let actual = (0..obs.min(64))
-                    .fold(0u64, |acc, k| acc | (results.get(dets + k, s) as u64) << k);
+                let actual = actual();
                 if actual != prediction {
                     stats.errors += 1;
                     if let Some(name) = task.residual {
@@ -562,6 +591,18 @@ fn judge_batch(task: &SweepTask, results: &BitTable, shots: usize) -> TaskStats 
         }
     }
     stats
+}
+
+/// The gap-histogram key of a decoded shot, as sinter's gap decoders write them: `C` (decoded
+/// correctly) or `E` (a logical error) and the gap in whole dB, rounded down (`inf` when the
+/// decoder saw no alternative). Kept and gap-discarded shots both count.
+pub fn gap_key(gap_db: f64, error: bool) -> String {
+    let kind = if error { 'E' } else { 'C' };
+    if gap_db.is_finite() {
+        format!("{kind}{}", gap_db.floor() as i64)
+    } else {
+        format!("{kind}inf")
+    }
 }
 
 #[cfg(test)]

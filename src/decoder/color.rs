@@ -1,0 +1,755 @@
+//! A flag-aware colour-code decoder: concatenated minimum-weight perfect matching (Lee, Li and
+//! Bartlett, arXiv:2404.07482) on the detector error model, with flag-conditioned edge weights
+//! (Chamberland, Kubica, Yoder and Zhu, NJP 22, 023019 (2020)). Matching is done by the
+//! `fusion-blossom` crate. Why this design: docs/color-decoder.md.
+//!
+//! Detectors carry Chromobius's 4th coordinate: 0, 1, 2 = basis X colours r, g, b; 3, 4, 5 =
+//! basis Z colours r, g, b; -1 = flag. Each basis whose detectors see an observable is decoded
+//! on its own. For each colour c:
+//!
+//! 1. *restricted* matching on the detectors of the two other colours, where every error
+//!    mechanism is an edge between the (at most two) such detectors it flips;
+//! 2. *monochromatic* matching on the c detectors plus one vertex per restricted edge, where a
+//!    mechanism joins the c detectors it flips and the restricted edge it projects to; its
+//!    syndrome is the fired c detectors plus the restricted edges of step 1.
+//!
+//! The colour whose step-2 matching weighs least gives the prediction (the observables of its
+//! edges). Mechanisms that would be hyperedges are split into existing edges, as Stim's
+//! `decompose_errors` does; one that cannot be split is an error naming a detector.
+//!
+//! Flags: a mechanism that flips flags enters the static graph only with the probability that
+//! its flags are hidden by other flag faults; in a shot where all its flags fired its edges
+//! get the weight of its probability conditioned on those flags (hook-edge substitution).
+//!
+//! Confidence: the *colour gap* of a shot is the weight difference (in dB, 10 log10 of the
+//! likelihood ratio) between the best colour's matching and the best matching of a colour
+//! that predicts a different observable flip; infinite when all colours agree.
+
+use super::{Decision, Decoder, DecoderError};
+use crate::dem::{xor_probability, DetectorErrorModel};
+use fusion_blossom::mwpm_solver::{PrimalDualSolver, SolverSerial};
+use fusion_blossom::util::{SolverInitializer, SyndromePattern, Weight};
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// Weight units per nat of log-likelihood (weights are even integers for fusion-blossom).
+const UNITS_PER_NAT: f64 = 100.0;
+/// Weight of the fallback boundary edge every vertex gets, so that any syndrome has a
+/// matching (about 40 nats, far above any real path the decoder should prefer).
+const FALLBACK_WEIGHT: Weight = 4000;
+/// dB per weight unit: 10 log10(e) / UNITS_PER_NAT.
+const DB_PER_UNIT: f64 = 4.342_944_819_032_518 / UNITS_PER_NAT;
+
+/// Even integer weight of an edge of probability p: log((1 - p) / p), at least 0.
+fn weight_of(p: f64) -> Weight {
+    let p = p.clamp(1e-300, 0.5);
+    let nats = ((1.0 - p) / p).ln();
+    2 * (nats * UNITS_PER_NAT / 2.0).round() as Weight
+}
+
+/// What the 4th detector coordinate says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Role {
+    Check { basis: usize, color: usize },
+    Flag,
+}
+
+/// One error mechanism as the decoder sees it.
+struct Mechanism {
+    /// Check detectors flipped, by basis.
+    checks: [Vec<u32>; 2],
+    flags: Vec<u32>,
+    observables: u64,
+    probability: f64,
+}
+
+/// A matching graph in the making: vertices `0..boundary`, the virtual boundary last.
+struct GraphBuilder {
+    boundary: u32,
+    index: HashMap<(u32, u32), usize>,
+    ends: Vec<(u32, u32)>,
+    /// Static probability of each edge.
+    probability: Vec<f64>,
+    /// Probability per observable flip, to pick each edge's most likely flip.
+    flips: Vec<HashMap<u64, f64>>,
+}
+
+impl GraphBuilder {
+    fn new(real_vertices: usize) -> GraphBuilder {
+        GraphBuilder {
+            boundary: real_vertices as u32,
+            index: HashMap::new(),
+            ends: Vec::new(),
+            probability: Vec::new(),
+            flips: Vec::new(),
+        }
+    }
+
+    /// The edge of a set of one or two vertices (one: to the boundary), created if absent.
+    fn edge(&mut self, vertices: &[u32]) -> usize {
+        let key = match *vertices {
+            [a] => (a, self.boundary),
+            [a, b] => (a.min(b), a.max(b)),
+            _ => unreachable!("edges have one or two vertices"),
+        };
+        if let Some(&e) = self.index.get(&key) {
+            return e;
+        }
+        self.index.insert(key, self.ends.len());
+        self.ends.push(key);
+        self.probability.push(0.0);
+        self.flips.push(HashMap::new());
+        self.ends.len() - 1
+    }
+
+    fn add(&mut self, edge: usize, probability: f64, observables: u64) {
+        self.probability[edge] = xor_probability(self.probability[edge], probability);
+        let p = self.flips[edge].entry(observables).or_insert(0.0);
+        *p = xor_probability(*p, probability);
+    }
+
+    /// The most likely observable flip of an edge.
+    fn top_flip(&self, edge: usize) -> u64 {
+        self.flips[edge]
+            .iter()
+            .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(a.0)))
+            .map_or(0, |(&o, _)| o)
+    }
+
+    fn finish(self) -> Graph {
+        let flips: Vec<u64> = (0..self.ends.len()).map(|e| self.top_flip(e)).collect();
+        let weights: Vec<Weight> = self.probability.iter().map(|&p| weight_of(p)).collect();
+        let mut weighted_edges: Vec<(usize, usize, Weight)> = self
+            .ends
+            .iter()
+            .zip(&weights)
+            .map(|(&(a, b), &w)| (a as usize, b as usize, w))
+            .collect();
+        // Fallback edges keep every syndrome matchable.
+        for v in 0..self.boundary {
+            if !self.index.contains_key(&(v, self.boundary)) {
+                weighted_edges.push((v as usize, self.boundary as usize, FALLBACK_WEIGHT));
+            }
+        }
+        let all_weights = weighted_edges.iter().map(|e| e.2).collect();
+        Graph {
+            real_edges: self.ends.len(),
+            initializer: SolverInitializer::new(
+                self.boundary as usize + 1,
+                weighted_edges,
+                vec![self.boundary as usize],
+            ),
+            weights: all_weights,
+            flips,
+        }
+    }
+}
+
+/// A finished matching graph.
+struct Graph {
+    /// Edges from error mechanisms (the fallback edges come after them).
+    real_edges: usize,
+    initializer: SolverInitializer,
+    weights: Vec<Weight>,
+    /// Observable flips of the real edges.
+    flips: Vec<u64>,
+}
+
+/// The two graphs of one basis and colour.
+struct ColorGraphs {
+    /// Global detector -> restricted-graph vertex (u32::MAX when not of the other colours).
+    restricted_vertex: Vec<u32>,
+    /// Global detector -> monochromatic-graph vertex (u32::MAX when not of this colour).
+    mono_vertex: Vec<u32>,
+    /// Monochromatic vertex of restricted edge e: `mono_offset + e`.
+    mono_offset: usize,
+    restricted: usize,
+    mono: usize,
+}
+
+/// An edge a flagged mechanism uses: (graph, edge, observable flip of the edge in this use).
+type EdgeUse = (usize, usize, u64);
+
+/// A flagged mechanism's edges, to reweigh when all its flags fire.
+struct FlagUse {
+    flags: Vec<u32>,
+    weight: Weight,
+    edges: Vec<EdgeUse>,
+}
+
+/// One basis to decode: which observables it predicts and its graphs per colour.
+struct Basis {
+    detectors: Vec<u32>,
+    observables: u64,
+    colors: Vec<ColorGraphs>,
+}
+
+/// The decoder (see module docs).
+pub struct ColorDecoder {
+    bases: Vec<Basis>,
+    graphs: Vec<Graph>,
+    flag_uses: Vec<FlagUse>,
+    /// Flag detector -> uses whose smallest flag it is.
+    uses_by_flag: HashMap<u32, Vec<usize>>,
+    flag_detectors: Vec<u32>,
+    /// One solver per graph, per concurrent caller.
+    pool: Mutex<Vec<Vec<SolverSerial>>>,
+}
+
+/// A decoded shot: predicted flips and the colour gap in dB (infinite when the colours agree
+/// or nothing fired).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ColorOutcome {
+    pub observables: u64,
+    pub gap_db: f64,
+}
+
+fn roles(dem: &DetectorErrorModel) -> Result<Vec<Role>, DecoderError> {
+    let n = dem.num_detectors() as usize;
+    let coords = dem.detector_coords();
+    (0..n as u64)
+        .map(|d| {
+            let c = coords
+                .get(&d)
+                .and_then(|c| c.get(3))
+                .copied()
+                .ok_or_else(|| {
+                    DecoderError::BadInput(format!(
+                    "color decoder: detector D{d} has no 4th coordinate (Chromobius colour/basis \
+                     0..5, or -1 for a flag)"
+                ))
+                })?;
+            match c {
+                -1.0 => Ok(Role::Flag),
+                x if (0.0..=5.0).contains(&x) && x.fract() == 0.0 => Ok(Role::Check {
+                    basis: x as usize / 3,
+                    color: x as usize % 3,
+                }),
+                x => Err(DecoderError::BadInput(format!(
+                    "color decoder: detector D{d} has 4th coordinate {x} (expected a colour/basis \
+                     0..5 or -1 for a flag)"
+                ))),
+            }
+        })
+        .collect()
+}
+
+/// Assigns each observable to the basis whose single-basis mechanisms flip it most often, so
+/// that a mechanism seen by both bases (a Y error) counts once.
+fn observable_bases(mechanisms: &[Mechanism], num_observables: u32) -> [u64; 2] {
+    let mut masks = [0u64; 2];
+    for k in 0..num_observables.min(64) {
+        let mut weight = [0.0f64; 2];
+        for m in mechanisms.iter().filter(|m| m.observables >> k & 1 == 1) {
+            match (m.checks[0].is_empty(), m.checks[1].is_empty()) {
+                (false, true) => weight[0] += m.probability,
+                (true, false) => weight[1] += m.probability,
+                _ => {}
+            }
+        }
+        if weight[0] > 0.0 || weight[1] > 0.0 {
+            masks[usize::from(weight[1] > weight[0])] |= 1 << k;
+        }
+    }
+    masks
+}
+
+impl ColorDecoder {
+    /// Builds the decoder from a detector error model whose detectors carry colour/basis and
+    /// flag coordinates.
+    pub fn new(dem: &DetectorErrorModel) -> Result<ColorDecoder, DecoderError> {
+        let roles = roles(dem)?;
+        let flag_detectors: Vec<u32> = (0..roles.len() as u32)
+            .filter(|&d| roles[d as usize] == Role::Flag)
+            .collect();
+        let mechanisms: Vec<Mechanism> = dem
+            .canonical_errors()
+            .into_iter()
+            .filter(|e| e.probability > 0.0)
+            .map(|e| {
+                let mut m = Mechanism {
+                    checks: [Vec::new(), Vec::new()],
+                    flags: Vec::new(),
+                    observables: e.observables,
+                    probability: e.probability.min(0.5),
+                };
+                for &d in &e.detectors {
+                    match roles[d as usize] {
+                        Role::Check { basis, .. } => m.checks[basis].push(d as u32),
+                        Role::Flag => m.flags.push(d as u32),
+                    }
+                }
+                m
+            })
+            .collect();
+        // Probability that each flag fires at all, to condition on it.
+        let mut flag_probability: HashMap<u32, f64> = HashMap::new();
+        for m in &mechanisms {
+            for &f in &m.flags {
+                let p = flag_probability.entry(f).or_insert(0.0);
+                *p = xor_probability(*p, m.probability);
+            }
+        }
+        let flag_odds = |m: &Mechanism| -> f64 {
+            m.flags
+                .iter()
+                .map(|f| flag_probability[f].clamp(1e-300, 1.0))
+                .product()
+        };
+        let masks = observable_bases(&mechanisms, dem.num_observables());
+        let mut decoder = ColorDecoder {
+            bases: Vec::new(),
+            graphs: Vec::new(),
+            flag_uses: Vec::new(),
+            uses_by_flag: HashMap::new(),
+            flag_detectors,
+            pool: Mutex::new(Vec::new()),
+        };
+        // Uses of each flagged mechanism (indexed like `mechanisms`), filled per basis.
+        let mut uses: HashMap<usize, Vec<EdgeUse>> = HashMap::new();
+        for (basis, &mask) in masks.iter().enumerate() {
+            if mask == 0 {
+                continue;
+            }
+            let detectors: Vec<u32> = (0..roles.len() as u32)
+                .filter(
+                    |&d| matches!(roles[d as usize], Role::Check { basis: b, .. } if b == basis),
+                )
+                .collect();
+            let color_of = |d: u32| match roles[d as usize] {
+                Role::Check { color, .. } => color,
+                Role::Flag => unreachable!("flags are not checks"),
+            };
+            let present: Vec<usize> = (0..3)
+                .filter(|&c| detectors.iter().any(|&d| color_of(d) == c))
+                .collect();
+            if present.len() < 2 {
+                return Err(DecoderError::BadInput(format!(
+                    "color decoder: the basis-{} detectors use {} colour(s); a colour code has three",
+                    ["X", "Z"][basis],
+                    present.len()
+                )));
+            }
+            let parts = atomic_parts(&mechanisms, basis, mask, &color_of)?;
+            let static_probability = |m: &Mechanism| -> f64 {
+                if m.flags.is_empty() {
+                    m.probability
+                } else {
+                    m.probability * flag_odds(m)
+                }
+            };
+            let mut colors = Vec::new();
+            for color in 0..3 {
+                if !present.contains(&color) {
+                    continue;
+                }
+                let mut restricted_vertex = vec![u32::MAX; roles.len()];
+                let mut mono_vertex = vec![u32::MAX; roles.len()];
+                let (mut nr, mut nm) = (0u32, 0u32);
+                for &d in &detectors {
+                    if color_of(d) == color {
+                        mono_vertex[d as usize] = nm;
+                        nm += 1;
+                    } else {
+                        restricted_vertex[d as usize] = nr;
+                        nr += 1;
+                    }
+                }
+                // Step 1 graph: atomic parts projected onto the other two colours (at most one
+                // detector of each: an edge); step 2: the part's detector of this colour and its
+                // restricted edge.
+                let mut restricted = GraphBuilder::new(nr as usize);
+                let mono_offset = nm as usize;
+                let mut part_edges: HashMap<&[u32], (usize, Option<usize>)> = HashMap::new();
+                let restricted_of = |part: &[u32], restricted: &mut GraphBuilder| {
+                    let r: Vec<u32> = part
+                        .iter()
+                        .map(|&d| restricted_vertex[d as usize])
+                        .filter(|&v| v != u32::MAX)
+                        .collect();
+                    (!r.is_empty()).then(|| restricted.edge(&r))
+                };
+                for (i, m) in mechanisms.iter().enumerate() {
+                    for part in &parts[i] {
+                        if let Some(e) = restricted_of(&part.detectors, &mut restricted) {
+                            restricted.add(e, static_probability(m), 0);
+                        }
+                    }
+                }
+                let mut mono = GraphBuilder::new(mono_offset + restricted.ends.len());
+                for (i, m) in mechanisms.iter().enumerate() {
+                    for part in &parts[i] {
+                        let r = restricted_of(&part.detectors, &mut restricted);
+                        let mut v: Vec<u32> = part
+                            .detectors
+                            .iter()
+                            .map(|&d| mono_vertex[d as usize])
+                            .filter(|&v| v != u32::MAX)
+                            .collect();
+                        v.extend(r.map(|e| (mono_offset + e) as u32));
+                        let e = mono.edge(&v);
+                        mono.add(e, static_probability(m), part.observables);
+                        part_edges.insert(&part.detectors, (e, r));
+                    }
+                }
+                let restricted_id = decoder.graphs.len();
+                let mono_id = restricted_id + 1;
+                for (i, m) in mechanisms.iter().enumerate() {
+                    if m.flags.is_empty() {
+                        continue;
+                    }
+                    let entry = uses.entry(i).or_default();
+                    for part in &parts[i] {
+                        let (mono_edge, restricted_edge) = part_edges[part.detectors.as_slice()];
+                        entry.extend(restricted_edge.map(|e| (restricted_id, e, 0)));
+                        entry.push((mono_id, mono_edge, part.observables));
+                    }
+                }
+                decoder.graphs.push(restricted.finish());
+                decoder.graphs.push(mono.finish());
+                colors.push(ColorGraphs {
+                    restricted_vertex,
+                    mono_vertex,
+                    mono_offset,
+                    restricted: restricted_id,
+                    mono: mono_id,
+                });
+            }
+            decoder.bases.push(Basis {
+                detectors,
+                observables: mask,
+                colors,
+            });
+        }
+        let mut flagged: Vec<(usize, Vec<EdgeUse>)> = uses.into_iter().collect();
+        flagged.sort_by_key(|(i, _)| *i);
+        for (i, edges) in flagged {
+            let m = &mechanisms[i];
+            let conditioned = (m.probability / flag_odds(m)).min(0.5);
+            let use_index = decoder.flag_uses.len();
+            decoder
+                .uses_by_flag
+                .entry(*m.flags.iter().min().expect("flagged"))
+                .or_default()
+                .push(use_index);
+            decoder.flag_uses.push(FlagUse {
+                flags: m.flags.clone(),
+                weight: weight_of(conditioned),
+                edges,
+            });
+        }
+        Ok(decoder)
+    }
+
+    fn solvers(&self) -> Vec<SolverSerial> {
+        if let Some(s) = self.pool.lock().expect("solver pool").pop() {
+            return s;
+        }
+        self.graphs
+            .iter()
+            .map(|g| SolverSerial::new(&g.initializer))
+            .collect()
+    }
+
+    /// Decodes one shot's bit-packed detection events, with the colour gap.
+    pub fn decode_outcome(&self, detectors: &[u64]) -> ColorOutcome {
+        // Flag-conditioned weights: per graph, (edge, weight, flip) overrides.
+        let fired_flags = fired_among(&self.flag_detectors, detectors);
+        let mut overrides: HashMap<(usize, usize), (Weight, u64)> = HashMap::new();
+        for f in &fired_flags {
+            for &u in self.uses_by_flag.get(f).into_iter().flatten() {
+                let flag_use = &self.flag_uses[u];
+                if !flag_use.flags.iter().all(|g| fired_flags.contains(g)) {
+                    continue;
+                }
+                for &(graph, edge, flip) in &flag_use.edges {
+                    if flag_use.weight < self.graphs[graph].weights[edge] {
+                        let slot = overrides.entry((graph, edge)).or_insert((Weight::MAX, 0));
+                        if flag_use.weight < slot.0 {
+                            *slot = (flag_use.weight, flip);
+                        }
+                    }
+                }
+            }
+        }
+        let mut dynamic: Vec<Vec<(usize, Weight)>> = vec![Vec::new(); self.graphs.len()];
+        for (&(graph, edge), &(w, _)) in &overrides {
+            dynamic[graph].push((edge, w));
+        }
+        for d in dynamic.iter_mut() {
+            d.sort_unstable();
+        }
+        let mut solvers = self.solvers();
+        let mut observables = 0u64;
+        let mut gap = f64::INFINITY;
+        for basis in &self.bases {
+            let defects = fired_among(&basis.detectors, detectors);
+            if defects.is_empty() {
+                continue;
+            }
+            let mut results: Vec<(Weight, u64)> = Vec::with_capacity(basis.colors.len());
+            for cg in &basis.colors {
+                let restricted_defects: Vec<usize> = defects
+                    .iter()
+                    .map(|&d| cg.restricted_vertex[d as usize])
+                    .filter(|&v| v != u32::MAX)
+                    .map(|v| v as usize)
+                    .collect();
+                let restricted = &self.graphs[cg.restricted];
+                let mut mono_defects: Vec<usize> = defects
+                    .iter()
+                    .map(|&d| cg.mono_vertex[d as usize])
+                    .filter(|&v| v != u32::MAX)
+                    .map(|v| v as usize)
+                    .collect();
+                if !restricted_defects.is_empty() {
+                    let solver = &mut solvers[cg.restricted];
+                    solver.solve(&SyndromePattern {
+                        defect_vertices: restricted_defects,
+                        erasures: Vec::new(),
+                        dynamic_weights: dynamic[cg.restricted].clone(),
+                    });
+                    for e in solver.subgraph() {
+                        if e < restricted.real_edges {
+                            mono_defects.push(cg.mono_offset + e);
+                        }
+                    }
+                    solver.clear();
+                }
+                if mono_defects.is_empty() {
+                    results.push((0, 0));
+                    continue;
+                }
+                let mono = &self.graphs[cg.mono];
+                let solver = &mut solvers[cg.mono];
+                solver.solve(&SyndromePattern {
+                    defect_vertices: mono_defects,
+                    erasures: Vec::new(),
+                    dynamic_weights: dynamic[cg.mono].clone(),
+                });
+                let (mut weight, mut flips) = (0, 0u64);
+                for e in solver.subgraph() {
+                    match overrides.get(&(cg.mono, e)) {
+                        Some(&(w, flip)) => {
+                            weight += w;
+                            flips ^= flip;
+                        }
+                        None => {
+                            weight += mono.weights[e];
+                            flips ^= mono.flips.get(e).copied().unwrap_or(0);
+                        }
+                    }
+                }
+                solver.clear();
+                results.push((weight, flips & basis.observables));
+            }
+            let &(best_weight, best_flips) = results
+                .iter()
+                .min_by_key(|r| r.0)
+                .expect("at least two colours");
+            observables ^= best_flips;
+            if let Some(other) = results
+                .iter()
+                .filter(|r| r.1 != best_flips)
+                .map(|r| r.0)
+                .min()
+            {
+                gap = gap.min((other - best_weight) as f64 * DB_PER_UNIT);
+            }
+        }
+        self.pool.lock().expect("solver pool").push(solvers);
+        ColorOutcome {
+            observables,
+            gap_db: gap,
+        }
+    }
+}
+
+/// The detectors of `list` that fired in a shot's bit-packed detection events.
+fn fired_among(list: &[u32], detectors: &[u64]) -> Vec<u32> {
+    list.iter()
+        .copied()
+        .filter(|&d| {
+            detectors
+                .get(d as usize / 64)
+                .is_some_and(|w| w >> (d % 64) & 1 == 1)
+        })
+        .collect()
+}
+
+/// A piece of a mechanism in one basis with at most two detectors, or at most one of each
+/// colour (Chromobius's "atomic" errors): an edge of every restricted and monochromatic graph.
+struct Part {
+    detectors: Vec<u32>,
+    observables: u64,
+}
+
+/// Splits every mechanism's basis-`basis` detectors into atomic parts: itself when it has at
+/// most one detector per colour, else the fewest detector sets of atomic mechanisms that add up
+/// to it with the same observable flips (as Stim's `decompose_errors` splits hyperedges).
+fn atomic_parts(
+    mechanisms: &[Mechanism],
+    basis: usize,
+    mask: u64,
+    color_of: &dyn Fn(u32) -> usize,
+) -> Result<Vec<Vec<Part>>, DecoderError> {
+    // Two detectors are an edge of every graph; more need distinct colours.
+    let is_atomic = |dets: &[u32]| {
+        let mut seen = [false; 3];
+        dets.len() <= 2
+            || dets
+                .iter()
+                .all(|&d| !std::mem::replace(&mut seen[color_of(d)], true))
+    };
+    // Atomic detector sets -> probability per observable flip.
+    let mut atoms: HashMap<Vec<u32>, HashMap<u64, f64>> = HashMap::new();
+    for m in mechanisms {
+        let dets = &m.checks[basis];
+        if !dets.is_empty() && is_atomic(dets) {
+            let p = atoms
+                .entry(dets.clone())
+                .or_default()
+                .entry(m.observables & mask)
+                .or_insert(0.0);
+            *p = xor_probability(*p, m.probability);
+        }
+    }
+    let atom_flip = |dets: &[u32]| -> u64 {
+        atoms[dets]
+            .iter()
+            .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(a.0)))
+            .map_or(0, |(&o, _)| o)
+    };
+    let mut by_detector: HashMap<u32, Vec<&[u32]>> = HashMap::new();
+    for dets in atoms.keys() {
+        for &d in dets {
+            by_detector.entry(d).or_default().push(dets);
+        }
+    }
+    // A fixed search order, so that the decoder does not depend on hashing.
+    for list in by_detector.values_mut() {
+        list.sort_unstable();
+    }
+    let mut out = Vec::with_capacity(mechanisms.len());
+    for m in mechanisms {
+        let dets = &m.checks[basis];
+        let flips = m.observables & mask;
+        if dets.is_empty() {
+            out.push(Vec::new());
+        } else if is_atomic(dets) {
+            out.push(vec![Part {
+                detectors: dets.clone(),
+                observables: flips,
+            }]);
+        } else {
+            let split =
+                split_into_atoms(dets, flips, &by_detector, &atom_flip).ok_or_else(|| {
+                    let all: Vec<String> = dets.iter().map(|d| format!("D{d}")).collect();
+                    DecoderError::BadInput(format!(
+                    "color decoder: the error mechanism on {} (at detector D{}) cannot be split \
+                     into errors with one detector per colour; is this a colour code?",
+                    all.join(" "),
+                    dets[0]
+                ))
+                })?;
+            out.push(
+                split
+                    .into_iter()
+                    .map(|(detectors, observables)| Part {
+                        detectors,
+                        observables,
+                    })
+                    .collect(),
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// The fewest atomic detector sets (at most 6) whose union is `dets` and whose most likely
+/// flips add up to `flips`. Failing that, the fewest with as few detectors as possible left
+/// over as parts of their own (edges to the boundary), the first carrying the remaining flips.
+fn split_into_atoms(
+    dets: &[u32],
+    flips: u64,
+    by_detector: &HashMap<u32, Vec<&[u32]>>,
+    atom_flip: &dyn Fn(&[u32]) -> u64,
+) -> Option<Vec<(Vec<u32>, u64)>> {
+    struct Search<'a> {
+        by_detector: &'a HashMap<u32, Vec<&'a [u32]>>,
+        atom_flip: &'a dyn Fn(&[u32]) -> u64,
+        /// How many detectors may become parts of their own.
+        spares: usize,
+        best: Option<Vec<(Vec<u32>, u64)>>,
+    }
+    impl Search<'_> {
+        fn go(&mut self, left: &[u32], flips: u64, chosen: &mut Vec<(Vec<u32>, u64)>) {
+            let limit = self.best.as_ref().map_or(6, |b| b.len() - 1);
+            if left.is_empty() {
+                let spare = chosen.iter().position(|(_, f)| *f == u64::MAX);
+                match spare {
+                    Some(at) => {
+                        let mut parts = chosen.clone();
+                        parts[at].1 = flips ^ u64::MAX;
+                        self.best = Some(parts);
+                    }
+                    None if flips == 0 => self.best = Some(chosen.clone()),
+                    None => {}
+                }
+                return;
+            }
+            if chosen.len() >= limit {
+                return;
+            }
+            for &atom in self.by_detector.get(&left[0]).into_iter().flatten() {
+                // Only atoms inside what is left: parts do not overlap.
+                if !atom.iter().all(|d| left.contains(d)) {
+                    continue;
+                }
+                let rest: Vec<u32> = left.iter().copied().filter(|d| !atom.contains(d)).collect();
+                let flip = (self.atom_flip)(atom);
+                chosen.push((atom.to_vec(), flip));
+                self.go(&rest, flips ^ flip, chosen);
+                chosen.pop();
+            }
+            let used = chosen.iter().filter(|(d, _)| d.len() == 1).count();
+            if used < self.spares {
+                // The first spare carries the remaining flips; u64::MAX marks it until they are
+                // known.
+                let first = !chosen.iter().any(|(_, f)| *f == u64::MAX);
+                let flip = if first { u64::MAX } else { 0 };
+                chosen.push((vec![left[0]], flip));
+                self.go(&left[1..], flips ^ flip, chosen);
+                chosen.pop();
+            }
+        }
+    }
+    for spares in [0, 1, 2, dets.len()] {
+        let mut search = Search {
+            by_detector,
+            atom_flip,
+            spares,
+            best: None,
+        };
+        search.go(dets, flips, &mut Vec::new());
+        if search.best.is_some() {
+            return search.best;
+        }
+    }
+    None
+}
+
+impl Decoder for ColorDecoder {
+    fn name(&self) -> &'static str {
+        "color"
+    }
+
+    fn decode(&self, detectors: &[u64]) -> Decision {
+        Decision::Predict(self.decode_outcome(detectors).observables)
+    }
+
+    fn decode_with_gap(&self, detectors: &[u64]) -> (Decision, Option<f64>) {
+        let outcome = self.decode_outcome(detectors);
+        (Decision::Predict(outcome.observables), Some(outcome.gap_db))
+    }
+}
