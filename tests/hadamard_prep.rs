@@ -289,8 +289,6 @@ fn shipped_prep_circuits_and_drawings_are_up_to_date() {
                 "gen",
                 "-d",
                 d,
-                "--layout",
-                "redundant",
                 "--task",
                 "hadamard-prep",
                 "--ch-model",
@@ -302,15 +300,7 @@ fn shipped_prep_circuits_and_drawings_are_up_to_date() {
             ]);
             files.push((format!("hadamard_prep_d{d}_{model}_cn20_p001.stim"), text));
         }
-        let svg = run(&[
-            "draw",
-            "-d",
-            d,
-            "--layout",
-            "redundant",
-            "--task",
-            "hadamard-prep",
-        ]);
+        let svg = run(&["draw", "-d", d, "--task", "hadamard-prep"]);
         files.push((format!("hadamard_prep_d{d}.svg"), svg));
         for (name, text) in files {
             let path = dir.join(&name);

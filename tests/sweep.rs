@@ -247,7 +247,7 @@ fn bad_sweep_input_gets_one_line_errors() {
         ),
         (
             vec!["sweep", "--task", "hadamard-prep", "--layout", "standard"],
-            "not --layout standard",
+            "--layout standard cannot run the Hadamard measurement",
         ),
         (
             vec!["sweep", "--task", "memory-x", "--ch-model", "proxy"],

@@ -2,7 +2,7 @@
 //! `qec-sim combine` (merge statistics files by strong id).
 
 use super::generate::{
-    check_circuit_bytes, layout_for, memory_circuit_bytes, noise_model, spelling, ChModelName,
+    check_circuit_bytes, check_magic_layout, layout_for, memory_circuit_bytes, noise_model, spelling, ChModelName,
     CodeName, LayoutName, NoiseName, TaskName,
 };
 use super::io::{parse_count, parse_count_usize, seed, threads, Loaded, Output};
@@ -38,8 +38,8 @@ pub struct SweepArgs {
     /// Rounds of generated memory tasks (default: the distance).
     #[arg(long)]
     rounds: Option<usize>,
-    /// Qubit layout of generated memory tasks (default standard; hadamard-prep always runs on
-    /// the redundant layout with inter-face couplings, `layout=redundant-bridged`).
+    /// Qubit layout of generated tasks (default standard; hadamard-prep runs on redundant-ghz,
+    /// the redundant layout plus its GHZ network, and refuses any other).
     #[arg(long, value_enum)]
     layout: Option<LayoutName>,
     /// Noise model of generated tasks (default cn20).
@@ -198,8 +198,8 @@ impl SweepArgs {
                 if let Some(flag) = given(&["--rounds"]) {
                     bail!("{flag} does not apply to --task hadamard-prep (its rounds are fixed by the distance)");
                 }
-                if let Some(LayoutName::Standard) = self.layout {
-                    bail!("--task hadamard-prep runs on the redundant layout (with inter-face couplings), not --layout standard");
+                if let Some(layout) = self.layout {
+                    check_magic_layout(layout, "hadamard-prep")?;
                 }
                 if let Some(d) = self.decoder.as_deref().filter(|d| *d != "hadamard-prep") {
                     bail!("--task hadamard-prep is judged by its own decoder (hadamard-prep), not --decoder {d}");
@@ -444,13 +444,13 @@ fn prep_tasks(args: &SweepArgs) -> Result<Vec<SweepTask>> {
     };
     let mut tasks = Vec::new();
     for d in args.distances() {
-        layout_for(args.code, d, LayoutName::Redundant)?;
+        layout_for(args.code, d, LayoutName::RedundantGhz)?;
         let prep = HadamardPrep::new(d).map_err(|e| anyhow!(e))?;
         for ch in args.ch_models() {
             let base = json!({
                 "task": "hadamard-prep",
                 "code": spelling(&args.code),
-                "layout": "redundant-bridged",
+                "layout": "redundant-ghz",
                 "noise": spelling(&args.noise()),
             });
             tasks.extend(hadamard_prep_tasks(

@@ -7,7 +7,7 @@
 //! fires. A noiseless tail (ideal syndrome extraction on fresh ancillas, and the logical
 //! operators) lets a decoder score the accepted output. Design note: `docs/hadamard-prep.md`.
 
-use super::{bridged, hadamard_ops, PrepTiming};
+use super::{hadamard_ops, PrepTiming};
 use crate::circuit::{Circuit, Instruction, Item, Target};
 use crate::code::{lattice_coords, Pauli};
 use crate::decoder::{CodeChecks, CodeLookup, Decision, Decoder, DecoderError};
@@ -57,7 +57,7 @@ pub const TAIL_COORD: f64 = -2.0;
 #[derive(Clone, Debug)]
 pub struct HadamardPrep {
     pub d: usize,
-    /// The redundant layout with the couplings between faces (see [`bridged`]).
+    /// The redundant layout with its GHZ network (`redundant-ghz`, see [`crate::layout::ghz`]).
     pub layout: Layout,
     /// The noiseless protocol (CH gates, `RH` injection), TICK per time step; its detectors are
     /// the postselection.
@@ -138,9 +138,22 @@ fn gauge_correction(layout: &Layout, f: usize, keep: &[usize]) -> Vec<usize> {
     (0..n).filter(|&q| x[q] == 1).collect()
 }
 
-/// Places ops as early as possible; returns the layers with each op's tag.
+/// Places ops as early as possible, except resets, which move to just before the next op on
+/// their qubit (a qubit reset early would idle, and collect idle noise, until it is used);
+/// returns the layers with each op's tag.
 fn asap_tagged<T: Copy>(ops: Vec<(Op, T)>, n: usize) -> Vec<Vec<(Op, T)>> {
-    let times = Schedule::asap_times(ops.iter().map(|(o, _)| o), n);
+    let mut times = Schedule::asap_times(ops.iter().map(|(o, _)| o), n);
+    let mut next_use: Vec<Option<usize>> = vec![None; n];
+    for (k, (o, _)) in ops.iter().enumerate().rev() {
+        if o.gate.starts_with('R') && o.qubits.len() == 1 {
+            if let Some(t) = next_use[o.qubits[0]] {
+                times[k] = times[k].max(t - 1);
+            }
+        }
+        for &q in &o.qubits {
+            next_use[q] = Some(times[k]);
+        }
+    }
     let depth = times.iter().map(|t| t + 1).max().unwrap_or(0);
     let mut layers: Vec<Vec<(Op, T)>> = vec![Vec::new(); depth];
     for ((o, tag), t) in ops.into_iter().zip(times) {
@@ -217,14 +230,14 @@ impl Writer<'_> {
 }
 
 impl HadamardPrep {
-    /// Builds the distance-`d` protocol (odd d >= 3) on the bridged redundant layout.
+    /// Builds the distance-`d` protocol (odd d >= 3) on the `redundant-ghz` layout.
     pub fn new(d: usize) -> Result<HadamardPrep, String> {
         if d < 3 || d.is_multiple_of(2) {
             return Err(format!(
                 "distance {d}: the 6.6.6 color code needs odd d >= 3"
             ));
         }
-        let layout = bridged(&Layout::new(d, LayoutKind::Redundant));
+        let layout = Layout::new(d, LayoutKind::RedundantGhz);
         let n = layout.num_qubits();
         let sites = &layout.code.sites;
         // Injection: |H> on the corner (0, 0); side j = 0 (logical X representative through the
