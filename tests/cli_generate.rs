@@ -138,7 +138,15 @@ fn gen_writes_a_hadamard_measurement_and_its_proxy() {
             "--task",
             "hadamard-measurement",
         ],
-        vec!["draw", "-d", "3", "--layout", "standard", "--task", "hadamard-prep"],
+        vec![
+            "draw",
+            "-d",
+            "3",
+            "--layout",
+            "standard",
+            "--task",
+            "hadamard-prep",
+        ],
         vec!["gen", "-d", "3", "--task", "memory-x", "--proxy"],
     ] {
         let out = qec_sim(&bad);
@@ -149,7 +157,16 @@ fn gen_writes_a_hadamard_measurement_and_its_proxy() {
         );
     }
     let err = String::from_utf8(
-        qec_sim(&["gen", "-d", "3", "--layout", "redundant", "--task", "hadamard-prep"]).stderr,
+        qec_sim(&[
+            "gen",
+            "-d",
+            "3",
+            "--layout",
+            "redundant",
+            "--task",
+            "hadamard-prep",
+        ])
+        .stderr,
     )
     .unwrap();
     assert!(err.contains("cannot run the Hadamard measurement"), "{err}");
@@ -188,15 +205,7 @@ fn ignored_or_clamped_flags_are_refused() {
             "--ch-model applies to --task hadamard-prep",
         ),
         (
-            vec![
-                "gen",
-                "-d",
-                "3",
-                "--task",
-                "hadamard-prep",
-                "--rounds",
-                "2",
-            ],
+            vec!["gen", "-d", "3", "--task", "hadamard-prep", "--rounds", "2"],
             "--rounds applies to memory tasks",
         ),
         (vec!["draw", "-d", "3", "-o", "x.png"], "draw writes SVG"),

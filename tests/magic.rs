@@ -9,8 +9,8 @@ use qec_sim::circuit::{parse_circuit, Circuit, Instruction, Item, Target};
 use qec_sim::code::{color666, Color666, Pauli};
 use qec_sim::frame::FrameProgram;
 use qec_sim::gates::{GateId, GateKind};
-use qec_sim::layout::{Layout, LayoutKind};
 use qec_sim::layout::ghz::segments_cross;
+use qec_sim::layout::{Layout, LayoutKind};
 use qec_sim::magic::{ch_controls, hadamard_depth, hadamard_measurement, proxy};
 use qec_sim::reference::check_deterministic;
 use qec_sim::sampler::batch_rng;
@@ -26,7 +26,10 @@ fn plain_layout_has_no_ghz_tree_and_ghz_one_is_coupled() {
     for d in [3, 5, 7] {
         let plain = Layout::new(d, LayoutKind::Redundant);
         let err = hadamard_measurement(&plain).unwrap_err();
-        assert!(err.contains("cannot run the global Hadamard measurement"), "{err}");
+        assert!(
+            err.contains("cannot run the global Hadamard measurement"),
+            "{err}"
+        );
         assert!(!err.contains('\n'), "{err}");
         let layout = Layout::new(d, LayoutKind::RedundantGhz);
         let circuit = hadamard_measurement(&layout).unwrap();

@@ -60,6 +60,49 @@ impl ChModelName {
     }
 }
 
+/// Where `--task hadamard-prep` starts.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum StartName {
+    /// Inject a noisy |H> and grow it (the whole protocol).
+    Injection,
+    /// Start the checks from a perfect encoded |H>_L (injection and growth noiseless).
+    Perfect,
+}
+
+/// Which stages `--task hadamard-prep` runs.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum StageName {
+    /// Injection and growth only: the growing stage's acceptance.
+    Growth,
+    /// Every stage.
+    All,
+}
+
+/// The protocol stages the flags ask for; None when neither is given. Refused for other tasks
+/// and for `--start perfect --stage growth` (nothing noisy would be left).
+pub(super) fn prep_stages(
+    task: Option<TaskName>,
+    start: Option<StartName>,
+    stage: Option<StageName>,
+) -> Result<magic::Stages> {
+    let flag = match (start, stage) {
+        (Some(_), _) => "--start",
+        (None, Some(_)) => "--stage",
+        (None, None) => return Ok(magic::Stages::Whole),
+    };
+    if task != Some(TaskName::HadamardPrep) {
+        bail!("{flag} applies to --task hadamard-prep only");
+    }
+    Ok(match (start, stage) {
+        (Some(StartName::Perfect), Some(StageName::Growth)) => {
+            bail!("--start perfect skips the growth stage that --stage growth asks for")
+        }
+        (Some(StartName::Perfect), _) => magic::Stages::PerfectStart,
+        (_, Some(StageName::Growth)) => magic::Stages::Growth,
+        _ => magic::Stages::Whole,
+    })
+}
+
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
 pub enum LayoutName {
     Standard,
@@ -111,6 +154,14 @@ pub struct GenArgs {
     /// CH model of `--task hadamard-prep` (default twirl).
     #[arg(long, value_enum)]
     ch_model: Option<ChModelName>,
+    /// `--task hadamard-prep`: `perfect` starts the checks from a perfect encoded |H>_L
+    /// (injection and growth noiseless); default `injection`, the whole protocol.
+    #[arg(long, value_enum)]
+    start: Option<StartName>,
+    /// `--task hadamard-prep`: `growth` runs injection and growth only (the growing stage's
+    /// acceptance); default `all`.
+    #[arg(long, value_enum)]
+    stage: Option<StageName>,
     /// Output file; absent writes standard output.
     #[arg(long, short = 'o', visible_alias = "out")]
     output: Option<PathBuf>,
@@ -276,7 +327,10 @@ fn task_circuit(a: &GenArgs, layout: &Layout, rounds: usize) -> Result<(Circuit,
 /// One global Hadamard measurement on the redundant-ghz layout (or its proxy).
 fn hadamard_task(a: &GenArgs, layout: &Layout) -> Result<(Circuit, String)> {
     let circuit = magic::hadamard_measurement(layout).map_err(anyhow::Error::msg)?;
-    let inter = layout.ghz.as_ref().map_or(0, |g| g.inter_face(layout).len());
+    let inter = layout
+        .ghz
+        .as_ref()
+        .map_or(0, |g| g.inter_face(layout).len());
     let stats = format!(
         "qubits {} (data {}), inter-face ancilla couplings {inter}, max degree {}, time steps {}",
         layout.num_qubits(),
@@ -325,8 +379,9 @@ pub fn generate(a: &GenArgs) -> Result<()> {
             ),
         )?;
     }
+    let stages = prep_stages(Some(a.task), a.start, a.stage)?;
     if let TaskName::HadamardPrep = a.task {
-        return generate_prep(a, &layout, model.map(|m| (m, p)));
+        return generate_prep(a, &layout, model.map(|m| (m, p)), stages);
     }
     let (circuit, stats) = task_circuit(a, &layout, rounds)?;
     if a.stats {
@@ -342,11 +397,17 @@ pub fn generate(a: &GenArgs) -> Result<()> {
 }
 
 /// The whole |H> preparation: noise goes on the protocol only, the scoring tail stays ideal.
-fn generate_prep(a: &GenArgs, layout: &Layout, noise: Option<(NoiseModel, f64)>) -> Result<()> {
+fn generate_prep(
+    a: &GenArgs,
+    layout: &Layout,
+    noise: Option<(NoiseModel, f64)>,
+    stages: magic::Stages,
+) -> Result<()> {
     if a.proxy {
         bail!("--task hadamard-prep takes --ch-model proxy, not --proxy");
     }
-    let prep = magic::HadamardPrep::new(layout.code.distance).map_err(anyhow::Error::msg)?;
+    let prep =
+        magic::HadamardPrep::staged(layout.code.distance, stages).map_err(anyhow::Error::msg)?;
     if a.stats {
         let t = prep.timing;
         eprintln!(
@@ -391,7 +452,10 @@ pub fn draw(a: &DrawArgs) -> Result<()> {
                 label: "GHZ tree".to_string(),
             });
             overlays.push(Overlay {
-                pairs: layout.ghz.as_ref().map_or(Vec::new(), |g| g.inter_face(&layout)),
+                pairs: layout
+                    .ghz
+                    .as_ref()
+                    .map_or(Vec::new(), |g| g.inter_face(&layout)),
                 color: "#0a7",
                 width: 2.0,
                 dash: "",

@@ -253,7 +253,8 @@ fn from_root(layout: &Layout, adj: &[Vec<(usize, bool)>], root: usize, seed: u64
     while changed {
         changed = false;
         for a in 0..n {
-            if let Some(p) = parent[a].filter(|&p| level[p] != usize::MAX && level[a] == usize::MAX) {
+            if let Some(p) = parent[a].filter(|&p| level[p] != usize::MAX && level[a] == usize::MAX)
+            {
                 level[a] = level[p] + 1;
                 changed = true;
             }

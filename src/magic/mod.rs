@@ -17,7 +17,8 @@ mod prep;
 mod score;
 
 pub use prep::{
-    proxy_prep, residual_pauli, ChModel, HadamardPrep, PrepDecoder, HADAMARD_COORD, TAIL_COORD,
+    proxy_prep, residual_pauli, ChModel, HadamardPrep, PrepDecoder, Stages, HADAMARD_COORD,
+    TAIL_COORD,
 };
 pub use score::HadamardScore;
 

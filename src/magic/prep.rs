@@ -69,6 +69,27 @@ pub struct HadamardPrep {
     pub ticks: usize,
     /// Data qubits prepared in |+> (the rest of the non-corner data start in |0>).
     pub plus: Vec<bool>,
+    /// Which part of the protocol [`HadamardPrep::circuit`] runs.
+    pub stages: Stages,
+    /// Items of `body` that make up injection, growth and gauge fixing (with their detectors).
+    grow_items: usize,
+    /// Detectors among those items.
+    growth_detectors: usize,
+}
+
+/// Which part of the protocol a circuit runs. The paper counts its stages apart (the authors'
+/// notebook, github.com/einsteinchris/MagicStatePrep `DataMagicStatePrepSim.nb`, multiplies a
+/// growing-stage acceptance by a check-stage one); the whole protocol is the default and what
+/// the resource estimate uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Stages {
+    /// Injection, growth and the (d-1)/2 checks, all noisy.
+    Whole,
+    /// The checks from a perfect encoded |H>_L: injection and growth run noiselessly (their
+    /// detectors never fire), so acceptance and logical error are the check stage's.
+    PerfectStart,
+    /// Injection and growth only (then the scoring tail): the growing stage's acceptance.
+    Growth,
 }
 
 /// What a measurement of the protocol means, for its detector.
@@ -320,6 +341,8 @@ impl HadamardPrep {
             w.push(gate, vec![], targets);
         }
 
+        let grow_items = w.circuit.items.len();
+        let grow_detectors = w.detectors;
         // Stages 1..: (d-1)/2 x [Hadamard measurement, stabilizer round], scheduled together.
         let h_ops = hadamard_ops(&layout)?;
         let round = round_ops(&layout);
@@ -369,7 +392,23 @@ impl HadamardPrep {
             timing,
             ticks: grow_ticks + rest_ticks,
             plus,
+            stages: Stages::Whole,
+            grow_items,
+            growth_detectors: grow_detectors,
         })
+    }
+
+    /// The protocol restricted to `stages` (see [`Stages`]); [`HadamardPrep::new`] is
+    /// `Stages::Whole`.
+    pub fn staged(d: usize, stages: Stages) -> Result<HadamardPrep, String> {
+        let mut prep = HadamardPrep::new(d)?;
+        prep.stages = stages;
+        if stages == Stages::Growth {
+            prep.body.items.truncate(prep.grow_items);
+            prep.num_body_detectors = prep.growth_detectors;
+            prep.ticks = prep.timing.grow;
+        }
+        Ok(prep)
     }
 
     /// The noiseless ideal-extraction tail on fresh ancillas (numbered after the layout's
@@ -439,7 +478,20 @@ impl HadamardPrep {
     /// [`HadamardPrep::tail`]; for the exact model the tail's syndrome checks only (it scores
     /// the logical state itself, see [`super::HadamardScore`]).
     pub fn circuit(&self, noise: &NoiseModel, p: f64, model: ChModel) -> Circuit {
-        let mut body = noise.apply(&self.body, p);
+        let mut body = match self.stages {
+            Stages::PerfectStart => {
+                let (perfect, checks) = self.body.items.split_at(self.grow_items);
+                let mut body = Circuit {
+                    items: perfect.to_vec(),
+                };
+                let checks = Circuit {
+                    items: checks.to_vec(),
+                };
+                body.items.extend(noise.apply(&checks, p).items);
+                body
+            }
+            Stages::Whole | Stages::Growth => noise.apply(&self.body, p),
+        };
         if model == ChModel::Proxy {
             body = proxy_prep(&body);
         }
