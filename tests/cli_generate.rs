@@ -209,6 +209,36 @@ fn ignored_or_clamped_flags_are_refused() {
             "--rounds applies to memory tasks",
         ),
         (vec!["draw", "-d", "3", "-o", "x.png"], "draw writes SVG"),
+        (
+            vec!["gen", "-d", "3", "--task", "memory-x", "--start", "perfect"],
+            "--start applies to --task hadamard-prep only",
+        ),
+        (
+            vec![
+                "gen",
+                "-d",
+                "3",
+                "--task",
+                "hadamard-measurement",
+                "--stage",
+                "growth",
+            ],
+            "--stage applies to --task hadamard-prep only",
+        ),
+        (
+            vec![
+                "gen",
+                "-d",
+                "3",
+                "--task",
+                "hadamard-prep",
+                "--start",
+                "perfect",
+                "--stage",
+                "growth",
+            ],
+            "--start perfect skips the growth stage",
+        ),
     ] {
         let out = qec_sim(&args);
         let err = String::from_utf8(out.stderr).unwrap();

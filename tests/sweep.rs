@@ -254,6 +254,14 @@ fn bad_sweep_input_gets_one_line_errors() {
             "--ch-model applies to --task hadamard-prep",
         ),
         (
+            vec!["sweep", "--task", "memory-z", "--stage", "growth"],
+            "--stage applies to --task hadamard-prep",
+        ),
+        (
+            vec!["sweep", "--circuits", c, "--start", "perfect"],
+            "--start shapes generated tasks",
+        ),
+        (
             vec!["sweep", "--circuits", c, "--lookup-faults", "2"],
             "--lookup-faults applies to --decoder lookup",
         ),
