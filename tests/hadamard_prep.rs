@@ -147,6 +147,10 @@ fn proxy_fault_distance_is_d_plus_one_over_two() {
     let (n, singles, pairs) = proxy_low_weight_failures(5, 2);
     eprintln!("d = 5: {n} events, {singles} failing singles, {pairs} failing pairs");
     assert_eq!((singles, pairs), (0, 0));
+    // d = 7: no single fault.
+    let (n, singles, _) = proxy_low_weight_failures(7, 1);
+    eprintln!("d = 7: {n} events, {singles} failing singles");
+    assert_eq!(singles, 0);
 }
 
 /// Per time step (the instructions between TICKs) of a flat circuit: (has an operation on
