@@ -9,7 +9,7 @@ use qec_sim::circuit::{parse_circuit, Circuit, Instruction, Item, Target};
 use qec_sim::code::{color666, Color666, Pauli};
 use qec_sim::frame::FrameProgram;
 use qec_sim::gates::{GateId, GateKind};
-use qec_sim::layout::ghz::segments_cross;
+use qec_sim::layout::ghz::{radius_floor, segments_cross};
 use qec_sim::layout::{Layout, LayoutKind};
 use qec_sim::magic::{ch_controls, hadamard_depth, hadamard_measurement, proxy};
 use qec_sim::reference::check_deterministic;
@@ -227,6 +227,13 @@ fn time_steps() {
         .map(|&d| hadamard_depth(&Layout::new(d, LayoutKind::RedundantGhz)).unwrap())
         .collect();
     assert_eq!(depths, [9, 15, 19]);
+    // The floor any tree over the candidate couplings meets (radius r: 2 r + 3 steps).
+    let floors: Vec<usize> = [3, 5, 7]
+        .iter()
+        .map(|&d| 2 * radius_floor(&Layout::new(d, LayoutKind::Redundant)) + 3)
+        .collect();
+    eprintln!("floors {floors:?}");
+    assert!(floors.iter().zip(&depths).all(|(f, d)| f <= d));
 }
 
 /// The coupling graph is planar as drawn: no two couplings cross (straight lines between the

@@ -369,3 +369,34 @@ pub fn add_couplings(layout: &mut Layout, ghz: &Ghz) {
             .add_edge(NodeIndex::new(a), NodeIndex::new(b), ());
     }
 }
+
+/// The least radius, in couplings, of any GHZ tree over the candidate couplings of the plain
+/// redundant `layout` (no cap on inter-face couplings): over every root, the largest distance
+/// to the nearest ancilla touching each data qubit. A measurement with mirrored undo takes at
+/// least 2 r + 3 steps (reset, r encoding steps, a CH, r undoing steps, measurement).
+pub fn radius_floor(layout: &Layout) -> usize {
+    let adj = candidates(layout);
+    let around = touchers(layout);
+    (0..layout.num_qubits())
+        .filter(|&a| layout.roles[a] != Role::Data)
+        .map(|root| {
+            let mut dist = vec![usize::MAX; adj.len()];
+            dist[root] = 0;
+            let mut queue = VecDeque::from([root]);
+            while let Some(a) = queue.pop_front() {
+                for &(b, _) in &adj[a] {
+                    if dist[b] == usize::MAX {
+                        dist[b] = dist[a] + 1;
+                        queue.push_back(b);
+                    }
+                }
+            }
+            around
+                .iter()
+                .map(|t| t.iter().map(|&a| dist[a]).min().unwrap_or(usize::MAX))
+                .max()
+                .unwrap_or(0)
+        })
+        .min()
+        .unwrap_or(0)
+}
