@@ -112,15 +112,7 @@ fn bad_input_gives_one_line_errors() {
 
 #[test]
 fn gen_writes_a_hadamard_measurement_and_its_proxy() {
-    let base = [
-        "gen",
-        "-d",
-        "3",
-        "--layout",
-        "redundant",
-        "--task",
-        "hadamard-measurement",
-    ];
+    let base = ["gen", "-d", "3", "--task", "hadamard-measurement"];
     let out = qec_sim(&base);
     assert!(
         out.status.success(),
@@ -130,19 +122,30 @@ fn gen_writes_a_hadamard_measurement_and_its_proxy() {
     let text = String::from_utf8(out.stdout).unwrap();
     let circuit = parse_circuit(&text).unwrap();
     assert_eq!(text.lines().filter(|l| l.starts_with("CH ")).count(), 7);
-    assert_eq!(circuit.stats().num_ticks, 11);
+    assert_eq!(circuit.stats().num_ticks, 9);
     let proxy = qec_sim(&[&base[..], &["--proxy", "--noise", "cn20", "--p", "0.001"]].concat());
     assert!(proxy.status.success());
     let text = String::from_utf8(proxy.stdout).unwrap();
     assert_eq!(text.matches("CX[proxy:CH]").count(), 7);
     assert!(!text.contains("CH "));
-    for bad in [
-        vec!["gen", "-d", "3", "--task", "hadamard-measurement"],
-        vec!["gen", "-d", "3", "--task", "memory-x", "--proxy"],
+    let layout_error = "cannot run the Hadamard measurement";
+    for (task, layout) in [
+        ("hadamard-measurement", "redundant"),
+        ("hadamard-prep", "redundant"),
+        ("hadamard-prep", "standard"),
     ] {
-        let out = qec_sim(&bad);
-        assert!(!out.status.success(), "{bad:?} should fail");
+        for command in ["gen", "draw"] {
+            let args = [command, "-d", "3", "--layout", layout, "--task", task];
+            let out = qec_sim(&args);
+            let err = String::from_utf8(out.stderr).unwrap();
+            assert!(
+                !out.status.success() && err.contains(layout_error) && err.lines().count() == 1,
+                "{args:?} should fail in one line: {err}"
+            );
+        }
     }
+    let out = qec_sim(&["gen", "-d", "3", "--task", "memory-x", "--proxy"]);
+    assert!(!out.status.success());
 }
 
 /// Flags that used to be ignored or quietly bent are errors (issue 14, item 10).
@@ -178,20 +181,40 @@ fn ignored_or_clamped_flags_are_refused() {
             "--ch-model applies to --task hadamard-prep",
         ),
         (
+            vec!["gen", "-d", "3", "--task", "hadamard-prep", "--rounds", "2"],
+            "--rounds applies to memory tasks",
+        ),
+        (vec!["draw", "-d", "3", "-o", "x.png"], "draw writes SVG"),
+        (
+            vec!["gen", "-d", "3", "--task", "memory-x", "--start", "perfect"],
+            "--start applies to --task hadamard-prep only",
+        ),
+        (
             vec![
                 "gen",
                 "-d",
                 "3",
-                "--layout",
-                "redundant",
+                "--task",
+                "hadamard-measurement",
+                "--stage",
+                "growth",
+            ],
+            "--stage applies to --task hadamard-prep only",
+        ),
+        (
+            vec![
+                "gen",
+                "-d",
+                "3",
                 "--task",
                 "hadamard-prep",
-                "--rounds",
-                "2",
+                "--start",
+                "perfect",
+                "--stage",
+                "growth",
             ],
-            "--rounds applies to memory tasks",
+            "--start perfect skips the growth stage",
         ),
-        (vec!["draw", "-d", "3", "-o", "x.png"], "draw writes SVG"),
     ] {
         let out = qec_sim(&args);
         let err = String::from_utf8(out.stderr).unwrap();

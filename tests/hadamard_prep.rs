@@ -1,7 +1,7 @@
 //! The whole |H> preparation protocol (`magic::HadamardPrep`): structure, determinism of its
 //! Clifford proxy, and fault tolerance by exhaustive fault enumeration.
 
-use qec_sim::magic::{ChModel, HadamardPrep};
+use qec_sim::magic::{ChModel, HadamardPrep, Stages};
 use qec_sim::noise::NoiseModel;
 use qec_sim::reference::check_deterministic;
 
@@ -147,6 +147,10 @@ fn proxy_fault_distance_is_d_plus_one_over_two() {
     let (n, singles, pairs) = proxy_low_weight_failures(5, 2);
     eprintln!("d = 5: {n} events, {singles} failing singles, {pairs} failing pairs");
     assert_eq!((singles, pairs), (0, 0));
+    // d = 7: no single fault.
+    let (n, singles, _) = proxy_low_weight_failures(7, 1);
+    eprintln!("d = 7: {n} events, {singles} failing singles");
+    assert_eq!(singles, 0);
 }
 
 /// Per time step (the instructions between TICKs) of a flat circuit: (has an operation on
@@ -289,8 +293,6 @@ fn shipped_prep_circuits_and_drawings_are_up_to_date() {
                 "gen",
                 "-d",
                 d,
-                "--layout",
-                "redundant",
                 "--task",
                 "hadamard-prep",
                 "--ch-model",
@@ -302,15 +304,7 @@ fn shipped_prep_circuits_and_drawings_are_up_to_date() {
             ]);
             files.push((format!("hadamard_prep_d{d}_{model}_cn20_p001.stim"), text));
         }
-        let svg = run(&[
-            "draw",
-            "-d",
-            d,
-            "--layout",
-            "redundant",
-            "--task",
-            "hadamard-prep",
-        ]);
+        let svg = run(&["draw", "-d", d, "--task", "hadamard-prep"]);
         files.push((format!("hadamard_prep_d{d}.svg"), svg));
         for (name, text) in files {
             let path = dir.join(&name);
@@ -324,5 +318,49 @@ fn shipped_prep_circuits_and_drawings_are_up_to_date() {
                 "circuits/{name} is stale (UPDATE_CIRCUITS=1 regenerates it)"
             );
         }
+    }
+}
+
+/// Noise channels of a circuit (instructions of noise kind).
+fn noise_channels(circuit: &qec_sim::circuit::Circuit) -> usize {
+    let mut n = 0;
+    circuit
+        .for_each_flat(&mut |ins| {
+            if matches!(
+                ins.gate.kind(),
+                qec_sim::gates::GateKind::Noise1 | qec_sim::gates::GateKind::Noise2
+            ) {
+                n += ins.targets.len();
+            }
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+    n
+}
+
+/// `Stages`: growth alone keeps the growth round's detectors and steps; the perfect start keeps
+/// every detector but puts noise on the checks only; between them they carry the whole
+/// protocol's noise (up to the one step they share); all three proxies are deterministic.
+#[test]
+fn stages_split_the_protocol() {
+    for d in [3, 5] {
+        let whole = HadamardPrep::new(d).unwrap();
+        let growth = HadamardPrep::staged(d, Stages::Growth).unwrap();
+        let perfect = HadamardPrep::staged(d, Stages::PerfectStart).unwrap();
+        assert!(growth.num_body_detectors < whole.num_body_detectors);
+        assert_eq!(growth.ticks, whole.timing.grow);
+        assert_eq!(perfect.num_body_detectors, whole.num_body_detectors);
+        let noise = |prep: &HadamardPrep| {
+            let c = prep.circuit(&cn20(), 1e-3, ChModel::Proxy);
+            check_deterministic(&c).unwrap_or_else(|e| panic!("d = {d}: {e}"));
+            noise_channels(&c)
+        };
+        let (w, g, f) = (noise(&whole), noise(&growth), noise(&perfect));
+        assert!(g < w && f < w, "d = {d}: {g} {f} {w}");
+        let shared = whole.layout.num_qubits();
+        assert!(
+            g + f <= w + shared && g + f + shared >= w,
+            "d = {d}: {g} + {f} vs {w}"
+        );
     }
 }

@@ -1,5 +1,5 @@
 //! The global Hadamard measurement of Chamberland and Noh, npj Quantum Inf. 6, 91 (2020), on
-//! the redundant layout (with the inter-face ancilla couplings of `magic::bridged`), checked
+//! the redundant-ghz layout (the redundant layout plus its GHZ network, `layout::ghz`), checked
 //! with the state-vector simulator at d = 3.
 
 mod common;
@@ -9,28 +9,29 @@ use qec_sim::circuit::{parse_circuit, Circuit, Instruction, Item, Target};
 use qec_sim::code::{color666, Color666, Pauli};
 use qec_sim::frame::FrameProgram;
 use qec_sim::gates::{GateId, GateKind};
+use qec_sim::layout::ghz::{radius_floor, segments_cross};
 use qec_sim::layout::{Layout, LayoutKind};
-use qec_sim::magic::{
-    bridged, ch_controls, face_bridges, hadamard_depth, hadamard_measurement, proxy,
-};
+use qec_sim::magic::{ch_controls, hadamard_depth, hadamard_measurement, proxy};
 use qec_sim::reference::check_deterministic;
 use qec_sim::sampler::batch_rng;
 use qec_sim::statevec::{gate_matrix, StateVector};
 use std::f64::consts::PI;
 
 fn d3() -> Layout {
-    bridged(&Layout::new(3, LayoutKind::Redundant))
+    Layout::new(3, LayoutKind::RedundantGhz)
 }
 
 #[test]
-fn plain_layout_has_no_ghz_tree_and_bridged_one_is_coupled() {
+fn plain_layout_has_no_ghz_tree_and_ghz_one_is_coupled() {
     for d in [3, 5, 7] {
         let plain = Layout::new(d, LayoutKind::Redundant);
         let err = hadamard_measurement(&plain).unwrap_err();
-        assert!(err.contains("disconnected"), "{err}");
-        // Faces form a tree: one bridge per face but the first.
-        assert_eq!(face_bridges(&plain).len(), plain.faces.len() - 1);
-        let layout = bridged(&plain);
+        assert!(
+            err.contains("cannot run the global Hadamard measurement"),
+            "{err}"
+        );
+        assert!(!err.contains('\n'), "{err}");
+        let layout = Layout::new(d, LayoutKind::RedundantGhz);
         let circuit = hadamard_measurement(&layout).unwrap();
         layout.check_couplings(&circuit).unwrap();
         assert!(plain.check_couplings(&circuit).is_err());
@@ -38,6 +39,9 @@ fn plain_layout_has_no_ghz_tree_and_bridged_one_is_coupled() {
             circuit.stats().num_ticks as usize,
             hadamard_depth(&layout).unwrap()
         );
+        // The GHZ network only adds couplings between ancillas.
+        assert!(layout.graph.edge_count() > plain.graph.edge_count());
+        assert_eq!(layout.max_degree(), 5);
         // Every data qubit gets exactly one CH, from an adjacent ancilla.
         let controls = ch_controls(&layout);
         assert_eq!(controls.len(), layout.num_data());
@@ -215,14 +219,51 @@ fn a_missing_ch_is_caught() {
     }
 }
 
-/// Time steps per Hadamard measurement on the bridged layout (the paper: 8, 13, 17).
+/// Time steps per Hadamard measurement on the redundant-ghz layout (the paper: 8, 13, 17).
 #[test]
 fn time_steps() {
     let depths: Vec<usize> = [3, 5, 7]
         .iter()
-        .map(|&d| hadamard_depth(&bridged(&Layout::new(d, LayoutKind::Redundant))).unwrap())
+        .map(|&d| hadamard_depth(&Layout::new(d, LayoutKind::RedundantGhz)).unwrap())
         .collect();
-    assert_eq!(depths, [11, 19, 27]);
+    assert_eq!(depths, [9, 15, 19]);
+    // The floor any tree over the candidate couplings meets (radius r: 2 r + 3 steps).
+    let floors: Vec<usize> = [3, 5, 7]
+        .iter()
+        .map(|&d| 2 * radius_floor(&Layout::new(d, LayoutKind::Redundant)) + 3)
+        .collect();
+    eprintln!("floors {floors:?}");
+    assert!(floors.iter().zip(&depths).all(|(f, d)| f <= d));
+}
+
+/// The coupling graph is planar as drawn: no two couplings cross (straight lines between the
+/// drawing's positions), and every data qubit touches an ancilla of the GHZ state.
+#[test]
+fn ghz_layout_is_planar() {
+    for d in [3, 5, 7] {
+        let layout = Layout::new(d, LayoutKind::RedundantGhz);
+        let pos = &layout.positions;
+        let edges: Vec<(usize, usize)> = layout
+            .graph
+            .edge_indices()
+            .map(|e| {
+                let (a, b) = layout.graph.edge_endpoints(e).unwrap();
+                (a.index(), b.index())
+            })
+            .collect();
+        for (i, &(a, b)) in edges.iter().enumerate() {
+            for &(c, e) in &edges[i + 1..] {
+                assert!(
+                    !segments_cross(pos[a], pos[b], pos[c], pos[e]),
+                    "d = {d}: couplings {a}-{b} and {c}-{e} cross"
+                );
+            }
+        }
+        let members = layout.ghz.as_ref().unwrap().members();
+        for (q, a) in ch_controls(&layout).into_iter().enumerate() {
+            assert!(members.contains(&a) && layout.coupled(a, q));
+        }
+    }
 }
 
 /// The proxy measurement on data prepared in `data_reset`, with a DETECTOR on every
@@ -250,7 +291,7 @@ fn proxy_with_detectors(layout: &Layout, data_reset: &str) -> Circuit {
 #[test]
 fn proxy_measures_transversal_x() {
     for d in [3, 5] {
-        let layout = bridged(&Layout::new(d, LayoutKind::Redundant));
+        let layout = Layout::new(d, LayoutKind::RedundantGhz);
         let plus = proxy_with_detectors(&layout, "RX");
         check_deterministic(&plus).unwrap();
         assert!(check_deterministic(&proxy_with_detectors(&layout, "R")).is_err());
@@ -267,7 +308,7 @@ fn proxy_measures_transversal_x() {
 /// every flag read 0) yet leave a data error not equivalent, up to stabilizers and the measured
 /// X^{(x)n}, to weight <= 1 in its X or Z part. With `ignore_flags` only the root is looked at.
 fn accepted_bad_faults(d: usize, ignore_flags: bool) -> (usize, usize) {
-    let layout = bridged(&Layout::new(d, LayoutKind::Redundant));
+    let layout = Layout::new(d, LayoutKind::RedundantGhz);
     let code = layout.code.code();
     let clean = proxy(&hadamard_measurement(&layout).unwrap());
     let items = uniform_noisy_items(&clean);

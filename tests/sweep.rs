@@ -247,11 +247,19 @@ fn bad_sweep_input_gets_one_line_errors() {
         ),
         (
             vec!["sweep", "--task", "hadamard-prep", "--layout", "standard"],
-            "not --layout standard",
+            "--layout standard cannot run the Hadamard measurement",
         ),
         (
             vec!["sweep", "--task", "memory-x", "--ch-model", "proxy"],
             "--ch-model applies to --task hadamard-prep",
+        ),
+        (
+            vec!["sweep", "--task", "memory-z", "--stage", "growth"],
+            "--stage applies to --task hadamard-prep",
+        ),
+        (
+            vec!["sweep", "--circuits", c, "--start", "perfect"],
+            "--start shapes generated tasks",
         ),
         (
             vec!["sweep", "--circuits", c, "--lookup-faults", "2"],
@@ -616,6 +624,55 @@ fn the_default_job_writes_stats_and_plot() {
         .all(|r| r.json_metadata["method"] == "subset" && r.json_metadata["ch_model"] == "exact"));
 }
 
+/// `sweep --task hadamard-prep` by Monte Carlo at d = 3, p = 1e-3 with CH model `model`,
+/// writing `out`.
+fn prep_d3<'a>(model: &'a str, out: &'a str) -> [&'a str; 13] {
+    [
+        "sweep",
+        "--task",
+        "hadamard-prep",
+        "--distances",
+        "3",
+        "--ch-model",
+        model,
+        "--p",
+        "1e-3",
+        "--method",
+        "mc",
+        "--out",
+        out,
+    ]
+}
+
+/// Acceptance by stage of hadamard-prep at d = 3, p = 1e-3 (proxy, 20000 shots, fixed seed):
+/// the growing stage alone keeps the most, the checks from a perfect start fewer, the whole
+/// protocol fewest (0.946 / 0.801 / 0.700 with 4e5 shots, 2026-12-06; binomial error here
+/// about 0.003); the rows say which stage they are.
+#[test]
+fn prep_stage_acceptances_are_ordered() {
+    let dir = tempfile::tempdir().unwrap();
+    let accept = |extra: &[&str], out: &str| -> f64 {
+        let common = ["--max-shots", "20000", "--seed", "4", "--threads", "2"];
+        ok(
+            &[&prep_d3("proxy", out)[..], &common, extra].concat(),
+            dir.path(),
+        );
+        let row = &stats(&dir.path().join(out))[0];
+        for flag in extra.chunks(2) {
+            assert_eq!(row.json_metadata[flag[0].trim_start_matches("--")], flag[1]);
+        }
+        1.0 - row.discards as f64 / row.shots as f64
+    };
+    let growth = accept(&["--stage", "growth"], "growth.csv");
+    let perfect = accept(&["--start", "perfect"], "perfect.csv");
+    let whole = accept(&[], "whole.csv");
+    assert!(
+        growth > perfect + 0.1 && perfect > whole + 0.06,
+        "{growth} {perfect} {whole}"
+    );
+    assert!((whole - 0.700).abs() < 0.02, "{whole}");
+}
+
 /// The shipped protocol circuits through `--circuits` (issue 14, item 5): their scoring-tail
 /// marks select the hadamard-prep decoder, and with the same seed the counts equal the built-in
 /// task's exactly; plain postselection (asked for explicitly) also discards on the tail.
@@ -636,28 +693,7 @@ fn shipped_prep_circuits_give_the_built_in_answer() {
             .concat(),
             dir.path(),
         );
-        ok(
-            &[
-                &[
-                    "sweep",
-                    "--task",
-                    "hadamard-prep",
-                    "--distances",
-                    "3",
-                    "--ch-model",
-                    model,
-                    "--p",
-                    "1e-3",
-                    "--method",
-                    "mc",
-                    "--out",
-                    &b,
-                ][..],
-                &common,
-            ]
-            .concat(),
-            dir.path(),
-        );
+        ok(&[&prep_d3(model, &b)[..], &common].concat(), dir.path());
         let (file_rows, task_rows) = (stats(&dir.path().join(&f)), stats(&dir.path().join(&b)));
         assert_eq!(file_rows[0].decoder, "hadamard-prep");
         assert_eq!(counts(&file_rows), counts(&task_rows), "{model}");

@@ -30,8 +30,8 @@ pub enum CodeName {
 pub enum TaskName {
     MemoryX,
     MemoryZ,
-    /// One global Hadamard measurement (Chamberland and Noh 2020) on the redundant layout with
-    /// inter-face ancilla couplings added (`magic::bridged`); the first piece of `hadamard-prep`.
+    /// One global Hadamard measurement (Chamberland and Noh 2020) on the redundant-ghz layout
+    /// (the redundant layout plus its GHZ network); the first piece of `hadamard-prep`.
     HadamardMeasurement,
     /// The whole |H> preparation (Chamberland and Noh 2020): injection, growth, (d-1)/2 x
     /// [Hadamard measurement, flagged round], postselection detectors, noiseless scoring tail.
@@ -60,10 +60,56 @@ impl ChModelName {
     }
 }
 
-#[derive(Clone, Copy, Debug, ValueEnum)]
+/// Where `--task hadamard-prep` starts.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum StartName {
+    /// Inject a noisy |H> and grow it (the whole protocol).
+    Injection,
+    /// Start the checks from a perfect encoded |H>_L (injection and growth noiseless).
+    Perfect,
+}
+
+/// Which stages `--task hadamard-prep` runs.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum StageName {
+    /// Injection and growth only: the growing stage's acceptance.
+    Growth,
+    /// Every stage.
+    All,
+}
+
+/// The protocol stages the flags ask for; None when neither is given. Refused for other tasks
+/// and for `--start perfect --stage growth` (nothing noisy would be left).
+pub(super) fn prep_stages(
+    task: Option<TaskName>,
+    start: Option<StartName>,
+    stage: Option<StageName>,
+) -> Result<magic::Stages> {
+    let flag = match (start, stage) {
+        (Some(_), _) => "--start",
+        (None, Some(_)) => "--stage",
+        (None, None) => return Ok(magic::Stages::Whole),
+    };
+    if task != Some(TaskName::HadamardPrep) {
+        bail!("{flag} applies to --task hadamard-prep only");
+    }
+    Ok(match (start, stage) {
+        (Some(StartName::Perfect), Some(StageName::Growth)) => {
+            bail!("--start perfect skips the growth stage that --stage growth asks for")
+        }
+        (Some(StartName::Perfect), _) => magic::Stages::PerfectStart,
+        (_, Some(StageName::Growth)) => magic::Stages::Growth,
+        _ => magic::Stages::Whole,
+    })
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
 pub enum LayoutName {
     Standard,
     Redundant,
+    /// The redundant layout plus the inter-face couplings of its GHZ network (the Hadamard
+    /// tasks' layout, and their default).
+    RedundantGhz,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -82,8 +128,9 @@ pub struct LayoutArgs {
     /// Code distance, odd and at least 3.
     #[arg(long, short = 'd')]
     distance: usize,
-    #[arg(long, value_enum, default_value = "standard")]
-    layout: LayoutName,
+    /// Default: redundant-ghz for the Hadamard tasks, standard otherwise.
+    #[arg(long, value_enum)]
+    layout: Option<LayoutName>,
 }
 
 #[derive(Args, Debug)]
@@ -107,6 +154,14 @@ pub struct GenArgs {
     /// CH model of `--task hadamard-prep` (default twirl).
     #[arg(long, value_enum)]
     ch_model: Option<ChModelName>,
+    /// `--task hadamard-prep`: `perfect` starts the checks from a perfect encoded |H>_L
+    /// (injection and growth noiseless); default `injection`, the whole protocol.
+    #[arg(long, value_enum)]
+    start: Option<StartName>,
+    /// `--task hadamard-prep`: `growth` runs injection and growth only (the growing stage's
+    /// acceptance); default `all`.
+    #[arg(long, value_enum)]
+    stage: Option<StageName>,
     /// Output file; absent writes standard output.
     #[arg(long, short = 'o', visible_alias = "out")]
     output: Option<PathBuf>,
@@ -119,8 +174,8 @@ pub struct GenArgs {
 pub struct DrawArgs {
     #[command(flatten)]
     layout: LayoutArgs,
-    /// `hadamard-prep` (or `hadamard-measurement`): draw the bridged redundant layout with the
-    /// GHZ tree of the Hadamard measurement and its CH pairs.
+    /// `hadamard-prep` (or `hadamard-measurement`): draw the redundant-ghz layout with the GHZ
+    /// tree of the Hadamard measurement and its CH pairs.
     #[arg(long, value_enum)]
     task: Option<TaskName>,
     /// Labels each data coupling with the time steps of its X- and Z-stabilizer gates.
@@ -131,8 +186,35 @@ pub struct DrawArgs {
     output: Option<PathBuf>,
 }
 
-fn build_layout(a: &LayoutArgs) -> Result<Layout> {
-    layout_for(a.code, a.distance, a.layout)
+/// The layout of the command: the named one, or the task's default; a Hadamard task on a
+/// layout without a GHZ network is refused.
+fn build_layout(a: &LayoutArgs, task: Option<TaskName>) -> Result<Layout> {
+    let magic = matches!(
+        task,
+        Some(TaskName::HadamardMeasurement | TaskName::HadamardPrep)
+    );
+    let default = if magic {
+        LayoutName::RedundantGhz
+    } else {
+        LayoutName::Standard
+    };
+    let name = a.layout.unwrap_or(default);
+    if magic {
+        check_magic_layout(name, &spelling(&task.expect("a magic task")))?;
+    }
+    layout_for(a.code, a.distance, name)
+}
+
+/// Refuses a layout that cannot run the global Hadamard measurement of `task`.
+pub(super) fn check_magic_layout(name: LayoutName, task: &str) -> Result<()> {
+    if name != LayoutName::RedundantGhz {
+        bail!(
+            "--layout {} cannot run the Hadamard measurement of --task {task}: its ancillas are \
+             coupled only inside faces (use --layout redundant-ghz, the default for this task)",
+            spelling(&name)
+        );
+    }
+    Ok(())
 }
 
 /// The layout of a code at distance d (shared with `sweep --task`).
@@ -144,6 +226,7 @@ pub(super) fn layout_for(code: CodeName, d: usize, layout: LayoutName) -> Result
     let kind = match layout {
         LayoutName::Standard => LayoutKind::Standard,
         LayoutName::Redundant => LayoutKind::Redundant,
+        LayoutName::RedundantGhz => LayoutKind::RedundantGhz,
     };
     Ok(Layout::new(d, kind))
 }
@@ -241,18 +324,18 @@ fn task_circuit(a: &GenArgs, layout: &Layout, rounds: usize) -> Result<(Circuit,
     Ok((memory.circuit, stats))
 }
 
-/// One global Hadamard measurement on the bridged redundant layout (or its proxy).
+/// One global Hadamard measurement on the redundant-ghz layout (or its proxy).
 fn hadamard_task(a: &GenArgs, layout: &Layout) -> Result<(Circuit, String)> {
-    if layout.kind != LayoutKind::Redundant {
-        bail!("--task hadamard-measurement needs --layout redundant");
-    }
-    let bridged = magic::bridged(layout);
-    let circuit = magic::hadamard_measurement(&bridged).map_err(anyhow::Error::msg)?;
+    let circuit = magic::hadamard_measurement(layout).map_err(anyhow::Error::msg)?;
+    let inter = layout
+        .ghz
+        .as_ref()
+        .map_or(0, |g| g.inter_face(layout).len());
     let stats = format!(
-        "qubits {} (data {}), inter-face ancilla couplings added {}, time steps {}",
-        bridged.num_qubits(),
-        bridged.num_data(),
-        magic::face_bridges(layout).len(),
+        "qubits {} (data {}), inter-face ancilla couplings {inter}, max degree {}, time steps {}",
+        layout.num_qubits(),
+        layout.num_data(),
+        layout.max_degree(),
         circuit.stats().num_ticks
     );
     let circuit = if a.proxy {
@@ -264,7 +347,7 @@ fn hadamard_task(a: &GenArgs, layout: &Layout) -> Result<(Circuit, String)> {
 }
 
 pub fn generate(a: &GenArgs) -> Result<()> {
-    let layout = build_layout(&a.layout)?;
+    let layout = build_layout(&a.layout, Some(a.task))?;
     let rounds = a.rounds.unwrap_or(a.layout.distance);
     if rounds == 0 || rounds > MAX_ROUNDS {
         bail!("--rounds must be between 1 and {MAX_ROUNDS} (got {rounds})");
@@ -296,8 +379,9 @@ pub fn generate(a: &GenArgs) -> Result<()> {
             ),
         )?;
     }
+    let stages = prep_stages(Some(a.task), a.start, a.stage)?;
     if let TaskName::HadamardPrep = a.task {
-        return generate_prep(a, &layout, model.map(|m| (m, p)));
+        return generate_prep(a, &layout, model.map(|m| (m, p)), stages);
     }
     let (circuit, stats) = task_circuit(a, &layout, rounds)?;
     if a.stats {
@@ -313,21 +397,25 @@ pub fn generate(a: &GenArgs) -> Result<()> {
 }
 
 /// The whole |H> preparation: noise goes on the protocol only, the scoring tail stays ideal.
-fn generate_prep(a: &GenArgs, layout: &Layout, noise: Option<(NoiseModel, f64)>) -> Result<()> {
-    if layout.kind != LayoutKind::Redundant {
-        bail!("--task hadamard-prep needs --layout redundant");
-    }
+fn generate_prep(
+    a: &GenArgs,
+    layout: &Layout,
+    noise: Option<(NoiseModel, f64)>,
+    stages: magic::Stages,
+) -> Result<()> {
     if a.proxy {
         bail!("--task hadamard-prep takes --ch-model proxy, not --proxy");
     }
-    let prep = magic::HadamardPrep::new(layout.code.distance).map_err(anyhow::Error::msg)?;
+    let prep =
+        magic::HadamardPrep::staged(layout.code.distance, stages).map_err(anyhow::Error::msg)?;
     if a.stats {
         let t = prep.timing;
         eprintln!(
-            "qubits {} (data {}), postselected detectors {}, time steps: growth {}, Hadamard \
-             measurement {}, round {}, attempt {}",
+            "qubits {} (data {}), max degree {}, postselected detectors {}, time steps: growth \
+             {}, Hadamard measurement {}, round {}, attempt {}",
             prep.layout.num_qubits(),
             prep.layout.num_data(),
+            prep.layout.max_degree(),
             prep.num_body_detectors,
             t.grow,
             t.hadamard,
@@ -351,31 +439,27 @@ pub fn draw(a: &DrawArgs) -> Result<()> {
             ext.to_string_lossy()
         );
     }
-    let mut layout = build_layout(&a.layout)?;
+    let layout = build_layout(&a.layout, a.task)?;
     let mut overlays = Vec::new();
     match a.task {
         None | Some(TaskName::MemoryX | TaskName::MemoryZ) => {}
         Some(TaskName::HadamardMeasurement | TaskName::HadamardPrep) => {
-            if layout.kind != LayoutKind::Redundant {
-                bail!(
-                    "--task {} needs --layout redundant",
-                    spelling(&a.task.expect("some"))
-                );
-            }
-            layout = magic::bridged(&layout);
             overlays.push(Overlay {
                 pairs: magic::ghz_tree_edges(&layout),
                 color: "#e80",
                 width: 4.0,
                 dash: "",
-                label: "GHZ tree",
+                label: "GHZ tree".to_string(),
             });
             overlays.push(Overlay {
-                pairs: magic::face_bridges(&build_layout(&a.layout)?),
+                pairs: layout
+                    .ghz
+                    .as_ref()
+                    .map_or(Vec::new(), |g| g.inter_face(&layout)),
                 color: "#0a7",
                 width: 2.0,
                 dash: "",
-                label: "added coupling",
+                label: "inter-face coupling (part of the GHZ tree)".to_string(),
             });
             overlays.push(Overlay {
                 pairs: magic::ch_controls(&layout)
@@ -386,7 +470,18 @@ pub fn draw(a: &DrawArgs) -> Result<()> {
                 color: "#80c",
                 width: 2.5,
                 dash: "5,3",
-                label: "CH",
+                label: "CH".to_string(),
+            });
+            overlays.push(Overlay {
+                pairs: Vec::new(),
+                color: "#222",
+                width: 1.5,
+                dash: "",
+                label: format!(
+                    "coupling ({} in all, max degree {})",
+                    layout.graph.edge_count(),
+                    layout.max_degree()
+                ),
             });
         }
     }

@@ -2,13 +2,14 @@
 //! `qec-sim combine` (merge statistics files by strong id).
 
 use super::generate::{
-    check_circuit_bytes, layout_for, memory_circuit_bytes, noise_model, spelling, ChModelName,
-    CodeName, LayoutName, NoiseName, TaskName,
+    check_circuit_bytes, check_magic_layout, layout_for, memory_circuit_bytes, noise_model,
+    prep_stages, spelling, ChModelName, CodeName, LayoutName, NoiseName, StageName, StartName,
+    TaskName,
 };
 use super::io::{parse_count, parse_count_usize, seed, threads, Loaded, Output};
 use crate::circuit::Circuit;
-use crate::magic::HadamardPrep;
 use crate::magic::TAIL_COORD;
+use crate::magic::{HadamardPrep, Stages};
 use crate::schedule::memory_circuit;
 use crate::sweep::tasks::{hadamard_prep_tasks, marked_prep, Method};
 use crate::sweep::{
@@ -38,8 +39,8 @@ pub struct SweepArgs {
     /// Rounds of generated memory tasks (default: the distance).
     #[arg(long)]
     rounds: Option<usize>,
-    /// Qubit layout of generated memory tasks (default standard; hadamard-prep always runs on
-    /// the redundant layout with inter-face couplings, `layout=redundant-bridged`).
+    /// Qubit layout of generated tasks (default standard; hadamard-prep runs on redundant-ghz,
+    /// the redundant layout plus its GHZ network, and refuses any other).
     #[arg(long, value_enum)]
     layout: Option<LayoutName>,
     /// Noise model of generated tasks (default cn20).
@@ -55,6 +56,14 @@ pub struct SweepArgs {
     /// twirled as in Chamberland and Noh) or proxy (Clifford substitute, CH -> CX, |H> -> |+>).
     #[arg(long, value_enum, value_delimiter = ',')]
     ch_model: Vec<ChModelName>,
+    /// `--task hadamard-prep`: `perfect` starts the checks from a perfect encoded |H>_L
+    /// (injection and growth noiseless; rows carry `start=perfect`); default `injection`.
+    #[arg(long, value_enum)]
+    start: Option<StartName>,
+    /// `--task hadamard-prep`: `growth` runs injection and growth only (rows carry
+    /// `stage=growth`); default `all`.
+    #[arg(long, value_enum)]
+    stage: Option<StageName>,
     /// `mc`: plain Monte Carlo per p. `subset`: stratified by fault count (hadamard-prep only),
     /// one row per stratum k; the curve over every p is rebuilt from them (`plot`, the table).
     /// Default: subset for hadamard-prep, mc otherwise.
@@ -185,6 +194,8 @@ impl SweepArgs {
             ("--p", self.p.is_some()),
             ("--ch-model", !self.ch_model.is_empty()),
             ("--max-faults", self.max_faults.is_some()),
+            ("--start", self.start.is_some()),
+            ("--stage", self.stage.is_some()),
         ];
         let given = |names: &[&str]| {
             shaping
@@ -203,8 +214,8 @@ impl SweepArgs {
                 if let Some(flag) = given(&["--rounds"]) {
                     bail!("{flag} does not apply to --task hadamard-prep (its rounds are fixed by the distance)");
                 }
-                if let Some(LayoutName::Standard) = self.layout {
-                    bail!("--task hadamard-prep runs on the redundant layout (with inter-face couplings), not --layout standard");
+                if let Some(layout) = self.layout {
+                    check_magic_layout(layout, "hadamard-prep")?;
                 }
                 if let Some(d) = self.decoder.as_deref().filter(|d| *d != "hadamard-prep") {
                     bail!("--task hadamard-prep is judged by its own decoder (hadamard-prep), not --decoder {d}");
@@ -214,7 +225,7 @@ impl SweepArgs {
                 }
             }
             Some(task) => {
-                if let Some(flag) = given(&["--ch-model", "--max-faults"]) {
+                if let Some(flag) = given(&["--ch-model", "--max-faults", "--start", "--stage"]) {
                     bail!(
                         "{flag} applies to --task hadamard-prep, not --task {}",
                         spelling(&task)
@@ -461,15 +472,21 @@ fn prep_tasks(args: &SweepArgs) -> Result<Vec<SweepTask>> {
     };
     let mut tasks = Vec::new();
     for d in args.distances() {
-        layout_for(args.code, d, LayoutName::Redundant)?;
-        let prep = HadamardPrep::new(d).map_err(|e| anyhow!(e))?;
+        layout_for(args.code, d, LayoutName::RedundantGhz)?;
+        let stages = prep_stages(args.task(), args.start, args.stage)?;
+        let prep = HadamardPrep::staged(d, stages).map_err(|e| anyhow!(e))?;
         for ch in args.ch_models() {
-            let base = json!({
+            let mut base = json!({
                 "task": "hadamard-prep",
                 "code": spelling(&args.code),
-                "layout": "redundant-bridged",
+                "layout": "redundant-ghz",
                 "noise": spelling(&args.noise()),
             });
+            match stages {
+                Stages::Whole => {}
+                Stages::PerfectStart => base["start"] = json!("perfect"),
+                Stages::Growth => base["stage"] = json!("growth"),
+            }
             tasks.extend(hadamard_prep_tasks(
                 &prep,
                 ch.model(),

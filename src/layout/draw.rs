@@ -32,7 +32,7 @@ pub struct Overlay {
     /// SVG `stroke-dasharray` ("" for solid).
     pub dash: &'static str,
     /// Legend text.
-    pub label: &'static str,
+    pub label: String,
 }
 
 /// Draws `layout` as an SVG document.

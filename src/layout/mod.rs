@@ -20,6 +20,7 @@
 //! for a total of (6d²-9d+5)/2 qubits.
 
 pub mod draw;
+pub mod ghz;
 
 use crate::circuit::{Circuit, Item};
 use crate::code::{plane, Color666, Face, NEIGHBOURS};
@@ -30,6 +31,9 @@ use petgraph::graph::{NodeIndex, UnGraph};
 pub enum LayoutKind {
     Standard,
     Redundant,
+    /// The redundant layout plus the inter-face couplings of its GHZ network ([`ghz`]): one
+    /// coupling graph for the flagged rounds and the global Hadamard measurement.
+    RedundantGhz,
 }
 
 impl LayoutKind {
@@ -37,6 +41,15 @@ impl LayoutKind {
         match self {
             LayoutKind::Standard => "standard",
             LayoutKind::Redundant => "redundant",
+            LayoutKind::RedundantGhz => "redundant-ghz",
+        }
+    }
+
+    /// The variant whose per-face patterns this layout uses.
+    fn faces(self) -> LayoutKind {
+        match self {
+            LayoutKind::RedundantGhz => LayoutKind::Redundant,
+            other => other,
         }
     }
 }
@@ -141,6 +154,12 @@ pub struct Layout {
     pub faces: Vec<FaceAncillas>,
     /// The coupling graph; node k is qubit k.
     pub graph: UnGraph<(), ()>,
+    /// The GHZ network of the global Hadamard measurement (only [`LayoutKind::RedundantGhz`]).
+    pub ghz: Option<ghz::Ghz>,
+    /// The order (indices into `faces`) in which a round issues the faces' data gates: face
+    /// order, except for [`LayoutKind::RedundantGhz`], where it is the shortest found
+    /// ([`crate::schedule::shortest_face_order`]).
+    pub face_order: Vec<usize>,
 }
 
 /// The data qubits of a face in cyclic order, rotated so that a boundary face's missing
@@ -189,7 +208,7 @@ impl Layout {
         let mut faces = Vec::new();
         for (f, face) in code.faces.iter().enumerate() {
             let data = cyclic_data(&code, face);
-            let pat = pattern(kind, data.len());
+            let pat = pattern(kind.faces(), data.len());
             let first = roles.len();
             let ancillas: Vec<usize> = (0..pat.touches.len()).map(|k| first + k).collect();
             let touches: Vec<Vec<usize>> = pat
@@ -222,6 +241,7 @@ impl Layout {
                 tree: tree.iter().map(|&(a, b)| (first + a, first + b)).collect(),
             });
         }
+        let num_faces = faces.len();
         let mut graph = UnGraph::<(), ()>::with_capacity(roles.len(), edges.len());
         for _ in 0..roles.len() {
             graph.add_node(());
@@ -229,14 +249,24 @@ impl Layout {
         for (a, b) in edges {
             graph.add_edge(NodeIndex::new(a), NodeIndex::new(b), ());
         }
-        Layout {
+        let mut layout = Layout {
             kind,
             code,
             roles,
             positions,
             faces,
             graph,
+            ghz: None,
+            face_order: (0..num_faces).collect(),
+        };
+        if kind == LayoutKind::RedundantGhz {
+            let net = ghz::design(&layout)
+                .expect("the redundant layout's ancillas reach every data qubit");
+            ghz::add_couplings(&mut layout, &net);
+            layout.ghz = Some(net);
+            layout.face_order = crate::schedule::shortest_face_order(&layout);
         }
+        layout
     }
 
     pub fn num_qubits(&self) -> usize {

@@ -8,26 +8,25 @@
 //! encoding"), each data qubit gets one CH from an adjacent ancilla, the GHZ state is unwound
 //! and its root measured in X; the other ancillas are measured in Z and act as flags.
 //!
-//! The GHZ tree may only use ancilla-ancilla couplings of the layout. The layouts of
-//! [`crate::layout`] couple ancillas only inside a face, so on them [`hadamard_ops`] reports the
-//! disconnected faces; [`bridged`] adds one ancilla-ancilla coupling per pair of faces in a
-//! spanning tree of the face adjacency, between two ancillas next to a shared data qubit (the
-//! extra couplings the paper's hardware graph would need; see the design note).
+//! The GHZ tree, its time steps and the CH controls are the layout's GHZ network
+//! ([`crate::layout::ghz`], layout `redundant-ghz`): one coupling graph for the flagged rounds
+//! and the Hadamard measurement. Layouts without one (ancillas coupled only inside faces) are
+//! refused with a one-line reason.
 
 mod prep;
 mod score;
 
 pub use prep::{
-    proxy_prep, residual_pauli, ChModel, HadamardPrep, PrepDecoder, HADAMARD_COORD, TAIL_COORD,
+    proxy_prep, residual_pauli, ChModel, HadamardPrep, PrepDecoder, Stages, HADAMARD_COORD,
+    TAIL_COORD,
 };
 pub use score::HadamardScore;
 
 use crate::circuit::{Circuit, Instruction, Item, Target};
 use crate::gates::GateId;
+use crate::layout::ghz::Ghz;
 use crate::layout::{Layout, Role};
 use crate::schedule::{Op, Schedule};
-use petgraph::graph::NodeIndex;
-use std::collections::VecDeque;
 
 fn op(gate: &'static str, qubits: &[usize]) -> Op {
     Op {
@@ -43,156 +42,58 @@ pub fn ancillas(layout: &Layout) -> Vec<usize> {
         .collect()
 }
 
-/// Ancilla neighbours of qubit `q` in the coupling graph, in ascending order.
-fn ancilla_neighbours(layout: &Layout, q: usize) -> Vec<usize> {
-    let mut out: Vec<usize> = layout
-        .graph
-        .neighbors(NodeIndex::new(q))
-        .map(|n| n.index())
-        .filter(|&a| layout.roles[a] != Role::Data)
-        .collect();
-    out.sort_unstable();
-    out
-}
-
-/// Breadth-first tree over ancilla-ancilla couplings from `root`: (parent, child) edges in BFS
-/// order and the depth of every reached ancilla (None if unreached).
-fn ancilla_bfs(layout: &Layout, root: usize) -> (Vec<(usize, usize)>, Vec<Option<usize>>) {
-    let mut depth = vec![None; layout.num_qubits()];
-    depth[root] = Some(0);
-    let mut queue = VecDeque::from([root]);
-    let mut edges = Vec::new();
-    while let Some(a) = queue.pop_front() {
-        for b in ancilla_neighbours(layout, a) {
-            if depth[b].is_none() {
-                depth[b] = depth[a].map(|t| t + 1);
-                edges.push((a, b));
-                queue.push_back(b);
-            }
-        }
-    }
-    (edges, depth)
-}
-
-/// Connected components of the ancilla-ancilla coupling graph, each sorted, by first ancilla.
-pub fn ancilla_components(layout: &Layout) -> Vec<Vec<usize>> {
-    let mut seen = vec![false; layout.num_qubits()];
-    let mut out = Vec::new();
-    for a in ancillas(layout) {
-        if seen[a] {
-            continue;
-        }
-        let (_, depth) = ancilla_bfs(layout, a);
-        let comp: Vec<usize> = (0..depth.len()).filter(|&q| depth[q].is_some()).collect();
-        for &q in &comp {
-            seen[q] = true;
-        }
-        out.push(comp);
-    }
-    out
-}
-
-/// Height of the subtree below every node of a tree given as (parent, child) edges.
-fn subtree_heights(tree: &[(usize, usize)], n: usize) -> Vec<usize> {
-    let mut height = vec![0usize; n];
-    // Children follow their parents in BFS order, so a reverse sweep sees children first.
-    for &(p, c) in tree.iter().rev() {
-        height[p] = height[p].max(height[c] + 1);
-    }
-    height
-}
-
-/// The tree's edges in encoding order: level by level, each parent serving its deeper subtrees
-/// first (a parent sends one CX per time step, so the longest branch should start earliest).
-fn encoding_order(tree: &[(usize, usize)], n: usize) -> Vec<(usize, usize)> {
-    let height = subtree_heights(tree, n);
-    let mut level = vec![0usize; n];
-    for &(p, c) in tree {
-        level[c] = level[p] + 1;
-    }
-    let mut edges = tree.to_vec();
-    edges.sort_by_key(|&(p, c)| (level[p], p, std::cmp::Reverse(height[c]), c));
-    edges
-}
-
-/// The GHZ root and encoding tree: the breadth-first tree (in [`encoding_order`]) from whichever
-/// ancilla gives the shortest whole measurement; None if the ancillas are not connected.
-fn ghz_tree(layout: &Layout) -> Option<(usize, Vec<(usize, usize)>)> {
-    let all = ancillas(layout);
-    all.iter()
-        .filter_map(|&root| {
-            let (edges, depth) = ancilla_bfs(layout, root);
-            let reached = depth.iter().flatten().count();
-            (reached == all.len()).then(|| (root, encoding_order(&edges, layout.num_qubits())))
-        })
-        .min_by_key(|(root, tree)| {
-            let ops = ops_with_tree(layout, *root, tree);
-            (Schedule::asap(ops, layout.num_qubits()).depth(), *root)
-        })
+/// The layout's GHZ network, or why the layout cannot run the global Hadamard measurement.
+fn network(layout: &Layout) -> Result<&Ghz, String> {
+    layout.ghz.as_ref().ok_or_else(|| {
+        format!(
+            "layout {} cannot run the global Hadamard measurement: its ancillas are coupled only \
+             inside faces, so no GHZ state spans them (use layout redundant-ghz, the default for \
+             the Hadamard tasks)",
+            layout.kind.name()
+        )
+    })
 }
 
 /// The GHZ encoding tree's (parent, child) edges in encoding order (empty if there is none).
 pub fn ghz_tree_edges(layout: &Layout) -> Vec<(usize, usize)> {
-    ghz_tree(layout).map_or(Vec::new(), |(_, tree)| tree)
+    network(layout).map_or(Vec::new(), |g| {
+        g.tree.iter().map(|&(p, c, _)| (p, c)).collect()
+    })
 }
 
 /// The GHZ root and the first ancilla it entangles (the pair whose X(x)X is a stabilizer right
 /// after their CX), or None if the layout has no GHZ tree.
 pub fn ghz_first_pair(layout: &Layout) -> Option<(usize, usize)> {
-    ghz_tree(layout).and_then(|(_, tree)| tree.first().copied())
+    ghz_tree_edges(layout).first().copied()
 }
 
-/// For every data qubit, the ancilla that applies its CH: an adjacent ancilla, chosen greedily
-/// as the least-loaded one (fewest CHs so far, then lowest index), so no ancilla controls more
-/// data qubits than it must.
+/// For every data qubit, the adjacent ancilla that applies its CH (empty without a network).
 pub fn ch_controls(layout: &Layout) -> Vec<usize> {
-    let mut load = vec![0usize; layout.num_qubits()];
-    (0..layout.num_data())
-        .map(|q| {
-            let a = ancilla_neighbours(layout, q)
-                .into_iter()
-                .min_by_key(|&a| (load[a], a))
-                .expect("every data qubit of the redundant layout has an adjacent ancilla");
-            load[a] += 1;
-            a
-        })
-        .collect()
+    network(layout).map_or(Vec::new(), |g| g.ch.iter().map(|&(a, _)| a).collect())
 }
 
-/// The ops of one global Hadamard measurement: reset the GHZ root in |+> and the other ancillas
-/// in |0>, CX down the GHZ tree, `CH ancilla data` on every data qubit, CX up the tree in reverse,
-/// measure the root in X (+1 = projected onto |H>_L) and the other ancillas in Z (flags, 0
-/// without faults). Err names the disconnected ancilla groups if the layout has no GHZ tree.
+/// The ops of one global Hadamard measurement, in the order of the network's time steps: reset
+/// the GHZ root in |+> and the other GHZ ancillas in |0>, CX down the GHZ tree, `CH ancilla
+/// data` on every data qubit, CX up the tree (each edge at the mirror of its encoding step),
+/// measure the root in X (+1 = projected onto |H>_L) and the other GHZ ancillas in Z (flags, 0
+/// without faults). Err if the layout has no GHZ network.
 pub fn hadamard_ops(layout: &Layout) -> Result<Vec<Op>, String> {
-    let Some((root, tree)) = ghz_tree(layout) else {
-        let comps = ancilla_components(layout);
-        return Err(format!(
-            "the ancillas of this layout form {} disconnected groups (ancilla-ancilla couplings \
-             only inside faces, first group {:?}); a GHZ state over all of them needs couplings \
-             between faces",
-            comps.len(),
-            comps[0]
-        ));
-    };
-    Ok(ops_with_tree(layout, root, &tree))
-}
-
-/// [`hadamard_ops`] for a given GHZ root and encoding tree.
-fn ops_with_tree(layout: &Layout, root: usize, tree: &[(usize, usize)]) -> Vec<Op> {
-    let others: Vec<usize> = ancillas(layout)
-        .into_iter()
-        .filter(|&a| a != root)
-        .collect();
-    let mut ops = vec![op("RX", &[root])];
-    ops.extend(others.iter().map(|&a| op("R", &[a])));
-    ops.extend(tree.iter().map(|&(p, c)| op("CX", &[p, c])));
-    for (q, a) in ch_controls(layout).into_iter().enumerate() {
-        ops.push(op("CH", &[a, q]));
+    let g = network(layout)?;
+    let members = g.members();
+    let mut timed: Vec<(usize, Op)> = vec![(0, op("RX", &[g.root]))];
+    timed.extend(members[1..].iter().map(|&a| (0, op("R", &[a]))));
+    for &(p, c, t) in &g.tree {
+        timed.push((t, op("CX", &[p, c])));
+        timed.push((g.measure - t, op("CX", &[p, c])));
     }
-    ops.extend(tree.iter().rev().map(|&(p, c)| op("CX", &[p, c])));
-    ops.push(op("MX", &[root]));
-    ops.extend(others.iter().map(|&a| op("M", &[a])));
-    ops
+    for (q, &(a, t)) in g.ch.iter().enumerate() {
+        timed.push((t, op("CH", &[a, q])));
+    }
+    timed.push((g.measure, op("MX", &[g.root])));
+    timed.extend(members[1..].iter().map(|&a| (g.measure, op("M", &[a]))));
+    // Stable: within a step, program order as pushed.
+    timed.sort_by_key(|(t, _)| *t);
+    Ok(timed.into_iter().map(|(_, o)| o).collect())
 }
 
 /// Emits a schedule as a circuit: each op its own instruction, a TICK after every layer.
@@ -221,80 +122,6 @@ pub fn hadamard_measurement(layout: &Layout) -> Result<Circuit, String> {
 /// Time steps (TICKs) of one global Hadamard measurement on `layout`.
 pub fn hadamard_depth(layout: &Layout) -> Result<usize, String> {
     Ok(Schedule::asap(hadamard_ops(layout)?, layout.num_qubits()).depth())
-}
-
-/// Pairs of faces (indices into `layout.faces`) that share a data qubit, with that qubit.
-fn face_contacts(layout: &Layout) -> Vec<(usize, usize, usize)> {
-    let mut out = Vec::new();
-    for (i, f) in layout.faces.iter().enumerate() {
-        for (j, g) in layout.faces.iter().enumerate().skip(i + 1) {
-            if let Some(&q) = f.data.iter().find(|q| g.data.contains(q)) {
-                out.push((i, j, q));
-            }
-        }
-    }
-    out
-}
-
-/// The ancilla of a face that touches data qubit `q` (None if none does).
-fn toucher(layout: &Layout, face: usize, q: usize) -> Option<usize> {
-    let f = &layout.faces[face];
-    f.ancillas
-        .iter()
-        .zip(&f.touches)
-        .find(|(_, t)| t.contains(&q))
-        .map(|(&a, _)| a)
-}
-
-/// Breadth-first tree of the face adjacency from face `start`: (face, neighbour face, shared data
-/// qubit) per tree edge, and the tree's height.
-fn face_tree(layout: &Layout, start: usize) -> (Vec<(usize, usize, usize)>, usize) {
-    let contacts = face_contacts(layout);
-    let mut level: Vec<Option<usize>> = vec![None; layout.faces.len()];
-    level[start] = Some(0);
-    let mut queue = VecDeque::from([start]);
-    let mut edges = Vec::new();
-    while let Some(f) = queue.pop_front() {
-        for &(i, j, q) in &contacts {
-            let g = if i == f {
-                j
-            } else if j == f {
-                i
-            } else {
-                continue;
-            };
-            if level[g].is_none() {
-                level[g] = level[f].map(|l| l + 1);
-                edges.push((f, g, q));
-                queue.push_back(g);
-            }
-        }
-    }
-    (edges, level.iter().flatten().max().copied().unwrap_or(0))
-}
-
-/// Ancilla pairs that would join the faces' ancilla trees into one connected graph: a spanning
-/// tree of the face adjacency (faces sharing a data qubit, breadth-first from the most central
-/// face), each edge realised between the two ancillas that touch the shared data qubit. These
-/// couplings are NOT in [`Layout::new`]'s graph.
-pub fn face_bridges(layout: &Layout) -> Vec<(usize, usize)> {
-    let Some(start) = (0..layout.faces.len()).min_by_key(|&f| (face_tree(layout, f).1, f)) else {
-        return Vec::new();
-    };
-    face_tree(layout, start)
-        .0
-        .into_iter()
-        .filter_map(|(f, g, q)| Some((toucher(layout, f, q)?, toucher(layout, g, q)?)))
-        .collect()
-}
-
-/// A copy of `layout` with the [`face_bridges`] couplings added.
-pub fn bridged(layout: &Layout) -> Layout {
-    let mut out = layout.clone();
-    for (a, b) in face_bridges(layout) {
-        out.graph.add_edge(NodeIndex::new(a), NodeIndex::new(b), ());
-    }
-    out
 }
 
 /// Tag that marks a `CX` standing in for a `CH` in a [`proxy`] circuit.

@@ -7,7 +7,7 @@
 //! fires. A noiseless tail (ideal syndrome extraction on fresh ancillas, and the logical
 //! operators) lets a decoder score the accepted output. Design note: `docs/hadamard-prep.md`.
 
-use super::{bridged, hadamard_ops, PrepTiming};
+use super::{hadamard_ops, PrepTiming};
 use crate::circuit::{Circuit, Instruction, Item, Target};
 use crate::code::{lattice_coords, Pauli};
 use crate::decoder::{CodeChecks, CodeLookup, Decision, Decoder, DecoderError};
@@ -57,7 +57,7 @@ pub const TAIL_COORD: f64 = -2.0;
 #[derive(Clone, Debug)]
 pub struct HadamardPrep {
     pub d: usize,
-    /// The redundant layout with the couplings between faces (see [`bridged`]).
+    /// The redundant layout with its GHZ network (`redundant-ghz`, see [`crate::layout::ghz`]).
     pub layout: Layout,
     /// The noiseless protocol (CH gates, `RH` injection), TICK per time step; its detectors are
     /// the postselection.
@@ -69,6 +69,27 @@ pub struct HadamardPrep {
     pub ticks: usize,
     /// Data qubits prepared in |+> (the rest of the non-corner data start in |0>).
     pub plus: Vec<bool>,
+    /// Which part of the protocol [`HadamardPrep::circuit`] runs.
+    pub stages: Stages,
+    /// Items of `body` that make up injection, growth and gauge fixing (with their detectors).
+    grow_items: usize,
+    /// Detectors among those items.
+    growth_detectors: usize,
+}
+
+/// Which part of the protocol a circuit runs. The paper counts its stages apart (the authors'
+/// notebook, github.com/einsteinchris/MagicStatePrep `DataMagicStatePrepSim.nb`, multiplies a
+/// growing-stage acceptance by a check-stage one); the whole protocol is the default and what
+/// the resource estimate uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Stages {
+    /// Injection, growth and the (d-1)/2 checks, all noisy.
+    Whole,
+    /// The checks from a perfect encoded |H>_L: injection and growth run noiselessly (their
+    /// detectors never fire), so acceptance and logical error are the check stage's.
+    PerfectStart,
+    /// Injection and growth only (then the scoring tail): the growing stage's acceptance.
+    Growth,
 }
 
 /// What a measurement of the protocol means, for its detector.
@@ -138,9 +159,22 @@ fn gauge_correction(layout: &Layout, f: usize, keep: &[usize]) -> Vec<usize> {
     (0..n).filter(|&q| x[q] == 1).collect()
 }
 
-/// Places ops as early as possible; returns the layers with each op's tag.
+/// Places ops as early as possible, except resets, which move to just before the next op on
+/// their qubit (a qubit reset early would idle, and collect idle noise, until it is used);
+/// returns the layers with each op's tag.
 fn asap_tagged<T: Copy>(ops: Vec<(Op, T)>, n: usize) -> Vec<Vec<(Op, T)>> {
-    let times = Schedule::asap_times(ops.iter().map(|(o, _)| o), n);
+    let mut times = Schedule::asap_times(ops.iter().map(|(o, _)| o), n);
+    let mut next_use: Vec<Option<usize>> = vec![None; n];
+    for (k, (o, _)) in ops.iter().enumerate().rev() {
+        if o.gate.starts_with('R') && o.qubits.len() == 1 {
+            if let Some(t) = next_use[o.qubits[0]] {
+                times[k] = times[k].max(t - 1);
+            }
+        }
+        for &q in &o.qubits {
+            next_use[q] = Some(times[k]);
+        }
+    }
     let depth = times.iter().map(|t| t + 1).max().unwrap_or(0);
     let mut layers: Vec<Vec<(Op, T)>> = vec![Vec::new(); depth];
     for ((o, tag), t) in ops.into_iter().zip(times) {
@@ -217,14 +251,14 @@ impl Writer<'_> {
 }
 
 impl HadamardPrep {
-    /// Builds the distance-`d` protocol (odd d >= 3) on the bridged redundant layout.
+    /// Builds the distance-`d` protocol (odd d >= 3) on the `redundant-ghz` layout.
     pub fn new(d: usize) -> Result<HadamardPrep, String> {
         if d < 3 || d.is_multiple_of(2) {
             return Err(format!(
                 "distance {d}: the 6.6.6 color code needs odd d >= 3"
             ));
         }
-        let layout = bridged(&Layout::new(d, LayoutKind::Redundant));
+        let layout = Layout::new(d, LayoutKind::RedundantGhz);
         let n = layout.num_qubits();
         let sites = &layout.code.sites;
         // Injection: |H> on the corner (0, 0); side j = 0 (logical X representative through the
@@ -307,6 +341,8 @@ impl HadamardPrep {
             w.push(gate, vec![], targets);
         }
 
+        let grow_items = w.circuit.items.len();
+        let grow_detectors = w.detectors;
         // Stages 1..: (d-1)/2 x [Hadamard measurement, stabilizer round], scheduled together.
         let h_ops = hadamard_ops(&layout)?;
         let round = round_ops(&layout);
@@ -356,7 +392,23 @@ impl HadamardPrep {
             timing,
             ticks: grow_ticks + rest_ticks,
             plus,
+            stages: Stages::Whole,
+            grow_items,
+            growth_detectors: grow_detectors,
         })
+    }
+
+    /// The protocol restricted to `stages` (see [`Stages`]); [`HadamardPrep::new`] is
+    /// `Stages::Whole`.
+    pub fn staged(d: usize, stages: Stages) -> Result<HadamardPrep, String> {
+        let mut prep = HadamardPrep::new(d)?;
+        prep.stages = stages;
+        if stages == Stages::Growth {
+            prep.body.items.truncate(prep.grow_items);
+            prep.num_body_detectors = prep.growth_detectors;
+            prep.ticks = prep.timing.grow;
+        }
+        Ok(prep)
     }
 
     /// The noiseless ideal-extraction tail on fresh ancillas (numbered after the layout's
@@ -426,7 +478,20 @@ impl HadamardPrep {
     /// [`HadamardPrep::tail`]; for the exact model the tail's syndrome checks only (it scores
     /// the logical state itself, see [`super::HadamardScore`]).
     pub fn circuit(&self, noise: &NoiseModel, p: f64, model: ChModel) -> Circuit {
-        let mut body = noise.apply(&self.body, p);
+        let mut body = match self.stages {
+            Stages::PerfectStart => {
+                let (perfect, checks) = self.body.items.split_at(self.grow_items);
+                let mut body = Circuit {
+                    items: perfect.to_vec(),
+                };
+                let checks = Circuit {
+                    items: checks.to_vec(),
+                };
+                body.items.extend(noise.apply(&checks, p).items);
+                body
+            }
+            Stages::Whole | Stages::Growth => noise.apply(&self.body, p),
+        };
         if model == ChModel::Proxy {
             body = proxy_prep(&body);
         }

@@ -145,19 +145,59 @@ fn undo_edges(tree: &[(usize, usize)], undo: Undo) -> Vec<(usize, usize)> {
 /// of undoing the trees gives the shorter schedule over a few overlapping rounds (both are the
 /// same unitary; which is faster depends on how faces' data gates interleave).
 pub fn round_ops(layout: &Layout) -> Vec<Op> {
+    round_ops_in(layout, &layout.face_order)
+}
+
+/// [`round_ops`] with the faces' data gates in `order`.
+fn round_ops_in(layout: &Layout, order: &[usize]) -> Vec<Op> {
     let depth = |ops: &Vec<Op>| {
         let repeated: Vec<Op> = (0..4).flat_map(|_| ops.iter().cloned()).collect();
         Schedule::asap(repeated, layout.num_qubits()).depth()
     };
     [Undo::Reverse, Undo::PostOrder]
         .iter()
-        .map(|&u| round_ops_with(layout, u))
+        .map(|&u| round_ops_ordered(layout, u, order))
         .min_by_key(depth)
         .expect("two candidates")
 }
 
-/// The ops of one round, undoing the trees as `undo` says.
+/// The ops of one round, undoing the trees as `undo` says, data gates in the layout's
+/// `face_order`.
 pub fn round_ops_with(layout: &Layout, undo: Undo) -> Vec<Op> {
+    round_ops_ordered(layout, undo, &layout.face_order)
+}
+
+/// Shuffled face orders tried by [`shortest_face_order`].
+const ORDERS_TRIED: u64 = 300;
+
+/// The order of the faces' data gates (see [`round_ops_ordered`]) that gives the shortest
+/// round, among the given order and [`ORDERS_TRIED`] shuffles (fixed seed, xorshift).
+pub fn shortest_face_order(layout: &Layout) -> Vec<usize> {
+    let n = layout.num_qubits();
+    let depth = |order: &[usize]| Schedule::asap(round_ops_in(layout, order), n).depth();
+    let mut best = layout.face_order.clone();
+    let mut best_depth = depth(&best);
+    let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+    for _ in 0..ORDERS_TRIED {
+        let mut order: Vec<usize> = (0..layout.faces.len()).collect();
+        for i in (1..order.len()).rev() {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            order.swap(i, (state % (i as u64 + 1)) as usize);
+        }
+        let t = depth(&order);
+        if t < best_depth {
+            (best, best_depth) = (order, t);
+        }
+    }
+    best
+}
+
+/// [`round_ops_with`] with the faces' data gates issued in `order` (indices into
+/// `layout.faces`) within each slot: the order decides which face waits when two want the same
+/// data qubit.
+pub fn round_ops_ordered(layout: &Layout, undo: Undo, order: &[usize]) -> Vec<Op> {
     let mut ops = Vec::new();
     for basis in [Pauli::X, Pauli::Z] {
         let [root_reset, flag_reset, _, _] = basis_gates(basis);
@@ -174,7 +214,7 @@ pub fn round_ops_with(layout: &Layout, undo: Undo) -> Vec<Op> {
             .iter()
             .flat_map(|f| f.touches.iter().map(Vec::len));
         for slot in 0..slots.max().unwrap_or(0) {
-            for f in &layout.faces {
+            for f in order.iter().map(|&k| &layout.faces[k]) {
                 for (a, touched) in f.ancillas.iter().zip(&f.touches) {
                     if let Some(&q) = touched.get(slot) {
                         ops.push(directed(basis, *a, q));
