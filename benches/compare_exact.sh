@@ -67,9 +67,9 @@ noiseless=()
 for d in $DISTANCES; do
     f="$BENCH_DIR/hadamard_prep_d${d}_p${P}.stim"
     clean="$BENCH_DIR/hadamard_prep_d${d}_noiseless.stim"
-    stats=$("$QEC_SIM" gen -d "$d" --layout redundant --task hadamard-prep --ch-model exact \
+    stats=$("$QEC_SIM" gen -d "$d" --task hadamard-prep --ch-model exact \
         --noise cn20 --p "$P" --stats -o "$f" 2>&1)
-    "$QEC_SIM" gen -d "$d" --layout redundant --task hadamard-prep --ch-model exact -o "$clean"
+    "$QEC_SIM" gen -d "$d" --task hadamard-prep --ch-model exact -o "$clean"
     body=$(sed -n 's/.*postselected detectors \([0-9]*\).*/\1/p' <<<"$stats")
     [ -n "$body" ] || { echo "error: no detector count in 'gen --stats': $stats" >&2; exit 1; }
     circuits+=("$(printf '{"name": "hadamard-prep d=%s", "file": "%s", "rewrite": true, "body_detectors": %s, "task_argv": ["--task", "hadamard-prep", "--ch-model", "exact", "--method", "mc", "--distances", "%s", "--p", "%s", "--noise", "cn20"]}' \
