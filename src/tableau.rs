@@ -746,8 +746,17 @@ impl TableauSimulator {
                     }
                 }
             }
+            // MPAD records its bit; a noiseless heralded channel records 0 (never fired).
+            GateKind::MeasurePad | GateKind::HeraldedNoise => {
+                let pad = ins.gate.kind() == GateKind::MeasurePad;
+                for t in &ins.targets {
+                    let bit = pad && t.qubit_index() == Some(1);
+                    self.push_record(SymbolicBit::constant(bit));
+                }
+            }
             GateKind::Noise1
             | GateKind::Noise2
+            | GateKind::IdentityNoise
             | GateKind::Correlated { .. }
             | GateKind::Detector
             | GateKind::ObservableInclude

@@ -5,7 +5,7 @@ use super::io::{parse_count, seed, threads, Loaded, Output};
 use crate::bits::BitTable;
 use crate::exact::{BatchSpec, ExactProgram, NoiseMode};
 use crate::frame::{FrameProgram, Mode};
-use crate::output::{write_shot_major, Format};
+use crate::output::{check_shots, write_shots, BitNames, Format};
 use crate::reference;
 use crate::sampler::{run_batches, run_batches_with, BatchPlan};
 use anyhow::Result;
@@ -30,7 +30,7 @@ pub struct CommonArgs {
     /// Output file; absent writes standard output.
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Output format: 01 or b8.
+    /// Output format: 01, b8, r8, hits, dets or ptb64 (Stim's result formats).
     #[arg(long, alias = "out_format", default_value = "01")]
     out_format: Format,
 }
@@ -48,7 +48,7 @@ pub struct DetectArgs {
     /// Writes observable flips to this file (same shots, own format).
     #[arg(long, alias = "obs_out")]
     obs_out: Option<PathBuf>,
-    /// Format of --obs-out: 01 or b8.
+    /// Format of --obs-out: 01, b8, r8, hits, dets or ptb64.
     #[arg(long, alias = "obs_out_format", default_value = "01")]
     obs_out_format: Format,
     /// Appends the observable flips after each shot's detection events.
@@ -110,6 +110,7 @@ fn exact_batches<T: Send>(
 
 pub fn sample(args: &SampleArgs) -> Result<()> {
     let c = &args.common;
+    check_shots(c.out_format, c.shots).map_err(anyhow::Error::msg)?;
     let loaded = Loaded::read(c.circuit.as_deref())?;
     if loaded.circuit.first_non_clifford().is_some() {
         let (program, plan) = prepare_exact(c, &loaded)?;
@@ -118,7 +119,8 @@ pub fn sample(args: &SampleArgs) -> Result<()> {
         let rows = 0..program.num_measurements;
         let encode = |t: &BitTable, shots: usize| {
             let mut buf = Vec::new();
-            write_shot_major(t, rows.clone(), shots, None, c.out_format, &mut buf);
+            let names = BitNames::Measurements;
+            write_shots(t, rows.clone(), shots, None, c.out_format, names, &mut buf);
             buf
         };
         exact_batches(&spec, &plan, true, encode, |b| out.write(&b))?;
@@ -135,12 +137,13 @@ pub fn sample(args: &SampleArgs) -> Result<()> {
         &plan,
         |sim, shots| {
             let mut buf = Vec::new();
-            write_shot_major(
+            write_shots(
                 sim.record(),
                 0..rows,
                 shots,
                 Some(&invert),
                 c.out_format,
+                BitNames::Measurements,
                 &mut buf,
             );
             buf
@@ -162,6 +165,10 @@ fn exact_spec(program: &ExactProgram) -> BatchSpec<'_> {
 
 pub fn detect(args: &DetectArgs) -> Result<()> {
     let c = &args.common;
+    check_shots(c.out_format, c.shots).map_err(anyhow::Error::msg)?;
+    if args.obs_out.is_some() {
+        check_shots(args.obs_out_format, c.shots).map_err(anyhow::Error::msg)?;
+    }
     let loaded = Loaded::read(c.circuit.as_deref())?;
     // The frame sampler for Clifford circuits, the exact engine for the others; both leave
     // detectors then observables in a table, encoded alike.
@@ -195,20 +202,17 @@ pub fn detect(args: &DetectArgs) -> Result<()> {
         None => None,
     };
     let want_obs = obs_out.is_some();
+    let names = BitNames::DetectorsThenObservables {
+        num_detectors: dets,
+    };
     let encode = |results: &BitTable, shots: usize| {
         let mut main = Vec::new();
-        write_shot_major(
-            results,
-            main_rows.clone(),
-            shots,
-            None,
-            c.out_format,
-            &mut main,
-        );
+        let f = c.out_format;
+        write_shots(results, main_rows.clone(), shots, None, f, names, &mut main);
         let mut side = Vec::new();
         if want_obs {
             let f = args.obs_out_format;
-            write_shot_major(results, dets..dets + obs, shots, None, f, &mut side);
+            write_shots(results, dets..dets + obs, shots, None, f, names, &mut side);
         }
         (main, side)
     };

@@ -17,7 +17,7 @@ use crate::error::SimError;
 use crate::exact::{BatchSpec, EndOfShot, ExactProgram, FaultSource, NoiseMode};
 use crate::faults::Injector;
 use crate::frame::{FrameProgram, FrameSimulator, Mode};
-use crate::output::{write_shot_major, Format};
+use crate::output::{write_shots, BitNames, Format};
 use crate::sampler::{batch_rng, BatchPlan};
 use rayon::prelude::*;
 use serde_json::{json, Value};
@@ -538,7 +538,15 @@ fn judge_batch(task: &SweepTask, results: &BitTable, shots: usize) -> TaskStats 
     }
     // Shot-major detection events, regrouped into the decoders' 64-bit words.
     let mut events = Vec::new();
-    write_shot_major(results, 0..dets, shots, None, Format::B8, &mut events);
+    write_shots(
+        results,
+        0..dets,
+        shots,
+        None,
+        Format::B8,
+        BitNames::Measurements,
+        &mut events,
+    );
     let stride = dets.div_ceil(8);
     let mut words = vec![0u64; dets.div_ceil(64)];
     for s in 0..shots {
