@@ -1,0 +1,132 @@
+//! The native part of the `qec_sim` Python package: circuits parsed and sampled by qec-sim,
+//! results handed over as Stim's `b8` bytes, which `qec_sim/__init__.py` turns into numpy
+//! arrays shaped as Stim's. Every error is a `ValueError` carrying the CLI's one-line message.
+
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+use qec_sim::bits::BitTable;
+use qec_sim::circuit::{parse_circuit, Circuit as RsCircuit};
+use qec_sim::dem::{self, DemOptions};
+use qec_sim::output::{write_shots, BitNames, Format};
+use qec_sim::shots::{Produce, ShotSampler};
+
+/// Largest result (bytes of bit-packed shots) one `sample` call may return.
+const MAX_RESULT_BYTES: u64 = 1 << 32;
+
+fn value_error(e: impl std::fmt::Display) -> PyErr {
+    PyValueError::new_err(e.to_string())
+}
+
+/// A Stim-format circuit.
+#[pyclass(module = "qec_sim._qec_sim", frozen)]
+struct Circuit {
+    inner: RsCircuit,
+}
+
+#[pymethods]
+impl Circuit {
+    #[new]
+    #[pyo3(signature = (text = ""))]
+    fn new(text: &str) -> PyResult<Self> {
+        let inner = parse_circuit(text).map_err(|e| value_error(format!("circuit:{e}")))?;
+        Ok(Circuit { inner })
+    }
+
+    fn __str__(&self) -> String {
+        self.inner.to_string()
+    }
+
+    #[getter]
+    fn num_qubits(&self) -> u64 {
+        self.inner.stats().num_qubits as u64
+    }
+
+    #[getter]
+    fn num_measurements(&self) -> u64 {
+        self.inner.stats().num_measurements
+    }
+
+    #[getter]
+    fn num_detectors(&self) -> u64 {
+        self.inner.stats().num_detectors
+    }
+
+    #[getter]
+    fn num_observables(&self) -> u64 {
+        self.inner.stats().num_observables as u64
+    }
+
+    /// The detector error model as Stim's `.dem` text.
+    #[pyo3(signature = (approximate_disjoint_errors = false))]
+    fn detector_error_model_text(
+        &self,
+        py: Python<'_>,
+        approximate_disjoint_errors: bool,
+    ) -> PyResult<String> {
+        let options = DemOptions {
+            approximate_disjoint_errors,
+        };
+        let model = py
+            .allow_threads(|| dem::from_circuit(&self.inner, options))
+            .map_err(value_error)?;
+        Ok(model.to_string())
+    }
+
+    /// `shots` shots as `b8` bytes (one padded byte row per shot) with the number of bits per
+    /// shot: measurements (`detections = False`) or detectors then observables.
+    fn sample_b8<'py>(
+        &self,
+        py: Python<'py>,
+        shots: u64,
+        seed: u64,
+        detections: bool,
+    ) -> PyResult<(Bound<'py, PyBytes>, usize, usize)> {
+        let produce = if detections {
+            Produce::Detections
+        } else {
+            Produce::Measurements
+        };
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let sampler =
+            ShotSampler::new(&self.inner, produce, shots, seed, threads).map_err(value_error)?;
+        let (bits, dets) = match produce {
+            Produce::Measurements => (sampler.num_measurements(), 0),
+            Produce::Detections => (
+                sampler.num_detectors() + sampler.num_observables(),
+                sampler.num_detectors(),
+            ),
+        };
+        let bytes = (bits as u64).div_ceil(8).max(1).saturating_mul(shots);
+        if bytes > MAX_RESULT_BYTES {
+            return Err(value_error(format!(
+                "{shots} shots of {bits} bits need {bytes} bytes, more than the limit of \
+                 {MAX_RESULT_BYTES}; sample in smaller pieces"
+            )));
+        }
+        let mut out = Vec::with_capacity(bytes as usize);
+        py.allow_threads(|| {
+            sampler.run(
+                |t: &BitTable, n, invert| {
+                    let mut buf = Vec::new();
+                    let names = BitNames::Measurements;
+                    write_shots(t, 0..bits, n, invert, Format::B8, names, &mut buf);
+                    buf
+                },
+                |buf| {
+                    out.extend_from_slice(&buf);
+                    Ok::<(), ()>(())
+                },
+            )
+        })
+        .map_err(|()| value_error("sampling failed"))?;
+        Ok((PyBytes::new(py, &out), bits, dets))
+    }
+}
+
+#[pymodule]
+fn _qec_sim(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Circuit>()?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}
