@@ -25,7 +25,16 @@ __all__ = [
     "CompiledMeasurementSampler",
     "DetectorErrorModel",
     "__version__",
+    "sinter_samplers",
 ]
+
+
+def sinter_samplers() -> dict:
+    """sinter.Sampler objects by decoder name (``qec-sim-postselect``, ``qec-sim-lookup``), for
+    ``sinter.collect(..., custom_decoders=qec_sim.sinter_samplers())``; needs ``sinter``."""
+    from . import sinter_plugin
+
+    return sinter_plugin.samplers()
 
 
 def _seed(seed):

@@ -7,9 +7,12 @@ use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use qec_sim::bits::BitTable;
 use qec_sim::circuit::{parse_circuit, Circuit as RsCircuit};
+use qec_sim::decoder::{by_name, Decoder, DecoderInput, Postselect};
 use qec_sim::dem::{self, DemOptions};
 use qec_sim::output::{write_shots, BitNames, Format};
 use qec_sim::shots::{Produce, ShotSampler};
+use qec_sim::sweep::{run_task, Engine, FlagsFirst, RunConfig, Shard, StopRule, SweepTask};
+use std::collections::BTreeMap;
 
 /// Largest result (bytes of bit-packed shots) one `sample` call may return.
 const MAX_RESULT_BYTES: u64 = 1 << 32;
@@ -124,9 +127,122 @@ impl Circuit {
     }
 }
 
+/// One sinter task compiled for a qec-sim plugin: the circuit on its engine (frame sampler or
+/// exact engine) and a decoder, sampled and judged in Rust batch by batch.
+#[pyclass(module = "qec_sim._qec_sim")]
+struct SinterTask {
+    task: SweepTask,
+    seed: u64,
+    calls: u64,
+}
+
+#[pymethods]
+impl SinterTask {
+    /// `decoder` is `postselect` (discard a shot when a detector fires; predict no flip) or
+    /// `lookup` (qec-sim's DEM lookup decoder covering `lookup_faults` mechanisms). With
+    /// `postselect_on` (sinter's postselection_mask as detector indices) only those detectors
+    /// discard, and `lookup` decodes the kept shots.
+    #[new]
+    #[pyo3(signature = (text, decoder, postselect_on, lookup_faults, seed))]
+    fn new(
+        text: &str,
+        decoder: &str,
+        postselect_on: Option<Vec<usize>>,
+        lookup_faults: usize,
+        seed: u64,
+    ) -> PyResult<Self> {
+        let circuit = parse_circuit(text).map_err(|e| value_error(format!("circuit:{e}")))?;
+        let stats = circuit.stats();
+        if let Some(d) = postselect_on
+            .iter()
+            .flatten()
+            .find(|&&d| d as u64 >= stats.num_detectors)
+        {
+            return Err(value_error(format!(
+                "postselection_mask names detector {d}, but the circuit has {}",
+                stats.num_detectors
+            )));
+        }
+        let engine = Engine::for_circuit(&circuit).map_err(value_error)?;
+        let flags = postselect_on.as_deref().map(Postselect::on);
+        let built: Box<dyn Decoder> = match decoder {
+            "postselect" => {
+                Box::new(flags.unwrap_or_else(|| Postselect::all(stats.num_detectors as usize)))
+            }
+            "lookup" => {
+                let options = DemOptions {
+                    approximate_disjoint_errors: true,
+                };
+                let dem = dem::from_circuit(&circuit, options).map_err(value_error)?;
+                let input = DecoderInput {
+                    dem: Some(&dem),
+                    code: None,
+                    max_faults: lookup_faults,
+                };
+                let inner = by_name("lookup", &input).map_err(value_error)?;
+                match flags {
+                    Some(flags) => Box::new(FlagsFirst { flags, inner }),
+                    None => inner,
+                }
+            }
+            other => {
+                return Err(value_error(format!(
+                    "unknown qec-sim decoder '{other}' (expected postselect or lookup)"
+                )))
+            }
+        };
+        let task = SweepTask::custom(circuit, engine, built, serde_json::Value::Null, None, None);
+        Ok(SinterTask {
+            task,
+            seed,
+            calls: 0,
+        })
+    }
+
+    /// Samples about `shots` shots (at least one) from a fresh random stream; returns (shots,
+    /// errors, discards, seconds, custom counts).
+    fn sample(
+        &mut self,
+        py: Python<'_>,
+        shots: u64,
+    ) -> PyResult<(u64, u64, u64, f64, BTreeMap<String, u64>)> {
+        let seed = self
+            .seed
+            .wrapping_add(self.calls.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        self.calls += 1;
+        let rule = StopRule {
+            max_shots: shots.max(1),
+            max_errors: None,
+            max_seconds: None,
+        };
+        let config = RunConfig {
+            seed,
+            threads: 1,
+            shard: Shard::WHOLE,
+            max_round_batches: 64,
+        };
+        let task = &self.task;
+        let stats = py
+            .allow_threads(|| {
+                run_task(task, &rule, &config, task.empty_stats(), |_, _| {
+                    Ok::<(), qec_sim::error::SimError>(())
+                })
+            })
+            .map_err(value_error)?;
+        Ok((
+            stats.shots,
+            stats.errors,
+            stats.discards,
+            stats.seconds,
+            stats.custom_counts,
+        ))
+    }
+}
+
 #[pymodule]
 fn _qec_sim(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Circuit>()?;
+    m.add_class::<SinterTask>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

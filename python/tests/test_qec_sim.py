@@ -148,3 +148,60 @@ def test_bad_input_raises_value_error():
         qec_sim.Circuit("H 0\nM 0\nDETECTOR rec[-1]").compile_detector_sampler().sample(10)
     with pytest.raises(ValueError, match="NeedsApprox|approximate"):
         qec_sim.Circuit("HERALDED_ERASE(0.1) 0\nM 0\nDETECTOR rec[-1]").detector_error_model()
+
+
+def rep_code():
+    return stim.Circuit.generated(
+        "repetition_code:memory",
+        distance=3,
+        rounds=3,
+        after_clifford_depolarization=0.02,
+        before_measure_flip_probability=0.02,
+    )
+
+
+def binomial_close(k, n, p, sigmas=5.0):
+    return abs(k / n - p) <= sigmas * math.sqrt(p * (1 - p) / n) + 1e-9
+
+
+def test_sinter_plugins_run_in_sinter_collect():
+    sinter = pytest.importorskip("sinter")
+    c = rep_code()
+    ref = c.compile_detector_sampler(seed=3).sample(100_000)
+    p_any = ref.any(axis=1).mean()
+    p_d0 = ref[:, 0].mean()
+    mask = np.packbits(np.arange(c.num_detectors) == 0, bitorder="little")
+    tasks = [
+        sinter.Task(circuit=c, json_metadata={"mask": False}),
+        sinter.Task(circuit=c, json_metadata={"mask": True}, postselection_mask=mask),
+    ]
+    stats = sinter.collect(
+        num_workers=1,
+        tasks=tasks,
+        decoders=["qec-sim-postselect", "qec-sim-lookup"],
+        custom_decoders=qec_sim.sinter_samplers(),
+        max_shots=20_000,
+    )
+    by = {(s.decoder, s.json_metadata["mask"]): s for s in stats}
+    assert len(by) == 4
+    for s in stats:
+        assert s.shots >= 20_000
+    post = by[("qec-sim-postselect", False)]
+    assert binomial_close(post.discards, post.shots, p_any)
+    masked = by[("qec-sim-postselect", True)]
+    assert binomial_close(masked.discards, masked.shots, p_d0)
+    # Lookup decoding: far fewer logical errors than kept shots with any detection event.
+    look = by[("qec-sim-lookup", False)]
+    assert look.errors < 0.05 * (look.shots - look.discards)
+
+
+def test_sinter_refuses_postselected_observables():
+    sinter = pytest.importorskip("sinter")
+    from qec_sim.sinter_plugin import QecSimSampler
+
+    task = sinter.Task(
+        circuit=rep_code(),
+        postselected_observables_mask=np.array([1], dtype=np.uint8),
+    )
+    with pytest.raises(ValueError, match="postselected_observables_mask"):
+        QecSimSampler("postselect").compiled_sampler_for_task(task)

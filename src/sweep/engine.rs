@@ -49,10 +49,11 @@ impl DecoderSpec {
     }
 }
 
-/// Discards a shot when a flag fires, else defers to the inner decoder.
-struct FlagsFirst {
-    flags: Postselect,
-    inner: Box<dyn Decoder>,
+/// Discards a shot when a flag (or any chosen detector) fires, else defers to the inner
+/// decoder: flag postselection here, sinter's `postselection_mask` in the Python plugins.
+pub struct FlagsFirst {
+    pub flags: Postselect,
+    pub inner: Box<dyn Decoder>,
 }
 
 impl Decoder for FlagsFirst {
