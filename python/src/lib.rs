@@ -127,6 +127,9 @@ impl Circuit {
     }
 }
 
+/// (shots, errors, discards, seconds, custom counts), the fields of `sinter.AnonTaskStats`.
+type SinterCounts = (u64, u64, u64, f64, BTreeMap<String, u64>);
+
 /// One sinter task compiled for a qec-sim plugin: the circuit on its engine (frame sampler or
 /// exact engine) and a decoder, sampled and judged in Rust batch by batch.
 #[pyclass(module = "qec_sim._qec_sim")]
@@ -201,11 +204,7 @@ impl SinterTask {
 
     /// Samples about `shots` shots (at least one) from a fresh random stream; returns (shots,
     /// errors, discards, seconds, custom counts).
-    fn sample(
-        &mut self,
-        py: Python<'_>,
-        shots: u64,
-    ) -> PyResult<(u64, u64, u64, f64, BTreeMap<String, u64>)> {
+    fn sample(&mut self, py: Python<'_>, shots: u64) -> PyResult<SinterCounts> {
         let seed = self
             .seed
             .wrapping_add(self.calls.wrapping_mul(0x9E37_79B9_7F4A_7C15));
