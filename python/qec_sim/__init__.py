@@ -12,12 +12,16 @@ Circuits with non-Clifford gates (``T``, ``CH``, ``RH``, ``R_Z(0.25)`` ...) are 
 exact engine, transparently. Errors raise ``ValueError`` with the CLI's one-line message.
 """
 
+import json as _json
 import os as _os
+import sys as _sys
+import tempfile as _tempfile
 
 import numpy as _np
 
 from ._qec_sim import Circuit as _NativeCircuit
 from ._qec_sim import __version__
+from ._qec_sim import run_cli as _run_cli
 
 __all__ = [
     "Circuit",
@@ -25,8 +29,55 @@ __all__ = [
     "CompiledMeasurementSampler",
     "DetectorErrorModel",
     "__version__",
+    "estimate",
+    "generate",
     "sinter_samplers",
 ]
+
+
+def _flags(options):
+    """Keyword options as command-line flags: ``ch_model="exact"`` -> ``--ch-model exact``,
+    ``proxy=True`` -> ``--proxy``, lists joined by commas; None and False are left out."""
+    out = []
+    for key, value in options.items():
+        flag = "--" + key.replace("_", "-")
+        if value is None or value is False:
+            continue
+        if value is True:
+            out.append(flag)
+        elif isinstance(value, (list, tuple)):
+            out += [flag, ",".join(str(v) for v in value)]
+        else:
+            out += [flag, str(value)]
+    return out
+
+
+def generate(code: str = "color666", distance: int = 3, *, task: str, **options) -> "Circuit":
+    """A generated circuit, as ``qec-sim gen``: e.g. ``qec_sim.generate("color666", 5,
+    task="memory-z", noise="si1000", p=0.001)``; other options (``rounds``, ``layout``,
+    ``ch_model``, ``proxy``) as the command's flags."""
+    with _tempfile.TemporaryDirectory() as tmp:
+        path = _os.path.join(tmp, "circuit.stim")
+        args = ["gen", "--code", str(code), "--distance", str(distance), "--task", str(task)]
+        _run_cli(args + _flags(options) + ["--out", path])
+        with open(path) as f:
+            return Circuit(f.read())
+
+
+def estimate(**options) -> dict:
+    """The resource estimate report of ``qec-sim estimate --json`` as a dict; options as the
+    command's flags (``p=[1e-4, 1e-3]``, ``target=1e-12``, ``t_count=1e8`` ...)."""
+    with _tempfile.TemporaryFile(mode="w+b") as out:
+        _sys.stdout.flush()
+        saved = _os.dup(1)
+        try:
+            _os.dup2(out.fileno(), 1)
+            _run_cli(["estimate", "--json"] + _flags(options))
+        finally:
+            _os.dup2(saved, 1)
+            _os.close(saved)
+        out.seek(0)
+        return _json.loads(out.read().decode())
 
 
 def sinter_samplers() -> dict:

@@ -238,8 +238,17 @@ impl SinterTask {
     }
 }
 
+/// Runs a `qec-sim` command in this process (arguments without the program name); errors are
+/// `ValueError`s with the command's message (`{:#}`: the cause chain on one line).
+#[pyfunction]
+fn run_cli(py: Python<'_>, args: Vec<String>) -> PyResult<()> {
+    py.allow_threads(|| qec_sim::cli::run_args(&args))
+        .map_err(|e| value_error(format!("{e:#}")))
+}
+
 #[pymodule]
 fn _qec_sim(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(run_cli, m)?)?;
     m.add_class::<Circuit>()?;
     m.add_class::<SinterTask>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

@@ -205,3 +205,18 @@ def test_sinter_refuses_postselected_observables():
     )
     with pytest.raises(ValueError, match="postselected_observables_mask"):
         QecSimSampler("postselect").compiled_sampler_for_task(task)
+
+
+def test_generate_and_estimate():
+    c = qec_sim.generate("color666", 3, task="memory-z", noise="si1000", p=0.001)
+    assert (c.num_qubits, c.num_observables) == (13, 1) and c.num_detectors > 0
+    d = c.compile_detector_sampler(seed=1).sample(100)
+    assert d.shape == (100, c.num_detectors)
+    with pytest.raises(ValueError, match="distance"):
+        qec_sim.generate("color666", 4, task="memory-z")
+    with pytest.raises(ValueError, match="nope"):
+        qec_sim.generate("nope", 3, task="memory-z")
+    report = qec_sim.estimate(
+        stats=str(DATA / "hprep_synthetic.csv"), p=1e-3, target=1e-6, targets=1e-6
+    )
+    assert report["tool"].startswith("qec-sim") and "fits" in report
