@@ -15,15 +15,20 @@ import qec_sim
 DATA = pathlib.Path(__file__).resolve().parents[2] / "tests" / "data"
 
 
-def surface_code():
+def generated(task, p):
+    """A Stim-generated d = 3, 3-round memory circuit with noise p on gates, resets, readout."""
     return stim.Circuit.generated(
-        "surface_code:rotated_memory_x",
+        task,
         distance=3,
         rounds=3,
-        after_clifford_depolarization=0.01,
-        before_measure_flip_probability=0.01,
-        after_reset_flip_probability=0.01,
+        after_clifford_depolarization=p,
+        before_measure_flip_probability=p,
+        after_reset_flip_probability=p,
     )
+
+
+def surface_code():
+    return generated("surface_code:rotated_memory_x", 0.01)
 
 
 def assert_rates_agree(ours, theirs, sigmas=5.0):
@@ -151,13 +156,7 @@ def test_bad_input_raises_value_error():
 
 
 def rep_code():
-    return stim.Circuit.generated(
-        "repetition_code:memory",
-        distance=3,
-        rounds=3,
-        after_clifford_depolarization=0.02,
-        before_measure_flip_probability=0.02,
-    )
+    return generated("repetition_code:memory", 0.02)
 
 
 def binomial_close(k, n, p, sigmas=5.0):
