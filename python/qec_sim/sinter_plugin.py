@@ -6,9 +6,15 @@
 * ``qec-sim-postselect``: discards a shot when a detector fires (only the detectors of sinter's
   ``postselection_mask`` when the task has one) and predicts no observable flip;
 * ``qec-sim-lookup``: qec-sim's detector-error-model lookup decoder (the most likely
-  combination of up to one error mechanism), after discarding on ``postselection_mask``.
+  combination of up to one error mechanism), after discarding on ``postselection_mask``;
+* ``qec-sim-hadamard-prep``: the |H> preparation protocol's own decoder, for circuits from
+  ``qec_sim.generate("color666", d, task="hadamard-prep", ch_model="proxy", ...)`` (recognised
+  by their scoring-tail marks; per-Pauli residuals land in ``custom_counts``).
 
-Circuits with non-Clifford gates run on qec-sim's exact engine. ``postselected_observables_mask``
+Circuits with non-Clifford gates run on qec-sim's exact engine. sinter tasks hold
+``stim.Circuit``s, which cannot hold ``T`` or ``CH``: give the qec-sim text in the task's
+``json_metadata["qec_sim_circuit"]`` (the ``stim.Circuit`` is then only a stand-in with the same
+detectors and observables, e.g. the Clifford proxy), and the samplers run that text instead. ``postselected_observables_mask``
 is not supported: a task with one raises ``ValueError`` rather than giving different counts.
 """
 
@@ -40,8 +46,10 @@ class QecSimSampler(sinter.Sampler):
     """A sinter.Sampler running one of qec-sim's decoders (``postselect`` or ``lookup``)."""
 
     def __init__(self, decoder: str, *, lookup_faults: int = 1):
-        if decoder not in ("postselect", "lookup"):
-            raise ValueError(f"unknown qec-sim decoder {decoder!r} (expected postselect or lookup)")
+        if decoder not in ("postselect", "lookup", "hadamard-prep"):
+            raise ValueError(
+                f"unknown qec-sim decoder {decoder!r} (expected postselect, lookup or hadamard-prep)"
+            )
         self.decoder = decoder
         self.lookup_faults = int(lookup_faults)
 
@@ -63,8 +71,14 @@ class QecSimSampler(sinter.Sampler):
                 bitorder="little",
             )
             dets = [int(i) for i in np.flatnonzero(bits)]
+        text = str(circuit)
+        meta = task.json_metadata
+        if isinstance(meta, dict) and "qec_sim_circuit" in meta:
+            text = meta["qec_sim_circuit"]
+            if not isinstance(text, str):
+                raise ValueError('json_metadata["qec_sim_circuit"] must be circuit text')
         seed = int.from_bytes(os.urandom(8), "little")
-        native = SinterTask(str(circuit), self.decoder, dets, self.lookup_faults, seed)
+        native = SinterTask(text, self.decoder, dets, self.lookup_faults, seed)
         return _CompiledQecSimSampler(native)
 
 
@@ -73,4 +87,5 @@ def samplers() -> dict:
     return {
         "qec-sim-postselect": QecSimSampler("postselect"),
         "qec-sim-lookup": QecSimSampler("lookup"),
+        "qec-sim-hadamard-prep": QecSimSampler("hadamard-prep"),
     }

@@ -11,6 +11,7 @@ use qec_sim::decoder::{by_name, Decoder, DecoderInput, Postselect};
 use qec_sim::dem::{self, DemOptions};
 use qec_sim::output::{write_shots, BitNames, Format};
 use qec_sim::shots::{Produce, ShotSampler};
+use qec_sim::sweep::tasks::marked_prep;
 use qec_sim::sweep::{run_task, Engine, FlagsFirst, RunConfig, Shard, StopRule, SweepTask};
 use std::collections::BTreeMap;
 
@@ -141,8 +142,9 @@ struct SinterTask {
 
 #[pymethods]
 impl SinterTask {
-    /// `decoder` is `postselect` (discard a shot when a detector fires; predict no flip) or
-    /// `lookup` (qec-sim's DEM lookup decoder covering `lookup_faults` mechanisms). With
+    /// `decoder` is `postselect` (discard a shot when a detector fires; predict no flip),
+    /// `lookup` (qec-sim's DEM lookup decoder covering `lookup_faults` mechanisms) or
+    /// `hadamard-prep` (the |H> protocol's decoder, for `qec-sim gen --task hadamard-prep`). With
     /// `postselect_on` (sinter's postselection_mask as detector indices) only those detectors
     /// discard, and `lookup` decodes the kept shots.
     #[new]
@@ -166,6 +168,30 @@ impl SinterTask {
                 stats.num_detectors
             )));
         }
+        if decoder == "hadamard-prep" {
+            // The protocol's own decoder, recognised from the circuit's scoring-tail marks.
+            if postselect_on.is_some() {
+                return Err(value_error(
+                    "qec-sim-hadamard-prep postselects by itself: the task must not have a postselection_mask",
+                ));
+            }
+            let prep = marked_prep(&circuit)
+                .map_err(|e| value_error(format!("{e:#}")))?
+                .ok_or_else(|| {
+                    value_error(
+                        "qec-sim-hadamard-prep needs a `qec-sim gen --task hadamard-prep` circuit \
+                         (its scoring-tail detectors are missing)",
+                    )
+                })?;
+            let task = prep
+                .task(circuit, serde_json::Value::Null)
+                .map_err(|e| value_error(format!("{e:#}")))?;
+            return Ok(SinterTask {
+                task,
+                seed,
+                calls: 0,
+            });
+        }
         let engine = Engine::for_circuit(&circuit).map_err(value_error)?;
         let flags = postselect_on.as_deref().map(Postselect::on);
         let built: Box<dyn Decoder> = match decoder {
@@ -188,11 +214,9 @@ impl SinterTask {
                     None => inner,
                 }
             }
-            other => {
-                return Err(value_error(format!(
-                    "unknown qec-sim decoder '{other}' (expected postselect or lookup)"
-                )))
-            }
+            other => return Err(value_error(format!(
+                "unknown qec-sim decoder '{other}' (expected postselect, lookup or hadamard-prep)"
+            ))),
         };
         let task = SweepTask::custom(circuit, engine, built, serde_json::Value::Null, None, None);
         Ok(SinterTask {

@@ -219,3 +219,42 @@ def test_generate_and_estimate():
         stats=str(DATA / "hprep_synthetic.csv"), p=1e-3, target=1e-6, targets=1e-6
     )
     assert report["tool"].startswith("qec-sim") and "fits" in report
+
+
+def test_sinter_runs_the_exact_engine_and_the_protocol_decoder():
+    sinter = pytest.importorskip("sinter")
+    # A T gate (exact engine) given as qec-sim text; the stim.Circuit stands in for sinter.
+    text = "R 0\nT 0\nX_ERROR(0.1) 0\nM 0\nDETECTOR rec[-1]\n"
+    stand_in = stim.Circuit(text.replace("T 0\n", ""))
+    prep = qec_sim.generate(
+        "color666",
+        3,
+        task="hadamard-prep",
+        layout="redundant",
+        ch_model="proxy",
+        noise="uniform",
+        p=0.002,
+    )
+    tasks = [
+        sinter.Task(circuit=stand_in, json_metadata={"qec_sim_circuit": text}),
+        sinter.Task(circuit=stim.Circuit(str(prep)), json_metadata={"task": "prep"}),
+    ]
+
+    def collect(task, decoder):
+        (stat,) = sinter.collect(
+            num_workers=1,
+            tasks=[task],
+            decoders=[decoder],
+            custom_decoders=qec_sim.sinter_samplers(),
+            max_shots=4000,
+        )
+        return stat
+
+    exact = collect(tasks[0], "qec-sim-postselect")
+    assert binomial_close(exact.discards, exact.shots, 0.1)
+    protocol = collect(tasks[1], "qec-sim-hadamard-prep")
+    assert protocol.shots >= 4000 and protocol.discards > 0
+    from qec_sim.sinter_plugin import QecSimSampler
+
+    with pytest.raises(ValueError, match="scoring-tail"):
+        QecSimSampler("hadamard-prep").compiled_sampler_for_task(tasks[0])
