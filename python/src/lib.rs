@@ -214,9 +214,11 @@ impl SinterTask {
                     None => inner,
                 }
             }
-            other => return Err(value_error(format!(
-                "unknown qec-sim decoder '{other}' (expected postselect, lookup or hadamard-prep)"
-            ))),
+            other => {
+                let expected = "postselect, lookup or hadamard-prep";
+                let message = format!("unknown qec-sim decoder '{other}' (expected {expected})");
+                return Err(value_error(message));
+            }
         };
         let task = SweepTask::custom(circuit, engine, built, serde_json::Value::Null, None, None);
         Ok(SinterTask {
