@@ -4,7 +4,7 @@
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use qec_sim::circuit::parse_circuit;
 use qec_sim::frame::{FrameProgram, FrameSimulator, Mode};
-use qec_sim::output::{write_shot_major, Format};
+use qec_sim::output::{write_shots, BitNames, Format};
 use qec_sim::sampler::batch_rng;
 use std::hint::black_box;
 
@@ -62,7 +62,16 @@ fn transpose_b8(c: &mut Criterion) {
     group.bench_function("b8", |b| {
         b.iter(|| {
             out.clear();
-            write_shot_major(sim.results(), 0..rows, 64 * 64, None, Format::B8, &mut out);
+            let names = BitNames::Measurements;
+            write_shots(
+                sim.results(),
+                0..rows,
+                64 * 64,
+                None,
+                Format::B8,
+                names,
+                &mut out,
+            );
             black_box(out.len());
         })
     });

@@ -59,6 +59,16 @@ pub enum GateKind {
     ShiftCoords,
     /// `TICK`: a time-step boundary.
     Tick,
+    /// `MPAD(p) b...`: appends the bit b (a target `0` or `1`, not a qubit) to the record,
+    /// flipped with probability p; touches no qubit.
+    MeasurePad,
+    /// `HERALDED_ERASE(p)` / `HERALDED_PAULI_CHANNEL_1(pi, px, py, pz)`: per target, a herald
+    /// result is appended to the record (1 when the channel fired, else 0) and, when it fired,
+    /// I, X, Y or Z is applied (for the erasure each with p/4).
+    HeraldedNoise,
+    /// `I_ERROR` / `II_ERROR`: noise channels that do nothing whatever their arguments (Stim
+    /// keeps them as placeholders for tags).
+    IdentityNoise,
 }
 
 /// How a noise gate turns its arguments into disjoint Pauli outcomes.
@@ -70,6 +80,10 @@ pub enum NoiseShape {
     Uniform,
     /// One argument per non-identity Pauli, in Stim's order (X, Y, Z; or IX, IY, ..., ZZ).
     PerPauli,
+    /// Heralded: one argument p split evenly over I, X, Y, Z (`HERALDED_ERASE`).
+    HeraldedUniform,
+    /// Heralded: one argument per Pauli I, X, Y, Z (`HERALDED_PAULI_CHANNEL_1`).
+    HeraldedPerPauli,
 }
 
 /// The argument list a gate accepts.
@@ -87,6 +101,8 @@ pub enum ArgRule {
     ObservableIndex,
     /// Exactly `count` finite rotation angles, in half-turns (Clifft's unit: angle 1 = pi rad).
     Angles { count: usize },
+    /// Any number of probabilities in [0, 1] (`I_ERROR`, `II_ERROR`).
+    AnyProbabilities,
 }
 
 /// The targets a gate accepts.
@@ -105,6 +121,13 @@ pub enum TargetRule {
     PauliProducts,
     /// Measurement-record targets `rec[-k]` only.
     Records,
+    /// Measurement-record targets or Pauli targets (`OBSERVABLE_INCLUDE(0) rec[-1] X5`).
+    RecordsOrPaulis,
+    /// Pairs of distinct qubits, each optionally inverted, measured as the two-qubit Pauli
+    /// product `basis (x) basis` (`MXX 0 1 !2 3`).
+    PauliPairs(Basis),
+    /// The bits `0` and `1` (`MPAD 0 1`).
+    Bits,
     /// No targets.
     None,
 }
@@ -297,11 +320,39 @@ pub static GATES: &[GateDef] = &[
     c1!("H_YZ", [], "-X", "+Y"),
     c1!("C_XYZ", [], "+Y", "+X"),
     c1!("C_ZYX", [], "+Z", "+Y"),
+    // The sign variants added in Stim 1.15 (images from stim.Tableau.from_named_gate).
+    c1!("C_NXYZ", [], "-Y", "-X"),
+    c1!("C_XNYZ", [], "-Y", "+X"),
+    c1!("C_XYNZ", [], "+Y", "-X"),
+    c1!("C_NZYX", [], "-Z", "-Y"),
+    c1!("C_ZNYX", [], "+Z", "-Y"),
+    c1!("C_ZYNX", [], "-Z", "+Y"),
+    c1!("H_NXY", [], "-Y", "-Z"),
+    c1!("H_NXZ", [], "-Z", "-X"),
+    c1!("H_NYZ", [], "-X", "-Y"),
     // Two-qubit Cliffords (control first).
     c2!("CX", ["CNOT", "ZCX"], true, "+XX", "+Z_", "+_X", "+ZZ"),
     c2!("CY", ["ZCY"], true, "+XY", "+Z_", "+ZX", "+ZZ"),
     c2!("CZ", ["ZCZ"], true, "+XZ", "+Z_", "+ZX", "+_Z"),
     c2!("SWAP", [], false, "+_X", "+_Z", "+X_", "+Z_"),
+    c2!("II", [], false, "+X_", "+Z_", "+_X", "+_Z"),
+    c2!("XCX", [], false, "+X_", "+ZX", "+_X", "+XZ"),
+    c2!("XCY", [], false, "+X_", "+ZY", "+XX", "+XZ"),
+    c2!("XCZ", [], true, "+X_", "+ZZ", "+XX", "+_Z"),
+    c2!("YCX", [], false, "+XX", "+ZX", "+_X", "+YZ"),
+    c2!("YCY", [], false, "+XY", "+ZY", "+YX", "+YZ"),
+    c2!("YCZ", [], true, "+XZ", "+ZZ", "+YX", "+_Z"),
+    c2!("SQRT_XX", [], false, "+X_", "-YX", "+_X", "-XY"),
+    c2!("SQRT_XX_DAG", [], false, "+X_", "+YX", "+_X", "+XY"),
+    c2!("SQRT_YY", [], false, "-ZY", "+XY", "-YZ", "+YX"),
+    c2!("SQRT_YY_DAG", [], false, "+ZY", "-XY", "+YZ", "-YX"),
+    c2!("SQRT_ZZ", [], false, "+YZ", "+Z_", "+ZY", "+_Z"),
+    c2!("SQRT_ZZ_DAG", [], false, "-YZ", "+Z_", "-ZY", "+_Z"),
+    c2!("ISWAP", [], false, "+ZY", "+_Z", "+YZ", "+Z_"),
+    c2!("ISWAP_DAG", [], false, "-ZY", "+_Z", "-YZ", "+Z_"),
+    c2!("CXSWAP", [], false, "+XX", "+_Z", "+X_", "+ZZ"),
+    c2!("SWAPCX", [], false, "+_X", "+ZZ", "+XX", "+Z_"),
+    c2!("CZSWAP", ["SWAPCZ"], false, "+ZX", "+_Z", "+XZ", "+Z_"),
     // Non-Clifford: controlled-Hadamard, control first. The Clifford engines refuse it; the
     // state-vector simulator runs it from this matrix.
     GateDef {
@@ -340,6 +391,42 @@ pub static GATES: &[GateDef] = &[
         GateKind::PauliProductMeasure,
         ArgRule::OptionalProbability,
         TargetRule::PauliProducts,
+        None,
+        None
+    ),
+    gate!(
+        "MXX",
+        [],
+        GateKind::PauliProductMeasure,
+        ArgRule::OptionalProbability,
+        TargetRule::PauliPairs(Basis::X),
+        None,
+        None
+    ),
+    gate!(
+        "MYY",
+        [],
+        GateKind::PauliProductMeasure,
+        ArgRule::OptionalProbability,
+        TargetRule::PauliPairs(Basis::Y),
+        None,
+        None
+    ),
+    gate!(
+        "MZZ",
+        [],
+        GateKind::PauliProductMeasure,
+        ArgRule::OptionalProbability,
+        TargetRule::PauliPairs(Basis::Z),
+        None,
+        None
+    ),
+    gate!(
+        "MPAD",
+        [],
+        GateKind::MeasurePad,
+        ArgRule::OptionalProbability,
+        TargetRule::Bits,
         None,
         None
     ),
@@ -472,6 +559,45 @@ pub static GATES: &[GateDef] = &[
         Some(NoiseShape::PerPauli)
     ),
     gate!(
+        "HERALDED_ERASE",
+        [],
+        GateKind::HeraldedNoise,
+        P1,
+        TargetRule::Qubits,
+        None,
+        Some(NoiseShape::HeraldedUniform)
+    ),
+    gate!(
+        "HERALDED_PAULI_CHANNEL_1",
+        [],
+        GateKind::HeraldedNoise,
+        ArgRule::Probabilities {
+            count: 4,
+            max_each: 1.0
+        },
+        TargetRule::Qubits,
+        None,
+        Some(NoiseShape::HeraldedPerPauli)
+    ),
+    gate!(
+        "I_ERROR",
+        [],
+        GateKind::IdentityNoise,
+        ArgRule::AnyProbabilities,
+        TargetRule::Qubits,
+        None,
+        None
+    ),
+    gate!(
+        "II_ERROR",
+        [],
+        GateKind::IdentityNoise,
+        ArgRule::AnyProbabilities,
+        TargetRule::Pairs { feedback: false },
+        None,
+        None
+    ),
+    gate!(
         "E",
         ["CORRELATED_ERROR"],
         GateKind::Correlated { else_branch: false },
@@ -504,7 +630,7 @@ pub static GATES: &[GateDef] = &[
         [],
         GateKind::ObservableInclude,
         ArgRule::ObservableIndex,
-        TargetRule::Records,
+        TargetRule::RecordsOrPaulis,
         None,
         None
     ),
@@ -570,14 +696,21 @@ impl GateId {
 
     /// True for gates whose targets are consumed in pairs.
     pub fn is_pairwise(self) -> bool {
-        matches!(self.def().targets, TargetRule::Pairs { .. })
+        matches!(
+            self.def().targets,
+            TargetRule::Pairs { .. } | TargetRule::PauliPairs(_)
+        )
     }
 
-    /// True if every target of this gate appends one result to the measurement record.
+    /// True if every target of this gate appends one result to the measurement record
+    /// (measurements, `MPAD`, heralds).
     pub fn measures(self) -> bool {
         matches!(
             self.kind(),
-            GateKind::Measure(_) | GateKind::MeasureReset(_)
+            GateKind::Measure(_)
+                | GateKind::MeasureReset(_)
+                | GateKind::MeasurePad
+                | GateKind::HeraldedNoise
         )
     }
 

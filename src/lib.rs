@@ -32,6 +32,7 @@ pub mod progress;
 pub mod reference;
 pub mod sampler;
 pub mod schedule;
+pub mod shots;
 pub mod statevec;
 pub mod sweep;
 pub mod tableau;

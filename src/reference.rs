@@ -59,10 +59,26 @@ fn run(circuit: &Circuit, symbolic: bool) -> Result<Reference, SimError> {
             return sim.execute(ins);
         }
         let mut parity = SymbolicBit::default();
+        let mut random_pauli = false;
         for t in &ins.targets {
             if let Target::Rec(k) = *t {
                 let (value, vars) = sim.lookback(k);
                 parity.xor_with(value, vars);
+            }
+        }
+        // Pauli targets (`OBSERVABLE_INCLUDE(0) X5 Z6`): their product's noiseless value.
+        let paulis: Vec<(u32, bool, bool)> = ins
+            .targets
+            .iter()
+            .filter_map(|t| match *t {
+                Target::Pauli { pauli, index, .. } => Some((index, pauli != 'Z', pauli != 'X')),
+                _ => None,
+            })
+            .collect();
+        if !paulis.is_empty() {
+            match sim.peek_product(&paulis) {
+                Some(v) => parity.xor_with(v.value, &v.vars),
+                None => random_pauli = true,
             }
         }
         if kind == GateKind::Detector {
@@ -75,6 +91,12 @@ fn run(circuit: &Circuit, symbolic: bool) -> Result<Reference, SimError> {
             detectors.push(parity.value);
         } else {
             let index = ins.args[0] as usize;
+            if random_pauli && symbolic {
+                return Err(SimError::NonDeterministic {
+                    what: format!("observable L{index} (its Pauli targets)"),
+                    line: ins.line,
+                });
+            }
             observables[index].xor_with(parity.value, &parity.vars);
             observable_lines[index] = ins.line;
         }
@@ -97,6 +119,18 @@ fn run(circuit: &Circuit, symbolic: bool) -> Result<Reference, SimError> {
 mod tests {
     use super::*;
     use crate::circuit::parse_circuit;
+
+    #[test]
+    fn pauli_targets_of_observables_are_peeked_not_measured() {
+        // |+> and |1>: X0 = +1 and Z1 = -1 are deterministic, Z0 is not.
+        let c = parse_circuit("RX 0\nX 1\nOBSERVABLE_INCLUDE(0) X0 Z1\nMX 0\n").unwrap();
+        let r = analyze(&c).unwrap();
+        assert_eq!(r.observables, vec![true]);
+        assert_eq!(r.measurements, vec![false]);
+        let c = parse_circuit("RX 0\nOBSERVABLE_INCLUDE(0) Z0\n").unwrap();
+        let e = analyze(&c).unwrap_err().to_string();
+        assert!(e.contains("L0"), "{e}");
+    }
 
     #[test]
     fn random_detector_is_reported() {

@@ -341,6 +341,8 @@ impl StateVector {
                 let m = gate_matrix(ins.gate).expect("unitary");
                 for pair in ins.targets.chunks(2) {
                     match (pair[0], pair[1]) {
+                        // Sweep bits are all 0: nothing happens.
+                        (Target::Sweep(_), _) | (_, Target::Sweep(_)) => {}
                         (Target::Rec(k), t) | (t, Target::Rec(k)) => {
                             let slot = usize::from(matches!(pair[1], Target::Rec(_)));
                             let action = ins.gate.clifford_action().expect("feedback is Clifford");
@@ -418,6 +420,25 @@ impl StateVector {
                     }
                 }
             }
+            GateKind::MeasurePad => {
+                let flip = ins.args.first().copied().unwrap_or(0.0);
+                for t in &ins.targets {
+                    let noisy = flip > 0.0 && uniform_open0(rng) <= flip;
+                    self.record.push((t.qubit_index() == Some(1)) ^ noisy);
+                }
+            }
+            GateKind::HeraldedNoise => {
+                let channel = PauliChannel::for_gate(ins.gate, &ins.args, false);
+                for q in ins.targets.iter().filter_map(qubit) {
+                    let fired = uniform_open0(rng) <= channel.trial.p;
+                    if fired {
+                        let bits = channel.pick(rng);
+                        self.apply_pauli(q, bits & 1 == 1, bits & 2 == 2);
+                    }
+                    self.record.push(fired);
+                }
+            }
+            GateKind::IdentityNoise => {}
             GateKind::Correlated { else_branch } => {
                 if !else_branch {
                     self.chain_fired = false;

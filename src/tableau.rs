@@ -486,6 +486,17 @@ impl TableauSimulator {
         self.on_product_pivot(factors, |s, q| s.measure_z(q))
     }
 
+    /// The value of the Pauli product `factors` if the state is its eigenstate (None when a
+    /// measurement of it would be random), without collapsing anything: what a Pauli target of
+    /// `OBSERVABLE_INCLUDE` contributes to the noiseless observable.
+    pub fn peek_product(&mut self, factors: &[(u32, bool, bool)]) -> Option<SymbolicBit> {
+        self.on_product_pivot(factors, |s, q| {
+            s.anticommuting_stabilizer(q)
+                .is_none()
+                .then(|| s.deterministic_z(q))
+        })
+    }
+
     /// Applies exp(-i pi/4 P) (`dagger`: exp(+i pi/4 P)) for the Pauli product P = `factors`,
     /// up to global phase: conjugated onto the pivot, it is S (resp. S_DAG) there.
     pub fn rotate_product(&mut self, factors: &[(u32, bool, bool)], dagger: bool) {
@@ -746,8 +757,17 @@ impl TableauSimulator {
                     }
                 }
             }
+            // MPAD records its bit; a noiseless heralded channel records 0 (never fired).
+            GateKind::MeasurePad | GateKind::HeraldedNoise => {
+                let pad = ins.gate.kind() == GateKind::MeasurePad;
+                for t in &ins.targets {
+                    let bit = pad && t.qubit_index() == Some(1);
+                    self.push_record(SymbolicBit::constant(bit));
+                }
+            }
             GateKind::Noise1
             | GateKind::Noise2
+            | GateKind::IdentityNoise
             | GateKind::Correlated { .. }
             | GateKind::Detector
             | GateKind::ObservableInclude

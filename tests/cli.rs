@@ -394,3 +394,54 @@ fn circuits_too_big_to_sample_are_refused_up_front() {
         assert_eq!(err.lines().count(), 1);
     }
 }
+
+#[test]
+fn stim_result_formats_name_detectors_and_observables() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.stim");
+    let text =
+        "X_ERROR(1) 0\nM 0 1\nDETECTOR rec[-2]\nDETECTOR rec[-1]\nOBSERVABLE_INCLUDE(0) rec[-2]\n";
+    std::fs::write(&path, text).unwrap();
+    let c = path.to_str().unwrap();
+    let detect = |format: &str, shots: &str| {
+        ok(&[
+            "detect",
+            "--circuit",
+            c,
+            "--shots",
+            shots,
+            "--append-observables",
+            "--out-format",
+            format,
+        ])
+    };
+    // Bits per shot: D0 = 1, D1 = 0, L0 = 1.
+    assert_eq!(detect("dets", "3"), b"shot D0 L0\n".repeat(3));
+    assert_eq!(detect("hits", "2"), b"0,2\n".repeat(2));
+    assert_eq!(detect("r8", "2"), [0u8, 1, 0].repeat(2));
+    let ptb = detect("ptb64", "64");
+    assert_eq!(ptb.len(), 3 * 8);
+    assert_eq!(&ptb[..8], &[255; 8]);
+    assert_eq!(&ptb[8..16], &[0; 8]);
+    let out = qec_sim(&[
+        "detect",
+        "--circuit",
+        c,
+        "--shots",
+        "100",
+        "--out-format",
+        "ptb64",
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("multiple of 64"));
+    let sample = ok(&[
+        "sample",
+        "--circuit",
+        c,
+        "--shots",
+        "2",
+        "--out-format",
+        "dets",
+    ]);
+    assert_eq!(sample, b"shot M0\n".repeat(2));
+}

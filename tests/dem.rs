@@ -12,6 +12,7 @@ const DEM_FIXTURES: &[&str] = &[
     "color_xyz_d3_r3",
     "misc_gates",
     "mpp_spp_steane",
+    "stim_115_gates",
     "rep_code_d5_r5",
     "surface_rotated_z_d5_r5",
     "color_xyz_d5_r5_p001",
@@ -20,7 +21,7 @@ const DEM_FIXTURES: &[&str] = &[
 fn ours(name: &str) -> DetectorErrorModel {
     let circuit = common::load_circuit(&format!("{name}.stim"));
     let options = DemOptions {
-        approximate_disjoint_errors: name == "misc_gates",
+        approximate_disjoint_errors: ["misc_gates", "stim_115_gates"].contains(&name),
     };
     dem::from_circuit(&circuit, options).unwrap_or_else(|e| panic!("{name}: {e}"))
 }

@@ -20,6 +20,7 @@ fn gate_line(g: usize, qubits: Vec<u32>, probs: Vec<f64>, tag: bool) -> String {
             .collect(),
         ArgRule::Coordinates => vec!["1".into(), "-2.5".into()],
         ArgRule::ObservableIndex => vec!["2".into()],
+        ArgRule::AnyProbabilities => probs.iter().map(|p| format!("{p}")).collect(),
         ArgRule::Angles { count } => (0..count)
             .map(|i| format!("{}", probs[i % probs.len()] * 4.0 - 2.0))
             .collect(),
@@ -30,7 +31,15 @@ fn gate_line(g: usize, qubits: Vec<u32>, probs: Vec<f64>, tag: bool) -> String {
     let targets: Vec<String> = match def.targets {
         TargetRule::Qubits => qubits.iter().map(|q| q.to_string()).collect(),
         TargetRule::QubitsInvertible => qubits.iter().map(|q| format!("!{q}")).collect(),
-        TargetRule::Pairs { .. } => vec![qubits[0].to_string(), (qubits[0] + 1).to_string()],
+        TargetRule::Pairs { feedback } => {
+            let mut pair = vec![qubits[0].to_string(), (qubits[0] + 1).to_string()];
+            if feedback && qubits.len() > 1 {
+                // A sweep bit in the control slot (the one whose Z the gate keeps).
+                let slot = usize::from(matches!(def.name, "XCZ" | "YCZ"));
+                pair[slot] = format!("sweep[{}]", qubits[1]);
+            }
+            pair
+        }
         TargetRule::Paulis => qubits
             .iter()
             .enumerate()
@@ -45,6 +54,9 @@ fn gate_line(g: usize, qubits: Vec<u32>, probs: Vec<f64>, tag: bool) -> String {
             })
             .collect(),
         TargetRule::Records => vec!["rec[-1]".into()],
+        TargetRule::RecordsOrPaulis => vec!["rec[-1]".into(), format!("Y{}", qubits[0])],
+        TargetRule::PauliPairs(_) => vec![format!("!{}", qubits[0]), (qubits[0] + 1).to_string()],
+        TargetRule::Bits => qubits.iter().map(|q| (q % 2).to_string()).collect(),
         TargetRule::None => vec![],
     };
     for t in targets {

@@ -8,7 +8,7 @@ mod print;
 
 pub use parse::{parse_circuit, ParseError};
 
-use crate::gates::{GateId, GateKind};
+use crate::gates::{Basis, GateId, GateKind, TargetRule};
 
 /// One target of an instruction.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -17,6 +17,10 @@ pub enum Target {
     Qubit { index: u32, inverted: bool },
     /// A measurement-record look-back `rec[-k]`; holds k >= 1.
     Rec(u32),
+    /// A sweep bit `sweep[k]`, a classical control like `rec[-k]`. No sweep data is ever
+    /// given, so every sweep bit is 0 (as in Stim without sweep data): gates it controls do
+    /// nothing.
+    Sweep(u32),
     /// A Pauli target such as `X5` (for `E`, `MPP`, `SPP`); `pauli` is 'X', 'Y' or 'Z'.
     /// `inverted` (`!X5`, Pauli products only) negates the product it belongs to.
     Pauli {
@@ -40,7 +44,7 @@ impl Target {
     pub fn qubit_index(self) -> Option<u32> {
         match self {
             Target::Qubit { index, .. } | Target::Pauli { index, .. } => Some(index),
-            Target::Rec(_) | Target::Combiner => None,
+            Target::Rec(_) | Target::Sweep(_) | Target::Combiner => None,
         }
     }
 }
@@ -88,8 +92,29 @@ impl Instruction {
         }
     }
 
-    /// The Pauli products of the target list (`X1*Z2 !Y3` gives two), for `MPP` / `SPP`.
+    /// The Pauli products of the target list (`X1*Z2 !Y3` gives two), for `MPP` / `SPP`;
+    /// for `MXX`/`MYY`/`MZZ` one product per target pair (`MXX !0 1` is -X0*X1).
     pub fn pauli_products(&self) -> Vec<PauliProduct> {
+        if let TargetRule::PauliPairs(basis) = self.gate.def().targets {
+            let (x, z) = (basis != Basis::Z, basis != Basis::X);
+            return self
+                .targets
+                .chunks_exact(2)
+                .map(|pair| {
+                    let mut p = PauliProduct {
+                        factors: Vec::new(),
+                        inverted: false,
+                    };
+                    for t in pair {
+                        if let Target::Qubit { index, inverted } = *t {
+                            p.factors.push((index, x, z));
+                            p.inverted ^= inverted;
+                        }
+                    }
+                    p
+                })
+                .collect();
+        }
         let mut out: Vec<PauliProduct> = Vec::new();
         let mut joined = false;
         for t in &self.targets {
@@ -111,7 +136,7 @@ impl Instruction {
                     p.factors.push((index, pauli != 'Z', pauli != 'X'));
                     p.inverted ^= inverted;
                 }
-                Target::Qubit { .. } | Target::Rec(_) => {}
+                Target::Qubit { .. } | Target::Rec(_) | Target::Sweep(_) => {}
             }
         }
         out

@@ -234,7 +234,7 @@ impl ProductCheck {
                 }
                 self.qubits.push(index);
             }
-            Target::Qubit { .. } | Target::Rec(_) => {}
+            Target::Qubit { .. } | Target::Rec(_) | Target::Sweep(_) => {}
         }
         self.any = true;
         Ok(())
@@ -261,8 +261,17 @@ fn parse_target(token: &str) -> Result<Target, String> {
         }
         return Ok(Target::Rec(k as u32));
     }
-    if token.starts_with("sweep[") {
-        return Err(format!("'{token}': sweep bits are not supported"));
+    if let Some(inner) = token
+        .strip_prefix("sweep[")
+        .and_then(|t| t.strip_suffix(']'))
+    {
+        let k: u64 = inner.parse().map_err(|_| bad())?;
+        if k >= MAX_QUBIT {
+            return Err(format!(
+                "'{token}': sweep index too large (limit {MAX_QUBIT})"
+            ));
+        }
+        return Ok(Target::Sweep(k as u32));
     }
     if token == "*" {
         return Ok(Target::Combiner);
@@ -356,6 +365,12 @@ fn check_args(gate: GateId, args: &[f64]) -> Result<(), String> {
                 None => Ok(()),
             }
         }
+        ArgRule::AnyProbabilities => {
+            for &p in args {
+                check_probability(p, 1.0)?;
+            }
+            Ok(())
+        }
         ArgRule::ObservableIndex => match args {
             [k] if k.fract() == 0.0 && *k >= 0.0 && *k < MAX_QUBIT as f64 => Ok(()),
             _ => Err(format!(
@@ -389,14 +404,14 @@ fn check_target(
                 inverted: false, ..
             },
         ) => true,
-        (TargetRule::Pairs { feedback: true }, Target::Rec(_)) => {
+        (TargetRule::Pairs { feedback: true }, Target::Rec(_) | Target::Sweep(_)) => {
             let slot = position % 2;
             let action = gate.clifford_action().expect("feedback gates are Clifford");
             // A record can drive the slot whose Z the gate leaves alone (a control).
             let z = 1u8 << slot;
             if action.images[(z << 2) as usize] != (0, z, false) {
                 return Err(format!(
-                    "{name} can take a measurement record only as its control (first) target"
+                    "{name} can take a measurement record or sweep bit only as its control target"
                 ));
             }
             true
@@ -408,18 +423,37 @@ fn check_target(
             },
         ) => true,
         (TargetRule::PauliProducts, Target::Pauli { .. } | Target::Combiner) => true,
-        (TargetRule::Records, Target::Rec(_)) => true,
+        (TargetRule::Records | TargetRule::RecordsOrPaulis, Target::Rec(_)) => true,
+        (
+            TargetRule::RecordsOrPaulis,
+            Target::Pauli {
+                inverted: false, ..
+            },
+        ) => true,
+        (TargetRule::PauliPairs(_), Target::Qubit { .. }) => true,
+        (
+            TargetRule::Bits,
+            Target::Qubit {
+                index: 0 | 1,
+                inverted: false,
+            },
+        ) => true,
         _ => false,
     };
     if !allowed {
         let what = match rule {
             TargetRule::Qubits => "qubit targets like 5",
             TargetRule::QubitsInvertible => "qubit targets like 5 or !5",
-            TargetRule::Pairs { feedback: true } => "qubit pairs (or rec[-k] as control)",
+            TargetRule::Pairs { feedback: true } => {
+                "qubit pairs (or rec[-k] / sweep[k] as control)"
+            }
             TargetRule::Pairs { feedback: false } => "qubit pairs",
             TargetRule::Paulis => "Pauli targets like X5 Y6 (not inverted)",
             TargetRule::PauliProducts => "Pauli products like X1*Z2 !Y3",
             TargetRule::Records => "measurement records like rec[-1]",
+            TargetRule::RecordsOrPaulis => "measurement records like rec[-1] or Paulis like X5",
+            TargetRule::PauliPairs(_) => "qubit pairs like 0 1 or !0 1",
+            TargetRule::Bits => "the bits 0 and 1",
             TargetRule::None => "no targets",
         };
         return Err(format!(
@@ -456,10 +490,16 @@ fn check_targets(gate: GateId, targets: &[Target]) -> Result<(), String> {
                     show_target(pair[1])
                 ));
             }
-            if matches!(pair, [Target::Rec(_), Target::Rec(_)]) {
+            let classical = |t: &Target| matches!(t, Target::Rec(_) | Target::Sweep(_));
+            if classical(&pair[0]) && classical(&pair[1]) {
                 return Err(format!(
-                    "{name} pair cannot have two measurement-record targets"
+                    "{name} pair cannot have two classical (rec or sweep) targets"
                 ));
+            }
+            if let [Target::Qubit { index: a, .. }, Target::Qubit { index: b, .. }] = pair {
+                if a == b {
+                    return Err(format!("{name} pair uses qubit {a} twice"));
+                }
             }
         }
     }
@@ -475,6 +515,7 @@ pub(super) fn show_target(t: Target) -> String {
             format!("{}{index}", if inverted { "!" } else { "" })
         }
         Target::Rec(k) => format!("rec[-{k}]"),
+        Target::Sweep(k) => format!("sweep[{k}]"),
         Target::Pauli {
             pauli,
             index,

@@ -55,6 +55,27 @@ enum Command {
 pub fn main() -> Result<()> {
     let command = Cli::parse().command;
     crate::interrupt::install();
+    dispatch(command)
+}
+
+/// Runs one command from its arguments (`["gen", "--task", "memory-z", ...]`, without the
+/// program name) as the command line would, standard output flushed before returning; argument
+/// errors come back as one line. For the Python bindings (no signal handlers are installed).
+pub fn run_args(args: &[String]) -> Result<()> {
+    let argv = std::iter::once("qec-sim".to_string()).chain(args.iter().cloned());
+    let command = Cli::try_parse_from(argv)
+        .map_err(|e| {
+            let text = e.to_string();
+            let first = text.lines().next().unwrap_or("bad arguments");
+            anyhow::anyhow!("{}", first.trim_start_matches("error: "))
+        })?
+        .command;
+    let result = dispatch(command);
+    std::io::Write::flush(&mut std::io::stdout())?;
+    result
+}
+
+fn dispatch(command: Command) -> Result<()> {
     match command {
         Command::Sample(a) => sampling::sample(&a),
         Command::Detect(a) => sampling::detect(&a),

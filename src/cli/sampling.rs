@@ -3,11 +3,8 @@
 
 use super::io::{parse_count, seed, threads, Loaded, Output};
 use crate::bits::BitTable;
-use crate::exact::{BatchSpec, ExactProgram, NoiseMode};
-use crate::frame::{FrameProgram, Mode};
-use crate::output::{write_shot_major, Format};
-use crate::reference;
-use crate::sampler::{run_batches, run_batches_with, BatchPlan};
+use crate::output::{check_shots, write_shots, BitNames, Format};
+use crate::shots::{Produce, ShotSampler};
 use anyhow::Result;
 use clap::Args;
 use std::path::PathBuf;
@@ -30,7 +27,7 @@ pub struct CommonArgs {
     /// Output file; absent writes standard output.
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Output format: 01 or b8.
+    /// Output format: 01, b8, r8, hits, dets or ptb64 (Stim's result formats).
     #[arg(long, alias = "out_format", default_value = "01")]
     out_format: Format,
 }
@@ -48,7 +45,7 @@ pub struct DetectArgs {
     /// Writes observable flips to this file (same shots, own format).
     #[arg(long, alias = "obs_out")]
     obs_out: Option<PathBuf>,
-    /// Format of --obs-out: 01 or b8.
+    /// Format of --obs-out: 01, b8, r8, hits, dets or ptb64.
     #[arg(long, alias = "obs_out_format", default_value = "01")]
     obs_out_format: Format,
     /// Appends the observable flips after each shot's detection events.
@@ -56,93 +53,30 @@ pub struct DetectArgs {
     append_observables: bool,
 }
 
-/// Compiles the circuit for the frame sampler and plans the batches (refusing circuits too big
-/// to sample): everything both commands do before sampling.
-fn prepare(c: &CommonArgs, loaded: &Loaded, mode: Mode) -> Result<(FrameProgram, BatchPlan)> {
-    let program = FrameProgram::compile(&loaded.circuit).map_err(|e| loaded.blame(e))?;
-    let plan = BatchPlan::new(&program, mode, c.shots, seed(c.seed), threads(c.threads)?)
-        .map_err(|e| loaded.blame(e))?;
-    Ok((program, plan))
-}
-
-/// A non-Clifford circuit compiled for the exact engine, with its batch plan (64 shots a batch).
-fn prepare_exact(c: &CommonArgs, loaded: &Loaded) -> Result<(ExactProgram, BatchPlan)> {
-    let program = ExactProgram::compile(&loaded.circuit).map_err(|e| loaded.blame(e))?;
-    let plan = BatchPlan {
-        shots: c.shots,
-        seed: seed(c.seed),
-        threads: threads(c.threads)?,
-        words: 1,
-    };
-    Ok((program, plan))
-}
-
-/// Runs the exact engine over `plan`; `encode(table, shots)` turns each batch's table (detectors
-/// then observables, or with `measurements` the record) into output, which `emit` writes in order.
-fn exact_batches<T: Send>(
-    spec: &BatchSpec,
-    plan: &BatchPlan,
-    measurements: bool,
-    encode: impl Fn(&BitTable, usize) -> T + Sync + Send,
-    emit: impl FnMut(T) -> Result<()> + Send,
-) -> Result<()> {
-    let table = || {
-        if measurements {
-            BitTable::new(spec.program.num_measurements.max(1), plan.words)
-        } else {
-            spec.table(plan.words)
-        }
-    };
-    run_batches_with(
-        plan,
-        || (spec.program.workspace(), table()),
-        |(ws, t), rng, shots| {
-            if measurements {
-                spec.run_measurements(ws, rng, shots, t);
-            } else {
-                spec.run(ws, rng, shots, t);
-            }
-            encode(t, shots)
-        },
-        emit,
+/// The sampler for the loaded circuit, errors naming its file.
+fn sampler(c: &CommonArgs, loaded: &Loaded, produce: Produce) -> Result<ShotSampler> {
+    ShotSampler::new(
+        &loaded.circuit,
+        produce,
+        c.shots,
+        seed(c.seed),
+        threads(c.threads)?,
     )
+    .map_err(|e| loaded.blame(e))
 }
 
 pub fn sample(args: &SampleArgs) -> Result<()> {
     let c = &args.common;
+    check_shots(c.out_format, c.shots).map_err(anyhow::Error::msg)?;
     let loaded = Loaded::read(c.circuit.as_deref())?;
-    if loaded.circuit.first_non_clifford().is_some() {
-        let (program, plan) = prepare_exact(c, &loaded)?;
-        let spec = exact_spec(&program);
-        let mut out = Output::create(c.out.as_deref())?;
-        let rows = 0..program.num_measurements;
-        let encode = |t: &BitTable, shots: usize| {
-            let mut buf = Vec::new();
-            write_shot_major(t, rows.clone(), shots, None, c.out_format, &mut buf);
-            buf
-        };
-        exact_batches(&spec, &plan, true, encode, |b| out.write(&b))?;
-        return out.finish();
-    }
-    let (program, plan) = prepare(c, &loaded, Mode::Measure)?;
-    let reference = reference::reference_sample(&loaded.circuit).map_err(|e| loaded.blame(e))?;
+    let sampler = sampler(c, &loaded, Produce::Measurements)?;
     let mut out = Output::create(c.out.as_deref())?;
-    let rows = program.num_measurements as usize;
-    let invert = reference.measurements;
-    run_batches(
-        &program,
-        Mode::Measure,
-        &plan,
-        |sim, shots| {
+    let rows = sampler.num_measurements();
+    sampler.run(
+        |t: &BitTable, shots, invert| {
             let mut buf = Vec::new();
-            write_shot_major(
-                sim.record(),
-                0..rows,
-                shots,
-                Some(&invert),
-                c.out_format,
-                &mut buf,
-            );
+            let names = BitNames::Measurements;
+            write_shots(t, 0..rows, shots, invert, c.out_format, names, &mut buf);
             buf
         },
         |buf| out.write(&buf),
@@ -150,40 +84,15 @@ pub fn sample(args: &SampleArgs) -> Result<()> {
     out.finish()
 }
 
-fn exact_spec(program: &ExactProgram) -> BatchSpec<'_> {
-    BatchSpec {
-        program,
-        postselect: None,
-        end_of_shot: None,
-        noise: NoiseMode::Sample,
-        faults: None,
-    }
-}
-
 pub fn detect(args: &DetectArgs) -> Result<()> {
     let c = &args.common;
-    let loaded = Loaded::read(c.circuit.as_deref())?;
-    // The frame sampler for Clifford circuits, the exact engine for the others; both leave
-    // detectors then observables in a table, encoded alike.
-    enum Engine {
-        Frame(FrameProgram, BatchPlan),
-        Exact(Box<ExactProgram>, BatchPlan),
+    check_shots(c.out_format, c.shots).map_err(anyhow::Error::msg)?;
+    if args.obs_out.is_some() {
+        check_shots(args.obs_out_format, c.shots).map_err(anyhow::Error::msg)?;
     }
-    let engine = match loaded.circuit.first_non_clifford() {
-        Some(_) => {
-            let (program, plan) = prepare_exact(c, &loaded)?;
-            Engine::Exact(Box::new(program), plan)
-        }
-        None => {
-            let (program, plan) = prepare(c, &loaded, Mode::Detect)?;
-            reference::check_deterministic(&loaded.circuit).map_err(|e| loaded.blame(e))?;
-            Engine::Frame(program, plan)
-        }
-    };
-    let (dets, obs) = match &engine {
-        Engine::Exact(p, _) => (p.num_detectors, p.num_observables),
-        Engine::Frame(p, _) => (p.num_detectors as usize, p.num_observables),
-    };
+    let loaded = Loaded::read(c.circuit.as_deref())?;
+    let sampler = sampler(c, &loaded, Produce::Detections)?;
+    let (dets, obs) = (sampler.num_detectors(), sampler.num_observables());
     let main_rows = if args.append_observables {
         0..dets + obs
     } else {
@@ -195,20 +104,17 @@ pub fn detect(args: &DetectArgs) -> Result<()> {
         None => None,
     };
     let want_obs = obs_out.is_some();
-    let encode = |results: &BitTable, shots: usize| {
+    let names = BitNames::DetectorsThenObservables {
+        num_detectors: dets,
+    };
+    let encode = |results: &BitTable, shots: usize, _: Option<&[bool]>| {
         let mut main = Vec::new();
-        write_shot_major(
-            results,
-            main_rows.clone(),
-            shots,
-            None,
-            c.out_format,
-            &mut main,
-        );
+        let f = c.out_format;
+        write_shots(results, main_rows.clone(), shots, None, f, names, &mut main);
         let mut side = Vec::new();
         if want_obs {
             let f = args.obs_out_format;
-            write_shot_major(results, dets..dets + obs, shots, None, f, &mut side);
+            write_shots(results, dets..dets + obs, shots, None, f, names, &mut side);
         }
         (main, side)
     };
@@ -219,18 +125,7 @@ pub fn detect(args: &DetectArgs) -> Result<()> {
         }
         Ok::<(), anyhow::Error>(())
     };
-    match &engine {
-        Engine::Exact(program, plan) => {
-            exact_batches(&exact_spec(program), plan, false, encode, emit)?
-        }
-        Engine::Frame(program, plan) => run_batches(
-            program,
-            Mode::Detect,
-            plan,
-            |sim, shots| encode(sim.results(), shots),
-            emit,
-        )?,
-    }
+    sampler.run(encode, emit)?;
     out.finish()?;
     if let Some(o) = obs_out {
         o.finish()?;

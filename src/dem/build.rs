@@ -100,6 +100,15 @@ fn conversion(site: &Site, options: DemOptions) -> Result<Conversion, SimError> 
                 None => needs_approx(),
             }
         }
+        // Heralded outcomes are disjoint; exact only when at most one has weight (Stim's rule).
+        (GateKind::HeraldedNoise, Some(shape)) => {
+            let w = crate::frame::noise::heralded_weights(shape, &site.args);
+            if w.iter().filter(|&&a| a > 0.0).count() <= 1 {
+                per_term(&|t| t.probability)
+            } else {
+                needs_approx()
+            }
+        }
         (GateKind::Noise2, Some(NoiseShape::PerPauli)) => {
             if site.args.iter().filter(|&&a| a > 0.0).count() <= 1 {
                 per_term(&|t| t.probability)

@@ -713,6 +713,21 @@ impl Compiler {
                     bits,
                 });
             }
+            GateKind::MeasurePad | GateKind::HeraldedNoise => {
+                return Err(SimError::Unsupported(format!(
+                    "line {}: the exact engine does not run {} yet",
+                    ins.line,
+                    ins.gate.name()
+                )))
+            }
+            GateKind::ObservableInclude
+                if ins.targets.iter().any(|t| matches!(t, Target::Pauli { .. })) =>
+            {
+                return Err(SimError::Unsupported(format!(
+                    "line {}: the exact engine does not run OBSERVABLE_INCLUDE with Pauli targets yet",
+                    ins.line
+                )))
+            }
             GateKind::Detector | GateKind::ObservableInclude => {
                 let mut records = Vec::new();
                 for t in &ins.targets {
@@ -737,7 +752,10 @@ impl Compiler {
                     self.ops.push(Op::Observable { index, records });
                 }
             }
-            GateKind::QubitCoords | GateKind::ShiftCoords | GateKind::Tick => {}
+            GateKind::QubitCoords
+            | GateKind::ShiftCoords
+            | GateKind::Tick
+            | GateKind::IdentityNoise => {}
         }
         Ok(())
     }

@@ -10,6 +10,7 @@
 
 use crate::circuit::{Circuit, Instruction, Item, Target};
 use crate::error::SimError;
+use crate::frame::noise::heralded_weights;
 use crate::frame::{compile_noiseless_with, FrameProgram, FrameSimulator, Mode, NonClifford, Op};
 use crate::gates::{GateId, GateKind, NoiseShape};
 use rand_core::SeedableRng;
@@ -32,6 +33,37 @@ pub enum Effect {
     /// The result of an `MPP` product measurement is reported flipped: (qubit, 'X' | 'Y' | 'Z')
     /// per factor of the product.
     ProductMeasurementFlip(Vec<(u32, char)>),
+    /// An `MPAD` result is reported flipped.
+    PadFlip,
+    /// A heralded channel fired on this qubit: its herald result reads 1 and the Pauli
+    /// ('I', 'X', 'Y' or 'Z') is applied.
+    Herald(u32, char),
+}
+
+impl Effect {
+    /// Injects this effect into lane `lane` of `sim`, right after the site's instruction ran;
+    /// `back` is how far back in the record the term's result lies (1 = the last result).
+    fn inject(&self, sim: &mut FrameSimulator, back: u32, lane: usize) {
+        let pauli = |sim: &mut FrameSimulator, q: u32, p: char| {
+            if p != 'I' {
+                sim.inject_pauli(q as usize, lane, p != 'Z', p != 'X');
+            }
+        };
+        match self {
+            Effect::Pauli(paulis) => {
+                for &(q, p) in paulis {
+                    pauli(sim, q, p);
+                }
+            }
+            Effect::MeasurementFlip(_) | Effect::ProductMeasurementFlip(_) | Effect::PadFlip => {
+                sim.inject_record_flip(back, lane)
+            }
+            Effect::Herald(q, p) => {
+                sim.inject_record_flip(back, lane);
+                pauli(sim, *q, *p);
+            }
+        }
+    }
 }
 
 /// A noise instruction as it stands in the circuit, with what each execution can do.
@@ -196,6 +228,38 @@ impl Builder {
                     })
                     .collect()
             }
+            GateKind::HeraldedNoise => {
+                let shape = ins.gate.def().noise.expect("heralded noise has a shape");
+                let weights = heralded_weights(shape, &ins.args);
+                let mut terms = Vec::new();
+                for (g, q) in ins
+                    .targets
+                    .iter()
+                    .filter_map(|t| t.qubit_index())
+                    .enumerate()
+                {
+                    for (i, &p) in weights.iter().enumerate() {
+                        terms.push(Term {
+                            group: g as u32,
+                            index: i as u8,
+                            effect: Effect::Herald(q, "IXYZ".as_bytes()[i] as char),
+                            probability: p,
+                        });
+                    }
+                }
+                terms
+            }
+            GateKind::MeasurePad => {
+                let p = ins.args.first().copied().unwrap_or(0.0);
+                (0..ins.targets.len())
+                    .map(|g| Term {
+                        group: g as u32,
+                        index: 0,
+                        effect: Effect::PadFlip,
+                        probability: p,
+                    })
+                    .collect()
+            }
             GateKind::Measure(_) | GateKind::MeasureReset(_) => {
                 let p = ins.args.first().copied().unwrap_or(0.0);
                 ins.targets
@@ -254,6 +318,9 @@ fn channel_terms(ins: &Instruction) -> Vec<Term> {
             }
             NoiseShape::Uniform => ins.args[0] / n_terms as f64,
             NoiseShape::PerPauli => ins.args[i - 1],
+            NoiseShape::HeraldedUniform | NoiseShape::HeraldedPerPauli => {
+                unreachable!("heralded channels have their own terms")
+            }
         }
     };
     let qubits: Vec<u32> = ins.targets.iter().filter_map(|t| t.qubit_index()).collect();
@@ -356,19 +423,9 @@ impl Runner<'_> {
                 tick: self.tick,
                 channel: self.channel,
             });
-            let sim = &mut *self.sim;
-            match &term.effect {
-                Effect::Pauli(paulis) => {
-                    for &(q, p) in paulis {
-                        sim.inject_pauli(q as usize, lane, p != 'Z', p != 'X');
-                    }
-                }
-                Effect::MeasurementFlip(_) | Effect::ProductMeasurementFlip(_) => {
-                    // Results of this instruction are the last `groups` entries of the record.
-                    let groups = site.terms.last().map_or(0, |t| t.group + 1);
-                    sim.inject_record_flip(groups - term.group, lane);
-                }
-            }
+            // Results of this instruction are the last `groups` entries of the record.
+            let groups = site.terms.last().map_or(0, |t| t.group + 1);
+            term.effect.inject(self.sim, groups - term.group, lane);
         }
     }
 }
@@ -472,6 +529,8 @@ impl FaultSet {
                 .collect::<Vec<_>>()
                 .join(" "),
             Effect::MeasurementFlip(q) => format!("flipped result of qubit {q}"),
+            Effect::PadFlip => "flipped MPAD result".into(),
+            Effect::Herald(q, p) => format!("herald of qubit {q} fired, {p}{q}"),
             Effect::ProductMeasurementFlip(ps) => format!(
                 "flipped result of {}",
                 ps.iter()
@@ -692,16 +751,7 @@ impl Injector {
                     for term in &site.terms {
                         while next < injections.len() && injections[next].0 == event {
                             let lane = injections[next].1 as usize;
-                            match &term.effect {
-                                Effect::Pauli(paulis) => {
-                                    for &(q, p) in paulis {
-                                        sim.inject_pauli(q as usize, lane, p != 'Z', p != 'X');
-                                    }
-                                }
-                                Effect::MeasurementFlip(_) | Effect::ProductMeasurementFlip(_) => {
-                                    sim.inject_record_flip(groups - term.group, lane)
-                                }
-                            }
+                            term.effect.inject(sim, groups - term.group, lane);
                             next += 1;
                         }
                         event += 1;

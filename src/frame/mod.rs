@@ -182,6 +182,39 @@ impl FrameSimulator {
                         self.reset(*basis, q as usize, rng);
                     }
                 }
+                Op::Pad { flip, count } => {
+                    let first = self.measured;
+                    for _ in 0..*count {
+                        let r = (self.measured % self.record.rows() as u64) as usize;
+                        self.measured += 1;
+                        self.record.row_mut(r).fill(0);
+                    }
+                    self.flip_results(first, *count, flip, rng);
+                }
+                Op::Herald(ch, qubits) => {
+                    let first = self.measured;
+                    for _ in qubits {
+                        let r = (self.measured % self.record.rows() as u64) as usize;
+                        self.measured += 1;
+                        self.record.row_mut(r).fill(0);
+                    }
+                    let (shift, mask) = self.shot_bits();
+                    let rows = self.record.rows() as u64;
+                    let trials = (qubits.len() as u64) << shift;
+                    ch.trial.for_each_hit(trials, rng, |i, rng| {
+                        let k = i >> shift;
+                        let q = qubits[k as usize] as usize;
+                        let s = (i & mask) as usize;
+                        self.record.flip(((first + k) % rows) as usize, s);
+                        let bits = ch.pick(rng);
+                        if bits & 1 != 0 {
+                            self.x.flip(q, s);
+                        }
+                        if bits & 2 != 0 {
+                            self.z.flip(q, s);
+                        }
+                    });
+                }
                 Op::Noise1(ch, qubits) => {
                     let (shift, mask) = self.shot_bits();
                     let trials = (qubits.len() as u64) << shift;
@@ -255,9 +288,14 @@ impl FrameSimulator {
                         self.xor_records_into_result(recs, row);
                     }
                 }
-                Op::Observable(index, recs) => {
+                Op::Observable(index, recs, paulis) => {
                     if self.results.rows() > 0 {
-                        self.xor_records_into_result(recs, self.num_detectors + *index as usize);
+                        let row = self.num_detectors + *index as usize;
+                        self.xor_records_into_result(recs, row);
+                        if !paulis.is_empty() {
+                            self.anticommutation_into_scratch(paulis);
+                            xor_into(self.results.row_mut(row), &self.scratch);
+                        }
                     }
                 }
                 Op::Repeat(count, body) => {

@@ -94,6 +94,15 @@ fn letter_bits(letter: usize) -> u8 {
     [0b00, 0b01, 0b11, 0b10][letter]
 }
 
+/// The disjoint probabilities of a heralded channel's outcomes I, X, Y, Z (each heralded):
+/// `HERALDED_ERASE(p)` gives p/4 each, `HERALDED_PAULI_CHANNEL_1` its four arguments.
+pub fn heralded_weights(shape: NoiseShape, args: &[f64]) -> [f64; 4] {
+    match shape {
+        NoiseShape::HeraldedUniform => [args[0] / 4.0; 4],
+        _ => [args[0], args[1], args[2], args[3]],
+    }
+}
+
 impl PauliChannel {
     /// Builds the channel of a noise gate (`X_ERROR`, `DEPOLARIZE2`, `PAULI_CHANNEL_1`, ...) from
     /// its arguments, following the gate table's [`NoiseShape`]. Stim orders two-qubit Paulis
@@ -119,6 +128,10 @@ impl PauliChannel {
             NoiseShape::PerPauli => (1..=n_outcomes)
                 .map(|i| (args[i - 1], outcome_bits(i)))
                 .collect(),
+            NoiseShape::HeraldedUniform | NoiseShape::HeraldedPerPauli => {
+                let w = heralded_weights(shape, args);
+                (0..4).map(|i| (w[i], letter_bits(i))).collect()
+            }
         };
         PauliChannel::from_weighted(&weighted)
     }

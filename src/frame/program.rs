@@ -108,6 +108,15 @@ pub enum Op {
     /// +-i F P when it anticommutes: such frames pick up P (signs do not matter to frames).
     RotateProducts(Vec<Vec<(u32, bool, bool)>>),
     Reset(Basis, Vec<u32>),
+    /// `MPAD` (and the heralds of a noiseless heralded channel): appends `count` results that
+    /// never differ from the reference, each then flipped with probability `flip`.
+    Pad {
+        flip: Bernoulli,
+        count: u64,
+    },
+    /// Heralded noise: one herald result per qubit, set when the channel fires (the channel's
+    /// outcome, possibly the identity, is then applied to the frame).
+    Herald(PauliChannel, Vec<u32>),
     Noise1(PauliChannel, Vec<u32>),
     Noise2(PauliChannel, Vec<(u32, u32)>),
     /// E / ELSE_CORRELATED_ERROR: (qubit, x, z) per Pauli target.
@@ -119,7 +128,9 @@ pub enum Op {
     /// Controlled-Hadamard under the twirl approximation (see [`NonClifford::Twirl`]).
     TwirledCh(Vec<(u32, u32)>),
     Detector(Vec<u32>),
-    Observable(u32, Vec<u32>),
+    /// `OBSERVABLE_INCLUDE(k)`: its record look-backs and its Pauli targets (qubit, x, z); a
+    /// frame flips the observable when it anticommutes with the Pauli part.
+    Observable(u32, Vec<u32>, Vec<(u32, bool, bool)>),
     Repeat(u64, Vec<Op>),
 }
 
@@ -182,6 +193,17 @@ fn records(ins: &Instruction) -> Vec<u32> {
         .collect()
 }
 
+/// The Pauli targets `X5 Y6` of an instruction as (qubit, x, z).
+fn pauli_targets(ins: &Instruction) -> Vec<(u32, bool, bool)> {
+    ins.targets
+        .iter()
+        .filter_map(|t| match *t {
+            Target::Pauli { pauli, index, .. } => Some((index, pauli != 'Z', pauli != 'X')),
+            _ => None,
+        })
+        .collect()
+}
+
 fn product_factors(ins: &Instruction) -> Vec<Vec<(u32, bool, bool)>> {
     ins.pauli_products()
         .into_iter()
@@ -211,7 +233,14 @@ pub fn compile_noiseless_with(ins: &Instruction, model: NonClifford) -> Result<V
     let mut ops = Vec::new();
     match ins.gate.kind() {
         GateKind::Noise1 | GateKind::Noise2 | GateKind::Correlated { .. } => {}
-        GateKind::Measure(_) | GateKind::MeasureReset(_) | GateKind::PauliProductMeasure => {
+        GateKind::HeraldedNoise => ops.push(Op::Pad {
+            flip: Bernoulli::new(0.0),
+            count: ins.targets.len() as u64,
+        }),
+        GateKind::Measure(_)
+        | GateKind::MeasureReset(_)
+        | GateKind::PauliProductMeasure
+        | GateKind::MeasurePad => {
             let mut quiet = ins.clone();
             quiet.args.clear();
             compile_instruction(&quiet, model, &mut ops)?;
@@ -281,23 +310,30 @@ fn compile_instruction(
             }
         }
         GateKind::Correlated { else_branch } => {
-            let paulis = ins
-                .targets
-                .iter()
-                .filter_map(|t| match *t {
-                    Target::Pauli { pauli, index, .. } => Some((index, pauli != 'Z', pauli != 'X')),
-                    _ => None,
-                })
-                .collect();
             ops.push(Op::Correlated {
                 trial: Bernoulli::new(ins.args[0]),
                 else_branch,
-                paulis,
+                paulis: pauli_targets(ins),
             });
         }
+        GateKind::MeasurePad => ops.push(Op::Pad {
+            flip: Bernoulli::new(ins.args.first().copied().unwrap_or(0.0)),
+            count: ins.targets.len() as u64,
+        }),
+        GateKind::HeraldedNoise => ops.push(Op::Herald(
+            PauliChannel::for_gate(gate, &ins.args, false),
+            qubits(ins),
+        )),
         GateKind::Detector => ops.push(Op::Detector(records(ins))),
-        GateKind::ObservableInclude => ops.push(Op::Observable(ins.args[0] as u32, records(ins))),
-        GateKind::QubitCoords | GateKind::ShiftCoords | GateKind::Tick => {}
+        GateKind::ObservableInclude => ops.push(Op::Observable(
+            ins.args[0] as u32,
+            records(ins),
+            pauli_targets(ins),
+        )),
+        GateKind::QubitCoords
+        | GateKind::ShiftCoords
+        | GateKind::Tick
+        | GateKind::IdentityNoise => {}
     }
     Ok(())
 }
@@ -309,6 +345,8 @@ fn compile_two_qubit(ins: &Instruction, ops: &mut Vec<Op>) {
     let kernel = Kernel2::from_action(action);
     for pair in ins.targets.chunks(2) {
         match (pair[0], pair[1]) {
+            // Sweep bits are all 0: the controlled Pauli never fires.
+            (Target::Sweep(_), _) | (_, Target::Sweep(_)) => {}
             (Target::Rec(k), t) | (t, Target::Rec(k)) => {
                 let slot = usize::from(matches!(pair[0], Target::Qubit { .. }));
                 // The Pauli applied when the record is 1: image of X on the record's slot,

@@ -146,7 +146,11 @@ impl NoiseModel {
         let mut readout = false;
         for ins in step.drain(..) {
             // Classically controlled Paulis (`CX rec[-1] q`) are Pauli-frame updates: noiseless.
-            if ins.targets.iter().any(|t| matches!(t, Target::Rec(_))) {
+            if ins
+                .targets
+                .iter()
+                .any(|t| matches!(t, Target::Rec(_) | Target::Sweep(_)))
+            {
                 out.push(ins);
                 continue;
             }
@@ -228,7 +232,10 @@ pub fn is_operation(ins: &Instruction) -> bool {
             | GateKind::MeasureReset(_)
             | GateKind::PauliProductMeasure
             | GateKind::PauliProductRotation { .. }
-    ) && !ins.targets.iter().any(|t| matches!(t, Target::Rec(_)))
+    ) && !ins
+        .targets
+        .iter()
+        .any(|t| matches!(t, Target::Rec(_) | Target::Sweep(_)))
 }
 
 /// Caps a rate and rounds it to 12 significant digits, so 2p/3 prints as 0.02, not

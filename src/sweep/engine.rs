@@ -17,7 +17,7 @@ use crate::error::SimError;
 use crate::exact::{BatchSpec, EndOfShot, ExactProgram, FaultSource, NoiseMode};
 use crate::faults::Injector;
 use crate::frame::{FrameProgram, FrameSimulator, Mode};
-use crate::output::{write_shot_major, Format};
+use crate::output::{write_shots, BitNames, Format};
 use crate::sampler::{batch_rng, BatchPlan};
 use rayon::prelude::*;
 use serde_json::{json, Value};
@@ -54,10 +54,11 @@ impl DecoderSpec {
     }
 }
 
-/// Discards a shot when a flag fires, else defers to the inner decoder.
-struct FlagsFirst {
-    flags: Postselect,
-    inner: Box<dyn Decoder>,
+/// Discards a shot when a flag (or any chosen detector) fires, else defers to the inner
+/// decoder: flag postselection here, sinter's `postselection_mask` in the Python plugins.
+pub struct FlagsFirst {
+    pub flags: Postselect,
+    pub inner: Box<dyn Decoder>,
 }
 
 impl Decoder for FlagsFirst {
@@ -557,7 +558,15 @@ fn judge_batch(task: &SweepTask, results: &BitTable, shots: usize) -> TaskStats 
     }
     // Shot-major detection events, regrouped into the decoders' 64-bit words.
     let mut events = Vec::new();
-    write_shot_major(results, 0..dets, shots, None, Format::B8, &mut events);
+    write_shots(
+        results,
+        0..dets,
+        shots,
+        None,
+        Format::B8,
+        BitNames::Measurements,
+        &mut events,
+    );
     let stride = dets.div_ceil(8);
     let mut words = vec![0u64; dets.div_ceil(64)];
     for s in 0..shots {

@@ -10,7 +10,9 @@ pub mod stats;
 pub mod subset;
 pub mod tasks;
 
-pub use engine::{run_task, DecoderSpec, RunConfig, Shard, StopRule, Stratum, SweepTask};
+pub use engine::{
+    run_task, DecoderSpec, Engine, FlagsFirst, RunConfig, Shard, StopRule, Stratum, SweepTask,
+};
 pub use stats::{combine, parse_stats, TaskStats, CSV_HEADER};
 
 use anyhow::Result;

@@ -33,6 +33,7 @@ pub const FIXTURES: &[&str] = &[
     "color_xyz_d3_r3",
     "misc_gates",
     "mpp_spp_steane",
+    "stim_115_gates",
 ];
 
 /// Counts how often each row of the frame simulator's output is 1 over `batches` batches of

@@ -30,8 +30,9 @@ EXISTING = [
     "color_xyz_d3_r3",
     "misc_gates",
     "mpp_spp_steane",
+    "stim_115_gates",
 ]
-APPROXIMATE = {"misc_gates"}
+APPROXIMATE = {"misc_gates", "stim_115_gates"}
 
 
 # (name, Stim task, distance, rounds, p, whether before_round_data_depolarization is on too)

@@ -301,6 +301,121 @@ OBSERVABLE_INCLUDE(0) rec[-7] rec[-6] rec[-5] rec[-4] rec[-3] rec[-2] rec[-1]
 """
 
 
+# The gates and targets Stim has beyond misc_gates / mpp_spp_steane (issue 16): the nine
+# single-qubit Cliffords of Stim 1.15, the other two-qubit Cliffords, MXX / MYY / MZZ, MPAD,
+# heralded noise, I_ERROR / II_ERROR / II, sweep bits and Pauli targets of OBSERVABLE_INCLUDE.
+# Each Clifford acts on Pauli eigenstates (prepared after some noise, so errors propagate
+# through it) and the images of the preparing stabilizers, read from stim.Tableau, are
+# measured: deterministic results whose signs check the gate table's signs.
+NEW_1Q = "C_NXYZ C_XNYZ C_XYNZ C_NZYX C_ZNYX C_ZYNX H_NXY H_NXZ H_NYZ".split()
+NEW_2Q = (
+    "II XCX XCY XCZ YCX YCY YCZ SQRT_XX SQRT_XX_DAG SQRT_YY SQRT_YY_DAG SQRT_ZZ "
+    "SQRT_ZZ_DAG ISWAP ISWAP_DAG CXSWAP SWAPCX CZSWAP"
+).split()
+PREP = {"X": "RX", "Y": "RY", "Z": "R"}
+
+
+def pauli_product(p, qubits):
+    """MPP target text of a stim.PauliString on the given qubits, '!' when negative."""
+    factors = [f"{'_XYZ'[p[k]]}{q}" for k, q in enumerate(qubits) if p[k]]
+    return ("!" if p.sign == -1 else "") + "*".join(factors)
+
+
+def stim_115_gates():
+    lines = []
+    d = 0
+    # Single-qubit Cliffords, on eigenstates of X, Y and Z.
+    for k, g in enumerate(NEW_1Q):
+        t = stim.Tableau.from_named_gate(g)
+        for b, basis in enumerate("XYZ"):
+            q = 3 * k + b
+            stab = stim.PauliString(basis)
+            lines.append(f"{PREP[basis]} {q}")
+            lines.append(f"DEPOLARIZE1(0.01) {q}")
+            lines.append(f"{g} {q}")
+            lines.append(f"MPP {pauli_product(t(stab), [q])}")
+            lines.append("DETECTOR rec[-1]")
+            d += 1
+    base = 3 * len(NEW_1Q)
+    # Two-qubit Cliffords, on |00>, |++> and |+i>.
+    for k, g in enumerate(NEW_2Q):
+        t = stim.Tableau.from_named_gate(g)
+        for j, (b0, b1) in enumerate(["ZZ", "XX", "XY"]):
+            a, c = base + 2 * (3 * k + j), base + 2 * (3 * k + j) + 1
+            lines.append(f"{PREP[b0]} {a}")
+            lines.append(f"{PREP[b1]} {c}")
+            lines.append(f"DEPOLARIZE2(0.01) {a} {c}")
+            lines.append(f"{g} {a} {c}")
+            s0 = stim.PauliString(b0 + "_")
+            s1 = stim.PauliString("_" + b1)
+            lines.append(f"MPP {pauli_product(t(s0), [a, c])} {pauli_product(t(s1), [a, c])}")
+            lines.append("DETECTOR rec[-2]")
+            lines.append("DETECTOR rec[-1]")
+    q = base + 2 * 3 * len(NEW_2Q)
+    lines.append(f"""
+R {q} {q + 1}
+H {q}
+CX {q} {q + 1}
+DEPOLARIZE1(0.02) {q} {q + 1}
+MXX(0.01) {q} {q + 1}
+MZZ {q} {q + 1}
+MYY !{q} {q + 1}
+MXX {q} !{q + 1}
+DETECTOR rec[-4]
+DETECTOR rec[-3]
+DETECTOR rec[-2]
+DETECTOR rec[-1]
+MPAD 0 1
+MPAD(0.05) 1
+DETECTOR rec[-3]
+DETECTOR rec[-2]
+DETECTOR rec[-1]
+R {q + 2} {q + 3}
+RX {q + 4}
+HERALDED_ERASE(0.04) {q + 2} {q + 4}
+HERALDED_PAULI_CHANNEL_1(0.01, 0.02, 0.03, 0.04) {q + 3}
+M {q + 2} {q + 3}
+MX {q + 4}
+DETECTOR rec[-6]
+DETECTOR rec[-5]
+DETECTOR rec[-4]
+DETECTOR rec[-3]
+DETECTOR rec[-2]
+DETECTOR rec[-1]
+R {q + 5}
+HERALDED_PAULI_CHANNEL_1(0, 0.03, 0, 0) {q + 5}
+M {q + 5}
+DETECTOR rec[-2]
+DETECTOR rec[-1]
+I_ERROR {q}
+I_ERROR(0.1, 0.2) {q + 1}
+II_ERROR(0.1) {q} {q + 1}
+II {q} {q + 1}
+R {q + 6} {q + 7}
+X_ERROR(0.01) {q + 6}
+CX sweep[0] {q + 6} sweep[3] {q + 7}
+CZ {q + 6} sweep[1]
+RX {q + 8}
+M {q + 8}
+XCZ {q + 6} rec[-1]
+YCZ {q + 7} rec[-1]
+M {q + 6} {q + 7}
+DETECTOR rec[-3] rec[-2]
+DETECTOR rec[-3] rec[-1]
+RX {q + 9}
+Z_ERROR(0.03) {q + 9}
+OBSERVABLE_INCLUDE(0) X{q + 9}
+Z_ERROR(0.05) {q + 9}
+MX {q + 9}
+OBSERVABLE_INCLUDE(1) rec[-1]
+R {q + 10}
+OBSERVABLE_INCLUDE(2) Z{q + 10} rec[-1]
+Y_ERROR(0.02) {q + 10}
+OBSERVABLE_INCLUDE(2) Z{q + 10}
+""")
+    return stim.Circuit("\n".join(lines))
+
+
 def check_deterministic(name, circuit):
     # Raises if any detector or observable is not deterministic.
     # (approximate_disjoint_errors is only needed so that the E /
@@ -346,6 +461,7 @@ def main():
     fixtures = generated_fixtures()
     fixtures["misc_gates"] = stim.Circuit(MISC_GATES)
     fixtures["mpp_spp_steane"] = stim.Circuit(MPP_SPP)
+    fixtures["stim_115_gates"] = stim_115_gates()
     for name, circuit in fixtures.items():
         write_fixture(name, circuit)
     return 0
