@@ -21,7 +21,7 @@ pub enum Produce {
 
 enum Engine {
     Frame(FrameProgram),
-    Exact(ExactProgram),
+    Exact(Box<ExactProgram>),
 }
 
 /// A circuit compiled for sampling, with its batch plan.
@@ -53,7 +53,7 @@ impl ShotSampler {
                 words: 1,
             };
             return Ok(ShotSampler {
-                engine: Engine::Exact(program),
+                engine: Engine::Exact(Box::new(program)),
                 plan,
                 produce,
                 reference: Vec::new(),
