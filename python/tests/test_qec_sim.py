@@ -230,7 +230,6 @@ def test_sinter_runs_the_exact_engine_and_the_protocol_decoder():
         "color666",
         3,
         task="hadamard-prep",
-        layout="redundant",
         ch_model="proxy",
         noise="uniform",
         p=0.002,
