@@ -137,7 +137,7 @@ class QecSim:
         # The CSV has millisecond resolution; tiny calibration runs fall back to process wall.
         sample_wall = seconds / self.threads if seconds >= 0.05 else wall
         return dict(shots=n, discards=discards, rate=n / sample_wall, wall=wall,
-                    sample_wall=sample_wall, cpu_rate=n / cpu)
+                    sample_wall=sample_wall, cpu_rate=n / cpu, coarse=seconds < 0.05)
 
 
 class Clifft:
@@ -173,6 +173,11 @@ def calibrate(runner, target, start, cap):
     while True:
         r = runner.run(shots)
         t = r.get("sample_wall", r["wall"])
+        if r.get("coarse") and shots < cap:
+            # Sampling took under the CSV's resolution; the process wall is mostly startup
+            # (compiling), so it says nothing about the rate: grow until sampling is timed.
+            shots = min(cap, shots * 8)
+            continue
         if t >= target / 4 or shots >= cap:
             return max(16, min(cap, int(shots * target / max(t, 1e-6))))
         shots = min(cap, shots * max(2, int(target / 4 / max(t, 1e-6))))
