@@ -4,7 +4,7 @@
 //! whatever the thread count, and memory stays bounded by a few batches per thread.
 
 use crate::error::SimError;
-use crate::frame::{FrameProgram, FrameSimulator, Mode};
+use crate::frame::{FrameProgram, FrameSimulator, Mode, SweepBits};
 use rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
@@ -95,13 +95,14 @@ pub fn batch_rng(seed: u64, index: u64) -> Xoshiro256PlusPlus {
     )
 }
 
-/// Runs every batch of `plan`; `encode(sim, shots)` turns a finished batch (of which the first
+/// Runs every batch of `plan`, each with its shots' `sweep` bits if given; `encode(sim, shots)` turns a finished batch (of which the first
 /// `shots` are real) into output on a worker thread, and `emit` receives the encoded batches in
 /// batch order on a writer thread while later batches are still being simulated.
 pub fn run_batches<T, E>(
     program: &FrameProgram,
     mode: Mode,
     plan: &BatchPlan,
+    sweep: Option<&SweepBits>,
     encode: impl Fn(&FrameSimulator, usize) -> T + Sync,
     emit: impl FnMut(T) -> Result<(), E> + Send,
 ) -> Result<(), E>
@@ -112,7 +113,10 @@ where
     run_batches_with(
         plan,
         || FrameSimulator::new(program, plan.words, mode),
-        |sim, rng, shots| {
+        |sim, rng, batch, shots| {
+            if let Some(bits) = sweep {
+                sim.load_sweep(bits, batch as usize * plan.words);
+            }
             sim.run(program, rng);
             encode(sim, shots)
         },
@@ -121,11 +125,11 @@ where
 }
 
 /// [`run_batches`] for any simulator: `make` builds one per worker thread, `simulate(worker,
-/// rng, shots)` runs and encodes one batch from its stream `batch_rng(seed, batch)`.
+/// rng, batch, shots)` runs and encodes batch `batch` from its stream `batch_rng(seed, batch)`.
 pub fn run_batches_with<W, T, E>(
     plan: &BatchPlan,
     make: impl Fn() -> W + Sync + Send,
-    simulate: impl Fn(&mut W, &mut Xoshiro256PlusPlus, usize) -> T + Sync + Send,
+    simulate: impl Fn(&mut W, &mut Xoshiro256PlusPlus, u64, usize) -> T + Sync + Send,
     emit: impl FnMut(T) -> Result<(), E> + Send,
 ) -> Result<(), E>
 where
@@ -158,7 +162,7 @@ where
                     .map_init(&make, |worker, b| {
                         let mut rng = batch_rng(plan.seed, b);
                         let shots = (plan.shots - b * per_batch).min(per_batch) as usize;
-                        simulate(worker, &mut rng, shots)
+                        simulate(worker, &mut rng, b, shots)
                     })
                     .collect();
                 if tx.send(chunk).is_err() {

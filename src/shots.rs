@@ -6,7 +6,7 @@ use crate::bits::BitTable;
 use crate::circuit::Circuit;
 use crate::error::SimError;
 use crate::exact::{BatchSpec, ExactProgram, NoiseMode};
-use crate::frame::{FrameProgram, Mode};
+use crate::frame::{FrameProgram, Mode, SweepBits};
 use crate::reference;
 use crate::sampler::{run_batches, run_batches_with, BatchPlan};
 
@@ -31,6 +31,8 @@ pub struct ShotSampler {
     produce: Produce,
     /// Frame sampler, measurements: the reference sample the frames' flips are XORed with.
     reference: Vec<bool>,
+    /// Per-shot sweep bits (frame sampler only); None reads every `sweep[k]` as 0.
+    sweep: Option<SweepBits>,
 }
 
 impl ShotSampler {
@@ -57,6 +59,7 @@ impl ShotSampler {
                 plan,
                 produce,
                 reference: Vec::new(),
+                sweep: None,
             });
         }
         let program = FrameProgram::compile(circuit)?;
@@ -77,7 +80,34 @@ impl ShotSampler {
             plan,
             produce,
             reference,
+            sweep: None,
         })
+    }
+
+    /// Number of `sweep[k]` bits the circuit reads per shot.
+    pub fn num_sweep_bits(&self) -> usize {
+        match &self.engine {
+            Engine::Frame(p) => p.num_sweep_bits,
+            Engine::Exact(_) => 0,
+        }
+    }
+
+    /// Uses `bits` (shot i's sweep bits in column i) for the `sweep[k]` controls. They change
+    /// measurements; detection events and observable flips are, as in Stim's `m2d --sweep`,
+    /// relative to the noiseless run with the same sweep bits, which sweep data cannot change.
+    /// The frame sampler only: the exact engine refuses.
+    pub fn with_sweep(mut self, bits: SweepBits) -> Result<ShotSampler, String> {
+        self.check_sweep_supported()?;
+        self.sweep = Some(bits);
+        Ok(self)
+    }
+
+    /// Whether this engine takes sweep data: the exact engine (non-Clifford circuits) does not.
+    pub fn check_sweep_supported(&self) -> Result<(), String> {
+        match self.engine {
+            Engine::Frame(_) => Ok(()),
+            Engine::Exact(_) => Err("sweep data (--sweep) is not supported for circuits with non-Clifford gates: the exact engine reads every sweep[k] as 0".into()),
+        }
     }
 
     pub fn num_detectors(&self) -> usize {
@@ -121,6 +151,10 @@ impl ShotSampler {
                     program,
                     mode,
                     &self.plan,
+                    // Detection events are relative to the noiseless run under the same sweep
+                    // bits (Stim's `m2d --sweep`), and frames are linear: the sweep Paulis'
+                    // deviation cancels exactly, so only measurements read the sweep bits.
+                    self.sweep.as_ref().filter(|_| measurements),
                     |sim, shots| {
                         if measurements {
                             encode(sim.record(), shots, Some(&self.reference))
@@ -149,7 +183,7 @@ impl ShotSampler {
                 run_batches_with(
                     &self.plan,
                     || (program.workspace(), table()),
-                    |(ws, t), rng, shots| {
+                    |(ws, t), rng, _, shots| {
                         if measurements {
                             spec.run_measurements(ws, rng, shots, t);
                         } else {

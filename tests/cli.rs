@@ -445,3 +445,106 @@ fn stim_result_formats_name_detectors_and_observables() {
     ]);
     assert_eq!(sample, b"shot M0\n".repeat(2));
 }
+
+/// `--sweep` against tests/data/sweep (made by tests/data/make_sweep_fixtures.py, stim 1.15.0):
+/// measurements equal Stim's with each shot's sweep bits, detection events and observables
+/// equal Stim's `m2d --sweep` of those measurements, bit for bit.
+#[test]
+fn sweep_data_controls_gates_as_in_stim() {
+    let path = |name: &str| {
+        common::data_path(&format!("sweep/{name}"))
+            .display()
+            .to_string()
+    };
+    let (c, sweep) = (path("circuit.stim"), path("sweep.01"));
+    let expected = |name: &str| std::fs::read(path(name)).unwrap();
+    for threads in ["1", "2"] {
+        let common = ["--circuit", &c, "--sweep", &sweep, "--shots", "100"];
+        let common = [&common[..], &["--threads", threads, "--seed", "3"]].concat();
+        let sample = ok(&[&["sample"], &common[..]].concat());
+        assert_eq!(sample, expected("sample.01"));
+        let detect = ok(&[&["detect", "--append_observables"], &common[..]].concat());
+        assert_eq!(detect, expected("detect.01"));
+    }
+    // Without sweep data every sweep bit is 0: the first shot's bits 0101 differ.
+    let plain = ok(&["sample", "--circuit", &c, "--shots", "1"]);
+    assert_eq!(plain, b"000000\n");
+}
+
+/// Shot i reads line i across batches (a batch holds at most 8192 shots): a one-qubit circuit
+/// measures its sweep bit.
+#[test]
+fn sweep_lines_follow_shots_across_batches() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = dir.path().join("c.stim");
+    std::fs::write(&c, "R 0\nCX sweep[0] 0\nM 0\n").unwrap();
+    let shots = 20_000u64;
+    let lines: String = (0..shots)
+        .map(|i| {
+            if (i * i / 7 + i) % 3 == 0 {
+                "1\n"
+            } else {
+                "0\n"
+            }
+        })
+        .collect();
+    let s = dir.path().join("s.01");
+    std::fs::write(&s, &lines).unwrap();
+    let (c, s) = (c.to_str().unwrap(), s.to_str().unwrap());
+    let out = ok(&[
+        "sample",
+        "--circuit",
+        c,
+        "--sweep",
+        s,
+        "--shots",
+        "20000",
+        "--threads",
+        "2",
+    ]);
+    assert_eq!(String::from_utf8(out).unwrap(), lines);
+}
+
+#[test]
+fn bad_sweep_data_is_a_one_line_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = dir.path().join("c.stim");
+    std::fs::write(&c, "R 0 1\nCX sweep[1] 0\nM 0\n").unwrap();
+    let s = dir.path().join("s.01");
+    let c = c.to_str().unwrap();
+    let run = |data: &str, shots: &str| {
+        std::fs::write(&s, data).unwrap();
+        let out = qec_sim(&[
+            "sample",
+            "--circuit",
+            c,
+            "--sweep",
+            s.to_str().unwrap(),
+            "--shots",
+            shots,
+        ]);
+        assert!(!out.status.success());
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(err.lines().count(), 1, "{err}");
+        err
+    };
+    assert!(run("01\n10\n", "3").contains("s.01:3: sweep data ends after 2 shot(s)"));
+    assert!(run("01\n1z\n", "2").contains("s.01:2:2: expected '0' or '1'"));
+    assert!(run("01\n1\n", "2").contains("s.01:2: 1 sweep bit(s) on this line"));
+    // The exact engine refuses sweep data.
+    let t = dir.path().join("t.stim");
+    std::fs::write(&t, "H 0\nT 0\nCX sweep[0] 1\nM 0 1\n").unwrap();
+    std::fs::write(&s, "1\n").unwrap();
+    let out = qec_sim(&[
+        "sample",
+        "--circuit",
+        t.to_str().unwrap(),
+        "--sweep",
+        s.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("t.stim: sweep data (--sweep) is not supported"),
+        "{err}"
+    );
+}

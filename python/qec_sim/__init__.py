@@ -81,7 +81,8 @@ def estimate(**options) -> dict:
 
 
 def sinter_samplers() -> dict:
-    """sinter.Sampler objects by decoder name (``qec-sim-postselect``, ``qec-sim-lookup``), for
+    """sinter.Sampler objects by decoder name (``qec-sim-postselect``, ``qec-sim-lookup``,
+    ``qec-sim-color``, ``qec-sim-hadamard-prep``), for
     ``sinter.collect(..., custom_decoders=qec_sim.sinter_samplers())``; needs ``sinter``."""
     from . import sinter_plugin
 

@@ -7,6 +7,10 @@
   ``postselection_mask`` when the task has one) and predicts no observable flip;
 * ``qec-sim-lookup``: qec-sim's detector-error-model lookup decoder (the most likely
   combination of up to one error mechanism), after discarding on ``postselection_mask``;
+* ``qec-sim-color``: qec-sim's colour-code decoder (concatenated matching with flag-aware
+  weights, ``--decoder color``) on the task's detector error model, whose detectors carry
+  Chromobius's 4th coordinate (colour and basis; -1 for flags), as ``qec_sim.generate``'s
+  colour-code circuits do; after discarding on ``postselection_mask``;
 * ``qec-sim-hadamard-prep``: the |H> preparation protocol's own decoder, for circuits from
   ``qec_sim.generate("color666", d, task="hadamard-prep", ch_model="proxy", ...)`` (recognised
   by their scoring-tail marks; per-Pauli residuals land in ``custom_counts``).
@@ -43,12 +47,14 @@ class _CompiledQecSimSampler(sinter.CompiledSampler):
 
 
 class QecSimSampler(sinter.Sampler):
-    """A sinter.Sampler running one of qec-sim's decoders (``postselect`` or ``lookup``)."""
+    """A sinter.Sampler running one of qec-sim's decoders (``postselect``, ``lookup``, ``color``
+    or ``hadamard-prep``)."""
 
     def __init__(self, decoder: str, *, lookup_faults: int = 1):
-        if decoder not in ("postselect", "lookup", "hadamard-prep"):
+        if decoder not in ("postselect", "lookup", "color", "hadamard-prep"):
             raise ValueError(
-                f"unknown qec-sim decoder {decoder!r} (expected postselect, lookup or hadamard-prep)"
+                f"unknown qec-sim decoder {decoder!r} "
+                "(expected postselect, lookup, color or hadamard-prep)"
             )
         self.decoder = decoder
         self.lookup_faults = int(lookup_faults)
@@ -87,5 +93,6 @@ def samplers() -> dict:
     return {
         "qec-sim-postselect": QecSimSampler("postselect"),
         "qec-sim-lookup": QecSimSampler("lookup"),
+        "qec-sim-color": QecSimSampler("color"),
         "qec-sim-hadamard-prep": QecSimSampler("hadamard-prep"),
     }

@@ -143,10 +143,11 @@ struct SinterTask {
 #[pymethods]
 impl SinterTask {
     /// `decoder` is `postselect` (discard a shot when a detector fires; predict no flip),
-    /// `lookup` (qec-sim's DEM lookup decoder covering `lookup_faults` mechanisms) or
-    /// `hadamard-prep` (the |H> protocol's decoder, for `qec-sim gen --task hadamard-prep`). With
-    /// `postselect_on` (sinter's postselection_mask as detector indices) only those detectors
-    /// discard, and `lookup` decodes the kept shots.
+    /// `lookup` (qec-sim's DEM lookup decoder covering `lookup_faults` mechanisms), `color`
+    /// (the colour-code decoder, `--decoder color`: detectors need Chromobius's colour/basis
+    /// coordinate) or `hadamard-prep` (the |H> protocol's decoder, for `qec-sim gen --task
+    /// hadamard-prep`). With `postselect_on` (sinter's postselection_mask as detector indices)
+    /// only those detectors discard, and `lookup` / `color` decode the kept shots.
     #[new]
     #[pyo3(signature = (text, decoder, postselect_on, lookup_faults, seed))]
     fn new(
@@ -198,7 +199,7 @@ impl SinterTask {
             "postselect" => {
                 Box::new(flags.unwrap_or_else(|| Postselect::all(stats.num_detectors as usize)))
             }
-            "lookup" => {
+            "lookup" | "color" => {
                 let options = DemOptions {
                     approximate_disjoint_errors: true,
                 };
@@ -208,14 +209,14 @@ impl SinterTask {
                     code: None,
                     max_faults: lookup_faults,
                 };
-                let inner = by_name("lookup", &input).map_err(value_error)?;
+                let inner = by_name(decoder, &input).map_err(value_error)?;
                 match flags {
                     Some(flags) => Box::new(FlagsFirst { flags, inner }),
                     None => inner,
                 }
             }
             other => {
-                let expected = "postselect, lookup or hadamard-prep";
+                let expected = "postselect, lookup, color or hadamard-prep";
                 let message = format!("unknown qec-sim decoder '{other}' (expected {expected})");
                 return Err(value_error(message));
             }

@@ -17,9 +17,9 @@ pub enum Target {
     Qubit { index: u32, inverted: bool },
     /// A measurement-record look-back `rec[-k]`; holds k >= 1.
     Rec(u32),
-    /// A sweep bit `sweep[k]`, a classical control like `rec[-k]`. No sweep data is ever
-    /// given, so every sweep bit is 0 (as in Stim without sweep data): gates it controls do
-    /// nothing.
+    /// A sweep bit `sweep[k]`, a classical control like `rec[-k]`, read per shot from sweep
+    /// data (`--sweep FILE`, frame sampler only); without sweep data every sweep bit is 0, as
+    /// in Stim, and the gates it controls do nothing.
     Sweep(u32),
     /// A Pauli target such as `X5` (for `E`, `MPP`, `SPP`); `pauli` is 'X', 'Y' or 'Z'.
     /// `inverted` (`!X5`, Pauli products only) negates the product it belongs to.
@@ -190,6 +190,8 @@ pub struct CircuitStats {
     /// The largest k of any `rec[-k]`.
     pub max_lookback: u32,
     pub num_ticks: u64,
+    /// One more than the largest k of any `sweep[k]` (Stim's `num_sweep_bits`).
+    pub num_sweep_bits: u32,
 }
 
 impl Circuit {
@@ -225,6 +227,7 @@ impl Circuit {
                     for t in &ins.targets {
                         match *t {
                             Target::Rec(k) => s.max_lookback = s.max_lookback.max(k),
+                            Target::Sweep(k) => s.num_sweep_bits = s.num_sweep_bits.max(k + 1),
                             _ => {
                                 if let Some(q) = t.qubit_index() {
                                     s.num_qubits = s.num_qubits.max(q + 1);
@@ -247,6 +250,7 @@ impl Circuit {
                     r.body.accumulate(&mut inner);
                     s.num_qubits = s.num_qubits.max(inner.num_qubits);
                     s.max_lookback = s.max_lookback.max(inner.max_lookback);
+                    s.num_sweep_bits = s.num_sweep_bits.max(inner.num_sweep_bits);
                     s.num_observables = s.num_observables.max(inner.num_observables);
                     s.num_measurements += inner.num_measurements * r.count;
                     s.num_detectors += inner.num_detectors * r.count;

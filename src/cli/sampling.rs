@@ -3,9 +3,10 @@
 
 use super::io::{parse_count, seed, threads, Loaded, Output};
 use crate::bits::BitTable;
+use crate::frame::SweepBits;
 use crate::output::{check_shots, write_shots, BitNames, Format};
 use crate::shots::{Produce, ShotSampler};
-use anyhow::Result;
+use anyhow::{anyhow, Result};
 use clap::Args;
 use std::path::PathBuf;
 
@@ -30,6 +31,14 @@ pub struct CommonArgs {
     /// Output format: 01, b8, r8, hits, dets or ptb64 (Stim's result formats).
     #[arg(long, alias = "out_format", default_value = "01")]
     out_format: Format,
+    /// Sweep data as in Stim's `--sweep` with `--sweep_format 01`: line i holds shot i's bits,
+    /// one `0`/`1` per `sweep[k]` of the circuit. Absent: every sweep bit is 0. Detection
+    /// events are relative to the noiseless run with the same sweep bits (as Stim's `m2d`).
+    #[arg(long)]
+    sweep: Option<PathBuf>,
+    /// Format of --sweep: only 01.
+    #[arg(long, alias = "sweep_format", default_value = "01", value_parser = ["01"])]
+    sweep_format: String,
 }
 
 #[derive(Args, Debug)]
@@ -53,16 +62,28 @@ pub struct DetectArgs {
     append_observables: bool,
 }
 
-/// The sampler for the loaded circuit, errors naming its file.
+/// The sampler for the loaded circuit with the `--sweep` data, errors naming their files.
 fn sampler(c: &CommonArgs, loaded: &Loaded, produce: Produce) -> Result<ShotSampler> {
-    ShotSampler::new(
+    let sampler = ShotSampler::new(
         &loaded.circuit,
         produce,
         c.shots,
         seed(c.seed),
         threads(c.threads)?,
     )
-    .map_err(|e| loaded.blame(e))
+    .map_err(|e| loaded.blame(e))?;
+    let Some(path) = &c.sweep else {
+        return Ok(sampler);
+    };
+    sampler
+        .check_sweep_supported()
+        .map_err(|e| anyhow!("{}: {e}", loaded.name))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow!("cannot read sweep data {}: {e}", path.display()))?;
+    let name = path.display().to_string();
+    let bits = SweepBits::parse_01(&text, &name, c.shots, sampler.num_sweep_bits())
+        .map_err(anyhow::Error::msg)?;
+    sampler.with_sweep(bits).map_err(anyhow::Error::msg)
 }
 
 pub fn sample(args: &SampleArgs) -> Result<()> {

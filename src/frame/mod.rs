@@ -13,10 +13,12 @@
 
 pub mod noise;
 mod program;
+mod sweep_bits;
 
 pub use program::{
     compile_noiseless, compile_noiseless_with, FrameProgram, Kernel1, Kernel2, NonClifford, Op,
 };
+pub use sweep_bits::SweepBits;
 
 use crate::bits::{xor_into, BitTable};
 use crate::gates::Basis;
@@ -47,6 +49,8 @@ pub struct FrameSimulator {
     /// Per-shot "some error of this correlated chain fired" flags, and a scratch row.
     chain: Vec<u64>,
     scratch: Vec<u64>,
+    /// This batch's sweep bits, one row per `sweep[k]` (all 0 unless loaded).
+    sweep: BitTable,
     mode: Mode,
 }
 
@@ -77,6 +81,7 @@ impl FrameSimulator {
             next_detector: 0,
             chain: vec![0; words],
             scratch: vec![0; words],
+            sweep: BitTable::new(program.num_sweep_bits, words),
             mode,
         }
     }
@@ -96,6 +101,12 @@ impl FrameSimulator {
             }
         }
         self.exec(&program.ops, rng);
+    }
+
+    /// Loads the sweep bits of the batch whose first shot is `64 * first_word`; they stay
+    /// until the next load.
+    pub fn load_sweep(&mut self, bits: &SweepBits, first_word: usize) {
+        bits.copy_words(first_word, &mut self.sweep);
     }
 
     /// Resets to the all-|0> start (zero frames, empty record and results), running nothing.
@@ -159,6 +170,17 @@ impl FrameSimulator {
                         }
                         if fz {
                             xor_into(self.z.row_mut(q as usize), self.record.row(r));
+                        }
+                    }
+                }
+                Op::SweepControlled(list) => {
+                    for &(k, q, fx, fz) in list {
+                        let row = self.sweep.row(k as usize);
+                        if fx {
+                            xor_into(self.x.row_mut(q as usize), row);
+                        }
+                        if fz {
+                            xor_into(self.z.row_mut(q as usize), row);
                         }
                     }
                 }

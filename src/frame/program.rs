@@ -92,6 +92,9 @@ pub enum Op {
     Gate2(Kernel2, Vec<(u32, u32)>),
     /// Classically controlled Pauli from a measurement record: (look-back, qubit, x, z).
     Feedback(Vec<(u32, u32, bool, bool)>),
+    /// Pauli controlled by a sweep bit: (sweep index, qubit, x, z). The reference run has all
+    /// sweep bits 0, so a shot whose bit is 1 deviates from it by exactly this Pauli.
+    SweepControlled(Vec<(u32, u32, bool, bool)>),
     Measure {
         basis: Basis,
         reset: bool,
@@ -157,6 +160,8 @@ pub struct FrameProgram {
     pub num_observables: usize,
     /// Largest `rec[-k]` look-back (at least 1).
     pub window: usize,
+    /// One more than the largest `sweep[k]` index.
+    pub num_sweep_bits: usize,
 }
 
 impl FrameProgram {
@@ -175,6 +180,7 @@ impl FrameProgram {
             num_detectors: stats.num_detectors,
             num_observables: stats.num_observables as usize,
             window: stats.max_lookback.max(1) as usize,
+            num_sweep_bits: stats.num_sweep_bits as usize,
         })
     }
 }
@@ -345,19 +351,21 @@ fn compile_two_qubit(ins: &Instruction, ops: &mut Vec<Op>) {
     let kernel = Kernel2::from_action(action);
     for pair in ins.targets.chunks(2) {
         match (pair[0], pair[1]) {
-            // Sweep bits are all 0: the controlled Pauli never fires.
-            (Target::Sweep(_), _) | (_, Target::Sweep(_)) => {}
-            (Target::Rec(k), t) | (t, Target::Rec(k)) => {
+            (Target::Rec(k) | Target::Sweep(k), t) | (t, Target::Rec(k) | Target::Sweep(k)) => {
                 let slot = usize::from(matches!(pair[0], Target::Qubit { .. }));
-                // The Pauli applied when the record is 1: image of X on the record's slot,
+                // The Pauli applied when the control bit is 1: image of X on the control's slot,
                 // restricted to the other slot.
                 let (ix, iz) = action.map_bits(1 << slot, 0);
                 let other = 1 - slot;
                 let q = t.qubit_index().expect("qubit");
                 let entry = (k, q, ix >> other & 1 == 1, iz >> other & 1 == 1);
-                match ops.last_mut() {
-                    Some(Op::Feedback(list)) => list.push(entry),
-                    _ => ops.push(Op::Feedback(vec![entry])),
+                let sweep = matches!(pair[slot], Target::Sweep(_));
+                match (ops.last_mut(), sweep) {
+                    (Some(Op::Feedback(list)), false) | (Some(Op::SweepControlled(list)), true) => {
+                        list.push(entry)
+                    }
+                    (_, false) => ops.push(Op::Feedback(vec![entry])),
+                    (_, true) => ops.push(Op::SweepControlled(vec![entry])),
                 }
             }
             (a, b) => {
