@@ -71,23 +71,14 @@ impl BatchSpec<'_> {
             match self.program.run_shot(ws, rng, noise, self.postselect) {
                 ShotEnd::Discarded { detector } => table.flip(detector as usize, s),
                 ShotEnd::Completed => {
-                    for (d, &e) in ws.detectors.iter().enumerate() {
-                        if e {
-                            table.flip(d, s);
+                    set_column(table, s, 0, ws.detectors.iter().copied());
+                    match self.end_of_shot {
+                        Some(e) => {
+                            let obs = e.observables(self.program, ws, rng);
+                            let bits = (0..e.count().min(64)).map(|k| obs >> k & 1 == 1);
+                            set_column(table, s, dets, bits);
                         }
-                    }
-                    let obs = match self.end_of_shot {
-                        Some(e) => e.observables(self.program, ws, rng),
-                        None => ws
-                            .observables
-                            .iter()
-                            .enumerate()
-                            .fold(0u64, |acc, (k, &o)| acc | u64::from(o) << k),
-                    };
-                    for k in 0..self.num_observables().min(64) {
-                        if obs >> k & 1 == 1 {
-                            table.flip(dets + k, s);
-                        }
+                        None => set_column(table, s, dets, ws.observables.iter().copied()),
                     }
                 }
             }
@@ -105,11 +96,16 @@ impl BatchSpec<'_> {
         table.clear();
         for s in 0..shots {
             self.program.run_shot(ws, rng, self.noise, None);
-            for (m, &bit) in ws.record.iter().enumerate() {
-                if bit {
-                    table.flip(m, s);
-                }
-            }
+            set_column(table, s, 0, ws.record.iter().copied());
+        }
+    }
+}
+
+/// Sets shot `shot`'s bits in rows `first..` of `table` (which start cleared).
+fn set_column(table: &mut BitTable, shot: usize, first: usize, bits: impl Iterator<Item = bool>) {
+    for (r, bit) in bits.enumerate() {
+        if bit {
+            table.flip(first + r, shot);
         }
     }
 }

@@ -230,6 +230,16 @@ pub enum ShotEnd {
     },
 }
 
+/// The noise class whose next hit comes first, and the operation it hits (u32::MAX: none).
+fn next_channel_hit(ws: &Workspace) -> (usize, u32) {
+    ws.next_op
+        .iter()
+        .copied()
+        .enumerate()
+        .min_by_key(|&(_, op)| op)
+        .unwrap_or((0, u32::MAX))
+}
+
 const R2: f64 = std::f64::consts::FRAC_1_SQRT_2;
 
 /// A uniform random bit.
@@ -288,7 +298,7 @@ impl ExactProgram {
             ws.next_op[c] = self.hit_op(c, ws.next_hit[c]);
         }
         // The earliest operation where a channel hits.
-        let mut pending = ws.next_op.iter().copied().min().unwrap_or(u32::MAX);
+        let mut pending = next_channel_hit(ws).1;
         for (at, op) in &self.structural {
             let at = *at;
             // Channels are visited only where they hit, or where a fault is placed (their frame
@@ -387,7 +397,7 @@ impl ExactProgram {
                             if ws.next_hit[c] == *trial {
                                 flipped = true;
                                 self.advance(ws, rng, c);
-                                pending = ws.next_op.iter().copied().min().unwrap_or(u32::MAX);
+                                pending = next_channel_hit(ws).1;
                             }
                         }
                         ws.record[*r as usize] = m ^ flipped ^ invert;
@@ -464,9 +474,7 @@ impl ExactProgram {
     /// operation of the next hit.
     fn channel_hits(&self, ws: &mut Workspace, rng: &mut impl RngCore, limit: u32) -> u32 {
         loop {
-            let Some((c, &at)) = ws.next_op.iter().enumerate().min_by_key(|(_, &op)| op) else {
-                return u32::MAX;
-            };
+            let (c, at) = next_channel_hit(ws);
             if at >= limit || at == u32::MAX {
                 return at;
             }

@@ -47,6 +47,13 @@ fn exact_engine(prep: &HadamardPrep, circuit: &crate::circuit::Circuit) -> Resul
     }))
 }
 
+/// The exact model's decoder: the engine already stops shots at a firing body detector, and
+/// this discards them (the tail's detectors are scored, never postselected).
+fn body_postselect(prep: &HadamardPrep) -> Box<Postselect> {
+    let body: Vec<usize> = (0..prep.num_body_detectors).collect();
+    Box::new(Postselect::on(&body))
+}
+
 /// Smallest k such that, at rate `p`, more than k faults happen with probability below `tail`
 /// (at most `cap`).
 pub fn strata_needed(classes: &[(f64, u64)], p: f64, tail: f64, cap: usize) -> usize {
@@ -86,15 +93,7 @@ pub fn hadamard_prep_tasks(
                 let m = meta(json!({"p": p, "method": "mc"}));
                 let task = if model == ChModel::Exact {
                     let engine = exact_engine(prep, &circuit)?;
-                    let body: Vec<usize> = (0..prep.num_body_detectors).collect();
-                    SweepTask::custom(
-                        circuit,
-                        engine,
-                        Box::new(Postselect::on(&body)),
-                        m,
-                        None,
-                        None,
-                    )
+                    SweepTask::custom(circuit, engine, body_postselect(prep), m, None, None)
                 } else {
                     let program = FrameProgram::compile_with(&circuit, nc)?;
                     SweepTask::custom(
@@ -162,8 +161,7 @@ pub fn hadamard_prep_tasks(
                             end_of_shot: job.end_of_shot.clone(),
                             faults: Some(Arc::new(faults)),
                         });
-                        let body: Vec<usize> = (0..prep.num_body_detectors).collect();
-                        let decoder = Box::new(Postselect::on(&body));
+                        let decoder = body_postselect(prep);
                         SweepTask::custom(circuit.clone(), engine, decoder, m, Some(stratum), None)
                     }
                     _ => SweepTask::custom(
@@ -269,8 +267,7 @@ impl MarkedPrep {
     pub fn task(&self, circuit: Circuit, json_metadata: Value) -> Result<SweepTask> {
         if self.model == ChModel::Exact {
             let engine = exact_engine(&self.prep, &circuit)?;
-            let body: Vec<usize> = (0..self.prep.num_body_detectors).collect();
-            let decoder = Box::new(Postselect::on(&body));
+            let decoder = body_postselect(&self.prep);
             return Ok(SweepTask::custom(
                 circuit,
                 engine,
