@@ -745,18 +745,15 @@ fn rotate_pairs<const IMAGINARY: bool>(amps: &mut [C], x: usize, z: usize, k: f6
 /// Samples a Z measurement of `slot`, projects onto the outcome and removes the slot.
 fn measure_slot(amps: &mut Vec<C>, slot: usize, rng: &mut impl RngCore) -> bool {
     let b = 1usize << slot;
-    let p1: f64 = amps
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| i & b != 0)
-        .map(|(_, a)| a.norm_sqr())
-        .sum();
-    let p0: f64 = amps
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| i & b == 0)
-        .map(|(_, a)| a.norm_sqr())
-        .sum();
+    // One pass; each sum still adds its terms in index order.
+    let (mut p0, mut p1) = (0.0f64, 0.0f64);
+    for (i, a) in amps.iter().enumerate() {
+        if i & b == 0 {
+            p0 += a.norm_sqr();
+        } else {
+            p1 += a.norm_sqr();
+        }
+    }
     let m = uniform_open0(rng) * (p0 + p1) > p0;
     let norm = 1.0 / if m { p1 } else { p0 }.sqrt();
     let keep = if m { b } else { 0 };
