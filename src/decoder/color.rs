@@ -489,7 +489,8 @@ impl ColorDecoder {
     pub fn decode_outcome(&self, detectors: &[u64]) -> ColorOutcome {
         // Flag-conditioned weights: per graph, (edge, weight, flip) overrides.
         let fired_flags = fired_among(&self.flag_detectors, detectors);
-        let mut overrides: HashMap<(usize, usize), (Weight, u64)> = HashMap::new();
+        // A short list (a few flags fire per shot) searched linearly: cheaper than hashing.
+        let mut overrides: Vec<((usize, usize), (Weight, u64))> = Vec::new();
         for f in &fired_flags {
             for &u in self.uses_by_flag.get(f).into_iter().flatten() {
                 let flag_use = &self.flag_uses[u];
@@ -498,16 +499,19 @@ impl ColorDecoder {
                 }
                 for &(graph, edge, flip) in &flag_use.edges {
                     if flag_use.weight < self.graphs[graph].weights[edge] {
-                        let slot = overrides.entry((graph, edge)).or_insert((Weight::MAX, 0));
-                        if flag_use.weight < slot.0 {
-                            *slot = (flag_use.weight, flip);
+                        match overrides.iter_mut().find(|o| o.0 == (graph, edge)) {
+                            Some(slot) if flag_use.weight < slot.1 .0 => {
+                                slot.1 = (flag_use.weight, flip)
+                            }
+                            Some(_) => {}
+                            None => overrides.push(((graph, edge), (flag_use.weight, flip))),
                         }
                     }
                 }
             }
         }
         let mut dynamic: Vec<Vec<(usize, Weight)>> = vec![Vec::new(); self.graphs.len()];
-        for (&(graph, edge), &(w, _)) in &overrides {
+        for &((graph, edge), (w, _)) in &overrides {
             dynamic[graph].push((edge, w));
         }
         for d in dynamic.iter_mut() {
@@ -563,8 +567,8 @@ impl ColorDecoder {
                     &mut solvers[cg.mono],
                     &mut scratch,
                 ) {
-                    match overrides.get(&(cg.mono, e)) {
-                        Some(&(w, flip)) => {
+                    match overrides.iter().find(|o| o.0 == (cg.mono, e)).map(|o| o.1) {
+                        Some((w, flip)) => {
                             weight += w;
                             flips ^= flip;
                         }

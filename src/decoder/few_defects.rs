@@ -179,8 +179,20 @@ impl ShortestPaths {
                 step[j * m + i] = e as u32;
             }
         }
-        if !lowered.is_empty() {
-            for k in 0..m {
+        // Only a lowered edge's end can be an intermediate point of a shorter path.
+        let ends = &mut scratch.ends;
+        ends.clear();
+        for &(e, _) in lowered {
+            let (a, b) = self.ends[e];
+            for v in [a as usize, b as usize] {
+                let k = index(v);
+                if !ends.contains(&k) {
+                    ends.push(k);
+                }
+            }
+        }
+        {
+            for &k in ends.iter() {
                 for i in 0..m {
                     let dik = dist[i * m + k];
                     if dik == u64::MAX {
@@ -288,6 +300,7 @@ pub struct Scratch {
     points: Vec<usize>,
     dist: Vec<u64>,
     step: Vec<u32>,
+    ends: Vec<usize>,
     table: Vec<(u64, u32)>,
 }
 
