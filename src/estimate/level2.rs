@@ -102,8 +102,9 @@ pub fn memory_fits(rows: &[TaskStats]) -> Vec<MemoryFit> {
             .or_default()
             .push((p, Interval::new(f.best, f.low, f.high).map(per_round)));
     }
-    // Per p: (smallest d, its rate), (largest d, its rate).
-    let mut ends: BTreeMap<u64, ((usize, f64), (usize, f64))> = BTreeMap::new();
+    // Per p (by its bits): (smallest d, its rate), (largest d, its rate).
+    type Ends = ((usize, f64), (usize, f64));
+    let mut ends: BTreeMap<u64, Ends> = BTreeMap::new();
     for (&d, pts) in &by_d {
         for (p, i) in pts {
             let e = ends.entry(p.to_bits()).or_insert(((d, i.est), (d, i.est)));
