@@ -4,89 +4,11 @@
 //! whole instruction's targets; compiled with AVX-512 or AVX2 enabled, LLVM turns them into
 //! 512- or 256-bit XORs, where the default x86-64 target only has 128-bit SSE2. The CPU is
 //! probed once (`is_x86_feature_detected!`); other CPUs and architectures run the same source
-//! compiled for the baseline. XOR is exact, so every path writes the same bits (checked by the
-//! tests below on whatever this CPU supports).
+//! compiled for the baseline (see [`Isa`]). XOR is exact, so every path writes the same bits
+//! (checked by the tests below on whatever this CPU supports).
 
 use super::program::{Kernel1, Kernel2};
-use crate::bits::BitTable;
-
-/// The instruction sets the kernels are compiled for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Isa {
-    Avx512,
-    Avx2,
-    /// The target's baseline (SSE2 on x86-64).
-    Baseline,
-}
-
-impl Isa {
-    /// The widest instruction set this CPU runs, probed once.
-    pub fn detect() -> Isa {
-        static ISA: std::sync::OnceLock<Isa> = std::sync::OnceLock::new();
-        *ISA.get_or_init(|| {
-            #[cfg(target_arch = "x86_64")]
-            {
-                if std::arch::is_x86_feature_detected!("avx512f") {
-                    return Isa::Avx512;
-                }
-                if std::arch::is_x86_feature_detected!("avx2") {
-                    return Isa::Avx2;
-                }
-            }
-            Isa::Baseline
-        })
-    }
-
-    /// Whether this CPU can run code compiled for `self`.
-    pub fn supported(self) -> bool {
-        match self {
-            Isa::Baseline => true,
-            Isa::Avx2 => Isa::detect() != Isa::Baseline,
-            Isa::Avx512 => Isa::detect() == Isa::Avx512,
-        }
-    }
-}
-
-/// Defines `name(args)` running `body` on the probed instruction set, and `name_on(isa, args)`
-/// for a chosen one (the caller checks [`Isa::supported`]; unsupported ones fall back to the
-/// baseline).
-macro_rules! multiversion {
-    ($(#[$m:meta])* fn $name:ident / $name_on:ident ($($arg:ident: $ty:ty),*) $body:block) => {
-        $(#[$m])*
-        #[inline]
-        pub fn $name($($arg: $ty),*) {
-            $name_on(Isa::detect(), $($arg),*)
-        }
-
-        /// As the function without `_on`, compiled for `isa`.
-        pub fn $name_on(isa: Isa, $($arg: $ty),*) {
-            #[inline(always)]
-            fn body($($arg: $ty),*) $body
-            #[cfg(target_arch = "x86_64")]
-            {
-                #[target_feature(enable = "avx512f")]
-                fn avx512($($arg: $ty),*) {
-                    body($($arg),*)
-                }
-                #[target_feature(enable = "avx2")]
-                fn avx2($($arg: $ty),*) {
-                    body($($arg),*)
-                }
-                if isa.supported() {
-                    match isa {
-                        // SAFETY: the CPU was probed for the feature just above.
-                        Isa::Avx512 => return unsafe { avx512($($arg),*) },
-                        // SAFETY: as above.
-                        Isa::Avx2 => return unsafe { avx2($($arg),*) },
-                        Isa::Baseline => {}
-                    }
-                }
-            }
-            let _ = isa;
-            body($($arg),*)
-        }
-    };
-}
+use crate::bits::{multiversion, BitTable};
 
 multiversion! {
     /// Applies the single-qubit kernel `k` to the frames of each of `qubits`.
@@ -201,6 +123,7 @@ multiversion! {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bits::Isa;
 
     fn random_table(rows: usize, words: usize, seed: u64) -> BitTable {
         let mut t = BitTable::new(rows, words);

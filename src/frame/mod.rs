@@ -222,12 +222,8 @@ impl FrameSimulator {
                         let s = (i & mask) as usize;
                         self.record.flip(((first + k) % rows) as usize, s);
                         let bits = ch.pick(rng);
-                        if bits & 1 != 0 {
-                            self.x.flip(q, s);
-                        }
-                        if bits & 2 != 0 {
-                            self.z.flip(q, s);
-                        }
+                        self.x.xor_bit(q, s, bits & 1 != 0);
+                        self.z.xor_bit(q, s, bits & 2 != 0);
                     });
                 }
                 Op::Noise1(ch, qubits) => {
@@ -237,12 +233,8 @@ impl FrameSimulator {
                         let q = qubits[(i >> shift) as usize] as usize;
                         let s = (i & mask) as usize;
                         let bits = ch.pick(rng);
-                        if bits & 1 != 0 {
-                            self.x.flip(q, s);
-                        }
-                        if bits & 2 != 0 {
-                            self.z.flip(q, s);
-                        }
+                        self.x.xor_bit(q, s, bits & 1 != 0);
+                        self.z.xor_bit(q, s, bits & 2 != 0);
                     });
                 }
                 Op::Noise2(ch, pairs) => {
@@ -252,14 +244,11 @@ impl FrameSimulator {
                         let (a, b) = pairs[(i >> shift) as usize];
                         let s = (i & mask) as usize;
                         let bits = ch.pick(rng);
-                        for (q, bits) in [(a as usize, bits), (b as usize, bits >> 2)] {
-                            if bits & 1 != 0 {
-                                self.x.flip(q, s);
-                            }
-                            if bits & 2 != 0 {
-                                self.z.flip(q, s);
-                            }
-                        }
+                        let (a, b) = (a as usize, b as usize);
+                        self.x.xor_bit(a, s, bits & 1 != 0);
+                        self.z.xor_bit(a, s, bits & 2 != 0);
+                        self.x.xor_bit(b, s, bits & 4 != 0);
+                        self.z.xor_bit(b, s, bits & 8 != 0);
                     });
                 }
                 Op::Correlated {
