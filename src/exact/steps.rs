@@ -59,7 +59,8 @@ pub(super) enum Step {
     /// A deterministic measurement, then its record. Every measurement has `record` (NONE: a
     /// reset's hidden measurement), `invert` (the target's `!`), `flip` (an index into
     /// [`Steps::flips`], NONE when noiseless) and `reset` (the Pauli applied when the outcome is
-    /// 1, NONE when none).
+    /// 1, NONE when none). `then` (an index into [`Steps::fused`], NONE when none) is the
+    /// detector that the next step checked: one dispatch fewer (see [`Steps::fuse`]).
     MeasureFixed {
         test: u32,
         negative: bool,
@@ -67,6 +68,7 @@ pub(super) enum Step {
         record: u32,
         flip: u32,
         reset: u32,
+        then: u32,
     },
     MeasureRandom {
         qubit: u32,
@@ -75,6 +77,7 @@ pub(super) enum Step {
         record: u32,
         flip: u32,
         reset: u32,
+        then: u32,
     },
     MeasureDense {
         qubit: u32,
@@ -185,6 +188,9 @@ pub(super) struct Steps {
     pub lists: Vec<u32>,
     /// (noise class, trial) of each measurement flip.
     pub flips: Vec<(u32, u64)>,
+    /// Detectors checked by the measurement before them: (index, first, len) as in
+    /// [`Step::Detector`].
+    pub fused: Vec<(u32, u32, u32)>,
     pub channels: Vec<ChannelStep>,
     /// Per noise class.
     pub classes: Vec<ChannelIndex>,
@@ -273,6 +279,7 @@ impl Steps {
                             record,
                             flip,
                             reset,
+                            then: NONE,
                         },
                         MeasureKind::Random { qubit, negative } => Step::MeasureRandom {
                             qubit: *qubit as u32,
@@ -281,6 +288,7 @@ impl Steps {
                             record,
                             flip,
                             reset,
+                            then: NONE,
                         },
                         MeasureKind::Dense {
                             slot,
@@ -353,7 +361,33 @@ impl Steps {
             s.steps.push((at, step));
         }
         s.classes = class_entries.into_iter().map(ChannelIndex::new).collect();
+        s.fuse();
         s
+    }
+
+    /// Moves every detector that is the very next operation after a fixed or random
+    /// measurement into that measurement's step. Only when nothing at all comes between them:
+    /// a channel between them would draw random numbers before a discarding detector stops the
+    /// shot, and the next shot of the batch continues the same random stream.
+    fn fuse(&mut self) {
+        let mut out: Vec<(u32, Step)> = Vec::with_capacity(self.steps.len());
+        for &(at, step) in &self.steps {
+            if let Step::Detector { index, first, len } = step {
+                if let Some((
+                    before,
+                    Step::MeasureFixed { then, .. } | Step::MeasureRandom { then, .. },
+                )) = out.last_mut()
+                {
+                    if *then == NONE && *before + 1 == at {
+                        *then = self.fused.len() as u32;
+                        self.fused.push((index, first, len));
+                        continue;
+                    }
+                }
+            }
+            out.push((at, step));
+        }
+        self.steps = out;
     }
 
     fn put(&mut self, words: &[u64]) -> u32 {
