@@ -57,3 +57,57 @@ fn subset_curve_agrees_with_monte_carlo() {
         }
     }
 }
+
+/// The proxy-screened strata (exact model) against plain Monte Carlo at d = 3, p = 1e-3: the
+/// screened 95% intervals must overlap Monte Carlo's (likelihood ratio 1000).
+#[test]
+fn screened_curve_agrees_with_monte_carlo_at_d3() {
+    let prep = HadamardPrep::new(3).unwrap();
+    let noise = NoiseModel::named("cn20").unwrap();
+    let ps = [1e-3];
+    let base = json!({"task": "hadamard-prep"});
+    let config = RunConfig {
+        seed: 12,
+        threads: 2,
+        shard: Shard::WHOLE,
+        max_round_batches: 64,
+    };
+    let rule = |shots| StopRule {
+        max_shots: shots,
+        max_errors: None,
+        max_seconds: None,
+    };
+    let model = ChModel::Exact;
+    let mc_tasks =
+        hadamard_prep_tasks(&prep, model, &noise, &ps, Method::MonteCarlo, &base).unwrap();
+    let mc = run_sweep(&mc_tasks, &rule(MC_SHOTS), &config, None, &mut |_| {}).unwrap();
+    let method = Method::Screened {
+        max_faults: Some(5),
+        screen_draws: 1_000_000,
+    };
+    let strata = hadamard_prep_tasks(&prep, model, &noise, &ps, method, &base).unwrap();
+    assert!(strata
+        .iter()
+        .any(|t| t.json_metadata["part"] == "pass" && t.json_metadata["k"] == 2));
+    let rows = run_sweep(&strata, &rule(SCREENED_SHOTS), &config, None, &mut |_| {}).unwrap();
+    let curves = subset_curves(&rows).unwrap();
+    assert_eq!(curves.len(), 1);
+    assert_eq!(curves[0].metadata["method"], "screened");
+    let (row, point) = (&mc[0], &curves[0].points[0]);
+    let acc = fit_binomial(row.kept(), row.shots, 1000.0);
+    let err = fit_binomial(row.errors, row.kept(), 1000.0);
+    eprintln!(
+        "exact p = 1e-3: MC acceptance {:.4} [{:.4}, {:.4}] error {:.3e} [{:.2e}, {:.2e}] ({} errors); screened {:.4} [{:.4}, {:.4}] {:.3e} [{:.2e}, {:.2e}]",
+        acc.best, acc.low, acc.high, err.best, err.low, err.high, row.errors,
+        point.acceptance.value, point.acceptance.low, point.acceptance.high,
+        point.logical.value, point.logical.low, point.logical.high
+    );
+    assert!(row.errors >= 10, "Monte Carlo must see failures to compare");
+    assert!(acc.low <= point.acceptance.high && point.acceptance.low <= acc.high);
+    assert!(err.low <= point.logical.high && point.logical.low <= err.high);
+    // The screened interval must be informative, not just wide enough to overlap.
+    assert!(point.logical.high < 3.0 * point.logical.low.max(f64::MIN_POSITIVE));
+}
+
+const MC_SHOTS: u64 = 300_000;
+const SCREENED_SHOTS: u64 = 100_000;

@@ -326,10 +326,7 @@ pub fn group_strata(rows: &[TaskStats]) -> Result<Vec<StrataGroup>, String> {
             .get("fault_classes")
             .and_then(classes_from_json)
             .ok_or("a subset row has no \"fault_classes\" in its json_metadata")?;
-        let mut key = meta.clone();
-        if let Some(obj) = key.as_object_mut() {
-            obj.remove("k");
-        }
+        let key = without_k(meta);
         let entry = match groups.iter_mut().find(|g| g.0 == key) {
             Some(g) => g,
             None => {
@@ -353,35 +350,52 @@ pub struct SubsetCurve {
     pub points: Vec<SubsetPoint>,
 }
 
-/// Rebuilds every subset curve of `rows` (rows of other methods are ignored).
+/// Rebuilds every stratified curve of `rows`: subset rows ([`combine_strata`]) and screened
+/// rows ([`super::screen::combine_screened`]); rows of other methods are ignored.
 pub fn subset_curves(rows: &[TaskStats]) -> Result<Vec<SubsetCurve>, String> {
-    let mut out = Vec::new();
-    for (meta, classes, strata) in group_strata(rows)? {
-        let ps: Vec<f64> = meta
-            .get("p_values")
+    let p_values = |meta: &Value| -> Vec<f64> {
+        meta.get("p_values")
             .and_then(Value::as_array)
             .map(|a| a.iter().filter_map(Value::as_f64).collect())
-            .unwrap_or_default();
-        let decoder = rows
-            .iter()
-            .find(|r| {
-                let mut m = r.json_metadata.clone();
-                if let Some(o) = m.as_object_mut() {
-                    o.remove("k");
-                }
-                m == meta
-            })
-            .map_or(String::new(), |r| r.decoder.clone());
+            .unwrap_or_default()
+    };
+    // The decoder of the rows whose curve key is `meta`.
+    let decoder = |meta: &Value, key: fn(&Value) -> Value| {
+        rows.iter()
+            .find(|r| key(&r.json_metadata) == *meta)
+            .map_or(String::new(), |r| r.decoder.clone())
+    };
+    let mut out = Vec::new();
+    for (meta, classes, strata) in group_strata(rows)? {
         out.push(SubsetCurve {
-            points: ps
+            points: p_values(&meta)
                 .iter()
                 .map(|&p| combine_strata(&classes, &strata, p))
                 .collect(),
+            decoder: decoder(&meta, without_k),
             metadata: meta,
-            decoder,
+        });
+    }
+    for (meta, classes, strata) in super::screen::group_screened(rows)? {
+        out.push(SubsetCurve {
+            points: p_values(&meta)
+                .iter()
+                .map(|&p| super::screen::combine_screened(&classes, &strata, p))
+                .collect(),
+            decoder: decoder(&meta, super::screen::curve_key),
+            metadata: meta,
         });
     }
     Ok(out)
+}
+
+/// A subset row's curve: its metadata without "k".
+fn without_k(meta: &Value) -> Value {
+    let mut key = meta.clone();
+    if let Some(obj) = key.as_object_mut() {
+        obj.remove("k");
+    }
+    key
 }
 
 #[cfg(test)]

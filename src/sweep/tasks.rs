@@ -3,6 +3,7 @@
 //! curve over any p.
 
 use super::engine::{Engine, ExactJob, Stratum, SweepTask};
+use super::screen::{Screen, ScreenedStratum};
 use super::subset::{classes_json, fault_count_distribution, Channels, ExactStratum};
 use crate::circuit::Circuit;
 use crate::decoder::Postselect;
@@ -22,6 +23,13 @@ pub enum Method {
     MonteCarlo,
     /// Stratified by fault count; `max_faults` is the largest stratum (None: automatic).
     Subset { max_faults: Option<usize> },
+    /// Stratified by fault count, each stratum split by the Clifford proxy's screen into the
+    /// configurations whose postselected symptoms cancel and the rest ([`super::screen`]); the
+    /// split is measured with `screen_draws` draws per stratum. Exact model only.
+    Screened {
+        max_faults: Option<usize>,
+        screen_draws: u64,
+    },
 }
 
 /// The frame program of a prep circuit under a CH model (the exact model has none).
@@ -108,6 +116,15 @@ pub fn hadamard_prep_tasks(
                 tasks.push(task);
             }
         }
+        Method::Screened {
+            max_faults,
+            screen_draws,
+        } => {
+            if model != ChModel::Exact {
+                bail!("--method screened needs the exact model (--ch-model exact)");
+            }
+            tasks.extend(screened_tasks(prep, noise, ps, max_faults, screen_draws, &meta)?);
+        }
         Method::Subset { max_faults } => {
             let p0 = ps.iter().copied().fold(0.0, f64::max);
             let circuit = prep.circuit(noise, p0, model);
@@ -176,6 +193,91 @@ pub fn hadamard_prep_tasks(
                 task.shot_share = (weight(k) / heaviest).max(0.02);
                 tasks.push(task);
             }
+        }
+    }
+    Ok(tasks)
+}
+
+/// Shots of a pass part are at most this many times its screen's passes: its rejection
+/// sampling then costs at most this many times the screen's draws.
+const PASS_SHOTS_PER_PASSED: f64 = 10.0;
+
+/// The exact model's screened strata ([`super::screen`]): per k, a task for the configurations
+/// that pass the proxy screen and one for the rest (a part that the screen never drew is left
+/// out and counts as unknown when the curve is rebuilt).
+fn screened_tasks(
+    prep: &HadamardPrep,
+    noise: &NoiseModel,
+    ps: &[f64],
+    max_faults: Option<usize>,
+    screen_draws: u64,
+    meta: &dyn Fn(Value) -> Value,
+) -> Result<Vec<SweepTask>> {
+    let p0 = ps.iter().copied().fold(0.0, f64::max);
+    let circuit = prep.circuit(noise, p0, ChModel::Exact);
+    let injector = Injector::new(&circuit, NonClifford::Twirl)?;
+    let screen = Arc::new(
+        Screen::new(&proxy_prep(&circuit), prep.num_body_detectors, &injector)
+            .map_err(|e| anyhow!(e))?,
+    );
+    let Engine::Exact(job) = exact_engine(prep, &circuit)? else {
+        unreachable!("the exact engine")
+    };
+    let channels = Arc::new(Channels::new(&injector, p0));
+    let kmax = max_faults
+        .unwrap_or_else(|| strata_needed(&channels.classes, p0, 1e-9, 64))
+        .min(channels.len());
+    let weight = |k: usize| {
+        ps.iter()
+            .map(|&p| fault_count_distribution(&channels.classes, p, k).0[k])
+            .fold(0.0, f64::max)
+    };
+    let heaviest = (1..=kmax)
+        .map(weight)
+        .fold(0.0, f64::max)
+        .max(f64::MIN_POSITIVE);
+    // Every event's place in the exact program, found once.
+    let placed = ExactStratum::new(&injector, &job.program, channels.clone(), 1)
+        .map_err(|e| anyhow!(e))?;
+    let mut tasks = Vec::new();
+    for k in 1..=kmax {
+        let passed = screen.passed(&channels, k, screen_draws);
+        let share = (weight(k) / heaviest).max(0.02);
+        for (part, passing, count) in [
+            ("pass", true, passed),
+            ("reject", false, screen_draws - passed),
+        ] {
+            if count == 0 {
+                continue;
+            }
+            let m = meta(json!({
+                "method": "screened",
+                "k": k,
+                "part": part,
+                "screen": [passed, screen_draws],
+                "p_values": ps,
+                "fault_classes": classes_json(&channels.classes),
+            }));
+            let faults = ScreenedStratum {
+                stratum: ExactStratum {
+                    channels: channels.clone(),
+                    placement: placed.placement.clone(),
+                    k,
+                },
+                screen: screen.clone(),
+                passing,
+            };
+            let engine = Engine::Exact(ExactJob {
+                program: job.program.clone(),
+                postselect: job.postselect.clone(),
+                end_of_shot: job.end_of_shot.clone(),
+                faults: Some(Arc::new(faults)),
+            });
+            let mut task =
+                SweepTask::custom(circuit.clone(), engine, body_postselect(prep), m, None, None);
+            task.shot_share = share;
+            task.max_shots_cap = passing.then_some(PASS_SHOTS_PER_PASSED * passed as f64);
+            tasks.push(task);
         }
     }
     Ok(tasks)
