@@ -85,10 +85,9 @@ impl Screen {
     /// Whether the proxy symptoms of these events cancel on every screened detector.
     pub fn passes(&self, events: impl Iterator<Item = u32> + Clone) -> bool {
         (0..self.words).all(|w| {
-            events
-                .clone()
-                .fold(0u64, |acc, e| acc ^ self.symptoms[e as usize * self.words + w])
-                == 0
+            events.clone().fold(0u64, |acc, e| {
+                acc ^ self.symptoms[e as usize * self.words + w]
+            }) == 0
         })
     }
 

@@ -123,7 +123,14 @@ pub fn hadamard_prep_tasks(
             if model != ChModel::Exact {
                 bail!("--method screened needs the exact model (--ch-model exact)");
             }
-            tasks.extend(screened_tasks(prep, noise, ps, max_faults, screen_draws, &meta)?);
+            tasks.extend(screened_tasks(
+                prep,
+                noise,
+                ps,
+                max_faults,
+                screen_draws,
+                &meta,
+            )?);
         }
         Method::Subset { max_faults } => {
             let p0 = ps.iter().copied().fold(0.0, f64::max);
@@ -202,6 +209,9 @@ pub fn hadamard_prep_tasks(
 /// sampling then costs at most this many times the screen's draws.
 const PASS_SHOTS_PER_PASSED: f64 = 10.0;
 
+/// Least share of `--max-shots` of a screened stratum's part.
+const MIN_SCREENED_SHARE: f64 = 0.001;
+
 /// The exact model's screened strata ([`super::screen`]): per k, a task for the configurations
 /// that pass the proxy screen and one for the rest (a part that the screen never drew is left
 /// out and counts as unknown when the curve is rebuilt).
@@ -237,12 +247,12 @@ fn screened_tasks(
         .fold(0.0, f64::max)
         .max(f64::MIN_POSITIVE);
     // Every event's place in the exact program, found once.
-    let placed = ExactStratum::new(&injector, &job.program, channels.clone(), 1)
-        .map_err(|e| anyhow!(e))?;
+    let placed =
+        ExactStratum::new(&injector, &job.program, channels.clone(), 1).map_err(|e| anyhow!(e))?;
     let mut tasks = Vec::new();
     for k in 1..=kmax {
         let passed = screen.passed(&channels, k, screen_draws);
-        let share = (weight(k) / heaviest).max(0.02);
+        let share = (weight(k) / heaviest).max(MIN_SCREENED_SHARE);
         for (part, passing, count) in [
             ("pass", true, passed),
             ("reject", false, screen_draws - passed),
@@ -273,8 +283,14 @@ fn screened_tasks(
                 end_of_shot: job.end_of_shot.clone(),
                 faults: Some(Arc::new(faults)),
             });
-            let mut task =
-                SweepTask::custom(circuit.clone(), engine, body_postselect(prep), m, None, None);
+            let mut task = SweepTask::custom(
+                circuit.clone(),
+                engine,
+                body_postselect(prep),
+                m,
+                None,
+                None,
+            );
             task.shot_share = share;
             task.max_shots_cap = passing.then_some(PASS_SHOTS_PER_PASSED * passed as f64);
             tasks.push(task);
