@@ -8,23 +8,32 @@ use qec_sim::sweep::tasks::{hadamard_prep_tasks, Method};
 use qec_sim::sweep::{fit::fit_binomial, run_sweep, RunConfig, Shard, StopRule};
 use serde_json::json;
 
+/// Two threads, whole runs, seeded.
+fn config(seed: u64) -> RunConfig {
+    RunConfig {
+        seed,
+        threads: 2,
+        shard: Shard::WHOLE,
+        max_round_batches: 64,
+    }
+}
+
+/// Stop after `shots` shots.
+fn rule(shots: u64) -> StopRule {
+    StopRule {
+        max_shots: shots,
+        max_errors: None,
+        max_seconds: None,
+    }
+}
+
 #[test]
 fn subset_curve_agrees_with_monte_carlo() {
     let prep = HadamardPrep::new(3).unwrap();
     let noise = NoiseModel::named("cn20").unwrap();
     let ps = [5e-4, 1e-3];
     let base = json!({"task": "hadamard-prep"});
-    let config = RunConfig {
-        seed: 11,
-        threads: 2,
-        shard: Shard::WHOLE,
-        max_round_batches: 64,
-    };
-    let rule = |shots| StopRule {
-        max_shots: shots,
-        max_errors: None,
-        max_seconds: None,
-    };
+    let config = config(11);
     for model in [ChModel::Twirl, ChModel::Proxy] {
         let mc_tasks =
             hadamard_prep_tasks(&prep, model, &noise, &ps, Method::MonteCarlo, &base).unwrap();
@@ -66,17 +75,7 @@ fn screened_curve_agrees_with_monte_carlo_at_d3() {
     let noise = NoiseModel::named("cn20").unwrap();
     let ps = [1e-3];
     let base = json!({"task": "hadamard-prep"});
-    let config = RunConfig {
-        seed: 12,
-        threads: 2,
-        shard: Shard::WHOLE,
-        max_round_batches: 64,
-    };
-    let rule = |shots| StopRule {
-        max_shots: shots,
-        max_errors: None,
-        max_seconds: None,
-    };
+    let config = config(12);
     let model = ChModel::Exact;
     let mc_tasks =
         hadamard_prep_tasks(&prep, model, &noise, &ps, Method::MonteCarlo, &base).unwrap();

@@ -139,14 +139,9 @@ pub struct ScreenedCounts {
     pub reject: (u64, u64, u64),
 }
 
-/// One part's share of a quantity: its binomial interval (95%) times P_k.
+/// A part's rate with its binomial interval (95%).
 fn part_rate(hits: u64, shots: u64) -> Estimate {
-    let f = fit_binomial(hits, shots, FACTOR_95);
-    Estimate {
-        value: f.best,
-        low: f.low,
-        high: f.high,
-    }
+    fit_binomial(hits, shots, FACTOR_95).into()
 }
 
 /// A f_pass + (1 - A) f_reject over the interval of A and of both parts: value, lowest, highest.
@@ -191,26 +186,10 @@ pub fn combine_screened(
         let errors = |(shots, _, errors): (u64, u64, u64)| part_rate(errors, shots);
         let s_acc = mix(a, kept(c.pass), kept(c.reject));
         let s_fail = mix(a, errors(c.pass), errors(c.reject));
-        for (total, s) in [(&mut acc, s_acc), (&mut fail, s_fail)] {
-            total.value += pk * s.value;
-            total.low += pk * s.low;
-            total.high += pk * s.high;
-        }
+        acc.add_scaled(pk, s_acc);
+        fail.add_scaled(pk, s_fail);
     }
-    acc.high += unsampled;
-    fail.high += unsampled;
-    let logical = Estimate {
-        value: fail.value / acc.value.max(f64::MIN_POSITIVE),
-        low: fail.low / acc.high.max(f64::MIN_POSITIVE),
-        high: (fail.high / acc.low.max(f64::MIN_POSITIVE)).min(1.0),
-    };
-    SubsetPoint {
-        p,
-        acceptance: acc,
-        joint_failure: fail,
-        logical,
-        unsampled,
-    }
+    SubsetPoint::new(p, acc, fail, unsampled)
 }
 
 /// A curve's screened strata: its metadata without "k", "part" and "screen", its channel

@@ -261,27 +261,82 @@ pub fn combine_strata(
         };
         let a = fit_binomial(shots - discards, shots, 1000.0);
         let f = fit_binomial(errors, shots, 1000.0);
-        acc.value += pk * a.best;
-        acc.low += pk * a.low;
-        acc.high += pk * a.high;
-        fail.value += pk * f.best;
-        fail.low += pk * f.low;
-        fail.high += pk * f.high;
+        acc.add_scaled(pk, a.into());
+        fail.add_scaled(pk, f.into());
     }
-    acc.high += unsampled;
-    fail.high += unsampled;
-    let logical = Estimate {
-        value: fail.value / acc.value.max(f64::MIN_POSITIVE),
-        low: fail.low / acc.high.max(f64::MIN_POSITIVE),
-        high: (fail.high / acc.low.max(f64::MIN_POSITIVE)).min(1.0),
-    };
-    SubsetPoint {
-        p,
-        acceptance: acc,
-        joint_failure: fail,
-        logical,
-        unsampled,
+    SubsetPoint::new(p, acc, fail, unsampled)
+}
+
+impl Estimate {
+    /// Adds `w` times `other` (value and both ends).
+    pub fn add_scaled(&mut self, w: f64, other: Estimate) {
+        self.value += w * other.value;
+        self.low += w * other.low;
+        self.high += w * other.high;
     }
+}
+
+impl From<super::fit::RateFit> for Estimate {
+    fn from(f: super::fit::RateFit) -> Estimate {
+        Estimate {
+            value: f.best,
+            low: f.low,
+            high: f.high,
+        }
+    }
+}
+
+impl SubsetPoint {
+    /// The point from the sampled strata's P(accept) and P(accept and fail), with the
+    /// probability `unsampled` of strata not sampled added to both upper ends; per accepted
+    /// state, the ratio of the extreme ends.
+    pub fn new(p: f64, mut acc: Estimate, mut fail: Estimate, unsampled: f64) -> SubsetPoint {
+        acc.high += unsampled;
+        fail.high += unsampled;
+        let logical = Estimate {
+            value: fail.value / acc.value.max(f64::MIN_POSITIVE),
+            low: fail.low / acc.high.max(f64::MIN_POSITIVE),
+            high: (fail.high / acc.low.max(f64::MIN_POSITIVE)).min(1.0),
+        };
+        SubsetPoint {
+            p,
+            acceptance: acc,
+            joint_failure: fail,
+            logical,
+            unsampled,
+        }
+    }
+}
+
+/// The largest stratum (`max_faults`, or enough that more faults happen with probability below
+/// 1e-9 at the largest p) and each stratum's largest weight P_k(p) over `ps` relative to the
+/// heaviest stratum's (entry k - 1 for stratum k): how strata share the shots.
+pub fn strata_shares(channels: &Channels, ps: &[f64], max_faults: Option<usize>) -> Vec<f64> {
+    let p0 = ps.iter().copied().fold(0.0, f64::max);
+    let kmax = max_faults
+        .unwrap_or_else(|| strata_needed(&channels.classes, p0, 1e-9, 64))
+        .min(channels.len());
+    let weights: Vec<f64> = (1..=kmax)
+        .map(|k| {
+            ps.iter()
+                .map(|&p| fault_count_distribution(&channels.classes, p, k).0[k])
+                .fold(0.0, f64::max)
+        })
+        .collect();
+    let heaviest = weights
+        .iter()
+        .copied()
+        .fold(0.0, f64::max)
+        .max(f64::MIN_POSITIVE);
+    weights.iter().map(|w| w / heaviest).collect()
+}
+
+/// Smallest k such that, at rate `p`, more than k faults happen with probability below `tail`
+/// (at most `cap`).
+pub fn strata_needed(classes: &[(f64, u64)], p: f64, tail: f64, cap: usize) -> usize {
+    (1..=cap)
+        .find(|&k| fault_count_distribution(classes, p, k).1 < tail)
+        .unwrap_or(cap)
 }
 
 /// The fault classes written into a stratum row's metadata: [[c, count], ...].

@@ -4,7 +4,7 @@
 
 use super::engine::{Engine, ExactJob, Stratum, SweepTask};
 use super::screen::{Screen, ScreenedStratum};
-use super::subset::{classes_json, fault_count_distribution, Channels, ExactStratum};
+use super::subset::{classes_json, strata_shares, Channels, ExactStratum};
 use crate::circuit::Circuit;
 use crate::decoder::Postselect;
 use crate::exact::ExactProgram;
@@ -60,14 +60,6 @@ fn exact_engine(prep: &HadamardPrep, circuit: &crate::circuit::Circuit) -> Resul
 fn body_postselect(prep: &HadamardPrep) -> Box<Postselect> {
     let body: Vec<usize> = (0..prep.num_body_detectors).collect();
     Box::new(Postselect::on(&body))
-}
-
-/// Smallest k such that, at rate `p`, more than k faults happen with probability below `tail`
-/// (at most `cap`).
-pub fn strata_needed(classes: &[(f64, u64)], p: f64, tail: f64, cap: usize) -> usize {
-    (1..=cap)
-        .find(|&k| fault_count_distribution(classes, p, k).1 < tail)
-        .unwrap_or(cap)
 }
 
 /// The tasks of one distance and CH model: one per p (Monte Carlo) or one per stratum k >= 1
@@ -148,21 +140,10 @@ pub fn hadamard_prep_tasks(
                 _ => None,
             };
             let channels = Arc::new(Channels::new(&injector, p0));
-            let kmax = max_faults
-                .unwrap_or_else(|| strata_needed(&channels.classes, p0, 1e-9, 64))
-                .min(channels.len());
             // A stratum's share of the shots: its largest weight P_k(p) over the p values,
             // relative to the heaviest stratum's (at least 2%).
-            let weight = |k: usize| {
-                ps.iter()
-                    .map(|&p| fault_count_distribution(&channels.classes, p, k).0[k])
-                    .fold(0.0, f64::max)
-            };
-            let heaviest = (1..=kmax)
-                .map(weight)
-                .fold(0.0, f64::max)
-                .max(f64::MIN_POSITIVE);
-            for k in 1..=kmax {
+            let shares = strata_shares(&channels, ps, max_faults);
+            for (k, share) in (1..).zip(shares) {
                 let m = meta(json!({
                     "method": "subset",
                     "k": k,
@@ -197,7 +178,7 @@ pub fn hadamard_prep_tasks(
                         Some(residual_pauli),
                     ),
                 };
-                task.shot_share = (weight(k) / heaviest).max(0.02);
+                task.shot_share = share.max(0.02);
                 tasks.push(task);
             }
         }
@@ -234,25 +215,13 @@ fn screened_tasks(
         unreachable!("the exact engine")
     };
     let channels = Arc::new(Channels::new(&injector, p0));
-    let kmax = max_faults
-        .unwrap_or_else(|| strata_needed(&channels.classes, p0, 1e-9, 64))
-        .min(channels.len());
-    let weight = |k: usize| {
-        ps.iter()
-            .map(|&p| fault_count_distribution(&channels.classes, p, k).0[k])
-            .fold(0.0, f64::max)
-    };
-    let heaviest = (1..=kmax)
-        .map(weight)
-        .fold(0.0, f64::max)
-        .max(f64::MIN_POSITIVE);
     // Every event's place in the exact program, found once.
     let placed =
         ExactStratum::new(&injector, &job.program, channels.clone(), 1).map_err(|e| anyhow!(e))?;
     let mut tasks = Vec::new();
-    for k in 1..=kmax {
+    for (k, share) in (1..).zip(strata_shares(&channels, ps, max_faults)) {
         let passed = screen.passed(&channels, k, screen_draws);
-        let share = (weight(k) / heaviest).max(MIN_SCREENED_SHARE);
+        let share = share.max(MIN_SCREENED_SHARE);
         for (part, passing, count) in [
             ("pass", true, passed),
             ("reject", false, screen_draws - passed),
