@@ -81,6 +81,7 @@ fn screened_curve_agrees_with_monte_carlo_at_d3() {
         hadamard_prep_tasks(&prep, model, &noise, &ps, Method::MonteCarlo, &base).unwrap();
     let mc = run_sweep(&mc_tasks, &rule(MC_SHOTS), &config, None, &mut |_| {}).unwrap();
     let method = Method::Screened {
+        min_faults: 1,
         max_faults: Some(5),
         screen_draws: 1_000_000,
     };

@@ -77,6 +77,11 @@ pub struct SweepArgs {
     /// more faults happen with probability < 1e-9 at the largest p, at most 64).
     #[arg(long)]
     max_faults: Option<usize>,
+    /// `--method screened`: smallest stratum sampled (default 1). The strata below are left to
+    /// another run with the same parameters (rows combine into one curve; until then they
+    /// count as unknown, in [0, their weight]).
+    #[arg(long)]
+    min_faults: Option<usize>,
     /// `--method screened`: configurations drawn per stratum to measure the share that passes
     /// the proxy screen (default 1e7; no simulation, about 0.5 us each). A pass part runs at
     /// most 10 shots per configuration that passed.
@@ -254,6 +259,14 @@ impl SweepArgs {
         }
         if self.screen_draws.is_some() && self.method() != MethodName::Screened {
             bail!("--screen-draws applies to --method screened");
+        }
+        if self.min_faults.is_some() && self.method() != MethodName::Screened {
+            bail!("--min-faults applies to --method screened");
+        }
+        if let Some(min) = self.min_faults {
+            if min == 0 || self.max_faults.is_some_and(|max| max < min) {
+                bail!("--min-faults must be at least 1 and at most --max-faults");
+            }
         }
         if self.screen_draws == Some(0) {
             bail!("--screen-draws must be at least 1");
@@ -487,6 +500,7 @@ fn prep_tasks(args: &SweepArgs) -> Result<Vec<SweepTask>> {
             max_faults: args.max_faults,
         },
         MethodName::Screened => Method::Screened {
+            min_faults: args.min_faults.unwrap_or(1),
             max_faults: args.max_faults,
             screen_draws: args.screen_draws.unwrap_or(10_000_000),
         },

@@ -27,6 +27,9 @@ pub enum Method {
     /// configurations whose postselected symptoms cancel and the rest ([`super::screen`]); the
     /// split is measured with `screen_draws` draws per stratum. Exact model only.
     Screened {
+        /// Smallest stratum sampled (1: all; the others count as unknown until rows of another
+        /// run with the same parameters supply them).
+        min_faults: usize,
         max_faults: Option<usize>,
         screen_draws: u64,
     },
@@ -109,17 +112,19 @@ pub fn hadamard_prep_tasks(
             }
         }
         Method::Screened {
+            min_faults,
             max_faults,
             screen_draws,
         } => {
             if model != ChModel::Exact {
                 bail!("--method screened needs the exact model (--ch-model exact)");
             }
+            let faults = (min_faults, max_faults);
             tasks.extend(screened_tasks(
                 prep,
                 noise,
                 ps,
-                max_faults,
+                faults,
                 screen_draws,
                 &meta,
             )?);
@@ -200,7 +205,7 @@ fn screened_tasks(
     prep: &HadamardPrep,
     noise: &NoiseModel,
     ps: &[f64],
-    max_faults: Option<usize>,
+    (min_faults, max_faults): (usize, Option<usize>),
     screen_draws: u64,
     meta: &dyn Fn(Value) -> Value,
 ) -> Result<Vec<SweepTask>> {
@@ -219,9 +224,18 @@ fn screened_tasks(
     let placed =
         ExactStratum::new(&injector, &job.program, channels.clone(), 1).map_err(|e| anyhow!(e))?;
     let mut tasks = Vec::new();
-    for (k, share) in (1..).zip(strata_shares(&channels, ps, max_faults)) {
+    let skip = min_faults.max(1) - 1;
+    let shares = strata_shares(&channels, ps, max_faults);
+    // Shares relative to the heaviest stratum of this run.
+    let heaviest = shares
+        .iter()
+        .skip(skip)
+        .copied()
+        .fold(0.0, f64::max)
+        .max(f64::MIN_POSITIVE);
+    for (k, share) in (1..).zip(shares).skip(skip) {
         let passed = screen.passed(&channels, k, screen_draws);
-        let share = share.max(MIN_SCREENED_SHARE);
+        let share = (share / heaviest).max(MIN_SCREENED_SHARE);
         for (part, passing, count) in [
             ("pass", true, passed),
             ("reject", false, screen_draws - passed),
