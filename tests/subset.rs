@@ -3,9 +3,9 @@
 
 use qec_sim::magic::{ChModel, HadamardPrep};
 use qec_sim::noise::NoiseModel;
-use qec_sim::sweep::subset::subset_curves;
+use qec_sim::sweep::subset::{subset_curves, SubsetPoint};
 use qec_sim::sweep::tasks::{hadamard_prep_tasks, Method};
-use qec_sim::sweep::{fit::fit_binomial, run_sweep, RunConfig, Shard, StopRule};
+use qec_sim::sweep::{fit::fit_binomial, run_sweep, RunConfig, Shard, StopRule, TaskStats};
 use serde_json::json;
 
 /// Two threads, whole runs, seeded.
@@ -25,6 +25,21 @@ fn rule(shots: u64) -> StopRule {
         max_errors: None,
         max_seconds: None,
     }
+}
+
+/// The Monte Carlo row's intervals (likelihood ratio 1000, beyond 3.5 sigma) must overlap the
+/// stratified point's, for acceptance and for logical error per accepted state.
+fn assert_overlap(label: &str, row: &TaskStats, point: &SubsetPoint) {
+    let acc = fit_binomial(row.kept(), row.shots, 1000.0);
+    let err = fit_binomial(row.errors, row.kept(), 1000.0);
+    eprintln!(
+        "{label} p = {}: MC acceptance {:.4} [{:.4}, {:.4}] error {:.3e} [{:.2e}, {:.2e}] ({} errors); stratified {:.4} [{:.4}, {:.4}] {:.3e} [{:.2e}, {:.2e}]",
+        point.p, acc.best, acc.low, acc.high, err.best, err.low, err.high, row.errors,
+        point.acceptance.value, point.acceptance.low, point.acceptance.high,
+        point.logical.value, point.logical.low, point.logical.high
+    );
+    assert!(acc.low <= point.acceptance.high && point.acceptance.low <= acc.high);
+    assert!(err.low <= point.logical.high && point.logical.low <= err.high);
 }
 
 #[test]
@@ -52,17 +67,7 @@ fn subset_curve_agrees_with_monte_carlo() {
         assert_eq!(curves.len(), 1);
         for (row, point) in mc.iter().zip(&curves[0].points) {
             assert_eq!(row.json_metadata["p"].as_f64().unwrap(), point.p);
-            // Intervals (likelihood ratio 1000, i.e. beyond 3.5 sigma) must overlap.
-            let acc = fit_binomial(row.kept(), row.shots, 1000.0);
-            let err = fit_binomial(row.errors, row.kept(), 1000.0);
-            eprintln!(
-                "{model:?} p = {}: MC acceptance {:.4} [{:.4}, {:.4}] error {:.3e} [{:.2e}, {:.2e}]; subset {:.4} [{:.4}, {:.4}] {:.3e} [{:.2e}, {:.2e}]",
-                point.p, acc.best, acc.low, acc.high, err.best, err.low, err.high,
-                point.acceptance.value, point.acceptance.low, point.acceptance.high,
-                point.logical.value, point.logical.low, point.logical.high
-            );
-            assert!(acc.low <= point.acceptance.high && point.acceptance.low <= acc.high);
-            assert!(err.low <= point.logical.high && point.logical.low <= err.high);
+            assert_overlap(&format!("{model:?}"), row, point);
         }
     }
 }
@@ -94,17 +99,8 @@ fn screened_curve_agrees_with_monte_carlo_at_d3() {
     assert_eq!(curves.len(), 1);
     assert_eq!(curves[0].metadata["method"], "screened");
     let (row, point) = (&mc[0], &curves[0].points[0]);
-    let acc = fit_binomial(row.kept(), row.shots, 1000.0);
-    let err = fit_binomial(row.errors, row.kept(), 1000.0);
-    eprintln!(
-        "exact p = 1e-3: MC acceptance {:.4} [{:.4}, {:.4}] error {:.3e} [{:.2e}, {:.2e}] ({} errors); screened {:.4} [{:.4}, {:.4}] {:.3e} [{:.2e}, {:.2e}]",
-        acc.best, acc.low, acc.high, err.best, err.low, err.high, row.errors,
-        point.acceptance.value, point.acceptance.low, point.acceptance.high,
-        point.logical.value, point.logical.low, point.logical.high
-    );
     assert!(row.errors >= 10, "Monte Carlo must see failures to compare");
-    assert!(acc.low <= point.acceptance.high && point.acceptance.low <= acc.high);
-    assert!(err.low <= point.logical.high && point.logical.low <= err.high);
+    assert_overlap("exact, screened", row, point);
     // The screened interval must be informative, not just wide enough to overlap.
     assert!(point.logical.high < 3.0 * point.logical.low.max(f64::MIN_POSITIVE));
 }

@@ -24,7 +24,7 @@
 
 use super::fit::fit_binomial;
 use super::stats::TaskStats;
-use super::subset::{fault_count_distribution, Channels, Estimate, ExactStratum, SubsetPoint};
+use super::subset::{combine_by_stratum, Channels, Estimate, ExactStratum, SubsetPoint};
 use crate::circuit::Circuit;
 use crate::faults::{FaultSet, Injector};
 use rand_core::{RngCore, SeedableRng};
@@ -163,33 +163,16 @@ pub fn combine_screened(
     strata: &BTreeMap<usize, ScreenedCounts>,
     p: f64,
 ) -> SubsetPoint {
-    let kmax = strata.keys().copied().max().unwrap_or(0);
-    let (dist, mut unsampled) = fault_count_distribution(classes, p, kmax);
-    let mut acc = Estimate {
-        value: dist[0],
-        low: dist[0],
-        high: dist[0],
-    };
-    let mut fail = Estimate {
-        value: 0.0,
-        low: 0.0,
-        high: 0.0,
-    };
-    for (k, &pk) in dist.iter().enumerate().skip(1) {
-        let Some(c) = strata.get(&k) else {
-            unsampled += pk;
-            continue;
-        };
+    combine_by_stratum(classes, strata, p, |c| {
         let a = part_rate(c.passed, c.draws);
         // A part without shots (e.g. nothing passed the screen) is unknown: [0, 1].
         let kept = |(shots, discards, _): (u64, u64, u64)| part_rate(shots - discards, shots);
         let errors = |(shots, _, errors): (u64, u64, u64)| part_rate(errors, shots);
-        let s_acc = mix(a, kept(c.pass), kept(c.reject));
-        let s_fail = mix(a, errors(c.pass), errors(c.reject));
-        acc.add_scaled(pk, s_acc);
-        fail.add_scaled(pk, s_fail);
-    }
-    SubsetPoint::new(p, acc, fail, unsampled)
+        (
+            mix(a, kept(c.pass), kept(c.reject)),
+            mix(a, errors(c.pass), errors(c.reject)),
+        )
+    })
 }
 
 /// A curve's screened strata: its metadata without "k", "part" and "screen", its channel

@@ -241,6 +241,23 @@ pub fn combine_strata(
     strata: &BTreeMap<usize, (u64, u64, u64)>,
     p: f64,
 ) -> SubsetPoint {
+    combine_by_stratum(classes, strata, p, |&(shots, discards, errors)| {
+        (
+            fit_binomial(shots - discards, shots, 1000.0).into(),
+            fit_binomial(errors, shots, 1000.0).into(),
+        )
+    })
+}
+
+/// sum_k P_k(p) (a_k, f_k) over the sampled strata, with `rates` giving a stratum's
+/// acceptance and accepted failure; the noiseless stratum is accepted without failure, and
+/// strata not sampled (above the largest, or gaps) count as unknown, in [0, P_k].
+pub fn combine_by_stratum<T>(
+    classes: &[(f64, u64)],
+    strata: &BTreeMap<usize, T>,
+    p: f64,
+    rates: impl Fn(&T) -> (Estimate, Estimate),
+) -> SubsetPoint {
     let kmax = strata.keys().copied().max().unwrap_or(0);
     let (dist, mut unsampled) = fault_count_distribution(classes, p, kmax);
     let mut acc = Estimate {
@@ -254,15 +271,14 @@ pub fn combine_strata(
         high: 0.0,
     };
     for (k, &pk) in dist.iter().enumerate().skip(1) {
-        let Some(&(shots, discards, errors)) = strata.get(&k) else {
-            // A gap below kmax counts as unknown too.
-            unsampled += pk;
-            continue;
-        };
-        let a = fit_binomial(shots - discards, shots, 1000.0);
-        let f = fit_binomial(errors, shots, 1000.0);
-        acc.add_scaled(pk, a.into());
-        fail.add_scaled(pk, f.into());
+        match strata.get(&k) {
+            Some(counts) => {
+                let (a, f) = rates(counts);
+                acc.add_scaled(pk, a);
+                fail.add_scaled(pk, f);
+            }
+            None => unsampled += pk,
+        }
     }
     SubsetPoint::new(p, acc, fail, unsampled)
 }
