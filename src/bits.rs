@@ -125,6 +125,23 @@ impl Isa {
         })
     }
 
+    /// Whether this CPU has AVX2, FMA and POPCNT (the exact engine's shot loop), probed once.
+    pub fn has_avx2_fma_popcnt() -> bool {
+        static HAS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        *HAS.get_or_init(|| {
+            #[cfg(target_arch = "x86_64")]
+            {
+                std::arch::is_x86_feature_detected!("avx2")
+                    && std::arch::is_x86_feature_detected!("fma")
+                    && std::arch::is_x86_feature_detected!("popcnt")
+            }
+            #[cfg(not(target_arch = "x86_64"))]
+            {
+                false
+            }
+        })
+    }
+
     /// Whether this CPU can run code compiled for `self`.
     pub fn supported(self) -> bool {
         match self {

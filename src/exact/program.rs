@@ -251,16 +251,6 @@ fn coin(rng: &mut impl RngCore) -> bool {
     rng.next_u64() >> 63 == 1
 }
 
-/// Whether the CPU has what the `_avx2` copies of the shot loop and the rotation kernel are
-/// compiled for (AVX2, FMA, POPCNT).
-#[cfg(target_arch = "x86_64")]
-#[inline]
-fn has_avx2() -> bool {
-    std::arch::is_x86_feature_detected!("avx2")
-        && std::arch::is_x86_feature_detected!("fma")
-        && std::arch::is_x86_feature_detected!("popcnt")
-}
-
 /// Frame words per Pauli half: the constant `W`, or `words` when `W` is 0 (any size).
 #[inline(always)]
 fn frame_words<const W: usize>(words: usize) -> usize {
@@ -404,7 +394,7 @@ impl ExactProgram {
         postselect: Option<&[bool]>,
     ) -> ShotEnd {
         #[cfg(target_arch = "x86_64")]
-        if has_avx2() {
+        if crate::bits::Isa::has_avx2_fma_popcnt() {
             // SAFETY: the CPU has the features the function is compiled for.
             return unsafe { self.run_shot_avx2(ws, rng, noise, postselect) };
         }
@@ -909,7 +899,7 @@ fn rotate_pauli(amps: &mut [C], x: u64, z: u64, phase: u8, s: f64, c: f64) {
     let k = if turn >= 2 { -s } else { s };
     let (x, z, imaginary) = (x as usize, z as usize, !turn.is_multiple_of(2));
     #[cfg(target_arch = "x86_64")]
-    if has_avx2() {
+    if crate::bits::Isa::has_avx2_fma_popcnt() {
         // SAFETY: the CPU has the features the function is compiled for.
         unsafe { rotate_pairs_avx2(amps, x, z, k, c, imaginary) };
         return;
