@@ -8,10 +8,8 @@
 //! is checked against the author's arbitrary-precision Mathematica results instead
 //! ([`ARBITRARY_PRECISION`]), and the deviation from the CSV is printed.
 
-use qec_sim::estimate::distillation::{
-    cheapest, DistanceRange, Protocol, Protocol15To1, SearchSpace, SecondLevel, TwoLevel,
-    TwoLevelSpace,
-};
+use qec_sim::estimate::distillation::{Protocol, Protocol15To1, SecondLevel, TwoLevel};
+use qec_sim::estimate::search::{cheapest, DistanceRange, SearchSpace, TwoLevelSpace};
 use qec_sim::estimate::textbook::TextbookFifteenToOne;
 use qec_sim::estimate::EstimateError;
 

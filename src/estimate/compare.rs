@@ -11,14 +11,12 @@
 //! takes that divided by steps_per_cycle.
 
 use super::bottom_up::{self, BottomUpCost, BottomUpFits, Interval, Validity};
-use super::distillation::{
-    cheapest, cheapest_below, DistanceRange, DistillationCost, Protocol, Protocol15To1,
-    SearchSpace, SecondLevel, TwoLevel, TwoLevelSpace,
-};
+use super::distillation::{DistillationCost, Protocol, Protocol15To1, SecondLevel};
 use super::level2::{self, MemoryModel};
+use super::search::{DistanceRange, FactorySearch, SearchSpace, TwoLevelSpace};
 use super::textbook::TextbookFifteenToOne;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{btree_map, BTreeMap};
 
 /// Default physical time steps per surface-code cycle.
 pub const DEFAULT_STEPS_PER_CYCLE: f64 = 8.0;
@@ -195,6 +193,8 @@ pub struct Ours<'a> {
     /// Per (p bits, two-level?): the loosest target found unreachable by Litinski's protocols;
     /// tighter targets are then unreachable too (no need to search again).
     unreachable: BTreeMap<(u64, bool), f64>,
+    /// Per (p bits, two-level?): the search over Litinski's protocols, kept for the next target.
+    searches: BTreeMap<(u64, bool), FactorySearch>,
 }
 
 impl<'a> Ours<'a> {
@@ -210,6 +210,7 @@ impl<'a> Ours<'a> {
             steps,
             rounds: BTreeMap::new(),
             unreachable: BTreeMap::new(),
+            searches: BTreeMap::new(),
         })
     }
 
@@ -236,44 +237,8 @@ impl<'a> Ours<'a> {
     }
 }
 
-/// A feasible two-level cost to start the exhaustive search from (its ceiling): a few
-/// protocols shaped like Litinski's table rows (level 1 (dX, dZ, dm) with dZ, dm ~ dX/2,
-/// level 2 with dZ2 ~ dX2/2, dm2 = dZ2 + 2). Only speeds the search up; the result is the
-/// exhaustive search's.
-fn two_level_seed(p: f64, target: f64, space: &SearchSpace) -> Option<f64> {
-    let two = space.two_level.as_ref()?;
-    let odd = |x: u32| if x % 2 == 1 { x } else { x + 1 };
-    let mut best: Option<f64> = None;
-    for dx in (space.level1.min..=space.level1.max).filter(|d| d % 2 == 1 && *d >= 7) {
-        let dz = odd(dx / 2 - 1).max(3);
-        let first = Protocol15To1::new(dx, dz, dz);
-        for &copies in &two.copies {
-            for &kind in &two.kinds {
-                for dx2 in (two.level2.min..=two.level2.max).filter(|d| d % 2 == 1) {
-                    let dz2 = odd(dx2 / 2 - 1).max(two.level2.min);
-                    let dm2 = (dz2 + 2).min(dx2);
-                    if dz2 > dx2 {
-                        continue;
-                    }
-                    let proto = TwoLevel {
-                        first,
-                        copies,
-                        second: Protocol15To1::new(dx2, dz2, dm2),
-                        kind,
-                    };
-                    if let Ok(c) = proto.cost(p) {
-                        if c.output_error <= target && best.is_none_or(|b| c.qubit_cycles < b) {
-                            best = Some(c.qubit_cycles);
-                        }
-                    }
-                }
-            }
-        }
-    }
-    best
-}
-
-/// Litinski's cheapest protocol in `space` at (p, target), remembering unreachable targets.
+/// Litinski's cheapest protocol in `space` at (p, target), remembering unreachable targets and
+/// sharing the search's work over targets at the same p.
 fn litinski(
     ours: &mut Ours,
     p: f64,
@@ -286,21 +251,24 @@ fn litinski(
     if ours.unreachable.get(&key).is_some_and(|&t| target <= t) {
         return Ok(None);
     }
-    let found = if two {
-        // Start from a known feasible cost: the one-level result if any (it may lie outside
-        // the two-level space, so it stays the answer when nothing cheaper is found), else a
-        // seed protocol inside the space.
-        let ceiling = one_level
-            .map(|c| c.1.qubit_cycles)
-            .or_else(|| two_level_seed(p, target, space));
-        let below = match ceiling {
-            Some(c) => cheapest_below(p, target, space, c * (1.0 + 1e-9)),
-            None => cheapest(p, target, space),
+    let search = match ours.searches.entry(key) {
+        btree_map::Entry::Occupied(e) => e.into_mut(),
+        btree_map::Entry::Vacant(e) => {
+            e.insert(FactorySearch::new(p, space).map_err(|e| e.to_string())?)
         }
-        .map_err(|e| e.to_string())?;
-        below.or(one_level)
+    };
+    let found = if two {
+        // Only two-level protocols cheaper than the one-level result (which may lie outside
+        // the two-level space, so it stays the answer when nothing cheaper is found).
+        let ceiling = one_level.map_or(f64::INFINITY, |c| c.1.qubit_cycles * (1.0 + 1e-9));
+        search
+            .cheapest_below(target, ceiling)
+            .map_err(|e| e.to_string())?
+            .or(one_level)
     } else {
-        cheapest(p, target, space).map_err(|e| e.to_string())?
+        search
+            .cheapest_below(target, f64::INFINITY)
+            .map_err(|e| e.to_string())?
     };
     if found.is_none() {
         let t = ours.unreachable.entry(key).or_insert(target);

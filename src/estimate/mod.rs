@@ -1,7 +1,8 @@
 //! Resource estimates for magic-state preparation.
 //!
 //! So far the distillation side: D. Litinski, "Magic State Distillation: Not as Costly as You
-//! Think", Quantum 3, 205 (2019), arXiv:1905.06903 ([`distillation`]), on his surface-code error
+//! Think", Quantum 3, 205 (2019), arXiv:1905.06903 ([`distillation`], searched by [`search`]),
+//! on his surface-code error
 //! model ([`surface`]), with the output state tracked by a small density-matrix calculation
 //! ([`state`]) over the protocols' rotation schedules ([`schedule`]); and the textbook
 //! Bravyi-Kitaev 15-to-1 baseline ([`textbook`]).
@@ -19,6 +20,7 @@ pub mod distillation;
 pub mod level2;
 pub mod report;
 pub mod schedule;
+pub mod search;
 pub mod state;
 pub mod surface;
 pub mod textbook;
