@@ -651,6 +651,45 @@ mod tests {
     }
 
     #[test]
+    fn output_error_floors_lie_below_the_simulated_error() {
+        // The search skips protocols by these floors: they must never exceed the real output
+        // error, for both kinds, small and large distances, and p from 1e-4 to 3e-3.
+        for p in [1e-4, 1e-3, 3e-3] {
+            for (dx, dz, dm) in [(5, 3, 3), (11, 5, 5), (15, 7, 7)] {
+                let first = Protocol15To1::new(dx, dz, dm);
+                let (fail1, out1) = first.outcome(p).unwrap();
+                for kind in [SecondLevel::FifteenToOne, SecondLevel::TwentyToFour] {
+                    for (dx2, dz2, dm2) in [(7, 3, 3), (13, 7, 7), (21, 11, 13)] {
+                        let proto = TwoLevel {
+                            first,
+                            copies: 6,
+                            second: Protocol15To1::new(dx2, dz2, dm2),
+                            kind,
+                        };
+                        let Ok(cost) = proto.cost_given_first(p, fail1, out1, true) else {
+                            continue;
+                        };
+                        let s = kind.schedule();
+                        let input = kind.input_floor(out1);
+                        let quick = proto.output_error_floor(&s, p, (fail1, out1), Some(input));
+                        let full = proto.output_error_floor(&s, p, (fail1, out1), None);
+                        let what = format!("{proto:?} at {p}: {quick} {full} {cost:?}");
+                        assert!(full > 0.0 && quick > 0.0, "{what}");
+                        assert!(
+                            quick <= cost.output_error && full <= cost.output_error,
+                            "{what}"
+                        );
+                        assert!(
+                            proto.qubit_cycles_floor(fail1) <= cost.qubit_cycles,
+                            "{what}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
     fn one_level_leading_order_is_35_p_cubed() {
         // With vanishing logical errors only the injected states fail: 35 p^3 at leading
         // order (Bravyi-Kitaev), with p/3 of each fault kind.

@@ -9,8 +9,9 @@
 //!
 //! The bottom-up side: fits of our hadamard-prep sweep statistics and the cost of an accepted
 //! |H> ([`bottom_up`]), an optional modelled second level ([`level2`]); the comparison of all
-//! schemes in common units ([`compare`]), application-level totals ([`application`]) and the
-//! written reports ([`report`]).
+//! schemes in common units ([`compare`]), the move of our colour-code state into a surface code
+//! ([`transfer`]), application-level totals ([`application`]) and the written reports
+//! ([`report`]).
 
 pub mod application;
 pub mod bottom_up;
@@ -24,6 +25,7 @@ pub mod search;
 pub mod state;
 pub mod surface;
 pub mod textbook;
+pub mod transfer;
 
 use thiserror::Error;
 
