@@ -44,6 +44,12 @@ fn ok(args: &[&str]) -> Output {
     out
 }
 
+fn assert_report_has(md: &str, needles: &[&str]) {
+    for needle in needles {
+        assert!(md.contains(needle), "report lacks '{needle}'");
+    }
+}
+
 #[test]
 fn report_files_are_written_and_sane() {
     let dir = tempfile::tempdir().unwrap();
@@ -69,20 +75,21 @@ fn report_files_are_written_and_sane() {
     args.extend(FAST);
     ok(&args);
     let md = std::fs::read_to_string(base.with_extension("md")).unwrap();
-    for needle in [
-        "## Summary at target 1.00e-6",
-        "bottom-up \\|H>, level 1 (ours, simulated)",
-        "Litinski 15-to-1, one level",
-        "cultivation (quoted, not simulated)",
-        "One surface-code cycle = 8 physical time steps",
-        "code cycle = (8 - 1) gate steps of 25 ns + 1 measurement step of 500 ns",
-        "hprep_synthetic.csv` (sha256 ",
-        "| 3 | 4 | 0.0001..0.001 |",
-        "## Application",
-        "## Assumptions and formulas",
-    ] {
-        assert!(md.contains(needle), "report lacks '{needle}'");
-    }
+    assert_report_has(
+        &md,
+        &[
+            "## Summary at target 1.00e-6",
+            "bottom-up \\|H>, level 1 (ours, simulated)",
+            "Litinski 15-to-1, one level",
+            "cultivation (quoted, not simulated)",
+            "One surface-code cycle = 8 physical time steps",
+            "code cycle = (8 - 1) gate steps of 25 ns + 1 measurement step of 500 ns",
+            "hprep_synthetic.csv` (sha256 ",
+            "| 3 | 4 | 0.0001..0.001 |",
+            "## Application",
+            "## Assumptions and formulas",
+        ],
+    );
     let csv = std::fs::read_to_string(base.with_extension("csv")).unwrap();
     let mut reader = csv::Reader::from_reader(csv.as_bytes());
     let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
@@ -327,14 +334,15 @@ fn sampled_cultivation_rows_enter_the_comparison_and_bad_ones_are_named() {
     args.extend(["--targets", "1e-6,1e-5", "--target", "1e-5"]);
     ok(&args);
     let md = std::fs::read_to_string(base.with_extension("md")).unwrap();
-    for needle in [
-        "cultivation (sampled exactly, --cultivation-stats)",
-        "ASSUMPTION T ~ 2 x S-proxy",
-        "## Moving the state into the surface code (OUR MODEL)",
-        "1 task(s) from",
-    ] {
-        assert!(md.contains(needle), "report lacks '{needle}'");
-    }
+    assert_report_has(
+        &md,
+        &[
+            "cultivation (sampled exactly, --cultivation-stats)",
+            "ASSUMPTION T ~ 2 x S-proxy",
+            "## Moving the state into the surface code (OUR MODEL)",
+            "1 task(s) from",
+        ],
+    );
     let csv = std::fs::read_to_string(base.with_extension("csv")).unwrap();
     // 2e-6 per kept shot, acceptance 1/2: 40 rounds, 463 x 40 qubit-rounds.
     let row = csv

@@ -244,6 +244,24 @@ fn one_level_space(max: u32) -> SearchSpace {
     }
 }
 
+/// Level-1 distances `l1`, 4 level-1 copies of either second-level kind with distances `l2`.
+fn four_copies_space(l1: (u32, u32), l2: (u32, u32)) -> SearchSpace {
+    SearchSpace {
+        level1: DistanceRange {
+            min: l1.0,
+            max: l1.1,
+        },
+        two_level: Some(TwoLevelSpace {
+            copies: vec![4],
+            level2: DistanceRange {
+                min: l2.0,
+                max: l2.1,
+            },
+            kinds: vec![SecondLevel::FifteenToOne, SecondLevel::TwentyToFour],
+        }),
+    }
+}
+
 #[test]
 fn search_finds_a_protocol_meeting_the_target() {
     // At p = 1e-3, (15-to-1)_{17,7,7} reaches 4.5e-8: the cheapest is no dearer.
@@ -257,14 +275,7 @@ fn search_finds_a_protocol_meeting_the_target() {
     assert!(cheapest(1e-4, 1e-14, &one_level_space(11))
         .unwrap()
         .is_none());
-    let space = SearchSpace {
-        level1: DistanceRange { min: 3, max: 9 },
-        two_level: Some(TwoLevelSpace {
-            copies: vec![4],
-            level2: DistanceRange { min: 7, max: 15 },
-            kinds: vec![SecondLevel::FifteenToOne, SecondLevel::TwentyToFour],
-        }),
-    };
+    let space = four_copies_space((3, 9), (7, 15));
     let (proto, cost) = cheapest(1e-4, 1e-14, &space).unwrap().unwrap();
     println!("p=1e-4, target 1e-14: {proto:?} {cost:?}");
     assert!(cost.output_error <= 1e-14);
@@ -385,11 +396,14 @@ fn reports_two_level_space() -> SearchSpace {
     qec_sim::estimate::compare::litinski_spaces().1
 }
 
+/// A pinned search result: target, protocol, space-time per output state.
+type Pinned = (f64, &'static str, f64);
+
 #[test]
 fn search_results_are_pinned() {
     // The protocols and costs the exhaustive search (before the shared, bounded one) chose in
     // the `qec-sim estimate` reports; one search answers all targets of its p.
-    let cases: [(f64, &[(f64, &str, f64)]); 2] = [
+    let cases: [(f64, &[Pinned]); 2] = [
         (
             1e-4,
             &[
@@ -443,14 +457,7 @@ fn search_results_are_pinned() {
 fn search_equals_brute_force_on_a_small_space() {
     // Every protocol of a small space costed in full, the cheapest meeting each target taken
     // (ties to the first): the search must return exactly that.
-    let space = SearchSpace {
-        level1: DistanceRange { min: 5, max: 9 },
-        two_level: Some(TwoLevelSpace {
-            copies: vec![4],
-            level2: DistanceRange { min: 9, max: 13 },
-            kinds: vec![SecondLevel::FifteenToOne, SecondLevel::TwentyToFour],
-        }),
-    };
+    let space = four_copies_space((5, 9), (9, 13));
     let odd = |lo: u32, hi: u32| (lo..=hi).step_by(2);
     let triples = |lo: u32, hi: u32| -> Vec<Protocol15To1> {
         let mut v = Vec::new();
