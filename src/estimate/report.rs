@@ -186,7 +186,7 @@ impl Report {
         let _ = writeln!(s, "## Moving the state into the surface code (OUR MODEL)\n");
         let _ = writeln!(
             s,
-            "Our |H> ends in a colour code; distillation's outputs sit in surface-code patches. Subsystem lattice surgery (Poulsen Nautrup, Friis, Briegel, Nat. Commun. 8, 1321 (2017)) merges the colour-code patch with a fresh distance-d_s surface-code patch for d_s rounds (the lattice-surgery merge time, Horsman et al., New J. Phys. 14, 123011 (2012)); d_s is the smallest odd distance >= d with d_s p_L(d_s) <= target/10 (Litinski's p_L). Qubits 2 d_s^2 + d_s + N_d for d_s code cycles; added error d_s (p_L(d_s) + p_mem(d)), p_mem the colour-code memory error per round. Not included in the tables' space-time and ratios; the last columns include it. Cultivation's quoted volumes already contain its escape into the surface code.\n"
+            "Our |H> ends in a colour code; distillation's outputs sit in surface-code patches. Subsystem lattice surgery (Poulsen Nautrup, Friis, Briegel, Nat. Commun. 8, 1321 (2017)) merges the colour-code patch with a fresh distance-d_s surface-code patch for d_s rounds (the lattice-surgery merge time, Horsman et al., New J. Phys. 14, 123011 (2012)); d_s is the smallest odd distance >= d with d_s p_L(d_s) <= target/10 (Litinski's p_L). Qubits 2 d_s^2 + d_s + N_d for d_s code cycles; added error d_s (p_L(d_s) + p_mem(d)), p_mem the colour-code memory error per round. Neither its space-time nor its error is included in the other tables (nor in the choice of d): the last two columns add its space-time, and its error adds to the state's. Cultivation's quoted volumes already contain its escape into the surface code.\n"
         );
         let _ = writeln!(
             s,
