@@ -330,7 +330,7 @@ fn intervals_map_monotonically() {
 
 #[test]
 fn a_search_ceiling_never_changes_the_winner() {
-    use qec_sim::estimate::distillation::{cheapest, cheapest_below, DistanceRange, SearchSpace};
+    use qec_sim::estimate::search::{cheapest, cheapest_below, DistanceRange, SearchSpace};
     let space = SearchSpace {
         level1: DistanceRange { min: 3, max: 17 },
         two_level: None,

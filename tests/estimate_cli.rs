@@ -44,6 +44,12 @@ fn ok(args: &[&str]) -> Output {
     out
 }
 
+fn assert_report_has(md: &str, needles: &[&str]) {
+    for needle in needles {
+        assert!(md.contains(needle), "report lacks '{needle}'");
+    }
+}
+
 #[test]
 fn report_files_are_written_and_sane() {
     let dir = tempfile::tempdir().unwrap();
@@ -69,20 +75,21 @@ fn report_files_are_written_and_sane() {
     args.extend(FAST);
     ok(&args);
     let md = std::fs::read_to_string(base.with_extension("md")).unwrap();
-    for needle in [
-        "## Summary at target 1.00e-6",
-        "bottom-up \\|H>, level 1 (ours, simulated)",
-        "Litinski 15-to-1, one level",
-        "cultivation (quoted, not simulated)",
-        "One surface-code cycle = 8 physical time steps",
-        "code cycle = (8 - 1) gate steps of 25 ns + 1 measurement step of 500 ns",
-        "hprep_synthetic.csv` (sha256 ",
-        "| 3 | 4 | 0.0001..0.001 |",
-        "## Application",
-        "## Assumptions and formulas",
-    ] {
-        assert!(md.contains(needle), "report lacks '{needle}'");
-    }
+    assert_report_has(
+        &md,
+        &[
+            "## Summary at target 1.00e-6",
+            "bottom-up \\|H>, level 1 (ours, simulated)",
+            "Litinski 15-to-1, one level",
+            "cultivation (quoted, not simulated)",
+            "One surface-code cycle = 8 physical time steps",
+            "code cycle = (8 - 1) gate steps of 25 ns + 1 measurement step of 500 ns",
+            "hprep_synthetic.csv` (sha256 ",
+            "| 3 | 4 | 0.0001..0.001 |",
+            "## Application",
+            "## Assumptions and formulas",
+        ],
+    );
     let csv = std::fs::read_to_string(base.with_extension("csv")).unwrap();
     let mut reader = csv::Reader::from_reader(csv.as_bytes());
     let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
@@ -296,4 +303,73 @@ fn fit_needs_an_output_and_shows_rejected_fits() {
         "{stdout}"
     );
     assert!(fits.exists());
+}
+
+#[test]
+fn sampled_cultivation_rows_enter_the_comparison_and_bad_ones_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let header = qec_sim::sweep::CSV_HEADER;
+    let good = dir.path().join("cult.csv");
+    // Two rows of one task (merged): 1e6 shots, half discarded, 1 error in 5e5 kept.
+    std::fs::write(
+        &good,
+        format!(
+            "{header}\n500000,1,250000,1.0,exact,abc,\"{{\"\"p\"\":0.001,\"\"qubits\"\":463,\"\"rounds\"\":20,\"\"d1\"\":5,\"\"d2\"\":15}}\",\n500000,0,250000,1.0,exact,abc,\"{{\"\"p\"\":0.001,\"\"qubits\"\":463,\"\"rounds\"\":20,\"\"d1\"\":5,\"\"d2\"\":15}}\",\n"
+        ),
+    )
+    .unwrap();
+    let base = dir.path().join("r");
+    let s = stats();
+    let mut args = vec![
+        "estimate",
+        "--stats",
+        &s,
+        "--p",
+        "1e-3",
+        "--cultivation-stats",
+        good.to_str().unwrap(),
+        "--report",
+        base.to_str().unwrap(),
+    ];
+    args.extend(["--targets", "1e-6,1e-5", "--target", "1e-5"]);
+    ok(&args);
+    let md = std::fs::read_to_string(base.with_extension("md")).unwrap();
+    assert_report_has(
+        &md,
+        &[
+            "cultivation (sampled exactly, --cultivation-stats)",
+            "ASSUMPTION T ~ 2 x S-proxy",
+            "## Moving the state into the surface code (OUR MODEL)",
+            "1 task(s) from",
+        ],
+    );
+    let csv = std::fs::read_to_string(base.with_extension("csv")).unwrap();
+    // 2e-6 per kept shot, acceptance 1/2: 40 rounds, 463 x 40 qubit-rounds.
+    let row = csv
+        .lines()
+        .find(|l| l.starts_with("1e-3,1e-5,cultivation-sampled"))
+        .unwrap();
+    assert!(
+        row.contains("d1=5 d2=15") && row.contains("1.852e4"),
+        "{row}"
+    );
+    // Bad input: one line naming the file (and line).
+    let missing = dir.path().join("none.csv");
+    let e = fails(&["estimate", "--cultivation-stats", missing.to_str().unwrap()]);
+    assert!(
+        e.contains("cannot read cultivation statistics file") && e.contains("none.csv"),
+        "{e}"
+    );
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        format!("{header}\n10,0,0,1.0,exact,x,\"{{\"\"p\"\":0.001,\"\"rounds\"\":20}}\",\n"),
+    )
+    .unwrap();
+    let e = fails(&["estimate", "--cultivation-stats", bad.to_str().unwrap()]);
+    assert!(e.contains("bad.csv:2:") && e.contains("\"qubits\""), "{e}");
+    let cols = dir.path().join("cols.csv");
+    std::fs::write(&cols, "p,qubits,rounds\n0.001,463,20\n").unwrap();
+    let e = fails(&["estimate", "--cultivation-stats", cols.to_str().unwrap()]);
+    assert!(e.contains("cols.csv:1") && e.contains("header"), "{e}");
 }

@@ -8,9 +8,12 @@
 //! is checked against the author's arbitrary-precision Mathematica results instead
 //! ([`ARBITRARY_PRECISION`]), and the deviation from the CSV is printed.
 
+use qec_sim::estimate::compare::protocol_name;
 use qec_sim::estimate::distillation::{
-    cheapest, DistanceRange, Protocol, Protocol15To1, SearchSpace, SecondLevel, TwoLevel,
-    TwoLevelSpace,
+    DistillationCost, Protocol, Protocol15To1, SecondLevel, TwoLevel,
+};
+use qec_sim::estimate::search::{
+    cheapest, DistanceRange, FactorySearch, SearchSpace, TwoLevelSpace,
 };
 use qec_sim::estimate::textbook::TextbookFifteenToOne;
 use qec_sim::estimate::EstimateError;
@@ -241,6 +244,24 @@ fn one_level_space(max: u32) -> SearchSpace {
     }
 }
 
+/// Level-1 distances `l1`, 4 level-1 copies of either second-level kind with distances `l2`.
+fn four_copies_space(l1: (u32, u32), l2: (u32, u32)) -> SearchSpace {
+    SearchSpace {
+        level1: DistanceRange {
+            min: l1.0,
+            max: l1.1,
+        },
+        two_level: Some(TwoLevelSpace {
+            copies: vec![4],
+            level2: DistanceRange {
+                min: l2.0,
+                max: l2.1,
+            },
+            kinds: vec![SecondLevel::FifteenToOne, SecondLevel::TwentyToFour],
+        }),
+    }
+}
+
 #[test]
 fn search_finds_a_protocol_meeting_the_target() {
     // At p = 1e-3, (15-to-1)_{17,7,7} reaches 4.5e-8: the cheapest is no dearer.
@@ -254,14 +275,7 @@ fn search_finds_a_protocol_meeting_the_target() {
     assert!(cheapest(1e-4, 1e-14, &one_level_space(11))
         .unwrap()
         .is_none());
-    let space = SearchSpace {
-        level1: DistanceRange { min: 3, max: 9 },
-        two_level: Some(TwoLevelSpace {
-            copies: vec![4],
-            level2: DistanceRange { min: 7, max: 15 },
-            kinds: vec![SecondLevel::FifteenToOne, SecondLevel::TwentyToFour],
-        }),
-    };
+    let space = four_copies_space((3, 9), (7, 15));
     let (proto, cost) = cheapest(1e-4, 1e-14, &space).unwrap().unwrap();
     println!("p=1e-4, target 1e-14: {proto:?} {cost:?}");
     assert!(cost.output_error <= 1e-14);
@@ -375,4 +389,127 @@ fn deep_protocols_fall_back_to_double_double() {
     println!("{a:?}\n{b:?}");
     assert!(a.output_error > 0.0 && a.output_error < 1e-22);
     assert!(b.output_error > 0.0 && b.output_error < a.output_error * 1e-3);
+}
+
+/// The two-level part of `compare::litinski_spaces`, shared over targets by one search.
+fn reports_two_level_space() -> SearchSpace {
+    qec_sim::estimate::compare::litinski_spaces().1
+}
+
+/// A pinned search result: target, protocol, space-time per output state.
+type Pinned = (f64, &'static str, f64);
+
+#[test]
+fn search_results_are_pinned() {
+    // The protocols and costs the exhaustive search (before the shared, bounded one) chose in
+    // the `qec-sim estimate` reports; one search answers all targets of its p.
+    let cases: [(f64, &[Pinned]); 2] = [
+        (
+            1e-4,
+            &[
+                (1e-10, "(15-to-1)_{11,5,5}", 62044.02391612535),
+                (
+                    1e-13,
+                    "(15-to-1)^6_{9,3,3} x (20-to-4)_{15,7,7}",
+                    304990.7523542906,
+                ),
+                (
+                    1e-15,
+                    "(15-to-1)^4_{9,3,3} x (20-to-4)_{17,7,9}",
+                    412580.41616599343,
+                ),
+            ],
+        ),
+        (
+            1e-3,
+            &[
+                (
+                    1e-8,
+                    "(15-to-1)^6_{11,5,5} x (20-to-4)_{19,9,11}",
+                    876858.3420652103,
+                ),
+                (
+                    1e-9,
+                    "(15-to-1)^6_{11,5,5} x (20-to-4)_{21,11,13}",
+                    1216042.9434542814,
+                ),
+            ],
+        ),
+    ];
+    for (p, rows) in cases {
+        let mut search = FactorySearch::new(p, &reports_two_level_space()).unwrap();
+        for &(target, name, cost) in rows {
+            let (proto, c) = search
+                .cheapest_below(target, f64::INFINITY)
+                .unwrap()
+                .unwrap();
+            assert_eq!(protocol_name(&proto), name, "p = {p}, target {target}");
+            assert_eq!(c.qubit_cycles, cost, "p = {p}, target {target}");
+            assert_eq!(proto.cost(p).unwrap(), c);
+        }
+    }
+    // At p = 1e-3 nothing in the space reaches 1e-15 (every candidate is bounded out).
+    let mut search = FactorySearch::new(1e-3, &reports_two_level_space()).unwrap();
+    assert_eq!(search.cheapest_below(1e-15, f64::INFINITY).unwrap(), None);
+}
+
+#[test]
+fn search_equals_brute_force_on_a_small_space() {
+    // Every protocol of a small space costed in full, the cheapest meeting each target taken
+    // (ties to the first): the search must return exactly that.
+    let space = four_copies_space((5, 9), (9, 13));
+    let odd = |lo: u32, hi: u32| (lo..=hi).step_by(2);
+    let triples = |lo: u32, hi: u32| -> Vec<Protocol15To1> {
+        let mut v = Vec::new();
+        for dx in odd(lo, hi) {
+            for dz in odd(lo, dx) {
+                for dm in odd(lo, dx) {
+                    v.push(Protocol15To1::new(dx, dz, dm));
+                }
+            }
+        }
+        v
+    };
+    let mut all: Vec<Protocol> = triples(5, 9).into_iter().map(Protocol::OneLevel).collect();
+    for first in triples(5, 9) {
+        for kind in [SecondLevel::FifteenToOne, SecondLevel::TwentyToFour] {
+            for second in triples(9, 13) {
+                all.push(Protocol::TwoLevel(TwoLevel {
+                    first,
+                    copies: 4,
+                    second,
+                    kind,
+                }));
+            }
+        }
+    }
+    let p = 1e-3;
+    let costs: Vec<_> = all
+        .iter()
+        .filter_map(|x| Some((*x, x.cost(p).ok()?)))
+        .collect();
+    let mut search = FactorySearch::new(p, &space).unwrap();
+    for target in [1e-6, 1e-7, 1e-8, 3e-9, 1e-9] {
+        let brute = costs
+            .iter()
+            .filter(|(_, c)| c.output_error <= target)
+            .fold(
+                None,
+                |best: Option<&(Protocol, DistillationCost)>, x| match best {
+                    Some(b) if b.1.qubit_cycles <= x.1.qubit_cycles => Some(b),
+                    _ => Some(x),
+                },
+            )
+            .copied();
+        assert_eq!(
+            search.cheapest_below(target, f64::INFINITY).unwrap(),
+            brute,
+            "target {target}"
+        );
+        assert_eq!(
+            cheapest(p, target, &space).unwrap(),
+            brute,
+            "target {target}"
+        );
+    }
 }

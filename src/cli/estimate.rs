@@ -103,6 +103,11 @@ struct RunArgs {
     /// Application: T gates consumed per logical cycle.
     #[arg(long, default_value_t = 1.0)]
     t_rate: f64,
+    /// Cultivation statistics (sinter CSV) of a cultivation circuit sampled exactly by qec-sim,
+    /// compared as their own scheme: json_metadata needs "p", "qubits" and "rounds" (per
+    /// attempt), optionally "d1" and "d2".
+    #[arg(long, num_args = 1..)]
+    cultivation_stats: Vec<PathBuf>,
     /// Print the results as JSON.
     #[arg(long)]
     json: bool,
@@ -438,7 +443,18 @@ fn run(args: &RunArgs) -> Result<()> {
         hardware,
         levels: args.levels,
     };
-    let cultivation = compare::parse_cultivation(CULTIVATION).map_err(|e| anyhow!(e))?;
+    let mut cultivation = compare::parse_cultivation(CULTIVATION).map_err(|e| anyhow!(e))?;
+    for path in &args.cultivation_stats {
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow!("cannot read cultivation statistics file {name}: {e}"))?;
+        let rows = compare::cultivation_from_stats(&text, &name).map_err(|e| anyhow!(e))?;
+        flags.push(format!(
+            "cultivation rows sampled by qec-sim: {} task(s) from `{name}` (compared as their own scheme, next to the quoted rows)",
+            rows.len()
+        ));
+        cultivation.extend(rows);
+    }
     let mut ours = Ours::new(&fits, &memory).map_err(|e| anyhow!(e))?;
     let mut attempt_steps = Vec::new();
     for f in &fits.fits {

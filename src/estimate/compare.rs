@@ -11,14 +11,13 @@
 //! takes that divided by steps_per_cycle.
 
 use super::bottom_up::{self, BottomUpCost, BottomUpFits, Interval, Validity};
-use super::distillation::{
-    cheapest, cheapest_below, DistanceRange, DistillationCost, Protocol, Protocol15To1,
-    SearchSpace, SecondLevel, TwoLevel, TwoLevelSpace,
-};
+use super::distillation::{DistillationCost, Protocol, Protocol15To1, SecondLevel};
 use super::level2::{self, MemoryModel};
+use super::search::{DistanceRange, FactorySearch, SearchSpace, TwoLevelSpace};
 use super::textbook::TextbookFifteenToOne;
+use super::transfer::{self, TransferCost};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{btree_map, BTreeMap};
 
 /// Default physical time steps per surface-code cycle.
 pub const DEFAULT_STEPS_PER_CYCLE: f64 = 8.0;
@@ -70,6 +69,7 @@ pub enum Scheme {
     LitinskiAny,
     Textbook,
     Cultivation,
+    CultivationSampled,
 }
 
 impl Scheme {
@@ -81,6 +81,7 @@ impl Scheme {
             Scheme::LitinskiAny => "Litinski, one or two levels",
             Scheme::Textbook => "textbook 15-to-1 (35 p^3)",
             Scheme::Cultivation => "cultivation (quoted, not simulated)",
+            Scheme::CultivationSampled => "cultivation (sampled exactly, --cultivation-stats)",
         }
     }
 
@@ -92,6 +93,7 @@ impl Scheme {
             Scheme::LitinskiAny => "litinski-1or2",
             Scheme::Textbook => "textbook-15to1",
             Scheme::Cultivation => "cultivation-quoted",
+            Scheme::CultivationSampled => "cultivation-sampled",
         }
     }
 
@@ -135,6 +137,9 @@ pub struct Comparison {
     pub p: f64,
     pub target: f64,
     pub entries: Vec<Entry>,
+    /// Moving each of our chosen states into a surface-code patch ([`transfer`]); not included
+    /// in `entries`' space-time and ratios.
+    pub transfers: Vec<(Scheme, TransferCost)>,
 }
 
 /// A published cultivation row.
@@ -147,6 +152,8 @@ pub struct CultivationRow {
     pub logical_error: f64,
     pub volume: f64,
     pub rounds: f64,
+    /// From our own exact sampling (`--cultivation-stats`), not the published table.
+    pub sampled: bool,
 }
 
 /// Parses `estimates/reference/cultivation2024.csv` (comment lines start with '#').
@@ -181,6 +188,71 @@ pub fn parse_cultivation(text: &str) -> Result<Vec<CultivationRow>, String> {
             logical_error: get("logical_error")?,
             volume: get("expected_volume_qubit_rounds")?,
             rounds: get("rounds")?,
+            sampled: false,
+        });
+    }
+    Ok(out)
+}
+
+/// Cultivation rows from sweep statistics (sinter CSV text `text` of file `name`) of a
+/// cultivation circuit sampled exactly by qec-sim: each task (rows with the same strong_id
+/// merged) needs json_metadata numbers "p", "qubits" (physical qubits) and "rounds" (rounds per
+/// attempt), optionally "d1" and "d2". Per task: logical error per T state = errors / kept (its
+/// upper likelihood bound when no error was seen), acceptance = kept / shots, expected rounds =
+/// rounds / acceptance and volume = qubits x expected rounds per kept state. Errors name the
+/// file and line.
+pub fn cultivation_from_stats(text: &str, name: &str) -> Result<Vec<CultivationRow>, String> {
+    let parsed = crate::sweep::parse_stats(text).map_err(|e| format!("{name}:{e}"))?;
+    // Data lines in file order (the header is the first non-blank line; records are one line).
+    let lines: Vec<usize> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, _)| i + 1)
+        .skip(1)
+        .collect();
+    let mut tasks: Vec<(usize, crate::sweep::TaskStats)> = Vec::new();
+    for (i, row) in parsed.rows.into_iter().enumerate() {
+        let line = lines.get(i).copied().unwrap_or(0);
+        match tasks.iter_mut().find(|(_, t)| t.strong_id == row.strong_id) {
+            Some((_, t)) => t.add(&row),
+            None => tasks.push((line, row)),
+        }
+    }
+    if tasks.is_empty() {
+        return Err(format!("{name}: no statistics rows"));
+    }
+    let mut out = Vec::new();
+    for (line, t) in tasks {
+        let m = &t.json_metadata;
+        let num = |key: &str| -> Result<f64, String> {
+            m.get(key)
+                .and_then(serde_json::Value::as_f64)
+                .filter(|x| x.is_finite() && *x > 0.0)
+                .ok_or(format!(
+                    "{name}:{line}: json_metadata needs a positive number \"{key}\" for a cultivation row"
+                ))
+        };
+        let (p, qubits, rounds) = (num("p")?, num("qubits")?, num("rounds")?);
+        let kept = t.kept();
+        if kept == 0 {
+            return Err(format!(
+                "{name}:{line}: no kept shots (every shot discarded): the acceptance is unknown"
+            ));
+        }
+        let fit = crate::sweep::fit::fit_binomial(t.errors, kept, bottom_up::LIKELIHOOD_FACTOR);
+        let logical_error = if t.errors > 0 { fit.best } else { fit.high };
+        let acceptance = kept as f64 / t.shots as f64;
+        let d = |key: &str| m.get(key).and_then(serde_json::Value::as_u64).unwrap_or(0) as u32;
+        out.push(CultivationRow {
+            p,
+            d1: d("d1"),
+            d2: d("d2"),
+            qubits,
+            logical_error,
+            volume: qubits * rounds / acceptance,
+            rounds: rounds / acceptance,
+            sampled: true,
         });
     }
     Ok(out)
@@ -195,6 +267,8 @@ pub struct Ours<'a> {
     /// Per (p bits, two-level?): the loosest target found unreachable by Litinski's protocols;
     /// tighter targets are then unreachable too (no need to search again).
     unreachable: BTreeMap<(u64, bool), f64>,
+    /// Per (p bits, two-level?): the search over Litinski's protocols, kept for the next target.
+    searches: BTreeMap<(u64, bool), FactorySearch>,
 }
 
 impl<'a> Ours<'a> {
@@ -210,6 +284,7 @@ impl<'a> Ours<'a> {
             steps,
             rounds: BTreeMap::new(),
             unreachable: BTreeMap::new(),
+            searches: BTreeMap::new(),
         })
     }
 
@@ -236,44 +311,8 @@ impl<'a> Ours<'a> {
     }
 }
 
-/// A feasible two-level cost to start the exhaustive search from (its ceiling): a few
-/// protocols shaped like Litinski's table rows (level 1 (dX, dZ, dm) with dZ, dm ~ dX/2,
-/// level 2 with dZ2 ~ dX2/2, dm2 = dZ2 + 2). Only speeds the search up; the result is the
-/// exhaustive search's.
-fn two_level_seed(p: f64, target: f64, space: &SearchSpace) -> Option<f64> {
-    let two = space.two_level.as_ref()?;
-    let odd = |x: u32| if x % 2 == 1 { x } else { x + 1 };
-    let mut best: Option<f64> = None;
-    for dx in (space.level1.min..=space.level1.max).filter(|d| d % 2 == 1 && *d >= 7) {
-        let dz = odd(dx / 2 - 1).max(3);
-        let first = Protocol15To1::new(dx, dz, dz);
-        for &copies in &two.copies {
-            for &kind in &two.kinds {
-                for dx2 in (two.level2.min..=two.level2.max).filter(|d| d % 2 == 1) {
-                    let dz2 = odd(dx2 / 2 - 1).max(two.level2.min);
-                    let dm2 = (dz2 + 2).min(dx2);
-                    if dz2 > dx2 {
-                        continue;
-                    }
-                    let proto = TwoLevel {
-                        first,
-                        copies,
-                        second: Protocol15To1::new(dx2, dz2, dm2),
-                        kind,
-                    };
-                    if let Ok(c) = proto.cost(p) {
-                        if c.output_error <= target && best.is_none_or(|b| c.qubit_cycles < b) {
-                            best = Some(c.qubit_cycles);
-                        }
-                    }
-                }
-            }
-        }
-    }
-    best
-}
-
-/// Litinski's cheapest protocol in `space` at (p, target), remembering unreachable targets.
+/// Litinski's cheapest protocol in `space` at (p, target), remembering unreachable targets and
+/// sharing the search's work over targets at the same p.
 fn litinski(
     ours: &mut Ours,
     p: f64,
@@ -286,21 +325,24 @@ fn litinski(
     if ours.unreachable.get(&key).is_some_and(|&t| target <= t) {
         return Ok(None);
     }
-    let found = if two {
-        // Start from a known feasible cost: the one-level result if any (it may lie outside
-        // the two-level space, so it stays the answer when nothing cheaper is found), else a
-        // seed protocol inside the space.
-        let ceiling = one_level
-            .map(|c| c.1.qubit_cycles)
-            .or_else(|| two_level_seed(p, target, space));
-        let below = match ceiling {
-            Some(c) => cheapest_below(p, target, space, c * (1.0 + 1e-9)),
-            None => cheapest(p, target, space),
+    let search = match ours.searches.entry(key) {
+        btree_map::Entry::Occupied(e) => e.into_mut(),
+        btree_map::Entry::Vacant(e) => {
+            e.insert(FactorySearch::new(p, space).map_err(|e| e.to_string())?)
         }
-        .map_err(|e| e.to_string())?;
-        below.or(one_level)
+    };
+    let found = if two {
+        // Only two-level protocols cheaper than the one-level result (which may lie outside
+        // the two-level space, so it stays the answer when nothing cheaper is found).
+        let ceiling = one_level.map_or(f64::INFINITY, |c| c.1.qubit_cycles * (1.0 + 1e-9));
+        search
+            .cheapest_below(target, ceiling)
+            .map_err(|e| e.to_string())?
+            .or(one_level)
     } else {
-        cheapest(p, target, space).map_err(|e| e.to_string())?
+        search
+            .cheapest_below(target, f64::INFINITY)
+            .map_err(|e| e.to_string())?
     };
     if found.is_none() {
         let t = ours.unreachable.entry(key).or_insert(target);
@@ -407,6 +449,7 @@ pub fn compare(
     settings: &Settings,
 ) -> Result<Comparison, String> {
     let mut entries = Vec::new();
+    let mut transfers = Vec::new();
     // Bottom-up, level 1.
     let l1 = ours.level1(p);
     let best1 = l1
@@ -416,6 +459,11 @@ pub fn compare(
     let lowest = l1
         .iter()
         .min_by(|a, b| judged(a.logical).total_cmp(&judged(b.logical)));
+    if let Some(c) = best1 {
+        transfers.extend(
+            transfer::cost(p, target, c.d, c.qubits, ours.memory).map(|t| (Scheme::BottomUp1, t)),
+        );
+    }
     entries.push(Entry {
         scheme: Scheme::BottomUp1,
         label: Scheme::BottomUp1.label(),
@@ -451,6 +499,12 @@ pub fn compare(
             }
         }
         let spc = settings.steps_per_cycle;
+        if let Some(c) = &best {
+            let n = bottom_up::qubits(c.d2);
+            transfers.extend(
+                transfer::cost(p, target, c.d2, n, ours.memory).map(|t| (Scheme::BottomUp2, t)),
+            );
+        }
         let choice = best.as_ref().map(|c| {
             let l1 = l1.iter().find(|x| x.d == c.d1).expect("level-1 cost");
             Choice {
@@ -554,37 +608,49 @@ pub fn compare(
         }),
         ratio_to_ours: None,
     });
-    // Cultivation (quoted).
-    let at_p: Vec<&CultivationRow> = cultivation
-        .iter()
-        .filter(|r| (r.p / p - 1.0).abs() < 1e-9)
-        .collect();
-    let cult = at_p
-        .iter()
-        .filter(|r| r.logical_error <= target)
-        .min_by(|a, b| a.volume.total_cmp(&b.volume));
-    entries.push(Entry {
-        scheme: Scheme::Cultivation,
-        label: Scheme::Cultivation.label(),
-        note: if cult.is_some() {
-            "quoted (Gidney-Shutty-Jones 2024), uniform depolarizing noise; rounds taken as code cycles".into()
-        } else if at_p.is_empty() {
-            format!("no published row at p = {p}")
-        } else {
-            "no published row reaches it".into()
-        },
-        choice: cult.map(|r| {
-            plain_choice(
-                format!("d1={} d2={}", r.d1, r.d2),
-                r.logical_error,
-                r.qubits,
-                r.rounds,
-                r.volume,
-                settings,
-            )
-        }),
-        ratio_to_ours: None,
-    });
+    // Cultivation: the quoted rows, and rows of our own sampling if any were given.
+    let sampled_given = cultivation.iter().any(|r| r.sampled);
+    for (scheme, sampled) in [
+        (Scheme::Cultivation, false),
+        (Scheme::CultivationSampled, true),
+    ] {
+        if sampled && !sampled_given {
+            continue;
+        }
+        let at_p: Vec<&CultivationRow> = cultivation
+            .iter()
+            .filter(|r| r.sampled == sampled && (r.p / p - 1.0).abs() < 1e-9)
+            .collect();
+        let cult = at_p
+            .iter()
+            .filter(|r| r.logical_error <= target)
+            .min_by(|a, b| a.volume.total_cmp(&b.volume));
+        let what = if sampled { "sampled" } else { "published" };
+        entries.push(Entry {
+            scheme,
+            label: scheme.label(),
+            note: if cult.is_none() && at_p.is_empty() {
+                format!("no {what} row at p = {p}")
+            } else if cult.is_none() {
+                format!("no {what} row reaches it")
+            } else if sampled {
+                "sampled exactly by qec-sim (--cultivation-stats): T-state error per kept shot measured directly; rounds taken as code cycles".into()
+            } else {
+                "quoted (Gidney-Shutty-Jones 2024), uniform depolarizing noise; logical error = 2 x the S-proxy error (the authors' ASSUMPTION T ~ 2 x S-proxy, not a T-state simulation); rounds taken as code cycles".into()
+            },
+            choice: cult.map(|r| {
+                plain_choice(
+                    format!("d1={} d2={}", r.d1, r.d2),
+                    r.logical_error,
+                    r.qubits,
+                    r.rounds,
+                    r.volume,
+                    settings,
+                )
+            }),
+            ratio_to_ours: None,
+        });
+    }
     let ours_best = entries
         .iter()
         .filter(|e| e.scheme.is_ours())
@@ -595,5 +661,10 @@ pub fn compare(
             e.ratio_to_ours = e.choice.as_ref().map(|c| c.spacetime.est / o);
         }
     }
-    Ok(Comparison { p, target, entries })
+    Ok(Comparison {
+        p,
+        target,
+        entries,
+        transfers,
+    })
 }

@@ -236,6 +236,67 @@ fn resolved<A: Amp>(s: &Schedule, noise: &BlockNoise) -> Result<(f64, f64), Esti
     }
 }
 
+/// One noise channel of a protocol block, in the order the block applies them.
+#[derive(Clone, Copy, Debug)]
+enum Channel {
+    /// A π/8 rotation exp(iπ/8 P), P = ±Z^support, faulty with probabilities (π/2, -π/4, +π/4).
+    Rotate {
+        support: u32,
+        negative: bool,
+        faults: [f64; 3],
+    },
+    /// A Z error on `qubit` with probability `p`.
+    PhaseFlip { qubit: usize, p: f64 },
+    /// An X error on `qubit` with probability `p`.
+    BitFlip { qubit: usize, p: f64 },
+}
+
+/// Feeds the block's channels along schedule `s` to `apply`, checking every probability;
+/// `reverse` runs the idle channels (which commute) in reverse qubit order.
+fn for_each_channel(
+    s: &Schedule,
+    noise: &BlockNoise,
+    reverse: bool,
+    mut apply: impl FnMut(Channel),
+) -> Result<(), EstimateError> {
+    for step in &s.steps {
+        let mut exposure = vec![0.0; s.outputs];
+        for r in &step.rotations {
+            let faults = noise.faults(r.route);
+            probability(faults.iter().sum(), "rotation fault")?;
+            apply(Channel::Rotate {
+                support: r.support,
+                negative: r.negative,
+                faults,
+            });
+            for (q, e) in exposure.iter_mut().enumerate() {
+                if r.exposes >> q & 1 == 1 {
+                    *e += 0.5 * noise.path_len(r.route) * noise.dm / noise.dx * noise.px;
+                }
+            }
+        }
+        for (q, e) in exposure.into_iter().enumerate() {
+            let p = probability(e, "exposure")?;
+            apply(Channel::PhaseFlip { qubit: q, p });
+        }
+        let mut order: Vec<usize> = (0..s.qubits).collect();
+        if reverse {
+            order.reverse();
+        }
+        for &q in &order {
+            let (x, _) = noise.storage(q < s.outputs, step.hold[q]);
+            let p = probability(x, "storage")?;
+            apply(Channel::BitFlip { qubit: q, p });
+        }
+        for &q in &order {
+            let (_, z) = noise.storage(q < s.outputs, step.hold[q]);
+            let p = probability(z, "storage")?;
+            apply(Channel::PhaseFlip { qubit: q, p });
+        }
+    }
+    Ok(())
+}
+
 /// Runs a schedule under the block's noise; returns (failure probability, output infidelity).
 fn simulate<A: Amp>(
     s: &Schedule,
@@ -246,34 +307,15 @@ fn simulate<A: Amp>(
     if reverse {
         state.rephase(1.0);
     }
-    for step in &s.steps {
-        let mut exposure = vec![0.0; s.outputs];
-        for r in &step.rotations {
-            let faults = noise.faults(r.route);
-            probability(faults.iter().sum(), "rotation fault")?;
-            state.rotate(r.support, r.negative, faults);
-            for (q, e) in exposure.iter_mut().enumerate() {
-                if r.exposes >> q & 1 == 1 {
-                    *e += 0.5 * noise.path_len(r.route) * noise.dm / noise.dx * noise.px;
-                }
-            }
-        }
-        for (q, e) in exposure.into_iter().enumerate() {
-            state.phase_flip(q, probability(e, "exposure")?);
-        }
-        let mut order: Vec<usize> = (0..s.qubits).collect();
-        if reverse {
-            order.reverse();
-        }
-        for &q in &order {
-            let (x, _) = noise.storage(q < s.outputs, step.hold[q]);
-            state.bit_flip(q, probability(x, "storage")?);
-        }
-        for &q in &order {
-            let (_, z) = noise.storage(q < s.outputs, step.hold[q]);
-            state.phase_flip(q, probability(z, "storage")?);
-        }
-    }
+    for_each_channel(s, noise, reverse, |c| match c {
+        Channel::Rotate {
+            support,
+            negative,
+            faults,
+        } => state.rotate(support, negative, faults),
+        Channel::PhaseFlip { qubit, p } => state.phase_flip(qubit, p),
+        Channel::BitFlip { qubit, p } => state.bit_flip(qubit, p),
+    })?;
     let (fail, infidelity) = state.outcome(s.checks());
     if fail < 1.0 && infidelity.is_finite() {
         Ok((fail.max(0.0), infidelity))
@@ -321,18 +363,24 @@ impl Protocol15To1 {
 }
 
 impl SecondLevel {
-    fn schedule(self) -> Schedule {
+    pub(super) fn schedule(self) -> Schedule {
         match self {
             SecondLevel::FifteenToOne => schedule::fifteen_to_one_second_level(),
             SecondLevel::TwentyToFour => schedule::twenty_to_four_second_level(),
         }
     }
 
-    fn outputs(self) -> u32 {
+    pub(super) fn outputs(self) -> u32 {
         match self {
             SecondLevel::FifteenToOne => 1,
             SecondLevel::TwentyToFour => 4,
         }
+    }
+
+    /// [`pauli_z_floor`] of the block when only its inputs fail, each with a π/2 fault of
+    /// probability `out1` (the input part of [`quick_floor`]).
+    pub(super) fn input_floor(self, out1: f64) -> f64 {
+        pauli_z_floor(&self.schedule(), &input_only_noise([out1, 0.0, 0.0])).unwrap_or(0.0)
     }
 
     /// Width of the level-2 block in units of (dX2, dZ2): outputs and checks side by side.
@@ -371,9 +419,21 @@ impl TwoLevel {
         self.cost_given_first(p, fail1, out1, true)
     }
 
+    /// The level-2 block's noise when the level-1 (failure, output error) are known: steps of
+    /// t_L1 cycles, inputs travelling 10 dm2 + n (dX + 4 dZ)/4 from the level-1 factories.
+    fn level2_noise(&self, p: f64, fail1: f64, out1: f64) -> BlockNoise {
+        let mut noise = BlockNoise::new(p, self.second);
+        noise.step = self.step_time(fail1);
+        noise.path_extra = noise.dm;
+        noise.travel = 10.0 * noise.dm
+            + f64::from(self.copies) / 4.0 * f64::from(self.first.dx + 4 * self.first.dz);
+        noise.input = [out1, 0.0, 0.0];
+        noise
+    }
+
     /// Level-2 cost when the level-1 (failure, output error) are already known; `check` runs
     /// the round-off check (the search skips it for candidates that cannot win).
-    fn cost_given_first(
+    pub(super) fn cost_given_first(
         &self,
         p: f64,
         fail1: f64,
@@ -381,12 +441,7 @@ impl TwoLevel {
         check: bool,
     ) -> Result<DistillationCost, EstimateError> {
         let t_l1 = self.step_time(fail1);
-        let mut noise = BlockNoise::new(p, self.second);
-        noise.step = t_l1;
-        noise.path_extra = noise.dm;
-        noise.travel = 10.0 * noise.dm
-            + f64::from(self.copies) / 4.0 * f64::from(self.first.dx + 4 * self.first.dz);
-        noise.input = [out1, 0.0, 0.0];
+        let noise = self.level2_noise(p, fail1, out1);
         let schedule = self.kind.schedule();
         let (fail2, out2) = if check {
             simulate_checked(&schedule, &noise)?
@@ -404,6 +459,32 @@ impl TwoLevel {
         ))
     }
 
+    /// Space-time per output state without level-2 failures: a lower bound on
+    /// [`DistillationCost::qubit_cycles`] that needs no simulation.
+    pub(super) fn qubit_cycles_floor(&self, fail1: f64) -> f64 {
+        self.qubits() as f64 * self.cycles_per_attempt(self.step_time(fail1))
+            / f64::from(self.kind.outputs())
+    }
+
+    /// A lower bound on the output error per state at physical error `p` when the level-1
+    /// (failure, output error) are known, without simulating the level-2 block; `schedule` is
+    /// the kind's. With `input_floor` = [`SecondLevel::input_floor`] at `out1` the cheaper
+    /// [`quick_floor`], else [`pauli_z_floor`].
+    pub(super) fn output_error_floor(
+        &self,
+        schedule: &Schedule,
+        p: f64,
+        (fail1, out1): (f64, f64),
+        input_floor: Option<f64>,
+    ) -> f64 {
+        let noise = self.level2_noise(p, fail1, out1);
+        let floor = match input_floor {
+            Some(input) => quick_floor(schedule, &noise, input),
+            None => pauli_z_floor(schedule, &noise),
+        };
+        floor.unwrap_or(0.0) / f64::from(self.kind.outputs())
+    }
+
     fn step_time(&self, fail1: f64) -> f64 {
         let pairs = f64::from(self.copies) / 2.0;
         (6.0 * f64::from(self.first.dm) / pairs / (1.0 - fail1)).max(f64::from(self.second.dm))
@@ -414,6 +495,96 @@ impl TwoLevel {
     }
 }
 
+/// A block's noise with only the input states' faults `input` (no logical errors).
+fn input_only_noise(input: [f64; 3]) -> BlockNoise {
+    let mut noise = BlockNoise::new(0.0, Protocol15To1::new(1, 1, 1));
+    (noise.px, noise.pz, noise.pm) = (0.0, 0.0, 0.0);
+    noise.input = input;
+    noise
+}
+
+/// A cheap lower bound on a block's output infidelity (all outputs jointly), the larger of two:
+///
+/// - Z errors on an output commute with every other channel (Pauli channels commute, and the
+///   rotations and their faults are diagonal) and with the checks' measurement, so they may be
+///   moved to the end, where they map the ideal output |m>^k to orthogonal states. If their
+///   combined probabilities z_q are at most 1/2, the infidelity is at least 1 - Π_q (1 - z_q).
+/// - `input_floor`, the [`pauli_z_floor`] of a run with input faults alone, times
+///   survival / survival_input (the probabilities that no channel faults, in this block and in
+///   that run): each configuration of input faults is at least that much likelier here, as
+///   every channel's fault probabilities are at least the input's.
+fn quick_floor(s: &Schedule, noise: &BlockNoise, input_floor: f64) -> Result<f64, EstimateError> {
+    let (mut survival, mut survival_input) = (1.0, 1.0);
+    let mut z = vec![0.0f64; s.outputs];
+    let input = 1.0 - noise.input.iter().sum::<f64>();
+    for_each_channel(s, noise, false, |c| match c {
+        Channel::Rotate { faults, .. } => {
+            survival *= 1.0 - faults.iter().sum::<f64>();
+            survival_input *= input;
+        }
+        Channel::PhaseFlip { qubit, p } => {
+            survival *= 1.0 - p;
+            if let Some(z) = z.get_mut(qubit) {
+                *z = *z * (1.0 - p) + p * (1.0 - *z);
+            }
+        }
+        Channel::BitFlip { p, .. } => survival *= 1.0 - p,
+    })?;
+    let flips = if z.iter().all(|&z| z <= 0.5) {
+        1.0 - z.iter().map(|z| 1.0 - z).product::<f64>()
+    } else {
+        0.0
+    };
+    let inputs = if survival_input > 0.0 {
+        survival / survival_input * input_floor
+    } else {
+        0.0
+    };
+    Ok(flips.max(inputs))
+}
+
+/// A lower bound on a block's output infidelity (all outputs jointly) from its Pauli Z faults
+/// alone, without simulating it; rigorous, no cancellation (a sum of positive terms).
+///
+/// A rotation's π/2 fault is the ideal rotation followed by the Pauli ±Z^support, and the flip
+/// channels are Z or X Paulis. Take the fault configurations in which every channel either does
+/// nothing or applies its Z Pauli. In each, the Z Paulis commute with the (diagonal) rotations
+/// to the end of the block, where their product Z^u is kept for sure if u has no check qubit
+/// and maps the ideal output |m>^k to an orthogonal state if u has an output qubit. Their
+/// probabilities, tracked per u (one vector of 2^n entries), thus sum to part of the kept-and-
+/// wrong probability W, and every other configuration adds a nonnegative amount to W. The
+/// infidelity is W / P_acc ≥ W.
+fn pauli_z_floor(s: &Schedule, noise: &BlockNoise) -> Result<f64, EstimateError> {
+    let mut frame = vec![0.0f64; 1 << s.qubits];
+    frame[0] = 1.0;
+    let mut next = frame.clone();
+    let mut add = |frame: &mut Vec<f64>, mask: usize, nothing: f64, pauli: f64| {
+        for (u, x) in next.iter_mut().enumerate() {
+            *x = nothing * frame[u] + pauli * frame[u ^ mask];
+        }
+        std::mem::swap(frame, &mut next);
+    };
+    for_each_channel(s, noise, false, |c| match c {
+        Channel::Rotate {
+            support, faults, ..
+        } => add(
+            &mut frame,
+            support as usize,
+            1.0 - faults.iter().sum::<f64>(),
+            faults[0],
+        ),
+        Channel::PhaseFlip { qubit, p } => add(&mut frame, 1 << qubit, 1.0 - p, p),
+        Channel::BitFlip { p, .. } => frame.iter_mut().for_each(|x| *x *= 1.0 - p),
+    })?;
+    let (checks, outputs) = (s.checks() as usize, s.output_mask() as usize);
+    Ok(frame
+        .iter()
+        .enumerate()
+        .filter(|&(u, _)| u & checks == 0 && u & outputs != 0)
+        .map(|(_, x)| x)
+        .sum())
+}
+
 impl Protocol {
     /// Cost at physical error `p`.
     pub fn cost(&self, p: f64) -> Result<DistillationCost, EstimateError> {
@@ -421,146 +592,6 @@ impl Protocol {
             Protocol::OneLevel(x) => x.cost(p),
             Protocol::TwoLevel(x) => x.cost(p),
         }
-    }
-}
-
-/// Odd distances from `min` to `max` inclusive.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct DistanceRange {
-    pub min: u32,
-    pub max: u32,
-}
-
-impl DistanceRange {
-    fn values(self) -> impl Iterator<Item = u32> + Clone {
-        (self.min..=self.max).filter(|d| d % 2 == 1)
-    }
-
-    /// All (dX, dZ, dm) in range with dZ, dm ≤ dX (the checks never need more than dX).
-    fn triples(self) -> Vec<Protocol15To1> {
-        let mut out = Vec::new();
-        for dx in self.values() {
-            for dz in self.values().filter(|&d| d <= dx) {
-                for dm in self.values().filter(|&d| d <= dx) {
-                    out.push(Protocol15To1::new(dx, dz, dm));
-                }
-            }
-        }
-        out
-    }
-}
-
-/// The protocols [`cheapest`] considers.
-#[derive(Clone, Debug, PartialEq)]
-pub struct SearchSpace {
-    /// Level-1 (and one-level) distances.
-    pub level1: DistanceRange,
-    /// Two-level factories, if any.
-    pub two_level: Option<TwoLevelSpace>,
-}
-
-/// The two-level part of a [`SearchSpace`].
-#[derive(Clone, Debug, PartialEq)]
-pub struct TwoLevelSpace {
-    pub copies: Vec<u32>,
-    pub level2: DistanceRange,
-    pub kinds: Vec<SecondLevel>,
-}
-
-/// The cheapest protocol (least qubit-cycles per output state) whose output error is at most
-/// `target` at physical error `p`, or None if the space holds none. Protocols where the model
-/// breaks down are skipped. Two-level candidates are screened with one double-precision run and
-/// only possible winners are computed in full, so for targets below ~1e-21 (where that screen
-/// is swamped by round-off) the search may miss protocols.
-pub fn cheapest(
-    p: f64,
-    target: f64,
-    space: &SearchSpace,
-) -> Result<Option<(Protocol, DistillationCost)>, EstimateError> {
-    cheapest_below(p, target, space, f64::INFINITY)
-}
-
-/// [`cheapest`] among the protocols costing less than `ceiling` qubit-cycles per output state
-/// (None if there is none). A known feasible cost as ceiling lets the search skip most
-/// two-level candidates before the first feasible one is found.
-pub fn cheapest_below(
-    p: f64,
-    target: f64,
-    space: &SearchSpace,
-    ceiling: f64,
-) -> Result<Option<(Protocol, DistillationCost)>, EstimateError> {
-    check_physical(p)?;
-    if !(target > 0.0 && target < 1.0) {
-        return Err(EstimateError::Target(target));
-    }
-    let mut best: Option<(Protocol, DistillationCost)> = None;
-    let mut level1 = Vec::new();
-    for d in space.level1.triples() {
-        let Ok(cost) = d.cost(p) else { continue };
-        level1.push((d, cost));
-        if cost.qubit_cycles < ceiling {
-            consider(&mut best, target, Protocol::OneLevel(d), cost);
-        }
-    }
-    let Some(two) = &space.two_level else {
-        return Ok(best);
-    };
-    for &(first, c1) in &level1 {
-        for &copies in two.copies.iter().filter(|&&n| n > 0) {
-            for &kind in &two.kinds {
-                for second in two.level2.triples() {
-                    let proto = TwoLevel {
-                        first,
-                        copies,
-                        second,
-                        kind,
-                    };
-                    // Lower bound without the level-2 failures: skip what cannot win.
-                    let floor = proto.qubits() as f64
-                        * proto.cycles_per_attempt(proto.step_time(c1.failure_probability))
-                        / f64::from(kind.outputs());
-                    let bound = best.as_ref().map_or(ceiling, |(_, b)| b.qubit_cycles);
-                    if floor >= bound {
-                        continue;
-                    }
-                    let (fail1, out1) = (c1.failure_probability, c1.output_error);
-                    let Ok(rough) = proto.cost_given_first(p, fail1, out1, false) else {
-                        continue;
-                    };
-                    if rough.qubit_cycles >= ceiling || !wins(&best, target, &rough) {
-                        continue;
-                    }
-                    let Ok(cost) = proto.cost_given_first(p, fail1, out1, true) else {
-                        continue;
-                    };
-                    if cost.qubit_cycles < ceiling {
-                        consider(&mut best, target, Protocol::TwoLevel(proto), cost);
-                    }
-                }
-            }
-        }
-    }
-    Ok(best)
-}
-
-/// Whether `cost` meets `target` and beats the best so far.
-fn wins(best: &Option<(Protocol, DistillationCost)>, target: f64, cost: &DistillationCost) -> bool {
-    let better = match best {
-        None => true,
-        Some((_, b)) => cost.qubit_cycles < b.qubit_cycles,
-    };
-    cost.output_error <= target && better
-}
-
-/// Keeps `cost` if it [`wins`].
-fn consider(
-    best: &mut Option<(Protocol, DistillationCost)>,
-    target: f64,
-    proto: Protocol,
-    cost: DistillationCost,
-) {
-    if wins(best, target, &cost) {
-        *best = Some((proto, cost));
     }
 }
 
@@ -617,6 +648,45 @@ mod tests {
         let (fail_dd, out_dd) = simulate::<Cdd>(&s, &noise, true).unwrap();
         assert!((out / out_dd - 1.0).abs() < 1e-9, "{out} {out_dd}");
         assert!((fail / fail_dd - 1.0).abs() < 1e-12, "{fail} {fail_dd}");
+    }
+
+    #[test]
+    fn output_error_floors_lie_below_the_simulated_error() {
+        // The search skips protocols by these floors: they must never exceed the real output
+        // error, for both kinds, small and large distances, and p from 1e-4 to 3e-3.
+        for p in [1e-4, 1e-3, 3e-3] {
+            for (dx, dz, dm) in [(5, 3, 3), (11, 5, 5), (15, 7, 7)] {
+                let first = Protocol15To1::new(dx, dz, dm);
+                let (fail1, out1) = first.outcome(p).unwrap();
+                for kind in [SecondLevel::FifteenToOne, SecondLevel::TwentyToFour] {
+                    for (dx2, dz2, dm2) in [(7, 3, 3), (13, 7, 7), (21, 11, 13)] {
+                        let proto = TwoLevel {
+                            first,
+                            copies: 6,
+                            second: Protocol15To1::new(dx2, dz2, dm2),
+                            kind,
+                        };
+                        let Ok(cost) = proto.cost_given_first(p, fail1, out1, true) else {
+                            continue;
+                        };
+                        let s = kind.schedule();
+                        let input = kind.input_floor(out1);
+                        let quick = proto.output_error_floor(&s, p, (fail1, out1), Some(input));
+                        let full = proto.output_error_floor(&s, p, (fail1, out1), None);
+                        let what = format!("{proto:?} at {p}: {quick} {full} {cost:?}");
+                        assert!(full > 0.0 && quick > 0.0, "{what}");
+                        assert!(
+                            quick <= cost.output_error && full <= cost.output_error,
+                            "{what}"
+                        );
+                        assert!(
+                            proto.qubit_cycles_floor(fail1) <= cost.qubit_cycles,
+                            "{what}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]

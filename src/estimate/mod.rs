@@ -1,15 +1,17 @@
 //! Resource estimates for magic-state preparation.
 //!
 //! So far the distillation side: D. Litinski, "Magic State Distillation: Not as Costly as You
-//! Think", Quantum 3, 205 (2019), arXiv:1905.06903 ([`distillation`]), on his surface-code error
+//! Think", Quantum 3, 205 (2019), arXiv:1905.06903 ([`distillation`], searched by [`search`]),
+//! on his surface-code error
 //! model ([`surface`]), with the output state tracked by a small density-matrix calculation
 //! ([`state`]) over the protocols' rotation schedules ([`schedule`]); and the textbook
 //! Bravyi-Kitaev 15-to-1 baseline ([`textbook`]).
 //!
 //! The bottom-up side: fits of our hadamard-prep sweep statistics and the cost of an accepted
 //! |H> ([`bottom_up`]), an optional modelled second level ([`level2`]); the comparison of all
-//! schemes in common units ([`compare`]), application-level totals ([`application`]) and the
-//! written reports ([`report`]).
+//! schemes in common units ([`compare`]), the move of our colour-code state into a surface code
+//! ([`transfer`]), application-level totals ([`application`]) and the written reports
+//! ([`report`]).
 
 pub mod application;
 pub mod bottom_up;
@@ -19,9 +21,11 @@ pub mod distillation;
 pub mod level2;
 pub mod report;
 pub mod schedule;
+pub mod search;
 pub mod state;
 pub mod surface;
 pub mod textbook;
+pub mod transfer;
 
 use thiserror::Error;
 
