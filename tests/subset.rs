@@ -103,6 +103,14 @@ fn screened_curve_agrees_with_monte_carlo_at_d3() {
     assert_overlap("exact, screened", row, point);
     // The screened interval must be informative, not just wide enough to overlap.
     assert!(point.logical.high < 3.0 * point.logical.low.max(f64::MIN_POSITIVE));
+    // The estimator takes the screened rows as it takes subset rows.
+    let selection = qec_sim::estimate::bottom_up::Selection {
+        ch_model: None,
+        noise: None,
+    };
+    let (points, ch_model, _) =
+        qec_sim::estimate::bottom_up::subset_points(&rows, &selection).unwrap();
+    assert_eq!((points.len(), ch_model.as_str()), (1, "exact"));
 }
 
 const MC_SHOTS: u64 = 300_000;

@@ -130,7 +130,7 @@ pub fn curve_points(
         }
         match meta.get("method").and_then(Value::as_str) {
             None | Some("mc") => {}
-            Some("subset") => {
+            Some("subset" | "screened") => {
                 subset_rows += 1;
                 continue;
             }
@@ -196,7 +196,7 @@ pub fn curve_points(
     })
 }
 
-/// Curve points from stratified (`"method": "subset"`) hadamard-prep rows: each curve is
+/// Curve points from stratified (`"method": "subset"` or `"screened"`) hadamard-prep rows: each curve is
 /// rebuilt over its "p_values" by [`crate::sweep::subset::subset_curves`] (strata weighted by
 /// the exact fault-count probabilities, sinter's likelihood-ratio intervals); rows outside
 /// `selection` are left out. Returns the points and the (ch_model, noise) they come from; a mix
@@ -210,7 +210,10 @@ pub fn subset_points(
         .filter(|r| {
             let m = &r.json_metadata;
             m.get("task").and_then(Value::as_str) == Some("hadamard-prep")
-                && m.get("method").and_then(Value::as_str) == Some("subset")
+                && matches!(
+                    m.get("method").and_then(Value::as_str),
+                    Some("subset" | "screened")
+                )
                 && selection
                     .ch_model
                     .as_ref()
