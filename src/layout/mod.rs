@@ -157,7 +157,8 @@ pub struct Layout {
     /// The GHZ network of the global Hadamard measurement (only [`LayoutKind::RedundantGhz`]).
     pub ghz: Option<ghz::Ghz>,
     /// The order (indices into `faces`) in which a round issues the faces' data gates: face
-    /// order, except for [`LayoutKind::RedundantGhz`], where it is the shortest found
+    /// order, except for [`LayoutKind::RedundantGhz`], where it is the one that gives the shortest
+    /// rounds-and-Hadamard-measurements schedule found
     /// ([`crate::schedule::shortest_face_order`]).
     pub face_order: Vec<usize>,
 }
@@ -264,7 +265,8 @@ impl Layout {
                 .expect("the redundant layout's ancillas reach every data qubit");
             ghz::add_couplings(&mut layout, &net);
             layout.ghz = Some(net);
-            layout.face_order = crate::schedule::shortest_face_order(&layout);
+            let between = crate::magic::hadamard_ops(&layout).expect("the network was just set");
+            layout.face_order = crate::schedule::shortest_face_order(&layout, &between);
         }
         layout
     }
