@@ -15,14 +15,17 @@
 //!   and, across every edge two faces share, one diagonal that crosses no other coupling;
 //! - every ancilla takes at most [`MAX_INTER`] = 2 inter-face couplings (degree at most 5:
 //!   weight-6 ancillas 1 data + 2 ring + 2; weight-4 flags 2 data + root + 2);
-//! - breadth-first tree from a root, pruned to the ancillas that apply a CH and the paths to
-//!   them; each parent serves the child that needs the most time first;
-//! - undoing mirrors encoding: the CX of a tree edge encoded at step t is undone at step M - t,
-//!   and every CH sits between its control's encoding and undoing ([`Ghz`] holds the steps).
-//!   A node's CH commutes with its other CXs (both are controlled on it), so CHs fill free slots.
+//! - breadth-first trees from a root, pruned to the ancillas that apply a CH and the paths to
+//!   them; each parent serves the child that needs the most time first; then a local search
+//!   ([`refine`]) that moves CHs between the ancillas touching a data qubit and re-hangs
+//!   subtrees;
+//! - on every ancilla its sends come first, then its CHs, then the CXs that undo its children,
+//!   each as soon as the child's subtree is done ([`Slots`]); a mirrored undo is one such
+//!   schedule. CXs and CHs controlled on one ancilla commute, so the unitary is unchanged.
 //!
-//! The ancillas nearest the centre are tried as root, with several exploration orders each; the
-//! shortest measurement wins, then the fewest ancillas.
+//! The shortest networks are judged inside the protocol (round, measurement, round, ...; see
+//! [`design`]): the one that gives the shortest such schedule wins, then the shortest
+//! measurement, then the fewest ancillas.
 
 use super::{Layout, Role};
 use crate::schedule::{round_ops, Op, Schedule};
@@ -209,8 +212,8 @@ fn candidates(layout: &Layout) -> Vec<Vec<(usize, bool)>> {
     adj
 }
 
-/// Breadth-first tree from `root` over the candidates, at most one inter-face coupling per
-/// ancilla ([`MAX_INTER`]); seed 0 explores the faces' own couplings first, seed 1 the
+/// Breadth-first tree from `root` over the candidates, at most [`MAX_INTER`] inter-face
+/// couplings per ancilla; seed 0 explores the faces' own couplings first, seed 1 the
 /// inter-face ones, others in a shuffled order. Parent per node.
 fn bfs(adj: &[Vec<(usize, bool)>], root: usize, seed: u64) -> Vec<Option<usize>> {
     let inter_first = seed & 1 == 1;
@@ -524,10 +527,10 @@ fn refine(layout: &Layout, adj: &[Vec<(usize, bool)>], root: usize, seed: u64) -
     Some(best)
 }
 
-/// The most inter-face couplings of one ancilla in the GHZ tree. One keeps every degree at 4
-/// but gives 11 / 17 / 23 steps per Hadamard measurement at d = 3 / 5 / 7; two give 9 / 15 / 19
-/// at degree 5 (three: no shorter). The paper's 8 / 13 / 17 are below what breadth-first trees
-/// reach on these candidates.
+/// The most inter-face couplings of one ancilla in the GHZ tree. With breadth-first trees alone,
+/// one kept every degree at 4 but gave 11 / 17 / 23 steps per Hadamard measurement at
+/// d = 3 / 5 / 7, two 9 / 15 / 19 at degree 5 (three: no shorter). With [`refine`] and early
+/// undo, two give 9 / 14 / 19; the paper's 8 / 13 / 17 are not reached.
 const MAX_INTER: usize = 2;
 
 /// How many ancillas nearest the lattice's centre are tried as the GHZ root.
@@ -536,9 +539,11 @@ const ROOTS_TRIED: usize = 24;
 /// further ones shuffled with a fixed seed).
 const TRIALS: u64 = 200;
 
-/// The GHZ network with the shortest measurement on the plain redundant `layout`: the
-/// [`ROOTS_TRIED`] ancillas nearest the centre as root, both exploration orders; ties go to the
-/// fewest ancillas, then the lowest root.
+/// The GHZ network of the plain redundant `layout`: breadth-first networks from the
+/// [`ROOTS_TRIED`] ancillas nearest the centre ([`TRIALS`] exploration orders each) and
+/// [`refine`]d ones; of the [`SHORTLIST`] with the shortest measurement, the one whose round,
+/// measurement, round, measurement, round schedule is shortest; ties go to the shorter
+/// measurement, the fewest ancillas, then the lowest root.
 pub fn design(layout: &Layout) -> Option<Ghz> {
     let adj = candidates(layout);
     let data = &layout.positions[..layout.num_data()];
@@ -598,8 +603,7 @@ pub fn add_couplings(layout: &mut Layout, ghz: &Ghz) {
 
 /// The least radius, in couplings, of any GHZ tree over the candidate couplings of the plain
 /// redundant `layout` (no cap on inter-face couplings): over every root, the largest distance
-/// to the nearest ancilla touching each data qubit. A measurement with mirrored undo takes at
-/// least 2 r + 3 steps (reset, r encoding steps, a CH, r undoing steps, measurement).
+/// to the nearest ancilla touching each data qubit. A measurement takes at least 2 r + 3 steps (reset, r encoding steps, a CH, r undoing steps, measurement).
 pub fn radius_floor(layout: &Layout) -> usize {
     let adj = candidates(layout);
     let around = touchers(layout);
