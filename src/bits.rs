@@ -2,7 +2,8 @@
 //!
 //! A [`BitTable`] holds `rows` rows of `words` 64-bit words each; in the frame simulator a row is
 //! one qubit (or measurement, or detector) and bit `s` of the row is shot `s`. Row operations are
-//! plain loops over word slices, which the compiler vectorises.
+//! plain loops over word slices, which the compiler vectorises; the hot ones are compiled for
+//! AVX-512 and AVX2 too and picked at run time ([`Isa`], [`multiversion`]).
 
 /// A dense table of bits, row-major, each row `words` u64 words long.
 #[derive(Clone, Debug, Default)]
@@ -71,6 +72,13 @@ impl BitTable {
         self.data[r * self.words + bit / 64] >> (bit % 64) & 1 == 1
     }
 
+    /// XORs `v` into bit `bit` of row `r`, without a branch on `v` (noise outcomes are random,
+    /// and a mispredicted branch per hit costs more than the store).
+    #[inline]
+    pub fn xor_bit(&mut self, r: usize, bit: usize, v: bool) {
+        self.data[r * self.words + bit / 64] ^= (v as u64) << (bit % 64);
+    }
+
     #[inline]
     pub fn flip(&mut self, r: usize, bit: usize) {
         self.data[r * self.words + bit / 64] ^= 1 << (bit % 64);
@@ -90,27 +98,120 @@ pub fn xor_into(dst: &mut [u64], src: &[u64]) {
     }
 }
 
-/// Transposes a 64x64 bit block in place: bit j of word i moves to bit i of word j.
-///
-/// The classic recursive block swap (Hacker's Delight, section 7-3): swap the off-diagonal
-/// 32x32 quadrants, then 16x16 within each, down to single bits.
-pub fn transpose64(block: &mut [u64; 64]) {
-    let mut width = 32;
-    let mut mask: u64 = 0x0000_0000_FFFF_FFFF;
-    while width != 0 {
-        let mut k = 0;
-        while k < 64 {
-            for i in k..k + width {
-                let a = block[i];
-                let b = block[i + width];
-                let t = ((a >> width) ^ b) & mask;
-                block[i] = a ^ (t << width);
-                block[i + width] = b ^ t;
+/// The instruction sets the kernels are compiled for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Isa {
+    Avx512,
+    Avx2,
+    /// The target's baseline (SSE2 on x86-64).
+    Baseline,
+}
+
+impl Isa {
+    /// The widest instruction set this CPU runs, probed once.
+    pub fn detect() -> Isa {
+        static ISA: std::sync::OnceLock<Isa> = std::sync::OnceLock::new();
+        *ISA.get_or_init(|| {
+            #[cfg(target_arch = "x86_64")]
+            {
+                if std::arch::is_x86_feature_detected!("avx512f") {
+                    return Isa::Avx512;
+                }
+                if std::arch::is_x86_feature_detected!("avx2") {
+                    return Isa::Avx2;
+                }
             }
-            k += 2 * width;
+            Isa::Baseline
+        })
+    }
+
+    /// Whether this CPU can run code compiled for `self`.
+    pub fn supported(self) -> bool {
+        match self {
+            Isa::Baseline => true,
+            Isa::Avx2 => Isa::detect() != Isa::Baseline,
+            Isa::Avx512 => Isa::detect() == Isa::Avx512,
         }
-        width >>= 1;
-        mask ^= mask << width;
+    }
+}
+
+/// Defines `name(args)` running `body` on the probed instruction set, and `name_on(isa, args)`
+/// for a chosen one (the caller checks [`Isa::supported`]; unsupported ones fall back to the
+/// baseline).
+macro_rules! multiversion {
+    ($(#[$m:meta])* fn $name:ident / $name_on:ident ($($arg:ident: $ty:ty),*) $body:block) => {
+        $(#[$m])*
+        #[inline]
+        pub fn $name($($arg: $ty),*) {
+            $name_on($crate::bits::Isa::detect(), $($arg),*)
+        }
+
+        /// As the function without `_on`, compiled for `isa`.
+        pub fn $name_on(isa: $crate::bits::Isa, $($arg: $ty),*) {
+            #[inline(always)]
+            fn body($($arg: $ty),*) $body
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx512f")]
+                fn avx512($($arg: $ty),*) {
+                    body($($arg),*)
+                }
+                #[target_feature(enable = "avx2")]
+                fn avx2($($arg: $ty),*) {
+                    body($($arg),*)
+                }
+                if isa.supported() {
+                    match isa {
+                        // SAFETY: the CPU was probed for the feature just above.
+                        $crate::bits::Isa::Avx512 => return unsafe { avx512($($arg),*) },
+                        // SAFETY: as above.
+                        $crate::bits::Isa::Avx2 => return unsafe { avx2($($arg),*) },
+                        $crate::bits::Isa::Baseline => {}
+                    }
+                }
+            }
+            let _ = isa;
+            body($($arg),*)
+        }
+    };
+}
+pub(crate) use multiversion;
+
+multiversion! {
+    /// Transposes a 64x64 bit block in place: bit j of word i moves to bit i of word j.
+    ///
+    /// The classic recursive block swap (Hacker's Delight, section 7-3): swap the off-diagonal
+    /// 32x32 quadrants, then 16x16 within each, down to single bits.
+    ///
+    /// Compiled for AVX-512 / AVX2 where the CPU has them: the swaps of 32-, 16-, 8- and
+    /// 4-word halves become vector operations (the output writers call this once per 64 x 64
+    /// bits).
+    fn transpose64 / transpose64_on(block: &mut [u64; 64]) {
+        transpose64_words(block)
+    }
+}
+
+#[inline(always)]
+fn transpose64_words(block: &mut [u64; 64]) {
+    swap_stage::<32>(block, 0x0000_0000_FFFF_FFFF);
+    swap_stage::<16>(block, 0x0000_FFFF_0000_FFFF);
+    swap_stage::<8>(block, 0x00FF_00FF_00FF_00FF);
+    swap_stage::<4>(block, 0x0F0F_0F0F_0F0F_0F0F);
+    swap_stage::<2>(block, 0x3333_3333_3333_3333);
+    swap_stage::<1>(block, 0x5555_5555_5555_5555);
+}
+
+/// One stage of [`transpose64`]: in each group of 2W words, swap the upper-right and lower-left
+/// W x W bit blocks (constant W, so that the loop vectorises).
+#[inline(always)]
+fn swap_stage<const W: usize>(block: &mut [u64; 64], mask: u64) {
+    for k in (0..64).step_by(2 * W) {
+        for i in k..k + W {
+            let (a, b) = (block[i], block[i + W]);
+            let t = ((a >> W) ^ b) & mask;
+            block[i] = a ^ (t << W);
+            block[i + W] = b ^ t;
+        }
     }
 }
 
@@ -134,6 +235,11 @@ mod tests {
             for (j, col) in block.iter().enumerate() {
                 assert_eq!(row >> j & 1, col >> i & 1);
             }
+        }
+        for isa in [Isa::Avx512, Isa::Avx2, Isa::Baseline] {
+            let mut other = orig;
+            transpose64_on(isa, &mut other);
+            assert_eq!(other, block, "{isa:?}");
         }
     }
 

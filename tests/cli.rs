@@ -548,3 +548,53 @@ fn bad_sweep_data_is_a_one_line_error() {
         "{err}"
     );
 }
+
+/// FNV-1a, 64 bits: a fingerprint of a whole output.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
+    })
+}
+
+/// The frame sampler's output for a seed is pinned: these fingerprints were taken from the
+/// binary before the SIMD kernels, the new b8 writer and the buffer pool (issue 17), and any
+/// speed work must keep them (detection events in b8 and 01, observables appended, and
+/// measurements, whose frames are randomised).
+#[test]
+fn seeded_frame_output_is_pinned() {
+    let path = |name: &str| common::data_path(name).display().to_string();
+    let cases: [(&[&str], &str, u64); 4] = [
+        (
+            &["detect", "--out-format", "b8", "--threads", "2"],
+            "color_xyz_d5_r5_p001.stim",
+            0x7e73_4342_2474_6caf,
+        ),
+        (
+            &["detect", "--out-format", "b8", "--append-observables"],
+            "surface_rotated_z_d5_r5.stim",
+            0x1acf_a3f0_7e74_006a,
+        ),
+        (
+            &["detect", "--out-format", "01", "--shots", "3000"],
+            "color_xyz_d5_r5_p001.stim",
+            0xcad7_3576_ce45_c6c3,
+        ),
+        (
+            &["sample", "--out-format", "b8", "--threads", "2"],
+            "surface_rotated_x_d3_r3.stim",
+            0x83cb_edb1_6ac5_a5b3,
+        ),
+    ];
+    for (args, circuit, want) in cases {
+        let c = path(circuit);
+        let mut all = args.to_vec();
+        all.extend(["--circuit", &c, "--seed", "11"]);
+        if !args.contains(&"--shots") {
+            all.extend(["--shots", "30000"]);
+        }
+        if !args.contains(&"--threads") {
+            all.extend(["--threads", "1"]);
+        }
+        assert_eq!(fnv1a(&ok(&all)), want, "{all:?}");
+    }
+}

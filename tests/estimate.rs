@@ -378,3 +378,27 @@ fn memory_rows_give_a_per_round_fit_used_by_level2() {
         "d = 11 has no fit: assumed model"
     );
 }
+
+#[test]
+fn memory_fits_leave_out_points_above_threshold() {
+    // d = 3 and 5 at p = 1e-3 (d = 5 better: below threshold) and p = 5e-3 (d = 5 worse:
+    // above); only p = 1e-3 may enter either fit.
+    let row = |d: u64, p: f64, errors: u64| {
+        let meta = json!({"task": "memory-x", "code": "color666", "d": d, "rounds": d, "p": p});
+        let mut s = TaskStats::empty("color", &format!("m-{d}-{p}"), meta);
+        s.shots = 100_000;
+        s.errors = errors;
+        s
+    };
+    let rows = vec![
+        row(3, 1e-3, 500),
+        row(5, 1e-3, 400),
+        row(3, 5e-3, 9000),
+        row(5, 5e-3, 15000),
+    ];
+    let fits = level2::memory_fits(&rows);
+    assert_eq!(fits.len(), 2);
+    for f in &fits {
+        assert_eq!((f.points, f.p_min, f.p_max), (1, 1e-3, 1e-3), "d = {}", f.d);
+    }
+}

@@ -3,10 +3,44 @@
 
 use qec_sim::magic::{ChModel, HadamardPrep};
 use qec_sim::noise::NoiseModel;
-use qec_sim::sweep::subset::subset_curves;
+use qec_sim::sweep::subset::{subset_curves, SubsetPoint};
 use qec_sim::sweep::tasks::{hadamard_prep_tasks, Method};
-use qec_sim::sweep::{fit::fit_binomial, run_sweep, RunConfig, Shard, StopRule};
+use qec_sim::sweep::{fit::fit_binomial, run_sweep, RunConfig, Shard, StopRule, TaskStats};
 use serde_json::json;
+
+/// Two threads, whole runs, seeded.
+fn config(seed: u64) -> RunConfig {
+    RunConfig {
+        seed,
+        threads: 2,
+        shard: Shard::WHOLE,
+        max_round_batches: 64,
+    }
+}
+
+/// Stop after `shots` shots.
+fn rule(shots: u64) -> StopRule {
+    StopRule {
+        max_shots: shots,
+        max_errors: None,
+        max_seconds: None,
+    }
+}
+
+/// The Monte Carlo row's intervals (likelihood ratio 1000, beyond 3.5 sigma) must overlap the
+/// stratified point's, for acceptance and for logical error per accepted state.
+fn assert_overlap(label: &str, row: &TaskStats, point: &SubsetPoint) {
+    let acc = fit_binomial(row.kept(), row.shots, 1000.0);
+    let err = fit_binomial(row.errors, row.kept(), 1000.0);
+    eprintln!(
+        "{label} p = {}: MC acceptance {:.4} [{:.4}, {:.4}] error {:.3e} [{:.2e}, {:.2e}] ({} errors); stratified {:.4} [{:.4}, {:.4}] {:.3e} [{:.2e}, {:.2e}]",
+        point.p, acc.best, acc.low, acc.high, err.best, err.low, err.high, row.errors,
+        point.acceptance.value, point.acceptance.low, point.acceptance.high,
+        point.logical.value, point.logical.low, point.logical.high
+    );
+    assert!(acc.low <= point.acceptance.high && point.acceptance.low <= acc.high);
+    assert!(err.low <= point.logical.high && point.logical.low <= err.high);
+}
 
 #[test]
 fn subset_curve_agrees_with_monte_carlo() {
@@ -14,17 +48,7 @@ fn subset_curve_agrees_with_monte_carlo() {
     let noise = NoiseModel::named("cn20").unwrap();
     let ps = [5e-4, 1e-3];
     let base = json!({"task": "hadamard-prep"});
-    let config = RunConfig {
-        seed: 11,
-        threads: 2,
-        shard: Shard::WHOLE,
-        max_round_batches: 64,
-    };
-    let rule = |shots| StopRule {
-        max_shots: shots,
-        max_errors: None,
-        max_seconds: None,
-    };
+    let config = config(11);
     for model in [ChModel::Twirl, ChModel::Proxy] {
         let mc_tasks =
             hadamard_prep_tasks(&prep, model, &noise, &ps, Method::MonteCarlo, &base).unwrap();
@@ -43,17 +67,43 @@ fn subset_curve_agrees_with_monte_carlo() {
         assert_eq!(curves.len(), 1);
         for (row, point) in mc.iter().zip(&curves[0].points) {
             assert_eq!(row.json_metadata["p"].as_f64().unwrap(), point.p);
-            // Intervals (likelihood ratio 1000, i.e. beyond 3.5 sigma) must overlap.
-            let acc = fit_binomial(row.kept(), row.shots, 1000.0);
-            let err = fit_binomial(row.errors, row.kept(), 1000.0);
-            eprintln!(
-                "{model:?} p = {}: MC acceptance {:.4} [{:.4}, {:.4}] error {:.3e} [{:.2e}, {:.2e}]; subset {:.4} [{:.4}, {:.4}] {:.3e} [{:.2e}, {:.2e}]",
-                point.p, acc.best, acc.low, acc.high, err.best, err.low, err.high,
-                point.acceptance.value, point.acceptance.low, point.acceptance.high,
-                point.logical.value, point.logical.low, point.logical.high
-            );
-            assert!(acc.low <= point.acceptance.high && point.acceptance.low <= acc.high);
-            assert!(err.low <= point.logical.high && point.logical.low <= err.high);
+            assert_overlap(&format!("{model:?}"), row, point);
         }
     }
 }
+
+/// The proxy-screened strata (exact model) against plain Monte Carlo at d = 3, p = 1e-3: the
+/// screened 95% intervals must overlap Monte Carlo's (likelihood ratio 1000).
+#[test]
+fn screened_curve_agrees_with_monte_carlo_at_d3() {
+    let prep = HadamardPrep::new(3).unwrap();
+    let noise = NoiseModel::named("cn20").unwrap();
+    let ps = [1e-3];
+    let base = json!({"task": "hadamard-prep"});
+    let config = config(12);
+    let model = ChModel::Exact;
+    let mc_tasks =
+        hadamard_prep_tasks(&prep, model, &noise, &ps, Method::MonteCarlo, &base).unwrap();
+    let mc = run_sweep(&mc_tasks, &rule(MC_SHOTS), &config, None, &mut |_| {}).unwrap();
+    let method = Method::Screened {
+        min_faults: 1,
+        max_faults: Some(5),
+        screen_draws: 1_000_000,
+    };
+    let strata = hadamard_prep_tasks(&prep, model, &noise, &ps, method, &base).unwrap();
+    assert!(strata
+        .iter()
+        .any(|t| t.json_metadata["part"] == "pass" && t.json_metadata["k"] == 2));
+    let rows = run_sweep(&strata, &rule(SCREENED_SHOTS), &config, None, &mut |_| {}).unwrap();
+    let curves = subset_curves(&rows).unwrap();
+    assert_eq!(curves.len(), 1);
+    assert_eq!(curves[0].metadata["method"], "screened");
+    let (row, point) = (&mc[0], &curves[0].points[0]);
+    assert!(row.errors >= 10, "Monte Carlo must see failures to compare");
+    assert_overlap("exact, screened", row, point);
+    // The screened interval must be informative, not just wide enough to overlap.
+    assert!(point.logical.high < 3.0 * point.logical.low.max(f64::MIN_POSITIVE));
+}
+
+const MC_SHOTS: u64 = 300_000;
+const SCREENED_SHOTS: u64 = 100_000;

@@ -4,7 +4,7 @@
 use super::io::{parse_count, seed, threads, Loaded, Output};
 use crate::bits::BitTable;
 use crate::frame::SweepBits;
-use crate::output::{check_shots, write_shots, BitNames, Format};
+use crate::output::{check_shots, write_shots, BitNames, BufferPool, Format};
 use crate::shots::{Produce, ShotSampler};
 use anyhow::{anyhow, Result};
 use clap::Args;
@@ -93,14 +93,19 @@ pub fn sample(args: &SampleArgs) -> Result<()> {
     let sampler = sampler(c, &loaded, Produce::Measurements)?;
     let mut out = Output::create(c.out.as_deref())?;
     let rows = sampler.num_measurements();
+    let pool = BufferPool::default();
     sampler.run(
         |t: &BitTable, shots, invert| {
-            let mut buf = Vec::new();
+            let mut buf = pool.take();
             let names = BitNames::Measurements;
             write_shots(t, 0..rows, shots, invert, c.out_format, names, &mut buf);
             buf
         },
-        |buf| out.write(&buf),
+        |buf| {
+            out.write(&buf)?;
+            pool.give(buf);
+            Ok::<(), anyhow::Error>(())
+        },
     )?;
     out.finish()
 }
@@ -128,11 +133,12 @@ pub fn detect(args: &DetectArgs) -> Result<()> {
     let names = BitNames::DetectorsThenObservables {
         num_detectors: dets,
     };
+    let pool = BufferPool::default();
     let encode = |results: &BitTable, shots: usize, _: Option<&[bool]>| {
-        let mut main = Vec::new();
+        let mut main = pool.take();
         let f = c.out_format;
         write_shots(results, main_rows.clone(), shots, None, f, names, &mut main);
-        let mut side = Vec::new();
+        let mut side = pool.take();
         if want_obs {
             let f = args.obs_out_format;
             write_shots(results, dets..dets + obs, shots, None, f, names, &mut side);
@@ -144,6 +150,8 @@ pub fn detect(args: &DetectArgs) -> Result<()> {
         if let Some(o) = obs_out.as_mut() {
             o.write(&side)?;
         }
+        pool.give(main);
+        pool.give(side);
         Ok::<(), anyhow::Error>(())
     };
     sampler.run(encode, emit)?;

@@ -66,13 +66,27 @@ pub struct SweepArgs {
     stage: Option<StageName>,
     /// `mc`: plain Monte Carlo per p. `subset`: stratified by fault count (hadamard-prep only),
     /// one row per stratum k; the curve over every p is rebuilt from them (`plot`, the table).
-    /// Default: subset for hadamard-prep, mc otherwise.
+    /// `screened`: subset with every stratum split by the Clifford proxy into the fault
+    /// configurations whose postselected symptoms cancel and the rest, both sampled exactly
+    /// (unbiased; shots go where accepted failures are; exact model only; rows carry "part"
+    /// and "screen"; 95% intervals; docs/hadamard-prep.md). Default: subset for
+    /// hadamard-prep, mc otherwise.
     #[arg(long, value_enum)]
     method: Option<MethodName>,
-    /// Largest fault count sampled by `--method subset` (default: enough that more faults
-    /// happen with probability < 1e-9 at the largest p, at most 64).
+    /// Largest fault count sampled by `--method subset` or `screened` (default: enough that
+    /// more faults happen with probability < 1e-9 at the largest p, at most 64).
     #[arg(long)]
     max_faults: Option<usize>,
+    /// `--method screened`: smallest stratum sampled (default 1). The strata below are left to
+    /// another run with the same parameters (rows combine into one curve; until then they
+    /// count as unknown, in [0, their weight]).
+    #[arg(long)]
+    min_faults: Option<usize>,
+    /// `--method screened`: configurations drawn per stratum to measure the share that passes
+    /// the proxy screen (default 1e7; no simulation, about 0.5 us each). A pass part runs at
+    /// most 10 shots per configuration that passed.
+    #[arg(long, value_parser = parse_count)]
+    screen_draws: Option<u64>,
     /// Stim circuit files to sample; `key=value` pairs in a file name (comma separated, e.g.
     /// `d=5,p=0.001.stim`) become the task's metadata, as with sinter's `--metadata_func auto`.
     #[arg(long, num_args = 1..)]
@@ -154,6 +168,7 @@ impl SweepArgs {
     fn max_shots(&self) -> u64 {
         let exact = self.ch_models().contains(&ChModelName::Exact);
         self.max_shots.unwrap_or(match self.method() {
+            MethodName::Screened => 1_000_000,
             MethodName::Subset if exact => 1_000_000,
             MethodName::Subset => 150_000_000,
             MethodName::Mc => 100_000,
@@ -240,7 +255,21 @@ impl SweepArgs {
             }
         }
         if self.max_faults.is_some() && self.method() == MethodName::Mc {
-            bail!("--max-faults applies to --method subset");
+            bail!("--max-faults applies to --method subset or screened");
+        }
+        if self.screen_draws.is_some() && self.method() != MethodName::Screened {
+            bail!("--screen-draws applies to --method screened");
+        }
+        if self.min_faults.is_some() && self.method() != MethodName::Screened {
+            bail!("--min-faults applies to --method screened");
+        }
+        if let Some(min) = self.min_faults {
+            if min == 0 || self.max_faults.is_some_and(|max| max < min) {
+                bail!("--min-faults must be at least 1 and at most --max-faults");
+            }
+        }
+        if self.screen_draws == Some(0) {
+            bail!("--screen-draws must be at least 1");
         }
         if let Some(cut) = self.gap_cut {
             if !cut.is_finite() {
@@ -278,6 +307,7 @@ impl SweepArgs {
 pub enum MethodName {
     Mc,
     Subset,
+    Screened,
 }
 
 #[derive(Args, Debug)]
@@ -469,6 +499,11 @@ fn prep_tasks(args: &SweepArgs) -> Result<Vec<SweepTask>> {
         MethodName::Subset => Method::Subset {
             max_faults: args.max_faults,
         },
+        MethodName::Screened => Method::Screened {
+            min_faults: args.min_faults.unwrap_or(1),
+            max_faults: args.max_faults,
+            screen_draws: args.screen_draws.unwrap_or(10_000_000),
+        },
     };
     let mut tasks = Vec::new();
     for d in args.distances() {
@@ -562,8 +597,11 @@ pub fn sweep(args: &SweepArgs) -> Result<()> {
     {
         bail!("--max-total-seconds must be a positive number, got {s}");
     }
-    if args.method() == MethodName::Subset && args.task() != Some(TaskName::HadamardPrep) {
-        bail!("--method subset needs --task hadamard-prep");
+    if args.method() != MethodName::Mc && args.task() != Some(TaskName::HadamardPrep) {
+        bail!(
+            "--method {} needs --task hadamard-prep",
+            spelling(&args.method())
+        );
     }
     args.check_flags()?;
     let decoder = DecoderSpec {

@@ -25,6 +25,7 @@
 //! likelihood ratio) between the best colour's matching and the best matching of a colour
 //! that predicts a different observable flip; infinite when all colours agree.
 
+use super::few_defects::{Scratch, ShortestPaths};
 use super::{Decision, Decoder, DecoderError};
 use crate::dem::{xor_probability, DetectorErrorModel};
 use fusion_blossom::mwpm_solver::{PrimalDualSolver, SolverSerial};
@@ -134,6 +135,8 @@ impl GraphBuilder {
         let all_weights = weighted_edges.iter().map(|e| e.2).collect();
         Graph {
             real_edges: self.ends.len(),
+            boundary: self.boundary as usize,
+            paths: ShortestPaths::new(self.boundary as usize + 1, &weighted_edges),
             initializer: SolverInitializer::new(
                 self.boundary as usize + 1,
                 weighted_edges,
@@ -149,6 +152,10 @@ impl GraphBuilder {
 struct Graph {
     /// Edges from error mechanisms (the fallback edges come after them).
     real_edges: usize,
+    /// The virtual boundary vertex (the last).
+    boundary: usize,
+    /// Few-defect matching tables, when the graph is small enough.
+    paths: Option<ShortestPaths>,
     initializer: SolverInitializer,
     weights: Vec<Weight>,
     /// Observable flips of the real edges.
@@ -451,11 +458,39 @@ impl ColorDecoder {
             .collect()
     }
 
+    /// Edges of a minimum-weight parity subgraph of graph `graph` for `defects`, with the
+    /// flag-lowered weights `dynamic`: from the few-defect tables when they apply, else from
+    /// fusion-blossom.
+    fn parity_subgraph(
+        &self,
+        graph: usize,
+        defects: Vec<usize>,
+        dynamic: &[(usize, Weight)],
+        solver: &mut SolverSerial,
+        scratch: &mut Scratch,
+    ) -> Vec<usize> {
+        let g = &self.graphs[graph];
+        if let Some(paths) = &g.paths {
+            if let Some(edges) = paths.parity_subgraph(&defects, g.boundary, dynamic, scratch) {
+                return edges;
+            }
+        }
+        solver.solve(&SyndromePattern {
+            defect_vertices: defects,
+            erasures: Vec::new(),
+            dynamic_weights: dynamic.to_vec(),
+        });
+        let edges = solver.subgraph();
+        solver.clear();
+        edges
+    }
+
     /// Decodes one shot's bit-packed detection events, with the colour gap.
     pub fn decode_outcome(&self, detectors: &[u64]) -> ColorOutcome {
         // Flag-conditioned weights: per graph, (edge, weight, flip) overrides.
         let fired_flags = fired_among(&self.flag_detectors, detectors);
-        let mut overrides: HashMap<(usize, usize), (Weight, u64)> = HashMap::new();
+        // A short list (a few flags fire per shot) searched linearly: cheaper than hashing.
+        let mut overrides: Vec<((usize, usize), (Weight, u64))> = Vec::new();
         for f in &fired_flags {
             for &u in self.uses_by_flag.get(f).into_iter().flatten() {
                 let flag_use = &self.flag_uses[u];
@@ -464,22 +499,26 @@ impl ColorDecoder {
                 }
                 for &(graph, edge, flip) in &flag_use.edges {
                     if flag_use.weight < self.graphs[graph].weights[edge] {
-                        let slot = overrides.entry((graph, edge)).or_insert((Weight::MAX, 0));
-                        if flag_use.weight < slot.0 {
-                            *slot = (flag_use.weight, flip);
+                        match overrides.iter_mut().find(|o| o.0 == (graph, edge)) {
+                            Some(slot) if flag_use.weight < slot.1 .0 => {
+                                slot.1 = (flag_use.weight, flip)
+                            }
+                            Some(_) => {}
+                            None => overrides.push(((graph, edge), (flag_use.weight, flip))),
                         }
                     }
                 }
             }
         }
         let mut dynamic: Vec<Vec<(usize, Weight)>> = vec![Vec::new(); self.graphs.len()];
-        for (&(graph, edge), &(w, _)) in &overrides {
+        for &((graph, edge), (w, _)) in &overrides {
             dynamic[graph].push((edge, w));
         }
         for d in dynamic.iter_mut() {
             d.sort_unstable();
         }
         let mut solvers = self.solvers();
+        let mut scratch = Scratch::default();
         let mut observables = 0u64;
         let mut gap = f64::INFINITY;
         for basis in &self.bases {
@@ -503,34 +542,33 @@ impl ColorDecoder {
                     .map(|v| v as usize)
                     .collect();
                 if !restricted_defects.is_empty() {
-                    let solver = &mut solvers[cg.restricted];
-                    solver.solve(&SyndromePattern {
-                        defect_vertices: restricted_defects,
-                        erasures: Vec::new(),
-                        dynamic_weights: dynamic[cg.restricted].clone(),
-                    });
-                    for e in solver.subgraph() {
+                    for e in self.parity_subgraph(
+                        cg.restricted,
+                        restricted_defects,
+                        &dynamic[cg.restricted],
+                        &mut solvers[cg.restricted],
+                        &mut scratch,
+                    ) {
                         if e < restricted.real_edges {
                             mono_defects.push(cg.mono_offset + e);
                         }
                     }
-                    solver.clear();
                 }
                 if mono_defects.is_empty() {
                     results.push((0, 0));
                     continue;
                 }
                 let mono = &self.graphs[cg.mono];
-                let solver = &mut solvers[cg.mono];
-                solver.solve(&SyndromePattern {
-                    defect_vertices: mono_defects,
-                    erasures: Vec::new(),
-                    dynamic_weights: dynamic[cg.mono].clone(),
-                });
                 let (mut weight, mut flips) = (0, 0u64);
-                for e in solver.subgraph() {
-                    match overrides.get(&(cg.mono, e)) {
-                        Some(&(w, flip)) => {
+                for e in self.parity_subgraph(
+                    cg.mono,
+                    mono_defects,
+                    &dynamic[cg.mono],
+                    &mut solvers[cg.mono],
+                    &mut scratch,
+                ) {
+                    match overrides.iter().find(|o| o.0 == (cg.mono, e)).map(|o| o.1) {
+                        Some((w, flip)) => {
                             weight += w;
                             flips ^= flip;
                         }
@@ -540,7 +578,6 @@ impl ColorDecoder {
                         }
                     }
                 }
-                solver.clear();
                 results.push((weight, flips & basis.observables));
             }
             let &(best_weight, best_flips) = results

@@ -71,6 +71,10 @@ impl MemoryModel {
 /// becomes 1 - (1 - P)^(1/rounds) per round (interval edges mapped the same way), and
 /// A is fitted by maximum likelihood on the effective counts of the per-round intervals
 /// (as in [`super::bottom_up`]).
+///
+/// Only points below threshold enter: a p counts when the largest distance sampled there has a
+/// lower per-round error than the smallest (p^((d+1)/2) holds only where more distance helps).
+/// With a single distance at some p, that p is kept.
 pub fn memory_fits(rows: &[TaskStats]) -> Vec<MemoryFit> {
     let mut by_d: BTreeMap<usize, Vec<(f64, Interval)>> = BTreeMap::new();
     for row in combine(rows.iter().cloned()) {
@@ -98,8 +102,27 @@ pub fn memory_fits(rows: &[TaskStats]) -> Vec<MemoryFit> {
             .or_default()
             .push((p, Interval::new(f.best, f.low, f.high).map(per_round)));
     }
+    // Per p (by its bits): (smallest d, its rate), (largest d, its rate).
+    type Ends = ((usize, f64), (usize, f64));
+    let mut ends: BTreeMap<u64, Ends> = BTreeMap::new();
+    for (&d, pts) in &by_d {
+        for (p, i) in pts {
+            let e = ends.entry(p.to_bits()).or_insert(((d, i.est), (d, i.est)));
+            if d < e.0 .0 {
+                e.0 = (d, i.est);
+            }
+            if d > e.1 .0 {
+                e.1 = (d, i.est);
+            }
+        }
+    }
+    let below_threshold = |p: f64| {
+        let ((d_lo, small), (d_hi, large)) = ends[&p.to_bits()];
+        d_lo == d_hi || large < small
+    };
     let mut out = Vec::new();
-    for (d, pts) in by_d {
+    for (d, mut pts) in by_d {
+        pts.retain(|(p, _)| below_threshold(*p));
         let k = (d as f64 + 1.0) / 2.0;
         let counts: Vec<(f64, (f64, f64))> = pts
             .iter()

@@ -16,6 +16,7 @@
 
 use super::pauli::{packed, Pauli, VGate};
 use super::program::{image_of, DenseGate, ExactProgram, FrameReduction, MeasureKind, Op};
+use super::steps::Steps;
 use crate::circuit::{Circuit, Instruction, Target};
 use crate::error::SimError;
 use crate::frame::noise::{Bernoulli, PauliChannel};
@@ -114,32 +115,13 @@ impl Compiler {
             }
         }
         site_table.sort_unstable();
-        let mut structural = Vec::new();
-        let mut class_ops = vec![Vec::new(); self.noise_classes.len()];
-        for (i, op) in self.ops.iter().enumerate() {
-            match op {
-                Op::Noise {
-                    class,
-                    first,
-                    targets,
-                    ..
-                } => class_ops[*class as usize].push((*first, *targets as u64, i as u32)),
-                Op::Measure {
-                    flip: Some((class, trial)),
-                    ..
-                } => {
-                    class_ops[*class as usize].push((*trial, 1, i as u32));
-                    structural.push((i as u32, op.clone()));
-                }
-                _ => structural.push((i as u32, op.clone())),
-            }
-        }
-        for table in &mut class_ops {
-            table.sort_unstable();
-        }
+        let steps = Steps::new(&self.ops, self.words, self.noise_classes.len());
         let program = ExactProgram {
-            structural,
-            class_ops,
+            steps,
+            id: {
+                static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+                NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            },
             site_table,
             ops: self.ops,
             num_qubits: self.n,

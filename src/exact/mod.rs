@@ -16,10 +16,11 @@ mod compile;
 pub mod pauli;
 mod program;
 mod schedule;
+mod steps;
 
 pub use batch::{BatchSpec, EndOfShot, FaultSource};
 pub use compile::{Order, DEFAULT_MAX_ACTIVE};
-pub use program::{ExactProgram, Injection, NoiseMode, ShotEnd, Workspace};
+pub use program::{ExactProgram, FinalObservable, Injection, NoiseMode, ShotEnd, Workspace};
 
 use crate::circuit::Circuit;
 use crate::error::SimError;

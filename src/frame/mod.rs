@@ -11,6 +11,7 @@
 //! depend on those random bits, so detection sampling may switch randomisation off: its
 //! detection events are exactly the same, and it saves the random words.
 
+mod kernels;
 pub mod noise;
 mod program;
 mod sweep_bits;
@@ -152,16 +153,8 @@ impl FrameSimulator {
     pub fn exec(&mut self, ops: &[Op], rng: &mut impl RngCore) {
         for op in ops {
             match op {
-                Op::Gate1(k, qubits) => {
-                    for &q in qubits {
-                        self.gate1(*k, q as usize);
-                    }
-                }
-                Op::Gate2(k, pairs) => {
-                    for &(a, b) in pairs {
-                        self.gate2(*k, a as usize, b as usize);
-                    }
-                }
+                Op::Gate1(k, qubits) => kernels::gate1(&mut self.x, &mut self.z, *k, qubits),
+                Op::Gate2(k, pairs) => kernels::gate2(&mut self.x, &mut self.z, *k, pairs),
                 Op::Feedback(list) => {
                     for &(k, q, fx, fz) in list {
                         let r = self.record_row(k);
@@ -229,12 +222,8 @@ impl FrameSimulator {
                         let s = (i & mask) as usize;
                         self.record.flip(((first + k) % rows) as usize, s);
                         let bits = ch.pick(rng);
-                        if bits & 1 != 0 {
-                            self.x.flip(q, s);
-                        }
-                        if bits & 2 != 0 {
-                            self.z.flip(q, s);
-                        }
+                        self.x.xor_bit(q, s, bits & 1 != 0);
+                        self.z.xor_bit(q, s, bits & 2 != 0);
                     });
                 }
                 Op::Noise1(ch, qubits) => {
@@ -244,12 +233,8 @@ impl FrameSimulator {
                         let q = qubits[(i >> shift) as usize] as usize;
                         let s = (i & mask) as usize;
                         let bits = ch.pick(rng);
-                        if bits & 1 != 0 {
-                            self.x.flip(q, s);
-                        }
-                        if bits & 2 != 0 {
-                            self.z.flip(q, s);
-                        }
+                        self.x.xor_bit(q, s, bits & 1 != 0);
+                        self.z.xor_bit(q, s, bits & 2 != 0);
                     });
                 }
                 Op::Noise2(ch, pairs) => {
@@ -259,14 +244,11 @@ impl FrameSimulator {
                         let (a, b) = pairs[(i >> shift) as usize];
                         let s = (i & mask) as usize;
                         let bits = ch.pick(rng);
-                        for (q, bits) in [(a as usize, bits), (b as usize, bits >> 2)] {
-                            if bits & 1 != 0 {
-                                self.x.flip(q, s);
-                            }
-                            if bits & 2 != 0 {
-                                self.z.flip(q, s);
-                            }
-                        }
+                        let (a, b) = (a as usize, b as usize);
+                        self.x.xor_bit(a, s, bits & 1 != 0);
+                        self.z.xor_bit(a, s, bits & 2 != 0);
+                        self.x.xor_bit(b, s, bits & 4 != 0);
+                        self.z.xor_bit(b, s, bits & 8 != 0);
                     });
                 }
                 Op::Correlated {
@@ -299,7 +281,7 @@ impl FrameSimulator {
                 Op::TwirledCh(pairs) => {
                     for &(c, t) in pairs {
                         self.twirl(t as usize, rng);
-                        self.gate2(Kernel2::Cz, c as usize, t as usize);
+                        kernels::gate2(&mut self.x, &mut self.z, Kernel2::Cz, &[(c, t)]);
                         self.twirl(t as usize, rng);
                     }
                 }
@@ -344,80 +326,8 @@ impl FrameSimulator {
     }
 
     fn xor_records_into_result(&mut self, recs: &[u32], row: usize) {
-        for &k in recs {
-            let r = self.record_row(k);
-            xor_into(self.results.row_mut(row), self.record.row(r));
-        }
-    }
-
-    #[inline]
-    fn gate1(&mut self, k: Kernel1, q: usize) {
-        let x = self.x.row_mut(q);
-        let z = self.z.row_mut(q);
-        match k {
-            Kernel1::Swap => x.swap_with_slice(z),
-            Kernel1::XorZIntoX => xor_into(x, z),
-            Kernel1::XorXIntoZ => xor_into(z, x),
-            Kernel1::CycleXyz => {
-                for (a, b) in x.iter_mut().zip(z.iter_mut()) {
-                    let old_x = *a;
-                    *a ^= *b;
-                    *b = old_x;
-                }
-            }
-            Kernel1::CycleZyx => {
-                for (a, b) in x.iter_mut().zip(z.iter_mut()) {
-                    let old_z = *b;
-                    *b ^= *a;
-                    *a = old_z;
-                }
-            }
-        }
-    }
-
-    #[inline]
-    fn gate2(&mut self, k: Kernel2, a: usize, b: usize) {
-        let (xa, xb) = self.x.two_rows_mut(a, b);
-        let (za, zb) = self.z.two_rows_mut(a, b);
-        match k {
-            Kernel2::Cx => {
-                for i in 0..xa.len() {
-                    xb[i] ^= xa[i];
-                    za[i] ^= zb[i];
-                }
-            }
-            Kernel2::Cz => {
-                for i in 0..xa.len() {
-                    za[i] ^= xb[i];
-                    zb[i] ^= xa[i];
-                }
-            }
-            Kernel2::Cy => {
-                for i in 0..xa.len() {
-                    za[i] ^= xb[i] ^ zb[i];
-                    xb[i] ^= xa[i];
-                    zb[i] ^= xa[i];
-                }
-            }
-            Kernel2::Swap => {
-                xa.swap_with_slice(xb);
-                za.swap_with_slice(zb);
-            }
-            Kernel2::Generic(m) => {
-                for i in 0..xa.len() {
-                    let input = [xa[i], xb[i], za[i], zb[i]];
-                    let mut out = [0u64; 4];
-                    for (o, row) in out.iter_mut().zip(m) {
-                        for (j, v) in input.iter().enumerate() {
-                            if row >> j & 1 == 1 {
-                                *o ^= v;
-                            }
-                        }
-                    }
-                    [xa[i], xb[i], za[i], zb[i]] = out;
-                }
-            }
-        }
+        let dst = self.results.row_mut(row);
+        kernels::xor_lookbacks(dst, &self.record, self.measured, recs);
     }
 
     /// Twirled pi/8 Y-rotation on qubit q: lanes carrying X or Z (not Y) swap X <-> Z with

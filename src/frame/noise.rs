@@ -64,7 +64,10 @@ impl Bernoulli {
         }
         let mut pos: u64 = 0;
         loop {
-            let gap = (uniform_open0(rng).ln() * self.inv_log_miss) as u64;
+            // Via i64: a plain truncation, where `as u64` adds a saturation sequence to the
+            // loop's critical path. Gaps of 2^63 or more (rare, and only then different) end
+            // the loop either way, as trials < 2^63.
+            let gap = (uniform_open0(rng).ln() * self.inv_log_miss) as i64 as u64;
             pos = pos.saturating_add(gap);
             if pos >= trials {
                 return;

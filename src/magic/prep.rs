@@ -533,6 +533,7 @@ impl HadamardPrep {
             decoder: self.decoder(ChModel::Exact)?,
             logical_x: on(Basis::X),
             logical_z: on(Basis::Z),
+            images: std::sync::OnceLock::new(),
         })
     }
 }

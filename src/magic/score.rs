@@ -10,10 +10,11 @@
 
 use super::PrepDecoder;
 use crate::decoder::{Decision, Decoder};
-use crate::exact::{EndOfShot, ExactProgram, Workspace};
+use crate::exact::{EndOfShot, ExactProgram, FinalObservable, Workspace};
 use crate::frame::noise::uniform_open0;
 use crate::gates::Basis;
 use rand_core::RngCore;
+use std::sync::OnceLock;
 
 /// [`EndOfShot`] for the exact model of [`super::HadamardPrep`].
 pub struct HadamardScore {
@@ -21,6 +22,10 @@ pub struct HadamardScore {
     /// Logical X and Z as products of single-qubit Paulis on the data.
     pub logical_x: Vec<(usize, Basis)>,
     pub logical_z: Vec<(usize, Basis)>,
+    /// X_L and Z_L at the end of the circuit, computed on the first shot, with the
+    /// [`ExactProgram::id`] of the program they belong to (another program computes its own
+    /// every shot).
+    pub images: OnceLock<(u64, [FinalObservable; 2])>,
 }
 
 impl HadamardScore {
@@ -36,8 +41,23 @@ impl HadamardScore {
         };
         // Bit 0: the correction anticommutes with X_L; bit 1: with Z_L.
         let sign = |bit: u64| if flips >> bit & 1 == 1 { -1.0 } else { 1.0 };
-        let x = sign(0) * program.expectation(ws, &self.logical_x);
-        let z = sign(1) * program.expectation(ws, &self.logical_z);
+        let key = program.id();
+        let prepare = || {
+            [
+                program.final_observable(&self.logical_x),
+                program.final_observable(&self.logical_z),
+            ]
+        };
+        let (owner, images) = self.images.get_or_init(|| (key, prepare()));
+        let fresh;
+        let [lx, lz] = if *owner == key {
+            images
+        } else {
+            fresh = prepare();
+            &fresh
+        };
+        let x = sign(0) * program.expectation_of(ws, lx);
+        let z = sign(1) * program.expectation_of(ws, lz);
         Some((1.0 + (x + z) * std::f64::consts::FRAC_1_SQRT_2) / 2.0)
     }
 }

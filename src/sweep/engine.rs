@@ -263,6 +263,8 @@ pub struct SweepTask {
     pub residual: Option<fn(u64) -> &'static str>,
     /// This task's share of the sweep's `--max-shots` (strata of little weight get fewer).
     pub shot_share: f64,
+    /// At most this many shots, whatever the sweep's `--max-shots` (None: no cap).
+    pub max_shots_cap: Option<f64>,
     /// Discard shots whose decoder gap (dB) is below this.
     pub gap_cut: Option<f64>,
 }
@@ -316,6 +318,7 @@ impl SweepTask {
             stratum: None,
             residual: None,
             shot_share: 1.0,
+            max_shots_cap: None,
             gap_cut: decoder.gap_cut,
         })
     }
@@ -343,6 +346,7 @@ impl SweepTask {
             stratum,
             residual,
             shot_share: 1.0,
+            max_shots_cap: None,
             gap_cut: None,
         }
     }
@@ -350,7 +354,10 @@ impl SweepTask {
     /// The sweep's stopping rule as it applies to this task (its share of the shots).
     pub fn rule(&self, rule: &StopRule) -> StopRule {
         StopRule {
-            max_shots: ((rule.max_shots as f64 * self.shot_share).ceil() as u64).max(1),
+            max_shots: ((rule.max_shots as f64 * self.shot_share)
+                .min(self.max_shots_cap.unwrap_or(f64::INFINITY))
+                .ceil() as u64)
+                .max(1),
             ..*rule
         }
     }

@@ -241,6 +241,23 @@ pub fn combine_strata(
     strata: &BTreeMap<usize, (u64, u64, u64)>,
     p: f64,
 ) -> SubsetPoint {
+    combine_by_stratum(classes, strata, p, |&(shots, discards, errors)| {
+        (
+            fit_binomial(shots - discards, shots, 1000.0).into(),
+            fit_binomial(errors, shots, 1000.0).into(),
+        )
+    })
+}
+
+/// sum_k P_k(p) (a_k, f_k) over the sampled strata, with `rates` giving a stratum's
+/// acceptance and accepted failure; the noiseless stratum is accepted without failure, and
+/// strata not sampled (above the largest, or gaps) count as unknown, in [0, P_k].
+pub fn combine_by_stratum<T>(
+    classes: &[(f64, u64)],
+    strata: &BTreeMap<usize, T>,
+    p: f64,
+    rates: impl Fn(&T) -> (Estimate, Estimate),
+) -> SubsetPoint {
     let kmax = strata.keys().copied().max().unwrap_or(0);
     let (dist, mut unsampled) = fault_count_distribution(classes, p, kmax);
     let mut acc = Estimate {
@@ -254,34 +271,88 @@ pub fn combine_strata(
         high: 0.0,
     };
     for (k, &pk) in dist.iter().enumerate().skip(1) {
-        let Some(&(shots, discards, errors)) = strata.get(&k) else {
-            // A gap below kmax counts as unknown too.
-            unsampled += pk;
-            continue;
+        match strata.get(&k) {
+            Some(counts) => {
+                let (a, f) = rates(counts);
+                acc.add_scaled(pk, a);
+                fail.add_scaled(pk, f);
+            }
+            None => unsampled += pk,
+        }
+    }
+    SubsetPoint::new(p, acc, fail, unsampled)
+}
+
+impl Estimate {
+    /// Adds `w` times `other` (value and both ends).
+    pub fn add_scaled(&mut self, w: f64, other: Estimate) {
+        self.value += w * other.value;
+        self.low += w * other.low;
+        self.high += w * other.high;
+    }
+}
+
+impl From<super::fit::RateFit> for Estimate {
+    fn from(f: super::fit::RateFit) -> Estimate {
+        Estimate {
+            value: f.best,
+            low: f.low,
+            high: f.high,
+        }
+    }
+}
+
+impl SubsetPoint {
+    /// The point from the sampled strata's P(accept) and P(accept and fail), with the
+    /// probability `unsampled` of strata not sampled added to both upper ends; per accepted
+    /// state, the ratio of the extreme ends.
+    pub fn new(p: f64, mut acc: Estimate, mut fail: Estimate, unsampled: f64) -> SubsetPoint {
+        acc.high += unsampled;
+        fail.high += unsampled;
+        let logical = Estimate {
+            value: fail.value / acc.value.max(f64::MIN_POSITIVE),
+            low: fail.low / acc.high.max(f64::MIN_POSITIVE),
+            high: (fail.high / acc.low.max(f64::MIN_POSITIVE)).min(1.0),
         };
-        let a = fit_binomial(shots - discards, shots, 1000.0);
-        let f = fit_binomial(errors, shots, 1000.0);
-        acc.value += pk * a.best;
-        acc.low += pk * a.low;
-        acc.high += pk * a.high;
-        fail.value += pk * f.best;
-        fail.low += pk * f.low;
-        fail.high += pk * f.high;
+        SubsetPoint {
+            p,
+            acceptance: acc,
+            joint_failure: fail,
+            logical,
+            unsampled,
+        }
     }
-    acc.high += unsampled;
-    fail.high += unsampled;
-    let logical = Estimate {
-        value: fail.value / acc.value.max(f64::MIN_POSITIVE),
-        low: fail.low / acc.high.max(f64::MIN_POSITIVE),
-        high: (fail.high / acc.low.max(f64::MIN_POSITIVE)).min(1.0),
-    };
-    SubsetPoint {
-        p,
-        acceptance: acc,
-        joint_failure: fail,
-        logical,
-        unsampled,
-    }
+}
+
+/// The largest stratum (`max_faults`, or enough that more faults happen with probability below
+/// 1e-9 at the largest p) and each stratum's largest weight P_k(p) over `ps` relative to the
+/// heaviest stratum's (entry k - 1 for stratum k): how strata share the shots.
+pub fn strata_shares(channels: &Channels, ps: &[f64], max_faults: Option<usize>) -> Vec<f64> {
+    let p0 = ps.iter().copied().fold(0.0, f64::max);
+    let kmax = max_faults
+        .unwrap_or_else(|| strata_needed(&channels.classes, p0, 1e-9, 64))
+        .min(channels.len());
+    let weights: Vec<f64> = (1..=kmax)
+        .map(|k| {
+            ps.iter()
+                .map(|&p| fault_count_distribution(&channels.classes, p, k).0[k])
+                .fold(0.0, f64::max)
+        })
+        .collect();
+    let heaviest = weights
+        .iter()
+        .copied()
+        .fold(0.0, f64::max)
+        .max(f64::MIN_POSITIVE);
+    weights.iter().map(|w| w / heaviest).collect()
+}
+
+/// Smallest k such that, at rate `p`, more than k faults happen with probability below `tail`
+/// (at most `cap`).
+pub fn strata_needed(classes: &[(f64, u64)], p: f64, tail: f64, cap: usize) -> usize {
+    (1..=cap)
+        .find(|&k| fault_count_distribution(classes, p, k).1 < tail)
+        .unwrap_or(cap)
 }
 
 /// The fault classes written into a stratum row's metadata: [[c, count], ...].
@@ -326,10 +397,7 @@ pub fn group_strata(rows: &[TaskStats]) -> Result<Vec<StrataGroup>, String> {
             .get("fault_classes")
             .and_then(classes_from_json)
             .ok_or("a subset row has no \"fault_classes\" in its json_metadata")?;
-        let mut key = meta.clone();
-        if let Some(obj) = key.as_object_mut() {
-            obj.remove("k");
-        }
+        let key = without_k(meta);
         let entry = match groups.iter_mut().find(|g| g.0 == key) {
             Some(g) => g,
             None => {
@@ -353,35 +421,52 @@ pub struct SubsetCurve {
     pub points: Vec<SubsetPoint>,
 }
 
-/// Rebuilds every subset curve of `rows` (rows of other methods are ignored).
+/// Rebuilds every stratified curve of `rows`: subset rows ([`combine_strata`]) and screened
+/// rows ([`super::screen::combine_screened`]); rows of other methods are ignored.
 pub fn subset_curves(rows: &[TaskStats]) -> Result<Vec<SubsetCurve>, String> {
-    let mut out = Vec::new();
-    for (meta, classes, strata) in group_strata(rows)? {
-        let ps: Vec<f64> = meta
-            .get("p_values")
+    let p_values = |meta: &Value| -> Vec<f64> {
+        meta.get("p_values")
             .and_then(Value::as_array)
             .map(|a| a.iter().filter_map(Value::as_f64).collect())
-            .unwrap_or_default();
-        let decoder = rows
-            .iter()
-            .find(|r| {
-                let mut m = r.json_metadata.clone();
-                if let Some(o) = m.as_object_mut() {
-                    o.remove("k");
-                }
-                m == meta
-            })
-            .map_or(String::new(), |r| r.decoder.clone());
+            .unwrap_or_default()
+    };
+    // The decoder of the rows whose curve key is `meta`.
+    let decoder = |meta: &Value, key: fn(&Value) -> Value| {
+        rows.iter()
+            .find(|r| key(&r.json_metadata) == *meta)
+            .map_or(String::new(), |r| r.decoder.clone())
+    };
+    let mut out = Vec::new();
+    for (meta, classes, strata) in group_strata(rows)? {
         out.push(SubsetCurve {
-            points: ps
+            points: p_values(&meta)
                 .iter()
                 .map(|&p| combine_strata(&classes, &strata, p))
                 .collect(),
+            decoder: decoder(&meta, without_k),
             metadata: meta,
-            decoder,
+        });
+    }
+    for (meta, classes, strata) in super::screen::group_screened(rows)? {
+        out.push(SubsetCurve {
+            points: p_values(&meta)
+                .iter()
+                .map(|&p| super::screen::combine_screened(&classes, &strata, p))
+                .collect(),
+            decoder: decoder(&meta, super::screen::curve_key),
+            metadata: meta,
         });
     }
     Ok(out)
+}
+
+/// A subset row's curve: its metadata without "k".
+fn without_k(meta: &Value) -> Value {
+    let mut key = meta.clone();
+    if let Some(obj) = key.as_object_mut() {
+        obj.remove("k");
+    }
+    key
 }
 
 #[cfg(test)]

@@ -3,7 +3,8 @@
 //! curve over any p.
 
 use super::engine::{Engine, ExactJob, Stratum, SweepTask};
-use super::subset::{classes_json, fault_count_distribution, Channels, ExactStratum};
+use super::screen::{Screen, ScreenedStratum};
+use super::subset::{classes_json, strata_shares, Channels, ExactStratum};
 use crate::circuit::Circuit;
 use crate::decoder::Postselect;
 use crate::exact::ExactProgram;
@@ -22,6 +23,16 @@ pub enum Method {
     MonteCarlo,
     /// Stratified by fault count; `max_faults` is the largest stratum (None: automatic).
     Subset { max_faults: Option<usize> },
+    /// Stratified by fault count, each stratum split by the Clifford proxy's screen into the
+    /// configurations whose postselected symptoms cancel and the rest ([`super::screen`]); the
+    /// split is measured with `screen_draws` draws per stratum. Exact model only.
+    Screened {
+        /// Smallest stratum sampled (1: all; the others count as unknown until rows of another
+        /// run with the same parameters supply them).
+        min_faults: usize,
+        max_faults: Option<usize>,
+        screen_draws: u64,
+    },
 }
 
 /// The frame program of a prep circuit under a CH model (the exact model has none).
@@ -52,14 +63,6 @@ fn exact_engine(prep: &HadamardPrep, circuit: &crate::circuit::Circuit) -> Resul
 fn body_postselect(prep: &HadamardPrep) -> Box<Postselect> {
     let body: Vec<usize> = (0..prep.num_body_detectors).collect();
     Box::new(Postselect::on(&body))
-}
-
-/// Smallest k such that, at rate `p`, more than k faults happen with probability below `tail`
-/// (at most `cap`).
-pub fn strata_needed(classes: &[(f64, u64)], p: f64, tail: f64, cap: usize) -> usize {
-    (1..=cap)
-        .find(|&k| fault_count_distribution(classes, p, k).1 < tail)
-        .unwrap_or(cap)
 }
 
 /// The tasks of one distance and CH model: one per p (Monte Carlo) or one per stratum k >= 1
@@ -108,6 +111,24 @@ pub fn hadamard_prep_tasks(
                 tasks.push(task);
             }
         }
+        Method::Screened {
+            min_faults,
+            max_faults,
+            screen_draws,
+        } => {
+            if model != ChModel::Exact {
+                bail!("--method screened needs the exact model (--ch-model exact)");
+            }
+            let faults = (min_faults, max_faults);
+            tasks.extend(screened_tasks(
+                prep,
+                noise,
+                ps,
+                faults,
+                screen_draws,
+                &meta,
+            )?);
+        }
         Method::Subset { max_faults } => {
             let p0 = ps.iter().copied().fold(0.0, f64::max);
             let circuit = prep.circuit(noise, p0, model);
@@ -124,21 +145,10 @@ pub fn hadamard_prep_tasks(
                 _ => None,
             };
             let channels = Arc::new(Channels::new(&injector, p0));
-            let kmax = max_faults
-                .unwrap_or_else(|| strata_needed(&channels.classes, p0, 1e-9, 64))
-                .min(channels.len());
             // A stratum's share of the shots: its largest weight P_k(p) over the p values,
             // relative to the heaviest stratum's (at least 2%).
-            let weight = |k: usize| {
-                ps.iter()
-                    .map(|&p| fault_count_distribution(&channels.classes, p, k).0[k])
-                    .fold(0.0, f64::max)
-            };
-            let heaviest = (1..=kmax)
-                .map(weight)
-                .fold(0.0, f64::max)
-                .max(f64::MIN_POSITIVE);
-            for k in 1..=kmax {
+            let shares = strata_shares(&channels, ps, max_faults);
+            for (k, share) in (1..).zip(shares) {
                 let m = meta(json!({
                     "method": "subset",
                     "k": k,
@@ -173,9 +183,100 @@ pub fn hadamard_prep_tasks(
                         Some(residual_pauli),
                     ),
                 };
-                task.shot_share = (weight(k) / heaviest).max(0.02);
+                task.shot_share = share.max(0.02);
                 tasks.push(task);
             }
+        }
+    }
+    Ok(tasks)
+}
+
+/// Shots of a pass part are at most this many times its screen's passes: its rejection
+/// sampling then costs at most this many times the screen's draws.
+const PASS_SHOTS_PER_PASSED: f64 = 10.0;
+
+/// Least share of `--max-shots` of a screened stratum's part.
+const MIN_SCREENED_SHARE: f64 = 0.001;
+
+/// The exact model's screened strata ([`super::screen`]): per k, a task for the configurations
+/// that pass the proxy screen and one for the rest (a part that the screen never drew is left
+/// out and counts as unknown when the curve is rebuilt).
+fn screened_tasks(
+    prep: &HadamardPrep,
+    noise: &NoiseModel,
+    ps: &[f64],
+    (min_faults, max_faults): (usize, Option<usize>),
+    screen_draws: u64,
+    meta: &dyn Fn(Value) -> Value,
+) -> Result<Vec<SweepTask>> {
+    let p0 = ps.iter().copied().fold(0.0, f64::max);
+    let circuit = prep.circuit(noise, p0, ChModel::Exact);
+    let injector = Injector::new(&circuit, NonClifford::Twirl)?;
+    let screen = Arc::new(
+        Screen::new(&proxy_prep(&circuit), prep.num_body_detectors, &injector)
+            .map_err(|e| anyhow!(e))?,
+    );
+    let Engine::Exact(job) = exact_engine(prep, &circuit)? else {
+        unreachable!("the exact engine")
+    };
+    let channels = Arc::new(Channels::new(&injector, p0));
+    // Every event's place in the exact program, found once.
+    let placed =
+        ExactStratum::new(&injector, &job.program, channels.clone(), 1).map_err(|e| anyhow!(e))?;
+    let mut tasks = Vec::new();
+    let skip = min_faults.max(1) - 1;
+    let shares = strata_shares(&channels, ps, max_faults);
+    // Shares relative to the heaviest stratum of this run.
+    let heaviest = shares
+        .iter()
+        .skip(skip)
+        .copied()
+        .fold(0.0, f64::max)
+        .max(f64::MIN_POSITIVE);
+    for (k, share) in (1..).zip(shares).skip(skip) {
+        let passed = screen.passed(&channels, k, screen_draws);
+        let share = (share / heaviest).max(MIN_SCREENED_SHARE);
+        for (part, passing, count) in [
+            ("pass", true, passed),
+            ("reject", false, screen_draws - passed),
+        ] {
+            if count == 0 {
+                continue;
+            }
+            let m = meta(json!({
+                "method": "screened",
+                "k": k,
+                "part": part,
+                "screen": [passed, screen_draws],
+                "p_values": ps,
+                "fault_classes": classes_json(&channels.classes),
+            }));
+            let faults = ScreenedStratum {
+                stratum: ExactStratum {
+                    channels: channels.clone(),
+                    placement: placed.placement.clone(),
+                    k,
+                },
+                screen: screen.clone(),
+                passing,
+            };
+            let engine = Engine::Exact(ExactJob {
+                program: job.program.clone(),
+                postselect: job.postselect.clone(),
+                end_of_shot: job.end_of_shot.clone(),
+                faults: Some(Arc::new(faults)),
+            });
+            let mut task = SweepTask::custom(
+                circuit.clone(),
+                engine,
+                body_postselect(prep),
+                m,
+                None,
+                None,
+            );
+            task.shot_share = share;
+            task.max_shots_cap = passing.then_some(PASS_SHOTS_PER_PASSED * passed as f64);
+            tasks.push(task);
         }
     }
     Ok(tasks)
