@@ -299,10 +299,39 @@ fn slots(a: usize, children: &mut [Vec<usize>], load: &[usize], memo: &mut [Slot
 
 /// The network from one root and one exploration order, or None if some data qubit has no
 /// reachable ancilla.
-fn from_root(layout: &Layout, adj: &[Vec<(usize, bool)>], root: usize, seed: u64) -> Option<Ghz> {
+fn from_root(
+    layout: &Layout,
+    adj: &[Vec<(usize, bool)>],
+    root: usize,
+    seed: u64,
+    mirrored: bool,
+) -> Option<Ghz> {
     let parent = bfs(adj, root, seed);
     let control = initial_controls(layout, root, &parent)?;
-    network(layout, adj, root, &parent, &control)
+    network(layout, adj, root, &parent, &control, mirrored)
+}
+
+/// The time steps needed below `a` with a mirrored undo (the edge encoded at t undone at M - t):
+/// its m children join at 1..=m, its CHs follow, then the children are undone in reverse, so
+/// `a` needs 2 m + load + 1 steps and child i needs 2 (i + 1) + its own; sorts the children in
+/// place, the neediest first.
+fn need(a: usize, children: &mut [Vec<usize>], load: &[usize], memo: &mut [usize]) -> usize {
+    let mut kids = std::mem::take(&mut children[a]);
+    for &c in &kids {
+        memo[c] = need(c, children, load, memo);
+    }
+    kids.sort_by_key(|&c| (std::cmp::Reverse(memo[c]), c));
+    let m = kids.len();
+    let own = 2 * m + load[a] + 1;
+    let r = kids
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| 2 * (i + 1) + memo[c])
+        .max()
+        .unwrap_or(0)
+        .max(own);
+    children[a] = kids;
+    r
 }
 
 /// Breadth-first level of every node of the tree given by `parent` (usize::MAX off the tree).
@@ -350,6 +379,7 @@ fn network(
     root: usize,
     parent: &[Option<usize>],
     control: &[usize],
+    mirrored: bool,
 ) -> Option<Ghz> {
     let n = layout.num_qubits();
     let mut load = vec![0usize; n];
@@ -388,7 +418,12 @@ fn network(
             undo: Vec::new(),
         })
         .collect();
-    let measure = slots(root, &mut children, &load, &mut memo) + 1;
+    let measure = if mirrored {
+        let mut need_memo = vec![0usize; n];
+        need(root, &mut children, &load, &mut need_memo)
+    } else {
+        slots(root, &mut children, &load, &mut memo) + 1
+    };
     // Absolute steps: children in the served order, CHs after the sends.
     let mut tree = Vec::new();
     let mut joined = vec![0usize; n];
@@ -397,7 +432,12 @@ fn network(
     while let Some(a) = queue.pop_front() {
         for (i, &c) in children[a].iter().enumerate() {
             joined[c] = joined[a] + i + 1;
-            tree.push((a, c, joined[c], joined[a] + memo[a].undo[i]));
+            let undo = if mirrored {
+                measure - joined[c]
+            } else {
+                joined[a] + memo[a].undo[i]
+            };
+            tree.push((a, c, joined[c], undo));
             queue.push_back(c);
         }
         first_ch[a] = joined[a] + children[a].len() + 1;
@@ -452,7 +492,7 @@ const REFINE_MOVES: usize = 4000;
 fn refine(layout: &Layout, adj: &[Vec<(usize, bool)>], root: usize, seed: u64) -> Option<Ghz> {
     let mut parent = bfs(adj, root, seed);
     let mut control = initial_controls(layout, root, &parent)?;
-    let mut best = network(layout, adj, root, &parent, &control)?;
+    let mut best = network(layout, adj, root, &parent, &control, false)?;
     let around = touchers(layout);
     let n = layout.num_qubits();
     let mut state = (seed ^ (root as u64) << 32).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
@@ -511,7 +551,7 @@ fn refine(layout: &Layout, adj: &[Vec<(usize, bool)>], root: usize, seed: u64) -
             p2.as_ref().unwrap_or(&parent),
             c2.as_ref().unwrap_or(&control),
         );
-        let Some(g) = network(layout, adj, root, p, c) else {
+        let Some(g) = network(layout, adj, root, p, c, false) else {
             continue;
         };
         if (g.measure, pressure(&g)) <= (best.measure, pressure(&best)) {
@@ -546,25 +586,11 @@ const TRIALS: u64 = 200;
 /// measurement, the fewest ancillas, then the lowest root.
 pub fn design(layout: &Layout) -> Option<Ghz> {
     let adj = candidates(layout);
-    let data = &layout.positions[..layout.num_data()];
-    let n = data.len() as f64;
-    let centre = [
-        data.iter().map(|p| p[0]).sum::<f64>() / n,
-        data.iter().map(|p| p[1]).sum::<f64>() / n,
-    ];
-    let dist = |a: usize| {
-        let p = layout.positions[a];
-        (p[0] - centre[0]).powi(2) + (p[1] - centre[1]).powi(2)
-    };
-    let mut roots: Vec<usize> = (0..layout.num_qubits())
-        .filter(|&a| layout.roles[a] != Role::Data)
-        .collect();
-    roots.sort_by(|&a, &b| dist(a).total_cmp(&dist(b)).then(a.cmp(&b)));
-    roots.truncate(ROOTS_TRIED);
+    let roots = central_roots(layout);
     let bfs_best = roots
         .iter()
         .flat_map(|&root| (0..TRIALS).map(move |seed| (root, seed)))
-        .filter_map(|(root, seed)| from_root(layout, &adj, root, seed));
+        .filter_map(|(root, seed)| from_root(layout, &adj, root, seed, false));
     let refined = roots
         .iter()
         .take(ROOTS_REFINED)
@@ -590,6 +616,39 @@ pub fn design(layout: &Layout) -> Option<Ghz> {
         .map(|g| (protocol(&g), g))
         .min_by_key(|(t, g)| (*t, g.measure, g.tree.len(), g.root))
         .map(|(_, g)| g)
+}
+
+/// The GHZ network with the shortest mirrored measurement (edge encoded at t undone at M - t)
+/// among breadth-first networks from the [`ROOTS_TRIED`] central roots, [`TRIALS`] orders each;
+/// ties go to the fewest ancillas, then the lowest root. Its CHs are spread out in time, which
+/// can keep the exact engine narrower than the protocol-judged network of [`design`].
+pub fn design_mirrored(layout: &Layout) -> Option<Ghz> {
+    let adj = candidates(layout);
+    central_roots(layout)
+        .into_iter()
+        .flat_map(|root| (0..TRIALS).map(move |seed| (root, seed)))
+        .filter_map(|(root, seed)| from_root(layout, &adj, root, seed, true))
+        .min_by_key(|g| (g.measure, g.tree.len(), g.root))
+}
+
+/// The [`ROOTS_TRIED`] ancillas nearest the lattice's centre.
+fn central_roots(layout: &Layout) -> Vec<usize> {
+    let data = &layout.positions[..layout.num_data()];
+    let n = data.len() as f64;
+    let centre = [
+        data.iter().map(|p| p[0]).sum::<f64>() / n,
+        data.iter().map(|p| p[1]).sum::<f64>() / n,
+    ];
+    let dist = |a: usize| {
+        let p = layout.positions[a];
+        (p[0] - centre[0]).powi(2) + (p[1] - centre[1]).powi(2)
+    };
+    let mut roots: Vec<usize> = (0..layout.num_qubits())
+        .filter(|&a| layout.roles[a] != Role::Data)
+        .collect();
+    roots.sort_by(|&a, &b| dist(a).total_cmp(&dist(b)).then(a.cmp(&b)));
+    roots.truncate(ROOTS_TRIED);
+    roots
 }
 
 /// Adds the network's inter-face couplings to `layout`'s graph.

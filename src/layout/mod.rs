@@ -250,7 +250,7 @@ impl Layout {
         for (a, b) in edges {
             graph.add_edge(NodeIndex::new(a), NodeIndex::new(b), ());
         }
-        let mut layout = Layout {
+        let layout = Layout {
             kind,
             code,
             roles,
@@ -261,13 +261,33 @@ impl Layout {
             face_order: (0..num_faces).collect(),
         };
         if kind == LayoutKind::RedundantGhz {
-            let net = ghz::design(&layout)
-                .expect("the redundant layout's ancillas reach every data qubit");
-            ghz::add_couplings(&mut layout, &net);
-            layout.ghz = Some(net);
-            let between = crate::magic::hadamard_ops(&layout).expect("the network was just set");
-            layout.face_order = crate::schedule::shortest_face_order(&layout, &between);
+            // Two designs: the network judged inside the protocol (shortest attempt, rounds
+            // ordered to overlap the measurements) and the shortest mirrored breadth-first one
+            // (rounds ordered for the round alone). The exact engine's cost doubles with every
+            // active qubit, so the first is kept only if it needs no more of them.
+            let (judged, mirrored) = (ghz::design(&layout), ghz::design_mirrored(&layout));
+            let judged = Self::with_network(layout.clone(), judged, true);
+            let mirrored = Self::with_network(layout, mirrored, false);
+            if crate::magic::exact_width(&judged) <= crate::magic::exact_width(&mirrored) {
+                return judged;
+            }
+            return mirrored;
         }
+        layout
+    }
+
+    /// `layout` with GHZ network `net` and its couplings, and the faces' order that gives the
+    /// shortest round with (`overlap`) or without the measurements between rounds.
+    fn with_network(mut layout: Layout, net: Option<ghz::Ghz>, overlap: bool) -> Layout {
+        let net = net.expect("the redundant layout's ancillas reach every data qubit");
+        ghz::add_couplings(&mut layout, &net);
+        layout.ghz = Some(net);
+        let between = if overlap {
+            crate::magic::hadamard_ops(&layout).expect("the network was just set")
+        } else {
+            Vec::new()
+        };
+        layout.face_order = crate::schedule::shortest_face_order(&layout, &between);
         layout
     }
 

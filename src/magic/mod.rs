@@ -97,6 +97,19 @@ pub fn hadamard_measurement(layout: &Layout) -> Result<Circuit, String> {
     Ok(circuit)
 }
 
+/// Peak active width (see `docs/exact-engine.md`) the exact engine needs for a noiseless round,
+/// global Hadamard measurement, round on `layout` from |0...0>: the Hadamard measurement's share
+/// of the exact engine's cost, used to choose between GHZ networks.
+pub fn exact_width(layout: &Layout) -> usize {
+    let round = crate::schedule::round_ops(layout);
+    let mut ops = round.clone();
+    ops.extend(hadamard_ops(layout).expect("a layout with a GHZ network"));
+    ops.extend(round);
+    let circuit = schedule_circuit(&Schedule::asap(ops, layout.num_qubits()));
+    crate::exact::ExactProgram::compile_with_limit(&circuit, usize::MAX)
+        .map_or(usize::MAX, |p| p.max_active)
+}
+
 /// Time steps (TICKs) of one global Hadamard measurement on `layout`.
 pub fn hadamard_depth(layout: &Layout) -> Result<usize, String> {
     Ok(Schedule::asap(hadamard_ops(layout)?, layout.num_qubits()).depth())
