@@ -25,7 +25,9 @@
 //!
 //! The shortest networks are judged inside the protocol (round, measurement, round, ...; see
 //! [`design`]): the one that gives the shortest such schedule wins, then the shortest
-//! measurement, then the fewest ancillas.
+//! measurement, then the fewest ancillas. [`Layout::new`] keeps it only if the exact engine
+//! needs no more active qubits for it than for [`design_mirrored`] (mirrored breadth-first, the
+//! construction before [`refine`]); at d = 7 it does not (15 against 12), so d = 7 is mirrored.
 
 use super::{Layout, Role};
 use crate::schedule::{round_ops, Op, Schedule};
