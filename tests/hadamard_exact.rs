@@ -157,7 +157,9 @@ fn late_data_pauli_pairs_have_the_analytic_fidelity() {
 /// The scheduler keeps the protocol's non-stabilizer degrees of freedom few: the peak active
 /// width of the compiled attempt (cn20, p = 1e-3) on the default layout. Measured 2026-12-06
 /// with the best of the compiler's scheduling rules (docs/exact-engine.md, "Order"): 5 / 9 / 12
-/// at d = 3 / 5 / 7. One more active qubit doubles the dense work per shot.
+/// at d = 3 / 5 / 7. The layout keeps the protocol-judged GHZ network only where it needs no more
+/// active qubits than the mirrored one (`Layout::new`, `ghz_design_is_the_narrower_one`).
+/// One more active qubit doubles the dense work per shot.
 #[test]
 fn peak_active_width_stays_low() {
     for (d, most) in [(3, 5), (5, 9), (7, 12)] {
@@ -168,6 +170,25 @@ fn peak_active_width_stays_low() {
             program.max_active <= most,
             "d = {d}: {} active qubits, expected at most {most}",
             program.max_active
+        );
+    }
+}
+
+/// The redundant-ghz layout takes the protocol-judged GHZ network (shorter attempt) only up to
+/// `PROTOCOL_JUDGED_UP_TO`: exactly the distances where it needs no more exact active width
+/// (round, Hadamard measurement, round; `magic::exact_width`) than the mirrored network.
+#[test]
+fn ghz_design_is_the_narrower_one() {
+    use qec_sim::layout::{GhzDesign, Layout, PROTOCOL_JUDGED_UP_TO};
+    for d in [3, 5, 7] {
+        let judged =
+            qec_sim::magic::exact_width(&Layout::redundant_ghz_with(d, GhzDesign::ProtocolJudged));
+        let mirrored =
+            qec_sim::magic::exact_width(&Layout::redundant_ghz_with(d, GhzDesign::Mirrored));
+        assert_eq!(
+            d <= PROTOCOL_JUDGED_UP_TO,
+            judged <= mirrored,
+            "d = {d}: widths {judged} (protocol-judged) and {mirrored} (mirrored)"
         );
     }
 }

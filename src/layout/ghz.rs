@@ -15,16 +15,22 @@
 //!   and, across every edge two faces share, one diagonal that crosses no other coupling;
 //! - every ancilla takes at most [`MAX_INTER`] = 2 inter-face couplings (degree at most 5:
 //!   weight-6 ancillas 1 data + 2 ring + 2; weight-4 flags 2 data + root + 2);
-//! - breadth-first tree from a root, pruned to the ancillas that apply a CH and the paths to
-//!   them; each parent serves the child that needs the most time first;
-//! - undoing mirrors encoding: the CX of a tree edge encoded at step t is undone at step M - t,
-//!   and every CH sits between its control's encoding and undoing ([`Ghz`] holds the steps).
-//!   A node's CH commutes with its other CXs (both are controlled on it), so CHs fill free slots.
+//! - breadth-first trees from a root, pruned to the ancillas that apply a CH and the paths to
+//!   them; each parent serves the child that needs the most time first; then a local search
+//!   ([`refine`]) that moves CHs between the ancillas touching a data qubit and re-hangs
+//!   subtrees;
+//! - on every ancilla its sends come first, then its CHs, then the CXs that undo its children,
+//!   each as soon as the child's subtree is done ([`Slots`]); a mirrored undo is one such
+//!   schedule. CXs and CHs controlled on one ancilla commute, so the unitary is unchanged.
 //!
-//! The ancillas nearest the centre are tried as root, with several exploration orders each; the
-//! shortest measurement wins, then the fewest ancillas.
+//! The shortest networks are judged inside the protocol (round, measurement, round, ...; see
+//! [`design`]): the one that gives the shortest such schedule wins, then the shortest
+//! measurement, then the fewest ancillas. [`Layout::new`] keeps it only if the exact engine
+//! needs no more active qubits for it than for [`design_mirrored`] (mirrored breadth-first, the
+//! construction before [`refine`]); at d = 7 it does not (15 against 12), so d = 7 is mirrored.
 
 use super::{Layout, Role};
+use crate::schedule::{round_ops, Op, Schedule};
 use petgraph::graph::NodeIndex;
 use std::collections::VecDeque;
 
@@ -34,9 +40,11 @@ use std::collections::VecDeque;
 pub struct Ghz {
     /// The GHZ root (reset in |+>, measured in X).
     pub root: usize,
-    /// Encoding CXs (parent, child, step) in encoding order; each is undone at step
-    /// `measure - step`.
+    /// Encoding CXs (parent, child, step) in encoding order.
     pub tree: Vec<(usize, usize, usize)>,
+    /// For each edge of `tree` (same order), the step of the CX that undoes it: after the
+    /// child's CHs and its own children's undoing, and after every CH of the parent.
+    pub undo: Vec<usize>,
     /// For every data qubit, the ancilla applying its CH and the step.
     pub ch: Vec<(usize, usize)>,
     /// Step of the final measurements (the measurement takes `measure + 1` steps).
@@ -44,6 +52,33 @@ pub struct Ghz {
 }
 
 impl Ghz {
+    /// The ops of one global Hadamard measurement on this network, in the order of its time
+    /// steps: reset the root in |+> and the other members in |0>, CX down the tree, `CH
+    /// ancilla data` on every data qubit, CX up the tree (each edge at its undo step), measure
+    /// the root in X (+1 = projected onto |H>_L) and the other members in Z (flags, 0 without
+    /// faults).
+    pub fn ops(&self) -> Vec<Op> {
+        let op = |gate: &'static str, qubits: &[usize]| Op {
+            gate,
+            qubits: qubits.to_vec(),
+        };
+        let members = self.members();
+        let mut timed: Vec<(usize, Op)> = vec![(0, op("RX", &[self.root]))];
+        timed.extend(members[1..].iter().map(|&a| (0, op("R", &[a]))));
+        for (&(p, c, t), &u) in self.tree.iter().zip(&self.undo) {
+            timed.push((t, op("CX", &[p, c])));
+            timed.push((u, op("CX", &[p, c])));
+        }
+        for (q, &(a, t)) in self.ch.iter().enumerate() {
+            timed.push((t, op("CH", &[a, q])));
+        }
+        timed.push((self.measure, op("MX", &[self.root])));
+        timed.extend(members[1..].iter().map(|&a| (self.measure, op("M", &[a]))));
+        // Stable: within a step, program order as pushed.
+        timed.sort_by_key(|(t, _)| *t);
+        timed.into_iter().map(|(_, o)| o).collect()
+    }
+
     /// The ancillas in the GHZ state, root first.
     pub fn members(&self) -> Vec<usize> {
         let mut out = vec![self.root];
@@ -179,8 +214,8 @@ fn candidates(layout: &Layout) -> Vec<Vec<(usize, bool)>> {
     adj
 }
 
-/// Breadth-first tree from `root` over the candidates, at most one inter-face coupling per
-/// ancilla ([`MAX_INTER`]); seed 0 explores the faces' own couplings first, seed 1 the
+/// Breadth-first tree from `root` over the candidates, at most [`MAX_INTER`] inter-face
+/// couplings per ancilla; seed 0 explores the faces' own couplings first, seed 1 the
 /// inter-face ones, others in a shuffled order. Parent per node.
 fn bfs(adj: &[Vec<(usize, bool)>], root: usize, seed: u64) -> Vec<Option<usize>> {
     let inter_first = seed & 1 == 1;
@@ -220,8 +255,68 @@ fn bfs(adj: &[Vec<(usize, bool)>], root: usize, seed: u64) -> Vec<Option<usize>>
     parent
 }
 
-/// Time the subtree below `a` needs: the least M - 2 t_a (t_a = step at which `a` joins) that
-/// fits its children (served in decreasing need) and its own CHs. Children get sorted in place.
+/// A node's steps relative to the step at which it joins the GHZ state: its children join at
+/// 1..=m (in the order they are served), its CHs follow at m+1..=m+load, then each child is
+/// undone as soon as it is ready and the node is free, in the order the children get ready.
+/// So on every ancilla all sends precede all CHs, which precede all undoing CXs (as with a
+/// mirrored undo, which is one such schedule), but a child that finishes early is released early.
+struct Slots {
+    /// Last step (relative) the node acts in its subtree's work: it is ready to be undone one
+    /// step later.
+    finish: usize,
+    /// Undo step (relative to the node's join) of each child, in the served order.
+    undo: Vec<usize>,
+}
+
+/// [`Slots`] of `a` given its (kept) children and CH load; sorts the children in place, the
+/// longest-working first.
+fn slots(a: usize, children: &mut [Vec<usize>], load: &[usize], memo: &mut [Slots]) -> usize {
+    let mut kids = std::mem::take(&mut children[a]);
+    for &c in &kids {
+        slots(c, children, load, memo);
+    }
+    kids.sort_by_key(|&c| (std::cmp::Reverse(memo[c].finish), c));
+    let m = kids.len();
+    // Child i joins at i + 1 and is ready at i + 1 + finish + 1.
+    let mut ready: Vec<(usize, usize)> = kids
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| (i + 2 + memo[c].finish, i))
+        .collect();
+    ready.sort_unstable();
+    let mut undo = vec![0usize; m];
+    let mut next = m + load[a] + 1;
+    for (r, i) in ready {
+        let u = next.max(r);
+        undo[i] = u;
+        next = u + 1;
+    }
+    memo[a] = Slots {
+        finish: next - 1,
+        undo,
+    };
+    children[a] = kids;
+    memo[a].finish
+}
+
+/// The network from one root and one exploration order, or None if some data qubit has no
+/// reachable ancilla.
+fn from_root(
+    layout: &Layout,
+    adj: &[Vec<(usize, bool)>],
+    root: usize,
+    seed: u64,
+    mirrored: bool,
+) -> Option<Ghz> {
+    let parent = bfs(adj, root, seed);
+    let control = initial_controls(layout, root, &parent)?;
+    network(layout, adj, root, &parent, &control, mirrored)
+}
+
+/// The time steps needed below `a` with a mirrored undo (the edge encoded at t undone at M - t):
+/// its m children join at 1..=m, its CHs follow, then the children are undone in reverse, so
+/// `a` needs 2 m + load + 1 steps and child i needs 2 (i + 1) + its own; sorts the children in
+/// place, the neediest first.
 fn need(a: usize, children: &mut [Vec<usize>], load: &[usize], memo: &mut [usize]) -> usize {
     let mut kids = std::mem::take(&mut children[a]);
     for &c in &kids {
@@ -241,12 +336,9 @@ fn need(a: usize, children: &mut [Vec<usize>], load: &[usize], memo: &mut [usize
     r
 }
 
-/// The network from one root and one exploration order, or None if some data qubit has no
-/// reachable ancilla.
-fn from_root(layout: &Layout, adj: &[Vec<(usize, bool)>], root: usize, seed: u64) -> Option<Ghz> {
-    let n = layout.num_qubits();
-    let parent = bfs(adj, root, seed);
-    // Levels in breadth-first order: a parent is always reached before its children.
+/// Breadth-first level of every node of the tree given by `parent` (usize::MAX off the tree).
+fn levels(root: usize, parent: &[Option<usize>]) -> Vec<usize> {
+    let n = parent.len();
     let mut level = vec![usize::MAX; n];
     level[root] = 0;
     let mut changed = true;
@@ -260,8 +352,13 @@ fn from_root(layout: &Layout, adj: &[Vec<(usize, bool)>], root: usize, seed: u64
             }
         }
     }
-    // CH controls: the shallowest reached toucher, then the least loaded.
-    let mut load = vec![0usize; n];
+    level
+}
+
+/// CH controls: for every data qubit the shallowest toucher on the tree, then the least loaded.
+fn initial_controls(layout: &Layout, root: usize, parent: &[Option<usize>]) -> Option<Vec<usize>> {
+    let level = levels(root, parent);
+    let mut load = vec![0usize; parent.len()];
     let mut control = Vec::with_capacity(layout.num_data());
     for around in touchers(layout) {
         let a = *around
@@ -271,9 +368,29 @@ fn from_root(layout: &Layout, adj: &[Vec<(usize, bool)>], root: usize, seed: u64
         load[a] += 1;
         control.push(a);
     }
+    Some(control)
+}
+
+/// The network of a tree (`parent`, rooted at `root`) and the CH `control` of every data qubit:
+/// pruned to the controls and their paths to the root, children served in decreasing need, CHs
+/// in the free slots after the sends. None if an ancilla would get more than [`MAX_INTER`]
+/// inter-face couplings.
+fn network(
+    layout: &Layout,
+    adj: &[Vec<(usize, bool)>],
+    root: usize,
+    parent: &[Option<usize>],
+    control: &[usize],
+    mirrored: bool,
+) -> Option<Ghz> {
+    let n = layout.num_qubits();
+    let mut load = vec![0usize; n];
+    for &a in control {
+        load[a] += 1;
+    }
     // Keep the controls and their paths to the root.
     let mut keep = vec![false; n];
-    for &a in &control {
+    for &a in control {
         let mut x = a;
         while !keep[x] {
             keep[x] = true;
@@ -283,15 +400,33 @@ fn from_root(layout: &Layout, adj: &[Vec<(usize, bool)>], root: usize, seed: u64
             }
         }
     }
+    let mut inter = vec![0usize; n];
     let mut children = vec![Vec::new(); n];
     for c in 0..n {
         if let (true, Some(p)) = (keep[c], parent[c]) {
             children[p].push(c);
+            if adj[c].iter().any(|&(x, i)| x == p && i) {
+                inter[c] += 1;
+                inter[p] += 1;
+            }
         }
     }
-    let mut memo = vec![0usize; n];
-    let measure = need(root, &mut children, &load, &mut memo);
-    // Steps: children in order; CHs in the free slots after the sends.
+    if inter.iter().any(|&k| k > MAX_INTER) {
+        return None;
+    }
+    let mut memo: Vec<Slots> = (0..n)
+        .map(|_| Slots {
+            finish: 0,
+            undo: Vec::new(),
+        })
+        .collect();
+    let measure = if mirrored {
+        let mut need_memo = vec![0usize; n];
+        need(root, &mut children, &load, &mut need_memo)
+    } else {
+        slots(root, &mut children, &load, &mut memo) + 1
+    };
+    // Absolute steps: children in the served order, CHs after the sends.
     let mut tree = Vec::new();
     let mut joined = vec![0usize; n];
     let mut first_ch = vec![0usize; n];
@@ -299,12 +434,19 @@ fn from_root(layout: &Layout, adj: &[Vec<(usize, bool)>], root: usize, seed: u64
     while let Some(a) = queue.pop_front() {
         for (i, &c) in children[a].iter().enumerate() {
             joined[c] = joined[a] + i + 1;
-            tree.push((a, c, joined[c]));
+            let undo = if mirrored {
+                measure - joined[c]
+            } else {
+                joined[a] + memo[a].undo[i]
+            };
+            tree.push((a, c, joined[c], undo));
             queue.push_back(c);
         }
         first_ch[a] = joined[a] + children[a].len() + 1;
     }
-    tree.sort_by_key(|&(p, c, t)| (t, p, c));
+    tree.sort_by_key(|&(p, c, t, _)| (t, p, c));
+    let undo = tree.iter().map(|&(_, _, _, u)| u).collect();
+    let tree = tree.into_iter().map(|(p, c, t, _)| (p, c, t)).collect();
     let mut used = vec![0usize; n];
     let ch = control
         .iter()
@@ -317,15 +459,120 @@ fn from_root(layout: &Layout, adj: &[Vec<(usize, bool)>], root: usize, seed: u64
     Some(Ghz {
         root,
         tree,
+        undo,
         ch,
         measure,
     })
 }
 
-/// The most inter-face couplings of one ancilla in the GHZ tree. One keeps every degree at 4
-/// but gives 11 / 17 / 23 steps per Hadamard measurement at d = 3 / 5 / 7; two give 9 / 15 / 19
-/// at degree 5 (three: no shorter). The paper's 8 / 13 / 17 are below what breadth-first trees
-/// reach on these candidates.
+/// How crowded the late steps are: the sum of 4^step over every undoing CX and CH. At equal
+/// measurement length, the local search prefers less work near the end (fewer critical
+/// paths), which lets a later move shorten the measurement.
+fn pressure(g: &Ghz) -> u128 {
+    g.undo
+        .iter()
+        .chain(g.ch.iter().map(|(_, t)| t))
+        .map(|&t| 4u128.pow(t as u32))
+        .sum()
+}
+
+/// Ancillas nearest the centre refined by [`refine`] as root, and exploration orders per root.
+const ROOTS_REFINED: usize = 8;
+const REFINE_SEEDS: u64 = 2;
+/// Networks with the shortest measurements that [`design`] judges inside the protocol.
+const SHORTLIST: usize = 48;
+
+/// Moves tried by [`refine`] per starting network.
+const REFINE_MOVES: usize = 4000;
+
+/// Local search from a breadth-first network (a plateau walk: a move is kept unless it makes
+/// the measurement longer or, at equal length, the tree larger). A move either hands a data
+/// qubit's CH to another ancilla touching it, or re-hangs an ancilla (with its subtree) from
+/// another candidate neighbour on the tree; every candidate network is re-timed by [`network`].
+/// Breadth-first trees lose steps to branching (a parent sends one CX per step); this trades
+/// depth in couplings for fewer children on the critical path.
+fn refine(layout: &Layout, adj: &[Vec<(usize, bool)>], root: usize, seed: u64) -> Option<Ghz> {
+    let mut parent = bfs(adj, root, seed);
+    let mut control = initial_controls(layout, root, &parent)?;
+    let mut best = network(layout, adj, root, &parent, &control, false)?;
+    let around = touchers(layout);
+    let n = layout.num_qubits();
+    let mut state = (seed ^ (root as u64) << 32).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut rand = move |k: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % k as u64) as usize
+    };
+    let on_tree = |parent: &[Option<usize>], mut x: usize| {
+        while x != root {
+            match parent[x] {
+                Some(p) => x = p,
+                None => return false,
+            }
+        }
+        true
+    };
+    let below = |parent: &[Option<usize>], mut y: usize, x: usize| {
+        // Is y in the subtree of x?
+        loop {
+            if y == x {
+                return true;
+            }
+            match parent[y] {
+                Some(p) => y = p,
+                None => return false,
+            }
+        }
+    };
+    for _ in 0..REFINE_MOVES {
+        let (mut p2, mut c2) = (None, None);
+        if rand(2) == 0 {
+            let q = rand(control.len());
+            let a = around[q][rand(around[q].len())];
+            if a == control[q] || !on_tree(&parent, a) {
+                continue;
+            }
+            let mut c = control.clone();
+            c[q] = a;
+            c2 = Some(c);
+        } else {
+            let x = rand(n);
+            if x == root || layout.roles[x] == Role::Data || adj[x].is_empty() {
+                continue;
+            }
+            let (y, _) = adj[x][rand(adj[x].len())];
+            if parent[x] == Some(y) || !on_tree(&parent, y) || below(&parent, y, x) {
+                continue;
+            }
+            let mut p = parent.clone();
+            p[x] = Some(y);
+            p2 = Some(p);
+        }
+        let (p, c) = (
+            p2.as_ref().unwrap_or(&parent),
+            c2.as_ref().unwrap_or(&control),
+        );
+        let Some(g) = network(layout, adj, root, p, c, false) else {
+            continue;
+        };
+        if (g.measure, pressure(&g)) <= (best.measure, pressure(&best)) {
+            best = g;
+            if let Some(p) = p2 {
+                parent = p;
+            }
+            if let Some(c) = c2 {
+                control = c;
+            }
+        }
+    }
+    Some(best)
+}
+
+/// The most inter-face couplings of one ancilla in the GHZ tree. With breadth-first trees alone,
+/// one kept every degree at 4 but gave 11 / 17 / 23 steps per Hadamard measurement at
+/// d = 3 / 5 / 7, two 9 / 15 / 19 at degree 5 (three: no shorter). With [`refine`] and early
+/// undo, two give 9 / 14 / 19; the paper's 8 / 13 / 17 are not reached.
 const MAX_INTER: usize = 2;
 
 /// How many ancillas nearest the lattice's centre are tried as the GHZ root.
@@ -334,11 +581,60 @@ const ROOTS_TRIED: usize = 24;
 /// further ones shuffled with a fixed seed).
 const TRIALS: u64 = 200;
 
-/// The GHZ network with the shortest measurement on the plain redundant `layout`: the
-/// [`ROOTS_TRIED`] ancillas nearest the centre as root, both exploration orders; ties go to the
-/// fewest ancillas, then the lowest root.
+/// The GHZ network of the plain redundant `layout`: breadth-first networks from the
+/// [`ROOTS_TRIED`] ancillas nearest the centre ([`TRIALS`] exploration orders each) and
+/// [`refine`]d ones; of the [`SHORTLIST`] with the shortest measurement, the one whose round,
+/// measurement, round, measurement, round schedule is shortest; ties go to the shorter
+/// measurement, the fewest ancillas, then the lowest root.
 pub fn design(layout: &Layout) -> Option<Ghz> {
     let adj = candidates(layout);
+    let roots = central_roots(layout);
+    let bfs_best = roots
+        .iter()
+        .flat_map(|&root| (0..TRIALS).map(move |seed| (root, seed)))
+        .filter_map(|(root, seed)| from_root(layout, &adj, root, seed, false));
+    let refined = roots
+        .iter()
+        .take(ROOTS_REFINED)
+        .flat_map(|&root| (0..REFINE_SEEDS).map(move |seed| (root, seed)))
+        .filter_map(|(root, seed)| refine(layout, &adj, root, seed));
+    // Judged inside the protocol: round, measurement, round, measurement, round, as early as
+    // possible (a network whose root starts where the round ends first overlaps the stages).
+    let round = round_ops(layout);
+    let n = layout.num_qubits();
+    let protocol = |g: &Ghz| {
+        let h = g.ops();
+        let mut ops = round.clone();
+        for _ in 0..2 {
+            ops.extend(h.iter().cloned());
+            ops.extend(round.iter().cloned());
+        }
+        Schedule::asap(ops, n).depth()
+    };
+    let mut all: Vec<Ghz> = bfs_best.chain(refined).collect();
+    all.sort_by_key(|g| (g.measure, g.tree.len(), g.root));
+    all.truncate(SHORTLIST);
+    all.into_iter()
+        .map(|g| (protocol(&g), g))
+        .min_by_key(|(t, g)| (*t, g.measure, g.tree.len(), g.root))
+        .map(|(_, g)| g)
+}
+
+/// The GHZ network with the shortest mirrored measurement (edge encoded at t undone at M - t)
+/// among breadth-first networks from the [`ROOTS_TRIED`] central roots, [`TRIALS`] orders each;
+/// ties go to the fewest ancillas, then the lowest root. Its CHs are spread out in time, which
+/// can keep the exact engine narrower than the protocol-judged network of [`design`].
+pub fn design_mirrored(layout: &Layout) -> Option<Ghz> {
+    let adj = candidates(layout);
+    central_roots(layout)
+        .into_iter()
+        .flat_map(|root| (0..TRIALS).map(move |seed| (root, seed)))
+        .filter_map(|(root, seed)| from_root(layout, &adj, root, seed, true))
+        .min_by_key(|g| (g.measure, g.tree.len(), g.root))
+}
+
+/// The [`ROOTS_TRIED`] ancillas nearest the lattice's centre.
+fn central_roots(layout: &Layout) -> Vec<usize> {
     let data = &layout.positions[..layout.num_data()];
     let n = data.len() as f64;
     let centre = [
@@ -355,10 +651,6 @@ pub fn design(layout: &Layout) -> Option<Ghz> {
     roots.sort_by(|&a, &b| dist(a).total_cmp(&dist(b)).then(a.cmp(&b)));
     roots.truncate(ROOTS_TRIED);
     roots
-        .into_iter()
-        .flat_map(|root| (0..TRIALS).map(move |seed| (root, seed)))
-        .filter_map(|(root, seed)| from_root(layout, &adj, root, seed))
-        .min_by_key(|g| (g.measure, g.tree.len(), g.root))
 }
 
 /// Adds the network's inter-face couplings to `layout`'s graph.
@@ -372,8 +664,7 @@ pub fn add_couplings(layout: &mut Layout, ghz: &Ghz) {
 
 /// The least radius, in couplings, of any GHZ tree over the candidate couplings of the plain
 /// redundant `layout` (no cap on inter-face couplings): over every root, the largest distance
-/// to the nearest ancilla touching each data qubit. A measurement with mirrored undo takes at
-/// least 2 r + 3 steps (reset, r encoding steps, a CH, r undoing steps, measurement).
+/// to the nearest ancilla touching each data qubit. A measurement takes at least 2 r + 3 steps (reset, r encoding steps, a CH, r undoing steps, measurement).
 pub fn radius_floor(layout: &Layout) -> usize {
     let adj = candidates(layout);
     let around = touchers(layout);

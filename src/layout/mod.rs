@@ -36,6 +36,23 @@ pub enum LayoutKind {
     RedundantGhz,
 }
 
+/// The two GHZ network designs of the redundant-ghz layout ([`ghz`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GhzDesign {
+    /// The network judged inside the protocol: shortest round, measurement, round, measurement,
+    /// round, with early undo; rounds ordered to overlap the measurements.
+    ProtocolJudged,
+    /// The shortest breadth-first network with mirrored undo; rounds ordered for the round alone.
+    Mirrored,
+}
+
+/// Largest distance at which [`Layout::new`] takes the protocol-judged GHZ network. The exact
+/// engine's cost doubles with every qubit it must hold at once, so a shorter attempt is worth
+/// it only at no extra peak active width. Measured (`magic::exact_width`, pinned by
+/// `tests/hadamard_exact.rs::ghz_design_is_the_narrower_one`): equal widths at d = 3 and 5
+/// (5, 9), and 14-15 against 12 at d = 7, so d >= 7 keeps the mirrored network.
+pub const PROTOCOL_JUDGED_UP_TO: usize = 5;
+
 impl LayoutKind {
     pub fn name(self) -> &'static str {
         match self {
@@ -157,7 +174,8 @@ pub struct Layout {
     /// The GHZ network of the global Hadamard measurement (only [`LayoutKind::RedundantGhz`]).
     pub ghz: Option<ghz::Ghz>,
     /// The order (indices into `faces`) in which a round issues the faces' data gates: face
-    /// order, except for [`LayoutKind::RedundantGhz`], where it is the shortest found
+    /// order, except for [`LayoutKind::RedundantGhz`], where it is the one that gives the shortest
+    /// rounds-and-Hadamard-measurements schedule found
     /// ([`crate::schedule::shortest_face_order`]).
     pub face_order: Vec<usize>,
 }
@@ -249,7 +267,7 @@ impl Layout {
         for (a, b) in edges {
             graph.add_edge(NodeIndex::new(a), NodeIndex::new(b), ());
         }
-        let mut layout = Layout {
+        let layout = Layout {
             kind,
             code,
             roles,
@@ -260,13 +278,40 @@ impl Layout {
             face_order: (0..num_faces).collect(),
         };
         if kind == LayoutKind::RedundantGhz {
-            let net = ghz::design(&layout)
-                .expect("the redundant layout's ancillas reach every data qubit");
-            ghz::add_couplings(&mut layout, &net);
-            layout.ghz = Some(net);
-            layout.face_order = crate::schedule::shortest_face_order(&layout);
+            let design = if d <= PROTOCOL_JUDGED_UP_TO {
+                GhzDesign::ProtocolJudged
+            } else {
+                GhzDesign::Mirrored
+            };
+            return layout.with_network(design);
         }
         layout
+    }
+
+    /// The redundant-ghz layout of distance `d` with the GHZ network of `design` (whatever
+    /// [`Layout::new`] would choose), to compare the two designs.
+    pub fn redundant_ghz_with(d: usize, design: GhzDesign) -> Layout {
+        Layout::new(d, LayoutKind::Redundant).with_network(design)
+    }
+
+    /// This layout (redundant) with the GHZ network of `design` and its couplings, and the
+    /// faces' order that gives the shortest round with (protocol-judged) or without (mirrored)
+    /// the measurements between rounds.
+    fn with_network(mut self, design: GhzDesign) -> Layout {
+        self.kind = LayoutKind::RedundantGhz;
+        let net = match design {
+            GhzDesign::ProtocolJudged => ghz::design(&self),
+            GhzDesign::Mirrored => ghz::design_mirrored(&self),
+        }
+        .expect("the redundant layout's ancillas reach every data qubit");
+        ghz::add_couplings(&mut self, &net);
+        let between = match design {
+            GhzDesign::ProtocolJudged => net.ops(),
+            GhzDesign::Mirrored => Vec::new(),
+        };
+        self.ghz = Some(net);
+        self.face_order = crate::schedule::shortest_face_order(&self, &between);
+        self
     }
 
     pub fn num_qubits(&self) -> usize {

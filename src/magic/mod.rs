@@ -28,13 +28,6 @@ use crate::layout::ghz::Ghz;
 use crate::layout::{Layout, Role};
 use crate::schedule::{Op, Schedule};
 
-fn op(gate: &'static str, qubits: &[usize]) -> Op {
-    Op {
-        gate,
-        qubits: qubits.to_vec(),
-    }
-}
-
 /// The ancillas of a layout (every qubit that is not data).
 pub fn ancillas(layout: &Layout) -> Vec<usize> {
     (0..layout.num_qubits())
@@ -74,26 +67,11 @@ pub fn ch_controls(layout: &Layout) -> Vec<usize> {
 
 /// The ops of one global Hadamard measurement, in the order of the network's time steps: reset
 /// the GHZ root in |+> and the other GHZ ancillas in |0>, CX down the GHZ tree, `CH ancilla
-/// data` on every data qubit, CX up the tree (each edge at the mirror of its encoding step),
+/// data` on every data qubit, CX up the tree (each edge at its undo step, see [`Ghz`]),
 /// measure the root in X (+1 = projected onto |H>_L) and the other GHZ ancillas in Z (flags, 0
 /// without faults). Err if the layout has no GHZ network.
 pub fn hadamard_ops(layout: &Layout) -> Result<Vec<Op>, String> {
-    let g = network(layout)?;
-    let members = g.members();
-    let mut timed: Vec<(usize, Op)> = vec![(0, op("RX", &[g.root]))];
-    timed.extend(members[1..].iter().map(|&a| (0, op("R", &[a]))));
-    for &(p, c, t) in &g.tree {
-        timed.push((t, op("CX", &[p, c])));
-        timed.push((g.measure - t, op("CX", &[p, c])));
-    }
-    for (q, &(a, t)) in g.ch.iter().enumerate() {
-        timed.push((t, op("CH", &[a, q])));
-    }
-    timed.push((g.measure, op("MX", &[g.root])));
-    timed.extend(members[1..].iter().map(|&a| (g.measure, op("M", &[a]))));
-    // Stable: within a step, program order as pushed.
-    timed.sort_by_key(|(t, _)| *t);
-    Ok(timed.into_iter().map(|(_, o)| o).collect())
+    Ok(network(layout)?.ops())
 }
 
 /// Emits a schedule as a circuit: each op its own instruction, a TICK after every layer.
@@ -117,6 +95,19 @@ pub fn hadamard_measurement(layout: &Layout) -> Result<Circuit, String> {
     let circuit = schedule_circuit(&Schedule::asap(ops, layout.num_qubits()));
     layout.check_couplings(&circuit)?;
     Ok(circuit)
+}
+
+/// Peak active width (see `docs/exact-engine.md`) the exact engine needs for a noiseless round,
+/// global Hadamard measurement, round on `layout` from |0...0>: the Hadamard measurement's share
+/// of the exact engine's cost, used to choose between GHZ networks.
+pub fn exact_width(layout: &Layout) -> usize {
+    let round = crate::schedule::round_ops(layout);
+    let mut ops = round.clone();
+    ops.extend(hadamard_ops(layout).expect("a layout with a GHZ network"));
+    ops.extend(round);
+    let circuit = schedule_circuit(&Schedule::asap(ops, layout.num_qubits()));
+    crate::exact::ExactProgram::compile_with_limit(&circuit, usize::MAX)
+        .map_or(usize::MAX, |p| p.max_active)
 }
 
 /// Time steps (TICKs) of one global Hadamard measurement on `layout`.

@@ -171,10 +171,26 @@ pub fn round_ops_with(layout: &Layout, undo: Undo) -> Vec<Op> {
 const ORDERS_TRIED: u64 = 300;
 
 /// The order of the faces' data gates (see [`round_ops_ordered`]) that gives the shortest
-/// round, among the given order and [`ORDERS_TRIED`] shuffles (fixed seed, xorshift).
-pub fn shortest_face_order(layout: &Layout) -> Vec<usize> {
+/// schedule of `between` (e.g. a global Hadamard measurement) between rounds: round, then
+/// `between`, round, `between`, round (just the round when `between` is empty), as early as
+/// possible, among the given order and [`ORDERS_TRIED`] shuffles (fixed seed, xorshift). Ties go
+/// to the shorter round alone. With `between` the search favours orders whose faces finish
+/// where the next stage starts (the GHZ root first), so consecutive stages overlap.
+pub fn shortest_face_order(layout: &Layout, between: &[Op]) -> Vec<usize> {
     let n = layout.num_qubits();
-    let depth = |order: &[usize]| Schedule::asap(round_ops_in(layout, order), n).depth();
+    let depth = |order: &[usize]| {
+        let round = round_ops_in(layout, order);
+        let alone = Schedule::asap(round.clone(), n).depth();
+        if between.is_empty() {
+            return (alone, alone);
+        }
+        let mut ops = round.clone();
+        for _ in 0..2 {
+            ops.extend(between.iter().cloned());
+            ops.extend(round.iter().cloned());
+        }
+        (Schedule::asap(ops, n).depth(), alone)
+    };
     let mut best = layout.face_order.clone();
     let mut best_depth = depth(&best);
     let mut state: u64 = 0x2545_F491_4F6C_DD1D;
