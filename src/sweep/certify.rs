@@ -139,14 +139,12 @@ pub fn certified_detectors(
             GateKind::MeasurePad => {
                 records.extend(std::iter::repeat_n(false, ins.targets.len()));
             }
-            GateKind::Detector => {
-                if certified.len() < detectors {
-                    let clean = ins.targets.iter().all(|&t| match t {
-                        Target::Rec(k) => !past(&records, k),
-                        _ => true,
-                    });
-                    certified.push(clean);
-                }
+            GateKind::Detector if certified.len() < detectors => {
+                let clean = ins.targets.iter().all(|&t| match t {
+                    Target::Rec(k) => !past(&records, k),
+                    _ => true,
+                });
+                certified.push(clean);
             }
             _ => {}
         }
