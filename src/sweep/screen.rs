@@ -42,12 +42,41 @@ pub struct Screen {
     words: usize,
     /// Per event, `words` words of detector bits.
     symptoms: Vec<u64>,
+    /// The same bits on the certified detectors only ([`super::certify`]).
+    certified: Vec<u64>,
+}
+
+/// Where the screen puts a fault configuration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Its proxy symptoms cancel on every screened detector.
+    Pass,
+    /// Its proxy symptom is non-zero on a certified detector: the exact model discards it.
+    CertifiedReject,
+    /// Rejected by the proxy on uncertified detectors only: the exact model may accept it.
+    Reject,
+}
+
+/// Screen draws of one stratum: how many passed and how many were certified rejects.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub draws: u64,
+    pub passed: u64,
+    pub certified: u64,
 }
 
 impl Screen {
     /// The symptoms on detectors `0..detectors` of every event of `proxy`, the Clifford proxy
     /// of `injector`'s circuit (the same noise, so the same event numbering; checked).
-    pub fn new(proxy: &Circuit, detectors: usize, injector: &Injector) -> Result<Screen, String> {
+    /// Detectors certified by the light cone of `circuit` against `proxy` also get the
+    /// certified verdict.
+    pub fn new(
+        circuit: &Circuit,
+        proxy: &Circuit,
+        detectors: usize,
+        injector: &Injector,
+    ) -> Result<Screen, String> {
+        let certified_detectors = super::certify::certified_detectors(circuit, proxy, detectors)?;
         let set = FaultSet::from_circuit(proxy).map_err(|e| format!("the proxy circuit: {e}"))?;
         let events = injector.events();
         if set.num_events() != events.len() || set.num_detectors() < detectors {
@@ -79,29 +108,78 @@ impl Screen {
                 symptoms.push(bits.get(w).copied().unwrap_or(0) & keep);
             }
         }
-        Ok(Screen { words, symptoms })
+        let mut certified_mask = vec![0u64; words];
+        for (i, _) in certified_detectors.iter().enumerate().filter(|(_, &c)| c) {
+            certified_mask[i / 64] |= 1 << (i % 64);
+        }
+        let certified = symptoms
+            .iter()
+            .enumerate()
+            .map(|(i, &bits)| bits & certified_mask[i % words])
+            .collect();
+        Ok(Screen {
+            words,
+            symptoms,
+            certified,
+        })
+    }
+
+    /// Whether the XOR of these events' `bits` vanishes.
+    fn cancels(&self, bits: &[u64], events: impl Iterator<Item = u32> + Clone) -> bool {
+        (0..self.words).all(|w| {
+            events
+                .clone()
+                .fold(0u64, |acc, e| acc ^ bits[e as usize * self.words + w])
+                == 0
+        })
     }
 
     /// Whether the proxy symptoms of these events cancel on every screened detector.
     pub fn passes(&self, events: impl Iterator<Item = u32> + Clone) -> bool {
-        (0..self.words).all(|w| {
-            events.clone().fold(0u64, |acc, e| {
-                acc ^ self.symptoms[e as usize * self.words + w]
-            }) == 0
-        })
+        self.cancels(&self.symptoms, events)
     }
 
-    /// How many of `draws` configurations of stratum `k` pass (a fixed stream per k).
-    pub fn passed(&self, channels: &Channels, k: usize, draws: u64) -> u64 {
+    /// The XOR of these events' proxy symptoms on the certified detectors (bit i: detector
+    /// i): the exact model's detection events there, for every such configuration.
+    pub fn certified_symptom(&self, events: impl Iterator<Item = u32> + Clone) -> Vec<u64> {
+        (0..self.words)
+            .map(|w| {
+                events.clone().fold(0u64, |acc, e| {
+                    acc ^ self.certified[e as usize * self.words + w]
+                })
+            })
+            .collect()
+    }
+
+    /// The screen's verdict on these events.
+    pub fn verdict(&self, events: impl Iterator<Item = u32> + Clone) -> Verdict {
+        if !self.cancels(&self.certified, events.clone()) {
+            Verdict::CertifiedReject
+        } else if self.passes(events) {
+            Verdict::Pass
+        } else {
+            Verdict::Reject
+        }
+    }
+
+    /// The verdicts on `draws` configurations of stratum `k` (a fixed stream per k).
+    pub fn tally(&self, channels: &Channels, k: usize, draws: u64) -> Tally {
         let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(
             0x5C2E_E11E_D000_0000 ^ (k as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
         );
-        (0..draws)
-            .filter(|_| {
-                let draw = channels.draw(k, 1, &mut rng);
-                self.passes(draw.iter().map(|&(e, _)| e))
-            })
-            .count() as u64
+        let mut tally = Tally {
+            draws,
+            ..Tally::default()
+        };
+        for _ in 0..draws {
+            let draw = channels.draw(k, 1, &mut rng);
+            match self.verdict(draw.iter().map(|&(e, _)| e)) {
+                Verdict::Pass => tally.passed += 1,
+                Verdict::CertifiedReject => tally.certified += 1,
+                Verdict::Reject => {}
+            }
+        }
+        tally
     }
 }
 
@@ -110,17 +188,23 @@ impl Screen {
 pub struct ScreenedStratum {
     pub stratum: ExactStratum,
     pub screen: Arc<Screen>,
-    /// Draw the configurations that pass (else those that are rejected).
+    /// Draw the configurations that pass (else the uncertified rejects: certified rejects
+    /// are discarded with certainty and never sampled).
     pub passing: bool,
 }
 
 impl crate::exact::FaultSource for ScreenedStratum {
     fn draw(&self, mut rng: &mut dyn RngCore, out: &mut Vec<crate::exact::Injection>) {
         let s = &self.stratum;
+        let want = if self.passing {
+            Verdict::Pass
+        } else {
+            Verdict::Reject
+        };
         // Rejection from the stratum's distribution; the part was measured to be non-empty.
         loop {
             let draw = s.channels.draw(s.k, 1, &mut rng);
-            if self.screen.passes(draw.iter().map(|&(e, _)| e)) == self.passing {
+            if self.screen.verdict(draw.iter().map(|&(e, _)| e)) == want {
                 out.extend(draw.iter().map(|&(e, _)| s.placement[e as usize]));
                 return;
             }
@@ -131,10 +215,12 @@ impl crate::exact::FaultSource for ScreenedStratum {
 /// Counts of one screened stratum.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ScreenedCounts {
-    /// Screen draws and how many passed.
+    /// Screen draws, how many passed and how many were certified rejects (0 in rows written
+    /// before the certificate, whose reject part sampled every reject).
     pub draws: u64,
     pub passed: u64,
-    /// (shots, discards, errors) of the passing and the rejected part.
+    pub certified: u64,
+    /// (shots, discards, errors) of the passing and the (uncertified) rejected part.
     pub pass: (u64, u64, u64),
     pub reject: (u64, u64, u64),
 }
@@ -144,13 +230,20 @@ fn part_rate(hits: u64, shots: u64) -> Estimate {
     fit_binomial(hits, shots, FACTOR_95).into()
 }
 
-/// A f_pass + (1 - A) f_reject over the interval of A and of both parts: value, lowest, highest.
-fn mix(a: Estimate, pass: Estimate, reject: Estimate) -> Estimate {
-    let at = |a: f64, g: f64, b: f64| a * g + (1.0 - a) * b;
+/// A f_pass + U f_reject + C * 0 over the intervals of the pass share A, the uncertified
+/// reject share U (with A + U <= 1) and both parts: value, lowest, highest. The certified
+/// rejects C = 1 - A - U are discarded with certainty and contribute exactly zero.
+fn mix(a: Estimate, u: Estimate, pass: Estimate, reject: Estimate) -> Estimate {
+    let at = |a: f64, g: f64, u: f64, b: f64| a * g + u.min(1.0 - a) * b;
     Estimate {
-        value: at(a.value, pass.value, reject.value),
-        low: at(a.low, pass.low, reject.low).min(at(a.high, pass.low, reject.low)),
-        high: at(a.low, pass.high, reject.high).max(at(a.high, pass.high, reject.high)),
+        value: at(a.value, pass.value, u.value, reject.value),
+        low: at(a.low, pass.low, u.low, reject.low).min(at(a.high, pass.low, u.low, reject.low)),
+        high: at(a.low, pass.high, u.high, reject.high).max(at(
+            a.high,
+            pass.high,
+            u.high,
+            reject.high,
+        )),
     }
 }
 
@@ -165,17 +258,18 @@ pub fn combine_screened(
 ) -> SubsetPoint {
     combine_by_stratum(classes, strata, p, |c| {
         let a = part_rate(c.passed, c.draws);
+        let u = part_rate(c.draws - c.passed - c.certified, c.draws);
         // A part without shots (e.g. nothing passed the screen) is unknown: [0, 1].
         let kept = |(shots, discards, _): (u64, u64, u64)| part_rate(shots - discards, shots);
         let errors = |(shots, _, errors): (u64, u64, u64)| part_rate(errors, shots);
         (
-            mix(a, kept(c.pass), kept(c.reject)),
-            mix(a, errors(c.pass), errors(c.reject)),
+            mix(a, u, kept(c.pass), kept(c.reject)),
+            mix(a, u, errors(c.pass), errors(c.reject)),
         )
     })
 }
 
-/// A curve's screened strata: its metadata without "k", "part" and "screen", its channel
+/// A curve's screened strata: its metadata without "k", "part", "screen" and "certified", its channel
 /// classes, its strata.
 pub type ScreenedGroup = (Value, Vec<(f64, u64)>, BTreeMap<usize, ScreenedCounts>);
 
@@ -203,6 +297,14 @@ pub fn group_screened(rows: &[TaskStats]) -> Result<Vec<ScreenedGroup>, String> 
             .and_then(|a| Some((a.first()?.as_u64()?, a.get(1)?.as_u64()?)))
             .filter(|(passed, draws)| passed <= draws)
             .ok_or("a screened row has no \"screen\": [passed, draws] in its json_metadata")?;
+        // Rows written before the certificate have no "certified": none.
+        let certified = match meta.get("certified") {
+            None => 0,
+            Some(v) => v
+                .as_u64()
+                .filter(|&c| c <= screen.1 - screen.0)
+                .ok_or("a screened row's \"certified\" is not a count of its screen's rejects")?,
+        };
         let classes = meta
             .get("fault_classes")
             .and_then(super::subset::classes_from_json)
@@ -216,12 +318,12 @@ pub fn group_screened(rows: &[TaskStats]) -> Result<Vec<ScreenedGroup>, String> 
             }
         };
         let s = entry.2.entry(k).or_default();
-        if s.draws != 0 && (s.passed, s.draws) != screen {
+        if s.draws != 0 && (s.passed, s.draws, s.certified) != (screen.0, screen.1, certified) {
             return Err(format!(
                 "screened rows of stratum k = {k} disagree on their screen counts"
             ));
         }
-        (s.passed, s.draws) = screen;
+        (s.passed, s.draws, s.certified) = (screen.0, screen.1, certified);
         let part = if passing { &mut s.pass } else { &mut s.reject };
         part.0 += row.shots;
         part.1 += row.discards;
@@ -234,7 +336,7 @@ pub fn group_screened(rows: &[TaskStats]) -> Result<Vec<ScreenedGroup>, String> 
 pub fn curve_key(meta: &Value) -> Value {
     let mut key = meta.clone();
     if let Some(obj) = key.as_object_mut() {
-        for k in ["k", "part", "screen"] {
+        for k in ["k", "part", "screen", "certified"] {
             obj.remove(k);
         }
     }

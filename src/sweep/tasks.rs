@@ -199,8 +199,9 @@ const PASS_SHOTS_PER_PASSED: f64 = 10.0;
 const MIN_SCREENED_SHARE: f64 = 0.001;
 
 /// The exact model's screened strata ([`super::screen`]): per k, a task for the configurations
-/// that pass the proxy screen and one for the rest (a part that the screen never drew is left
-/// out and counts as unknown when the curve is rebuilt).
+/// that pass the proxy screen and one for the rejects that the light cone does not certify
+/// (certified rejects are discarded with certainty and get no shots; a part that the screen
+/// never drew is left out and counts as unknown when the curve is rebuilt).
 fn screened_tasks(
     prep: &HadamardPrep,
     noise: &NoiseModel,
@@ -213,8 +214,13 @@ fn screened_tasks(
     let circuit = prep.circuit(noise, p0, ChModel::Exact);
     let injector = Injector::new(&circuit, NonClifford::Twirl)?;
     let screen = Arc::new(
-        Screen::new(&proxy_prep(&circuit), prep.num_body_detectors, &injector)
-            .map_err(|e| anyhow!(e))?,
+        Screen::new(
+            &circuit,
+            &proxy_prep(&circuit),
+            prep.num_body_detectors,
+            &injector,
+        )
+        .map_err(|e| anyhow!(e))?,
     );
     let Engine::Exact(job) = exact_engine(prep, &circuit)? else {
         unreachable!("the exact engine")
@@ -234,11 +240,12 @@ fn screened_tasks(
         .fold(0.0, f64::max)
         .max(f64::MIN_POSITIVE);
     for (k, share) in (1..).zip(shares).skip(skip) {
-        let passed = screen.passed(&channels, k, screen_draws);
+        let tally = screen.tally(&channels, k, screen_draws);
+        let (passed, certified) = (tally.passed, tally.certified);
         let share = (share / heaviest).max(MIN_SCREENED_SHARE);
         for (part, passing, count) in [
             ("pass", true, passed),
-            ("reject", false, screen_draws - passed),
+            ("reject", false, screen_draws - passed - certified),
         ] {
             if count == 0 {
                 continue;
@@ -248,6 +255,7 @@ fn screened_tasks(
                 "k": k,
                 "part": part,
                 "screen": [passed, screen_draws],
+                "certified": certified,
                 "p_values": ps,
                 "fault_classes": classes_json(&channels.classes),
             }));
