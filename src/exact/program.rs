@@ -904,6 +904,12 @@ fn rotate_pauli(amps: &mut [C], x: u64, z: u64, phase: u8, s: f64, c: f64) {
         unsafe { rotate_pairs_avx2(amps, x, z, k, c, imaginary) };
         return;
     }
+    rotate_pairs_either(amps, x, z, k, c, imaginary)
+}
+
+/// [`rotate_pairs`] with its real-or-imaginary coefficient chosen at run time.
+#[inline(always)]
+fn rotate_pairs_either(amps: &mut [C], x: usize, z: usize, k: f64, c: f64, imaginary: bool) {
     if imaginary {
         rotate_pairs::<true>(amps, x, z, k, c)
     } else {
@@ -918,10 +924,8 @@ fn rotate_pauli(amps: &mut [C], x: u64, z: u64, phase: u8, s: f64, c: f64) {
 fn rotate_pairs_avx2(amps: &mut [C], x: usize, z: usize, k: f64, c: f64, imaginary: bool) {
     if amps.len() >= 4 && x != 1 {
         rotate_pairs_wide(amps, x, z, k, c, imaginary);
-    } else if imaginary {
-        rotate_pairs::<true>(amps, x, z, k, c)
     } else {
-        rotate_pairs::<false>(amps, x, z, k, c)
+        rotate_pairs_either(amps, x, z, k, c, imaginary)
     }
 }
 

@@ -99,7 +99,8 @@ pub fn hadamard_measurement(layout: &Layout) -> Result<Circuit, String> {
 
 /// Peak active width (see `docs/exact-engine.md`) the exact engine needs for a noiseless round,
 /// global Hadamard measurement, round on `layout` from |0...0>: the Hadamard measurement's share
-/// of the exact engine's cost, used to choose between GHZ networks.
+/// of the exact engine's cost; `tests/hadamard_exact.rs` compares the GHZ designs with it
+/// (`layout::PROTOCOL_JUDGED_UP_TO`).
 pub fn exact_width(layout: &Layout) -> usize {
     let round = crate::schedule::round_ops(layout);
     let mut ops = round.clone();

@@ -271,7 +271,7 @@ pub fn combine_screened(
 
 /// A curve's screened strata: its metadata without "k", "part", "screen" and "certified", its channel
 /// classes, its strata.
-pub type ScreenedGroup = (Value, Vec<(f64, u64)>, BTreeMap<usize, ScreenedCounts>);
+pub type ScreenedGroup = super::subset::CurveStrata<ScreenedCounts>;
 
 /// Groups screened rows (`"method": "screened"`) into curves.
 pub fn group_screened(rows: &[TaskStats]) -> Result<Vec<ScreenedGroup>, String> {
@@ -281,11 +281,7 @@ pub fn group_screened(rows: &[TaskStats]) -> Result<Vec<ScreenedGroup>, String> 
         if meta.get("method").and_then(Value::as_str) != Some("screened") {
             continue;
         }
-        let k = meta
-            .get("k")
-            .and_then(Value::as_u64)
-            .ok_or("a screened row has no integer \"k\" in its json_metadata")?
-            as usize;
+        let k = super::subset::stratum_k(meta, "screened")?;
         let passing = match meta.get("part").and_then(Value::as_str) {
             Some("pass") => true,
             Some("reject") => false,
@@ -305,19 +301,10 @@ pub fn group_screened(rows: &[TaskStats]) -> Result<Vec<ScreenedGroup>, String> 
                 .filter(|&c| c <= screen.1 - screen.0)
                 .ok_or("a screened row's \"certified\" is not a count of its screen's rejects")?,
         };
-        let classes = meta
-            .get("fault_classes")
-            .and_then(super::subset::classes_from_json)
-            .ok_or("a screened row has no \"fault_classes\" in its json_metadata")?;
-        let key = curve_key(meta);
-        let entry = match groups.iter_mut().find(|g| g.0 == key) {
-            Some(g) => g,
-            None => {
-                groups.push((key, classes, BTreeMap::new()));
-                groups.last_mut().expect("just pushed")
-            }
-        };
-        let s = entry.2.entry(k).or_default();
+        let classes = super::subset::fault_classes(meta, "screened")?;
+        let s = super::subset::curve_strata(&mut groups, curve_key(meta), classes)
+            .entry(k)
+            .or_default();
         if s.draws != 0 && (s.passed, s.draws, s.certified) != (screen.0, screen.1, certified) {
             return Err(format!(
                 "screened rows of stratum k = {k} disagree on their screen counts"

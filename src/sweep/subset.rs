@@ -376,8 +376,12 @@ pub fn classes_from_json(v: &Value) -> Option<Vec<(f64, u64)>> {
 /// Per stratum k: (shots, discards, errors).
 pub type Strata = BTreeMap<usize, (u64, u64, u64)>;
 
+/// A stratified curve: its metadata without the stratum's keys, its channel classes, and its
+/// strata by k.
+pub type CurveStrata<S> = (Value, Vec<(f64, u64)>, BTreeMap<usize, S>);
+
 /// A curve's strata: its metadata without "k", its channel classes, its strata.
-pub type StrataGroup = (Value, Vec<(f64, u64)>, Strata);
+pub type StrataGroup = CurveStrata<(u64, u64, u64)>;
 
 /// Groups subset rows (json_metadata with "method": "subset", "k", "fault_classes") by their
 /// metadata without "k": one group per curve, with its classes and strata.
@@ -388,24 +392,11 @@ pub fn group_strata(rows: &[TaskStats]) -> Result<Vec<StrataGroup>, String> {
         if meta.get("method").and_then(Value::as_str) != Some("subset") {
             continue;
         }
-        let k = meta
-            .get("k")
-            .and_then(Value::as_u64)
-            .ok_or("a subset row has no integer \"k\" in its json_metadata")?
-            as usize;
-        let classes = meta
-            .get("fault_classes")
-            .and_then(classes_from_json)
-            .ok_or("a subset row has no \"fault_classes\" in its json_metadata")?;
-        let key = without_k(meta);
-        let entry = match groups.iter_mut().find(|g| g.0 == key) {
-            Some(g) => g,
-            None => {
-                groups.push((key, classes, BTreeMap::new()));
-                groups.last_mut().expect("just pushed")
-            }
-        };
-        let s = entry.2.entry(k).or_insert((0, 0, 0));
+        let k = stratum_k(meta, "subset")?;
+        let classes = fault_classes(meta, "subset")?;
+        let s = curve_strata(&mut groups, without_k(meta), classes)
+            .entry(k)
+            .or_insert((0, 0, 0));
         s.0 += row.shots;
         s.1 += row.discards;
         s.2 += row.errors;
@@ -461,6 +452,38 @@ pub fn subset_curves(rows: &[TaskStats]) -> Result<Vec<SubsetCurve>, String> {
 }
 
 /// A subset row's curve: its metadata without "k".
+/// The stratum `"k"` of a stratified row (`method` names the row kind in the error).
+pub(crate) fn stratum_k(meta: &Value, method: &str) -> Result<usize, String> {
+    meta.get("k")
+        .and_then(Value::as_u64)
+        .map(|k| k as usize)
+        .ok_or_else(|| format!("a {method} row has no integer \"k\" in its json_metadata"))
+}
+
+/// The `"fault_classes"` of a stratified row (`method` names the row kind in the error).
+pub(crate) fn fault_classes(meta: &Value, method: &str) -> Result<Vec<(f64, u64)>, String> {
+    meta.get("fault_classes")
+        .and_then(classes_from_json)
+        .ok_or_else(|| format!("a {method} row has no \"fault_classes\" in its json_metadata"))
+}
+
+/// The strata of the curve `key` in `groups` (a curve's metadata, classes, strata), created
+/// with `classes` and no strata when absent.
+pub(crate) fn curve_strata<S>(
+    groups: &mut Vec<CurveStrata<S>>,
+    key: Value,
+    classes: Vec<(f64, u64)>,
+) -> &mut BTreeMap<usize, S> {
+    let i = match groups.iter().position(|g| g.0 == key) {
+        Some(i) => i,
+        None => {
+            groups.push((key, classes, BTreeMap::new()));
+            groups.len() - 1
+        }
+    };
+    &mut groups[i].2
+}
+
 fn without_k(meta: &Value) -> Value {
     let mut key = meta.clone();
     if let Some(obj) = key.as_object_mut() {
