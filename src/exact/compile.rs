@@ -822,7 +822,7 @@ pub(super) fn compile(
             // (too many active qubits) only when every rule fails.
             let mut best: Option<Compiler> = None;
             let mut first_error = None;
-            for rule in super::schedule::RULES {
+            let mut try_rule = |rule| {
                 let mut c = Compiler::new(n, limit);
                 match super::schedule::compile_scheduled(&mut c, circuit, rule) {
                     Ok(())
@@ -836,6 +836,18 @@ pub(super) fn compile(
                     Err(e) => {
                         first_error.get_or_insert(e);
                     }
+                }
+                best.as_ref().map(|b| b.ops.len())
+            };
+            let mut ops = None;
+            for rule in super::schedule::RULES {
+                ops = try_rule(rule);
+            }
+            // More shuffled orders, as many as the size of the program allows (none when no
+            // rule compiled: the circuit is too wide whatever the order).
+            if let Some(ops) = ops {
+                for rule in super::schedule::extra_rules(ops) {
+                    try_rule(rule);
                 }
             }
             match (best, first_error) {

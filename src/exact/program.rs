@@ -6,7 +6,7 @@
 //! the frame, the dense vector and the measurement record.
 
 use super::pauli::{and_parity, bit, FrameBits, Pauli, VGate};
-use super::steps::{Gate, Step, Steps, NONE};
+use super::steps::{Gate, Step, Steps, Then, NONE};
 use crate::error::SimError;
 use crate::frame::noise::{uniform_open0, Bernoulli, PauliChannel};
 use crate::gates::Basis;
@@ -340,6 +340,35 @@ fn frame_gate(f: &mut [u64], w: usize, gate: Gate, q: [u32; 2]) {
     }
 }
 
+/// exp(-i angle X_q) on the dormant qubit `q` (`sin_cos` of the angle), which joins the dense
+/// vector as its new highest slot. The frame's Z or Y on `q` flips the angle: sin changes sign.
+#[inline(always)]
+fn activate(amps: &mut Vec<C>, f: &[u64], w: usize, q: u32, sin_cos: (f64, f64)) {
+    let (s, c) = sin_cos;
+    let s = if frame_bit(f, w, 1, q) { -s } else { s };
+    let len = amps.len();
+    amps.extend_from_within(..);
+    let (low, high) = amps.split_at_mut(len);
+    let c1 = C::new(0.0, -s);
+    for (a, b) in low.iter_mut().zip(high.iter_mut()) {
+        *b *= c1;
+        *a *= c;
+    }
+}
+
+/// A random measurement of X on the dormant qubit `q` (before its sign): a fair coin r, then H
+/// keeps `q` dormant and X^r goes into the frame. The frame's Z on `q` flips the outcome.
+#[inline(always)]
+fn measure_random(f: &mut [u64], w: usize, q: u32, rng: &mut impl RngCore) -> bool {
+    let z = frame_bit(f, w, 1, q);
+    let r = coin(rng);
+    frame_gate(f, w, Gate::H, [q, q]);
+    if r {
+        frame_flip(f, w, 0, q);
+    }
+    r ^ z
+}
+
 /// The frame step of a [`FrameReduction`], with its masks from the pool (`cx` words then `cz`
 /// words).
 #[inline(always)]
@@ -398,7 +427,7 @@ impl ExactProgram {
             // SAFETY: the CPU has the features the function is compiled for.
             return unsafe { self.run_shot_avx2(ws, rng, noise, postselect) };
         }
-        self.shot::<0>(ws, rng, noise, postselect)
+        self.shot::<0, false>(ws, rng, noise, postselect)
     }
 
     /// [`Self::shot`] compiled for AVX2, FMA and POPCNT (the same code, the same results: no
@@ -413,15 +442,16 @@ impl ExactProgram {
         postselect: Option<&[bool]>,
     ) -> ShotEnd {
         match self.words {
-            1 => self.shot::<1>(ws, rng, noise, postselect),
-            2 => self.shot::<2>(ws, rng, noise, postselect),
-            _ => self.shot::<0>(ws, rng, noise, postselect),
+            1 => self.shot::<1, true>(ws, rng, noise, postselect),
+            2 => self.shot::<2, true>(ws, rng, noise, postselect),
+            _ => self.shot::<0, true>(ws, rng, noise, postselect),
         }
     }
 
-    /// One shot with `W` frame words per half (0: `self.words`).
+    /// One shot with `W` frame words per half (0: `self.words`); `AVX`: inside
+    /// [`Self::run_shot_avx2`], where the rotation kernel is called without a CPU check.
     #[inline(always)]
-    fn shot<const W: usize>(
+    fn shot<const W: usize, const AVX: bool>(
         &self,
         ws: &mut Workspace,
         rng: &mut impl RngCore,
@@ -460,7 +490,8 @@ impl ExactProgram {
         }
         // The earliest operation where a channel hits.
         let mut pending = hits.next().1;
-        for &(at, step) in &st.steps {
+        let mut list = st.steps.iter();
+        while let Some(&(at, step)) = list.next() {
             // Channels are visited only where they hit, or where a fault is placed (their frame
             // flips all commute, so only their place among the other operations matters).
             if pending < at {
@@ -479,9 +510,43 @@ impl ExactProgram {
             // A measurement's outcome (before the record's flip and `!`), its shared fields and
             // the detector fused into it.
             let (m, invert, rec, flip, reset, then) = match step {
-                Step::Reduce { qubit, masks, sdag } => {
+                Step::Reduce {
+                    qubit,
+                    masks,
+                    sdag,
+                    then,
+                } => {
                     frame_reduce(f, w, qubit, &pool[masks as usize..], sdag);
-                    continue;
+                    // The step after it, run in this dispatch (see `Steps::pair`).
+                    match then {
+                        Then::Nothing => continue,
+                        Then::Activate => {
+                            let Some(&(_, Step::Activate { qubit, angle })) = list.next() else {
+                                unreachable!("a reduction paired with an activation")
+                            };
+                            activate(amps, f, w, qubit, st.angles[angle as usize]);
+                            continue;
+                        }
+                        Then::MeasureRandom => {
+                            let Some(&(
+                                _,
+                                Step::MeasureRandom {
+                                    qubit,
+                                    negative,
+                                    invert,
+                                    record,
+                                    flip,
+                                    reset,
+                                    then,
+                                },
+                            )) = list.next()
+                            else {
+                                unreachable!("a reduction paired with a random measurement")
+                            };
+                            let m = measure_random(f, w, qubit, rng) ^ negative;
+                            (m, invert, record, flip, reset, then)
+                        }
+                    }
                 }
                 Step::Dense { gate, q, s } => {
                     frame_gate(f, w, gate, q);
@@ -489,17 +554,7 @@ impl ExactProgram {
                     continue;
                 }
                 Step::Activate { qubit, angle } => {
-                    // The frame's Z or Y on the qubit flips the angle: sin changes sign.
-                    let (s, c) = st.angles[angle as usize];
-                    let s = if frame_bit(f, w, 1, qubit) { -s } else { s };
-                    let len = amps.len();
-                    amps.extend_from_within(..);
-                    let (low, high) = amps.split_at_mut(len);
-                    let c1 = C::new(0.0, -s);
-                    for (a, b) in low.iter_mut().zip(high.iter_mut()) {
-                        *b *= c1;
-                        *a *= c;
-                    }
+                    activate(amps, f, w, qubit, st.angles[angle as usize]);
                     continue;
                 }
                 Step::Rotate {
@@ -515,7 +570,7 @@ impl ExactProgram {
                         s
                     };
                     let (x, z) = (pool[masks as usize], pool[masks as usize + 1]);
-                    rotate_pauli(amps, x, z, phase, s, c);
+                    rotate_pauli::<AVX>(amps, x, z, phase, s, c);
                     continue;
                 }
                 Step::MeasureFixed {
@@ -539,13 +594,8 @@ impl ExactProgram {
                     reset,
                     then,
                 } => {
-                    let z = frame_bit(f, w, 1, qubit);
-                    let r = coin(rng);
-                    frame_gate(f, w, Gate::H, [qubit, qubit]);
-                    if r {
-                        frame_flip(f, w, 0, qubit);
-                    }
-                    (r ^ z ^ negative, invert, record, flip, reset, then)
+                    let m = measure_random(f, w, qubit, rng) ^ negative;
+                    (m, invert, record, flip, reset, then)
                 }
                 Step::MeasureDense {
                     qubit,
@@ -564,9 +614,11 @@ impl ExactProgram {
                     }
                     (m ^ anti ^ negative, invert, record, flip, reset, NONE)
                 }
-                Step::FrameIfRecord { record: r, bits } => {
-                    if record[r as usize] {
-                        frame_xor(f, &pool[bits as usize..], w);
+                Step::FrameIfRecord { first, len } => {
+                    for &(r, bits) in &st.feedback[first as usize..][..len as usize] {
+                        if record[r as usize] {
+                            frame_xor(f, &pool[bits as usize..], w);
+                        }
                     }
                     continue;
                 }
@@ -893,14 +945,18 @@ fn apply_dense(amps: &mut [C], gate: Gate, s: [u8; 2]) {
 /// The hot loop of the engine. With j = i ^ x, (Q amps)[i] = i^phase (-1)^(z.j) amps[j], so
 /// each pair (i, j) mixes with the coefficient k = -i sin(theta) i^phase, which is real or
 /// imaginary, and the signs of the pair differ by the constant parity of z.x.
-fn rotate_pauli(amps: &mut [C], x: u64, z: u64, phase: u8, s: f64, c: f64) {
+///
+/// `AVX`: the caller runs with AVX2, FMA and POPCNT enabled (see [`ExactProgram::run_shot`]),
+/// so the AVX2 kernel is inlined into it.
+#[inline(always)]
+fn rotate_pauli<const AVX: bool>(amps: &mut [C], x: u64, z: u64, phase: u8, s: f64, c: f64) {
     // -i s i^phase = s i^(phase + 3): a real multiple of 1 or of i.
     let turn = (phase + 3) % 4;
     let k = if turn >= 2 { -s } else { s };
     let (x, z, imaginary) = (x as usize, z as usize, !turn.is_multiple_of(2));
     #[cfg(target_arch = "x86_64")]
-    if crate::bits::Isa::has_avx2_fma_popcnt() {
-        // SAFETY: the CPU has the features the function is compiled for.
+    if AVX {
+        // SAFETY: AVX is only set inside run_shot_avx2, which runs on CPUs with these features.
         unsafe { rotate_pairs_avx2(amps, x, z, k, c, imaginary) };
         return;
     }
@@ -921,6 +977,7 @@ fn rotate_pairs_either(amps: &mut [C], x: usize, z: usize, k: f64, c: f64, imagi
 /// index bit is free ([`rotate_pairs_wide`]).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma,popcnt")]
+#[inline]
 fn rotate_pairs_avx2(amps: &mut [C], x: usize, z: usize, k: f64, c: f64, imaginary: bool) {
     if amps.len() >= 4 && x != 1 {
         rotate_pairs_wide(amps, x, z, k, c, imaginary);
@@ -937,6 +994,7 @@ fn rotate_pairs_avx2(amps: &mut [C], x: usize, z: usize, k: f64, c: f64, imagina
 /// Needs at least 4 amplitudes and x != 1 (else i + 1 is i's own partner).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma,popcnt")]
+#[inline]
 fn rotate_pairs_wide(amps: &mut [C], x: usize, z: usize, k: f64, c: f64, imaginary: bool) {
     use std::arch::x86_64::*;
     let len = amps.len();

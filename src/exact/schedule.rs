@@ -151,6 +151,27 @@ pub(super) const RULES: [Rule; 8] = {
     ]
 };
 
+/// How many more rules the compiler tries after [`RULES`] on a program of `ops` operations:
+/// shuffled tie-breaks (with and without completion, alternately) up to about
+/// [`SEARCH_BUDGET`] compiled operations in all, at most [`MAX_EXTRA_RULES`]. The dense work
+/// of shuffled orders varies widely: on the d = 5 |H> preparation (cn20) the best of the eight
+/// does 35.5k amplitude visits per noiseless shot, the best of 104 does 10.4k and samples 1.7x
+/// faster (2026-12-06). A function of the program's size only, so that every run compiles the
+/// same program (seeded output must not depend on the machine's speed).
+pub(super) fn extra_rules(ops: usize) -> impl Iterator<Item = Rule> {
+    let count = (SEARCH_BUDGET / ops.max(1)).min(MAX_EXTRA_RULES);
+    (0..count as u64).map(|k| Rule {
+        completion: k % 2 == 0,
+        tiebreak: Tiebreak::Shuffled(5 + k / 2),
+    })
+}
+
+/// Compiled operations the extra rules may cost in all (about 0.6 s at d = 5).
+const SEARCH_BUDGET: usize = 1 << 19;
+
+/// At most this many extra rules, however small the program.
+pub(super) const MAX_EXTRA_RULES: usize = 96;
+
 /// Compiles `circuit` in the greedy order described in the module docs.
 pub(super) fn compile_scheduled(
     c: &mut Compiler,

@@ -24,16 +24,27 @@ pub(super) enum Gate {
     Cz,
 }
 
+/// What a [`Step::Reduce`] runs in the same dispatch: the step after it in the list, when that
+/// is a random measurement or an activation at the very next operation (see [`Steps::pair`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Then {
+    Nothing,
+    MeasureRandom,
+    Activate,
+}
+
 /// One per-shot step. Offsets (`masks`, `test`, `bits`, `reset`) point into
 /// [`Steps::pool`]; a Pauli there takes `2 * words` words (x then z).
 #[derive(Clone, Copy, Debug)]
 pub(super) enum Step {
     /// A reduction to X on the dormant `qubit` (see [`super::program::FrameReduction`]): `masks`
-    /// holds the CX targets then the CZ targets, `words` each.
+    /// holds the CX targets then the CZ targets, `words` each. `then`: the next step runs in
+    /// this one's dispatch.
     Reduce {
         qubit: u32,
         masks: u32,
         sdag: bool,
+        then: Then,
     },
     /// A Clifford among active qubits: virtual qubits `q` for the frame, slots `s` for the dense
     /// vector.
@@ -89,10 +100,11 @@ pub(super) enum Step {
         flip: u32,
         reset: u32,
     },
-    /// XOR the Pauli at `bits` into the frame when record `record` is 1.
+    /// Feedback: for each (record, bits) in `feedback[first..first + len]`, XOR the Pauli at
+    /// `bits` into the frame when the record is 1. Consecutive feedback steps are one step.
     FrameIfRecord {
-        record: u32,
-        bits: u32,
+        first: u32,
+        len: u32,
     },
     /// E / ELSE_CORRELATED_ERROR: probability `p` (an f64's bits in the pool), Pauli at `bits`.
     Correlated {
@@ -191,6 +203,8 @@ pub(super) struct Steps {
     /// Detectors checked by the measurement before them: (index, first, len) as in
     /// [`Step::Detector`].
     pub fused: Vec<(u32, u32, u32)>,
+    /// (record, frame bits) of every feedback Pauli ([`Step::FrameIfRecord`]).
+    pub feedback: Vec<(u32, u32)>,
     pub channels: Vec<ChannelStep>,
     /// Per noise class.
     pub classes: Vec<ChannelIndex>,
@@ -213,6 +227,7 @@ impl Steps {
                         qubit: r.qubit as u32,
                         masks,
                         sdag: r.sdag,
+                        then: Then::Nothing,
                     }
                 }
                 Op::Dense(g, d) => {
@@ -307,10 +322,14 @@ impl Steps {
                         },
                     }
                 }
-                Op::FrameIfRecord { record, bits } => Step::FrameIfRecord {
-                    record: *record,
-                    bits: s.put(bits),
-                },
+                Op::FrameIfRecord { record, bits } => {
+                    let bits = s.put(bits);
+                    s.feedback.push((*record, bits));
+                    Step::FrameIfRecord {
+                        first: s.feedback.len() as u32 - 1,
+                        len: 1,
+                    }
+                }
                 Op::Noise {
                     class,
                     first,
@@ -362,6 +381,7 @@ impl Steps {
         }
         s.classes = class_entries.into_iter().map(ChannelIndex::new).collect();
         s.fuse();
+        s.pair();
         s
     }
 
@@ -386,6 +406,55 @@ impl Steps {
                 }
             }
             out.push((at, step));
+        }
+        self.steps = out;
+    }
+
+    /// Fewer dispatches per shot: a reduction runs the random measurement or activation that
+    /// follows it at the very next operation (its usual company: the reduction exists for it),
+    /// taking that step's position, so that a fault placed on the measurement and the channel
+    /// hits before it stay where they were; and a run of feedback steps becomes one step (frame
+    /// XORs commute with the channel hits that may lie between them, and draw nothing).
+    fn pair(&mut self) {
+        let mut out: Vec<(u32, Step)> = Vec::with_capacity(self.steps.len());
+        let mut i = 0;
+        while i < self.steps.len() {
+            let (at, step) = self.steps[i];
+            i += 1;
+            match (step, self.steps.get(i)) {
+                (
+                    Step::Reduce {
+                        qubit, masks, sdag, ..
+                    },
+                    Some(&(next_at, next)),
+                ) if next_at == at + 1 => {
+                    let then = match next {
+                        Step::MeasureRandom { .. } => Then::MeasureRandom,
+                        Step::Activate { .. } => Then::Activate,
+                        _ => Then::Nothing,
+                    };
+                    if then == Then::Nothing {
+                        out.push((at, step));
+                    } else {
+                        out.push((
+                            next_at,
+                            Step::Reduce {
+                                qubit,
+                                masks,
+                                sdag,
+                                then,
+                            },
+                        ));
+                        out.push((next_at, next));
+                        i += 1;
+                    }
+                }
+                (Step::FrameIfRecord { len, .. }, _) => match out.last_mut() {
+                    Some((_, Step::FrameIfRecord { len: run, .. })) => *run += len,
+                    _ => out.push((at, step)),
+                },
+                _ => out.push((at, step)),
+            }
         }
         self.steps = out;
     }
