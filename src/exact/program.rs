@@ -573,6 +573,33 @@ impl ExactProgram {
                     rotate_pauli::<AVX>(amps, x, z, phase, s, c);
                     continue;
                 }
+                Step::RotatePair {
+                    masks,
+                    tests,
+                    second,
+                    angle,
+                    phase,
+                } => {
+                    let flip1 = frame_anticommutes(f, &pool[tests[0] as usize..], w);
+                    // What lies between the two: channel hits and placed faults.
+                    if pending < second {
+                        pending = self.channel_hits(f, w, hits, rng, second);
+                    }
+                    while let Some(inj) = fixed.first().filter(|inj| inj.op < second) {
+                        self.place(f, w, inj);
+                        fixed = &fixed[1..];
+                    }
+                    let flip2 = frame_anticommutes(f, &pool[tests[1] as usize..], w);
+                    // theta1 + theta2 when both or neither flip, else theta1 - theta2; the
+                    // first's flip flips the sum.
+                    let (s, c) = st.angles[angle as usize + usize::from(flip1 != flip2)];
+                    if s != 0.0 {
+                        let s = if flip1 { -s } else { s };
+                        let (x, z) = (pool[masks as usize], pool[masks as usize + 1]);
+                        rotate_pauli::<AVX>(amps, x, z, phase, s, c);
+                    }
+                    continue;
+                }
                 Step::MeasureFixed {
                     test,
                     negative,

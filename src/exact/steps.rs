@@ -67,6 +67,19 @@ pub(super) enum Step {
         angle: u32,
         phase: u8,
     },
+    /// Two rotations exp(-i a Q) exp(-i b Q) about the same Q, one after the other (only
+    /// channels between them), as one pass over the amplitudes by the angle a + b, none when
+    /// that is 0 (T then T^dag, when no fault came between). `tests` (offsets of the two frame
+    /// images, the second's at `second`, where the channel hits before the second rotation are
+    /// applied); `angle` indexes (sin, cos) of theta1 + theta2 and, after it, of
+    /// theta1 - theta2 (used when exactly one of the two angles is flipped).
+    RotatePair {
+        masks: u32,
+        tests: [u32; 2],
+        second: u32,
+        angle: u32,
+        phase: u8,
+    },
     /// A deterministic measurement, then its record. Every measurement has `record` (NONE: a
     /// reset's hidden measurement), `invert` (the target's `!`), `flip` (an index into
     /// [`Steps::flips`], NONE when noiseless) and `reset` (the Pauli applied when the outcome is
@@ -410,7 +423,8 @@ impl Steps {
         self.steps = out;
     }
 
-    /// Fewer dispatches per shot: a reduction runs the random measurement or activation that
+    /// Fewer dispatches per shot: two rotations about the same Pauli in a row are one
+    /// ([`Step::RotatePair`]); a reduction runs the random measurement or activation that
     /// follows it at the very next operation (its usual company: the reduction exists for it),
     /// taking that step's position, so that a fault placed on the measurement and the channel
     /// hits before it stay where they were; and a run of feedback steps becomes one step (frame
@@ -448,6 +462,41 @@ impl Steps {
                         out.push((next_at, next));
                         i += 1;
                     }
+                }
+                (
+                    Step::Rotate {
+                        masks,
+                        test,
+                        angle,
+                        phase,
+                    },
+                    Some(&(
+                        second,
+                        Step::Rotate {
+                            masks: masks2,
+                            test: test2,
+                            angle: angle2,
+                            phase: phase2,
+                        },
+                    )),
+                ) if phase == phase2
+                    && self.pool[masks as usize..][..2] == self.pool[masks2 as usize..][..2] =>
+                {
+                    let ((s1, c1), (s2, c2)) =
+                        (self.angles[angle as usize], self.angles[angle2 as usize]);
+                    let sum = self.angle((s1 * c2 + c1 * s2, c1 * c2 - s1 * s2));
+                    self.angle((s1 * c2 - c1 * s2, c1 * c2 + s1 * s2));
+                    out.push((
+                        at,
+                        Step::RotatePair {
+                            masks,
+                            tests: [test, test2],
+                            second,
+                            angle: sum,
+                            phase,
+                        },
+                    ));
+                    i += 1;
                 }
                 (Step::FrameIfRecord { len, .. }, _) => match out.last_mut() {
                     Some((_, Step::FrameIfRecord { len: run, .. })) => *run += len,
