@@ -356,17 +356,35 @@ fn activate(amps: &mut Vec<C>, f: &[u64], w: usize, q: u32, sin_cos: (f64, f64))
     }
 }
 
-/// A random measurement of X on the dormant qubit `q` (before its sign): a fair coin r, then H
-/// keeps `q` dormant and X^r goes into the frame. The frame's Z on `q` flips the outcome.
+/// A [`Step::MeasureRandom`]: X on its dormant qubit q is a fair coin r, then H keeps q dormant
+/// and X^r goes into the frame; the frame's Z on q flips the outcome. Returns the outcome and
+/// the measurement's (invert, record, flip, reset, then), as the shot loop reads them.
 #[inline(always)]
-fn measure_random(f: &mut [u64], w: usize, q: u32, rng: &mut impl RngCore) -> bool {
+fn measure_random(
+    step: Step,
+    f: &mut [u64],
+    w: usize,
+    rng: &mut impl RngCore,
+) -> (bool, bool, u32, u32, u32, u32) {
+    let Step::MeasureRandom {
+        qubit: q,
+        negative,
+        invert,
+        record,
+        flip,
+        reset,
+        then,
+    } = step
+    else {
+        unreachable!("not a random measurement")
+    };
     let z = frame_bit(f, w, 1, q);
     let r = coin(rng);
     frame_gate(f, w, Gate::H, [q, q]);
     if r {
         frame_flip(f, w, 0, q);
     }
-    r ^ z
+    (r ^ z ^ negative, invert, record, flip, reset, then)
 }
 
 /// The frame step of a [`FrameReduction`], with its masks from the pool (`cx` words then `cz`
@@ -528,23 +546,10 @@ impl ExactProgram {
                             continue;
                         }
                         Then::MeasureRandom => {
-                            let Some(&(
-                                _,
-                                Step::MeasureRandom {
-                                    qubit,
-                                    negative,
-                                    invert,
-                                    record,
-                                    flip,
-                                    reset,
-                                    then,
-                                },
-                            )) = list.next()
-                            else {
+                            let Some(&(_, next)) = list.next() else {
                                 unreachable!("a reduction paired with a random measurement")
                             };
-                            let m = measure_random(f, w, qubit, rng) ^ negative;
-                            (m, invert, record, flip, reset, then)
+                            measure_random(next, f, w, rng)
                         }
                     }
                 }
@@ -612,18 +617,7 @@ impl ExactProgram {
                     let m = negative ^ frame_anticommutes(f, &pool[test as usize..], w);
                     (m, invert, record, flip, reset, then)
                 }
-                Step::MeasureRandom {
-                    qubit,
-                    negative,
-                    invert,
-                    record,
-                    flip,
-                    reset,
-                    then,
-                } => {
-                    let m = measure_random(f, w, qubit, rng) ^ negative;
-                    (m, invert, record, flip, reset, then)
-                }
+                Step::MeasureRandom { .. } => measure_random(step, f, w, rng),
                 Step::MeasureDense {
                     qubit,
                     test,
