@@ -568,14 +568,8 @@ impl ExactProgram {
                     angle,
                     phase,
                 } => {
-                    let (s, c) = st.angles[angle as usize];
-                    let s = if frame_anticommutes(f, &pool[test as usize..], w) {
-                        -s
-                    } else {
-                        s
-                    };
-                    let (x, z) = (pool[masks as usize], pool[masks as usize + 1]);
-                    rotate_pauli::<AVX>(amps, x, z, phase, s, c);
+                    let flip = frame_anticommutes(f, &pool[test as usize..], w);
+                    rotate_step::<AVX>(amps, pool, masks, phase, st.angles[angle as usize], flip);
                     continue;
                 }
                 Step::RotatePair {
@@ -597,12 +591,8 @@ impl ExactProgram {
                     let flip2 = frame_anticommutes(f, &pool[tests[1] as usize..], w);
                     // theta1 + theta2 when both or neither flip, else theta1 - theta2; the
                     // first's flip flips the sum.
-                    let (s, c) = st.angles[angle as usize + usize::from(flip1 != flip2)];
-                    if s != 0.0 {
-                        let s = if flip1 { -s } else { s };
-                        let (x, z) = (pool[masks as usize], pool[masks as usize + 1]);
-                        rotate_pauli::<AVX>(amps, x, z, phase, s, c);
-                    }
+                    let sin_cos = st.angles[angle as usize + usize::from(flip1 != flip2)];
+                    rotate_step::<AVX>(amps, pool, masks, phase, sin_cos, flip1);
                     continue;
                 }
                 Step::MeasureFixed {
@@ -957,6 +947,26 @@ fn apply_dense(amps: &mut [C], gate: Gate, s: [u8; 2]) {
                 i = (i + 1) | m;
             }
         }
+    }
+}
+
+/// A rotation step: exp(-i theta Q) with Q's x and z slot masks at `masks` in the pool,
+/// `sin_cos` of theta, whose sign the frame flips when `flip`; no pass when sin is 0 (the
+/// identity).
+#[inline(always)]
+fn rotate_step<const AVX: bool>(
+    amps: &mut [C],
+    pool: &[u64],
+    masks: u32,
+    phase: u8,
+    sin_cos: (f64, f64),
+    flip: bool,
+) {
+    let (s, c) = sin_cos;
+    if s != 0.0 {
+        let s = if flip { -s } else { s };
+        let (x, z) = (pool[masks as usize], pool[masks as usize + 1]);
+        rotate_pauli::<AVX>(amps, x, z, phase, s, c);
     }
 }
 
