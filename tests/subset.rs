@@ -185,3 +185,48 @@ fn certified_rejects_are_discarded_by_the_exact_engine_at_d3() {
         assert_eq!(checked, 300, "too few certified rejects at k = {k}");
     }
 }
+
+#[test]
+#[ignore]
+fn probe_frame_linear() {
+    use qec_sim::exact::{frame_linear, ExactProgram};
+    use qec_sim::faults::{FaultSet, Injector};
+    use qec_sim::frame::NonClifford;
+    use qec_sim::magic::proxy_prep;
+    use qec_sim::sweep::certify::certified_detectors;
+    use qec_sim::sweep::subset::{Channels, ExactStratum};
+    use std::sync::Arc;
+    for d in [3usize, 5, 7] {
+        let prep = HadamardPrep::new(d).unwrap();
+        let noise = NoiseModel::named("cn20").unwrap();
+        let circuit = prep.circuit(&noise, 1e-4, ChModel::Exact);
+        let injector = Injector::new(&circuit, NonClifford::Twirl).unwrap();
+        let body = prep.num_body_detectors;
+        let proxy = proxy_prep(&circuit);
+        let cone = certified_detectors(&circuit, &proxy, body).unwrap();
+        let t = std::time::Instant::now();
+        let program = ExactProgram::compile(&circuit).unwrap();
+        eprintln!("d={d} compile {:?}", t.elapsed());
+        let channels = Arc::new(Channels::new(&injector, 1e-4));
+        let placed = ExactStratum::new(&injector, &program, channels, 1).unwrap();
+        let t = std::time::Instant::now();
+        let fl = frame_linear(&program, &placed.placement, body).unwrap();
+        eprintln!("d={d} frame_linear {:?} events {}", t.elapsed(), placed.placement.len());
+        let set = FaultSet::from_circuit(&proxy).unwrap();
+        let both = (0..body).filter(|&i| cone[i] && fl.linear[i]).count();
+        let cone_only = (0..body).filter(|&i| cone[i] && !fl.linear[i]).count();
+        let lin = fl.linear.iter().filter(|&&x| x).count();
+        let mut mismatch = 0;
+        let mut differ_proxy = 0;
+        for e in 0..placed.placement.len() {
+            let pb = set.detector_bits(e);
+            for i in 0..body {
+                let a = pb.get(i / 64).map_or(false, |w| w >> (i % 64) & 1 == 1);
+                let b = fl.symptoms[e * fl.words + i / 64] >> (i % 64) & 1 == 1;
+                if cone[i] && fl.linear[i] && a != b { mismatch += 1; }
+                if fl.linear[i] && a != b { differ_proxy += 1; }
+            }
+        }
+        eprintln!("d={d} body {body} cone {} linear {lin} both {both} cone_only {cone_only} mismatch_on_both {mismatch} linear_vs_proxy_differ {differ_proxy}", cone.iter().filter(|&&x| x).count());
+    }
+}
