@@ -68,9 +68,9 @@ pub struct SweepArgs {
     /// one row per stratum k; the curve over every p is rebuilt from them (`plot`, the table).
     /// `screened`: subset with every stratum split by the Clifford proxy into the fault
     /// configurations whose postselected symptoms cancel and the rest, both sampled exactly
-    /// (unbiased; shots go where accepted failures are; exact model only; rejects that the
-    /// light cone certifies are discarded without shots; rows carry "part", "screen" and
-    /// "certified"; 95% intervals; docs/hadamard-prep.md). Default: subset for
+    /// (unbiased; shots go where accepted failures are; exact model only; configurations that
+    /// fire a frame-linear detector are discarded without shots; rows carry "part", "screen",
+    /// "certified" and "certificate"; 95% intervals; docs/hadamard-prep.md). Default: subset for
     /// hadamard-prep, mc otherwise.
     #[arg(long, value_enum)]
     method: Option<MethodName>,

@@ -347,3 +347,65 @@ pub fn frame_linear(
         symptoms,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::circuit::parse_circuit;
+    use crate::exact::{NoiseMode, ShotEnd};
+    use rand_core::SeedableRng;
+
+    /// Qubit 0 goes through T then T_DAG (an active qubit: its measurement is sampled from the
+    /// amplitudes, so its detector is not frame-linear, although it is deterministic); qubit 1
+    /// is plain; qubit 2 is measured at random and reset by MR, whose reset cancels the coin in
+    /// the next measurement.
+    const CIRCUIT: &str = "R 0 1
+H 0
+T 0
+T_DAG 0
+H 0
+RX 2
+MR 2
+X_ERROR(0.1) 0 1 2
+M 0 1 2
+DETECTOR rec[-3]
+DETECTOR rec[-2]
+DETECTOR rec[-1]
+";
+
+    #[test]
+    fn dense_outcomes_are_opaque_and_resets_cancel_coins() {
+        let circuit = parse_circuit(CIRCUIT).unwrap();
+        let program = ExactProgram::compile(&circuit).unwrap();
+        // X on qubits 0, 1, 2: site 0, groups 0..3, term 1.
+        let faults: Vec<Injection> = (0..3)
+            .map(|g| program.injection(0, g, 1).unwrap())
+            .collect();
+        let fl = frame_linear(&program, &faults, 3).unwrap();
+        assert_eq!(fl.linear, vec![false, true, true]);
+        assert_eq!(fl.words, 1);
+        assert_eq!(fl.symptoms, vec![0b000, 0b010, 0b100]);
+        // The engine agrees on the frame-linear detectors, whatever its random outcomes; the
+        // dense one still fires under its X (it is only not certified).
+        let mut ws = program.workspace();
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(5);
+        for (f, want) in faults.iter().zip([0b001u64, 0b010, 0b100]) {
+            for _ in 0..8 {
+                let end = program.run_shot(&mut ws, &mut rng, NoiseMode::Fixed(&[*f]), None);
+                assert_eq!(end, ShotEnd::Completed);
+                let seen = (0..3).fold(0u64, |acc, d| acc | u64::from(ws.detectors[d]) << d);
+                assert_eq!(seen, want, "{f:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn two_faults_on_one_flip_are_refused() {
+        let circuit = parse_circuit("R 0\nM(0.1) 0\nDETECTOR rec[-1]\n").unwrap();
+        let program = ExactProgram::compile(&circuit).unwrap();
+        let flip = program.injection(0, 0, 1).unwrap();
+        let other = Injection { outcome: 2, ..flip };
+        assert!(frame_linear(&program, &[flip], 1).is_ok());
+        assert!(frame_linear(&program, &[flip, other], 1).is_err());
+    }
+}
