@@ -141,10 +141,15 @@ fn certified_rejects_are_discarded_by_the_exact_engine() {
         let program = ExactProgram::compile(&circuit).unwrap();
         let channels = Arc::new(Channels::new(&injector, 1e-3));
         let placed = ExactStratum::new(&injector, &program, channels.clone(), 1).unwrap();
-        let linear = frame_linear(&program, &placed.placement, body).unwrap().linear;
+        let linear = frame_linear(&program, &placed.placement, body)
+            .unwrap()
+            .linear;
         let certified = linear.iter().filter(|&&l| l).count();
         // More than the light cone certified (10 of 37 at d = 3, 53 of 247 at d = 5), not all.
-        assert!(4 * certified > 3 * body && certified < body, "d = {d}: {certified} of {body}");
+        assert!(
+            4 * certified > 3 * body && certified < body,
+            "d = {d}: {certified} of {body}"
+        );
         let screen = Screen::new(
             &proxy_prep(&circuit),
             body,

@@ -332,7 +332,10 @@ pub fn frame_linear(
                     .map(|g| first + g)
                     .collect()
             }
-            Op::Measure { record: Some(_), .. } | Op::Correlated { .. } => vec![v],
+            Op::Measure {
+                record: Some(_), ..
+            }
+            | Op::Correlated { .. } => vec![v],
             _ => Vec::new(),
         };
         for g in generators {
