@@ -240,8 +240,11 @@ fn screened_tasks(
         .copied()
         .fold(0.0, f64::max)
         .max(f64::MIN_POSITIVE);
+    let strata = shares.len().saturating_sub(skip) as u64;
+    let mut screening = crate::progress::Steps::new("screening strata", strata);
     for (k, share) in (1..).zip(shares).skip(skip) {
         let tally = screen.tally(&channels, k, screen_draws);
+        screening.step(&format!("k = {k}"));
         let (passed, certified) = (tally.passed, tally.certified);
         let share = (share / heaviest).max(MIN_SCREENED_SHARE);
         for (part, passing, count) in [
@@ -289,6 +292,7 @@ fn screened_tasks(
             tasks.push(task);
         }
     }
+    screening.finish();
     Ok(tasks)
 }
 
