@@ -161,12 +161,14 @@ impl ShortestPaths {
         // after Floyd-Warshall, an intermediate point + VIA).
         let (dist, step) = (&mut scratch.dist, &mut scratch.step);
         dist.clear();
+        dist.resize(m * m, u64::MAX);
         step.clear();
-        for &a in points.iter() {
-            for &b in points.iter() {
-                let d = self.distance(a, b);
-                dist.push(if d == u32::MAX { u64::MAX } else { d as u64 });
-                step.push(NONE);
+        step.resize(m * m, NONE);
+        for i in 0..m {
+            for j in i..m {
+                let d = self.distance(points[i], points[j]);
+                dist[i * m + j] = if d == u32::MAX { u64::MAX } else { d as u64 };
+                dist[j * m + i] = dist[i * m + j];
             }
         }
         let index = |v: usize| points.iter().position(|&p| p == v).expect("a point");
@@ -216,7 +218,7 @@ impl ShortestPaths {
         table.clear();
         table.resize(1 << n, (u64::MAX, u32::MAX));
         table[0].0 = 0;
-        for set in 1..=full {
+        for set in (1..=full).filter(|&set| reachable(set, n)) {
             let i = set.trailing_zeros() as usize;
             let rest = set & !(1 << i);
             let (mut best, mut choice) = (u64::MAX, u32::MAX);
@@ -476,7 +478,7 @@ impl ParityDistances {
         table.clear();
         table.resize(1 << n, [NO_WALK; 2]);
         table[0] = [0, odd_cycle];
-        for set in 1..=full {
+        for set in (1..=full).filter(|&set| reachable(set, n)) {
             let i = set.trailing_zeros() as usize;
             let rest = set & !(1 << i);
             let mut best = join([NO_WALK; 2], dist[i * m + n], table[rest]);
@@ -490,6 +492,14 @@ impl ParityDistances {
         }
         Some(table[full].map(|w| if w >= NO_WALK { u64::MAX } else { w }))
     }
+}
+
+/// Whether the subset programme on `n` defects ever asks for `set`: each step removes the
+/// lowest defect and at most one other, so the defects removed above the lowest one left
+/// are at most as many as those below it. At 12 defects, 376 of the 4096 sets.
+fn reachable(set: usize, n: usize) -> bool {
+    let lowest = set.trailing_zeros();
+    n as u32 - lowest - set.count_ones() <= lowest
 }
 
 /// "No walk" in [`ParityDistances::weights`]: large, yet the sum of two does not overflow.
