@@ -21,8 +21,9 @@
 use fusion_blossom::util::Weight;
 use std::collections::BinaryHeap;
 
-/// Largest defect count the subset programme takes (2^12 states); more goes to the solver.
-pub const MAX_DEFECTS: usize = 12;
+/// Largest defect count the subset programme takes (2^14 sets, 986 of them reached); more
+/// goes to the solver.
+pub const MAX_DEFECTS: usize = 14;
 /// Largest vertex count whose tables (8 bytes per vertex pair) are built.
 pub const MAX_VERTICES: usize = 2048;
 
@@ -515,7 +516,7 @@ fn join(best: [u64; 2], a: [u64; 2], b: [u64; 2]) -> [u64; 2] {
 }
 
 /// Largest number of flag-lowered edges handled without the solver.
-const MAX_LOWERED: usize = 16;
+const MAX_LOWERED: usize = 64;
 /// Small-graph step: an old shortest path.
 const NONE: u32 = u32::MAX;
 /// Small-graph step flag: through the intermediate point in the low bits.
