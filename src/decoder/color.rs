@@ -21,9 +21,14 @@
 //! its flags are hidden by other flag faults; in a shot where all its flags fired its edges
 //! get the weight of its probability conditioned on those flags (hook-edge substitution).
 //!
-//! Confidence: the *colour gap* of a shot is the weight difference (in dB, 10 log10 of the
-//! likelihood ratio) between the best colour's matching and the best matching of a colour
-//! that predicts a different observable flip; infinite when all colours agree.
+//! Confidence: the *complementary gap* of a shot (as Gidney, Shutty and Jones's cultivation
+//! decoders use it, arXiv:2409.17595) is the weight difference (in dB, 10 log10 of the
+//! likelihood ratio) between the chosen matching and the lightest one, of any colour, that
+//! predicts the other observable value. The monochromatic graphs of a basis with one
+//! observable carry few-defect tables by observable parity ([`ParityDistances`]), which weigh
+//! both values at once (the restricted matching of step 1 is kept). Where they cannot answer
+//! (too many defects; a basis with several observables) a colour offers only its own
+//! matching, so the gap falls back to the colour gap there (infinite when all colours agree).
 
 use super::few_defects::{ParityDistances, Scratch, ShortestPaths};
 use super::{Decision, Decoder, DecoderError};
