@@ -663,22 +663,8 @@ impl ColorDecoder {
             let results = &mut work.results;
             results.clear();
             for cg in &basis.colors {
-                work.restricted_defects.clear();
-                work.restricted_defects.extend(
-                    defects
-                        .iter()
-                        .map(|&d| cg.restricted_vertex[d as usize])
-                        .filter(|&v| v != u32::MAX)
-                        .map(|v| v as usize),
-                );
-                work.mono_defects.clear();
-                work.mono_defects.extend(
-                    defects
-                        .iter()
-                        .map(|&d| cg.mono_vertex[d as usize])
-                        .filter(|&v| v != u32::MAX)
-                        .map(|v| v as usize),
-                );
+                vertices_of(defects, &cg.restricted_vertex, &mut work.restricted_defects);
+                vertices_of(defects, &cg.mono_vertex, &mut work.mono_defects);
                 if !work.restricted_defects.is_empty() {
                     self.parity_subgraph(
                         cg.restricted,
@@ -757,6 +743,19 @@ impl ColorDecoder {
             gap_db: gap,
         }
     }
+}
+
+/// The vertices of a graph (`vertex`: detector -> vertex or u32::MAX) among `defects`, into
+/// `out`.
+fn vertices_of(defects: &[u32], vertex: &[u32], out: &mut Vec<usize>) {
+    out.clear();
+    out.extend(
+        defects
+            .iter()
+            .map(|&d| vertex[d as usize])
+            .filter(|&v| v != u32::MAX)
+            .map(|v| v as usize),
+    );
 }
 
 /// The gap in dB between the lightest matching with another prediction and the chosen one

@@ -141,22 +141,17 @@ impl ShortestPaths {
         if n > MAX_DEFECTS || lowered.len() > MAX_LOWERED {
             return false;
         }
-        // Points: the defects, the boundary, then the lowered edges' ends.
-        let points = &mut scratch.points;
-        points.clear();
-        points.extend_from_slice(defects);
-        points.push(boundary);
-        for &(e, w) in lowered {
-            if w < 0 || w > self.weights[e] {
-                return false;
-            }
-            let (a, b) = self.ends[e];
-            for v in [a as usize, b as usize] {
-                if !points.contains(&v) {
-                    points.push(v);
-                }
-            }
+        let lowered_weights = lowered.iter().copied();
+        if !scratch.place_points(
+            defects,
+            boundary,
+            lowered_weights,
+            &self.ends,
+            &self.weights,
+        ) {
+            return false;
         }
+        let points = &scratch.points;
         let m = points.len();
         // Small graph: distance and how to walk it (NONE: an old path; else a lowered edge or,
         // after Floyd-Warshall, an intermediate point + VIA).
@@ -184,19 +179,8 @@ impl ShortestPaths {
             }
         }
         // Only a lowered edge's end can be an intermediate point of a shorter path.
-        let ends = &mut scratch.ends;
-        ends.clear();
-        for &(e, _) in lowered {
-            let (a, b) = self.ends[e];
-            for v in [a as usize, b as usize] {
-                let k = index(v);
-                if !ends.contains(&k) {
-                    ends.push(k);
-                }
-            }
-        }
         {
-            for &k in ends.iter() {
+            for &k in scratch.ends.iter() {
                 for i in 0..m {
                     let dik = dist[i * m + k];
                     if dik == u64::MAX {
@@ -403,21 +387,17 @@ impl ParityDistances {
         if n > MAX_DEFECTS || lowered.len() > MAX_LOWERED {
             return None;
         }
-        let points = &mut scratch.points;
-        points.clear();
-        points.extend_from_slice(defects);
-        points.push(boundary);
-        for &(e, w, _) in lowered {
-            if w < 0 || w > self.weights[e] {
-                return None;
-            }
-            let (a, b) = self.ends[e];
-            for v in [a as usize, b as usize] {
-                if !points.contains(&v) {
-                    points.push(v);
-                }
-            }
+        let lowered_weights = lowered.iter().map(|&(e, w, _)| (e, w));
+        if !scratch.place_points(
+            defects,
+            boundary,
+            lowered_weights,
+            &self.ends,
+            &self.weights,
+        ) {
+            return None;
         }
+        let points = &scratch.points;
         let m = points.len();
         let dist = &mut scratch.parity_dist;
         dist.clear();
@@ -442,18 +422,7 @@ impl ParityDistances {
                 dist[j * m + i][flip as usize] = *slot;
             }
             // Only a lowered edge's end can be an intermediate point of a lighter walk.
-            let ends = &mut scratch.ends;
-            ends.clear();
-            for &(e, _, _) in lowered {
-                let (a, b) = self.ends[e];
-                for v in [a as usize, b as usize] {
-                    let k = index(v);
-                    if !ends.contains(&k) {
-                        ends.push(k);
-                    }
-                }
-            }
-            for &k in ends.iter() {
+            for &k in scratch.ends.iter() {
                 let odd_loop = dist[k * m + k][1];
                 for i in 0..m {
                     let [e0, e1] = dist[i * m + k];
@@ -533,6 +502,45 @@ pub struct Scratch {
     path_edges: Vec<usize>,
     parity_dist: Vec<[u64; 2]>,
     parity_table: Vec<[u64; 2]>,
+}
+
+impl Scratch {
+    /// The small graph's points: the defects, the boundary, then the ends of the lowered edges
+    /// `(edge, weight)` (of a graph with edge ends `edge_ends` and weights `weights`), with
+    /// `ends` their indices among the points. False when a lowered weight is negative or above
+    /// the edge's own.
+    fn place_points(
+        &mut self,
+        defects: &[usize],
+        boundary: usize,
+        lowered: impl Iterator<Item = (usize, Weight)>,
+        edge_ends: &[(u32, u32)],
+        weights: &[Weight],
+    ) -> bool {
+        self.points.clear();
+        self.points.extend_from_slice(defects);
+        self.points.push(boundary);
+        self.ends.clear();
+        for (e, w) in lowered {
+            if w < 0 || w > weights[e] {
+                return false;
+            }
+            let (a, b) = edge_ends[e];
+            for v in [a as usize, b as usize] {
+                let k = match self.points.iter().position(|&p| p == v) {
+                    Some(k) => k,
+                    None => {
+                        self.points.push(v);
+                        self.points.len() - 1
+                    }
+                };
+                if !self.ends.contains(&k) {
+                    self.ends.push(k);
+                }
+            }
+        }
+        true
+    }
 }
 
 #[cfg(test)]
