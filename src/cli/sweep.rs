@@ -104,7 +104,7 @@ pub struct SweepArgs {
     /// Discard shots in which a flag detector (4th coordinate -1) fires; decode the others.
     #[arg(long, alias = "postselect_flags")]
     postselect_flags: bool,
-    /// Discard shots whose confidence gap (dB; `--decoder color`) is below this. The gap
+    /// Discard shots whose complementary gap (dB; `--decoder color`) is below this. The gap
     /// histogram (`C<dB>` correct, `E<dB>` wrong) is recorded in `custom_counts` either way.
     #[arg(long, allow_hyphen_values = true)]
     gap_cut: Option<f64>,
