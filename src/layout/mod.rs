@@ -49,8 +49,9 @@ pub enum GhzDesign {
 /// Largest distance at which [`Layout::new`] takes the protocol-judged GHZ network. The exact
 /// engine's cost doubles with every qubit it must hold at once, so a shorter attempt is worth
 /// it only at no extra peak active width. Measured (`magic::exact_width`, pinned by
-/// `tests/hadamard_exact.rs::ghz_design_is_the_narrower_one`): equal widths at d = 3 and 5
-/// (5, 9), and 14-15 against 12 at d = 7, so d >= 7 keeps the mirrored network.
+/// `tests/hadamard_exact.rs::ghz_design_is_the_narrower_one`): equal widths at d = 3, 5 and 7
+/// (5, 9, 12) with the rounds of [`crate::schedule::shortest_round`] (with the earlier rounds
+/// d = 7 needed 14-15 against 12 and kept the mirrored network).
 pub const PROTOCOL_JUDGED_UP_TO: usize = 5;
 
 impl LayoutKind {
