@@ -168,7 +168,7 @@ pub fn round_ops_with(layout: &Layout, undo: Undo) -> Vec<Op> {
 }
 
 /// Steps of the local search of [`shortest_round`].
-const SEARCH_STEPS: u64 = 6000;
+const SEARCH_STEPS: u64 = 3000;
 
 /// Xorshift stream for the searches here (fixed seed: the layouts are reproducible).
 struct Xorshift(u64);
@@ -242,60 +242,45 @@ fn vary_face(f: &mut FaceAncillas, rng: &mut Xorshift) {
 /// Hadamard measurement) between rounds: round, `between`, round, `between`, round, as early
 /// as possible. A local search from the layout's own faces and order ([`SEARCH_STEPS`] moves,
 /// fixed seed): a move re-draws one face's variant or swaps two faces in the order, and is kept
-/// unless it makes the schedule longer or, at equal lengths, the round's last steps more
-/// crowded (sum of 4^step over its ops). With `between` the search favours rounds whose faces
+/// unless it makes the schedule longer. With `between` the search favours rounds whose faces
 /// finish where the next stage starts, so consecutive stages overlap.
 pub fn shortest_round(layout: &mut Layout, between: &[Op]) {
     let n = layout.num_qubits();
-    // (round alone, round-`between` schedule, how crowded the round's last steps are)
     let score = |layout: &Layout, order: &[usize]| {
         let round = round_ops_in(layout, order);
-        let times = Schedule::asap_times(&round, n);
-        let alone = times.iter().max().map_or(0, |t| t + 1);
-        let late: u128 = times.iter().map(|&t| 4u128.pow(t as u32)).sum();
+        let alone = Schedule::asap(round.clone(), n).depth();
         if between.is_empty() {
-            return (alone, alone, late);
+            return (alone, alone);
         }
         let mut ops = round.clone();
         for _ in 0..2 {
             ops.extend(between.iter().cloned());
             ops.extend(round.iter().cloned());
         }
-        (alone, Schedule::asap(ops, n).depth(), late)
+        (alone, Schedule::asap(ops, n).depth())
     };
-    // Two walks from the same start: with and without the crowding tie-break (it helps the
-    // round alone at d = 7; without it d = 3 found the shorter attempt); the better one wins.
-    let start = (layout.faces.clone(), layout.face_order.clone());
-    let mut walks = Vec::new();
-    for crowding in [false, true] {
-        let (mut faces, mut order) = start.clone();
-        layout.faces.clone_from(&faces);
-        let key = |s: (usize, usize, u128)| (s.0, s.1, if crowding { s.2 } else { 0 });
-        let mut best = key(score(layout, &order));
-        let mut rng = Xorshift(0x2545_F491_4F6C_DD1D);
-        for _ in 0..SEARCH_STEPS {
-            let mut new_order = order.clone();
-            let f = rng.below(faces.len());
-            if rng.below(2) == 0 {
-                vary_face(&mut layout.faces[f], &mut rng);
-            } else {
-                new_order.swap(f, rng.below(faces.len()));
-            }
-            let s = key(score(layout, &new_order));
-            if s <= best {
-                (best, order) = (s, new_order);
-                faces[f] = layout.faces[f].clone();
-            } else {
-                layout.faces[f] = faces[f].clone();
-            }
+    let mut order = layout.face_order.clone();
+    let mut best = score(layout, &order);
+    let mut rng = Xorshift(0x2545_F491_4F6C_DD1D);
+    let faces = layout.faces.len();
+    for _ in 0..SEARCH_STEPS {
+        let mut new_order = order.clone();
+        let mut changed = None;
+        if rng.below(2) == 0 {
+            let f = rng.below(faces);
+            let old = layout.faces[f].clone();
+            vary_face(&mut layout.faces[f], &mut rng);
+            changed = Some((f, old));
+        } else {
+            new_order.swap(rng.below(faces), rng.below(faces));
         }
-        walks.push(((best.0, best.1), faces, order));
+        let s = score(layout, &new_order);
+        if s <= best {
+            (best, order) = (s, new_order);
+        } else if let Some((f, old)) = changed {
+            layout.faces[f] = old;
+        }
     }
-    let (_, faces, order) = walks
-        .into_iter()
-        .min_by_key(|w| w.0)
-        .expect("two walks");
-    layout.faces = faces;
     layout.face_order = order;
 }
 
@@ -383,7 +368,11 @@ impl<'a> RoundMeanings<'a> {
             qubit: q,
             face,
             basis,
-            role: if q == root { Role::Syndrome } else { Role::Flag },
+            role: if q == root {
+                Role::Syndrome
+            } else {
+                Role::Flag
+            },
         })
     }
 }
