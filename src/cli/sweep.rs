@@ -68,9 +68,9 @@ pub struct SweepArgs {
     /// one row per stratum k; the curve over every p is rebuilt from them (`plot`, the table).
     /// `screened`: subset with every stratum split by the Clifford proxy into the fault
     /// configurations whose postselected symptoms cancel and the rest, both sampled exactly
-    /// (unbiased; shots go where accepted failures are; exact model only; rejects that the
-    /// light cone certifies are discarded without shots; rows carry "part", "screen" and
-    /// "certified"; 95% intervals; docs/hadamard-prep.md). Default: subset for
+    /// (unbiased; shots go where accepted failures are; exact model only; configurations that
+    /// fire a frame-linear detector are discarded without shots; rows carry "part", "screen",
+    /// "certified" and "certificate"; 95% intervals; docs/hadamard-prep.md). Default: subset for
     /// hadamard-prep, mc otherwise.
     #[arg(long, value_enum)]
     method: Option<MethodName>,
@@ -104,7 +104,7 @@ pub struct SweepArgs {
     /// Discard shots in which a flag detector (4th coordinate -1) fires; decode the others.
     #[arg(long, alias = "postselect_flags")]
     postselect_flags: bool,
-    /// Discard shots whose confidence gap (dB; `--decoder color`) is below this. The gap
+    /// Discard shots whose complementary gap (dB; `--decoder color`) is below this. The gap
     /// histogram (`C<dB>` correct, `E<dB>` wrong) is recorded in `custom_counts` either way.
     #[arg(long, allow_hyphen_values = true)]
     gap_cut: Option<f64>,

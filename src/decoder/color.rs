@@ -21,11 +21,16 @@
 //! its flags are hidden by other flag faults; in a shot where all its flags fired its edges
 //! get the weight of its probability conditioned on those flags (hook-edge substitution).
 //!
-//! Confidence: the *colour gap* of a shot is the weight difference (in dB, 10 log10 of the
-//! likelihood ratio) between the best colour's matching and the best matching of a colour
-//! that predicts a different observable flip; infinite when all colours agree.
+//! Confidence: the *complementary gap* of a shot (as Gidney, Shutty and Jones's cultivation
+//! decoders use it, arXiv:2409.17595) is the weight difference (in dB, 10 log10 of the
+//! likelihood ratio) between the chosen matching and the lightest one, of any colour, that
+//! predicts the other observable value. The monochromatic graphs of a basis with one
+//! observable carry few-defect tables by observable parity ([`ParityDistances`]), which weigh
+//! both values at once (the restricted matching of step 1 is kept). Where they cannot answer
+//! (too many defects; a basis with several observables) a colour offers only its own
+//! matching, so the gap falls back to the colour gap there (infinite when all colours agree).
 
-use super::few_defects::{Scratch, ShortestPaths};
+use super::few_defects::{ParityDistances, Scratch, ShortestPaths};
 use super::{Decision, Decoder, DecoderError};
 use crate::dem::{xor_probability, DetectorErrorModel};
 use fusion_blossom::mwpm_solver::{PrimalDualSolver, SolverSerial};
@@ -117,7 +122,10 @@ impl GraphBuilder {
             .map_or(0, |(&o, _)| o)
     }
 
-    fn finish(self) -> Graph {
+    /// The finished graph. With `parity` (the one observable of its basis), the few-defect
+    /// tables are by observable parity ([`ParityDistances`]): an edge seen with either flip
+    /// gets a parallel edge for the less likely one, so that the complementary gap sees it.
+    fn finish(self, parity: Option<u64>) -> Graph {
         let flips: Vec<u64> = (0..self.ends.len()).map(|e| self.top_flip(e)).collect();
         let weights: Vec<Weight> = self.probability.iter().map(|&p| weight_of(p)).collect();
         let mut weighted_edges: Vec<(usize, usize, Weight)> = self
@@ -133,10 +141,33 @@ impl GraphBuilder {
             }
         }
         let all_weights = weighted_edges.iter().map(|e| e.2).collect();
+        let vertices = self.boundary as usize + 1;
+        let (paths, parity) = match parity {
+            Some(mask) => {
+                let mut sheets: Vec<(usize, usize, Weight, bool)> = weighted_edges
+                    .iter()
+                    .enumerate()
+                    .map(|(e, &(a, b, w))| (a, b, w, flips.get(e).is_some_and(|f| f & mask != 0)))
+                    .collect();
+                for (e, &(a, b)) in self.ends.iter().enumerate() {
+                    let top = flips[e] & mask != 0;
+                    let other = self.flips[e]
+                        .iter()
+                        .filter(|(&o, _)| (o & mask != 0) != top)
+                        .fold(0.0, |acc, (_, &p)| xor_probability(acc, p));
+                    if other > 0.0 {
+                        sheets.push((a as usize, b as usize, weight_of(other), !top));
+                    }
+                }
+                (None, ParityDistances::new(vertices, &sheets))
+            }
+            None => (ShortestPaths::new(vertices, &weighted_edges), None),
+        };
         Graph {
             real_edges: self.ends.len(),
             boundary: self.boundary as usize,
-            paths: ShortestPaths::new(self.boundary as usize + 1, &weighted_edges),
+            paths,
+            parity,
             initializer: SolverInitializer::new(
                 self.boundary as usize + 1,
                 weighted_edges,
@@ -156,6 +187,9 @@ struct Graph {
     boundary: usize,
     /// Few-defect matching tables, when the graph is small enough.
     paths: Option<ShortestPaths>,
+    /// Few-defect tables by observable parity (monochromatic graphs of a basis with one
+    /// observable), instead of `paths`.
+    parity: Option<ParityDistances>,
     initializer: SolverInitializer,
     weights: Vec<Weight>,
     /// Observable flips of the real edges.
@@ -186,9 +220,38 @@ struct FlagUse {
 
 /// One basis to decode: which observables it predicts and its graphs per colour.
 struct Basis {
-    detectors: Vec<u32>,
     observables: u64,
     colors: Vec<ColorGraphs>,
+    /// Complementary gap (weight units) of a shot where nothing fired: the lightest logical
+    /// operator of the monochromatic graphs (u64::MAX without parity tables).
+    quiet_gap: u64,
+}
+
+/// `ColorDecoder::detector_kind` of a flag detector.
+const FLAG: u8 = u8::MAX - 1;
+/// `ColorDecoder::detector_kind` of a detector no decoded basis uses.
+const UNUSED: u8 = u8::MAX;
+
+/// Per-caller buffers, reused across shots.
+struct Workspace {
+    /// One solver per graph, made when first needed.
+    solvers: Vec<Option<SolverSerial>>,
+    scratch: Scratch,
+    fired_flags: Vec<u32>,
+    /// Fired check detectors, per decoded basis.
+    defects: Vec<Vec<u32>>,
+    overrides: Vec<((usize, usize), (Weight, u64))>,
+    /// Index in `overrides` of each edge (numbered `ColorDecoder::edge_offset[graph] + edge`),
+    /// u32::MAX when not overridden; reset after each shot.
+    override_slot: Vec<u32>,
+    /// Flag-lowered `(edge, weight)` per graph, and with the edge's flip for parity tables.
+    dynamic: Vec<Vec<(usize, Weight)>>,
+    dynamic_parity: Vec<Vec<(usize, Weight, bool)>>,
+    restricted_defects: Vec<usize>,
+    mono_defects: Vec<usize>,
+    edges: Vec<usize>,
+    /// Per colour: (weight, predicted flips, weight of the lightest other prediction).
+    results: Vec<(u64, u64, u64)>,
 }
 
 /// The decoder (see module docs).
@@ -198,13 +261,16 @@ pub struct ColorDecoder {
     flag_uses: Vec<FlagUse>,
     /// Flag detector -> uses whose smallest flag it is.
     uses_by_flag: HashMap<u32, Vec<usize>>,
-    flag_detectors: Vec<u32>,
-    /// One solver per graph, per concurrent caller.
-    pool: Mutex<Vec<Vec<SolverSerial>>>,
+    /// Per detector: the index in `bases` of the basis it checks, FLAG or UNUSED.
+    detector_kind: Vec<u8>,
+    /// First global number of each graph's edges (one more entry: the total).
+    edge_offset: Vec<usize>,
+    /// Buffers and solvers, one set per concurrent caller.
+    pool: Mutex<Vec<Workspace>>,
 }
 
-/// A decoded shot: predicted flips and the colour gap in dB (infinite when the colours agree
-/// or nothing fired).
+/// A decoded shot: predicted flips and the complementary gap in dB (see module docs;
+/// infinite when no other prediction was weighed).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ColorOutcome {
     pub observables: u64,
@@ -266,8 +332,9 @@ impl ColorDecoder {
     /// flag coordinates.
     pub fn new(dem: &DetectorErrorModel) -> Result<ColorDecoder, DecoderError> {
         let roles = roles(dem)?;
-        let flag_detectors: Vec<u32> = (0..roles.len() as u32)
-            .filter(|&d| roles[d as usize] == Role::Flag)
+        let mut detector_kind: Vec<u8> = roles
+            .iter()
+            .map(|r| if *r == Role::Flag { FLAG } else { UNUSED })
             .collect();
         let mechanisms: Vec<Mechanism> = dem
             .canonical_errors()
@@ -309,7 +376,8 @@ impl ColorDecoder {
             graphs: Vec::new(),
             flag_uses: Vec::new(),
             uses_by_flag: HashMap::new(),
-            flag_detectors,
+            detector_kind: Vec::new(),
+            edge_offset: Vec::new(),
             pool: Mutex::new(Vec::new()),
         };
         // Uses of each flagged mechanism (indexed like `mechanisms`), filled per basis.
@@ -412,8 +480,10 @@ impl ColorDecoder {
                         entry.push((mono_id, mono_edge, part.observables));
                     }
                 }
-                decoder.graphs.push(restricted.finish());
-                decoder.graphs.push(mono.finish());
+                decoder.graphs.push(restricted.finish(None));
+                decoder
+                    .graphs
+                    .push(mono.finish((mask.count_ones() == 1).then_some(mask)));
                 colors.push(ColorGraphs {
                     restricted_vertex,
                     mono_vertex,
@@ -422,12 +492,28 @@ impl ColorDecoder {
                     mono: mono_id,
                 });
             }
+            for &d in &detectors {
+                detector_kind[d as usize] = decoder.bases.len() as u8;
+            }
+            let quiet_gap = colors
+                .iter()
+                .filter_map(|cg| decoder.graphs[cg.mono].parity.as_ref())
+                .map(|p| p.odd_cycle())
+                .min()
+                .unwrap_or(u64::MAX);
             decoder.bases.push(Basis {
-                detectors,
                 observables: mask,
                 colors,
+                quiet_gap,
             });
         }
+        decoder.detector_kind = detector_kind;
+        decoder.edge_offset = std::iter::once(0)
+            .chain(decoder.graphs.iter().scan(0, |total, g| {
+                *total += g.weights.len();
+                Some(*total)
+            }))
+            .collect();
         let mut flagged: Vec<(usize, Vec<EdgeUse>)> = uses.into_iter().collect();
         flagged.sort_by_key(|(i, _)| *i);
         for (i, edges) in flagged {
@@ -448,50 +534,93 @@ impl ColorDecoder {
         Ok(decoder)
     }
 
-    fn solvers(&self) -> Vec<SolverSerial> {
-        if let Some(s) = self.pool.lock().expect("solver pool").pop() {
-            return s;
+    fn workspace(&self) -> Workspace {
+        Workspace {
+            solvers: self.graphs.iter().map(|_| None).collect(),
+            scratch: Scratch::default(),
+            fired_flags: Vec::new(),
+            defects: vec![Vec::new(); self.bases.len()],
+            overrides: Vec::new(),
+            override_slot: vec![u32::MAX; self.edge_offset.last().copied().unwrap_or(0)],
+            dynamic: vec![Vec::new(); self.graphs.len()],
+            dynamic_parity: vec![Vec::new(); self.graphs.len()],
+            restricted_defects: Vec::new(),
+            mono_defects: Vec::new(),
+            edges: Vec::new(),
+            results: Vec::new(),
         }
-        self.graphs
-            .iter()
-            .map(|g| SolverSerial::new(&g.initializer))
-            .collect()
     }
 
     /// Edges of a minimum-weight parity subgraph of graph `graph` for `defects`, with the
-    /// flag-lowered weights `dynamic`: from the few-defect tables when they apply, else from
-    /// fusion-blossom.
+    /// flag-lowered weights `dynamic`, into `edges`: from the few-defect tables when they
+    /// apply, else from fusion-blossom.
     fn parity_subgraph(
         &self,
         graph: usize,
-        defects: Vec<usize>,
+        defects: &[usize],
         dynamic: &[(usize, Weight)],
-        solver: &mut SolverSerial,
+        solver: &mut Option<SolverSerial>,
         scratch: &mut Scratch,
-    ) -> Vec<usize> {
+        edges: &mut Vec<usize>,
+    ) {
         let g = &self.graphs[graph];
         if let Some(paths) = &g.paths {
-            if let Some(edges) = paths.parity_subgraph(&defects, g.boundary, dynamic, scratch) {
-                return edges;
+            if paths.parity_subgraph(defects, g.boundary, dynamic, scratch, edges) {
+                return;
             }
         }
+        let solver = solver.get_or_insert_with(|| SolverSerial::new(&g.initializer));
         solver.solve(&SyndromePattern {
-            defect_vertices: defects,
+            defect_vertices: defects.to_vec(),
             erasures: Vec::new(),
             dynamic_weights: dynamic.to_vec(),
         });
-        let edges = solver.subgraph();
+        *edges = solver.subgraph();
         solver.clear();
-        edges
     }
 
-    /// Decodes one shot's bit-packed detection events, with the colour gap.
+    /// Decodes one shot's bit-packed detection events, with the complementary gap.
     pub fn decode_outcome(&self, detectors: &[u64]) -> ColorOutcome {
-        // Flag-conditioned weights: per graph, (edge, weight, flip) overrides.
-        let fired_flags = fired_among(&self.flag_detectors, detectors);
-        // A short list (a few flags fire per shot) searched linearly: cheaper than hashing.
-        let mut overrides: Vec<((usize, usize), (Weight, u64))> = Vec::new();
-        for f in &fired_flags {
+        let popped = self.pool.lock().expect("solver pool").pop();
+        let mut work = popped.unwrap_or_else(|| self.workspace());
+        let outcome = self.decode_in(detectors, &mut work);
+        self.pool.lock().expect("solver pool").push(work);
+        outcome
+    }
+
+    fn decode_in(&self, detectors: &[u64], work: &mut Workspace) -> ColorOutcome {
+        // Fired flags and checks, from the set bits.
+        work.fired_flags.clear();
+        work.defects.iter_mut().for_each(Vec::clear);
+        for (w, &word) in detectors.iter().enumerate() {
+            let mut bits = word;
+            while bits != 0 {
+                let d = w * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                match self.detector_kind.get(d).copied() {
+                    Some(FLAG) => work.fired_flags.push(d as u32),
+                    Some(UNUSED) | None => {}
+                    Some(b) => work.defects[b as usize].push(d as u32),
+                }
+            }
+        }
+        if work.fired_flags.is_empty() && work.defects.iter().all(Vec::is_empty) {
+            let quiet = self.bases.iter().map(|b| b.quiet_gap).min();
+            return ColorOutcome {
+                observables: 0,
+                gap_db: gap_db(quiet.unwrap_or(u64::MAX), 0),
+            };
+        }
+        // Flag-conditioned weights: per graph, (edge, weight, flip) overrides, found by their
+        // slot (a fired flag's uses touch hundreds of edges).
+        let fired_flags = &work.fired_flags;
+        let overrides = &mut work.overrides;
+        let slots = &mut work.override_slot;
+        for &((graph, edge), _) in overrides.iter() {
+            slots[self.edge_offset[graph] + edge] = u32::MAX;
+        }
+        overrides.clear();
+        for f in fired_flags {
             for &u in self.uses_by_flag.get(f).into_iter().flatten() {
                 let flag_use = &self.flag_uses[u];
                 if !flag_use.flags.iter().all(|g| fired_flags.contains(g)) {
@@ -499,102 +628,116 @@ impl ColorDecoder {
                 }
                 for &(graph, edge, flip) in &flag_use.edges {
                     if flag_use.weight < self.graphs[graph].weights[edge] {
-                        match overrides.iter_mut().find(|o| o.0 == (graph, edge)) {
-                            Some(slot) if flag_use.weight < slot.1 .0 => {
-                                slot.1 = (flag_use.weight, flip)
+                        let slot = &mut slots[self.edge_offset[graph] + edge];
+                        if *slot == u32::MAX {
+                            *slot = overrides.len() as u32;
+                            overrides.push(((graph, edge), (flag_use.weight, flip)));
+                        } else {
+                            let o = &mut overrides[*slot as usize].1;
+                            if flag_use.weight < o.0 {
+                                *o = (flag_use.weight, flip);
                             }
-                            Some(_) => {}
-                            None => overrides.push(((graph, edge), (flag_use.weight, flip))),
                         }
                     }
                 }
             }
         }
-        let mut dynamic: Vec<Vec<(usize, Weight)>> = vec![Vec::new(); self.graphs.len()];
-        for &((graph, edge), (w, _)) in &overrides {
-            dynamic[graph].push((edge, w));
+        for (graph, d) in work.dynamic.iter_mut().enumerate() {
+            if !d.is_empty() {
+                d.clear();
+                work.dynamic_parity[graph].clear();
+            }
         }
-        for d in dynamic.iter_mut() {
-            d.sort_unstable();
+        for &((graph, edge), (w, flip)) in overrides.iter() {
+            work.dynamic[graph].push((edge, w));
+            work.dynamic_parity[graph].push((edge, w, flip != 0));
         }
-        let mut solvers = self.solvers();
-        let mut scratch = Scratch::default();
+        for &((graph, _), _) in overrides.iter() {
+            work.dynamic[graph].sort_unstable();
+            work.dynamic_parity[graph].sort_unstable_by_key(|l| l.0);
+        }
         let mut observables = 0u64;
         let mut gap = f64::INFINITY;
-        for basis in &self.bases {
-            let defects = fired_among(&basis.detectors, detectors);
-            if defects.is_empty() {
-                continue;
-            }
-            let mut results: Vec<(Weight, u64)> = Vec::with_capacity(basis.colors.len());
+        for (b, basis) in self.bases.iter().enumerate() {
+            let defects = &work.defects[b];
+            let results = &mut work.results;
+            results.clear();
             for cg in &basis.colors {
-                let restricted_defects: Vec<usize> = defects
-                    .iter()
-                    .map(|&d| cg.restricted_vertex[d as usize])
-                    .filter(|&v| v != u32::MAX)
-                    .map(|v| v as usize)
-                    .collect();
-                let restricted = &self.graphs[cg.restricted];
-                let mut mono_defects: Vec<usize> = defects
-                    .iter()
-                    .map(|&d| cg.mono_vertex[d as usize])
-                    .filter(|&v| v != u32::MAX)
-                    .map(|v| v as usize)
-                    .collect();
-                if !restricted_defects.is_empty() {
-                    for e in self.parity_subgraph(
+                vertices_of(defects, &cg.restricted_vertex, &mut work.restricted_defects);
+                vertices_of(defects, &cg.mono_vertex, &mut work.mono_defects);
+                if !work.restricted_defects.is_empty() {
+                    self.parity_subgraph(
                         cg.restricted,
-                        restricted_defects,
-                        &dynamic[cg.restricted],
-                        &mut solvers[cg.restricted],
-                        &mut scratch,
-                    ) {
-                        if e < restricted.real_edges {
-                            mono_defects.push(cg.mono_offset + e);
-                        }
-                    }
-                }
-                if mono_defects.is_empty() {
-                    results.push((0, 0));
-                    continue;
+                        &work.restricted_defects,
+                        &work.dynamic[cg.restricted],
+                        &mut work.solvers[cg.restricted],
+                        &mut work.scratch,
+                        &mut work.edges,
+                    );
+                    let real = self.graphs[cg.restricted].real_edges;
+                    work.mono_defects.extend(
+                        work.edges
+                            .iter()
+                            .filter(|&&e| e < real)
+                            .map(|&e| cg.mono_offset + e),
+                    );
                 }
                 let mono = &self.graphs[cg.mono];
-                let (mut weight, mut flips) = (0, 0u64);
-                for e in self.parity_subgraph(
-                    cg.mono,
-                    mono_defects,
-                    &dynamic[cg.mono],
-                    &mut solvers[cg.mono],
-                    &mut scratch,
-                ) {
-                    match overrides.iter().find(|o| o.0 == (cg.mono, e)).map(|o| o.1) {
-                        Some((w, flip)) => {
-                            weight += w;
-                            flips ^= flip;
-                        }
-                        None => {
-                            weight += mono.weights[e];
-                            flips ^= mono.flips.get(e).copied().unwrap_or(0);
-                        }
-                    }
+                // Both observable values weighed by the parity tables ...
+                let weighed = mono.parity.as_ref().and_then(|p| {
+                    p.weights(
+                        &work.mono_defects,
+                        mono.boundary,
+                        &work.dynamic_parity[cg.mono],
+                        &mut work.scratch,
+                    )
+                });
+                if let Some([even, odd]) = weighed {
+                    results.push(if odd < even {
+                        (odd, basis.observables, even)
+                    } else {
+                        (even, 0, odd)
+                    });
+                    continue;
                 }
-                results.push((weight, flips & basis.observables));
+                if work.mono_defects.is_empty() {
+                    results.push((0, 0, u64::MAX));
+                    continue;
+                }
+                // ... or only the matching's own, from its edges.
+                self.parity_subgraph(
+                    cg.mono,
+                    &work.mono_defects,
+                    &work.dynamic[cg.mono],
+                    &mut work.solvers[cg.mono],
+                    &mut work.scratch,
+                    &mut work.edges,
+                );
+                let (mut weight, mut flips) = (0u64, 0u64);
+                let offset = self.edge_offset[cg.mono];
+                for &e in &work.edges {
+                    let (w, flip) = match work.override_slot[offset + e] {
+                        u32::MAX => (mono.weights[e], mono.flips.get(e).copied().unwrap_or(0)),
+                        slot => overrides[slot as usize].1,
+                    };
+                    weight += w as u64;
+                    flips ^= flip;
+                }
+                results.push((weight, flips & basis.observables, u64::MAX));
             }
-            let &(best_weight, best_flips) = results
+            let &(best_weight, best_flips, _) = results
                 .iter()
                 .min_by_key(|r| r.0)
                 .expect("at least two colours");
             observables ^= best_flips;
-            if let Some(other) = results
+            // The lightest matching of any colour that predicts something else.
+            let other = results
                 .iter()
-                .filter(|r| r.1 != best_flips)
-                .map(|r| r.0)
+                .map(|&(w, flips, alternative)| if flips != best_flips { w } else { alternative })
                 .min()
-            {
-                gap = gap.min((other - best_weight) as f64 * DB_PER_UNIT);
-            }
+                .unwrap_or(u64::MAX);
+            gap = gap.min(gap_db(other, best_weight));
         }
-        self.pool.lock().expect("solver pool").push(solvers);
         ColorOutcome {
             observables,
             gap_db: gap,
@@ -602,16 +745,27 @@ impl ColorDecoder {
     }
 }
 
-/// The detectors of `list` that fired in a shot's bit-packed detection events.
-fn fired_among(list: &[u32], detectors: &[u64]) -> Vec<u32> {
-    list.iter()
-        .copied()
-        .filter(|&d| {
-            detectors
-                .get(d as usize / 64)
-                .is_some_and(|w| w >> (d % 64) & 1 == 1)
-        })
-        .collect()
+/// The vertices of a graph (`vertex`: detector -> vertex or u32::MAX) among `defects`, into
+/// `out`.
+fn vertices_of(defects: &[u32], vertex: &[u32], out: &mut Vec<usize>) {
+    out.clear();
+    out.extend(
+        defects
+            .iter()
+            .map(|&d| vertex[d as usize])
+            .filter(|&v| v != u32::MAX)
+            .map(|v| v as usize),
+    );
+}
+
+/// The gap in dB between the lightest matching with another prediction and the chosen one
+/// (infinite when there is none).
+fn gap_db(other: u64, best: u64) -> f64 {
+    if other == u64::MAX {
+        f64::INFINITY
+    } else {
+        (other - best) as f64 * DB_PER_UNIT
+    }
 }
 
 /// A piece of a mechanism in one basis with at most two detectors, or at most one of each

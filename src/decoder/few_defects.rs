@@ -21,8 +21,9 @@
 use fusion_blossom::util::Weight;
 use std::collections::BinaryHeap;
 
-/// Largest defect count the subset programme takes (2^12 states); more goes to the solver.
-pub const MAX_DEFECTS: usize = 12;
+/// Largest defect count the subset programme takes (2^14 sets, 986 of them reached); more
+/// goes to the solver.
+pub const MAX_DEFECTS: usize = 14;
 /// Largest vertex count whose tables (8 bytes per vertex pair) are built.
 pub const MAX_VERTICES: usize = 2048;
 
@@ -120,7 +121,7 @@ impl ShortestPaths {
 
     /// The edges of a minimum-weight parity subgraph for `defects` (distinct real vertices),
     /// with `boundary` free and the edges of `lowered` reweighted (each weight at most the
-    /// edge's own). None when the tables cannot answer: more than [`MAX_DEFECTS`] defects, too
+    /// edge's own), into `parity` (cleared first). False when the tables cannot answer: more than [`MAX_DEFECTS`] defects, too
     /// many lowered edges, a weight raised, or a defect with no partner.
     ///
     /// Lowered edges: a shortest path of the reweighted graph alternates lowered edges with
@@ -134,38 +135,36 @@ impl ShortestPaths {
         boundary: usize,
         lowered: &[(usize, Weight)],
         scratch: &mut Scratch,
-    ) -> Option<Vec<usize>> {
+        parity: &mut Vec<usize>,
+    ) -> bool {
         let n = defects.len();
         if n > MAX_DEFECTS || lowered.len() > MAX_LOWERED {
-            return None;
+            return false;
         }
-        // Points: the defects, the boundary, then the lowered edges' ends.
-        let points = &mut scratch.points;
-        points.clear();
-        points.extend_from_slice(defects);
-        points.push(boundary);
-        for &(e, w) in lowered {
-            if w < 0 || w > self.weights[e] {
-                return None;
-            }
-            let (a, b) = self.ends[e];
-            for v in [a as usize, b as usize] {
-                if !points.contains(&v) {
-                    points.push(v);
-                }
-            }
+        let lowered_weights = lowered.iter().copied();
+        if !scratch.place_points(
+            defects,
+            boundary,
+            lowered_weights,
+            &self.ends,
+            &self.weights,
+        ) {
+            return false;
         }
+        let points = &scratch.points;
         let m = points.len();
         // Small graph: distance and how to walk it (NONE: an old path; else a lowered edge or,
         // after Floyd-Warshall, an intermediate point + VIA).
         let (dist, step) = (&mut scratch.dist, &mut scratch.step);
         dist.clear();
+        dist.resize(m * m, u64::MAX);
         step.clear();
-        for &a in points.iter() {
-            for &b in points.iter() {
-                let d = self.distance(a, b);
-                dist.push(if d == u32::MAX { u64::MAX } else { d as u64 });
-                step.push(NONE);
+        step.resize(m * m, NONE);
+        for i in 0..m {
+            for j in i..m {
+                let d = self.distance(points[i], points[j]);
+                dist[i * m + j] = if d == u32::MAX { u64::MAX } else { d as u64 };
+                dist[j * m + i] = dist[i * m + j];
             }
         }
         let index = |v: usize| points.iter().position(|&p| p == v).expect("a point");
@@ -180,19 +179,8 @@ impl ShortestPaths {
             }
         }
         // Only a lowered edge's end can be an intermediate point of a shorter path.
-        let ends = &mut scratch.ends;
-        ends.clear();
-        for &(e, _) in lowered {
-            let (a, b) = self.ends[e];
-            for v in [a as usize, b as usize] {
-                let k = index(v);
-                if !ends.contains(&k) {
-                    ends.push(k);
-                }
-            }
-        }
         {
-            for &k in ends.iter() {
+            for &k in scratch.ends.iter() {
                 for i in 0..m {
                     let dik = dist[i * m + k];
                     if dik == u64::MAX {
@@ -215,7 +203,7 @@ impl ShortestPaths {
         table.clear();
         table.resize(1 << n, (u64::MAX, u32::MAX));
         table[0].0 = 0;
-        for set in 1..=full {
+        for set in (1..=full).filter(|&set| reachable(set, n)) {
             let i = set.trailing_zeros() as usize;
             let rest = set & !(1 << i);
             let (mut best, mut choice) = (u64::MAX, u32::MAX);
@@ -241,28 +229,29 @@ impl ShortestPaths {
             table[set] = (best, choice);
         }
         if table[full].0 == u64::MAX {
-            return None;
+            return false;
         }
-        let mut edges = Vec::new();
+        let edges = &mut scratch.path_edges;
+        edges.clear();
         let mut set = full;
         while set != 0 {
             let i = set.trailing_zeros() as usize;
             let j = table[set].1 as usize;
             let partner = if j == i { n } else { j };
-            self.push_small_path(points, step, m, i, partner, &mut edges);
+            self.push_small_path(points, step, m, i, partner, edges);
             set &= !((1 << i) | (1 << j));
         }
         // An edge used by two paths cancels (parity).
         edges.sort_unstable();
-        let mut parity = Vec::with_capacity(edges.len());
-        for e in edges {
+        parity.clear();
+        for &e in edges.iter() {
             if parity.last() == Some(&e) {
                 parity.pop();
             } else {
                 parity.push(e);
             }
         }
-        Some(parity)
+        true
     }
 
     /// Appends the edges of the small graph's shortest path between points i and j.
@@ -287,8 +276,216 @@ impl ShortestPaths {
     }
 }
 
+/// All-pairs shortest walks of one decoding graph by observable parity: the graph's double
+/// cover, whose sheets are the two values of one observable (an edge that flips it crosses
+/// sheets). Parallel edges are allowed (the same detectors with either flip). It gives the
+/// minimum weight of a parity subgraph with the observable forced to each value, the two
+/// numbers whose difference is the complementary gap (Gidney, Shutty and Jones,
+/// arXiv:2409.17595, use it to postselect magic-state cultivation).
+pub struct ParityDistances {
+    vertices: usize,
+    /// `table[t * vertices + v]`: weight of a shortest walk from v to t with even and odd flips.
+    table: Vec<[u32; 2]>,
+    /// `(a, b)` of each edge, to place a lowered edge.
+    ends: Vec<(u32, u32)>,
+    weights: Vec<Weight>,
+    /// Weight of the lightest closed walk with an odd flip (a logical operator): the odd
+    /// parity's matching when nothing fired.
+    odd_cycle: u64,
+}
+
+impl ParityDistances {
+    /// Tables for a graph of `vertices` vertices and edges `(a, b, w, flips)`. None under the
+    /// same limits as [`ShortestPaths::new`].
+    pub fn new(vertices: usize, edges: &[(usize, usize, Weight, bool)]) -> Option<ParityDistances> {
+        if vertices > MAX_VERTICES
+            || edges
+                .iter()
+                .any(|&(_, _, w, _)| w < 0 || w as u64 * 2 * vertices as u64 >= u32::MAX as u64)
+        {
+            return None;
+        }
+        let mut degree = vec![0usize; vertices + 1];
+        for &(a, b, _, _) in edges {
+            degree[a + 1] += 1;
+            degree[b + 1] += 1;
+        }
+        for v in 0..vertices {
+            degree[v + 1] += degree[v];
+        }
+        let mut fill = degree.clone();
+        // (neighbour, weight, flip) per vertex.
+        let mut adjacent = vec![(0u32, 0u32, 0u32); degree[vertices]];
+        for &(a, b, w, flip) in edges {
+            adjacent[fill[a]] = (b as u32, w as u32, flip as u32);
+            fill[a] += 1;
+            adjacent[fill[b]] = (a as u32, w as u32, flip as u32);
+            fill[b] += 1;
+        }
+        let mut table = vec![[u32::MAX; 2]; vertices * vertices];
+        let mut heap = BinaryHeap::new();
+        let mut odd_cycle = u64::MAX;
+        // Dijkstra on the double cover from (t, even).
+        for t in 0..vertices {
+            let row = &mut table[t * vertices..(t + 1) * vertices];
+            row[t][0] = 0;
+            heap.push(std::cmp::Reverse((0u32, t as u32, 0u32)));
+            while let Some(std::cmp::Reverse((d, v, s))) = heap.pop() {
+                let v = v as usize;
+                if d > row[v][s as usize] {
+                    continue;
+                }
+                for &(u, w, flip) in &adjacent[degree[v]..degree[v + 1]] {
+                    let (nd, ns) = (d + w, s ^ flip);
+                    if nd < row[u as usize][ns as usize] {
+                        row[u as usize][ns as usize] = nd;
+                        heap.push(std::cmp::Reverse((nd, u, ns)));
+                    }
+                }
+            }
+            if row[t][1] != u32::MAX {
+                odd_cycle = odd_cycle.min(row[t][1] as u64);
+            }
+        }
+        Some(ParityDistances {
+            vertices,
+            table,
+            ends: edges
+                .iter()
+                .map(|&(a, b, _, _)| (a as u32, b as u32))
+                .collect(),
+            weights: edges.iter().map(|e| e.2).collect(),
+            odd_cycle,
+        })
+    }
+
+    /// Weight of the lightest closed walk with an odd flip (u64::MAX when there is none).
+    pub fn odd_cycle(&self) -> u64 {
+        self.odd_cycle
+    }
+
+    /// Minimum weights of a parity subgraph for `defects` (distinct real vertices) with
+    /// `boundary` free, with an even and with an odd observable flip (u64::MAX: none), the
+    /// edges of `lowered` reweighted to `(edge, weight, flip)` (each weight at most the edge's
+    /// own; the flip may differ from the static edge's). None when the tables cannot answer:
+    /// more than [`MAX_DEFECTS`] defects, too many lowered edges or a weight raised.
+    ///
+    /// A parity subgraph is a set of paths pairing the defects (with each other or the
+    /// boundary) plus cycles, and its flip is the sum of theirs; one odd cycle at most is
+    /// worth adding. So the subset programme of [`ShortestPaths::parity_subgraph`] runs with
+    /// a parity per state, starting from the empty set's `[0, odd cycle]`. Lowered edges
+    /// enter as there, by a Floyd-Warshall over their ends, here on both sheets (where a walk
+    /// may also take one odd loop at an intermediate point).
+    pub fn weights(
+        &self,
+        defects: &[usize],
+        boundary: usize,
+        lowered: &[(usize, Weight, bool)],
+        scratch: &mut Scratch,
+    ) -> Option<[u64; 2]> {
+        let n = defects.len();
+        if n > MAX_DEFECTS || lowered.len() > MAX_LOWERED {
+            return None;
+        }
+        let lowered_weights = lowered.iter().map(|&(e, w, _)| (e, w));
+        if !scratch.place_points(
+            defects,
+            boundary,
+            lowered_weights,
+            &self.ends,
+            &self.weights,
+        ) {
+            return None;
+        }
+        let points = &scratch.points;
+        let m = points.len();
+        let dist = &mut scratch.parity_dist;
+        dist.clear();
+        dist.resize(m * m, [NO_WALK; 2]);
+        let widen = |d: u32| if d == u32::MAX { NO_WALK } else { d as u64 };
+        for i in 0..m {
+            let row = points[i] * self.vertices;
+            for j in i..m {
+                let [even, odd] = self.table[row + points[j]];
+                dist[i * m + j] = [widen(even), widen(odd)];
+                dist[j * m + i] = dist[i * m + j];
+            }
+        }
+        let mut odd_cycle = self.odd_cycle.min(NO_WALK);
+        if !lowered.is_empty() {
+            let index = |v: usize| points.iter().position(|&p| p == v).expect("a point");
+            for &(e, w, flip) in lowered {
+                let (a, b) = self.ends[e];
+                let (i, j) = (index(a as usize), index(b as usize));
+                let slot = &mut dist[i * m + j][flip as usize];
+                *slot = (*slot).min(w as u64);
+                dist[j * m + i][flip as usize] = *slot;
+            }
+            // Only a lowered edge's end can be an intermediate point of a lighter walk.
+            for &k in scratch.ends.iter() {
+                let odd_loop = dist[k * m + k][1];
+                for i in 0..m {
+                    let [e0, e1] = dist[i * m + k];
+                    // To k, then maybe once round an odd loop at k.
+                    let to_k = [e0.min(e1 + odd_loop), e1.min(e0 + odd_loop)];
+                    if to_k == [NO_WALK; 2] {
+                        continue;
+                    }
+                    for j in 0..m {
+                        let from_k = dist[k * m + j];
+                        dist[i * m + j] = join(dist[i * m + j], to_k, from_k);
+                    }
+                }
+            }
+            for k in 0..m {
+                odd_cycle = odd_cycle.min(dist[k * m + k][1]);
+            }
+        }
+        // Subset programme with a parity per set: table[S][p] = lightest matching of S whose
+        // paths (and cycle) flip the observable p times mod 2.
+        let full = (1usize << n) - 1;
+        let table = &mut scratch.parity_table;
+        table.clear();
+        table.resize(1 << n, [NO_WALK; 2]);
+        table[0] = [0, odd_cycle];
+        for set in (1..=full).filter(|&set| reachable(set, n)) {
+            let i = set.trailing_zeros() as usize;
+            let rest = set & !(1 << i);
+            let mut best = join([NO_WALK; 2], dist[i * m + n], table[rest]);
+            let mut others = rest;
+            while others != 0 {
+                let j = others.trailing_zeros() as usize;
+                others &= others - 1;
+                best = join(best, dist[i * m + j], table[rest & !(1 << j)]);
+            }
+            table[set] = best;
+        }
+        Some(table[full].map(|w| if w >= NO_WALK { u64::MAX } else { w }))
+    }
+}
+
+/// Whether the subset programme on `n` defects ever asks for `set`: each step removes the
+/// lowest defect and at most one other, so the defects removed above the lowest one left
+/// are at most as many as those below it. At 12 defects, 376 of the 4096 sets.
+fn reachable(set: usize, n: usize) -> bool {
+    let lowest = set.trailing_zeros();
+    n as u32 - lowest - set.count_ones() <= lowest
+}
+
+/// "No walk" in [`ParityDistances::weights`]: large, yet the sum of two does not overflow.
+const NO_WALK: u64 = u64::MAX >> 2;
+
+/// `best` improved by a walk of `a` then one of `b` (weights by flip parity, at most
+/// [`NO_WALK`] each): the flips add.
+fn join(best: [u64; 2], a: [u64; 2], b: [u64; 2]) -> [u64; 2] {
+    [
+        best[0].min(a[0] + b[0]).min(a[1] + b[1]),
+        best[1].min(a[0] + b[1]).min(a[1] + b[0]),
+    ]
+}
+
 /// Largest number of flag-lowered edges handled without the solver.
-const MAX_LOWERED: usize = 16;
+const MAX_LOWERED: usize = 64;
 /// Small-graph step: an old shortest path.
 const NONE: u32 = u32::MAX;
 /// Small-graph step flag: through the intermediate point in the low bits.
@@ -302,6 +499,48 @@ pub struct Scratch {
     step: Vec<u32>,
     ends: Vec<usize>,
     table: Vec<(u64, u32)>,
+    path_edges: Vec<usize>,
+    parity_dist: Vec<[u64; 2]>,
+    parity_table: Vec<[u64; 2]>,
+}
+
+impl Scratch {
+    /// The small graph's points: the defects, the boundary, then the ends of the lowered edges
+    /// `(edge, weight)` (of a graph with edge ends `edge_ends` and weights `weights`), with
+    /// `ends` their indices among the points. False when a lowered weight is negative or above
+    /// the edge's own.
+    fn place_points(
+        &mut self,
+        defects: &[usize],
+        boundary: usize,
+        lowered: impl Iterator<Item = (usize, Weight)>,
+        edge_ends: &[(u32, u32)],
+        weights: &[Weight],
+    ) -> bool {
+        self.points.clear();
+        self.points.extend_from_slice(defects);
+        self.points.push(boundary);
+        self.ends.clear();
+        for (e, w) in lowered {
+            if w < 0 || w > weights[e] {
+                return false;
+            }
+            let (a, b) = edge_ends[e];
+            for v in [a as usize, b as usize] {
+                let k = match self.points.iter().position(|&p| p == v) {
+                    Some(k) => k,
+                    None => {
+                        self.points.push(v);
+                        self.points.len() - 1
+                    }
+                };
+                if !self.ends.contains(&k) {
+                    self.ends.push(k);
+                }
+            }
+        }
+        true
+    }
 }
 
 #[cfg(test)]
@@ -383,9 +622,8 @@ mod tests {
                     }
                 }
                 lowered.sort_unstable();
-                let ours = paths
-                    .parity_subgraph(&defects, real, &lowered, &mut scratch)
-                    .expect("matchable");
+                let mut ours = Vec::new();
+                assert!(paths.parity_subgraph(&defects, real, &lowered, &mut scratch, &mut ours));
                 solver.solve(&SyndromePattern {
                     defect_vertices: defects.clone(),
                     erasures: Vec::new(),
@@ -397,6 +635,78 @@ mod tests {
                 let (w_theirs, _) = weigh(&theirs, &edges, &lowered, &defects, real);
                 assert!(ok, "trial {trial}: not a parity subgraph");
                 assert_eq!(w_ours, w_theirs, "trial {trial}: {defects:?} {lowered:?}");
+            }
+        }
+    }
+
+    /// The parity tables' two weights are those of the lightest edge subsets with the defects'
+    /// parity and an even or odd number of flipping edges, by exhaustion on small random
+    /// graphs with parallel edges of either flip and flag-lowered edges.
+    #[test]
+    fn parity_weights_match_exhaustive_search() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(12);
+        for trial in 0..300 {
+            let real = below(&mut rng, 2, 6);
+            let mut edges: Vec<(usize, usize, Weight, bool)> = Vec::new();
+            while edges.len() < below(&mut rng, real, 13) {
+                let a = below(&mut rng, 0, real);
+                let b = below(&mut rng, 0, real + 1);
+                if a != b {
+                    let flip = below(&mut rng, 0, 3) == 0;
+                    edges.push((
+                        a.min(b),
+                        a.max(b),
+                        2 * below(&mut rng, 0, 50) as Weight,
+                        flip,
+                    ));
+                }
+            }
+            let tables = ParityDistances::new(real + 1, &edges).expect("small graph");
+            let mut scratch = Scratch::default();
+            for _ in 0..6 {
+                let defects: Vec<usize> =
+                    (0..real).filter(|_| below(&mut rng, 0, 2) == 0).collect();
+                let mut lowered: Vec<(usize, Weight, bool)> = Vec::new();
+                for _ in 0..below(&mut rng, 0, 3) {
+                    let e = below(&mut rng, 0, edges.len());
+                    if !lowered.iter().any(|l| l.0 == e) {
+                        let w = 2 * below(&mut rng, 0, edges[e].2 as usize / 2 + 1) as Weight;
+                        lowered.push((e, w, below(&mut rng, 0, 2) == 0));
+                    }
+                }
+                // Every subset of the edges, a lowered edge also present as its static self.
+                let all: Vec<(usize, usize, Weight, bool)> = edges
+                    .iter()
+                    .copied()
+                    .chain(
+                        lowered
+                            .iter()
+                            .map(|&(e, w, f)| (edges[e].0, edges[e].1, w, f)),
+                    )
+                    .collect();
+                let mut best = [u64::MAX; 2];
+                for subset in 0u32..1 << all.len() {
+                    let mut degree = vec![0usize; real + 1];
+                    let (mut weight, mut flip) = (0u64, 0usize);
+                    for (i, &(a, b, w, f)) in all.iter().enumerate() {
+                        if subset >> i & 1 == 1 {
+                            degree[a] += 1;
+                            degree[b] += 1;
+                            weight += w as u64;
+                            flip ^= f as usize;
+                        }
+                    }
+                    if (0..real).all(|v| degree[v] % 2 == usize::from(defects.contains(&v))) {
+                        best[flip] = best[flip].min(weight);
+                    }
+                }
+                let ours = tables
+                    .weights(&defects, real, &lowered, &mut scratch)
+                    .expect("few defects");
+                assert_eq!(
+                    ours, best,
+                    "trial {trial}: {edges:?} {defects:?} {lowered:?}"
+                );
             }
         }
     }

@@ -10,7 +10,7 @@
 //! * [`CodeLookup`]: minimum-weight decoding of a code's own syndrome for ideal (noiseless)
 //!   final syndrome extraction, a table built once by breadth-first search over error weight.
 //! * [`ColorDecoder`]: flag-aware concatenated matching for colour codes (any syndrome, no
-//!   discards), with a per-shot confidence (the colour gap).
+//!   discards), with a per-shot confidence (the complementary gap).
 
 mod code_lookup;
 mod color;

@@ -13,6 +13,7 @@
 
 mod batch;
 mod compile;
+pub mod linear;
 pub mod pauli;
 mod program;
 mod schedule;
@@ -20,6 +21,7 @@ mod steps;
 
 pub use batch::{BatchSpec, EndOfShot, FaultSource};
 pub use compile::{Order, DEFAULT_MAX_ACTIVE};
+pub use linear::{frame_linear, FrameLinear};
 pub use program::{ExactProgram, FinalObservable, Injection, NoiseMode, ShotEnd, Workspace};
 
 use crate::circuit::Circuit;

@@ -27,7 +27,7 @@
 //! [`design`]): the one that gives the shortest such schedule wins, then the shortest
 //! measurement, then the fewest ancillas. [`Layout::new`] keeps it only if the exact engine
 //! needs no more active qubits for it than for [`design_mirrored`] (mirrored breadth-first, the
-//! construction before [`refine`]); at d = 7 it does not (15 against 12), so d = 7 is mirrored.
+//! construction before [`refine`]); with today's rounds that holds at d = 3, 5 and 7.
 
 use super::{Layout, Role};
 use crate::schedule::{round_ops, Op, Schedule};

@@ -23,7 +23,7 @@ pub mod draw;
 pub mod ghz;
 
 use crate::circuit::{Circuit, Item};
-use crate::code::{plane, Color666, Face, NEIGHBOURS};
+use crate::code::{plane, Color666, Face, Pauli, NEIGHBOURS};
 use petgraph::graph::{NodeIndex, UnGraph};
 
 /// Which ancilla layout.
@@ -49,8 +49,9 @@ pub enum GhzDesign {
 /// Largest distance at which [`Layout::new`] takes the protocol-judged GHZ network. The exact
 /// engine's cost doubles with every qubit it must hold at once, so a shorter attempt is worth
 /// it only at no extra peak active width. Measured (`magic::exact_width`, pinned by
-/// `tests/hadamard_exact.rs::ghz_design_is_the_narrower_one`): equal widths at d = 3 and 5
-/// (5, 9), and 14-15 against 12 at d = 7, so d >= 7 keeps the mirrored network.
+/// `tests/hadamard_exact.rs::ghz_design_is_the_narrower_one`): equal widths at d = 3, 5 and 7
+/// (5, 9, 12) with the rounds of [`crate::schedule::shortest_round`] (with the earlier rounds
+/// d = 7 needed 14-15 against 12 and kept the mirrored network).
 pub const PROTOCOL_JUDGED_UP_TO: usize = 5;
 
 impl LayoutKind {
@@ -152,11 +153,39 @@ pub struct FaceAncillas {
     pub touches: Vec<Vec<usize>>,
     /// Encoding tree edges (parent, child) in breadth-first order from the root.
     pub tree: Vec<(usize, usize)>,
+    /// Root of the Z-stabilizer measurement: `root`, except on the weight-6 faces of
+    /// [`LayoutKind::RedundantGhz`], where it is the ancilla opposite `root` on the ring (see
+    /// [`Layout::new`]).
+    pub z_root: usize,
+    /// Encoding tree of the Z-stabilizer measurement, from `z_root`.
+    pub z_tree: Vec<(usize, usize)>,
 }
 
 impl FaceAncillas {
     pub fn flags(&self) -> &[usize] {
         &self.ancillas[1..]
+    }
+
+    /// The ancilla that carries the stabilizer of type `basis` (the others are its flags).
+    pub fn root_of(&self, basis: Pauli) -> usize {
+        match basis {
+            Pauli::X => self.root,
+            Pauli::Z => self.z_root,
+        }
+    }
+
+    /// The encoding tree of the stabilizer of type `basis`, from [`FaceAncillas::root_of`].
+    pub fn tree_of(&self, basis: Pauli) -> &[(usize, usize)] {
+        match basis {
+            Pauli::X => &self.tree,
+            Pauli::Z => &self.z_tree,
+        }
+    }
+
+    /// The flags of the stabilizer of type `basis`: every ancilla but its root.
+    pub fn flags_of(&self, basis: Pauli) -> impl Iterator<Item = usize> + '_ {
+        let root = self.root_of(basis);
+        self.ancillas.iter().copied().filter(move |&a| a != root)
     }
 }
 
@@ -176,7 +205,7 @@ pub struct Layout {
     /// The order (indices into `faces`) in which a round issues the faces' data gates: face
     /// order, except for [`LayoutKind::RedundantGhz`], where it is the one that gives the shortest
     /// rounds-and-Hadamard-measurements schedule found
-    /// ([`crate::schedule::shortest_face_order`]).
+    /// ([`crate::schedule::shortest_round`]).
     pub face_order: Vec<usize>,
 }
 
@@ -246,7 +275,7 @@ impl Layout {
                 edges.extend(touched.iter().map(|&q| (first + k, q)));
             }
             edges.extend(pat.edges.iter().map(|&(a, b)| (first + a, first + b)));
-            let tree = bfs_tree(pat);
+            let tree = bfs_tree(pat, pat.root);
             // Root first.
             let mut order: Vec<usize> = vec![pat.root];
             order.extend((0..ancillas.len()).filter(|&k| k != pat.root));
@@ -257,6 +286,8 @@ impl Layout {
                 ancillas: order.iter().map(|&k| ancillas[k]).collect(),
                 touches: order.iter().map(|&k| touches[k].clone()).collect(),
                 tree: tree.iter().map(|&(a, b)| (first + a, first + b)).collect(),
+                z_root: first + pat.root,
+                z_tree: tree.iter().map(|&(a, b)| (first + a, first + b)).collect(),
             });
         }
         let num_faces = faces.len();
@@ -299,6 +330,7 @@ impl Layout {
     /// the measurements between rounds.
     fn with_network(mut self, design: GhzDesign) -> Layout {
         self.kind = LayoutKind::RedundantGhz;
+        self.opposite_z_roots();
         let net = match design {
             GhzDesign::ProtocolJudged => ghz::design(&self),
             GhzDesign::Mirrored => ghz::design_mirrored(&self),
@@ -310,8 +342,40 @@ impl Layout {
             GhzDesign::Mirrored => Vec::new(),
         };
         self.ghz = Some(net);
-        self.face_order = crate::schedule::shortest_face_order(&self, &between);
+        crate::schedule::shortest_round(&mut self, &between);
         self
+    }
+
+    /// Roots every weight-6 face's Z-stabilizer measurement at the ring ancilla opposite its
+    /// X root. The X measurement's tree reaches that ancilla last and releases it first (undone
+    /// at step 5 of 9), so the Z measurement starts from it while the X root is still being
+    /// measured, and reaches the X root last: the face's two measurements overlap by 2 steps
+    /// (16 steps instead of 18 alone). On weight-4 faces (a path) the root is the middle
+    /// ancilla for both: an end root would lengthen the Z measurement.
+    fn opposite_z_roots(&mut self) {
+        for f in &mut self.faces {
+            if f.ancillas.len() != 6 {
+                continue;
+            }
+            let pat = pattern(LayoutKind::Redundant, 6);
+            let opposite = (pat.root + 3) % 6;
+            // `ancillas` is root first, then the pattern's others in order.
+            let local = |k: usize| {
+                if k == pat.root {
+                    0
+                } else if k < pat.root {
+                    k + 1
+                } else {
+                    k
+                }
+            };
+            let tree = bfs_tree(pat, opposite);
+            f.z_root = f.ancillas[local(opposite)];
+            f.z_tree = tree
+                .iter()
+                .map(|&(a, b)| (f.ancillas[local(a)], f.ancillas[local(b)]))
+                .collect();
+        }
     }
 
     pub fn num_qubits(&self) -> usize {
@@ -371,12 +435,12 @@ impl Layout {
     }
 }
 
-/// Breadth-first encoding tree of a pattern, as (parent, child) in pattern indices.
-fn bfs_tree(pat: &Pattern) -> Vec<(usize, usize)> {
+/// Breadth-first encoding tree of a pattern from `root`, as (parent, child) in pattern indices.
+fn bfs_tree(pat: &Pattern, root: usize) -> Vec<(usize, usize)> {
     let n = pat.touches.len();
     let mut seen = vec![false; n];
-    seen[pat.root] = true;
-    let mut queue = std::collections::VecDeque::from([pat.root]);
+    seen[root] = true;
+    let mut queue = std::collections::VecDeque::from([root]);
     let mut tree = Vec::new();
     while let Some(a) = queue.pop_front() {
         for &(u, v) in pat.edges {

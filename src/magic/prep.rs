@@ -14,7 +14,7 @@ use crate::decoder::{CodeChecks, CodeLookup, Decision, Decoder, DecoderError};
 use crate::gates::{Basis, GateId};
 use crate::layout::{Layout, LayoutKind, Role};
 use crate::noise::NoiseModel;
-use crate::schedule::{coords_of, measure_info, round_ops, Op, Schedule};
+use crate::schedule::{coords_of, round_ops, Op, RoundMeanings, Schedule};
 
 /// How the non-Clifford parts (the CH gates and the injected |H>) are simulated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -315,8 +315,10 @@ impl HadamardPrep {
                 .all(|&q| q != corner && plus[q] == (basis == Pauli::X))
         };
         let mut feedback: Vec<(usize, Pauli, usize)> = Vec::new();
+        // Record order keeps every qubit's measurements in program order.
+        let mut meanings = RoundMeanings::new(&layout);
         for (m, o, _) in &measured {
-            let info = measure_info(&layout, o).expect("round measurements are ancillas");
+            let info = meanings.next(o).expect("round measurements are ancillas");
             if info.role == Role::Flag {
                 let [x, y] = coords_of(layout.positions[info.qubit]);
                 w.detector(vec![x, y, 0.0, -1.0], &[*m]);
@@ -363,7 +365,7 @@ impl HadamardPrep {
                     w.detector(vec![x, y, t as f64, kind], &[m]);
                 }
                 Tag::Round(t) => {
-                    let info = measure_info(&layout, &o).expect("round measurements");
+                    let info = meanings.next(&o).expect("round measurements");
                     if info.role == Role::Flag {
                         let [x, y] = coords_of(layout.positions[q]);
                         w.detector(vec![x, y, t as f64, -1.0], &[m]);

@@ -5,7 +5,7 @@
 //! centre (or of the flag qubit) and c Chromobius's colour-and-basis index: 0/1/2 for a red,
 //! green or blue X stabilizer, 3/4/5 for Z, and -1 for flags.
 
-use super::{measure_info, round_ops, MeasureInfo, Op, Schedule};
+use super::{round_ops, MeasureInfo, Op, RoundMeanings, Schedule};
 use crate::circuit::{Circuit, Instruction, Target};
 use crate::code::{lattice_coords, Pauli};
 use crate::gates::GateId;
@@ -48,7 +48,7 @@ pub fn coords_of(p: [f64; 2]) -> [f64; 2] {
 
 /// Builds the circuit while tracking where every measurement landed in the record.
 struct Builder<'a> {
-    layout: &'a Layout,
+    meanings: RoundMeanings<'a>,
     circuit: Circuit,
     num_measurements: usize,
 }
@@ -86,7 +86,7 @@ impl Builder<'_> {
                 .collect();
             if name.starts_with('M') {
                 for o in &ops {
-                    out.push((self.num_measurements, measure_info(self.layout, o)));
+                    out.push((self.num_measurements, self.meanings.next(o)));
                     self.num_measurements += 1;
                 }
             }
@@ -117,7 +117,7 @@ pub fn memory_circuit(layout: &Layout, task: Task, rounds: usize) -> Memory {
     let n = layout.num_qubits();
     let basis = task.basis();
     let mut b = Builder {
-        layout,
+        meanings: RoundMeanings::new(layout),
         circuit: Circuit::new(),
         num_measurements: 0,
     };
@@ -221,7 +221,7 @@ pub fn round_circuit(layout: &Layout) -> (Circuit, Vec<MeasureInfo>) {
 /// [`round_circuit`] for given round ops (e.g. [`super::round_ops_with`] another undo order).
 pub fn round_circuit_of(layout: &Layout, ops: Vec<Op>) -> (Circuit, Vec<MeasureInfo>) {
     let mut b = Builder {
-        layout,
+        meanings: RoundMeanings::new(layout),
         circuit: Circuit::new(),
         num_measurements: 0,
     };

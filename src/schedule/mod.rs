@@ -24,7 +24,7 @@ mod memory;
 pub use memory::{coords_of, memory_circuit, round_circuit, round_circuit_of, Memory, Task};
 
 use crate::code::Pauli;
-use crate::layout::{Layout, Role};
+use crate::layout::{FaceAncillas, Layout, Role};
 
 /// One gate on one or two qubits, named as in the gate table.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -167,18 +167,86 @@ pub fn round_ops_with(layout: &Layout, undo: Undo) -> Vec<Op> {
     round_ops_ordered(layout, undo, &layout.face_order)
 }
 
-/// Shuffled face orders tried by [`shortest_face_order`].
-const ORDERS_TRIED: u64 = 300;
+/// Steps of the local search of [`shortest_round`].
+const SEARCH_STEPS: u64 = 3000;
 
-/// The order of the faces' data gates (see [`round_ops_ordered`]) that gives the shortest
-/// schedule of `between` (e.g. a global Hadamard measurement) between rounds: round, then
-/// `between`, round, `between`, round (just the round when `between` is empty), as early as
-/// possible, among the given order and [`ORDERS_TRIED`] shuffles (fixed seed, xorshift). Ties go
-/// to the shorter round alone. With `between` the search favours orders whose faces finish
-/// where the next stage starts (the GHZ root first), so consecutive stages overlap.
-pub fn shortest_face_order(layout: &Layout, between: &[Op]) -> Vec<usize> {
+/// Xorshift stream for the searches here (fixed seed: the layouts are reproducible).
+struct Xorshift(u64);
+
+impl Xorshift {
+    fn below(&mut self, k: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % k as u64) as usize
+    }
+}
+
+/// The encoding tree of a ring of 6 ancillas (`ring` in cyclic order) from `ring[root]`: both
+/// neighbours, their outer neighbours, and the opposite ancilla from the outer neighbour on
+/// side `+1` or `-1` (`side`); breadth-first order.
+fn ring_tree(ring: &[usize], root: usize, side: bool) -> Vec<(usize, usize)> {
+    let at = |k: isize| ring[(root as isize + k).rem_euclid(6) as usize];
+    let far = if side { 2 } else { -2 };
+    vec![
+        (at(0), at(1)),
+        (at(0), at(-1)),
+        (at(1), at(2)),
+        (at(-1), at(-2)),
+        (at(far), at(3)),
+    ]
+}
+
+/// A random variant of one face's round that measures the same stabilizers with the same
+/// flags: each ancilla's two data gates in either order; each tree's edges in a random order
+/// that keeps parents first (siblings are encoded in either order); on a ring, the opposite
+/// ancilla hung from either side.
+fn vary_face(f: &mut FaceAncillas, rng: &mut Xorshift) {
+    for t in &mut f.touches {
+        if rng.below(2) == 1 {
+            t.reverse();
+        }
+    }
+    let ring = f.ancillas.len() == 6;
+    for basis in [Pauli::X, Pauli::Z] {
+        let root = f.root_of(basis);
+        let mut tree: Vec<(usize, usize)> = if ring {
+            let pos = f.ancillas.iter().position(|&a| a == root).expect("root");
+            ring_tree(&f.ancillas, pos, rng.below(2) == 1)
+        } else {
+            f.tree_of(basis).to_vec()
+        };
+        let level = |tree: &[(usize, usize)], mut c: usize| {
+            let mut l = 0;
+            while let Some(&(p, _)) = tree.iter().find(|e| e.1 == c) {
+                (c, l) = (p, l + 1);
+            }
+            l
+        };
+        let keys: Vec<(usize, usize)> = tree
+            .iter()
+            .map(|e| (level(&tree, e.1), rng.below(1 << 16)))
+            .collect();
+        let mut order: Vec<usize> = (0..tree.len()).collect();
+        order.sort_by_key(|&k| keys[k]);
+        tree = order.iter().map(|&k| tree[k]).collect();
+        match basis {
+            Pauli::X => f.tree = tree,
+            Pauli::Z => f.z_tree = tree,
+        }
+    }
+}
+
+/// The faces' round variants ([`vary_face`]) and data-gate order (see [`round_ops_ordered`])
+/// that give the shortest round alone, then the shortest schedule of `between` (e.g. a global
+/// Hadamard measurement) between rounds: round, `between`, round, `between`, round, as early
+/// as possible. A local search from the layout's own faces and order ([`SEARCH_STEPS`] moves,
+/// fixed seed): a move re-draws one face's variant or swaps two faces in the order, and is kept
+/// unless it makes the schedule longer. With `between` the search favours rounds whose faces
+/// finish where the next stage starts, so consecutive stages overlap.
+pub fn shortest_round(layout: &mut Layout, between: &[Op]) {
     let n = layout.num_qubits();
-    let depth = |order: &[usize]| {
+    let score = |layout: &Layout, order: &[usize]| {
         let round = round_ops_in(layout, order);
         let alone = Schedule::asap(round.clone(), n).depth();
         if between.is_empty() {
@@ -189,25 +257,31 @@ pub fn shortest_face_order(layout: &Layout, between: &[Op]) -> Vec<usize> {
             ops.extend(between.iter().cloned());
             ops.extend(round.iter().cloned());
         }
-        (Schedule::asap(ops, n).depth(), alone)
+        (alone, Schedule::asap(ops, n).depth())
     };
-    let mut best = layout.face_order.clone();
-    let mut best_depth = depth(&best);
-    let mut state: u64 = 0x2545_F491_4F6C_DD1D;
-    for _ in 0..ORDERS_TRIED {
-        let mut order: Vec<usize> = (0..layout.faces.len()).collect();
-        for i in (1..order.len()).rev() {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            order.swap(i, (state % (i as u64 + 1)) as usize);
+    let mut order = layout.face_order.clone();
+    let mut best = score(layout, &order);
+    let mut rng = Xorshift(0x2545_F491_4F6C_DD1D);
+    let faces = layout.faces.len();
+    for _ in 0..SEARCH_STEPS {
+        let mut new_order = order.clone();
+        let mut changed = None;
+        if rng.below(2) == 0 {
+            let f = rng.below(faces);
+            let old = layout.faces[f].clone();
+            vary_face(&mut layout.faces[f], &mut rng);
+            changed = Some((f, old));
+        } else {
+            new_order.swap(rng.below(faces), rng.below(faces));
         }
-        let t = depth(&order);
-        if t < best_depth {
-            (best, best_depth) = (order, t);
+        let s = score(layout, &new_order);
+        if s <= best {
+            (best, order) = (s, new_order);
+        } else if let Some((f, old)) = changed {
+            layout.faces[f] = old;
         }
     }
-    best
+    layout.face_order = order;
 }
 
 /// [`round_ops_with`] with the faces' data gates issued in `order` (indices into
@@ -218,11 +292,11 @@ pub fn round_ops_ordered(layout: &Layout, undo: Undo, order: &[usize]) -> Vec<Op
     for basis in [Pauli::X, Pauli::Z] {
         let [root_reset, flag_reset, _, _] = basis_gates(basis);
         for f in &layout.faces {
-            ops.push(op(root_reset, &[f.root]));
-            ops.extend(f.flags().iter().map(|&q| op(flag_reset, &[q])));
+            ops.push(op(root_reset, &[f.root_of(basis)]));
+            ops.extend(f.flags_of(basis).map(|q| op(flag_reset, &[q])));
         }
         for f in &layout.faces {
-            ops.extend(f.tree.iter().map(|&(p, c)| directed(basis, p, c)));
+            ops.extend(f.tree_of(basis).iter().map(|&(p, c)| directed(basis, p, c)));
         }
         // First touches of every ancilla, then second touches: this spreads the data gates.
         let slots = layout
@@ -239,37 +313,68 @@ pub fn round_ops_ordered(layout: &Layout, undo: Undo, order: &[usize]) -> Vec<Op
             }
         }
         for f in &layout.faces {
-            let edges = undo_edges(&f.tree, undo);
+            let edges = undo_edges(f.tree_of(basis), undo);
             ops.extend(edges.iter().map(|&(p, c)| directed(basis, p, c)));
         }
         let [_, _, root_measure, flag_measure] = basis_gates(basis);
         for f in &layout.faces {
-            ops.push(op(root_measure, &[f.root]));
-            ops.extend(f.flags().iter().map(|&q| op(flag_measure, &[q])));
+            ops.push(op(root_measure, &[f.root_of(basis)]));
+            ops.extend(f.flags_of(basis).map(|q| op(flag_measure, &[q])));
         }
     }
     ops
 }
 
-/// Meaning of a measurement op `o` of [`round_ops`] (None for other ops).
-pub fn measure_info(layout: &Layout, o: &Op) -> Option<MeasureInfo> {
-    if !o.gate.starts_with('M') {
-        return None;
+/// Meanings of the measurements of rounds ([`round_ops`]), given in the order each qubit is
+/// measured (record order, or any order that keeps every qubit's own measurements in program
+/// order). A round measures every ancilla once for the X stabilizers, then once for the Z
+/// stabilizers, so a qubit's k-th measurement belongs to the X stabilizers for even k. Where a
+/// face roots its two measurements at different ancillas (`FaceAncillas::z_root`) the gate
+/// alone does not say which: the X root is measured in X as the X syndrome and again in X as a
+/// flag of the Z measurement.
+pub struct RoundMeanings<'a> {
+    layout: &'a Layout,
+    /// Measurements seen per qubit.
+    seen: Vec<usize>,
+}
+
+impl<'a> RoundMeanings<'a> {
+    pub fn new(layout: &'a Layout) -> RoundMeanings<'a> {
+        RoundMeanings {
+            layout,
+            seen: vec![0; layout.num_qubits()],
+        }
     }
-    let q = o.qubits[0];
-    let face = layout.faces.iter().position(|f| f.ancillas.contains(&q))?;
-    let role = layout.roles[q];
-    // The root is measured in the stabilizer's basis, flags in the other one.
-    let basis = match (role, o.gate == "MX") {
-        (Role::Syndrome, true) | (Role::Flag, false) => Pauli::X,
-        _ => Pauli::Z,
-    };
-    Some(MeasureInfo {
-        qubit: q,
-        face,
-        basis,
-        role,
-    })
+
+    /// Meaning of the next measurement op `o` of the rounds (None for other ops).
+    pub fn next(&mut self, o: &Op) -> Option<MeasureInfo> {
+        if !o.gate.starts_with('M') {
+            return None;
+        }
+        let q = o.qubits[0];
+        let face = self
+            .layout
+            .faces
+            .iter()
+            .position(|f| f.ancillas.contains(&q))?;
+        let basis = if self.seen[q].is_multiple_of(2) {
+            Pauli::X
+        } else {
+            Pauli::Z
+        };
+        self.seen[q] += 1;
+        let root = self.layout.faces[face].root_of(basis);
+        Some(MeasureInfo {
+            qubit: q,
+            face,
+            basis,
+            role: if q == root {
+                Role::Syndrome
+            } else {
+                Role::Flag
+            },
+        })
+    }
 }
 
 /// The time steps of one syndrome-measurement round on `layout`.

@@ -1,7 +1,6 @@
 //! Monte Carlo sweeps: a list of tasks, each sampled until its stopping rule, with statistics in
 //! sinter's CSV layout that can be resumed, sharded and combined.
 
-pub mod certify;
 pub mod engine;
 pub mod fit;
 pub mod models;

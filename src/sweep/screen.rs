@@ -18,6 +18,20 @@
 //! configurations by rejection from the stratum's distribution. Rows carry `"method":
 //! "screened"`, `"part": "pass" | "reject"` and `"screen": [passed, draws]`.
 //!
+//! Certified rejects. A postselected detector that is frame-linear in the exact program
+//! ([`crate::exact::linear`]) has, for a fixed configuration S, the detection event "XOR of the
+//! exact symptoms of S's events" in every shot, whatever the random outcomes and the angles. A
+//! configuration for which that is 1 on some such detector is discarded by the exact engine
+//! with certainty (the shot stops there or earlier), so it contributes exactly zero to
+//! acceptance and to accepted failure: that share C_k of the stratum gets no shots, and
+//!
+//!   f_k = A_k E[F | pass] + U_k E[F | uncertified reject],   U_k = 1 - A_k - C_k.
+//!
+//! The certificate is checked before the proxy: a configuration that the proxy passes but that
+//! fires a frame-linear detector is a certified reject too. Rows also carry `"certified"` (screen
+//! draws that were certified rejects) and `"certificate": "frame-linear"` (rows of the earlier
+//! light-cone certificate have no such key, so they form a curve of their own).
+//!
 //! Intervals (95%, likelihood ratio): every part's binomial interval and A_k's, combined at
 //! their worst ends, weighted by P_k(p), plus [0, P(K > kmax)] for strata not sampled
 //! (fault counts beyond the largest stratum), as in [`super::subset::combine_strata`].
@@ -26,6 +40,7 @@ use super::fit::fit_binomial;
 use super::stats::TaskStats;
 use super::subset::{combine_by_stratum, Channels, Estimate, ExactStratum, SubsetPoint};
 use crate::circuit::Circuit;
+use crate::exact::{frame_linear, ExactProgram, Injection};
 use crate::faults::{FaultSet, Injector};
 use rand_core::{RngCore, SeedableRng};
 use serde_json::Value;
@@ -42,7 +57,7 @@ pub struct Screen {
     words: usize,
     /// Per event, `words` words of detector bits.
     symptoms: Vec<u64>,
-    /// The same bits on the certified detectors only ([`super::certify`]).
+    /// Per event, the exact program's symptom on the certified (frame-linear) detectors.
     certified: Vec<u64>,
 }
 
@@ -51,7 +66,7 @@ pub struct Screen {
 pub enum Verdict {
     /// Its proxy symptoms cancel on every screened detector.
     Pass,
-    /// Its proxy symptom is non-zero on a certified detector: the exact model discards it.
+    /// Its exact symptom is non-zero on a certified detector: the exact model discards it.
     CertifiedReject,
     /// Rejected by the proxy on uncertified detectors only: the exact model may accept it.
     Reject,
@@ -67,26 +82,34 @@ pub struct Tally {
 
 impl Screen {
     /// The symptoms on detectors `0..detectors` of every event of `proxy`, the Clifford proxy
-    /// of `injector`'s circuit (the same noise, so the same event numbering; checked).
-    /// Detectors certified by the light cone of `circuit` against `proxy` also get the
-    /// certified verdict.
+    /// of `injector`'s circuit (the same noise, so the same event numbering; checked). The
+    /// certified detectors are those of `program` (the exact program of the same circuit, whose
+    /// place for event e is `placement[e]`) that are frame-linear ([`crate::exact::linear`]);
+    /// their symptoms are the exact program's.
     pub fn new(
-        circuit: &Circuit,
         proxy: &Circuit,
         detectors: usize,
         injector: &Injector,
+        program: &ExactProgram,
+        placement: &[Injection],
     ) -> Result<Screen, String> {
-        let certified_detectors = super::certify::certified_detectors(circuit, proxy, detectors)?;
         let set = FaultSet::from_circuit(proxy).map_err(|e| format!("the proxy circuit: {e}"))?;
         let events = injector.events();
-        if set.num_events() != events.len() || set.num_detectors() < detectors {
+        if set.num_events() != events.len()
+            || placement.len() != events.len()
+            || set.num_detectors() < detectors
+            || program.num_detectors < detectors
+        {
             return Err(format!(
-                "the proxy circuit has {} fault events and {} detectors, the circuit {} events and at least {detectors} detectors",
+                "the proxy circuit has {} fault events and {} detectors, the exact program {} detectors and {} placed events, the circuit {} events and at least {detectors} detectors",
                 set.num_events(),
                 set.num_detectors(),
+                program.num_detectors,
+                placement.len(),
                 events.len()
             ));
         }
+        let linear = frame_linear(program, placement, detectors)?;
         let words = detectors.div_ceil(64).max(1);
         let mut symptoms = Vec::with_capacity(words * events.len());
         for (e, info) in events.iter().enumerate() {
@@ -108,19 +131,10 @@ impl Screen {
                 symptoms.push(bits.get(w).copied().unwrap_or(0) & keep);
             }
         }
-        let mut certified_mask = vec![0u64; words];
-        for (i, _) in certified_detectors.iter().enumerate().filter(|(_, &c)| c) {
-            certified_mask[i / 64] |= 1 << (i % 64);
-        }
-        let certified = symptoms
-            .iter()
-            .enumerate()
-            .map(|(i, &bits)| bits & certified_mask[i % words])
-            .collect();
         Ok(Screen {
             words,
             symptoms,
-            certified,
+            certified: linear.symptoms,
         })
     }
 
@@ -139,8 +153,9 @@ impl Screen {
         self.cancels(&self.symptoms, events)
     }
 
-    /// The XOR of these events' proxy symptoms on the certified detectors (bit i: detector
-    /// i): the exact model's detection events there, for every such configuration.
+    /// The XOR of these events' symptoms on the certified detectors (bit i: detector i): the
+    /// exact model's detection events there, for every configuration of events on distinct
+    /// channels.
     pub fn certified_symptom(&self, events: impl Iterator<Item = u32> + Clone) -> Vec<u64> {
         (0..self.words)
             .map(|w| {

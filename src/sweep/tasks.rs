@@ -199,7 +199,7 @@ const PASS_SHOTS_PER_PASSED: f64 = 10.0;
 const MIN_SCREENED_SHARE: f64 = 0.001;
 
 /// The exact model's screened strata ([`super::screen`]): per k, a task for the configurations
-/// that pass the proxy screen and one for the rejects that the light cone does not certify
+/// that pass the proxy screen and one for the rejects that the frame-linear detectors do not certify
 /// (certified rejects are discarded with certainty and get no shots; a part that the screen
 /// never drew is left out and counts as unknown when the curve is rebuilt).
 fn screened_tasks(
@@ -213,15 +213,6 @@ fn screened_tasks(
     let p0 = ps.iter().copied().fold(0.0, f64::max);
     let circuit = prep.circuit(noise, p0, ChModel::Exact);
     let injector = Injector::new(&circuit, NonClifford::Twirl)?;
-    let screen = Arc::new(
-        Screen::new(
-            &circuit,
-            &proxy_prep(&circuit),
-            prep.num_body_detectors,
-            &injector,
-        )
-        .map_err(|e| anyhow!(e))?,
-    );
     let Engine::Exact(job) = exact_engine(prep, &circuit)? else {
         unreachable!("the exact engine")
     };
@@ -229,6 +220,16 @@ fn screened_tasks(
     // Every event's place in the exact program, found once.
     let placed =
         ExactStratum::new(&injector, &job.program, channels.clone(), 1).map_err(|e| anyhow!(e))?;
+    let screen = Arc::new(
+        Screen::new(
+            &proxy_prep(&circuit),
+            prep.num_body_detectors,
+            &injector,
+            &job.program,
+            &placed.placement,
+        )
+        .map_err(|e| anyhow!(e))?,
+    );
     let mut tasks = Vec::new();
     let skip = min_faults.max(1) - 1;
     let shares = strata_shares(&channels, ps, max_faults);
@@ -239,8 +240,11 @@ fn screened_tasks(
         .copied()
         .fold(0.0, f64::max)
         .max(f64::MIN_POSITIVE);
+    let strata = shares.len().saturating_sub(skip) as u64;
+    let mut screening = crate::progress::Steps::new("screening strata", strata);
     for (k, share) in (1..).zip(shares).skip(skip) {
         let tally = screen.tally(&channels, k, screen_draws);
+        screening.step(&format!("k = {k}"));
         let (passed, certified) = (tally.passed, tally.certified);
         let share = (share / heaviest).max(MIN_SCREENED_SHARE);
         for (part, passing, count) in [
@@ -256,6 +260,7 @@ fn screened_tasks(
                 "part": part,
                 "screen": [passed, screen_draws],
                 "certified": certified,
+                "certificate": "frame-linear",
                 "p_values": ps,
                 "fault_classes": classes_json(&channels.classes),
             }));
@@ -287,6 +292,7 @@ fn screened_tasks(
             tasks.push(task);
         }
     }
+    screening.finish();
     Ok(tasks)
 }
 

@@ -1,0 +1,414 @@
+//! Frame-linear detectors: the detectors of a compiled program whose value, for a fixed set of
+//! placed faults, is the same in every shot and linear in the faults.
+//!
+//! A shot ([`ExactProgram::run_shot`]) keeps a Pauli frame (bits) and a dense vector. The
+//! frame only ever changes by GF(2)-affine steps: virtual Cliffords ([`Op::Reduce`], the frame
+//! half of [`Op::Dense`]), XORs of constant Paulis (faults, [`Op::Correlated`]), and XORs of a
+//! constant Pauli times a bit (the reset after a measurement whose outcome is 1, feedback from a
+//! record). A rotation ([`Op::Activate`], [`Op::Rotate`]) only flips its angle's sign when the
+//! frame anticommutes with it: it changes the dense vector, never the frame. A record is
+//! affine in the frame and in one fresh bit per non-deterministic outcome: a fixed measurement
+//! is its sign XOR the frame's anticommutation with a constant Pauli; a random one XORs in a
+//! fair coin; a dense one XORs in a bit sampled from the amplitudes (which depend on the angles
+//! and so on the frame in no affine way: an opaque variable). Which of the three a measurement
+//! is was decided by the compiler from the tableau alone (whether the measured image has X on
+//! a dormant qubit or touches an active one), never from the amplitudes; no step is skipped
+//! or chosen by an outcome, except that a shot may stop at a firing postselected detector,
+//! which only ends it.
+//!
+//! So running the frame steps on bit-vector rows instead of bits (one column per variable: each
+//! coin, each dense outcome, each fault generator) gives every detector as an affine form. A
+//! detector whose form has no coin and no dense outcome is *frame-linear*: its detection event
+//! (value XOR its noiseless value, which is the form's constant) is the XOR of its fault
+//! columns, in every shot, whatever the angles and the dense state do. The resets that follow
+//! random measurements are run like any other step, so a coin that a reset cancels cancels
+//! here too.
+//!
+//! Faults are placed as in [`super::NoiseMode::Fixed`]: a Pauli on a channel target XORs its
+//! X and Z images (one variable each per qubit); a measurement flip or a correlated error
+//! applies once however many faults are placed on it, so symptoms add only for configurations
+//! with at most one fault per such operation ([`frame_linear`] refuses a list with two).
+
+use super::program::{ExactProgram, Injection, MeasureKind, Op};
+
+/// The frame-linear detectors of a program and each listed fault's symptom on them.
+#[derive(Clone, Debug)]
+pub struct FrameLinear {
+    /// Per detector `0..detectors`: whether it is frame-linear.
+    pub linear: Vec<bool>,
+    /// Words per fault in `symptoms`.
+    pub words: usize,
+    /// Per listed fault, `words` words: bit i is its detection event on detector i (0 on the
+    /// detectors that are not frame-linear).
+    pub symptoms: Vec<u64>,
+}
+
+/// Affine forms over the variables (packed rows; the constant is dropped: every step maps
+/// linear parts to linear parts, and the constants are the noiseless values).
+struct Rows {
+    width: usize,
+    data: Vec<u64>,
+}
+
+impl Rows {
+    fn row(&self, r: usize) -> &[u64] {
+        &self.data[r * self.width..(r + 1) * self.width]
+    }
+
+    /// row dst ^= row src.
+    fn xor(&mut self, dst: usize, src: usize) {
+        if dst == src {
+            self.data[dst * self.width..(dst + 1) * self.width].fill(0);
+            return;
+        }
+        let w = self.width;
+        let (lo, hi) = self.data.split_at_mut(dst.max(src) * w);
+        let (d, s) = if dst < src {
+            (&mut lo[dst * w..(dst + 1) * w], &hi[..w])
+        } else {
+            (&mut hi[..w], &lo[src * w..(src + 1) * w])
+        };
+        for (a, b) in d.iter_mut().zip(s) {
+            *a ^= b;
+        }
+    }
+
+    fn copy(&mut self, dst: usize, src: usize) {
+        let w = self.width;
+        self.data.copy_within(src * w..(src + 1) * w, dst * w);
+    }
+
+    fn clear(&mut self, r: usize) {
+        self.data[r * self.width..(r + 1) * self.width].fill(0);
+    }
+
+    fn flip(&mut self, r: usize, var: usize) {
+        self.data[r * self.width + var / 64] ^= 1 << (var % 64);
+    }
+
+    fn swap(&mut self, a: usize, b: usize) {
+        for k in 0..self.width {
+            self.data.swap(a * self.width + k, b * self.width + k);
+        }
+    }
+}
+
+/// Bits set in the first `n` bits of `words`.
+fn ones(words: &[u64], n: usize) -> impl Iterator<Item = usize> + '_ {
+    words.iter().enumerate().flat_map(move |(k, &w)| {
+        let mut rest = w;
+        std::iter::from_fn(move || {
+            (rest != 0).then(|| {
+                let b = rest.trailing_zeros() as usize;
+                rest &= rest - 1;
+                64 * k + b
+            })
+        })
+        .take_while(move |&q| q < n)
+    })
+}
+
+/// Per detector `0..detectors` of `program`, whether it is frame-linear, and the symptom of
+/// each of `faults` (see the module documentation). An error when two faults share a
+/// measurement flip or a correlated error (their effects would not add).
+pub fn frame_linear(
+    program: &ExactProgram,
+    faults: &[Injection],
+    detectors: usize,
+) -> Result<FrameLinear, String> {
+    let ops = &program.ops;
+    let (n, w) = (program.num_qubits, program.words);
+    // Variables: coins and dense outcomes first, then the generators of every operation a
+    // listed fault is placed on.
+    let randoms = ops
+        .iter()
+        .filter(|op| {
+            matches!(
+                op,
+                Op::Measure {
+                    kind: MeasureKind::Random { .. } | MeasureKind::Dense { .. },
+                    ..
+                }
+            )
+        })
+        .count();
+    let mut base: Vec<Option<usize>> = vec![None; ops.len()];
+    let mut vars = randoms;
+    let mut sorted: Vec<usize> = (0..faults.len()).collect();
+    sorted.sort_unstable_by_key(|&i| faults[i]);
+    for pair in sorted.windows(2) {
+        let (a, b) = (faults[pair[0]], faults[pair[1]]);
+        if a.op == b.op && a.target == b.target && a != b {
+            if let Some(Op::Measure { .. } | Op::Correlated { .. }) = ops.get(a.op as usize) {
+                return Err(format!(
+                    "two faults on operation {} (a flip or correlated error applies once)",
+                    a.op
+                ));
+            }
+        }
+    }
+    for f in faults {
+        let op = f.op as usize;
+        if base.get(op).is_some_and(Option::is_none) {
+            base[op] = Some(vars);
+            vars += match &ops[op] {
+                Op::Noise { arity, targets, .. } => 2 * arity * targets,
+                _ => 1,
+            };
+        }
+    }
+    let width = vars.div_ceil(64).max(1);
+    // Rows: frame x (0..n), frame z (n..2n), two scratch rows, then the records.
+    let (t0, t1, rec0) = (2 * n, 2 * n + 1, 2 * n + 2);
+    let mut rows = Rows {
+        width,
+        data: vec![0; (rec0 + program.num_measurements) * width],
+    };
+    // row dst ^= the frame's anticommutation with the Pauli `p` (x words then z words).
+    let anticommutation = |rows: &mut Rows, dst: usize, p: &[u64]| {
+        for q in ones(&p[w..2 * w], n) {
+            rows.xor(dst, q);
+        }
+        for q in ones(&p[..w], n) {
+            rows.xor(dst, n + q);
+        }
+    };
+    // The frame ^= the Pauli `p` times row `src`.
+    let conditional = |rows: &mut Rows, p: &[u64], src: usize| {
+        for q in ones(&p[..w], n) {
+            rows.xor(q, src);
+        }
+        for q in ones(&p[w..2 * w], n) {
+            rows.xor(n + q, src);
+        }
+    };
+    let mut random = 0usize;
+    let mut forms: Vec<Option<Vec<u64>>> = vec![None; detectors];
+    for (i, op) in ops.iter().enumerate() {
+        match op {
+            Op::Reduce(r) => {
+                let j = r.qubit;
+                rows.copy(t0, j);
+                rows.clear(t1);
+                for q in ones(&r.cx, n) {
+                    rows.xor(t1, n + q);
+                }
+                for q in ones(&r.cx, n) {
+                    rows.xor(q, t0);
+                }
+                for q in ones(&r.cz, n) {
+                    rows.xor(n + q, t0);
+                }
+                for q in ones(&r.cz, n) {
+                    rows.xor(t1, q);
+                }
+                if r.sdag {
+                    rows.xor(t1, t0);
+                }
+                rows.xor(n + j, t1);
+            }
+            Op::Dense(g, _) => {
+                use super::pauli::VGate;
+                match *g {
+                    VGate::H(a) => rows.swap(a, n + a),
+                    VGate::S(a) | VGate::SDag(a) => rows.xor(n + a, a),
+                    VGate::Cx(a, b) => {
+                        rows.xor(b, a);
+                        rows.xor(n + a, n + b);
+                    }
+                    VGate::Cz(a, b) => {
+                        rows.xor(n + b, a);
+                        rows.xor(n + a, b);
+                    }
+                }
+            }
+            Op::Activate { .. } | Op::Rotate { .. } | Op::Observable { .. } => {}
+            Op::Measure {
+                kind,
+                record,
+                reset,
+                ..
+            } => {
+                // t0: the outcome before the record's flip.
+                rows.clear(t0);
+                match kind {
+                    MeasureKind::Fixed { test, .. } => anticommutation(&mut rows, t0, test),
+                    MeasureKind::Random { qubit, .. } => {
+                        let q = *qubit;
+                        rows.copy(t0, n + q);
+                        rows.flip(t0, random);
+                        rows.swap(q, n + q);
+                        rows.flip(q, random);
+                        random += 1;
+                    }
+                    MeasureKind::Dense { qubit, test, .. } => {
+                        anticommutation(&mut rows, t0, test);
+                        rows.flip(t0, random);
+                        rows.flip(*qubit, random);
+                        random += 1;
+                    }
+                }
+                if let Some(reset) = reset {
+                    conditional(&mut rows, reset, t0);
+                }
+                if let Some(r) = record {
+                    let r = rec0 + *r as usize;
+                    rows.copy(r, t0);
+                    if let Some(v) = base[i] {
+                        rows.flip(r, v);
+                    }
+                }
+            }
+            Op::FrameIfRecord { record, bits } => {
+                conditional(&mut rows, bits, rec0 + *record as usize)
+            }
+            Op::Noise {
+                arity,
+                targets,
+                images,
+                ..
+            } => {
+                let Some(v) = base[i] else { continue };
+                let stride = 2 * w;
+                for g in 0..2 * arity * targets {
+                    let image = &images[g * stride..(g + 1) * stride];
+                    for q in ones(&image[..w], n) {
+                        rows.flip(q, v + g);
+                    }
+                    for q in ones(&image[w..], n) {
+                        rows.flip(n + q, v + g);
+                    }
+                }
+            }
+            Op::Correlated { bits, .. } => {
+                let Some(v) = base[i] else { continue };
+                for q in ones(&bits[..w], n) {
+                    rows.flip(q, v);
+                }
+                for q in ones(&bits[w..], n) {
+                    rows.flip(n + q, v);
+                }
+            }
+            Op::Detector { index, records } => {
+                let Some(slot) = forms.get_mut(*index as usize) else {
+                    continue;
+                };
+                rows.clear(t0);
+                for &r in records {
+                    rows.xor(t0, rec0 + r as usize);
+                }
+                *slot = Some(rows.row(t0).to_vec());
+            }
+        }
+    }
+    // A form with no random variable is frame-linear; its fault columns are the symptoms.
+    let random_free = |form: &[u64]| {
+        let full = randoms / 64;
+        form[..full].iter().all(|&x| x == 0)
+            && (randoms % 64 == 0 || form[full] & ((1u64 << (randoms % 64)) - 1) == 0)
+    };
+    let linear: Vec<bool> = forms
+        .iter()
+        .map(|f| f.as_deref().is_some_and(random_free))
+        .collect();
+    // Per variable, the linear detectors it flips.
+    let words = detectors.div_ceil(64).max(1);
+    let mut columns = vec![0u64; vars.max(1) * words];
+    for (d, form) in forms.iter().enumerate().filter(|&(d, _)| linear[d]) {
+        for v in ones(form.as_deref().unwrap_or(&[]), vars) {
+            columns[v * words + d / 64] |= 1 << (d % 64);
+        }
+    }
+    let mut symptoms = vec![0u64; faults.len() * words];
+    for (f, out) in faults.iter().zip(symptoms.chunks_mut(words)) {
+        let Some(v) = base.get(f.op as usize).copied().flatten() else {
+            continue;
+        };
+        let generators: Vec<usize> = match &ops[f.op as usize] {
+            Op::Noise { arity, .. } => {
+                let first = v + f.target as usize * 2 * arity;
+                (0..2 * arity)
+                    .filter(|g| f.outcome >> g & 1 == 1)
+                    .map(|g| first + g)
+                    .collect()
+            }
+            Op::Measure {
+                record: Some(_), ..
+            }
+            | Op::Correlated { .. } => vec![v],
+            _ => Vec::new(),
+        };
+        for g in generators {
+            for (o, c) in out.iter_mut().zip(&columns[g * words..(g + 1) * words]) {
+                *o ^= c;
+            }
+        }
+    }
+    Ok(FrameLinear {
+        linear,
+        words,
+        symptoms,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::circuit::parse_circuit;
+    use crate::exact::{NoiseMode, ShotEnd};
+    use rand_core::SeedableRng;
+
+    /// Qubit 0 goes through T then T_DAG (an active qubit: its measurement is sampled from the
+    /// amplitudes, so its detector is not frame-linear, although it is deterministic); qubit 1
+    /// is plain; qubit 2 is measured at random and reset by MR, whose reset cancels the coin in
+    /// the next measurement.
+    const CIRCUIT: &str = "R 0 1
+H 0
+T 0
+T_DAG 0
+H 0
+RX 2
+MR 2
+X_ERROR(0.1) 0 1 2
+M 0 1 2
+DETECTOR rec[-3]
+DETECTOR rec[-2]
+DETECTOR rec[-1]
+";
+
+    #[test]
+    fn dense_outcomes_are_opaque_and_resets_cancel_coins() {
+        let circuit = parse_circuit(CIRCUIT).unwrap();
+        let program = ExactProgram::compile(&circuit).unwrap();
+        // X on qubits 0, 1, 2: site 0, groups 0..3, term 1.
+        let faults: Vec<Injection> = (0..3)
+            .map(|g| program.injection(0, g, 1).unwrap())
+            .collect();
+        let fl = frame_linear(&program, &faults, 3).unwrap();
+        assert_eq!(fl.linear, vec![false, true, true]);
+        assert_eq!(fl.words, 1);
+        assert_eq!(fl.symptoms, vec![0b000, 0b010, 0b100]);
+        // The engine agrees on the frame-linear detectors, whatever its random outcomes; the
+        // dense one still fires under its X (it is only not certified).
+        let mut ws = program.workspace();
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(5);
+        for (f, want) in faults.iter().zip([0b001u64, 0b010, 0b100]) {
+            for _ in 0..8 {
+                let end = program.run_shot(&mut ws, &mut rng, NoiseMode::Fixed(&[*f]), None);
+                assert_eq!(end, ShotEnd::Completed);
+                let seen = (0..3).fold(0u64, |acc, d| acc | u64::from(ws.detectors[d]) << d);
+                assert_eq!(seen, want, "{f:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn two_faults_on_one_flip_are_refused() {
+        let circuit = parse_circuit("R 0\nM(0.1) 0\nDETECTOR rec[-1]\n").unwrap();
+        let program = ExactProgram::compile(&circuit).unwrap();
+        let flip = program.injection(0, 0, 1).unwrap();
+        let other = Injection { outcome: 2, ..flip };
+        assert!(frame_linear(&program, &[flip], 1).is_ok());
+        assert!(frame_linear(&program, &[flip, other], 1).is_err());
+    }
+}
