@@ -140,6 +140,7 @@ fn subset_rows_alone_are_refused_and_extra_points_are_used() {
         p: 1e-3,
         logical: (3e-5, 2e-5, 4e-5),
         acceptance: (0.74, 0.73, 0.75),
+        likelihood_factor: qec_sim::estimate::bottom_up::LIKELIHOOD_FACTOR,
     };
     let set = curve_points(&rows, vec![extra.clone()], &Selection::default()).unwrap();
     assert_eq!(set.points, vec![extra]);

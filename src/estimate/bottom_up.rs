@@ -70,6 +70,15 @@ pub struct CurvePoint {
     pub logical: (f64, f64, f64),
     /// Acceptance probability: (estimate, low, high).
     pub acceptance: (f64, f64, f64),
+    /// Likelihood-ratio factor of both intervals: [`LIKELIHOOD_FACTOR`] for Monte Carlo and
+    /// subset points, [`crate::sweep::screen::FACTOR_95`] for screened ones (fits files
+    /// written before the field existed hold only factor-1000 points).
+    #[serde(default = "default_likelihood_factor")]
+    pub likelihood_factor: f64,
+}
+
+fn default_likelihood_factor() -> f64 {
+    LIKELIHOOD_FACTOR
 }
 
 /// Which rows of a statistics file are used.
@@ -239,12 +248,18 @@ pub fn subset_points(
             .and_then(Value::as_u64)
             .ok_or("a subset curve without an integer \"d\" in its json_metadata")?
             as usize;
+        // Screened curves carry 95% intervals; subset curves sinter's factor 1000.
+        let likelihood_factor = match m.get("method").and_then(Value::as_str) {
+            Some("screened") => crate::sweep::screen::FACTOR_95,
+            _ => LIKELIHOOD_FACTOR,
+        };
         for pt in c.points {
             points.push(CurvePoint {
                 d,
                 p: pt.p,
                 logical: (pt.logical.value, pt.logical.low, pt.logical.high),
                 acceptance: (pt.acceptance.value, pt.acceptance.low, pt.acceptance.high),
+                likelihood_factor,
             });
         }
     }
@@ -262,6 +277,7 @@ pub fn point_from_counts(d: usize, p: f64, s: &TaskStats) -> CurvePoint {
         p,
         logical: (l.best, l.low, l.high),
         acceptance: (a.best, a.low, a.high),
+        likelihood_factor: LIKELIHOOD_FACTOR,
     }
 }
 
@@ -271,11 +287,14 @@ fn kl(r: f64, x: f64) -> f64 {
     term(r, x) + term(1.0 - r, 1.0 - x)
 }
 
-/// Effective binomial counts (hits, trials) whose likelihood-ratio interval (factor
-/// [`LIKELIHOOD_FACTOR`]) is `[lo, hi]` around `est`: n = ln(1000) / KL(est || edge), averaged
-/// over the edges that lie strictly inside (0, 1). None if neither does (no information).
-pub fn effective_counts(est: f64, lo: f64, hi: f64) -> Option<(f64, f64)> {
-    let ln_f = LIKELIHOOD_FACTOR.ln();
+/// Effective binomial counts (hits, trials) whose likelihood-ratio interval (factor `factor`)
+/// is `[lo, hi]` around `est`: n = ln(factor) / KL(est || edge), the smaller over the edges that
+/// lie strictly inside (0, 1); None if neither does (no information). For a binomial interval
+/// both edges give the same n; a stratified interval is lopsided (its upper end carries the
+/// unsampled and uncertified parts), and the smaller n keeps the wider side's uncertainty
+/// instead of letting the narrow side make the point look precise.
+pub fn effective_counts(est: f64, lo: f64, hi: f64, factor: f64) -> Option<(f64, f64)> {
+    let ln_f = factor.ln();
     let mut ns = Vec::new();
     for edge in [lo, hi] {
         if edge > 0.0 && edge < 1.0 && edge != est {
@@ -285,10 +304,7 @@ pub fn effective_counts(est: f64, lo: f64, hi: f64) -> Option<(f64, f64)> {
             }
         }
     }
-    if ns.is_empty() {
-        return None;
-    }
-    let n = ns.iter().sum::<f64>() / ns.len() as f64;
+    let n = ns.into_iter().reduce(f64::min)?;
     Some((est * n, n))
 }
 
@@ -406,11 +422,11 @@ pub fn fit_distance(d: usize, points: &[CurvePoint]) -> Result<DistanceFit, Stri
     let mut accept = Vec::new();
     for pt in points.iter().filter(|pt| pt.d == d) {
         let (e, l, h) = pt.logical;
-        if let Some(c) = effective_counts(e, l, h) {
+        if let Some(c) = effective_counts(e, l, h, pt.likelihood_factor) {
             logical.push((pt.p, c));
         }
         let (e, l, h) = pt.acceptance;
-        if let Some(c) = effective_counts(e, l, h) {
+        if let Some(c) = effective_counts(e, l, h, pt.likelihood_factor) {
             accept.push((pt.p, c));
         }
     }
@@ -682,14 +698,25 @@ mod tests {
     #[test]
     fn effective_counts_invert_the_interval() {
         let f = fit_binomial(37, 20_000, LIKELIHOOD_FACTOR);
-        let (k, n) = effective_counts(f.best, f.low, f.high).unwrap();
+        let (k, n) = effective_counts(f.best, f.low, f.high, LIKELIHOOD_FACTOR).unwrap();
         assert!((n / 20_000.0 - 1.0).abs() < 1e-6, "{n}");
         assert!((k - 37.0).abs() < 1e-4, "{k}");
         let z = fit_binomial(0, 5000, LIKELIHOOD_FACTOR);
-        let (k, n) = effective_counts(z.best, z.low, z.high).unwrap();
+        let (k, n) = effective_counts(z.best, z.low, z.high, LIKELIHOOD_FACTOR).unwrap();
         assert_eq!(k, 0.0);
         assert!((n / 5000.0 - 1.0).abs() < 1e-6, "{n}");
-        assert!(effective_counts(0.0, 0.0, 1.0).is_none());
+        assert!(effective_counts(0.0, 0.0, 1.0, LIKELIHOOD_FACTOR).is_none());
+        // A lopsided interval counts as its wider side, and a 95% interval as fewer trials
+        // than the same interval at factor 1000.
+        let (_, narrow) = effective_counts(1e-3, 9e-4, 1.1e-3, LIKELIHOOD_FACTOR).unwrap();
+        let (_, lopsided) = effective_counts(1e-3, 9e-4, 1e-2, LIKELIHOOD_FACTOR).unwrap();
+        assert!(lopsided < narrow / 10.0, "{lopsided} vs {narrow}");
+        let (_, at95) =
+            effective_counts(1e-3, 9e-4, 1.1e-3, crate::sweep::screen::FACTOR_95).unwrap();
+        assert!(
+            (at95 / narrow - 1.92 / 1000f64.ln()).abs() < 1e-3,
+            "{at95} vs {narrow}"
+        );
     }
 
     #[test]

@@ -126,7 +126,9 @@ pub fn memory_fits(rows: &[TaskStats]) -> Vec<MemoryFit> {
         let k = (d as f64 + 1.0) / 2.0;
         let counts: Vec<(f64, (f64, f64))> = pts
             .iter()
-            .filter_map(|(p, i)| effective_counts(i.est, i.lo, i.hi).map(|c| (p.powf(k), c)))
+            .filter_map(|(p, i)| {
+                effective_counts(i.est, i.lo, i.hi, LIKELIHOOD_FACTOR).map(|c| (p.powf(k), c))
+            })
             .collect();
         if counts.is_empty() {
             continue;
