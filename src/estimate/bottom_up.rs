@@ -248,11 +248,7 @@ pub fn subset_points(
             .and_then(Value::as_u64)
             .ok_or("a subset curve without an integer \"d\" in its json_metadata")?
             as usize;
-        // Screened curves carry 95% intervals; subset curves sinter's factor 1000.
-        let likelihood_factor = match m.get("method").and_then(Value::as_str) {
-            Some("screened") => crate::sweep::screen::FACTOR_95,
-            _ => LIKELIHOOD_FACTOR,
-        };
+        let likelihood_factor = c.likelihood_factor;
         for pt in c.points {
             points.push(CurvePoint {
                 d,

@@ -243,8 +243,8 @@ pub fn combine_strata(
 ) -> SubsetPoint {
     combine_by_stratum(classes, strata, p, |&(shots, discards, errors)| {
         (
-            fit_binomial(shots - discards, shots, 1000.0).into(),
-            fit_binomial(errors, shots, 1000.0).into(),
+            fit_binomial(shots - discards, shots, SUBSET_FACTOR).into(),
+            fit_binomial(errors, shots, SUBSET_FACTOR).into(),
         )
     })
 }
@@ -410,7 +410,13 @@ pub struct SubsetCurve {
     pub metadata: Value,
     pub decoder: String,
     pub points: Vec<SubsetPoint>,
+    /// Likelihood-ratio factor of the points' intervals: [`SUBSET_FACTOR`] for subset curves,
+    /// [`super::screen::FACTOR_95`] for screened ones.
+    pub likelihood_factor: f64,
 }
+
+/// Likelihood-ratio factor of the subset strata's intervals (sinter's 1000).
+pub const SUBSET_FACTOR: f64 = 1000.0;
 
 /// Rebuilds every stratified curve of `rows`: subset rows ([`combine_strata`]) and screened
 /// rows ([`super::screen::combine_screened`]); rows of other methods are ignored.
@@ -436,6 +442,7 @@ pub fn subset_curves(rows: &[TaskStats]) -> Result<Vec<SubsetCurve>, String> {
                 .collect(),
             decoder: decoder(&meta, without_k),
             metadata: meta,
+            likelihood_factor: SUBSET_FACTOR,
         });
     }
     for (meta, classes, strata) in super::screen::group_screened(rows)? {
@@ -446,6 +453,7 @@ pub fn subset_curves(rows: &[TaskStats]) -> Result<Vec<SubsetCurve>, String> {
                 .collect(),
             decoder: decoder(&meta, super::screen::curve_key),
             metadata: meta,
+            likelihood_factor: super::screen::FACTOR_95,
         });
     }
     Ok(out)
