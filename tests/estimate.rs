@@ -381,6 +381,41 @@ fn memory_rows_give_a_per_round_fit_used_by_level2() {
 }
 
 #[test]
+fn memory_x_and_z_fits_add_up() {
+    // Per-round error A_x p^2 (memory-x) and A_z p^2 (memory-z) at d = 3: the fit of a stored
+    // patch counts both logical flips, A_x + A_z, and names both tasks.
+    let (a_x, a_z) = (300.0, 100.0);
+    let row = |task: &str, a: f64, p: f64| {
+        let meta = json!({"task": task, "code": "color666", "d": 3, "rounds": 3, "p": p});
+        let mut s = TaskStats::empty("color", &format!("{task}-{p}"), meta);
+        s.shots = 100_000_000;
+        s.errors = (s.shots as f64 * (1.0 - (1.0 - a * p * p).powi(3))).round() as u64;
+        s
+    };
+    let rows: Vec<TaskStats> = [1e-4, 1e-3]
+        .iter()
+        .flat_map(|&p| [row("memory-x", a_x, p), row("memory-z", a_z, p)])
+        .collect();
+    let fits = level2::memory_fits(&rows);
+    assert_eq!(fits.len(), 1);
+    let f = &fits[0];
+    assert_eq!(
+        (f.d, f.points, f.tasks.as_str()),
+        (3, 4, "memory-x + memory-z")
+    );
+    assert!(
+        f.a.lo <= a_x + a_z && a_x + a_z <= f.a.hi && (f.a.est / (a_x + a_z) - 1.0).abs() < 0.01,
+        "{:?}",
+        f.a
+    );
+    // One task alone gives that basis alone.
+    let only_x: Vec<TaskStats> = rows.into_iter().step_by(2).collect();
+    let f = &level2::memory_fits(&only_x)[0];
+    assert_eq!(f.tasks, "memory-x");
+    assert!((f.a.est / a_x - 1.0).abs() < 0.01, "{:?}", f.a);
+}
+
+#[test]
 fn memory_fits_leave_out_points_above_threshold() {
     // d = 3 and 5 at p = 1e-3 (d = 5 better: below threshold) and p = 5e-3 (d = 5 worse:
     // above); only p = 1e-3 may enter either fit.

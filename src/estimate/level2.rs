@@ -44,6 +44,11 @@ pub struct MemoryFit {
     pub points: usize,
     pub p_min: f64,
     pub p_max: f64,
+    /// The memory tasks behind it: `memory-x`, `memory-z`, or `memory-x + memory-z` when A is
+    /// the sum of the two bases' fits (a stored patch fails by either logical flip). Empty in
+    /// fits files written before this field existed.
+    #[serde(default)]
+    pub tasks: String,
 }
 
 /// Where p_mem comes from.
@@ -70,19 +75,24 @@ impl MemoryModel {
 /// `memory-z`, integer `"d"` and `"rounds"`, numeric `"p"`): per-shot rate P (errors / kept)
 /// becomes 1 - (1 - P)^(1/rounds) per round (interval edges mapped the same way), and
 /// A is fitted by maximum likelihood on the effective counts of the per-round intervals
-/// (as in [`super::bottom_up`]).
+/// (as in [`super::bottom_up`]), per task and distance.
 ///
-/// Only points below threshold enter: a p counts when the largest distance sampled there has a
-/// lower per-round error than the smallest (p^((d+1)/2) holds only where more distance helps).
-/// With a single distance at some p, that p is kept.
+/// A memory-x experiment sees logical Z flips and a memory-z one logical X flips; a patch that
+/// stores a state fails by either, so where both tasks were sampled at a distance the two fits
+/// are added (A_x + A_z, interval edges added: conservative, as the two are independent).
+///
+/// Only points below threshold enter: a p counts when the largest distance sampled there (for
+/// the same task) has a lower per-round error than the smallest (p^((d+1)/2) holds only where
+/// more distance helps). With a single distance at some p, that p is kept.
 pub fn memory_fits(rows: &[TaskStats]) -> Vec<MemoryFit> {
-    let mut by_d: BTreeMap<usize, Vec<(f64, Interval)>> = BTreeMap::new();
+    // (task, d) -> (p, per-round interval) points.
+    let mut by_task: BTreeMap<(String, usize), Vec<(f64, Interval)>> = BTreeMap::new();
     for row in combine(rows.iter().cloned()) {
         let m = &row.json_metadata;
-        let task = m.get("task").and_then(Value::as_str);
-        if !matches!(task, Some("memory-x" | "memory-z")) {
-            continue;
-        }
+        let task = match m.get("task").and_then(Value::as_str) {
+            Some(t @ ("memory-x" | "memory-z")) => t.to_string(),
+            _ => continue,
+        };
         if m.get("code").and_then(Value::as_str).unwrap_or("color666") != "color666" {
             continue;
         }
@@ -98,32 +108,39 @@ pub fn memory_fits(rows: &[TaskStats]) -> Vec<MemoryFit> {
         }
         let f = fit_binomial(row.errors, row.kept(), LIKELIHOOD_FACTOR);
         let per_round = |x: f64| 1.0 - (1.0 - x.min(1.0)).powf(1.0 / r as f64);
-        by_d.entry(d as usize)
+        by_task
+            .entry((task, d as usize))
             .or_default()
             .push((p, Interval::new(f.best, f.low, f.high).map(per_round)));
     }
-    // Per p (by its bits): (smallest d, its rate), (largest d, its rate).
+    // Per task and p (by its bits): (smallest d, its rate), (largest d, its rate).
     type Ends = ((usize, f64), (usize, f64));
-    let mut ends: BTreeMap<u64, Ends> = BTreeMap::new();
-    for (&d, pts) in &by_d {
+    let mut ends: BTreeMap<(&str, u64), Ends> = BTreeMap::new();
+    for ((task, d), pts) in &by_task {
         for (p, i) in pts {
-            let e = ends.entry(p.to_bits()).or_insert(((d, i.est), (d, i.est)));
-            if d < e.0 .0 {
-                e.0 = (d, i.est);
+            let e = ends
+                .entry((task.as_str(), p.to_bits()))
+                .or_insert(((*d, i.est), (*d, i.est)));
+            if *d < e.0 .0 {
+                e.0 = (*d, i.est);
             }
-            if d > e.1 .0 {
-                e.1 = (d, i.est);
+            if *d > e.1 .0 {
+                e.1 = (*d, i.est);
             }
         }
     }
-    let below_threshold = |p: f64| {
-        let ((d_lo, small), (d_hi, large)) = ends[&p.to_bits()];
+    let below_threshold = |task: &str, p: f64| {
+        let ((d_lo, small), (d_hi, large)) = ends[&(task, p.to_bits())];
         d_lo == d_hi || large < small
     };
-    let mut out = Vec::new();
-    for (d, mut pts) in by_d {
-        pts.retain(|(p, _)| below_threshold(*p));
-        let k = (d as f64 + 1.0) / 2.0;
+    // Per distance, the fits of each task, then added.
+    let mut per_d: BTreeMap<usize, Vec<MemoryFit>> = BTreeMap::new();
+    for ((task, d), pts) in &by_task {
+        let pts: Vec<&(f64, Interval)> = pts
+            .iter()
+            .filter(|(p, _)| below_threshold(task, *p))
+            .collect();
+        let k = (*d as f64 + 1.0) / 2.0;
         let counts: Vec<(f64, (f64, f64))> = pts
             .iter()
             .filter_map(|(p, i)| {
@@ -135,15 +152,28 @@ pub fn memory_fits(rows: &[TaskStats]) -> Vec<MemoryFit> {
         }
         let xs: Vec<f64> = counts.iter().map(|c| c.0).collect();
         let cs: Vec<(f64, f64)> = counts.iter().map(|c| c.1).collect();
-        out.push(MemoryFit {
-            d,
+        per_d.entry(*d).or_default().push(MemoryFit {
+            d: *d,
             a: fit_amplitude(&xs, &cs),
             points: counts.len(),
             p_min: pts.iter().map(|t| t.0).fold(f64::INFINITY, f64::min),
             p_max: pts.iter().map(|t| t.0).fold(0.0, f64::max),
+            tasks: task.clone(),
         });
     }
-    out
+    per_d
+        .into_values()
+        .filter_map(|fits| {
+            fits.into_iter().reduce(|a, b| MemoryFit {
+                d: a.d,
+                a: Interval::new(a.a.est + b.a.est, a.a.lo + b.a.lo, a.a.hi + b.a.hi),
+                points: a.points + b.points,
+                p_min: a.p_min.min(b.p_min),
+                p_max: a.p_max.max(b.p_max),
+                tasks: format!("{} + {}", a.tasks, b.tasks),
+            })
+        })
+        .collect()
 }
 
 /// Time steps of one stabilizer round of the distance-d redundant-layout circuit.

@@ -384,12 +384,17 @@ impl Report {
                 for m in &self.memory.fits {
                     let _ = writeln!(
                         s,
-                        "- d = {}: A = {} [{}, {}] from {} points, p in {}..{}",
+                        "- d = {}: A = {} [{}, {}] from {} points ({}), p in {}..{}",
                         m.d,
                         sci(m.a.est),
                         sci(m.a.lo),
                         sci(m.a.hi),
                         m.points,
+                        if m.tasks.is_empty() {
+                            "task not recorded"
+                        } else {
+                            &m.tasks
+                        },
                         m.p_min,
                         m.p_max
                     );
