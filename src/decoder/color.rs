@@ -137,7 +137,12 @@ impl GraphBuilder {
     /// gets a parallel edge for the less likely one, so that the complementary gap sees it.
     fn finish(self, parity: Option<u64>) -> Graph {
         let flips: Vec<u64> = (0..self.ends.len()).map(|e| self.top_flip(e)).collect();
-        let weights: Vec<Weight> = self.probability.iter().map(|&p| weight_of(p)).collect();
+        // No edge weighs more than the fallback (spare parts' edges have probability 0).
+        let weights: Vec<Weight> = self
+            .probability
+            .iter()
+            .map(|&p| weight_of(p).min(FALLBACK_WEIGHT))
+            .collect();
         let mut weighted_edges: Vec<(usize, usize, Weight)> = self
             .ends
             .iter()
@@ -481,10 +486,15 @@ impl ColorDecoder {
                         .collect();
                     (!r.is_empty()).then(|| restricted.edge(&r))
                 };
+                // A spare part lends no probability: its edge stays at the fallback weight.
+                let lent = |m: &Mechanism, part: &Part| match part.spare {
+                    true => 0.0,
+                    false => static_probability(m),
+                };
                 for (i, m) in mechanisms.iter().enumerate() {
                     for part in &parts[i] {
                         if let Some(e) = restricted_of(&part.detectors, &mut restricted) {
-                            restricted.add(e, static_probability(m), 0);
+                            restricted.add(e, lent(m, part), 0);
                         }
                     }
                 }
@@ -500,7 +510,7 @@ impl ColorDecoder {
                             .collect();
                         v.extend(r.map(|e| (mono_offset + e) as u32));
                         let e = mono.edge(&v);
-                        mono.add(e, static_probability(m), part.observables);
+                        mono.add(e, lent(m, part), part.observables);
                         part_edges.insert(&part.detectors, (e, r));
                     }
                 }
@@ -949,6 +959,9 @@ fn hyperedges(
 struct Part {
     detectors: Vec<u32>,
     observables: u64,
+    /// A detector left over by the split (no mechanism flips it alone): an edge to the
+    /// boundary that the mechanism lends no probability.
+    spare: bool,
 }
 
 /// Splits every mechanism's basis-`basis` detectors into atomic parts: itself when it has at
@@ -987,6 +1000,13 @@ fn atomic_parts(
             .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(a.0)))
             .map_or(0, |(&o, _)| o)
     };
+    // Nats of an atom's probability, to prefer the likeliest split.
+    let atom_nats = |dets: &[u32]| -> f64 {
+        let p = atoms[dets]
+            .values()
+            .fold(0.0, |acc, &p| xor_probability(acc, p));
+        -p.clamp(1e-300, 1.0).ln()
+    };
     let mut by_detector: HashMap<u32, Vec<&[u32]>> = HashMap::new();
     for dets in atoms.keys() {
         for &d in dets {
@@ -1007,10 +1027,11 @@ fn atomic_parts(
             out.push(vec![Part {
                 detectors: dets.clone(),
                 observables: flips,
+                spare: false,
             }]);
         } else {
-            let split =
-                split_into_atoms(dets, flips, &by_detector, &atom_flip).ok_or_else(|| {
+            let split = split_into_atoms(dets, flips, &by_detector, &atom_flip, &atom_nats)
+                .ok_or_else(|| {
                     let all: Vec<String> = dets.iter().map(|d| format!("D{d}")).collect();
                     DecoderError::BadInput(format!(
                     "color decoder: the error mechanism on {} (at detector D{}) cannot be split \
@@ -1023,6 +1044,7 @@ fn atomic_parts(
                 split
                     .into_iter()
                     .map(|(detectors, observables)| Part {
+                        spare: detectors.len() == 1 && !atoms.contains_key(&detectors),
                         detectors,
                         observables,
                     })
@@ -1034,34 +1056,58 @@ fn atomic_parts(
 }
 
 /// The fewest atomic detector sets (at most 6) whose union is `dets` and whose most likely
-/// flips add up to `flips`. Failing that, the fewest with as few detectors as possible left
-/// over as parts of their own (edges to the boundary), the first carrying the remaining flips.
+/// flips add up to `flips`, the likeliest of them (`atom_nats`: -ln of an atom's probability).
+/// Failing that, the fewest with as few detectors as possible left over as parts of their own
+/// (edges to the boundary), the first carrying the remaining flips.
 fn split_into_atoms(
     dets: &[u32],
     flips: u64,
     by_detector: &HashMap<u32, Vec<&[u32]>>,
     atom_flip: &dyn Fn(&[u32]) -> u64,
+    atom_nats: &dyn Fn(&[u32]) -> f64,
 ) -> Option<Vec<(Vec<u32>, u64)>> {
     struct Search<'a> {
         by_detector: &'a HashMap<u32, Vec<&'a [u32]>>,
         atom_flip: &'a dyn Fn(&[u32]) -> u64,
+        atom_nats: &'a dyn Fn(&[u32]) -> f64,
         /// How many detectors may become parts of their own.
         spares: usize,
         best: Option<Vec<(Vec<u32>, u64)>>,
+        best_nats: f64,
     }
     impl Search<'_> {
+        fn is_atom(&self, dets: &[u32]) -> bool {
+            self.by_detector
+                .get(&dets[0])
+                .is_some_and(|list| list.contains(&dets))
+        }
+
         fn go(&mut self, left: &[u32], flips: u64, chosen: &mut Vec<(Vec<u32>, u64)>) {
-            let limit = self.best.as_ref().map_or(6, |b| b.len() - 1);
+            let limit = self.best.as_ref().map_or(6, |b| b.len());
             if left.is_empty() {
                 let spare = chosen.iter().position(|(_, f)| *f == u64::MAX);
-                match spare {
-                    Some(at) => {
-                        let mut parts = chosen.clone();
+                if spare.is_none() && flips != 0 {
+                    return;
+                }
+                // Spares weigh as the fallback boundary edge.
+                let nats: f64 = chosen
+                    .iter()
+                    .map(|(d, _)| match self.is_atom(d) {
+                        true => (self.atom_nats)(d),
+                        false => FALLBACK_WEIGHT as f64 / UNITS_PER_NAT,
+                    })
+                    .sum();
+                let better = match &self.best {
+                    None => true,
+                    Some(b) => chosen.len() < b.len() || nats < self.best_nats,
+                };
+                if better {
+                    let mut parts = chosen.clone();
+                    if let Some(at) = spare {
                         parts[at].1 = flips ^ u64::MAX;
-                        self.best = Some(parts);
                     }
-                    None if flips == 0 => self.best = Some(chosen.clone()),
-                    None => {}
+                    self.best = Some(parts);
+                    self.best_nats = nats;
                 }
                 return;
             }
@@ -1095,8 +1141,10 @@ fn split_into_atoms(
         let mut search = Search {
             by_detector,
             atom_flip,
+            atom_nats,
             spares,
             best: None,
+            best_nats: f64::INFINITY,
         };
         search.go(dets, flips, &mut Vec::new());
         if search.best.is_some() {
