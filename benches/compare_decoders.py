@@ -30,7 +30,10 @@ for path in CIRCUITS:
         decoder = chromobius.compile_decoder_for_dem(dem)
     except ValueError as e:
         decoder = None
-        refusal = str(e).splitlines()[0]
+        # The first line and the instruction it could not decompose.
+        lines = str(e).splitlines()
+        shifted = [l.split(": ", 1)[1] for l in lines if "The instruction" in l]
+        refusal = lines[0] + (f" ({shifted[0]})" if shifted else "")
     if decoder is not None:
         dets, obs = circuit.compile_detector_sampler(seed=1).sample(
             SHOTS, separate_observables=True, bit_packed=True

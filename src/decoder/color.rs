@@ -17,6 +17,16 @@
 //! edges). Mechanisms that would be hyperedges are split into existing edges, as Stim's
 //! `decompose_errors` does; one that cannot be split is an error naming a detector.
 //!
+//! Hyperedges: a split mechanism costs the sum of its parts' weights, so alone it can lose to
+//! two other mechanisms with the same syndrome and other flips (48 of the 1104 single
+//! mechanisms of Stim's `memory_xyz` at d = 5 were decoded wrongly so). A local pre-decoder
+//! (as in Smith, Brown and Bartlett, Phys. Rev. Applied 19, 034050 (2023); Chamberland et al.,
+//! "Techniques for combining fast local decoders with global decoders under circuit-level
+//! noise", 2022) handles them first: in a shot where no flag fired, every
+//! cluster of fired detectors (joined when one mechanism flips both) that is exactly an
+//! unflagged hyperedge's syndrome is decoded alone, the hyperedge's own weight competing with
+//! the cluster's matchings, and removed before the matching of the rest.
+//!
 //! Flags: a mechanism that flips flags enters the static graph only with the probability that
 //! its flags are hidden by other flag faults; in a shot where all its flags fired its edges
 //! get the weight of its probability conditioned on those flags (hook-edge substitution).
@@ -127,7 +137,12 @@ impl GraphBuilder {
     /// gets a parallel edge for the less likely one, so that the complementary gap sees it.
     fn finish(self, parity: Option<u64>) -> Graph {
         let flips: Vec<u64> = (0..self.ends.len()).map(|e| self.top_flip(e)).collect();
-        let weights: Vec<Weight> = self.probability.iter().map(|&p| weight_of(p)).collect();
+        // No edge weighs more than the fallback (spare parts' edges have probability 0).
+        let weights: Vec<Weight> = self
+            .probability
+            .iter()
+            .map(|&p| weight_of(p).min(FALLBACK_WEIGHT))
+            .collect();
         let mut weighted_edges: Vec<(usize, usize, Weight)> = self
             .ends
             .iter()
@@ -225,6 +240,11 @@ struct Basis {
     /// Complementary gap (weight units) of a shot where nothing fired: the lightest logical
     /// operator of the monochromatic graphs (u64::MAX without parity tables).
     quiet_gap: u64,
+    /// Unflagged mechanisms that the graphs see only split into parts (hyperedges), by their
+    /// sorted detectors in this basis: (most likely flip, weight of its probability).
+    hyperedges: HashMap<Vec<u32>, (u64, u64)>,
+    /// Most detectors of a hyperedge.
+    max_hyperedge: usize,
 }
 
 /// `ColorDecoder::detector_kind` of a flag detector.
@@ -252,6 +272,11 @@ struct Workspace {
     edges: Vec<usize>,
     /// Per colour: (weight, predicted flips, weight of the lightest other prediction).
     results: Vec<(u64, u64, u64)>,
+    /// Hyperedge predecoder: fired detectors not yet in a cluster, the clusters' detectors,
+    /// and the ranges of the clusters that are hyperedges.
+    fired: Vec<bool>,
+    cluster: Vec<u32>,
+    hyperedge_clusters: Vec<(usize, usize)>,
 }
 
 /// The decoder (see module docs).
@@ -265,6 +290,10 @@ pub struct ColorDecoder {
     detector_kind: Vec<u8>,
     /// First global number of each graph's edges (one more entry: the total).
     edge_offset: Vec<usize>,
+    /// Detectors that one mechanism flips together with detector v (bases with hyperedges
+    /// only): `neighbours[neighbour_start[v]..neighbour_start[v + 1]]`.
+    neighbours: Vec<u32>,
+    neighbour_start: Vec<usize>,
     /// Buffers and solvers, one set per concurrent caller.
     pool: Mutex<Vec<Workspace>>,
 }
@@ -378,8 +407,12 @@ impl ColorDecoder {
             uses_by_flag: HashMap::new(),
             detector_kind: Vec::new(),
             edge_offset: Vec::new(),
+            neighbours: Vec::new(),
+            neighbour_start: Vec::new(),
             pool: Mutex::new(Vec::new()),
         };
+        // Detector pairs that one mechanism flips, in bases with hyperedges.
+        let mut pairs: Vec<(u32, u32)> = Vec::new();
         // Uses of each flagged mechanism (indexed like `mechanisms`), filled per basis.
         let mut uses: HashMap<usize, Vec<EdgeUse>> = HashMap::new();
         for (basis, &mask) in masks.iter().enumerate() {
@@ -406,6 +439,15 @@ impl ColorDecoder {
                 )));
             }
             let parts = atomic_parts(&mechanisms, basis, mask, &color_of)?;
+            let hyperedges = hyperedges(&mechanisms, &parts, basis, mask);
+            if !hyperedges.is_empty() {
+                for m in &mechanisms {
+                    let dets = &m.checks[basis];
+                    for &a in dets {
+                        pairs.extend(dets.iter().filter(|&&b| b != a).map(|&b| (a, b)));
+                    }
+                }
+            }
             let static_probability = |m: &Mechanism| -> f64 {
                 if m.flags.is_empty() {
                     m.probability
@@ -444,10 +486,15 @@ impl ColorDecoder {
                         .collect();
                     (!r.is_empty()).then(|| restricted.edge(&r))
                 };
+                // A spare part lends no probability: its edge stays at the fallback weight.
+                let lent = |m: &Mechanism, part: &Part| match part.spare {
+                    true => 0.0,
+                    false => static_probability(m),
+                };
                 for (i, m) in mechanisms.iter().enumerate() {
                     for part in &parts[i] {
                         if let Some(e) = restricted_of(&part.detectors, &mut restricted) {
-                            restricted.add(e, static_probability(m), 0);
+                            restricted.add(e, lent(m, part), 0);
                         }
                     }
                 }
@@ -463,7 +510,7 @@ impl ColorDecoder {
                             .collect();
                         v.extend(r.map(|e| (mono_offset + e) as u32));
                         let e = mono.edge(&v);
-                        mono.add(e, static_probability(m), part.observables);
+                        mono.add(e, lent(m, part), part.observables);
                         part_edges.insert(&part.detectors, (e, r));
                     }
                 }
@@ -505,8 +552,20 @@ impl ColorDecoder {
                 observables: mask,
                 colors,
                 quiet_gap,
+                max_hyperedge: hyperedges.keys().map(Vec::len).max().unwrap_or(0),
+                hyperedges,
             });
         }
+        pairs.sort_unstable();
+        pairs.dedup();
+        decoder.neighbour_start = vec![0; roles.len() + 1];
+        for &(a, _) in &pairs {
+            decoder.neighbour_start[a as usize + 1] += 1;
+        }
+        for v in 0..roles.len() {
+            decoder.neighbour_start[v + 1] += decoder.neighbour_start[v];
+        }
+        decoder.neighbours = pairs.into_iter().map(|(_, b)| b).collect();
         decoder.detector_kind = detector_kind;
         decoder.edge_offset = std::iter::once(0)
             .chain(decoder.graphs.iter().scan(0, |total, g| {
@@ -548,6 +607,9 @@ impl ColorDecoder {
             mono_defects: Vec::new(),
             edges: Vec::new(),
             results: Vec::new(),
+            fired: vec![false; self.detector_kind.len()],
+            cluster: Vec::new(),
+            hyperedge_clusters: Vec::new(),
         }
     }
 
@@ -586,6 +648,164 @@ impl ColorDecoder {
         let outcome = self.decode_in(detectors, &mut work);
         self.pool.lock().expect("solver pool").push(work);
         outcome
+    }
+
+    /// The hyperedge predecoder (see module docs). Every cluster of `defects` (fired detectors
+    /// joined when one mechanism flips both) that is exactly the syndrome of a hyperedge is
+    /// decoded on its own and removed from `defects`: the hyperedge's weight competes with the
+    /// cluster's concatenated matchings, the lighter explanation wins. Returns the clusters'
+    /// flips and their smallest gap in dB.
+    fn predecode(&self, basis: &Basis, defects: &mut Vec<u32>, work: &mut Workspace) -> (u64, f64) {
+        let mut cluster = std::mem::take(&mut work.cluster);
+        let mut found = std::mem::take(&mut work.hyperedge_clusters);
+        cluster.clear();
+        found.clear();
+        for &d in defects.iter() {
+            work.fired[d as usize] = true;
+        }
+        // Breadth-first search from each defect not yet reached; `fired` is cleared as it goes.
+        for &d in defects.iter() {
+            if !work.fired[d as usize] {
+                continue;
+            }
+            work.fired[d as usize] = false;
+            let start = cluster.len();
+            cluster.push(d);
+            let mut next = start;
+            while next < cluster.len() {
+                let v = cluster[next] as usize;
+                next += 1;
+                let around = &self.neighbours[self.neighbour_start[v]..self.neighbour_start[v + 1]];
+                for &u in around {
+                    if std::mem::take(&mut work.fired[u as usize]) {
+                        cluster.push(u);
+                    }
+                }
+            }
+            let members = &mut cluster[start..];
+            if members.len() > 2 && members.len() <= basis.max_hyperedge {
+                members.sort_unstable();
+                if basis.hyperedges.contains_key(&*members) {
+                    found.push((start, cluster.len()));
+                }
+            }
+        }
+        let (mut flips, mut gap) = (0u64, f64::INFINITY);
+        for &(start, end) in &found {
+            let members = &cluster[start..end];
+            let (hyper_flips, hyper_weight) = basis.hyperedges[members];
+            let (best, best_flips, other) = self.decode_basis(basis, members, work);
+            if best_flips == hyper_flips {
+                flips ^= hyper_flips;
+                gap = gap.min(gap_db(other, best.min(hyper_weight)));
+            } else if hyper_weight <= best {
+                flips ^= hyper_flips;
+                gap = gap.min(gap_db(best, hyper_weight));
+            } else {
+                flips ^= best_flips;
+                gap = gap.min(gap_db(other.min(hyper_weight), best));
+            }
+            for &d in members {
+                work.fired[d as usize] = true;
+            }
+        }
+        if !found.is_empty() {
+            defects.retain(|&d| !work.fired[d as usize]);
+            for &d in &cluster {
+                work.fired[d as usize] = false;
+            }
+        }
+        work.cluster = cluster;
+        work.hyperedge_clusters = found;
+        (flips, gap)
+    }
+
+    /// Concatenated matching of one basis's fired check detectors: (weight of the lightest
+    /// colour's matching, its predicted flips, weight of the lightest matching of any colour
+    /// that predicts other flips, u64::MAX when none was weighed).
+    fn decode_basis(
+        &self,
+        basis: &Basis,
+        defects: &[u32],
+        work: &mut Workspace,
+    ) -> (u64, u64, u64) {
+        let overrides = &work.overrides;
+        let results = &mut work.results;
+        results.clear();
+        for cg in &basis.colors {
+            vertices_of(defects, &cg.restricted_vertex, &mut work.restricted_defects);
+            vertices_of(defects, &cg.mono_vertex, &mut work.mono_defects);
+            if !work.restricted_defects.is_empty() {
+                self.parity_subgraph(
+                    cg.restricted,
+                    &work.restricted_defects,
+                    &work.dynamic[cg.restricted],
+                    &mut work.solvers[cg.restricted],
+                    &mut work.scratch,
+                    &mut work.edges,
+                );
+                let real = self.graphs[cg.restricted].real_edges;
+                work.mono_defects.extend(
+                    work.edges
+                        .iter()
+                        .filter(|&&e| e < real)
+                        .map(|&e| cg.mono_offset + e),
+                );
+            }
+            let mono = &self.graphs[cg.mono];
+            // Both observable values weighed by the parity tables ...
+            let weighed = mono.parity.as_ref().and_then(|p| {
+                p.weights(
+                    &work.mono_defects,
+                    mono.boundary,
+                    &work.dynamic_parity[cg.mono],
+                    &mut work.scratch,
+                )
+            });
+            if let Some([even, odd]) = weighed {
+                results.push(if odd < even {
+                    (odd, basis.observables, even)
+                } else {
+                    (even, 0, odd)
+                });
+                continue;
+            }
+            if work.mono_defects.is_empty() {
+                results.push((0, 0, u64::MAX));
+                continue;
+            }
+            // ... or only the matching's own, from its edges.
+            self.parity_subgraph(
+                cg.mono,
+                &work.mono_defects,
+                &work.dynamic[cg.mono],
+                &mut work.solvers[cg.mono],
+                &mut work.scratch,
+                &mut work.edges,
+            );
+            let (mut weight, mut flips) = (0u64, 0u64);
+            let offset = self.edge_offset[cg.mono];
+            for &e in &work.edges {
+                let (w, flip) = match work.override_slot[offset + e] {
+                    u32::MAX => (mono.weights[e], mono.flips.get(e).copied().unwrap_or(0)),
+                    slot => overrides[slot as usize].1,
+                };
+                weight += w as u64;
+                flips ^= flip;
+            }
+            results.push((weight, flips & basis.observables, u64::MAX));
+        }
+        let &(best_weight, best_flips, _) = results
+            .iter()
+            .min_by_key(|r| r.0)
+            .expect("at least two colours");
+        // The lightest matching of any colour that predicts something else.
+        let other = results
+            .iter()
+            .map(|&(w, flips, alternative)| if flips != best_flips { w } else { alternative })
+            .min()
+            .unwrap_or(u64::MAX);
+        (best_weight, best_flips, other)
     }
 
     fn decode_in(&self, detectors: &[u64], work: &mut Workspace) -> ColorOutcome {
@@ -659,83 +879,15 @@ impl ColorDecoder {
         let mut observables = 0u64;
         let mut gap = f64::INFINITY;
         for (b, basis) in self.bases.iter().enumerate() {
-            let defects = &work.defects[b];
-            let results = &mut work.results;
-            results.clear();
-            for cg in &basis.colors {
-                vertices_of(defects, &cg.restricted_vertex, &mut work.restricted_defects);
-                vertices_of(defects, &cg.mono_vertex, &mut work.mono_defects);
-                if !work.restricted_defects.is_empty() {
-                    self.parity_subgraph(
-                        cg.restricted,
-                        &work.restricted_defects,
-                        &work.dynamic[cg.restricted],
-                        &mut work.solvers[cg.restricted],
-                        &mut work.scratch,
-                        &mut work.edges,
-                    );
-                    let real = self.graphs[cg.restricted].real_edges;
-                    work.mono_defects.extend(
-                        work.edges
-                            .iter()
-                            .filter(|&&e| e < real)
-                            .map(|&e| cg.mono_offset + e),
-                    );
-                }
-                let mono = &self.graphs[cg.mono];
-                // Both observable values weighed by the parity tables ...
-                let weighed = mono.parity.as_ref().and_then(|p| {
-                    p.weights(
-                        &work.mono_defects,
-                        mono.boundary,
-                        &work.dynamic_parity[cg.mono],
-                        &mut work.scratch,
-                    )
-                });
-                if let Some([even, odd]) = weighed {
-                    results.push(if odd < even {
-                        (odd, basis.observables, even)
-                    } else {
-                        (even, 0, odd)
-                    });
-                    continue;
-                }
-                if work.mono_defects.is_empty() {
-                    results.push((0, 0, u64::MAX));
-                    continue;
-                }
-                // ... or only the matching's own, from its edges.
-                self.parity_subgraph(
-                    cg.mono,
-                    &work.mono_defects,
-                    &work.dynamic[cg.mono],
-                    &mut work.solvers[cg.mono],
-                    &mut work.scratch,
-                    &mut work.edges,
-                );
-                let (mut weight, mut flips) = (0u64, 0u64);
-                let offset = self.edge_offset[cg.mono];
-                for &e in &work.edges {
-                    let (w, flip) = match work.override_slot[offset + e] {
-                        u32::MAX => (mono.weights[e], mono.flips.get(e).copied().unwrap_or(0)),
-                        slot => overrides[slot as usize].1,
-                    };
-                    weight += w as u64;
-                    flips ^= flip;
-                }
-                results.push((weight, flips & basis.observables, u64::MAX));
+            let mut defects = std::mem::take(&mut work.defects[b]);
+            if !basis.hyperedges.is_empty() && work.fired_flags.is_empty() && defects.len() > 2 {
+                let (flips, cluster_gap) = self.predecode(basis, &mut defects, work);
+                observables ^= flips;
+                gap = gap.min(cluster_gap);
             }
-            let &(best_weight, best_flips, _) = results
-                .iter()
-                .min_by_key(|r| r.0)
-                .expect("at least two colours");
+            let (best_weight, best_flips, other) = self.decode_basis(basis, &defects, work);
+            work.defects[b] = defects;
             observables ^= best_flips;
-            // The lightest matching of any colour that predicts something else.
-            let other = results
-                .iter()
-                .map(|&(w, flips, alternative)| if flips != best_flips { w } else { alternative })
-                .min()
-                .unwrap_or(u64::MAX);
             gap = gap.min(gap_db(other, best_weight));
         }
         ColorOutcome {
@@ -768,11 +920,48 @@ fn gap_db(other: u64, best: u64) -> f64 {
     }
 }
 
+/// The hyperedges of a basis: unflagged mechanisms split into several parts, by their sorted
+/// detectors in the basis, with the most likely flip among those with the same detectors and
+/// the weight of its probability.
+fn hyperedges(
+    mechanisms: &[Mechanism],
+    parts: &[Vec<Part>],
+    basis: usize,
+    mask: u64,
+) -> HashMap<Vec<u32>, (u64, u64)> {
+    let mut by_detectors: HashMap<Vec<u32>, HashMap<u64, f64>> = HashMap::new();
+    for (m, parts) in mechanisms.iter().zip(parts) {
+        if parts.len() > 1 && m.flags.is_empty() {
+            let mut key = m.checks[basis].clone();
+            key.sort_unstable();
+            let p = by_detectors
+                .entry(key)
+                .or_default()
+                .entry(m.observables & mask)
+                .or_insert(0.0);
+            *p = xor_probability(*p, m.probability);
+        }
+    }
+    by_detectors
+        .into_iter()
+        .map(|(key, flips)| {
+            let (&flip, &p) = flips
+                .iter()
+                .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(a.0)))
+                .expect("a mechanism");
+            (key, (flip, weight_of(p) as u64))
+        })
+        .collect()
+}
+
 /// A piece of a mechanism in one basis with at most two detectors, or at most one of each
 /// colour (Chromobius's "atomic" errors): an edge of every restricted and monochromatic graph.
 struct Part {
     detectors: Vec<u32>,
     observables: u64,
+    /// A detector left over by the split (no mechanism flips it alone): an edge to the
+    /// boundary that the mechanism lends no probability.
+    spare: bool,
 }
 
 /// Splits every mechanism's basis-`basis` detectors into atomic parts: itself when it has at
@@ -811,6 +1000,13 @@ fn atomic_parts(
             .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(a.0)))
             .map_or(0, |(&o, _)| o)
     };
+    // Nats of an atom's probability, to prefer the likeliest split.
+    let atom_nats = |dets: &[u32]| -> f64 {
+        let p = atoms[dets]
+            .values()
+            .fold(0.0, |acc, &p| xor_probability(acc, p));
+        -p.clamp(1e-300, 1.0).ln()
+    };
     let mut by_detector: HashMap<u32, Vec<&[u32]>> = HashMap::new();
     for dets in atoms.keys() {
         for &d in dets {
@@ -831,10 +1027,11 @@ fn atomic_parts(
             out.push(vec![Part {
                 detectors: dets.clone(),
                 observables: flips,
+                spare: false,
             }]);
         } else {
-            let split =
-                split_into_atoms(dets, flips, &by_detector, &atom_flip).ok_or_else(|| {
+            let split = split_into_atoms(dets, flips, &by_detector, &atom_flip, &atom_nats)
+                .ok_or_else(|| {
                     let all: Vec<String> = dets.iter().map(|d| format!("D{d}")).collect();
                     DecoderError::BadInput(format!(
                     "color decoder: the error mechanism on {} (at detector D{}) cannot be split \
@@ -847,6 +1044,7 @@ fn atomic_parts(
                 split
                     .into_iter()
                     .map(|(detectors, observables)| Part {
+                        spare: detectors.len() == 1 && !atoms.contains_key(&detectors),
                         detectors,
                         observables,
                     })
@@ -858,34 +1056,58 @@ fn atomic_parts(
 }
 
 /// The fewest atomic detector sets (at most 6) whose union is `dets` and whose most likely
-/// flips add up to `flips`. Failing that, the fewest with as few detectors as possible left
-/// over as parts of their own (edges to the boundary), the first carrying the remaining flips.
+/// flips add up to `flips`, the likeliest of them (`atom_nats`: -ln of an atom's probability).
+/// Failing that, the fewest with as few detectors as possible left over as parts of their own
+/// (edges to the boundary), the first carrying the remaining flips.
 fn split_into_atoms(
     dets: &[u32],
     flips: u64,
     by_detector: &HashMap<u32, Vec<&[u32]>>,
     atom_flip: &dyn Fn(&[u32]) -> u64,
+    atom_nats: &dyn Fn(&[u32]) -> f64,
 ) -> Option<Vec<(Vec<u32>, u64)>> {
     struct Search<'a> {
         by_detector: &'a HashMap<u32, Vec<&'a [u32]>>,
         atom_flip: &'a dyn Fn(&[u32]) -> u64,
+        atom_nats: &'a dyn Fn(&[u32]) -> f64,
         /// How many detectors may become parts of their own.
         spares: usize,
         best: Option<Vec<(Vec<u32>, u64)>>,
+        best_nats: f64,
     }
     impl Search<'_> {
+        fn is_atom(&self, dets: &[u32]) -> bool {
+            self.by_detector
+                .get(&dets[0])
+                .is_some_and(|list| list.contains(&dets))
+        }
+
         fn go(&mut self, left: &[u32], flips: u64, chosen: &mut Vec<(Vec<u32>, u64)>) {
-            let limit = self.best.as_ref().map_or(6, |b| b.len() - 1);
+            let limit = self.best.as_ref().map_or(6, |b| b.len());
             if left.is_empty() {
                 let spare = chosen.iter().position(|(_, f)| *f == u64::MAX);
-                match spare {
-                    Some(at) => {
-                        let mut parts = chosen.clone();
+                if spare.is_none() && flips != 0 {
+                    return;
+                }
+                // Spares weigh as the fallback boundary edge.
+                let nats: f64 = chosen
+                    .iter()
+                    .map(|(d, _)| match self.is_atom(d) {
+                        true => (self.atom_nats)(d),
+                        false => FALLBACK_WEIGHT as f64 / UNITS_PER_NAT,
+                    })
+                    .sum();
+                let better = match &self.best {
+                    None => true,
+                    Some(b) => chosen.len() < b.len() || nats < self.best_nats,
+                };
+                if better {
+                    let mut parts = chosen.clone();
+                    if let Some(at) = spare {
                         parts[at].1 = flips ^ u64::MAX;
-                        self.best = Some(parts);
                     }
-                    None if flips == 0 => self.best = Some(chosen.clone()),
-                    None => {}
+                    self.best = Some(parts);
+                    self.best_nats = nats;
                 }
                 return;
             }
@@ -919,8 +1141,10 @@ fn split_into_atoms(
         let mut search = Search {
             by_detector,
             atom_flip,
+            atom_nats,
             spares,
             best: None,
+            best_nats: f64::INFINITY,
         };
         search.go(dets, flips, &mut Vec::new());
         if search.best.is_some() {

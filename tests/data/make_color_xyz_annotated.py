@@ -5,6 +5,8 @@ Usage (from the repository root, with stim==1.15.0 in a local venv):
 
     python3 -m venv .venv && .venv/bin/pip install stim==1.15.0
     .venv/bin/python tests/data/make_color_xyz_annotated.py
+    .venv/bin/python tests/data/make_color_xyz_annotated.py --distances 7,9 --p 0.0005 --out DIR
+
 
 Writes tests/data/color_xyz_d{3,5}_r{d}_p001_annotated.stim: the circuit of
 stim.Circuit.generated("color_code:memory_xyz", distance=d, rounds=d) with all four noise knobs
@@ -19,6 +21,7 @@ three positions in one round (a bulk data-qubit error). The script checks
 that the colouring is proper and unique up to renaming the colours.
 """
 
+import argparse
 import itertools
 import os
 
@@ -90,15 +93,22 @@ def annotate(circuit, colour):
 
 
 def main():
-    for d in (3, 5):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--distances", default="3,5", help="comma separated (default 3,5)")
+    parser.add_argument("--p", type=float, default=0.001, help="all four noise knobs (default 0.001)")
+    parser.add_argument("--out", default=HERE, help="directory (default tests/data)")
+    args = parser.parse_args()
+    # p = 0.001 -> p001, 0.0005 -> p0005 (the digits after the point).
+    tag = "p" + f"{args.p:f}".rstrip("0").split(".")[1]
+    for d in [int(x) for x in args.distances.split(",")]:
         circuit = stim.Circuit.generated(
             "color_code:memory_xyz",
             distance=d,
             rounds=d,
-            after_clifford_depolarization=0.001,
-            before_round_data_depolarization=0.001,
-            before_measure_flip_probability=0.001,
-            after_reset_flip_probability=0.001,
+            after_clifford_depolarization=args.p,
+            before_round_data_depolarization=args.p,
+            before_measure_flip_probability=args.p,
+            after_reset_flip_probability=args.p,
         )
         colour, _ = colouring(d)
         # Detector coordinates inside REPEAT blocks are relative to SHIFT_COORDS, which only
@@ -106,7 +116,7 @@ def main():
         annotated = annotate(circuit, colour)
         errors = lambda c: [i for i in c.detector_error_model().flattened() if i.type == "error"]
         assert errors(annotated) == errors(circuit), "annotation changed the error model"
-        path = os.path.join(HERE, f"color_xyz_d{d}_r{d}_p001_annotated.stim")
+        path = os.path.join(args.out, f"color_xyz_d{d}_r{d}_{tag}_annotated.stim")
         with open(path, "w") as f:
             print(annotated, file=f)
         print(f"wrote {path}: {annotated.num_detectors} detectors, colours {sorted(set(colour.values()))}")
