@@ -226,7 +226,7 @@ fn time_steps() {
         .iter()
         .map(|&d| hadamard_depth(&Layout::new(d, LayoutKind::RedundantGhz)).unwrap())
         .collect();
-    assert_eq!(depths, [9, 14, 19]);
+    assert_eq!(depths, [9, 13, 19]);
     // The floor any tree over the candidate couplings meets (radius r: 2 r + 3 steps).
     let floors: Vec<usize> = [3, 5, 7]
         .iter()

@@ -44,6 +44,9 @@ pub enum GhzDesign {
     ProtocolJudged,
     /// The shortest breadth-first network with mirrored undo; rounds ordered for the round alone.
     Mirrored,
+    /// The exact solver's network ([`ghz::solved`], where there is one); rounds ordered as for
+    /// the protocol-judged network.
+    Solved,
 }
 
 /// Largest distance at which [`Layout::new`] takes the protocol-judged GHZ network. The exact
@@ -309,7 +312,9 @@ impl Layout {
             face_order: (0..num_faces).collect(),
         };
         if kind == LayoutKind::RedundantGhz {
-            let design = if d <= PROTOCOL_JUDGED_UP_TO {
+            let design = if ghz::has_solved(d) {
+                GhzDesign::Solved
+            } else if d <= PROTOCOL_JUDGED_UP_TO {
                 GhzDesign::ProtocolJudged
             } else {
                 GhzDesign::Mirrored
@@ -334,11 +339,12 @@ impl Layout {
         let net = match design {
             GhzDesign::ProtocolJudged => ghz::design(&self),
             GhzDesign::Mirrored => ghz::design_mirrored(&self),
+            GhzDesign::Solved => ghz::solved(&self),
         }
         .expect("the redundant layout's ancillas reach every data qubit");
         ghz::add_couplings(&mut self, &net);
         let between = match design {
-            GhzDesign::ProtocolJudged => net.ops(),
+            GhzDesign::ProtocolJudged | GhzDesign::Solved => net.ops(),
             GhzDesign::Mirrored => Vec::new(),
         };
         self.ghz = Some(net);
