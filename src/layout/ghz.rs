@@ -579,7 +579,9 @@ fn refine(layout: &Layout, adj: &[Vec<(usize, bool)>], root: usize, seed: u64) -
 /// The most inter-face couplings of one ancilla in the GHZ tree. With breadth-first trees alone,
 /// one kept every degree at 4 but gave 11 / 17 / 23 steps per Hadamard measurement at
 /// d = 3 / 5 / 7, two 9 / 15 / 19 at degree 5 (three: no shorter). With [`refine`] and early
-/// undo, two give 9 / 14 / 19; the paper's 8 / 13 / 17 are not reached.
+/// undo, two give 9 / 14 / 19; [`solved`] gives 13 at d = 5, and an exact solver proves 9 and 19
+/// the least at d = 3 and 7 with any cap (`docs/hadamard-prep.md`): the paper's 8 / 17 are not
+/// reached.
 const MAX_INTER: usize = 2;
 
 /// How many ancillas nearest the lattice's centre are tried as the GHZ root.
