@@ -137,16 +137,19 @@ pub fn segments_cross(p1: [f64; 2], p2: [f64; 2], p3: [f64; 2], p4: [f64; 2]) ->
 /// The problem a GHZ network is chosen from on the plain redundant `layout`: the candidate
 /// couplings ([`candidates`]) and, for every data qubit, the ancillas touching it
 /// (`examples/dump_ghz_problem.rs` prints it for `tools/ghz_cpsat.py`).
-pub fn problem(layout: &Layout) -> (Vec<Vec<(usize, bool)>>, Vec<Vec<usize>>) {
+pub fn problem(layout: &Layout) -> (Candidates, Vec<Vec<usize>>) {
     (candidates(layout), touchers(layout))
 }
+
+/// Per qubit, its candidate couplings: (neighbour, joins two faces?), sorted.
+pub type Candidates = Vec<Vec<(usize, bool)>>;
 
 /// Candidate ancilla-ancilla couplings: (neighbour, joins two faces?) per ancilla, sorted.
 /// Inter-face candidates: around every data qubit, the ancillas of different faces touching it;
 /// across every edge shared by two faces, one diagonal (an ancilla of one face next to one end
 /// to the ancilla of the other face next to the other end), kept only if it crosses no coupling
 /// or candidate nearby (both faces' couplings), so the graph stays planar.
-fn candidates(layout: &Layout) -> Vec<Vec<(usize, bool)>> {
+fn candidates(layout: &Layout) -> Candidates {
     let n = layout.num_qubits();
     let pos = &layout.positions;
     let mut adj: Vec<Vec<(usize, bool)>> = vec![Vec::new(); n];

@@ -67,7 +67,8 @@ pub enum GhzDesign {
     Solved,
 }
 
-/// Largest distance at which [`Layout::new`] takes the protocol-judged GHZ network. The exact
+/// Largest distance at which [`Layout::new`] takes the protocol-judged GHZ network (where
+/// [`ghz::solved`] has no network; it has one at d = 5). The exact
 /// engine's cost doubles with every qubit it must hold at once, so a shorter attempt is worth
 /// it only at no extra peak active width. Measured (`magic::exact_width`, pinned by
 /// `tests/hadamard_exact.rs::ghz_design_is_the_narrower_one`): equal widths at d = 3, 5 and 7
