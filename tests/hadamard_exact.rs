@@ -166,6 +166,7 @@ fn peak_active_width_stays_low() {
         let prep = HadamardPrep::new(d).unwrap();
         let circuit = prep.circuit(&NoiseModel::named("cn20").unwrap(), 1e-3, ChModel::Exact);
         let program = ExactProgram::compile(&circuit).unwrap();
+        eprintln!("d = {d}: peak active width {}", program.max_active);
         assert!(
             program.max_active <= most,
             "d = {d}: {} active qubits, expected at most {most}",

@@ -9,7 +9,7 @@ use qec_sim::circuit::{parse_circuit, Circuit, Instruction, Item, Target};
 use qec_sim::code::{color666, Color666, Pauli};
 use qec_sim::frame::FrameProgram;
 use qec_sim::gates::{GateId, GateKind};
-use qec_sim::layout::ghz::{radius_floor, segments_cross};
+use qec_sim::layout::ghz::{check, problem, radius_floor, segments_cross, solved};
 use qec_sim::layout::{Layout, LayoutKind};
 use qec_sim::magic::{ch_controls, hadamard_depth, hadamard_measurement, proxy};
 use qec_sim::reference::check_deterministic;
@@ -226,7 +226,7 @@ fn time_steps() {
         .iter()
         .map(|&d| hadamard_depth(&Layout::new(d, LayoutKind::RedundantGhz)).unwrap())
         .collect();
-    assert_eq!(depths, [9, 14, 19]);
+    assert_eq!(depths, [9, 13, 19]);
     // The floor any tree over the candidate couplings meets (radius r: 2 r + 3 steps).
     let floors: Vec<usize> = [3, 5, 7]
         .iter()
@@ -234,6 +234,56 @@ fn time_steps() {
         .collect();
     eprintln!("floors {floors:?}");
     assert!(floors.iter().zip(&depths).all(|(f, d)| f <= d));
+}
+
+/// The solver's stored network (`layout::ghz::solved`, d = 5) passes `ghz::check` on the plain
+/// redundant layout and is the one the redundant-ghz layout uses; `check` refuses it broken in
+/// each way it tests (no candidate coupling, a CH from an ancilla not touching its data qubit or
+/// outside its window, two gates on one qubit in one step, an undo before the encoding).
+#[test]
+fn solved_network_is_checked() {
+    let plain = Layout::new(5, LayoutKind::Redundant);
+    let net = solved(&plain).expect("a stored d = 5 network");
+    assert_eq!(check(&plain, &net), Ok(()));
+    assert_eq!(net.measure + 1, 13);
+    assert_eq!(
+        Layout::new(5, LayoutKind::RedundantGhz).ghz,
+        Some(net.clone())
+    );
+    assert!(solved(&Layout::new(3, LayoutKind::Redundant)).is_none());
+    let (adj, touchers) = problem(&plain);
+    let (p, _, t) = net.tree[0];
+    let member = |a: usize| a == net.root || net.tree.iter().any(|e| e.1 == a);
+    let mut broken = Vec::new();
+    // A new child of the first parent over no candidate coupling.
+    let far = (plain.num_data()..plain.num_qubits())
+        .find(|&a| a != p && !member(a) && adj[p].iter().all(|&(b, _)| b != a))
+        .unwrap();
+    let mut g = net.clone();
+    g.tree.push((p, far, t));
+    g.undo.push(t + 1);
+    broken.push(("candidate", g));
+    // Data qubit 0's CH from a member that does not touch it.
+    let stranger = (plain.num_data()..plain.num_qubits())
+        .find(|&a| member(a) && !touchers[0].contains(&a))
+        .unwrap();
+    let mut g = net.clone();
+    g.ch[0].0 = stranger;
+    broken.push(("toucher", g));
+    let mut g = net.clone();
+    g.ch[0].1 = net.measure + 1;
+    broken.push(("window", g));
+    // Data qubit 0's control also applies data qubit 1's CH, in the same step.
+    let mut g = net.clone();
+    g.ch[1] = g.ch[0];
+    broken.push(("", g));
+    let mut g = net.clone();
+    g.undo[0] = t;
+    broken.push(("second gate", g));
+    for (what, g) in broken {
+        let err = check(&plain, &g).expect_err(what);
+        assert!(err.contains(what), "expected {what:?}, got {err:?}");
+    }
 }
 
 /// The coupling graph is planar as drawn: no two couplings cross (straight lines between the

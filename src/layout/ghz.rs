@@ -134,12 +134,22 @@ pub fn segments_cross(p1: [f64; 2], p2: [f64; 2], p3: [f64; 2], p4: [f64; 2]) ->
         && ((d3 > eps && d4 < -eps) || (d3 < -eps && d4 > eps))
 }
 
+/// The problem a GHZ network is chosen from on the plain redundant `layout`: the candidate
+/// couplings ([`candidates`]) and, for every data qubit, the ancillas touching it
+/// (`examples/dump_ghz_problem.rs` prints it for `tools/ghz_cpsat.py`).
+pub fn problem(layout: &Layout) -> (Candidates, Vec<Vec<usize>>) {
+    (candidates(layout), touchers(layout))
+}
+
+/// Per qubit, its candidate couplings: (neighbour, joins two faces?), sorted.
+pub type Candidates = Vec<Vec<(usize, bool)>>;
+
 /// Candidate ancilla-ancilla couplings: (neighbour, joins two faces?) per ancilla, sorted.
 /// Inter-face candidates: around every data qubit, the ancillas of different faces touching it;
 /// across every edge shared by two faces, one diagonal (an ancilla of one face next to one end
 /// to the ancilla of the other face next to the other end), kept only if it crosses no coupling
 /// or candidate nearby (both faces' couplings), so the graph stays planar.
-fn candidates(layout: &Layout) -> Vec<Vec<(usize, bool)>> {
+fn candidates(layout: &Layout) -> Candidates {
     let n = layout.num_qubits();
     let pos = &layout.positions;
     let mut adj: Vec<Vec<(usize, bool)>> = vec![Vec::new(); n];
@@ -572,7 +582,9 @@ fn refine(layout: &Layout, adj: &[Vec<(usize, bool)>], root: usize, seed: u64) -
 /// The most inter-face couplings of one ancilla in the GHZ tree. With breadth-first trees alone,
 /// one kept every degree at 4 but gave 11 / 17 / 23 steps per Hadamard measurement at
 /// d = 3 / 5 / 7, two 9 / 15 / 19 at degree 5 (three: no shorter). With [`refine`] and early
-/// undo, two give 9 / 14 / 19; the paper's 8 / 13 / 17 are not reached.
+/// undo, two give 9 / 14 / 19; [`solved`] gives 13 at d = 5, and an exact solver proves 9 and 19
+/// the least at d = 3 and 7 with any cap (`docs/hadamard-prep.md`): the paper's 8 / 17 are not
+/// reached.
 const MAX_INTER: usize = 2;
 
 /// How many ancillas nearest the lattice's centre are tried as the GHZ root.
@@ -651,6 +663,119 @@ fn central_roots(layout: &Layout) -> Vec<usize> {
     roots.sort_by(|&a, &b| dist(a).total_cmp(&dist(b)).then(a.cmp(&b)));
     roots.truncate(ROOTS_TRIED);
     roots
+}
+
+/// GHZ networks found by an exact solver, by distance: CP-SAT (`tools/ghz_cpsat.py`) on the
+/// problem of [`problem`], shortest measurement first, then the fewest CHs in the busiest step
+/// (which kept the exact engine's peak active width at the search's; see
+/// `docs/hadamard-prep.md`). Data, not code: [`solved`] checks every one against the layout.
+const SOLVED: &str = include_str!("ghz_solved.json");
+
+/// Whether [`SOLVED`] has a network for distance `d`.
+pub fn has_solved(d: usize) -> bool {
+    let table: serde_json::Value = serde_json::from_str(SOLVED).expect("ghz_solved.json parses");
+    table.get(d.to_string()).is_some()
+}
+
+/// The solver's network for `layout`'s distance, if [`SOLVED`] has one, checked by [`check`].
+pub fn solved(layout: &Layout) -> Option<Ghz> {
+    let table: serde_json::Value = serde_json::from_str(SOLVED).expect("ghz_solved.json parses");
+    let net = table.get(layout.code.distance.to_string())?;
+    let num = |v: &serde_json::Value| v.as_u64().expect("ghz_solved.json: numbers") as usize;
+    let rows = |key: &str| -> Vec<Vec<usize>> {
+        net[key]
+            .as_array()
+            .expect("ghz_solved.json: arrays")
+            .iter()
+            .map(|r| r.as_array().expect("rows").iter().map(num).collect())
+            .collect()
+    };
+    let tree = rows("tree");
+    let g = Ghz {
+        root: num(&net["root"]),
+        tree: tree.iter().map(|e| (e[0], e[1], e[2])).collect(),
+        undo: tree.iter().map(|e| e[3]).collect(),
+        ch: rows("ch").iter().map(|c| (c[0], c[1])).collect(),
+        measure: num(&net["measure"]),
+    };
+    if let Err(e) = check(layout, &g) {
+        panic!("ghz_solved.json, d = {}: {e}", layout.code.distance);
+    }
+    Some(g)
+}
+
+/// Whether `g` is a valid GHZ network on the plain redundant `layout`: every tree edge a
+/// candidate coupling, at most [`MAX_INTER`] inter-face couplings per ancilla, each ancilla
+/// encoded once from a member that joined earlier and undone by the same parent before that
+/// parent is, every gate of an ancilla (sends, CHs, undoing CXs) strictly between its join and
+/// its undo, one CH per data qubit from an ancilla touching it, and at most one gate per qubit
+/// per step, all before the measurement.
+pub fn check(layout: &Layout, g: &Ghz) -> Result<(), String> {
+    let adj = candidates(layout);
+    let around = touchers(layout);
+    let n = layout.num_qubits();
+    let mut join = vec![None; n];
+    let mut undo = vec![None; n];
+    join[g.root] = Some(0);
+    undo[g.root] = Some(g.measure);
+    let mut busy = std::collections::HashSet::new();
+    let mut occupy = |q: usize, t: usize| {
+        if t == 0 || t >= g.measure || !busy.insert((q, t)) {
+            return Err(format!(
+                "qubit {q} has a second gate, or a gate outside 1..M, at step {t}"
+            ));
+        }
+        Ok(())
+    };
+    let mut inter = vec![0usize; n];
+    for (&(p, c, t), &u) in g.tree.iter().zip(&g.undo) {
+        let Some(&(_, is_inter)) = adj[p].iter().find(|&&(x, _)| x == c) else {
+            return Err(format!("{p}-{c} is not a candidate coupling"));
+        };
+        if is_inter {
+            inter[p] += 1;
+            inter[c] += 1;
+        }
+        if join[c].is_some() || join[p].is_none_or(|j| j >= t) {
+            return Err(format!(
+                "{p} -> {c} at step {t}: child twice or parent not yet joined"
+            ));
+        }
+        join[c] = Some(t);
+        undo[c] = Some(u);
+        for q in [p, c] {
+            occupy(q, t)?;
+            occupy(q, u)?;
+        }
+    }
+    if let Some(a) = (0..n).find(|&a| inter[a] > MAX_INTER) {
+        return Err(format!("ancilla {a} has {} inter-face couplings", inter[a]));
+    }
+    let inside =
+        |a: usize, t: usize| matches!((join[a], undo[a]), (Some(j), Some(u)) if j < t && t < u);
+    for (&(p, c, t), &u) in g.tree.iter().zip(&g.undo) {
+        if !inside(p, t) || !inside(p, u) || u <= t {
+            return Err(format!(
+                "{p} -> {c}: encoded at {t}, undone at {u}, outside {p}'s window"
+            ));
+        }
+    }
+    if g.ch.len() != layout.num_data() {
+        return Err(format!(
+            "{} CHs for {} data qubits",
+            g.ch.len(),
+            layout.num_data()
+        ));
+    }
+    for (q, &(a, t)) in g.ch.iter().enumerate() {
+        if !around[q].contains(&a) || !inside(a, t) {
+            return Err(format!(
+                "CH {a} {q} at step {t}: not a toucher inside its window"
+            ));
+        }
+        occupy(a, t)?;
+    }
+    Ok(())
 }
 
 /// Adds the network's inter-face couplings to `layout`'s graph.

@@ -245,25 +245,57 @@ fn vary_face(f: &mut FaceAncillas, rng: &mut Xorshift) {
 /// unless it makes the schedule longer. With `between` the search favours rounds whose faces
 /// finish where the next stage starts, so consecutive stages overlap.
 pub fn shortest_round(layout: &mut Layout, between: &[Op]) {
+    shortest_round_by(layout, between, RoundSearch::default());
+}
+
+/// How long [`shortest_round`] searches, from which seed, and whether ties go to the round whose
+/// last steps are least crowded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RoundSearch {
+    pub steps: u64,
+    pub seed: u64,
+    /// Among equal lengths prefer the round with less work late (sum of 4^step over its ops):
+    /// fewer critical paths, so a later move can shorten it.
+    pub crowd: bool,
+}
+
+impl Default for RoundSearch {
+    fn default() -> RoundSearch {
+        RoundSearch {
+            steps: SEARCH_STEPS,
+            seed: 0x2545_F491_4F6C_DD1D,
+            crowd: false,
+        }
+    }
+}
+
+/// [`shortest_round`] with the search of `search`.
+pub fn shortest_round_by(layout: &mut Layout, between: &[Op], search: RoundSearch) {
     let n = layout.num_qubits();
     let score = |layout: &Layout, order: &[usize]| {
         let round = round_ops_in(layout, order);
-        let alone = Schedule::asap(round.clone(), n).depth();
+        let times = Schedule::asap_times(&round, n);
+        let alone = times.iter().max().map_or(0, |t| t + 1);
+        let crowd: u128 = if search.crowd {
+            times.iter().map(|&t| 4u128.pow(t as u32)).sum()
+        } else {
+            0
+        };
         if between.is_empty() {
-            return (alone, alone);
+            return (alone, alone, crowd);
         }
         let mut ops = round.clone();
         for _ in 0..2 {
             ops.extend(between.iter().cloned());
             ops.extend(round.iter().cloned());
         }
-        (alone, Schedule::asap(ops, n).depth())
+        (alone, Schedule::asap(ops, n).depth(), crowd)
     };
     let mut order = layout.face_order.clone();
     let mut best = score(layout, &order);
-    let mut rng = Xorshift(0x2545_F491_4F6C_DD1D);
+    let mut rng = Xorshift(search.seed | 1);
     let faces = layout.faces.len();
-    for _ in 0..SEARCH_STEPS {
+    for _ in 0..search.steps {
         let mut new_order = order.clone();
         let mut changed = None;
         if rng.below(2) == 0 {
