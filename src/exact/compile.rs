@@ -20,7 +20,7 @@ use super::steps::Steps;
 use crate::circuit::{Circuit, Instruction, Target};
 use crate::error::SimError;
 use crate::frame::noise::{Bernoulli, PauliChannel};
-use crate::gates::{rotation_steps, Basis, GateId, GateKind, RotationStep};
+use crate::gates::{rotation_steps, Basis, GateId, GateKind, NoiseShape, RotationStep};
 use crate::tableau::feedback_pauli;
 
 /// Default limit on the number of active qubits (2^26 amplitudes = 1 GiB).
@@ -687,11 +687,18 @@ impl Compiler {
             GateKind::Noise1 | GateKind::Noise2 => {
                 let two = kind == GateKind::Noise2;
                 let channel = PauliChannel::for_gate(ins.gate, &ins.args, two);
-                if channel.trial.p > 0.0 {
+                // DEPOLARIZE's chance of a fault is its argument; the sum of its 3 or 15 equal
+                // parts can differ from it in the last bit, which would make the same p two
+                // noise classes (one more geometric draw per shot).
+                let p = match ins.gate.def().noise {
+                    Some(NoiseShape::Uniform) => ins.args[0].min(1.0),
+                    _ => channel.trial.p,
+                };
+                if p > 0.0 {
                     let qs = Self::qubits(ins);
                     let images = self.noise_images(&qs);
                     let targets = if two { qs.len() / 2 } else { qs.len() };
-                    let (class, first) = self.noise_trials(channel.trial.p, targets as u64);
+                    let (class, first) = self.noise_trials(p, targets as u64);
                     self.ops.push(Op::Noise {
                         site: self.site.unwrap_or_default(),
                         class,
