@@ -19,8 +19,9 @@ use rand_core::{RngCore, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use std::collections::HashMap;
 
-/// A random circuit on `n` qubits. Resets (R, RH) only follow a Z measurement of the same qubit
-/// (or act on an untouched qubit), so their hidden outcome is certain and a replay is exact.
+/// A random circuit on `n` qubits. Resets (R, RX, RY, RH) only follow a Z measurement of the
+/// same qubit (or act on an untouched qubit), so the qubit is not entangled: the reset's hidden
+/// outcome cannot change the rest of the state, and a replay is exact.
 fn random_circuit(rng: &mut Xoshiro256PlusPlus, n: usize, len: usize, noise: f64) -> String {
     let one = [
         "H", "S", "S_DAG", "SQRT_X", "SQRT_Y", "H_YZ", "C_XYZ", "X", "Y", "Z",
@@ -79,7 +80,7 @@ fn random_circuit(rng: &mut Xoshiro256PlusPlus, n: usize, len: usize, noise: f64
                 measurements += 1;
             }
             7 if resettable[q] => {
-                out += &format!("{} {q}\n", ["RH", "R"][pick(rng, 2)]);
+                out += &format!("{} {q}\n", ["RH", "R", "RX", "RY"][pick(rng, 4)]);
                 resettable[q] = false;
             }
             8 if measurements > 0 => {

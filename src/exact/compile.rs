@@ -20,7 +20,7 @@ use super::steps::Steps;
 use crate::circuit::{Circuit, Instruction, Target};
 use crate::error::SimError;
 use crate::frame::noise::{Bernoulli, PauliChannel};
-use crate::gates::{rotation_steps, Basis, GateId, GateKind, RotationStep};
+use crate::gates::{rotation_steps, Basis, GateId, GateKind, NoiseShape, RotationStep};
 use crate::tableau::feedback_pauli;
 
 /// Default limit on the number of active qubits (2^26 amplitudes = 1 GiB).
@@ -65,6 +65,9 @@ pub(super) struct Compiler {
     pub(super) observable_lines: Vec<u32>,
     /// Noise classes: (probability bits, trials so far).
     noise_classes: Vec<(u64, u64)>,
+    /// Qubits no instruction has acted on yet: in |0>, unentangled, never in a frame (their
+    /// virtual qubit is in no other qubit's image). Resetting one needs no measurement.
+    fresh: Vec<bool>,
 }
 
 impl Compiler {
@@ -91,6 +94,7 @@ impl Compiler {
             detector_lines: Vec::new(),
             observable_lines: Vec::new(),
             noise_classes: Vec::new(),
+            fresh: vec![true; n],
         }
     }
 
@@ -519,6 +523,26 @@ impl Compiler {
             .collect()
     }
 
+    /// A reset of qubit `q` to the +1 eigenstate of `basis`. On a fresh qubit (see
+    /// `Compiler::fresh`) it is no operation at all: R leaves |0> as it is, RX and RY are the
+    /// Cliffords H and S H that take |0> to |+> and |+i>. Otherwise, a measurement with no record
+    /// and a flip of the outcome when it is 1.
+    fn reset(&mut self, q: usize, basis: Basis) {
+        if !self.fresh[q] {
+            let p = self.product_image(&[(q, basis)]);
+            self.measure(p, None, false, 0.0, Some(&[(q, flipper(basis))]));
+            return;
+        }
+        if basis != Basis::Z {
+            self.prepend_clifford(GateId::named("H"), &[q]);
+            if basis == Basis::Y {
+                self.prepend_clifford(GateId::named("S"), &[q]);
+            }
+            // |+> and |+i> are not |0>: the qubit's images are no longer X and Z.
+            self.fresh[q] = false;
+        }
+    }
+
     /// Compiles one (flat) instruction whose first measurement is record `record_base` and
     /// whose detector (if it is one) is number `detector_base`, both counted in circuit order.
     pub(super) fn instruction_at(
@@ -542,6 +566,18 @@ impl Compiler {
             )));
         }
         let kind = ins.gate.kind();
+        self.instruction_body(ins, kind)?;
+        // Whatever acted on a qubit may have entangled it or put it into a frame (a reset
+        // keeps track itself).
+        if !matches!(kind, GateKind::QubitCoords | GateKind::Reset(_)) {
+            for q in Self::qubits(ins) {
+                self.fresh[q] = false;
+            }
+        }
+        Ok(())
+    }
+
+    fn instruction_body(&mut self, ins: &Instruction, kind: GateKind) -> Result<(), SimError> {
         match kind {
             GateKind::Clifford1 => {
                 for q in Self::qubits(ins) {
@@ -583,21 +619,21 @@ impl Compiler {
                     for step in &steps {
                         match *step {
                             RotationStep::Clifford { gate, slots } => match gate.kind() {
-                                GateKind::Reset(Basis::Z) => {
-                                    let q = group[slots[0]];
-                                    let p = self.product_image(&[(q, Basis::Z)]);
-                                    self.measure(p, None, false, 0.0, Some(&[(q, Basis::X)]));
-                                }
+                                GateKind::Reset(Basis::Z) => self.reset(group[slots[0]], Basis::Z),
                                 _ => {
                                     let a = gate.clifford_action().expect("Clifford").num_qubits;
                                     let targets: Vec<usize> =
                                         slots[..a].iter().map(|&s| group[s]).collect();
                                     self.prepend_clifford(gate, &targets);
+                                    for q in targets {
+                                        self.fresh[q] = false;
+                                    }
                                 }
                             },
                             RotationStep::Rotate { axis, slot, angle } => {
                                 let p = self.product_image(&[(group[slot], axis)]);
                                 self.rotate(p, angle, ins.line)?;
+                                self.fresh[group[slot]] = false;
                             }
                         }
                     }
@@ -621,33 +657,29 @@ impl Compiler {
                     );
                 }
             }
-            GateKind::Reset(b) | GateKind::Measure(b) | GateKind::MeasureReset(b) => {
+            GateKind::Reset(b) => {
+                for q in Self::qubits(ins) {
+                    self.reset(q, b);
+                }
+            }
+            GateKind::Measure(b) | GateKind::MeasureReset(b) => {
                 let flip = ins.args.first().copied().unwrap_or(0.0);
-                let records = !matches!(kind, GateKind::Reset(_));
-                let resets = !matches!(kind, GateKind::Measure(_));
-                let flipper = match b {
-                    Basis::Z => Basis::X,
-                    Basis::X | Basis::Y => Basis::Z,
-                };
+                let resets = kind != GateKind::Measure(b);
                 for t in &ins.targets {
                     let Target::Qubit { index, inverted } = *t else {
                         continue;
                     };
                     let q = index as usize;
                     let p = self.product_image(&[(q, b)]);
-                    let record = if records {
-                        self.num_records += 1;
-                        self.record_base += 1;
-                        Some(self.record_base - 1)
-                    } else {
-                        None
-                    };
-                    let flip_factor = [(q, flipper)];
+                    self.num_records += 1;
+                    self.record_base += 1;
+                    let record = Some(self.record_base - 1);
+                    let flip_factor = [(q, flipper(b))];
                     self.measure(
                         p,
                         record,
                         inverted,
-                        if records { flip } else { 0.0 },
+                        flip,
                         resets.then_some(&flip_factor[..]),
                     );
                 }
@@ -655,11 +687,18 @@ impl Compiler {
             GateKind::Noise1 | GateKind::Noise2 => {
                 let two = kind == GateKind::Noise2;
                 let channel = PauliChannel::for_gate(ins.gate, &ins.args, two);
-                if channel.trial.p > 0.0 {
+                // DEPOLARIZE's chance of a fault is its argument; the sum of its 3 or 15 equal
+                // parts can differ from it in the last bit, which would make the same p two
+                // noise classes (one more geometric draw per shot).
+                let p = match ins.gate.def().noise {
+                    Some(NoiseShape::Uniform) => ins.args[0].min(1.0),
+                    _ => channel.trial.p,
+                };
+                if p > 0.0 {
                     let qs = Self::qubits(ins);
                     let images = self.noise_images(&qs);
                     let targets = if two { qs.len() / 2 } else { qs.len() };
-                    let (class, first) = self.noise_trials(channel.trial.p, targets as u64);
+                    let (class, first) = self.noise_trials(p, targets as u64);
                     self.ops.push(Op::Noise {
                         site: self.site.unwrap_or_default(),
                         class,
@@ -740,6 +779,14 @@ impl Compiler {
             | GateKind::IdentityNoise => {}
         }
         Ok(())
+    }
+}
+
+/// The Pauli that flips a measurement in `basis` (what a reset applies when the outcome is 1).
+fn flipper(basis: Basis) -> Basis {
+    match basis {
+        Basis::Z => Basis::X,
+        Basis::X | Basis::Y => Basis::Z,
     }
 }
 

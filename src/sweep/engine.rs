@@ -2,11 +2,13 @@
 //!
 //! Shots come in fixed-size batches, numbered globally; batch b always uses the random stream
 //! `batch_rng(seed, b)`. A run goes in rounds of 1, 2, 4, ... batches (up to a cap), checks the
-//! stopping rule between rounds and reports each round as one statistics row. Because the
+//! stopping rule between rounds and reports each round as one statistics row; long-lived workers
+//! run the batches and no round waits for the previous one ([`super::rows`]). Because the
 //! schedule and the streams do not depend on the thread count, a seeded sweep gives the same
 //! counts on any number of threads; and shard I of N takes batches I, I + N, I + 2N, ..., so N
 //! shards together run exactly the batches of one unsharded run.
 
+use super::rows::{run_rows, RowPlan};
 use super::stats::TaskStats;
 use super::subset::Channels;
 use crate::bits::BitTable;
@@ -19,11 +21,9 @@ use crate::faults::Injector;
 use crate::frame::{FrameProgram, FrameSimulator, Mode};
 use crate::output::{write_shots, BitNames, Format};
 use crate::sampler::{batch_rng, BatchPlan};
-use rayon::prelude::*;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
-use std::time::Instant;
 
 /// How a sweep judges shots: a decoder by name (see [`crate::decoder::by_name`]), optionally
 /// behind postselection on flag detectors or on the decoder's confidence.
@@ -426,7 +426,7 @@ pub fn run_task<E>(
     rule: &StopRule,
     config: &RunConfig,
     prior: TaskStats,
-    mut on_round: impl FnMut(&TaskStats, &TaskStats) -> Result<(), E>,
+    on_round: impl FnMut(&TaskStats, &TaskStats) -> Result<(), E>,
 ) -> Result<TaskStats, E>
 where
     E: From<SimError>,
@@ -436,55 +436,35 @@ where
     let plan = task
         .engine
         .plan(rule.max_shots, config.seed, config.threads)?;
-    let per_batch = plan.shots_per_batch();
+    let (per_batch, words) = (plan.shots_per_batch(), plan.words);
     let batches = ShardBatches::new(rule.max_shots, per_batch, shard);
     let shard_rule = StopRule {
         max_shots: batches.shots(),
         max_errors: rule.max_errors.map(|m| m.div_ceil(shard.count)),
         max_seconds: rule.max_seconds,
     };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(config.threads.max(1))
-        .build()
-        .expect("thread pool");
-    let mut total = prior;
     // Batches already run by earlier invocations: all full except possibly the shard's last.
-    let mut next = total.shots.div_ceil(per_batch);
-    let start = Instant::now();
-    let mut round_size = 1u64;
-    while !shard_rule.done(&total, start.elapsed().as_secs_f64())
-        && next < batches.count
-        && !crate::interrupt::requested()
-    {
-        let end = next.saturating_add(round_size).min(batches.count);
-        let round: Vec<u64> = (next..end).map(|i| batches.global(i)).collect();
-        let round_start = Instant::now();
-        let mut row: TaskStats = pool.install(|| {
-            round
-                .par_iter()
-                .map_init(
-                    || Worker::new(&task.engine, plan.words),
-                    |worker, &b| {
-                        let shots = batches.shots_in(b) as usize;
-                        let results = worker.run(task, config.seed, b, shots);
-                        judge_batch(task, results, shots)
-                    },
-                )
-                .reduce(
-                    || task.empty_stats(),
-                    |mut a, b| {
-                        a.add(&b);
-                        a
-                    },
-                )
-        });
-        row.seconds = round_start.elapsed().as_secs_f64() * config.threads.max(1) as f64;
-        total.add(&row);
-        on_round(&row, &total)?;
-        next = end;
-        round_size = (round_size * 2).min(config.max_round_batches.max(1));
-    }
-    Ok(total)
+    let rows = RowPlan {
+        first: prior.shots.div_ceil(per_batch),
+        end: batches.count,
+        max_row: config.max_round_batches,
+        threads: config.threads,
+    };
+    let template = task.empty_stats();
+    run_rows(
+        &rows,
+        prior,
+        &template,
+        || Worker::new(&task.engine, words),
+        |worker, i| {
+            let b = batches.global(i);
+            let shots = batches.shots_in(b) as usize;
+            let results = worker.run(task, config.seed, b, shots);
+            judge_batch(task, results, shots)
+        },
+        |total, elapsed| shard_rule.done(total, elapsed),
+        on_round,
+    )
 }
 
 /// Each stratum its own random stream.
@@ -541,7 +521,8 @@ impl ShardBatches {
 fn judge_batch(task: &SweepTask, results: &BitTable, shots: usize) -> TaskStats {
     let dets = task.engine.num_detectors();
     let obs = task.engine.num_observables();
-    let mut stats = task.empty_stats();
+    // Only the counts are read (they are added to a row): no names to copy for each batch.
+    let mut stats = TaskStats::empty("", "", Value::Null);
     stats.shots = shots as u64;
     let full_words = shots / 64;
     let tail_mask = |w: usize| -> u64 {

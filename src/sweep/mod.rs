@@ -6,6 +6,7 @@ pub mod fit;
 pub mod models;
 pub mod plot;
 pub mod resume;
+pub mod rows;
 pub mod screen;
 pub mod stats;
 pub mod subset;
