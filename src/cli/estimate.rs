@@ -494,6 +494,7 @@ fn run(args: &RunArgs) -> Result<()> {
         }
     }
     progress.finish();
+    flags.extend(unestablished_choices(&comparisons));
     let report = Report {
         tool: format!("qec-sim {}", env!("CARGO_PKG_VERSION")),
         command: command_line(),
@@ -517,6 +518,51 @@ fn run(args: &RunArgs) -> Result<()> {
         print!("{}", report.markdown());
     }
     Ok(())
+}
+
+/// Flags our configurations that were chosen by a point estimate whose interval reaches above
+/// the target: one or two observed failures give an estimate, not yet an established output
+/// error. One flag per (p, configuration), listing the targets concerned.
+fn unestablished_choices(comparisons: &[compare::Comparison]) -> Vec<String> {
+    let mut by_config: Vec<(f64, String, crate::estimate::bottom_up::Interval, Vec<f64>)> = Vec::new();
+    for c in comparisons {
+        for e in &c.entries {
+            let ours = matches!(
+                e.scheme,
+                compare::Scheme::BottomUp1 | compare::Scheme::BottomUp2
+            );
+            let Some(choice) = e.choice.as_ref().filter(|_| ours) else {
+                continue;
+            };
+            if choice.output_error.hi <= c.target {
+                continue;
+            }
+            match by_config
+                .iter_mut()
+                .find(|(p, config, ..)| *p == c.p && *config == choice.config)
+            {
+                Some(found) => found.3.push(c.target),
+                None => by_config.push((
+                    c.p,
+                    choice.config.clone(),
+                    choice.output_error,
+                    vec![c.target],
+                )),
+            }
+        }
+    }
+    by_config
+        .into_iter()
+        .map(|(p, config, err, targets)| {
+            let targets: Vec<String> = targets.iter().map(|t| format!("{t:.0e}")).collect();
+            format!(
+                "p = {p}: ours, {config}, is chosen for target(s) {} by its point estimate {:.3e}, but its interval reaches {:.3e}, above those targets: not established at the interval's confidence",
+                targets.join(", "),
+                err.est,
+                err.hi
+            )
+        })
+        .collect()
 }
 
 /// Writes BASE.md, BASE.csv, BASE.svg, each atomically (temporary file + rename).
