@@ -524,7 +524,8 @@ fn run(args: &RunArgs) -> Result<()> {
 /// the target: one or two observed failures give an estimate, not yet an established output
 /// error. One flag per (p, configuration), listing the targets concerned.
 fn unestablished_choices(comparisons: &[compare::Comparison]) -> Vec<String> {
-    let mut by_config: Vec<(f64, String, crate::estimate::bottom_up::Interval, Vec<f64>)> = Vec::new();
+    let mut by_config: Vec<(f64, String, crate::estimate::bottom_up::Interval, Vec<f64>)> =
+        Vec::new();
     for c in comparisons {
         for e in &c.entries {
             let ours = matches!(
@@ -619,6 +620,47 @@ mod tests {
         for bad in ["0", "1", "x", "1e-6:1e-9", "2"] {
             assert!(parse_targets(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn choices_above_their_interval_are_flagged_once_per_configuration() {
+        use crate::estimate::bottom_up::Interval;
+        use compare::{Choice, Comparison, Entry, Scheme};
+        let entry = |scheme: Scheme, config: &str, err: Interval| Entry {
+            scheme,
+            label: scheme.label(),
+            choice: Some(Choice {
+                config: config.into(),
+                output_error: err,
+                qubits: 1.0,
+                cycles: 1.0,
+                spacetime: Interval::new(1.0, 1.0, 1.0),
+                wall_ns: None,
+                extrapolated: false,
+            }),
+            note: String::new(),
+            ratio_to_ours: None,
+        };
+        let loose = Interval::new(1e-12, 1e-13, 1e-5);
+        let tight = Interval::new(1e-12, 9e-13, 2e-12);
+        let cmp = |target: f64| Comparison {
+            p: 1e-4,
+            target,
+            entries: vec![
+                entry(Scheme::BottomUp1, "d=7", loose),
+                entry(Scheme::BottomUp2, "d1=3 -> d2=9", tight),
+                // Distillation's numbers are exact: never flagged.
+                entry(Scheme::Textbook, "d=11", loose),
+            ],
+            transfers: Vec::new(),
+        };
+        let flags = unestablished_choices(&[cmp(1e-10), cmp(1e-11), cmp(1e-4)]);
+        assert_eq!(flags.len(), 1, "{flags:?}");
+        assert!(
+            flags[0].contains("d=7") && flags[0].contains("1e-10, 1e-11"),
+            "{}",
+            flags[0]
+        );
     }
 
     #[test]
