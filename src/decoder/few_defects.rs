@@ -138,14 +138,10 @@ impl ShortestPaths {
         parity: &mut Vec<usize>,
     ) -> bool {
         let n = defects.len();
-        if n > MAX_DEFECTS || lowered.len() > MAX_LOWERED {
-            return false;
-        }
-        let lowered_weights = lowered.iter().copied();
         if !scratch.place_points(
             defects,
             boundary,
-            lowered_weights,
+            lowered.iter().copied(),
             &self.ends,
             &self.weights,
         ) {
@@ -384,14 +380,10 @@ impl ParityDistances {
         scratch: &mut Scratch,
     ) -> Option<[u64; 2]> {
         let n = defects.len();
-        if n > MAX_DEFECTS || lowered.len() > MAX_LOWERED {
-            return None;
-        }
-        let lowered_weights = lowered.iter().map(|&(e, w, _)| (e, w));
         if !scratch.place_points(
             defects,
             boundary,
-            lowered_weights,
+            lowered.iter().map(|&(e, w, _)| (e, w)),
             &self.ends,
             &self.weights,
         ) {
@@ -507,16 +499,20 @@ pub struct Scratch {
 impl Scratch {
     /// The small graph's points: the defects, the boundary, then the ends of the lowered edges
     /// `(edge, weight)` (of a graph with edge ends `edge_ends` and weights `weights`), with
-    /// `ends` their indices among the points. False when a lowered weight is negative or above
-    /// the edge's own.
+    /// `ends` their indices among the points. False when the tables cannot take them (more
+    /// than [`MAX_DEFECTS`] defects or [`MAX_LOWERED`] lowered edges) or a lowered weight is
+    /// negative or above the edge's own.
     fn place_points(
         &mut self,
         defects: &[usize],
         boundary: usize,
-        lowered: impl Iterator<Item = (usize, Weight)>,
+        lowered: impl ExactSizeIterator<Item = (usize, Weight)>,
         edge_ends: &[(u32, u32)],
         weights: &[Weight],
     ) -> bool {
+        if defects.len() > MAX_DEFECTS || lowered.len() > MAX_LOWERED {
+            return false;
+        }
         self.points.clear();
         self.points.extend_from_slice(defects);
         self.points.push(boundary);
