@@ -671,32 +671,35 @@ fn central_roots(layout: &Layout) -> Vec<usize> {
 /// `docs/hadamard-prep.md`). Data, not code: [`solved`] checks every one against the layout.
 const SOLVED: &str = include_str!("ghz_solved.json");
 
+/// One stored network as `ghz_solved.json` writes it: tree edges `[parent, child, step,
+/// undo step]`, CHs `[ancilla, step]` per data qubit, and the measurement step.
+#[derive(serde::Deserialize)]
+struct StoredNetwork {
+    root: usize,
+    measure: usize,
+    tree: Vec<[usize; 4]>,
+    ch: Vec<[usize; 2]>,
+}
+
+/// [`SOLVED`] by distance.
+fn stored() -> std::collections::HashMap<String, StoredNetwork> {
+    serde_json::from_str(SOLVED).expect("ghz_solved.json parses")
+}
+
 /// Whether [`SOLVED`] has a network for distance `d`.
 pub fn has_solved(d: usize) -> bool {
-    let table: serde_json::Value = serde_json::from_str(SOLVED).expect("ghz_solved.json parses");
-    table.get(d.to_string()).is_some()
+    stored().contains_key(&d.to_string())
 }
 
 /// The solver's network for `layout`'s distance, if [`SOLVED`] has one, checked by [`check`].
 pub fn solved(layout: &Layout) -> Option<Ghz> {
-    let table: serde_json::Value = serde_json::from_str(SOLVED).expect("ghz_solved.json parses");
-    let net = table.get(layout.code.distance.to_string())?;
-    let num = |v: &serde_json::Value| v.as_u64().expect("ghz_solved.json: numbers") as usize;
-    let rows = |key: &str| -> Vec<Vec<usize>> {
-        net[key]
-            .as_array()
-            .expect("ghz_solved.json: arrays")
-            .iter()
-            .map(|r| r.as_array().expect("rows").iter().map(num).collect())
-            .collect()
-    };
-    let tree = rows("tree");
+    let net = stored().remove(&layout.code.distance.to_string())?;
     let g = Ghz {
-        root: num(&net["root"]),
-        tree: tree.iter().map(|e| (e[0], e[1], e[2])).collect(),
-        undo: tree.iter().map(|e| e[3]).collect(),
-        ch: rows("ch").iter().map(|c| (c[0], c[1])).collect(),
-        measure: num(&net["measure"]),
+        root: net.root,
+        tree: net.tree.iter().map(|e| (e[0], e[1], e[2])).collect(),
+        undo: net.tree.iter().map(|e| e[3]).collect(),
+        ch: net.ch.iter().map(|c| (c[0], c[1])).collect(),
+        measure: net.measure,
     };
     if let Err(e) = check(layout, &g) {
         panic!("ghz_solved.json, d = {}: {e}", layout.code.distance);
