@@ -80,7 +80,6 @@ pub fn run_rows<W, E>(
         plan,
         template,
         start,
-        threads,
         done: &done,
     };
     let result = std::thread::scope(|scope| {
@@ -178,7 +177,6 @@ struct Fold<'a, D> {
     plan: &'a RowPlan,
     template: &'a TaskStats,
     start: Instant,
-    threads: usize,
     done: &'a D,
 }
 
@@ -248,7 +246,7 @@ impl Shared {
     {
         let now = Instant::now();
         let mut row = std::mem::replace(&mut state.row, fold.template.clone());
-        row.seconds = (now - state.row_start).as_secs_f64() * fold.threads as f64;
+        row.seconds = (now - state.row_start).as_secs_f64() * fold.plan.threads.max(1) as f64;
         state.row_start = now;
         state.total.add(&row);
         let total = state.total.clone();
