@@ -17,15 +17,13 @@
 //! edges). Mechanisms that would be hyperedges are split into existing edges, as Stim's
 //! `decompose_errors` does; one that cannot be split is an error naming a detector.
 //!
-//! Hyperedges: a split mechanism costs the sum of its parts' weights, so alone it can lose to
-//! two other mechanisms with the same syndrome and other flips (48 of the 1104 single
-//! mechanisms of Stim's `memory_xyz` at d = 5 were decoded wrongly so). A local pre-decoder
-//! (as in Smith, Brown and Bartlett, Phys. Rev. Applied 19, 034050 (2023); Chamberland et al.,
-//! "Techniques for combining fast local decoders with global decoders under circuit-level
-//! noise", 2022) handles them first: in a shot where no flag fired, every
-//! cluster of fired detectors (joined when one mechanism flips both) that is exactly an
-//! unflagged hyperedge's syndrome is decoded alone, the hyperedge's own weight competing with
-//! the cluster's matchings, and removed before the matching of the rest.
+//! Hyperedges: a split mechanism costs the sum of its parts' weights, so pairs of faults near
+//! each other are often explained by a cheaper wrong set (on Stim's `memory_xyz` most
+//! mechanisms are split). A local pre-decoder (as in Smith, Brown and Bartlett, Phys. Rev.
+//! Applied 19, 034050 (2023)) handles them first: in a basis with unflagged split mechanisms
+//! and a shot where no flag fired, every cluster of more than two fired detectors (joined when
+//! one mechanism flips both) that one or two unflagged faults explain takes their likeliest
+//! flip ([`FaultPairs`], a two-fault lookup per cluster) and leaves the matching.
 //!
 //! Flags: a mechanism that flips flags enters the static graph only with the probability that
 //! its flags are hidden by other flag faults; in a shot where all its flags fired its edges
@@ -40,6 +38,7 @@
 //! (too many defects; a basis with several observables) a colour offers only its own
 //! matching, so the gap falls back to the colour gap there (infinite when all colours agree).
 
+use super::fault_pairs::FaultPairs;
 use super::few_defects::{ParityDistances, Scratch, ShortestPaths};
 use super::{Decision, Decoder, DecoderError};
 use crate::dem::{xor_probability, DetectorErrorModel};
@@ -61,6 +60,14 @@ fn weight_of(p: f64) -> Weight {
     let p = p.clamp(1e-300, 0.5);
     let nats = ((1.0 - p) / p).ln();
     2 * (nats * UNITS_PER_NAT / 2.0).round() as Weight
+}
+
+/// Probability that an odd number of independent events happen, combined in increasing
+/// order (not a hash map's): the same float in every run.
+fn xor_in_order(probabilities: impl Iterator<Item = f64>) -> f64 {
+    let mut ps: Vec<f64> = probabilities.collect();
+    ps.sort_unstable_by(f64::total_cmp);
+    ps.into_iter().fold(0.0, xor_probability)
 }
 
 /// What the 4th detector coordinate says.
@@ -166,10 +173,12 @@ impl GraphBuilder {
                     .collect();
                 for (e, &(a, b)) in self.ends.iter().enumerate() {
                     let top = flips[e] & mask != 0;
-                    let other = self.flips[e]
-                        .iter()
-                        .filter(|(&o, _)| (o & mask != 0) != top)
-                        .fold(0.0, |acc, (_, &p)| xor_probability(acc, p));
+                    let other = xor_in_order(
+                        self.flips[e]
+                            .iter()
+                            .filter(|(&o, _)| (o & mask != 0) != top)
+                            .map(|(_, &p)| p),
+                    );
                     if other > 0.0 {
                         sheets.push((a as usize, b as usize, weight_of(other), !top));
                     }
@@ -240,11 +249,9 @@ struct Basis {
     /// Complementary gap (weight units) of a shot where nothing fired: the lightest logical
     /// operator of the monochromatic graphs (u64::MAX without parity tables).
     quiet_gap: u64,
-    /// Unflagged mechanisms that the graphs see only split into parts (hyperedges), by their
-    /// sorted detectors in this basis: (most likely flip, weight of its probability).
-    hyperedges: HashMap<Vec<u32>, (u64, u64)>,
-    /// Most detectors of a hyperedge.
-    max_hyperedge: usize,
+    /// Lookup table of one and two unflagged faults, for bases with unflagged mechanisms that
+    /// the graphs see only split into parts (hyperedges).
+    fault_pairs: Option<FaultPairs>,
 }
 
 /// `ColorDecoder::detector_kind` of a flag detector.
@@ -272,11 +279,14 @@ struct Workspace {
     edges: Vec<usize>,
     /// Per colour: (weight, predicted flips, weight of the lightest other prediction).
     results: Vec<(u64, u64, u64)>,
-    /// Hyperedge predecoder: fired detectors not yet in a cluster, the clusters' detectors,
-    /// and the ranges of the clusters that are hyperedges.
+    /// Fault-pair predecoder: fired detectors not yet in a cluster, the clusters' detectors,
+    /// and the ranges of the clusters that the table explains, with its explanation.
     fired: Vec<bool>,
     cluster: Vec<u32>,
-    hyperedge_clusters: Vec<(usize, usize)>,
+    explained_clusters: Vec<(usize, usize, (u64, f64, f64))>,
+    /// Scratch of `FaultPairs::explain`.
+    rest: Vec<u32>,
+    classes: Vec<(u64, f64)>,
 }
 
 /// The decoder (see module docs).
@@ -439,8 +449,11 @@ impl ColorDecoder {
                 )));
             }
             let parts = atomic_parts(&mechanisms, basis, mask, &color_of)?;
-            let hyperedges = hyperedges(&mechanisms, &parts, basis, mask);
-            if !hyperedges.is_empty() {
+            let split = mechanisms
+                .iter()
+                .zip(&parts)
+                .any(|(m, parts)| parts.len() > 1 && m.flags.is_empty());
+            if split {
                 for m in &mechanisms {
                     let dets = &m.checks[basis];
                     for &a in dets {
@@ -448,6 +461,19 @@ impl ColorDecoder {
                     }
                 }
             }
+            let fault_pairs = split.then(|| {
+                FaultPairs::new(
+                    mechanisms
+                        .iter()
+                        .filter(|m| m.flags.is_empty() && !m.checks[basis].is_empty())
+                        .map(|m| {
+                            let mut dets = m.checks[basis].clone();
+                            dets.sort_unstable();
+                            (dets, m.observables & mask, m.probability)
+                        })
+                        .collect(),
+                )
+            });
             let static_probability = |m: &Mechanism| -> f64 {
                 if m.flags.is_empty() {
                     m.probability
@@ -552,8 +578,7 @@ impl ColorDecoder {
                 observables: mask,
                 colors,
                 quiet_gap,
-                max_hyperedge: hyperedges.keys().map(Vec::len).max().unwrap_or(0),
-                hyperedges,
+                fault_pairs,
             });
         }
         pairs.sort_unstable();
@@ -609,7 +634,9 @@ impl ColorDecoder {
             results: Vec::new(),
             fired: vec![false; self.detector_kind.len()],
             cluster: Vec::new(),
-            hyperedge_clusters: Vec::new(),
+            explained_clusters: Vec::new(),
+            rest: Vec::new(),
+            classes: Vec::new(),
         }
     }
 
@@ -650,14 +677,19 @@ impl ColorDecoder {
         outcome
     }
 
-    /// The hyperedge predecoder (see module docs). Every cluster of `defects` (fired detectors
-    /// joined when one mechanism flips both) that is exactly the syndrome of a hyperedge is
-    /// decoded on its own and removed from `defects`: the hyperedge's weight competes with the
-    /// cluster's concatenated matchings, the lighter explanation wins. Returns the clusters'
-    /// flips and their smallest gap in dB.
-    fn predecode(&self, basis: &Basis, defects: &mut Vec<u32>, work: &mut Workspace) -> (u64, f64) {
+    /// The fault-pair predecoder (see module docs). Every cluster of more than two `defects`
+    /// (fired detectors joined when one mechanism flips both) that one or two unflagged faults
+    /// explain is decoded by `table` (their likeliest flip) and removed from `defects`.
+    /// Returns the clusters' flips and their smallest gap in dB (the likeliest flip against
+    /// the others among those explanations).
+    fn predecode(
+        &self,
+        table: &FaultPairs,
+        defects: &mut Vec<u32>,
+        work: &mut Workspace,
+    ) -> (u64, f64) {
         let mut cluster = std::mem::take(&mut work.cluster);
-        let mut found = std::mem::take(&mut work.hyperedge_clusters);
+        let mut found = std::mem::take(&mut work.explained_clusters);
         cluster.clear();
         found.clear();
         for &d in defects.iter() {
@@ -683,29 +715,20 @@ impl ColorDecoder {
                 }
             }
             let members = &mut cluster[start..];
-            if members.len() > 2 && members.len() <= basis.max_hyperedge {
+            if members.len() > 2 {
                 members.sort_unstable();
-                if basis.hyperedges.contains_key(&*members) {
-                    found.push((start, cluster.len()));
+                if let Some(explained) = table.explain(members, &mut work.rest, &mut work.classes) {
+                    found.push((start, cluster.len(), explained));
                 }
             }
         }
         let (mut flips, mut gap) = (0u64, f64::INFINITY);
-        for &(start, end) in &found {
-            let members = &cluster[start..end];
-            let (hyper_flips, hyper_weight) = basis.hyperedges[members];
-            let (best, best_flips, other) = self.decode_basis(basis, members, work);
-            if best_flips == hyper_flips {
-                flips ^= hyper_flips;
-                gap = gap.min(gap_db(other, best.min(hyper_weight)));
-            } else if hyper_weight <= best {
-                flips ^= hyper_flips;
-                gap = gap.min(gap_db(best, hyper_weight));
-            } else {
-                flips ^= best_flips;
-                gap = gap.min(gap_db(other.min(hyper_weight), best));
+        for &(start, end, (flip, p, rest)) in &found {
+            flips ^= flip;
+            if rest > 0.0 {
+                gap = gap.min(gap_db(weight_of(rest) as u64, weight_of(p) as u64));
             }
-            for &d in members {
+            for &d in &cluster[start..end] {
                 work.fired[d as usize] = true;
             }
         }
@@ -716,7 +739,7 @@ impl ColorDecoder {
             }
         }
         work.cluster = cluster;
-        work.hyperedge_clusters = found;
+        work.explained_clusters = found;
         (flips, gap)
     }
 
@@ -880,8 +903,10 @@ impl ColorDecoder {
         let mut gap = f64::INFINITY;
         for (b, basis) in self.bases.iter().enumerate() {
             let mut defects = std::mem::take(&mut work.defects[b]);
-            if !basis.hyperedges.is_empty() && work.fired_flags.is_empty() && defects.len() > 2 {
-                let (flips, cluster_gap) = self.predecode(basis, &mut defects, work);
+            let table = basis.fault_pairs.as_ref();
+            if let Some(table) = table.filter(|_| work.fired_flags.is_empty() && defects.len() > 2)
+            {
+                let (flips, cluster_gap) = self.predecode(table, &mut defects, work);
                 observables ^= flips;
                 gap = gap.min(cluster_gap);
             }
@@ -918,40 +943,6 @@ fn gap_db(other: u64, best: u64) -> f64 {
     } else {
         (other - best) as f64 * DB_PER_UNIT
     }
-}
-
-/// The hyperedges of a basis: unflagged mechanisms split into several parts, by their sorted
-/// detectors in the basis, with the most likely flip among those with the same detectors and
-/// the weight of its probability.
-fn hyperedges(
-    mechanisms: &[Mechanism],
-    parts: &[Vec<Part>],
-    basis: usize,
-    mask: u64,
-) -> HashMap<Vec<u32>, (u64, u64)> {
-    let mut by_detectors: HashMap<Vec<u32>, HashMap<u64, f64>> = HashMap::new();
-    for (m, parts) in mechanisms.iter().zip(parts) {
-        if parts.len() > 1 && m.flags.is_empty() {
-            let mut key = m.checks[basis].clone();
-            key.sort_unstable();
-            let p = by_detectors
-                .entry(key)
-                .or_default()
-                .entry(m.observables & mask)
-                .or_insert(0.0);
-            *p = xor_probability(*p, m.probability);
-        }
-    }
-    by_detectors
-        .into_iter()
-        .map(|(key, flips)| {
-            let (&flip, &p) = flips
-                .iter()
-                .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(a.0)))
-                .expect("a mechanism");
-            (key, (flip, weight_of(p) as u64))
-        })
-        .collect()
 }
 
 /// A piece of a mechanism in one basis with at most two detectors, or at most one of each
@@ -1002,9 +993,7 @@ fn atomic_parts(
     };
     // Nats of an atom's probability, to prefer the likeliest split.
     let atom_nats = |dets: &[u32]| -> f64 {
-        let p = atoms[dets]
-            .values()
-            .fold(0.0, |acc, &p| xor_probability(acc, p));
+        let p = xor_in_order(atoms[dets].values().copied());
         -p.clamp(1e-300, 1.0).ln()
     };
     let mut by_detector: HashMap<u32, Vec<&[u32]>> = HashMap::new();

@@ -15,6 +15,7 @@
 mod code_lookup;
 mod color;
 mod dem_lookup;
+mod fault_pairs;
 mod few_defects;
 
 pub use code_lookup::CodeLookup;
