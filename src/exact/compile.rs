@@ -14,8 +14,10 @@
 //!
 //! See docs/exact-engine.md for the derivations.
 
+use super::beam::{beam_order, BEAM_WIDTH};
 use super::pauli::{packed, Pauli, VGate};
 use super::program::{image_of, DenseGate, ExactProgram, FrameReduction, MeasureKind, Op};
+use super::schedule::{compile_scheduled, Graph, RULES};
 use super::steps::Steps;
 use crate::circuit::{Circuit, Instruction, Target};
 use crate::error::SimError;
@@ -37,7 +39,9 @@ pub(super) fn basis_bits(b: Basis) -> (bool, bool) {
     }
 }
 
-/// The compiler's state while it walks the circuit.
+/// The compiler's state while it walks the circuit. Cloned by the order search
+/// ([`super::beam`]), which drops the operations as it goes ([`Compiler::count_ops`]).
+#[derive(Clone)]
 pub(super) struct Compiler {
     n: usize,
     words: usize,
@@ -342,29 +346,11 @@ impl Compiler {
         }
     }
 
-    /// The dense work of one noiseless shot through the whole program: amplitudes touched by
-    /// every operation on the dense vector (a shot that stops early does less).
-    fn dense_work(&self) -> u128 {
-        let mut width = 0u32;
-        let mut work = 0u128;
-        for op in &self.ops {
-            match op {
-                Op::Activate { .. } => {
-                    width += 1;
-                    work += 1 << width;
-                }
-                Op::Rotate { .. } | Op::Dense(..) => work += 1 << width,
-                Op::Measure {
-                    kind: MeasureKind::Dense { .. },
-                    ..
-                } => {
-                    work += 1 << width;
-                    width = width.saturating_sub(1);
-                }
-                _ => {}
-            }
-        }
-        work
+    /// Adds the operations compiled so far to `cost` and drops them: the order search keeps the
+    /// order and its cost, not the operations.
+    pub(super) fn count_ops(&mut self, cost: &mut DenseCost) {
+        cost.add(&self.ops);
+        self.ops.clear();
     }
 
     /// Whether `p` acts on an active qubit (assuming no X/Y on dormant ones).
@@ -558,13 +544,18 @@ impl Compiler {
         self.instruction(ins)
     }
 
-    fn instruction(&mut self, ins: &Instruction) -> Result<(), SimError> {
+    fn check_size(&self) -> Result<(), SimError> {
         if self.ops.len() >= MAX_OPS {
             return Err(SimError::Unsupported(format!(
                 "the exact engine unrolls loops and this circuit needs more than {MAX_OPS} \
                  operations; shorten its REPEAT blocks"
             )));
         }
+        Ok(())
+    }
+
+    fn instruction(&mut self, ins: &Instruction) -> Result<(), SimError> {
+        self.check_size()?;
         let kind = ins.gate.kind();
         self.instruction_body(ins, kind)?;
         // Whatever acted on a qubit may have entangled it or put it into a frame (a reset
@@ -572,6 +563,35 @@ impl Compiler {
         if !matches!(kind, GateKind::QubitCoords | GateKind::Reset(_)) {
             for q in Self::qubits(ins) {
                 self.fresh[q] = false;
+            }
+        }
+        Ok(())
+    }
+
+    /// One step of a non-Clifford gate's decomposition ([`rotation_steps`]) on `group`, the
+    /// qubits of one of its target groups.
+    fn rotation_step(
+        &mut self,
+        step: RotationStep,
+        group: &[usize],
+        line: u32,
+    ) -> Result<(), SimError> {
+        match step {
+            RotationStep::Clifford { gate, slots } => match gate.kind() {
+                GateKind::Reset(Basis::Z) => self.reset(group[slots[0]], Basis::Z),
+                _ => {
+                    let a = gate.clifford_action().expect("Clifford").num_qubits;
+                    let targets: Vec<usize> = slots[..a].iter().map(|&s| group[s]).collect();
+                    self.prepend_clifford(gate, &targets);
+                    for q in targets {
+                        self.fresh[q] = false;
+                    }
+                }
+            },
+            RotationStep::Rotate { axis, slot, angle } => {
+                let p = self.product_image(&[(group[slot], axis)]);
+                self.rotate(p, angle, line)?;
+                self.fresh[group[slot]] = false;
             }
         }
         Ok(())
@@ -616,26 +636,8 @@ impl Compiler {
                 let arity = if kind == GateKind::NonClifford2 { 2 } else { 1 };
                 let qs = Self::qubits(ins);
                 for group in qs.chunks(arity) {
-                    for step in &steps {
-                        match *step {
-                            RotationStep::Clifford { gate, slots } => match gate.kind() {
-                                GateKind::Reset(Basis::Z) => self.reset(group[slots[0]], Basis::Z),
-                                _ => {
-                                    let a = gate.clifford_action().expect("Clifford").num_qubits;
-                                    let targets: Vec<usize> =
-                                        slots[..a].iter().map(|&s| group[s]).collect();
-                                    self.prepend_clifford(gate, &targets);
-                                    for q in targets {
-                                        self.fresh[q] = false;
-                                    }
-                                }
-                            },
-                            RotationStep::Rotate { axis, slot, angle } => {
-                                let p = self.product_image(&[(group[slot], axis)]);
-                                self.rotate(p, angle, ins.line)?;
-                                self.fresh[group[slot]] = false;
-                            }
-                        }
+                    for &step in &steps {
+                        self.rotation_step(step, group, ins.line)?;
                     }
                 }
             }
@@ -790,6 +792,51 @@ fn flipper(basis: Basis) -> Basis {
     }
 }
 
+/// The dense vector's width and work along a noiseless shot, followed operation by operation.
+/// Ordered by peak width, then width, then work: the beam search's score
+/// ([`super::beam`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) struct DenseCost {
+    /// Most active qubits so far.
+    pub peak: u32,
+    /// Active qubits now.
+    pub width: u32,
+    /// Amplitudes touched so far by the operations on the dense vector.
+    pub work: u128,
+}
+
+impl DenseCost {
+    /// Follows `ops`, compiled after those already counted.
+    pub(super) fn add(&mut self, ops: &[Op]) {
+        for op in ops {
+            match op {
+                Op::Activate { .. } => {
+                    self.width += 1;
+                    self.peak = self.peak.max(self.width);
+                    self.work += 1 << self.width;
+                }
+                Op::Rotate { .. } | Op::Dense(..) => self.work += 1 << self.width,
+                Op::Measure {
+                    kind: MeasureKind::Dense { .. },
+                    ..
+                } => {
+                    self.work += 1 << self.width;
+                    self.width = self.width.saturating_sub(1);
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// The dense work of one noiseless shot through `ops`: amplitudes touched by every operation on
+/// the dense vector (a shot that stops early does less).
+pub(super) fn dense_work(ops: &[Op]) -> u128 {
+    let mut cost = DenseCost::default();
+    cost.add(ops);
+    cost.work
+}
+
 /// Pauli-product factors (qubit, x, z) as (qubit, basis).
 fn factors_of(factors: &[(u32, bool, bool)]) -> Vec<(usize, Basis)> {
     factors
@@ -829,9 +876,40 @@ pub enum Order {
     /// As written.
     Circuit,
     /// Any order that respects each qubit's sequence of operations and the measurement record,
-    /// chosen greedily to keep few qubits active (see [`super::schedule`]).
+    /// chosen to keep few qubits active: the best of the greedy rules of [`super::schedule`]
+    /// and the beam search of [`super::beam`].
     #[default]
     ActiveWidth,
+    /// The beam search's order alone (for tests and comparisons; the first greedy rule's
+    /// when the beam finds no order within the limit on active qubits).
+    Beam,
+}
+
+/// The compiled order with the least dense work so far, and the first error (too many active
+/// qubits) of an order that failed.
+#[derive(Default)]
+struct Best {
+    program: Option<Compiler>,
+    error: Option<SimError>,
+}
+
+impl Best {
+    fn offer(&mut self, c: Result<Compiler, SimError>) {
+        match c {
+            Ok(c)
+                if self
+                    .program
+                    .as_ref()
+                    .is_none_or(|b| dense_work(&c.ops) < dense_work(&b.ops)) =>
+            {
+                self.program = Some(c)
+            }
+            Ok(_) => {}
+            Err(e) => {
+                self.error.get_or_insert(e);
+            }
+        }
+    }
 }
 
 /// Compiles a whole circuit (loops unrolled) with at most `limit` active qubits; also returns
@@ -864,43 +942,43 @@ pub(super) fn compile(
             })?;
             Ok(c.finish(stats.num_measurements))
         }
-        Order::ActiveWidth => {
-            // Every scheduling rule, keeping the program with the least dense work; an error
-            // (too many active qubits) only when every rule fails.
-            let mut best: Option<Compiler> = None;
-            let mut first_error = None;
-            let mut try_rule = |rule| {
+        Order::ActiveWidth | Order::Beam => {
+            // Every scheduling rule and the beam search, keeping the program with the least
+            // dense work; an error (too many active qubits) only when every order fails.
+            let graph = Graph::new(circuit)?;
+            let mut best = Best::default();
+            let by_rule = |rule| {
                 let mut c = Compiler::new(n, limit);
-                match super::schedule::compile_scheduled(&mut c, circuit, rule) {
-                    Ok(())
-                        if best
-                            .as_ref()
-                            .is_none_or(|b| c.dense_work() < b.dense_work()) =>
-                    {
-                        best = Some(c)
-                    }
-                    Ok(()) => {}
-                    Err(e) => {
-                        first_error.get_or_insert(e);
-                    }
-                }
-                best.as_ref().map(|b| b.ops.len())
+                compile_scheduled(&mut c, &graph, rule).map(|()| c)
             };
-            let mut ops = None;
-            for rule in super::schedule::RULES {
-                ops = try_rule(rule);
+            let rules = if order == Order::Beam {
+                &[][..]
+            } else {
+                &RULES[..]
+            };
+            for &rule in rules {
+                best.offer(by_rule(rule));
             }
-            // More shuffled orders, as many as the size of the program allows (none when no
-            // rule compiled: the circuit is too wide whatever the order).
-            if let Some(ops) = ops {
-                for rule in super::schedule::extra_rules(ops) {
-                    try_rule(rule);
+            // The beam search (not when no rule compiled: the circuit is too wide whatever the
+            // order).
+            if order == Order::Beam || best.program.is_some() {
+                if let Some((order, _)) = beam_order(&graph, Compiler::new(n, limit), BEAM_WIDTH) {
+                    let mut c = Compiler::new(n, limit);
+                    let replayed = order
+                        .iter()
+                        .try_for_each(|&i| graph.compile_unit(&mut c, i));
+                    best.offer(replayed.map(|()| c));
                 }
             }
-            match (best, first_error) {
-                (Some(c), _) => Ok(c.finish(stats.num_measurements)),
-                (None, Some(e)) => Err(e),
-                (None, None) => unreachable!("RULES is not empty"),
+            if best.program.is_none() && best.error.is_none() {
+                best.offer(by_rule(RULES[0]));
+            }
+            match best {
+                Best {
+                    program: Some(c), ..
+                } => Ok(c.finish(stats.num_measurements)),
+                Best { error: Some(e), .. } => Err(e),
+                _ => unreachable!("an order compiled or failed"),
             }
         }
     }

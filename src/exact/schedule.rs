@@ -15,7 +15,7 @@ use super::compile::{is_noise_site, Compiler};
 use crate::circuit::{Circuit, Instruction, Target};
 use crate::error::SimError;
 use crate::gates::{rotation_steps, GateKind, RotationStep};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 /// A piece of one instruction (one target or target pair), or a whole correlated-error chain.
 struct Unit {
@@ -151,103 +151,188 @@ pub(super) const RULES: [Rule; 8] = {
     ]
 };
 
-/// How many more rules the compiler tries after [`RULES`] on a program of `ops` operations:
-/// shuffled tie-breaks (with and without completion, alternately) up to about
-/// [`SEARCH_BUDGET`] compiled operations in all, at most [`MAX_EXTRA_RULES`]. The dense work
-/// of shuffled orders varies widely: on the d = 5 |H> preparation (cn20) the best of the eight
-/// does 35.5k amplitude visits per noiseless shot, the best of 104 does 10.4k and samples 1.7x
-/// faster (2026-12-06). A function of the program's size only, so that every run compiles the
-/// same program (seeded output must not depend on the machine's speed).
-pub(super) fn extra_rules(ops: usize) -> impl Iterator<Item = Rule> {
-    let count = (SEARCH_BUDGET / ops.max(1)).min(MAX_EXTRA_RULES);
-    (0..count as u64).map(|k| Rule {
-        completion: k % 2 == 0,
-        tiebreak: Tiebreak::Shuffled(5 + k / 2),
-    })
+/// A circuit's units and the dependencies between them: what every order shares.
+pub(super) struct Graph {
+    units: Vec<Unit>,
+    /// The units that wait on each unit.
+    after: Vec<Vec<usize>>,
+    /// How many units each unit waits on.
+    deps: Vec<u32>,
+    completion: Completion,
+    num_qubits: usize,
 }
 
-/// Compiled operations the extra rules may cost in all (about 0.6 s at d = 5).
-const SEARCH_BUDGET: usize = 1 << 19;
+/// Where one order has got to: the units ready to compile, and how far the others are.
+#[derive(Clone)]
+pub(super) struct Frontier {
+    ready: [BTreeSet<usize>; 4],
+    /// Dependencies met so far, for units that wait on some (not all) of theirs still.
+    met: HashMap<usize, u32>,
+    /// Non-Clifford units compiled (a bit set, numbered as [`Completion`] numbers them).
+    pub(super) done: Vec<u64>,
+    compiled: usize,
+}
 
-/// At most this many extra rules, however small the program.
-pub(super) const MAX_EXTRA_RULES: usize = 96;
-
-/// Compiles `circuit` in the greedy order described in the module docs.
-pub(super) fn compile_scheduled(
-    c: &mut Compiler,
-    circuit: &Circuit,
-    rule: Rule,
-) -> Result<(), SimError> {
-    let units = units(circuit)?;
-    // Dependencies: the previous unit on each qubit, and the unit that wrote each record read.
-    let mut waiting = vec![0usize; units.len()];
-    let mut after: Vec<Vec<usize>> = vec![Vec::new(); units.len()];
-    let mut last_on_qubit: Vec<Option<usize>> = vec![None; circuit.stats().num_qubits as usize];
-    let mut writer: Vec<usize> = Vec::new();
-    for (i, u) in units.iter().enumerate() {
-        let mut deps = Vec::new();
-        for (ins, _) in &u.instructions {
-            for t in &ins.targets {
-                match *t {
-                    Target::Rec(k) => {
-                        let r = u.record_base.checked_sub(k).ok_or_else(|| {
-                            SimError::Unsupported(format!(
-                                "line {}: rec[-{k}] reaches before the first measurement",
-                                ins.line
-                            ))
-                        })?;
-                        deps.push(writer[r as usize]);
-                    }
-                    _ => {
-                        if let Some(q) = t.qubit_index() {
-                            match last_on_qubit[q as usize].replace(i) {
-                                Some(prev) if prev != i => deps.push(prev),
-                                _ => {}
+impl Graph {
+    /// Splits `circuit` into units: the previous unit on each qubit, and the unit that wrote
+    /// each record read, come first.
+    pub(super) fn new(circuit: &Circuit) -> Result<Graph, SimError> {
+        let units = units(circuit)?;
+        let mut deps = vec![0u32; units.len()];
+        let mut after: Vec<Vec<usize>> = vec![Vec::new(); units.len()];
+        let mut last_on_qubit: Vec<Option<usize>> = vec![None; circuit.stats().num_qubits as usize];
+        let mut writer: Vec<usize> = Vec::new();
+        for (i, u) in units.iter().enumerate() {
+            let mut mine = Vec::new();
+            for (ins, _) in &u.instructions {
+                for t in &ins.targets {
+                    match *t {
+                        Target::Rec(k) => {
+                            let r = u.record_base.checked_sub(k).ok_or_else(|| {
+                                SimError::Unsupported(format!(
+                                    "line {}: rec[-{k}] reaches before the first measurement",
+                                    ins.line
+                                ))
+                            })?;
+                            mine.push(writer[r as usize]);
+                        }
+                        _ => {
+                            if let Some(q) = t.qubit_index() {
+                                match last_on_qubit[q as usize].replace(i) {
+                                    Some(prev) if prev != i => mine.push(prev),
+                                    _ => {}
+                                }
                             }
                         }
                     }
                 }
+                writer.extend(std::iter::repeat_n(i, ins.num_measurements() as usize));
             }
-            writer.extend(std::iter::repeat_n(i, ins.num_measurements() as usize));
+            mine.sort_unstable();
+            mine.dedup();
+            deps[i] = mine.len() as u32;
+            for d in mine {
+                after[d].push(i);
+            }
         }
-        deps.sort_unstable();
-        deps.dedup();
-        waiting[i] = deps.len();
-        for d in deps {
-            after[d].push(i);
+        let completion = Completion::new(&units, &after);
+        Ok(Graph {
+            units,
+            after,
+            deps,
+            completion,
+            num_qubits: circuit.stats().num_qubits as usize,
+        })
+    }
+
+    /// Nothing compiled yet.
+    pub(super) fn start(&self) -> Frontier {
+        let mut ready: [BTreeSet<usize>; 4] = Default::default();
+        for (i, u) in self.units.iter().enumerate() {
+            if self.deps[i] == 0 {
+                ready[u.class].insert(i);
+            }
+        }
+        Frontier {
+            ready,
+            met: HashMap::new(),
+            done: vec![0; self.completion.words],
+            compiled: 0,
         }
     }
-    let mut ready: [BTreeSet<usize>; 4] = Default::default();
-    for (i, u) in units.iter().enumerate() {
-        if waiting[i] == 0 {
-            ready[u.class].insert(i);
+
+    /// Compiles unit `i` (ready in `f`) and releases the units waiting on it.
+    pub(super) fn take(
+        &self,
+        c: &mut Compiler,
+        f: &mut Frontier,
+        i: usize,
+    ) -> Result<(), SimError> {
+        let u = &self.units[i];
+        f.ready[u.class].remove(&i);
+        self.compile_unit(c, i)?;
+        f.compiled += 1;
+        if let Some(b) = self.completion.bit_of[i] {
+            f.done[b / 64] |= 1 << (b % 64);
         }
+        for &j in &self.after[i] {
+            let need = self.deps[j];
+            let met = f.met.entry(j).or_insert(0);
+            *met += 1;
+            if *met == need {
+                f.met.remove(&j);
+                f.ready[self.units[j].class].insert(j);
+            }
+        }
+        Ok(())
     }
-    let mut progress = Completion::new(&units, &after);
-    let mut compiled = 0;
-    while let Some(i) = pick(c, &units, &mut ready, &progress, rule) {
-        compiled += 1;
-        progress.done(i);
-        let u = &units[i];
+
+    /// Compiles unit `i` alone (replaying an order found before).
+    pub(super) fn compile_unit(&self, c: &mut Compiler, i: usize) -> Result<(), SimError> {
+        let u = &self.units[i];
         let mut base = u.record_base;
         for (ins, site) in &u.instructions {
             c.instruction_at(ins, base, u.detector_base, *site)?;
             base += ins.num_measurements() as u32;
         }
-        for &j in &after[i] {
-            waiting[j] -= 1;
-            if waiting[j] == 0 {
-                ready[units[j].class].insert(j);
-            }
+        Ok(())
+    }
+
+    /// The next free unit: detectors and observables first (a shot can stop early), then
+    /// measurements and resets (they shrink the active set), then Clifford gates and noise.
+    pub(super) fn next_free(&self, f: &Frontier) -> Option<usize> {
+        [DETECTOR, MEASURE, CLIFFORD]
+            .into_iter()
+            .find_map(|class| f.ready[class].first().copied())
+    }
+
+    /// The non-Clifford units ready in `f`, in circuit order.
+    pub(super) fn ready_rotations<'a>(&self, f: &'a Frontier) -> impl Iterator<Item = usize> + 'a {
+        f.ready[NON_CLIFFORD].iter().copied()
+    }
+
+    /// Number of units.
+    #[cfg(test)]
+    pub(super) fn num_units(&self) -> usize {
+        self.units.len()
+    }
+
+    /// The circuit's qubit count.
+    pub(super) fn num_qubits(&self) -> usize {
+        self.num_qubits
+    }
+
+    /// Whether `f` has compiled every unit.
+    pub(super) fn is_complete(&self, f: &Frontier) -> bool {
+        f.compiled == self.units.len()
+    }
+
+    /// Checks that an order that can go no further compiled every unit.
+    fn check_complete(&self, f: &Frontier) -> Result<(), SimError> {
+        debug_assert!(self.is_complete(f), "the dependencies have no cycle");
+        if !self.is_complete(f) {
+            return Err(SimError::Unsupported(
+                "internal error: the exact engine's scheduler left operations out".into(),
+            ));
         }
+        Ok(())
     }
-    debug_assert_eq!(compiled, units.len(), "the dependencies have no cycle");
-    if compiled < units.len() {
-        return Err(SimError::Unsupported(
-            "internal error: the exact engine's scheduler left operations out".into(),
-        ));
+}
+
+/// Compiles the circuit of `graph` in the greedy order of `rule` (see the module docs).
+pub(super) fn compile_scheduled(
+    c: &mut Compiler,
+    graph: &Graph,
+    rule: Rule,
+) -> Result<(), SimError> {
+    let mut f = graph.start();
+    while let Some(i) = graph
+        .next_free(&f)
+        .or_else(|| pick_rotation(c, graph, &f, rule))
+    {
+        graph.take(c, &mut f, i)?;
     }
-    Ok(())
+    graph.check_complete(&f)
 }
 
 /// Which measurements wait on which non-Clifford units: every measurement's set of
@@ -259,10 +344,8 @@ struct Completion {
     /// Bit of each non-Clifford unit (None for other units).
     bit_of: Vec<Option<usize>>,
     words: usize,
-    /// (unit, its non-Clifford ancestors) for every measurement unit not yet compiled.
-    pending: Vec<(usize, Vec<u64>)>,
-    /// Non-Clifford units already compiled.
-    done: Vec<u64>,
+    /// The non-Clifford ancestors of every measurement unit that has some.
+    measurements: Vec<Vec<u64>>,
 }
 
 /// Beyond this many non-Clifford units the ancestor sets are not built (memory grows as units x
@@ -280,7 +363,7 @@ impl Completion {
             }
         }
         let words = k.div_ceil(64);
-        let mut pending = Vec::new();
+        let mut measurements = Vec::new();
         if k > 0 && k <= MAX_TRACKED {
             // Units are in a topological order (dependencies come first), so one forward pass
             // propagates ancestor sets along `after`.
@@ -297,36 +380,29 @@ impl Completion {
                     }
                 }
                 if units[i].class == MEASURE && mine.iter().any(|&w| w != 0) {
-                    pending.push((i, mine));
+                    measurements.push(mine);
                 }
             }
         }
         Completion {
             bit_of,
             words,
-            pending,
-            done: vec![0; words],
+            measurements,
         }
     }
 
-    fn done(&mut self, unit: usize) {
-        if let Some(b) = self.bit_of[unit] {
-            self.done[b / 64] |= 1 << (b % 64);
-        }
-        self.pending.retain(|(u, _)| *u != unit);
-    }
-
-    /// For each non-Clifford unit, the fewest non-Clifford units still missing before some
-    /// measurement that waits on it (usize::MAX if none does).
-    fn urgency(&self) -> Vec<usize> {
+    /// For each non-Clifford unit, the fewest non-Clifford units still missing (not in
+    /// `done`) before some measurement that waits on it (usize::MAX if none does). Measurements
+    /// already compiled miss none and count for no unit.
+    fn urgency(&self, done: &[u64]) -> Vec<usize> {
         let mut best = vec![usize::MAX; self.words * 64];
-        for (_, anc) in &self.pending {
+        for anc in &self.measurements {
             let missing: usize = anc
                 .iter()
-                .zip(&self.done)
+                .zip(done)
                 .map(|(a, d)| (a & !d).count_ones() as usize)
                 .sum();
-            for (w, (&a, &d)) in anc.iter().zip(&self.done).enumerate() {
+            for (w, (&a, &d)) in anc.iter().zip(done).enumerate() {
                 let mut left = a & !d;
                 while left != 0 {
                     let b = w * 64 + left.trailing_zeros() as usize;
@@ -339,19 +415,14 @@ impl Completion {
     }
 }
 
-/// Takes the next unit to compile (see the module docs).
-fn pick(
+/// Takes the next non-Clifford unit by `rule` (see the module docs).
+pub(super) fn pick_rotation(
     c: &Compiler,
-    units: &[Unit],
-    ready: &mut [BTreeSet<usize>; 4],
-    progress: &Completion,
+    graph: &Graph,
+    f: &Frontier,
     rule: Rule,
 ) -> Option<usize> {
-    for class in [DETECTOR, MEASURE, CLIFFORD] {
-        if let Some(i) = ready[class].pop_first() {
-            return Some(i);
-        }
-    }
+    let units = &graph.units;
     let activates = |i: usize| {
         let ins = &units[i].instructions[0].0;
         // A gate's first step, if a rotation, activates a qubit when the image of its Pauli has
@@ -369,18 +440,14 @@ fn pick(
         }
     };
     let urgency = if rule.completion {
-        progress.urgency()
+        graph.completion.urgency(&f.done)
     } else {
         Vec::new()
     };
     let score = |i: usize| {
-        let u = progress.bit_of[i].map_or(usize::MAX, |b| urgency.get(b).copied().unwrap_or(0));
+        let u =
+            graph.completion.bit_of[i].map_or(usize::MAX, |b| urgency.get(b).copied().unwrap_or(0));
         (activates(i), u, rule.tiebreak.key(i))
     };
-    let i = ready[NON_CLIFFORD]
-        .iter()
-        .copied()
-        .min_by_key(|&i| score(i))?;
-    ready[NON_CLIFFORD].remove(&i);
-    Some(i)
+    graph.ready_rotations(f).min_by_key(|&i| score(i))
 }
