@@ -24,9 +24,9 @@ use std::rc::Rc;
 pub(super) const BEAM_WIDTH: usize = 8;
 
 /// Children the search may evaluate, times the circuit's qubit count (a child costs a copy of
-/// the tableau, which grows with it): about 4 s on the d = 7 |H> preparation, which needs half.
-/// Past it, every state of the beam is finished greedily by the first of [`RULES`]. A function
-/// of the program only, so that every run compiles the same program.
+/// the tableau, which grows with it). Each decision may spend its share of what is left; the
+/// beam narrows where that is not enough for all its states, down to the first greedy rule's
+/// choice. A function of the program only, so that every run compiles the same program.
 const SEARCH_BUDGET: usize = 1 << 22;
 
 /// The units compiled between two decisions, after those of the trail it extends.
@@ -100,16 +100,25 @@ pub(super) fn beam_order(
     loop {
         let mut children: Vec<State> = Vec::new();
         let mut seen: HashMap<Vec<u64>, usize> = HashMap::new();
-        for s in &beam {
-            let candidates: Vec<usize> = if children_left > 0 {
-                graph.ready_rotations(&s.f).collect()
-            } else {
-                pick_rotation(&s.c, graph, &s.f, RULES[0])
+        // What is left of the budget, shared evenly by the decisions left: the best states
+        // expand while it lasts; when even the best one's rotations do not fit, it takes the
+        // first greedy rule's choice alone.
+        let decisions_left = graph.rotations_left(&beam[0].f).max(1);
+        let share = children_left / decisions_left;
+        let mut spent = 0;
+        for (k, s) in beam.iter().enumerate() {
+            let mut candidates: Vec<usize> = graph.ready_rotations(&s.f).collect();
+            if spent + candidates.len() > share {
+                if k > 0 {
+                    break;
+                }
+                candidates = pick_rotation(&s.c, graph, &s.f, RULES[0])
                     .into_iter()
-                    .collect()
-            };
+                    .collect();
+            }
+            spent += candidates.len();
+            children_left = children_left.saturating_sub(candidates.len());
             for i in candidates {
-                children_left = children_left.saturating_sub(1);
                 let mut child = s.clone();
                 // A child that passes the limit on active qubits is dropped.
                 if child.advance(graph, Some(i)).is_err() {
@@ -155,18 +164,14 @@ mod tests {
     fn the_counted_cost_is_the_compiled_one() {
         let prep = HadamardPrep::new(3).unwrap();
         let circuit = prep.circuit(&NoiseModel::named("cn20").unwrap(), 1e-3, ChModel::Exact);
-        let n = circuit.stats().num_qubits as usize;
-        let graph = Graph::new(&circuit).unwrap();
-        let (order, cost) = beam_order(&graph, Compiler::new(n, 26), BEAM_WIDTH).unwrap();
+        let graph = Graph::new(&circuit, true).unwrap();
+        let (order, cost) = beam_order(&graph, graph.compiler(26), BEAM_WIDTH).unwrap();
         assert_eq!(order.len(), graph.num_units());
-        let mut replayed = Compiler::new(n, 26);
-        for &i in &order {
-            graph.compile_unit(&mut replayed, i).unwrap();
-        }
+        let mut replayed = graph.replay(&order, 26).unwrap();
         let mut counted = DenseCost::default();
         replayed.count_ops(&mut counted);
         assert_eq!(counted, cost);
-        let mut greedy = Compiler::new(n, 26);
+        let mut greedy = graph.compiler(26);
         super::super::schedule::compile_scheduled(&mut greedy, &graph, RULES[0]).unwrap();
         let mut by_rule = DenseCost::default();
         greedy.count_ops(&mut by_rule);

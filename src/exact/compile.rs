@@ -279,14 +279,14 @@ impl Compiler {
             sdag,
         };
         for &g in &gates {
-            for q in &mut self.img {
-                q.conjugate(g);
-            }
             match g {
                 VGate::Cx(_, t) => reduction.cx[t / 64] |= 1 << (t % 64),
                 VGate::Cz(_, t) => reduction.cz[t / 64] |= 1 << (t % 64),
                 _ => {}
             }
+        }
+        for q in &mut self.img {
+            q.conjugate_reduction(j, &reduction.cx, &reduction.cz, sdag);
         }
         self.ops.push(Op::Reduce(reduction));
         debug_assert!(p.x.iter().zip(&p.z).enumerate().all(|(w, (x, z))| {
@@ -344,6 +344,25 @@ impl Compiler {
             }
             a
         }
+    }
+
+    /// Puts the images of qubit index `at[q]` in the rows of qubit `q` (the final tableau names
+    /// circuit qubits; the scheduler may have moved a qubit's last wire to another index), the
+    /// other indices' after them in order.
+    pub(super) fn relabel_final(&mut self, at: &[usize]) {
+        let mut used = vec![false; self.n];
+        for &a in at {
+            used[a] = true;
+        }
+        let order: Vec<usize> = at
+            .iter()
+            .copied()
+            .chain((0..self.n).filter(|&p| !used[p]))
+            .collect();
+        self.img = order
+            .iter()
+            .flat_map(|&p| [self.img[2 * p].clone(), self.img[2 * p + 1].clone()])
+            .collect();
     }
 
     /// Adds the operations compiled so far to `cost` and drops them: the order search keeps the
@@ -945,33 +964,29 @@ pub(super) fn compile(
         Order::ActiveWidth | Order::Beam => {
             // Every scheduling rule and the beam search, keeping the program with the least
             // dense work; an error (too many active qubits) only when every order fails.
-            let graph = Graph::new(circuit)?;
+            let plain = Graph::new(circuit, false)?;
+            let graph = Graph::new(circuit, true)?;
             let mut best = Best::default();
-            let by_rule = |rule| {
-                let mut c = Compiler::new(n, limit);
-                compile_scheduled(&mut c, &graph, rule).map(|()| c)
+            let by_rule = |graph: &Graph, rule| {
+                let mut c = graph.compiler(limit);
+                compile_scheduled(&mut c, graph, rule).map(|()| c)
             };
-            let rules = if order == Order::Beam {
-                &[][..]
-            } else {
-                &RULES[..]
-            };
-            for &rule in rules {
-                best.offer(by_rule(rule));
+            if order == Order::ActiveWidth {
+                for g in [&plain, &graph] {
+                    for rule in RULES {
+                        best.offer(by_rule(g, rule));
+                    }
+                }
             }
             // The beam search (not when no rule compiled: the circuit is too wide whatever the
             // order).
             if order == Order::Beam || best.program.is_some() {
-                if let Some((order, _)) = beam_order(&graph, Compiler::new(n, limit), BEAM_WIDTH) {
-                    let mut c = Compiler::new(n, limit);
-                    let replayed = order
-                        .iter()
-                        .try_for_each(|&i| graph.compile_unit(&mut c, i));
-                    best.offer(replayed.map(|()| c));
+                if let Some((order, _)) = beam_order(&graph, graph.compiler(limit), BEAM_WIDTH) {
+                    best.offer(graph.replay(&order, limit));
                 }
             }
             if best.program.is_none() && best.error.is_none() {
-                best.offer(by_rule(RULES[0]));
+                best.offer(by_rule(&graph, RULES[0]));
             }
             match best {
                 Best {

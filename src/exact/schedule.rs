@@ -24,6 +24,10 @@ struct Unit {
     record_base: u32,
     detector_base: u32,
     class: usize,
+    /// The wire of each qubit target, in the order of the targets (see [`Graph`]).
+    wires: Vec<u32>,
+    /// Whether the unit is a reset that starts a new wire.
+    starts_wire: bool,
 }
 
 /// Priority classes, most urgent first.
@@ -94,6 +98,8 @@ fn unit(ins: Instruction, record_base: u32, detector_base: u32, site: Option<(u3
         record_base,
         detector_base,
         class,
+        wires: Vec::new(),
+        starts_wire: false,
     }
 }
 
@@ -160,6 +166,13 @@ pub(super) struct Graph {
     deps: Vec<u32>,
     completion: Completion,
     num_qubits: usize,
+    /// Qubit indices the compiler holds: the circuit's qubits and the spare ones up to a whole
+    /// frame word.
+    indices: usize,
+    /// Units on each wire.
+    wire_units: Vec<u32>,
+    /// Each qubit's last wire.
+    last_wire: Vec<u32>,
 }
 
 /// Where one order has got to: the units ready to compile, and how far the others are.
@@ -171,19 +184,46 @@ pub(super) struct Frontier {
     /// Non-Clifford units compiled (a bit set, numbered as [`Completion`] numbers them).
     pub(super) done: Vec<u64>,
     compiled: usize,
+    /// The qubit index of each wire started (u32::MAX: not yet).
+    index_of: Vec<u32>,
+    /// Units each wire has left.
+    left: Vec<u32>,
+    /// Indices no live wire holds.
+    free: BTreeSet<u32>,
+    /// Resets that start a wire, ready but for an index.
+    waiting: BTreeSet<usize>,
+}
+
+impl Frontier {
+    fn make_ready(&mut self, units: &[Unit], i: usize) {
+        if units[i].starts_wire {
+            self.waiting.insert(i);
+        } else {
+            self.ready[units[i].class].insert(i);
+        }
+    }
 }
 
 impl Graph {
     /// Splits `circuit` into units: the previous unit on each qubit, and the unit that wrote
     /// each record read, come first.
-    pub(super) fn new(circuit: &Circuit) -> Result<Graph, SimError> {
-        let units = units(circuit)?;
+    pub(super) fn new(circuit: &Circuit, rename: bool) -> Result<Graph, SimError> {
+        let mut units = units(circuit)?;
+        let n = circuit.stats().num_qubits as usize;
         let mut deps = vec![0u32; units.len()];
         let mut after: Vec<Vec<usize>> = vec![Vec::new(); units.len()];
-        let mut last_on_qubit: Vec<Option<usize>> = vec![None; circuit.stats().num_qubits as usize];
+        let mut last_on_qubit: Vec<Option<usize>> = vec![None; n];
+        // Wire q is qubit q's first; a reset of a qubit something acted on before starts a new
+        // one, which waits on nothing before it.
+        let mut wire_of: Vec<u32> = (0..n as u32).collect();
+        let mut wire_units = vec![0u32; n];
         let mut writer: Vec<usize> = Vec::new();
-        for (i, u) in units.iter().enumerate() {
+        for (i, u) in units.iter_mut().enumerate() {
             let mut mine = Vec::new();
+            u.starts_wire = rename
+                && u.instructions.len() == 1
+                && matches!(u.instructions[0].0.gate.kind(), GateKind::Reset(_))
+                && u.instructions[0].0.targets.len() == 1;
             for (ins, _) in &u.instructions {
                 for t in &ins.targets {
                     match *t {
@@ -198,16 +238,26 @@ impl Graph {
                         }
                         _ => {
                             if let Some(q) = t.qubit_index() {
-                                match last_on_qubit[q as usize].replace(i) {
+                                let q = q as usize;
+                                match last_on_qubit[q].replace(i) {
+                                    Some(_) if u.starts_wire => {
+                                        wire_of[q] = wire_units.len() as u32;
+                                        wire_units.push(0);
+                                    }
                                     Some(prev) if prev != i => mine.push(prev),
                                     _ => {}
                                 }
+                                if !u.wires.contains(&wire_of[q]) {
+                                    wire_units[wire_of[q] as usize] += 1;
+                                }
+                                u.wires.push(wire_of[q]);
                             }
                         }
                     }
                 }
                 writer.extend(std::iter::repeat_n(i, ins.num_measurements() as usize));
             }
+            u.starts_wire &= u.wires.first().is_some_and(|&w| w as usize >= n);
             mine.sort_unstable();
             mine.dedup();
             deps[i] = mine.len() as u32;
@@ -221,24 +271,35 @@ impl Graph {
             after,
             deps,
             completion,
-            num_qubits: circuit.stats().num_qubits as usize,
+            num_qubits: n,
+            indices: n.div_ceil(64).max(1) * 64,
+            wire_units,
+            last_wire: wire_of,
         })
     }
 
     /// Nothing compiled yet.
     pub(super) fn start(&self) -> Frontier {
-        let mut ready: [BTreeSet<usize>; 4] = Default::default();
-        for (i, u) in self.units.iter().enumerate() {
-            if self.deps[i] == 0 {
-                ready[u.class].insert(i);
-            }
+        let n = self.num_qubits;
+        let mut index_of = vec![u32::MAX; self.wire_units.len()];
+        for (q, w) in index_of.iter_mut().enumerate().take(n) {
+            *w = q as u32;
         }
-        Frontier {
-            ready,
+        let free = (n as u32..self.indices as u32).collect();
+        let mut f = Frontier {
+            ready: Default::default(),
             met: HashMap::new(),
             done: vec![0; self.completion.words],
             compiled: 0,
+            index_of,
+            left: self.wire_units.clone(),
+            free,
+            waiting: BTreeSet::new(),
+        };
+        for i in (0..self.units.len()).filter(|&i| self.deps[i] == 0) {
+            f.make_ready(&self.units, i);
         }
+        f
     }
 
     /// Compiles unit `i` (ready in `f`) and releases the units waiting on it.
@@ -250,7 +311,25 @@ impl Graph {
     ) -> Result<(), SimError> {
         let u = &self.units[i];
         f.ready[u.class].remove(&i);
-        self.compile_unit(c, i)?;
+        f.waiting.remove(&i);
+        if u.starts_wire {
+            let index = f.free.pop_first().ok_or_else(|| {
+                SimError::Unsupported("internal error: the exact engine ran out of qubits".into())
+            })?;
+            f.index_of[u.wires[0] as usize] = index;
+        }
+        self.compile_unit(c, i, &f.index_of)?;
+        for (k, &w) in u.wires.iter().enumerate() {
+            if u.wires[..k].contains(&w) {
+                continue;
+            }
+            let w = w as usize;
+            f.left[w] -= 1;
+            // A qubit's last wire keeps its index to the end (end-of-shot observables read it).
+            if f.left[w] == 0 && self.last_wire[self.qubit_of_wire(u, k)] != w as u32 {
+                f.free.insert(f.index_of[w]);
+            }
+        }
         f.compiled += 1;
         if let Some(b) = self.completion.bit_of[i] {
             f.done[b / 64] |= 1 << (b % 64);
@@ -261,29 +340,99 @@ impl Graph {
             *met += 1;
             if *met == need {
                 f.met.remove(&j);
-                f.ready[self.units[j].class].insert(j);
+                f.make_ready(&self.units, j);
             }
         }
         Ok(())
     }
 
-    /// Compiles unit `i` alone (replaying an order found before).
-    pub(super) fn compile_unit(&self, c: &mut Compiler, i: usize) -> Result<(), SimError> {
+    /// The circuit qubit of the `k`-th qubit target of `u`.
+    fn qubit_of_wire(&self, u: &Unit, k: usize) -> usize {
+        u.instructions
+            .iter()
+            .flat_map(|(ins, _)| ins.targets.iter().filter_map(|t| t.qubit_index()))
+            .nth(k)
+            .expect("a wire per qubit target") as usize
+    }
+
+    /// Compiles unit `i` with each wire on its index in `index_of`.
+    fn compile_unit(&self, c: &mut Compiler, i: usize, index_of: &[u32]) -> Result<(), SimError> {
         let u = &self.units[i];
         let mut base = u.record_base;
+        let mut wires = u.wires.iter();
         for (ins, site) in &u.instructions {
-            c.instruction_at(ins, base, u.detector_base, *site)?;
+            let mut moved = None::<Instruction>;
+            for (k, t) in ins.targets.iter().enumerate() {
+                if let Some(q) = t.qubit_index() {
+                    let w = *wires.next().expect("a wire per qubit target");
+                    let index = index_of[w as usize];
+                    if index != q {
+                        let m = moved.get_or_insert_with(|| ins.clone());
+                        m.targets[k] = match *t {
+                            Target::Qubit { inverted, .. } => Target::Qubit { index, inverted },
+                            Target::Pauli {
+                                pauli, inverted, ..
+                            } => Target::Pauli {
+                                pauli,
+                                index,
+                                inverted,
+                            },
+                            other => other,
+                        };
+                    }
+                }
+            }
+            c.instruction_at(moved.as_ref().unwrap_or(ins), base, u.detector_base, *site)?;
             base += ins.num_measurements() as u32;
         }
+        Ok(())
+    }
+
+    /// A fresh compiler for this graph's orders: the circuit's qubits and the spare indices.
+    pub(super) fn compiler(&self, limit: usize) -> Compiler {
+        Compiler::new(self.indices, limit)
+    }
+
+    /// Compiles the units in `order` (an order found before) from a fresh compiler, and
+    /// finishes it as [`Graph::finish`] does.
+    pub(super) fn replay(&self, order: &[usize], limit: usize) -> Result<Compiler, SimError> {
+        let mut c = self.compiler(limit);
+        let mut f = self.start();
+        for &i in order {
+            self.take(&mut c, &mut f, i)?;
+        }
+        self.finish(&mut c, &f)?;
+        Ok(c)
+    }
+
+    /// Checks that `f` compiled every unit, and gives every circuit qubit its last wire's images
+    /// in the final tableau (end-of-shot observables name circuit qubits).
+    pub(super) fn finish(&self, c: &mut Compiler, f: &Frontier) -> Result<(), SimError> {
+        self.check_complete(f)?;
+        let at: Vec<usize> = self
+            .last_wire
+            .iter()
+            .map(|&w| f.index_of[w as usize] as usize)
+            .collect();
+        c.relabel_final(&at);
         Ok(())
     }
 
     /// The next free unit: detectors and observables first (a shot can stop early), then
     /// measurements and resets (they shrink the active set), then Clifford gates and noise.
     pub(super) fn next_free(&self, f: &Frontier) -> Option<usize> {
-        [DETECTOR, MEASURE, CLIFFORD]
-            .into_iter()
-            .find_map(|class| f.ready[class].first().copied())
+        // A reset that starts a wire waits for a free index (resets start wires in circuit
+        // order, so some index is free whenever it is the earliest unit left).
+        let reset = f.waiting.first().filter(|_| !f.free.is_empty());
+        let measure = match (f.ready[MEASURE].first(), reset) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        f.ready[DETECTOR]
+            .first()
+            .or(measure)
+            .or(f.ready[CLIFFORD].first())
+            .copied()
     }
 
     /// The non-Clifford units ready in `f`, in circuit order.
@@ -295,6 +444,12 @@ impl Graph {
     #[cfg(test)]
     pub(super) fn num_units(&self) -> usize {
         self.units.len()
+    }
+
+    /// Non-Clifford units `f` has not compiled yet.
+    pub(super) fn rotations_left(&self, f: &Frontier) -> usize {
+        let done: u32 = f.done.iter().map(|w| w.count_ones()).sum();
+        self.completion.rotations - done as usize
     }
 
     /// The circuit's qubit count.
@@ -332,7 +487,7 @@ pub(super) fn compile_scheduled(
     {
         graph.take(c, &mut f, i)?;
     }
-    graph.check_complete(&f)
+    graph.finish(c, &f)
 }
 
 /// Which measurements wait on which non-Clifford units: every measurement's set of
@@ -344,6 +499,8 @@ struct Completion {
     /// Bit of each non-Clifford unit (None for other units).
     bit_of: Vec<Option<usize>>,
     words: usize,
+    /// Number of non-Clifford units.
+    rotations: usize,
     /// The non-Clifford ancestors of every measurement unit that has some.
     measurements: Vec<Vec<u64>>,
 }
@@ -387,6 +544,7 @@ impl Completion {
         Completion {
             bit_of,
             words,
+            rotations: k,
             measurements,
         }
     }
