@@ -563,18 +563,13 @@ impl Compiler {
         self.instruction(ins)
     }
 
-    fn check_size(&self) -> Result<(), SimError> {
+    fn instruction(&mut self, ins: &Instruction) -> Result<(), SimError> {
         if self.ops.len() >= MAX_OPS {
             return Err(SimError::Unsupported(format!(
                 "the exact engine unrolls loops and this circuit needs more than {MAX_OPS} \
                  operations; shorten its REPEAT blocks"
             )));
         }
-        Ok(())
-    }
-
-    fn instruction(&mut self, ins: &Instruction) -> Result<(), SimError> {
-        self.check_size()?;
         let kind = ins.gate.kind();
         self.instruction_body(ins, kind)?;
         // Whatever acted on a qubit may have entangled it or put it into a frame (a reset
@@ -582,35 +577,6 @@ impl Compiler {
         if !matches!(kind, GateKind::QubitCoords | GateKind::Reset(_)) {
             for q in Self::qubits(ins) {
                 self.fresh[q] = false;
-            }
-        }
-        Ok(())
-    }
-
-    /// One step of a non-Clifford gate's decomposition ([`rotation_steps`]) on `group`, the
-    /// qubits of one of its target groups.
-    fn rotation_step(
-        &mut self,
-        step: RotationStep,
-        group: &[usize],
-        line: u32,
-    ) -> Result<(), SimError> {
-        match step {
-            RotationStep::Clifford { gate, slots } => match gate.kind() {
-                GateKind::Reset(Basis::Z) => self.reset(group[slots[0]], Basis::Z),
-                _ => {
-                    let a = gate.clifford_action().expect("Clifford").num_qubits;
-                    let targets: Vec<usize> = slots[..a].iter().map(|&s| group[s]).collect();
-                    self.prepend_clifford(gate, &targets);
-                    for q in targets {
-                        self.fresh[q] = false;
-                    }
-                }
-            },
-            RotationStep::Rotate { axis, slot, angle } => {
-                let p = self.product_image(&[(group[slot], axis)]);
-                self.rotate(p, angle, line)?;
-                self.fresh[group[slot]] = false;
             }
         }
         Ok(())
@@ -655,8 +621,26 @@ impl Compiler {
                 let arity = if kind == GateKind::NonClifford2 { 2 } else { 1 };
                 let qs = Self::qubits(ins);
                 for group in qs.chunks(arity) {
-                    for &step in &steps {
-                        self.rotation_step(step, group, ins.line)?;
+                    for step in &steps {
+                        match *step {
+                            RotationStep::Clifford { gate, slots } => match gate.kind() {
+                                GateKind::Reset(Basis::Z) => self.reset(group[slots[0]], Basis::Z),
+                                _ => {
+                                    let a = gate.clifford_action().expect("Clifford").num_qubits;
+                                    let targets: Vec<usize> =
+                                        slots[..a].iter().map(|&s| group[s]).collect();
+                                    self.prepend_clifford(gate, &targets);
+                                    for q in targets {
+                                        self.fresh[q] = false;
+                                    }
+                                }
+                            },
+                            RotationStep::Rotate { axis, slot, angle } => {
+                                let p = self.product_image(&[(group[slot], axis)]);
+                                self.rotate(p, angle, ins.line)?;
+                                self.fresh[group[slot]] = false;
+                            }
+                        }
                     }
                 }
             }

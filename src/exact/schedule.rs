@@ -1,15 +1,27 @@
 //! Active-width scheduling: the compiler may take a circuit's operations in any order that
-//! keeps, for every qubit, its own operations in sequence, and puts every measurement before
+//! keeps, for every wire, its own operations in sequence, and puts every measurement before
 //! the detectors and feedback that read it. Such an order is the same physical process (the
 //! operations it swaps act on different qubits and commute), so sampling it is exact.
 //!
+//! A *wire* is one life of a qubit: a reset of a qubit that something acted on before starts a
+//! new one, which waits on nothing earlier (register renaming). The wire takes a free qubit
+//! index when its reset is compiled: one no live wire holds, or one of the spare indices up to
+//! a whole frame word (64 per word, so the per-shot frame does not grow). Resets that start
+//! wires go in circuit order, so whenever one is the earliest unit left an index is free (the
+//! circuit itself never holds more wires than qubits); a qubit's last wire keeps its index to
+//! the end, and the final tableau is relabelled so that it names circuit qubits. A new wire's
+//! reset (the hidden measurement of the index's old content) acts on nothing a later operation
+//! touches, so when it happens does not matter. In the |H> preparation this lets the next
+//! stabilizer round start on data qubits whose controlled-Hadamards are done while the GHZ
+//! ancillas, whose qubits that round reuses, are still being decoded.
+//!
 //! The order decides how many qubits are active at once, and the dense vector's size is 2 to
-//! that power. The greedy rule here: whenever something is ready, take first detectors and
+//! that power. The greedy rules here: whenever something is ready, take first detectors and
 //! observables (a shot can stop early), then measurements and resets (they shrink the active
 //! set), then Clifford gates and noise (free), and only then non-Clifford gates, preferring one
 //! that activates no new qubit. In the |H> preparation this decodes each branch of the GHZ
 //! control as soon as its controlled-Hadamards are done, instead of after all of them.
-//! (Clifft's `ActiveWidthSchedulePass` reorders for the same reason.)
+//! [`super::beam`] searches the same choices with the compiler's real state.
 
 use super::compile::{is_noise_site, Compiler};
 use crate::circuit::{Circuit, Instruction, Target};
@@ -205,8 +217,9 @@ impl Frontier {
 }
 
 impl Graph {
-    /// Splits `circuit` into units: the previous unit on each qubit, and the unit that wrote
-    /// each record read, come first.
+    /// Splits `circuit` into units: the previous unit on each wire, and the unit that wrote
+    /// each record read, come first. With `rename`, resets of used qubits start new wires (see
+    /// the module docs); without, every qubit is one wire.
     pub(super) fn new(circuit: &Circuit, rename: bool) -> Result<Graph, SimError> {
         let mut units = units(circuit)?;
         let n = circuit.stats().num_qubits as usize;
