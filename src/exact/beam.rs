@@ -2,8 +2,8 @@
 //!
 //! The greedy rules of [`super::schedule`] guess a rotation's cost from the tableau before
 //! compiling it. Here the cost is the real one: a state is the compiler itself (tableau images
-//! and active set) with the order's frontier, and a candidate is scored after it has been
-//! compiled. The only decisions are which ready non-Clifford unit comes next; after each one,
+//! and active set) with the order's frontier (ready units, the wires' qubit indices), and a
+//! candidate is scored after it has been compiled. The only decisions are which ready non-Clifford unit comes next; after each one,
 //! detectors, measurements, Cliffords and noise are taken greedily as in the rules (they never
 //! widen the dense vector). Every state of the beam expands by each of its ready rotations; the
 //! children are ranked by [`DenseCost`] (peak width so far, then width now, then the amplitudes
@@ -11,7 +11,7 @@
 //! state, reached in another order) are merged, and the best `width` are kept.
 //!
 //! The search keeps only each state's order (a trail of unit numbers shared between states),
-//! not its operations; the caller compiles the winning order once more.
+//! not its operations; the caller compiles the winning order once more ([`Graph::replay`]).
 
 use super::compile::{Compiler, DenseCost};
 use super::schedule::{pick_rotation, Frontier, Graph, RULES};
