@@ -10,7 +10,7 @@
 
 use num_complex::Complex64 as C;
 use qec_sim::circuit::{parse_circuit, Circuit, Target};
-use qec_sim::exact::{ExactProgram, NoiseMode, ShotEnd};
+use qec_sim::exact::{ExactProgram, NoiseMode, Order, ShotEnd, DEFAULT_MAX_ACTIVE};
 use qec_sim::gates::{Basis, GateKind};
 use qec_sim::sampler::batch_rng;
 use qec_sim::statevec::{gate_matrix, StateVector};
@@ -197,7 +197,9 @@ fn noiseless_shots_replay_exactly_in_the_state_vector() {
         let text = random_circuit(&mut gen, n, 30, 0.0);
         let body = strip_final_measurements(&text, n);
         let circuit = parse_circuit(&body).unwrap();
-        let program = ExactProgram::compile(&circuit).unwrap();
+        // Every other case in the beam search's order alone (the default order may be a rule's).
+        let order = [Order::ActiveWidth, Order::Beam][case % 2];
+        let program = ExactProgram::compile_with(&circuit, DEFAULT_MAX_ACTIVE, order).unwrap();
         let mut ws = program.workspace();
         for shot in 0..6 {
             let mut rng = batch_rng(case as u64, shot);
@@ -307,7 +309,8 @@ fn noisy_record_distributions_match_the_state_vector() {
         let n = 2 + case % 3;
         let text = random_circuit(&mut gen, n, 16, 0.05);
         let circuit = parse_circuit(&text).unwrap();
-        let program = ExactProgram::compile(&circuit).unwrap();
+        let order = [Order::ActiveWidth, Order::Beam][case % 2];
+        let program = ExactProgram::compile_with(&circuit, DEFAULT_MAX_ACTIVE, order).unwrap();
         let mut ws = program.workspace();
         let (mut ours, mut oracle) = (HashMap::new(), HashMap::new());
         for shot in 0..shots {

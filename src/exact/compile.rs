@@ -14,8 +14,10 @@
 //!
 //! See docs/exact-engine.md for the derivations.
 
+use super::beam::{beam_order, BEAM_WIDTH};
 use super::pauli::{packed, Pauli, VGate};
 use super::program::{image_of, DenseGate, ExactProgram, FrameReduction, MeasureKind, Op};
+use super::schedule::{compile_scheduled, Graph, RULES};
 use super::steps::Steps;
 use crate::circuit::{Circuit, Instruction, Target};
 use crate::error::SimError;
@@ -37,7 +39,9 @@ pub(super) fn basis_bits(b: Basis) -> (bool, bool) {
     }
 }
 
-/// The compiler's state while it walks the circuit.
+/// The compiler's state while it walks the circuit. Cloned by the order search
+/// ([`super::beam`]), which drops the operations as it goes ([`Compiler::count_ops`]).
+#[derive(Clone)]
 pub(super) struct Compiler {
     n: usize,
     words: usize,
@@ -275,14 +279,14 @@ impl Compiler {
             sdag,
         };
         for &g in &gates {
-            for q in &mut self.img {
-                q.conjugate(g);
-            }
             match g {
                 VGate::Cx(_, t) => reduction.cx[t / 64] |= 1 << (t % 64),
                 VGate::Cz(_, t) => reduction.cz[t / 64] |= 1 << (t % 64),
                 _ => {}
             }
+        }
+        for q in &mut self.img {
+            q.conjugate_reduction(j, &reduction.cx, &reduction.cz, sdag);
         }
         self.ops.push(Op::Reduce(reduction));
         debug_assert!(p.x.iter().zip(&p.z).enumerate().all(|(w, (x, z))| {
@@ -342,29 +346,30 @@ impl Compiler {
         }
     }
 
-    /// The dense work of one noiseless shot through the whole program: amplitudes touched by
-    /// every operation on the dense vector (a shot that stops early does less).
-    fn dense_work(&self) -> u128 {
-        let mut width = 0u32;
-        let mut work = 0u128;
-        for op in &self.ops {
-            match op {
-                Op::Activate { .. } => {
-                    width += 1;
-                    work += 1 << width;
-                }
-                Op::Rotate { .. } | Op::Dense(..) => work += 1 << width,
-                Op::Measure {
-                    kind: MeasureKind::Dense { .. },
-                    ..
-                } => {
-                    work += 1 << width;
-                    width = width.saturating_sub(1);
-                }
-                _ => {}
-            }
+    /// Puts the images of qubit index `at[q]` in the rows of qubit `q` (the final tableau names
+    /// circuit qubits; the scheduler may have moved a qubit's last wire to another index), the
+    /// other indices' after them in order.
+    pub(super) fn relabel_final(&mut self, at: &[usize]) {
+        let mut used = vec![false; self.n];
+        for &a in at {
+            used[a] = true;
         }
-        work
+        let order: Vec<usize> = at
+            .iter()
+            .copied()
+            .chain((0..self.n).filter(|&p| !used[p]))
+            .collect();
+        self.img = order
+            .iter()
+            .flat_map(|&p| [self.img[2 * p].clone(), self.img[2 * p + 1].clone()])
+            .collect();
+    }
+
+    /// Adds the operations compiled so far to `cost` and drops them: the order search keeps the
+    /// order and its cost, not the operations.
+    pub(super) fn count_ops(&mut self, cost: &mut DenseCost) {
+        cost.add(&self.ops);
+        self.ops.clear();
     }
 
     /// Whether `p` acts on an active qubit (assuming no X/Y on dormant ones).
@@ -790,6 +795,51 @@ fn flipper(basis: Basis) -> Basis {
     }
 }
 
+/// The dense vector's width and work along a noiseless shot, followed operation by operation.
+/// Ordered by peak width, then width, then work: the beam search's score
+/// ([`super::beam`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) struct DenseCost {
+    /// Most active qubits so far.
+    pub peak: u32,
+    /// Active qubits now.
+    pub width: u32,
+    /// Amplitudes touched so far by the operations on the dense vector.
+    pub work: u128,
+}
+
+impl DenseCost {
+    /// Follows `ops`, compiled after those already counted.
+    pub(super) fn add(&mut self, ops: &[Op]) {
+        for op in ops {
+            match op {
+                Op::Activate { .. } => {
+                    self.width += 1;
+                    self.peak = self.peak.max(self.width);
+                    self.work += 1 << self.width;
+                }
+                Op::Rotate { .. } | Op::Dense(..) => self.work += 1 << self.width,
+                Op::Measure {
+                    kind: MeasureKind::Dense { .. },
+                    ..
+                } => {
+                    self.work += 1 << self.width;
+                    self.width = self.width.saturating_sub(1);
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// The dense work of one noiseless shot through `ops`: amplitudes touched by every operation on
+/// the dense vector (a shot that stops early does less).
+pub(super) fn dense_work(ops: &[Op]) -> u128 {
+    let mut cost = DenseCost::default();
+    cost.add(ops);
+    cost.work
+}
+
 /// Pauli-product factors (qubit, x, z) as (qubit, basis).
 fn factors_of(factors: &[(u32, bool, bool)]) -> Vec<(usize, Basis)> {
     factors
@@ -829,9 +879,40 @@ pub enum Order {
     /// As written.
     Circuit,
     /// Any order that respects each qubit's sequence of operations and the measurement record,
-    /// chosen greedily to keep few qubits active (see [`super::schedule`]).
+    /// chosen to keep few qubits active: the best of the greedy rules of [`super::schedule`]
+    /// and the beam search of [`super::beam`].
     #[default]
     ActiveWidth,
+    /// The beam search's order alone (for tests and comparisons; the first greedy rule's
+    /// when the beam finds no order within the limit on active qubits).
+    Beam,
+}
+
+/// The compiled order with the least dense work so far, and the first error (too many active
+/// qubits) of an order that failed.
+#[derive(Default)]
+struct Best {
+    program: Option<Compiler>,
+    error: Option<SimError>,
+}
+
+impl Best {
+    fn offer(&mut self, c: Result<Compiler, SimError>) {
+        match c {
+            Ok(c)
+                if self
+                    .program
+                    .as_ref()
+                    .is_none_or(|b| dense_work(&c.ops) < dense_work(&b.ops)) =>
+            {
+                self.program = Some(c)
+            }
+            Ok(_) => {}
+            Err(e) => {
+                self.error.get_or_insert(e);
+            }
+        }
+    }
 }
 
 /// Compiles a whole circuit (loops unrolled) with at most `limit` active qubits; also returns
@@ -864,43 +945,39 @@ pub(super) fn compile(
             })?;
             Ok(c.finish(stats.num_measurements))
         }
-        Order::ActiveWidth => {
-            // Every scheduling rule, keeping the program with the least dense work; an error
-            // (too many active qubits) only when every rule fails.
-            let mut best: Option<Compiler> = None;
-            let mut first_error = None;
-            let mut try_rule = |rule| {
-                let mut c = Compiler::new(n, limit);
-                match super::schedule::compile_scheduled(&mut c, circuit, rule) {
-                    Ok(())
-                        if best
-                            .as_ref()
-                            .is_none_or(|b| c.dense_work() < b.dense_work()) =>
-                    {
-                        best = Some(c)
-                    }
-                    Ok(()) => {}
-                    Err(e) => {
-                        first_error.get_or_insert(e);
-                    }
-                }
-                best.as_ref().map(|b| b.ops.len())
+        Order::ActiveWidth | Order::Beam => {
+            // Every scheduling rule and the beam search, keeping the program with the least
+            // dense work; an error (too many active qubits) only when every order fails.
+            let plain = Graph::new(circuit, false)?;
+            let graph = Graph::new(circuit, true)?;
+            let mut best = Best::default();
+            let by_rule = |graph: &Graph, rule| {
+                let mut c = graph.compiler(limit);
+                compile_scheduled(&mut c, graph, rule).map(|()| c)
             };
-            let mut ops = None;
-            for rule in super::schedule::RULES {
-                ops = try_rule(rule);
-            }
-            // More shuffled orders, as many as the size of the program allows (none when no
-            // rule compiled: the circuit is too wide whatever the order).
-            if let Some(ops) = ops {
-                for rule in super::schedule::extra_rules(ops) {
-                    try_rule(rule);
+            if order == Order::ActiveWidth {
+                for g in [&plain, &graph] {
+                    for rule in RULES {
+                        best.offer(by_rule(g, rule));
+                    }
                 }
             }
-            match (best, first_error) {
-                (Some(c), _) => Ok(c.finish(stats.num_measurements)),
-                (None, Some(e)) => Err(e),
-                (None, None) => unreachable!("RULES is not empty"),
+            // The beam search (not when no rule compiled: the circuit is too wide whatever the
+            // order).
+            if order == Order::Beam || best.program.is_some() {
+                if let Some((order, _)) = beam_order(&graph, graph.compiler(limit), BEAM_WIDTH) {
+                    best.offer(graph.replay(&order, limit));
+                }
+            }
+            if best.program.is_none() && best.error.is_none() {
+                best.offer(by_rule(&graph, RULES[0]));
+            }
+            match best {
+                Best {
+                    program: Some(c), ..
+                } => Ok(c.finish(stats.num_measurements)),
+                Best { error: Some(e), .. } => Err(e),
+                _ => unreachable!("an order compiled or failed"),
             }
         }
     }

@@ -12,6 +12,7 @@
 //! against.
 
 mod batch;
+mod beam;
 mod compile;
 pub mod linear;
 pub mod pauli;
@@ -55,5 +56,12 @@ impl ExactProgram {
         let (mut program, observable_lines) = compile::compile(circuit, max_active, order)?;
         program.set_reference(REFERENCE_TRIALS, 0x5eed_ec5a, &observable_lines)?;
         Ok(program)
+    }
+
+    /// Amplitudes a noiseless shot touches on the dense vector (the sum of 2^width over the
+    /// dense operations; a shot that stops early does less): the cost the order search
+    /// minimises (docs/exact-engine.md, "Order").
+    pub fn dense_work(&self) -> u128 {
+        compile::dense_work(&self.ops)
     }
 }
