@@ -71,9 +71,12 @@ pub enum GhzDesign {
 /// [`ghz::solved`] has no network; it has one at d = 5). The exact
 /// engine's cost doubles with every qubit it must hold at once, so a shorter attempt is worth
 /// it only at no extra peak active width. Measured (`magic::exact_width`, pinned by
-/// `tests/hadamard_exact.rs::ghz_design_is_the_narrower_one`): equal widths at d = 3, 5 and 7
-/// (5, 9, 12) with the rounds of [`crate::schedule::shortest_round`] (with the earlier rounds
-/// d = 7 needed 14-15 against 12 and kept the mirrored network).
+/// `tests/hadamard_exact.rs::ghz_design_is_the_narrower_one` at d = 3 and 5): with the order
+/// search before 2026-12-07, equal widths at d = 3, 5 and 7 (5, 9, 12); with the wires and beam
+/// search of docs/exact-engine.md ("Order"), d = 7 gives 14 to the protocol-judged network and
+/// 15 to the mirrored one, so this rule would now take the protocol-judged network at d = 7
+/// too. The shipped d = 7 circuit keeps the mirrored network until that change is measured on
+/// its own (acceptance, fault checks, statistics).
 pub const PROTOCOL_JUDGED_UP_TO: usize = 5;
 
 impl LayoutKind {
