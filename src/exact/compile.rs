@@ -122,6 +122,7 @@ impl Compiler {
         let steps = Steps::new(&self.ops, self.words, self.noise_classes.len());
         let program = ExactProgram {
             steps,
+            dense_work: dense_work(&self.ops),
             id: {
                 static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
                 NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
@@ -342,29 +343,9 @@ impl Compiler {
         }
     }
 
-    /// The dense work of one noiseless shot through the whole program: amplitudes touched by
-    /// every operation on the dense vector (a shot that stops early does less).
+    /// The dense work of one noiseless shot through the whole program ([`dense_work`]).
     fn dense_work(&self) -> u128 {
-        let mut width = 0u32;
-        let mut work = 0u128;
-        for op in &self.ops {
-            match op {
-                Op::Activate { .. } => {
-                    width += 1;
-                    work += 1 << width;
-                }
-                Op::Rotate { .. } | Op::Dense(..) => work += 1 << width,
-                Op::Measure {
-                    kind: MeasureKind::Dense { .. },
-                    ..
-                } => {
-                    work += 1 << width;
-                    width = width.saturating_sub(1);
-                }
-                _ => {}
-            }
-        }
-        work
+        dense_work(&self.ops)
     }
 
     /// Whether `p` acts on an active qubit (assuming no X/Y on dormant ones).
@@ -904,4 +885,29 @@ pub(super) fn compile(
             }
         }
     }
+}
+
+/// The dense work of one noiseless shot through `ops`: amplitudes touched by every operation on
+/// the dense vector (a shot that stops early does less).
+pub(super) fn dense_work(ops: &[Op]) -> u128 {
+    let mut width = 0u32;
+    let mut work = 0u128;
+    for op in ops {
+        match op {
+            Op::Activate { .. } => {
+                width += 1;
+                work += 1 << width;
+            }
+            Op::Rotate { .. } | Op::Dense(..) => work += 1 << width,
+            Op::Measure {
+                kind: MeasureKind::Dense { .. },
+                ..
+            } => {
+                work += 1 << width;
+                width = width.saturating_sub(1);
+            }
+            _ => {}
+        }
+    }
+    work
 }

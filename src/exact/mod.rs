@@ -18,6 +18,7 @@ pub mod pauli;
 mod program;
 mod schedule;
 mod steps;
+mod trajectory;
 
 pub use batch::{BatchSpec, EndOfShot, FaultSource};
 pub use compile::{Order, DEFAULT_MAX_ACTIVE};

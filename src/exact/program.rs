@@ -7,6 +7,7 @@
 
 use super::pauli::{and_parity, bit, FrameBits, Pauli, VGate};
 use super::steps::{Gate, Step, Steps, Then, NONE};
+use super::trajectory::{Trajectories, MIN_CACHED_WORK, TRAJECTORY_BUDGET};
 use crate::error::SimError;
 use crate::frame::noise::{uniform_open0, Bernoulli, PauliChannel};
 use crate::gates::Basis;
@@ -155,6 +156,8 @@ pub struct ExactProgram {
     pub(super) steps: Steps,
     /// A number no other compiled program has (clones share it: they are the same program).
     pub(super) id: u64,
+    /// Amplitudes a noiseless shot touches ([`super::compile::dense_work`]).
+    pub(super) dense_work: u128,
 }
 
 /// How noise is treated in a shot.
@@ -191,6 +194,21 @@ pub struct Workspace {
     /// Observable flips.
     pub observables: Vec<bool>,
     hits: Hits,
+    /// The dense vector's trajectories met so far (memoisation; see [`Trajectories`]).
+    trajectories: Trajectories,
+}
+
+impl Workspace {
+    /// Sets the byte budget of the trajectory cache (0: no cache) and empties it. Shots are the
+    /// same with any budget; only their speed changes. [`ExactProgram::workspace`] chooses it.
+    pub fn set_trajectory_budget(&mut self, bytes: usize) {
+        self.trajectories = Trajectories::new(self.trajectories.program(), bytes);
+    }
+
+    /// The byte budget of the trajectory cache (0: none).
+    pub fn trajectory_budget(&self) -> usize {
+        self.trajectories.budget()
+    }
 }
 
 /// Per noise class: the trial number of its next hit, the operation where it happens
@@ -427,6 +445,20 @@ impl ExactProgram {
                 op: vec![u32::MAX; classes],
                 channel: vec![NONE; classes],
             },
+            trajectories: Trajectories::new(self.id, self.trajectory_budget()),
+        }
+    }
+
+    /// The trajectory cache's budget for this program: [`TRAJECTORY_BUDGET`] when a noiseless
+    /// shot's dense work reaches [`MIN_CACHED_WORK`], else none.
+    fn trajectory_budget(&self) -> usize {
+        if let Ok(v) = std::env::var("QEC_TRAJ_BUDGET") {
+            return v.parse().unwrap();
+        }
+        if self.dense_work >= MIN_CACHED_WORK {
+            TRAJECTORY_BUDGET
+        } else {
+            0
         }
     }
 
@@ -490,11 +522,16 @@ impl ExactProgram {
             detectors,
             observables,
             hits,
+            trajectories: traj,
         } = ws;
         let f = &mut frame.bits[..2 * w];
         f.fill(0);
         amps.clear();
         amps.push(C::new(1.0, 0.0));
+        if traj.program() != self.id {
+            *traj = Trajectories::new(self.id, self.trajectory_budget());
+        }
+        traj.begin();
         observables.fill(false);
         let mut chain_fired = false;
         let noisy = noise == NoiseMode::Sample;
@@ -542,7 +579,10 @@ impl ExactProgram {
                             let Some(&(_, Step::Activate { qubit, angle })) = list.next() else {
                                 unreachable!("a reduction paired with an activation")
                             };
-                            activate(amps, f, w, qubit, st.angles[angle as usize]);
+                            let key = usize::from(frame_bit(f, w, 1, qubit));
+                            traj.step(key, amps, |amps| {
+                                activate(amps, f, w, qubit, st.angles[angle as usize])
+                            });
                             continue;
                         }
                         Then::MeasureRandom => {
@@ -555,11 +595,14 @@ impl ExactProgram {
                 }
                 Step::Dense { gate, q, s } => {
                     frame_gate(f, w, gate, q);
-                    apply_dense(amps, gate, s);
+                    traj.step(0, amps, |amps| apply_dense(amps, gate, s));
                     continue;
                 }
                 Step::Activate { qubit, angle } => {
-                    activate(amps, f, w, qubit, st.angles[angle as usize]);
+                    let key = usize::from(frame_bit(f, w, 1, qubit));
+                    traj.step(key, amps, |amps| {
+                        activate(amps, f, w, qubit, st.angles[angle as usize])
+                    });
                     continue;
                 }
                 Step::Rotate {
@@ -569,7 +612,10 @@ impl ExactProgram {
                     phase,
                 } => {
                     let flip = frame_anticommutes(f, &pool[test as usize..], w);
-                    rotate_step::<AVX>(amps, pool, masks, phase, st.angles[angle as usize], flip);
+                    let sin_cos = st.angles[angle as usize];
+                    traj.step(usize::from(flip), amps, |amps| {
+                        rotate_step::<AVX>(amps, pool, masks, phase, sin_cos, flip)
+                    });
                     continue;
                 }
                 Step::RotatePair {
@@ -592,7 +638,10 @@ impl ExactProgram {
                     // theta1 + theta2 when both or neither flip, else theta1 - theta2; the
                     // first's flip flips the sum.
                     let sin_cos = st.angles[angle as usize + usize::from(flip1 != flip2)];
-                    rotate_step::<AVX>(amps, pool, masks, phase, sin_cos, flip1);
+                    let key = usize::from(flip1) | usize::from(flip1 != flip2) << 1;
+                    traj.step(key, amps, |amps| {
+                        rotate_step::<AVX>(amps, pool, masks, phase, sin_cos, flip1)
+                    });
                     continue;
                 }
                 Step::MeasureFixed {
@@ -619,7 +668,10 @@ impl ExactProgram {
                     reset,
                 } => {
                     let anti = frame_anticommutes(f, &pool[test as usize..], w);
-                    let m = measure_slot(amps, slot as usize, rng);
+                    let slot = slot as usize;
+                    let weights = traj.weights(amps, slot);
+                    let m = draw_outcome(weights, rng);
+                    traj.step(usize::from(m), amps, |amps| project(amps, slot, m, weights));
                     if m {
                         frame_flip(f, w, 0, qubit);
                     }
@@ -690,6 +742,8 @@ impl ExactProgram {
                 }
             }
         }
+        // The final vector, for end-of-shot expectations.
+        traj.finish(amps);
         // Hits after the last other operation still move the frame (end-of-shot expectations).
         self.channel_hits(f, w, hits, rng, u32::MAX);
         for inj in fixed {
@@ -1124,19 +1178,18 @@ fn rotate_pairs<const IMAGINARY: bool>(amps: &mut [C], x: usize, z: usize, k: f6
     }
 }
 
-/// Samples a Z measurement of `slot`, projects onto the outcome and removes the slot.
-fn measure_slot(amps: &mut Vec<C>, slot: usize, rng: &mut impl RngCore) -> bool {
+/// The outcome of a Z measurement with outcome weights (p0, p1) ([`super::trajectory::slot_weights`]): 1 with
+/// probability p1 / (p0 + p1), from one uniform draw.
+#[inline(always)]
+fn draw_outcome([p0, p1]: [f64; 2], rng: &mut impl RngCore) -> bool {
+    uniform_open0(rng) * (p0 + p1) > p0
+}
+
+/// Projects onto outcome `m` of a Z measurement of `slot` (outcome weights `weights`, as
+/// [`super::trajectory::slot_weights`] gives them), normalises, and removes the slot.
+#[inline(always)]
+fn project(amps: &mut Vec<C>, slot: usize, m: bool, [p0, p1]: [f64; 2]) {
     let b = 1usize << slot;
-    // One pass; each sum still adds its terms in index order.
-    let (mut p0, mut p1) = (0.0f64, 0.0f64);
-    for (i, a) in amps.iter().enumerate() {
-        if i & b == 0 {
-            p0 += a.norm_sqr();
-        } else {
-            p1 += a.norm_sqr();
-        }
-    }
-    let m = uniform_open0(rng) * (p0 + p1) > p0;
     let norm = 1.0 / if m { p1 } else { p0 }.sqrt();
     let keep = if m { b } else { 0 };
     let half = amps.len() / 2;
@@ -1146,5 +1199,4 @@ fn measure_slot(amps: &mut Vec<C>, slot: usize, rng: &mut impl RngCore) -> bool 
         amps[i] = amps[src] * norm;
     }
     amps.truncate(half);
-    m
 }
