@@ -7,7 +7,7 @@
 
 use super::pauli::{and_parity, bit, FrameBits, Pauli, VGate};
 use super::steps::{Gate, Step, Steps, Then, NONE};
-use super::trajectory::{Trajectories, MIN_CACHED_WORK, TRAJECTORY_BUDGET};
+use super::trajectory::{slot_weights, Trajectories, MIN_CACHED_WORK, TRAJECTORY_BUDGET};
 use crate::error::SimError;
 use crate::frame::noise::{uniform_open0, Bernoulli, PauliChannel};
 use crate::gates::Basis;
@@ -358,12 +358,13 @@ fn frame_gate(f: &mut [u64], w: usize, gate: Gate, q: [u32; 2]) {
     }
 }
 
-/// exp(-i angle X_q) on the dormant qubit `q` (`sin_cos` of the angle), which joins the dense
-/// vector as its new highest slot. The frame's Z or Y on `q` flips the angle: sin changes sign.
+/// exp(-i angle X_q) on a dormant qubit q (`sin_cos` of the angle), which joins the dense
+/// vector as its new highest slot; `flip` (the frame's Z or Y on q) flips the angle: sin
+/// changes sign.
 #[inline(always)]
-fn activate(amps: &mut Vec<C>, f: &[u64], w: usize, q: u32, sin_cos: (f64, f64)) {
+fn activate(amps: &mut Vec<C>, flip: bool, sin_cos: (f64, f64)) {
     let (s, c) = sin_cos;
-    let s = if frame_bit(f, w, 1, q) { -s } else { s };
+    let s = if flip { -s } else { s };
     let len = amps.len();
     amps.extend_from_within(..);
     let (low, high) = amps.split_at_mut(len);
@@ -532,6 +533,9 @@ impl ExactProgram {
             *traj = Trajectories::new(self.id, self.trajectory_budget());
         }
         traj.begin();
+        let replay = |at: u32, key: usize, amps: &mut Vec<C>| self.dense_step::<AVX>(at, key, amps);
+        // The index of the step `list` gave last.
+        let index = |list: &std::slice::Iter<(u32, Step)>| (st.steps.len() - list.len() - 1) as u32;
         observables.fill(false);
         let mut chain_fired = false;
         let noisy = noise == NoiseMode::Sample;
@@ -579,10 +583,11 @@ impl ExactProgram {
                             let Some(&(_, Step::Activate { qubit, angle })) = list.next() else {
                                 unreachable!("a reduction paired with an activation")
                             };
-                            let key = usize::from(frame_bit(f, w, 1, qubit));
-                            traj.step(key, amps, |amps| {
-                                activate(amps, f, w, qubit, st.angles[angle as usize])
-                            });
+                            let flip = frame_bit(f, w, 1, qubit);
+                            let sin_cos = st.angles[angle as usize];
+                            let at = index(&list);
+                            let compute = |amps: &mut Vec<C>| activate(amps, flip, sin_cos);
+                            traj.step(at, usize::from(flip), amps, compute, &replay);
                             continue;
                         }
                         Then::MeasureRandom => {
@@ -595,14 +600,15 @@ impl ExactProgram {
                 }
                 Step::Dense { gate, q, s } => {
                     frame_gate(f, w, gate, q);
-                    traj.step(0, amps, |amps| apply_dense(amps, gate, s));
+                    let compute = |amps: &mut Vec<C>| apply_dense(amps, gate, s);
+                    traj.step(index(&list), 0, amps, compute, &replay);
                     continue;
                 }
                 Step::Activate { qubit, angle } => {
-                    let key = usize::from(frame_bit(f, w, 1, qubit));
-                    traj.step(key, amps, |amps| {
-                        activate(amps, f, w, qubit, st.angles[angle as usize])
-                    });
+                    let flip = frame_bit(f, w, 1, qubit);
+                    let sin_cos = st.angles[angle as usize];
+                    let compute = |amps: &mut Vec<C>| activate(amps, flip, sin_cos);
+                    traj.step(index(&list), usize::from(flip), amps, compute, &replay);
                     continue;
                 }
                 Step::Rotate {
@@ -613,9 +619,10 @@ impl ExactProgram {
                 } => {
                     let flip = frame_anticommutes(f, &pool[test as usize..], w);
                     let sin_cos = st.angles[angle as usize];
-                    traj.step(usize::from(flip), amps, |amps| {
+                    let compute = |amps: &mut Vec<C>| {
                         rotate_step::<AVX>(amps, pool, masks, phase, sin_cos, flip)
-                    });
+                    };
+                    traj.step(index(&list), usize::from(flip), amps, compute, &replay);
                     continue;
                 }
                 Step::RotatePair {
@@ -637,11 +644,12 @@ impl ExactProgram {
                     let flip2 = frame_anticommutes(f, &pool[tests[1] as usize..], w);
                     // theta1 + theta2 when both or neither flip, else theta1 - theta2; the
                     // first's flip flips the sum.
-                    let sin_cos = st.angles[angle as usize + usize::from(flip1 != flip2)];
                     let key = usize::from(flip1) | usize::from(flip1 != flip2) << 1;
-                    traj.step(key, amps, |amps| {
+                    let sin_cos = st.angles[angle as usize + (key >> 1)];
+                    let compute = |amps: &mut Vec<C>| {
                         rotate_step::<AVX>(amps, pool, masks, phase, sin_cos, flip1)
-                    });
+                    };
+                    traj.step(index(&list), key, amps, compute, &replay);
                     continue;
                 }
                 Step::MeasureFixed {
@@ -669,9 +677,10 @@ impl ExactProgram {
                 } => {
                     let anti = frame_anticommutes(f, &pool[test as usize..], w);
                     let slot = slot as usize;
-                    let weights = traj.weights(amps, slot);
+                    let weights = traj.weights(amps, slot, &replay);
                     let m = draw_outcome(weights, rng);
-                    traj.step(usize::from(m), amps, |amps| project(amps, slot, m, weights));
+                    let compute = |amps: &mut Vec<C>| project(amps, slot, m, weights);
+                    traj.step(index(&list), usize::from(m), amps, compute, &replay);
                     if m {
                         frame_flip(f, w, 0, qubit);
                     }
@@ -743,7 +752,7 @@ impl ExactProgram {
             }
         }
         // The final vector, for end-of-shot expectations.
-        traj.finish(amps);
+        traj.finish(amps, &replay);
         // Hits after the last other operation still move the frame (end-of-shot expectations).
         self.channel_hits(f, w, hits, rng, u32::MAX);
         for inj in fixed {
@@ -753,6 +762,43 @@ impl ExactProgram {
             *o ^= e;
         }
         ShotEnd::Completed
+    }
+
+    /// Applies the dense step at index `at` of the step list to `amps`, with decision `key`
+    /// (as [`Self::shot`] reads it: the frame's flip of an activation or rotation, the two bits
+    /// flip1 and flip1 != flip2 of a pair of rotations, a dense measurement's outcome), exactly
+    /// as the shot computes it; the trajectory cache rebuilds vectors with it.
+    #[inline(always)]
+    fn dense_step<const AVX: bool>(&self, at: u32, key: usize, amps: &mut Vec<C>) {
+        let st = &self.steps;
+        match st.steps[at as usize].1 {
+            Step::Activate { angle, .. } => activate(amps, key == 1, st.angles[angle as usize]),
+            Step::Dense { gate, s, .. } => apply_dense(amps, gate, s),
+            Step::Rotate {
+                masks,
+                angle,
+                phase,
+                ..
+            } => {
+                let sin_cos = st.angles[angle as usize];
+                rotate_step::<AVX>(amps, &st.pool, masks, phase, sin_cos, key == 1)
+            }
+            Step::RotatePair {
+                masks,
+                angle,
+                phase,
+                ..
+            } => {
+                let sin_cos = st.angles[angle as usize + (key >> 1)];
+                rotate_step::<AVX>(amps, &st.pool, masks, phase, sin_cos, key & 1 == 1)
+            }
+            Step::MeasureDense { slot, .. } => {
+                let slot = slot as usize;
+                let weights = slot_weights(amps, slot);
+                project(amps, slot, key == 1, weights)
+            }
+            _ => unreachable!("not a dense step"),
+        }
     }
 
     /// Sets detector `index` (records `lists[first..first + len]`); true if it fired and is

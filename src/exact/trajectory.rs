@@ -27,20 +27,36 @@ pub const TRAJECTORY_BUDGET: usize = 64 << 20;
 /// for which a program's workspaces get a cache.
 pub const MIN_CACHED_WORK: u128 = 0;
 
-/// A missing child.
+/// A stored vector costs its length in memory and saves, at each miss below it, rebuilding
+/// it by replaying the steps from the nearest stored ancestor. A new node stores its vector when
+/// that replay would visit at least this many times its length in amplitudes.
+const REPLAY_PER_STORED: u32 = 8;
+
+/// A missing child; below it, down to [`COUNTED`], a child that as many shots have needed
+/// (u32::MAX - count) and that is not stored yet.
 const ABSENT: u32 = u32::MAX;
-/// A child that one shot has needed and that was not stored: it is stored when a second shot
-/// needs it. A decision sequence that only one shot ever takes (most faulty paths) costs no
-/// memory and no copies.
-const SEEN: u32 = u32::MAX - 64;
+const COUNTED: u32 = u32::MAX - 64;
+/// A child is stored at the miss that makes this many: a decision sequence that only one shot
+/// takes (as most faulty paths are) costs no memory.
+const MISSES_TO_STORE: u32 = 2;
+/// `Node::start` of a node whose vector is not stored.
+const NOT_STORED: u32 = u32::MAX;
 
 #[derive(Clone, Debug)]
 struct Node {
     /// Child per decision key (at most two bits: a pair of rotations reads two signs).
     children: [u32; 4],
-    /// The vector: `len` amplitudes from `start` in the arena.
+    parent: u32,
+    /// The step that led here from the parent (its index in the program's step list) and its
+    /// decision.
+    at: u32,
+    key: u8,
+    /// The vector: `len` amplitudes from `start` in the arena (`NOT_STORED`: rebuilt from the
+    /// nearest stored ancestor when needed).
     start: u32,
     len: u32,
+    /// Amplitudes visited to rebuild the vector from the nearest stored ancestor (0: stored).
+    rebuild: u32,
     /// Weights of the outcomes 0 and 1 of the dense measurement that follows, when one does
     /// (every node at one depth is followed by the same step); NaN until first needed.
     weights: [f64; 2],
@@ -58,22 +74,28 @@ pub(super) struct Trajectories {
     node: u32,
     /// Whether the workspace's vector equals the current node's.
     synced: bool,
-    /// After a miss that will be stored: the parent and key of the node to store.
+    /// After a miss that will be stored: the parent, step and key of the node to store.
     parent: u32,
+    at: u32,
     key: u8,
     /// Whether this shot has stored a node: its next misses are stored at once.
     storing: bool,
-    pub dbg: [u64; 6],
-    t: u32,
-    cont: bool,
+    /// Scratch: the nodes to replay when rebuilding a vector.
+    path: Vec<u32>,
+    pub dbg: [u64; 8],
 }
 impl Drop for Trajectories {
     fn drop(&mut self) {
         if std::env::var("QEC_TRAJ_DEBUG").is_ok() && self.dbg[0] > 100 {
-            eprintln!("traj: shots {} hits {} misses {} stored {} nodes {} arena {} MB {:.1} saved amps {} live amps {}", self.dbg[0], self.dbg[1], self.dbg[2], self.dbg[3], self.nodes.len(), self.arena.len(), (self.arena.capacity()*16 + self.nodes.capacity()*40) as f64/1e6, self.dbg[4], self.dbg[5]);
+            eprintln!("traj: shots {} hits {} misses {} stored {} nodes {} arena {} MB {:.1} saved amps {} live amps {} rebuilt {} replayed amps {}", self.dbg[0], self.dbg[1], self.dbg[2], self.dbg[3], self.nodes.len(), self.arena.len(), (self.arena.capacity()*16 + self.nodes.capacity()*std::mem::size_of::<Node>()) as f64/1e6, self.dbg[4], self.dbg[5], self.dbg[6], self.dbg[7]);
         }
     }
 }
+
+/// Replays one dense step: `replay(at, key, amps)` applies the step at index `at` of the
+/// program's step list, with decision `key`, to `amps`, exactly as a shot computes it.
+pub(super) trait Replay: Fn(u32, usize, &mut Vec<C>) {}
+impl<F: Fn(u32, usize, &mut Vec<C>)> Replay for F {}
 
 impl Trajectories {
     /// An empty trie for shots of `program` holding at most `budget` bytes (0: no cache).
@@ -86,14 +108,14 @@ impl Trajectories {
             node: ABSENT,
             synced: false,
             parent: ABSENT,
+            at: 0,
             key: 0,
             storing: false,
-            dbg: [0; 6],
-            t: std::env::var("QEC_TRAJ_T").map_or(2, |v| v.parse().unwrap()),
-            cont: std::env::var("QEC_TRAJ_CONT").is_ok(),
+            path: Vec::new(),
+            dbg: [0; 8],
         };
         // The root: the vector before any dense step, (1).
-        t.store(&[C::new(1.0, 0.0)]);
+        t.store(ABSENT, 0, 0, &[C::new(1.0, 0.0)], u32::MAX);
         t
     }
 
@@ -107,7 +129,7 @@ impl Trajectories {
         self.budget
     }
 
-    /// Starts a shot at the root; `amps` is the workspace's vector, already (1).
+    /// Starts a shot at the root; the workspace's vector is (1).
     #[inline(always)]
     pub fn begin(&mut self) {
         self.node = if self.nodes.is_empty() { ABSENT } else { 0 };
@@ -117,33 +139,40 @@ impl Trajectories {
         self.dbg[0] += 1;
     }
 
-    /// A dense step with decision `key`: follows the trie when it holds the vector after the
-    /// step; otherwise brings `amps` up to date, runs `compute` on it and stores the result
-    /// when it may.
+    /// The dense step at index `at` with decision `key`: follows the trie when it holds the
+    /// node after the step; otherwise brings `amps` up to date, runs `compute` on it (the step,
+    /// as `replay` would run it) and stores the result when it may.
     #[inline(always)]
-    pub fn step(&mut self, key: usize, amps: &mut Vec<C>, compute: impl FnOnce(&mut Vec<C>)) {
+    pub fn step(
+        &mut self,
+        at: u32,
+        key: usize,
+        amps: &mut Vec<C>,
+        compute: impl FnOnce(&mut Vec<C>),
+        replay: &impl Replay,
+    ) {
         if self.node != ABSENT {
             let child = self.nodes[self.node as usize].children[key];
-            if child < SEEN {
+            if child < COUNTED {
                 self.dbg[1] += 1;
-                self.dbg[4] += self.nodes[child as usize].len as u64;
                 self.node = child;
                 self.synced = false;
                 return;
             }
-            self.miss(key, amps);
+            self.miss(at, key, amps, replay);
         }
-        self.dbg[5] += amps.len() as u64;
+        let before = amps.len();
+        self.dbg[5] += before as u64;
         compute(amps);
         if self.parent != ABSENT {
-            self.insert(amps);
+            self.insert(before, amps);
         }
     }
 
     /// The weights (p0, p1) of the outcomes of a Z measurement of `slot` in the current state,
-    /// summed as [`slot_weights`] sums them whether they come from the trie or from `amps`.
+    /// summed by [`slot_weights`] whether they come from the trie or from `amps`.
     #[inline(always)]
-    pub fn weights(&mut self, amps: &[C], slot: usize) -> [f64; 2] {
+    pub fn weights(&mut self, amps: &mut Vec<C>, slot: usize, replay: &impl Replay) -> [f64; 2] {
         if self.node == ABSENT {
             return slot_weights(amps, slot);
         }
@@ -151,56 +180,94 @@ impl Trajectories {
         if !node.weights[0].is_nan() {
             return node.weights;
         }
-        let w = slot_weights(&self.arena[node.start as usize..][..node.len as usize], slot);
+        let w = if self.synced {
+            slot_weights(amps, slot)
+        } else if node.start != NOT_STORED {
+            slot_weights(&self.arena[node.start as usize..][..node.len as usize], slot)
+        } else {
+            self.sync(amps, replay);
+            slot_weights(amps, slot)
+        };
         self.nodes[self.node as usize].weights = w;
         w
     }
 
-    /// At the end of a completed shot: `amps` gets the final vector.
+    /// At the end of a completed shot: `amps` gets the final vector, which the node stores from
+    /// now on if it did not (completed shots end on few nodes).
     #[inline(always)]
-    pub fn finish(&mut self, amps: &mut Vec<C>) {
+    pub fn finish(&mut self, amps: &mut Vec<C>, replay: &impl Replay) {
+        if self.node != ABSENT {
+            self.finish_on_trie(amps, replay);
+        }
+    }
 
-        if self.node != ABSENT && !self.synced {
-            self.copy_to(amps);
+    #[cold]
+    fn finish_on_trie(&mut self, amps: &mut Vec<C>, replay: &impl Replay) {
+        self.sync(amps, replay);
+        let n = self.node as usize;
+        if self.nodes[n].start == NOT_STORED {
+            if let Some(start) = self.store_amps(0, amps) {
+                self.nodes[n].start = start;
+                self.nodes[n].rebuild = 0;
+            }
         }
     }
 
     /// Leaves the trie at `key` of the current node: `amps` gets the node's vector, and the
-    /// step's result is to be stored if this is the child's second miss (or this shot already
+    /// step's result is to be stored if enough shots have needed it (or this shot already
     /// stores) and the budget allows.
     #[cold]
-    fn miss(&mut self, key: usize, amps: &mut Vec<C>) {
+    fn miss(&mut self, at: u32, key: usize, amps: &mut Vec<C>, replay: &impl Replay) {
         self.dbg[2] += 1;
-        if !self.synced {
-            self.copy_to(amps);
-        }
-        let node = self.node as usize;
-        let child = &mut self.nodes[node].children[key];
-        let misses = u32::MAX - *child + 1;
-        if misses >= self.t || (self.storing && self.cont) {
-            self.parent = self.node;
-            self.key = key as u8;
+        self.sync(amps, replay);
+        let child = &mut self.nodes[self.node as usize].children[key];
+        let t: u32 = std::env::var("QEC_TRAJ_T").map_or(MISSES_TO_STORE, |v| v.parse().unwrap());
+        if u32::MAX - *child + 1 >= t || self.storing {
+            (self.parent, self.at, self.key) = (self.node, at, key as u8);
         } else {
             *child -= 1;
         }
         self.node = ABSENT;
     }
 
-    fn copy_to(&self, amps: &mut Vec<C>) {
-        let node = &self.nodes[self.node as usize];
+    /// Brings `amps` to the current node's vector: a copy of the nearest stored ancestor's, then
+    /// the steps from there replayed.
+    fn sync(&mut self, amps: &mut Vec<C>, replay: &impl Replay) {
+        if self.synced {
+            return;
+        }
+        let mut n = self.node;
+        self.path.clear();
+        while self.nodes[n as usize].start == NOT_STORED {
+            self.path.push(n);
+            n = self.nodes[n as usize].parent;
+        }
+        let node = &self.nodes[n as usize];
         amps.clear();
         amps.extend_from_slice(&self.arena[node.start as usize..][..node.len as usize]);
+        if !self.path.is_empty() {
+            self.dbg[6] += 1;
+        }
+        for &p in self.path.iter().rev() {
+            let node = &self.nodes[p as usize];
+            self.dbg[7] += amps.len() as u64;
+            replay(node.at, node.key as usize, amps);
+        }
+        self.synced = true;
     }
 
-    /// Stores `amps` as the child the last miss left pending, and moves there; off the trie for
-    /// the rest of the shot when the budget is spent.
+    /// Stores the node the last miss left pending, `amps` being its vector (`before`
+    /// amplitudes before its step), and moves there; off the trie for the rest of the shot when
+    /// the budget is spent.
     #[cold]
-    fn insert(&mut self, amps: &[C]) {
-        let parent = std::mem::replace(&mut self.parent, ABSENT) as usize;
-        match self.store(amps) {
+    fn insert(&mut self, before: usize, amps: &[C]) {
+        let parent = std::mem::replace(&mut self.parent, ABSENT);
+        let rebuild = self.nodes[parent as usize].rebuild as usize + before.max(amps.len());
+        let rebuild = rebuild.min(u32::MAX as usize) as u32;
+        match self.store(parent, self.at, self.key, amps, rebuild) {
             Some(id) => {
                 self.dbg[3] += 1;
-                self.nodes[parent].children[self.key as usize] = id;
+                self.nodes[parent as usize].children[self.key as usize] = id;
                 self.node = id;
                 self.synced = true;
                 self.storing = true;
@@ -209,13 +276,46 @@ impl Trajectories {
         }
     }
 
-    /// Appends a node holding `amps` if the budget allows: the allocated capacity of the nodes
-    /// and the arena together never passes it.
-    fn store(&mut self, amps: &[C]) -> Option<u32> {
+    /// Appends a node (with its vector `amps` when rebuilding it would cost
+    /// [`REPLAY_PER_STORED`] times its length or more), if the budget allows.
+    fn store(&mut self, parent: u32, at: u32, key: u8, amps: &[C], rebuild: u32) -> Option<u32> {
+        let k: usize = std::env::var("QEC_TRAJ_K").map_or(REPLAY_PER_STORED as usize, |v| v.parse().unwrap());
+        let keep = rebuild as usize >= k * amps.len();
+        let start = if keep {
+            self.store_amps(1, amps)?
+        } else {
+            self.reserve(1, 0)?;
+            NOT_STORED
+        };
+        self.nodes.push(Node {
+            children: [ABSENT; 4],
+            parent,
+            at,
+            key,
+            start,
+            len: amps.len() as u32,
+            rebuild: if keep { 0 } else { rebuild },
+            weights: [f64::NAN; 2],
+        });
+        Some(self.nodes.len() as u32 - 1)
+    }
+
+    /// Appends `amps` to the arena (with room for `nodes` more nodes), if the budget allows;
+    /// returns where they start.
+    fn store_amps(&mut self, nodes: usize, amps: &[C]) -> Option<u32> {
+        self.reserve(nodes, amps.len())?;
+        let start = self.arena.len() as u32;
+        self.arena.extend_from_slice(amps);
+        Some(start)
+    }
+
+    /// Makes room for `nodes` more nodes and `amps` more amplitudes, if the budget allows: the
+    /// allocated capacity of the nodes and the arena together never passes it.
+    fn reserve(&mut self, nodes: usize, amps: usize) -> Option<()> {
         let (node_bytes, amp_bytes) = (std::mem::size_of::<Node>(), std::mem::size_of::<C>());
-        let need_nodes = self.nodes.len() + 1;
-        let need_arena = self.arena.len() + amps.len();
-        if need_arena > u32::MAX as usize {
+        let need_nodes = self.nodes.len() + nodes;
+        let need_arena = self.arena.len() + amps;
+        if need_arena >= NOT_STORED as usize {
             return None;
         }
         let arena_now = self.arena.capacity().max(need_arena) * amp_bytes;
@@ -231,15 +331,7 @@ impl Trajectories {
         )?;
         self.nodes.reserve_exact(nodes - self.nodes.len());
         self.arena.reserve_exact(arena - self.arena.len());
-        let start = self.arena.len() as u32;
-        self.arena.extend_from_slice(amps);
-        self.nodes.push(Node {
-            children: [ABSENT; 4],
-            start,
-            len: amps.len() as u32,
-            weights: [f64::NAN; 2],
-        });
-        Some(self.nodes.len() as u32 - 1)
+        Some(())
     }
 }
 
