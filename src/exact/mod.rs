@@ -24,6 +24,7 @@ pub use batch::{BatchSpec, EndOfShot, FaultSource};
 pub use compile::{Order, DEFAULT_MAX_ACTIVE};
 pub use linear::{frame_linear, FrameLinear};
 pub use program::{ExactProgram, FinalObservable, Injection, NoiseMode, ShotEnd, Workspace};
+pub use trajectory::TRAJECTORY_BUDGET;
 
 use crate::circuit::Circuit;
 use crate::error::SimError;

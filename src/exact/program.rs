@@ -209,6 +209,17 @@ impl Workspace {
     pub fn trajectory_budget(&self) -> usize {
         self.trajectories.budget()
     }
+
+    /// Nodes the trajectory cache holds (0 without a cache; 1, the root, before any is stored).
+    pub fn trajectory_nodes(&self) -> usize {
+        self.trajectories.nodes()
+    }
+
+    /// The dense vector (over the active qubits, in slot order) that a completed shot left: the
+    /// state the end-of-shot expectations read.
+    pub fn dense_state(&self) -> &[C] {
+        &self.amps
+    }
 }
 
 /// Per noise class: the trial number of its next hit, the operation where it happens

@@ -124,6 +124,11 @@ impl Trajectories {
         self.program
     }
 
+    /// Nodes stored (the root included).
+    pub fn nodes(&self) -> usize {
+        self.nodes.len()
+    }
+
     /// The byte budget (0: disabled).
     pub fn budget(&self) -> usize {
         self.budget
