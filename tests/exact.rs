@@ -417,16 +417,19 @@ fn cli_runs_non_clifford_circuits_identically_on_any_thread_count() {
     );
 }
 
-/// Everything seeded shots leave, with the workspace's trajectory cache holding at most
-/// `budget` bytes: per shot its end, record, detection events, observables and the final dense
-/// vector's bits (completed shots), and the nodes the cache stored.
+/// What a shot leaves: its end, record, detection events, observables and the bits of the final
+/// dense vector (completed shots).
+type ShotOutput = (ShotEnd, Vec<bool>, Vec<bool>, Vec<bool>, Vec<u64>);
+
+/// The outputs of seeded shots with the workspace's trajectory cache holding at most `budget`
+/// bytes, and the nodes the cache stored.
 fn shots_with_budget(
     program: &ExactProgram,
     budget: usize,
     shots: u64,
     seed: u64,
     postselect: Option<&[bool]>,
-) -> (Vec<(ShotEnd, Vec<bool>, Vec<bool>, Vec<bool>, Vec<u64>)>, usize) {
+) -> (Vec<ShotOutput>, usize) {
     let mut ws = program.workspace();
     ws.set_trajectory_budget(budget);
     // One stream for all the shots, as a batch runs them.
@@ -443,7 +446,13 @@ fn shots_with_budget(
                 ShotEnd::Discarded { .. } => Vec::new(),
             };
             let detectors = ws.detectors.clone();
-            (end, ws.record.clone(), detectors, ws.observables.clone(), amps)
+            (
+                end,
+                ws.record.clone(),
+                detectors,
+                ws.observables.clone(),
+                amps,
+            )
         })
         .collect();
     (out, ws.trajectory_nodes())
@@ -479,7 +488,10 @@ fn trajectory_cache_leaves_every_shot_unchanged() {
         assert_eq!(none, 0);
         for budget in [TRAJECTORY_BUDGET, 1 << 10] {
             let (on, nodes) = run(budget);
-            assert!(on == off, "case {case}, budget {budget}: shots differ\n{text}");
+            assert!(
+                on == off,
+                "case {case}, budget {budget}: shots differ\n{text}"
+            );
             stored += nodes;
         }
     }
@@ -514,5 +526,8 @@ fn trajectory_cache_leaves_every_shot_unchanged() {
     assert!(off.iter().filter(|s| s.2.is_some()).count() > 1000);
     let (records_off, _) = shots_with_budget(&program, 0, 2000, 5, Some(&body));
     let (records_on, _) = shots_with_budget(&program, TRAJECTORY_BUDGET, 2000, 5, Some(&body));
-    assert!(records_on == records_off, "hadamard-prep d = 3: records differ");
+    assert!(
+        records_on == records_off,
+        "hadamard-prep d = 3: records differ"
+    );
 }

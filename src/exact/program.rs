@@ -464,9 +464,6 @@ impl ExactProgram {
     /// The trajectory cache's budget for this program: [`TRAJECTORY_BUDGET`] when a noiseless
     /// shot's dense work reaches [`MIN_CACHED_WORK`], else none.
     fn trajectory_budget(&self) -> usize {
-        if let Ok(v) = std::env::var("QEC_TRAJ_BUDGET") {
-            return v.parse().unwrap();
-        }
         if self.dense_work >= MIN_CACHED_WORK {
             TRAJECTORY_BUDGET
         } else {

@@ -7,25 +7,30 @@
 //! the i-th dense step is a function of the first i decisions, and almost every shot follows one
 //! of a few decision sequences (the noiseless one and those of common faults).
 //!
-//! The cache is a trie over these sequences: a node holds the vector after a prefix of
-//! decisions, and its children are keyed by the next one. A shot on a cached path only reads its
-//! decisions and walks the trie. At the first miss it copies the last node's vector into the
-//! workspace and computes on from there, storing the new nodes while the byte budget lasts;
-//! after that, the stored nodes keep serving and nothing more is stored, so memory stays flat.
-//! A stored vector holds the very numbers the computation produced, and a dense measurement
-//! draws from the stored weights (p0, p1) with the same random number and the same comparison,
-//! so shots are bit-identical with and without the cache (docs/exact-engine.md).
+//! The cache is a trie over these sequences: a node is the vector after a prefix of decisions,
+//! and its children are keyed by the next one. A shot on a cached path only reads its decisions
+//! and walks the trie. At the first miss it brings the workspace's vector to the last node's and
+//! computes on from there, adding the new nodes while the byte budget lasts; after that, the
+//! stored nodes keep serving and nothing more is added, so memory stays flat. Only some nodes
+//! store their vector (checkpoints, about one per [`REPLAY_PER_STORED`] times its length in
+//! work); the others are rebuilt on a miss by replaying the steps from the nearest checkpoint.
+//! A vector, stored or rebuilt, holds the very numbers the computation produced, and a dense
+//! measurement draws from the stored weights (p0, p1) with the same random number and the same
+//! comparison, so shots are bit-identical with and without the cache (docs/exact-engine.md).
 
 use num_complex::Complex64 as C;
 
-/// Bytes of trie (nodes and their vectors) per worker: 64 MiB holds the noiseless path of
-/// hadamard-prep d = 5 (about 10k amplitudes, 160 kB) hundreds of times over, and about 40
-/// whole paths at d = 7 (about 100k stored amplitudes each).
+/// Bytes of trie (nodes and stored vectors) per worker. On hadamard-prep d = 5 (cn20, p =
+/// 1e-3) 64 MiB fill within the first 200k shots and spare two thirds of the dense work (with
+/// 1 GB, a first version that stored every vector spared 69%: the rest is the first visits of
+/// rare paths). At d = 7 shots part from each other early: 64 MiB spare 12%, 1 GB 23%.
 pub const TRAJECTORY_BUDGET: usize = 64 << 20;
 
 /// The least dense work per noiseless shot (amplitudes touched, [`super::compile::dense_work`])
-/// for which a program's workspaces get a cache.
-pub const MIN_CACHED_WORK: u128 = 0;
+/// for which a program's workspaces get a cache: any. Measured (2026-12-07), the cache paid or
+/// broke even on every circuit at hand, down to the d = 3 T cultivation circuit (4 active qubits
+/// at most, about 360 amplitudes a shot); a program without dense steps gets none.
+pub const MIN_CACHED_WORK: u128 = 1;
 
 /// A stored vector costs its length in memory and saves, at each miss below it, rebuilding
 /// it by replaying the steps from the nearest stored ancestor. A new node stores its vector when
@@ -82,14 +87,6 @@ pub(super) struct Trajectories {
     storing: bool,
     /// Scratch: the nodes to replay when rebuilding a vector.
     path: Vec<u32>,
-    pub dbg: [u64; 8],
-}
-impl Drop for Trajectories {
-    fn drop(&mut self) {
-        if std::env::var("QEC_TRAJ_DEBUG").is_ok() && self.dbg[0] > 100 {
-            eprintln!("traj: shots {} hits {} misses {} stored {} nodes {} arena {} MB {:.1} saved amps {} live amps {} rebuilt {} replayed amps {}", self.dbg[0], self.dbg[1], self.dbg[2], self.dbg[3], self.nodes.len(), self.arena.len(), (self.arena.capacity()*16 + self.nodes.capacity()*std::mem::size_of::<Node>()) as f64/1e6, self.dbg[4], self.dbg[5], self.dbg[6], self.dbg[7]);
-        }
-    }
 }
 
 /// Replays one dense step: `replay(at, key, amps)` applies the step at index `at` of the
@@ -112,7 +109,6 @@ impl Trajectories {
             key: 0,
             storing: false,
             path: Vec::new(),
-            dbg: [0; 8],
         };
         // The root: the vector before any dense step, (1).
         t.store(ABSENT, 0, 0, &[C::new(1.0, 0.0)], u32::MAX);
@@ -141,7 +137,6 @@ impl Trajectories {
         self.synced = true;
         self.parent = ABSENT;
         self.storing = false;
-        self.dbg[0] += 1;
     }
 
     /// The dense step at index `at` with decision `key`: follows the trie when it holds the
@@ -159,7 +154,6 @@ impl Trajectories {
         if self.node != ABSENT {
             let child = self.nodes[self.node as usize].children[key];
             if child < COUNTED {
-                self.dbg[1] += 1;
                 self.node = child;
                 self.synced = false;
                 return;
@@ -167,7 +161,6 @@ impl Trajectories {
             self.miss(at, key, amps, replay);
         }
         let before = amps.len();
-        self.dbg[5] += before as u64;
         compute(amps);
         if self.parent != ABSENT {
             self.insert(before, amps);
@@ -188,7 +181,10 @@ impl Trajectories {
         let w = if self.synced {
             slot_weights(amps, slot)
         } else if node.start != NOT_STORED {
-            slot_weights(&self.arena[node.start as usize..][..node.len as usize], slot)
+            slot_weights(
+                &self.arena[node.start as usize..][..node.len as usize],
+                slot,
+            )
         } else {
             self.sync(amps, replay);
             slot_weights(amps, slot)
@@ -223,11 +219,9 @@ impl Trajectories {
     /// stores) and the budget allows.
     #[cold]
     fn miss(&mut self, at: u32, key: usize, amps: &mut Vec<C>, replay: &impl Replay) {
-        self.dbg[2] += 1;
         self.sync(amps, replay);
         let child = &mut self.nodes[self.node as usize].children[key];
-        let t: u32 = std::env::var("QEC_TRAJ_T").map_or(MISSES_TO_STORE, |v| v.parse().unwrap());
-        if u32::MAX - *child + 1 >= t || self.storing {
+        if u32::MAX - *child + 1 >= MISSES_TO_STORE || self.storing {
             (self.parent, self.at, self.key) = (self.node, at, key as u8);
         } else {
             *child -= 1;
@@ -250,12 +244,8 @@ impl Trajectories {
         let node = &self.nodes[n as usize];
         amps.clear();
         amps.extend_from_slice(&self.arena[node.start as usize..][..node.len as usize]);
-        if !self.path.is_empty() {
-            self.dbg[6] += 1;
-        }
         for &p in self.path.iter().rev() {
             let node = &self.nodes[p as usize];
-            self.dbg[7] += amps.len() as u64;
             replay(node.at, node.key as usize, amps);
         }
         self.synced = true;
@@ -271,7 +261,6 @@ impl Trajectories {
         let rebuild = rebuild.min(u32::MAX as usize) as u32;
         match self.store(parent, self.at, self.key, amps, rebuild) {
             Some(id) => {
-                self.dbg[3] += 1;
                 self.nodes[parent as usize].children[self.key as usize] = id;
                 self.node = id;
                 self.synced = true;
@@ -284,8 +273,7 @@ impl Trajectories {
     /// Appends a node (with its vector `amps` when rebuilding it would cost
     /// [`REPLAY_PER_STORED`] times its length or more), if the budget allows.
     fn store(&mut self, parent: u32, at: u32, key: u8, amps: &[C], rebuild: u32) -> Option<u32> {
-        let k: usize = std::env::var("QEC_TRAJ_K").map_or(REPLAY_PER_STORED as usize, |v| v.parse().unwrap());
-        let keep = rebuild as usize >= k * amps.len();
+        let keep = rebuild as usize >= REPLAY_PER_STORED as usize * amps.len();
         let start = if keep {
             self.store_amps(1, amps)?
         } else {
