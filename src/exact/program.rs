@@ -1232,8 +1232,9 @@ fn rotate_pairs<const IMAGINARY: bool>(amps: &mut [C], x: usize, z: usize, k: f6
     }
 }
 
-/// The outcome of a Z measurement with outcome weights (p0, p1) ([`super::trajectory::slot_weights`]): 1 with
-/// probability p1 / (p0 + p1), from one uniform draw.
+/// The outcome of a Z measurement with outcome weights (p0, p1)
+/// ([`super::trajectory::slot_weights`]): 1 with probability p1 / (p0 + p1), from one uniform
+/// draw.
 #[inline(always)]
 fn draw_outcome([p0, p1]: [f64; 2], rng: &mut impl RngCore) -> bool {
     uniform_open0(rng) * (p0 + p1) > p0
