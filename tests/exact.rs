@@ -12,6 +12,8 @@ use num_complex::Complex64 as C;
 use qec_sim::circuit::{parse_circuit, Circuit, Target};
 use qec_sim::exact::{ExactProgram, NoiseMode, Order, ShotEnd, DEFAULT_MAX_ACTIVE};
 use qec_sim::gates::{Basis, GateKind};
+use qec_sim::magic::{ChModel, HadamardPrep};
+use qec_sim::noise::NoiseModel;
 use qec_sim::sampler::batch_rng;
 use qec_sim::statevec::{gate_matrix, StateVector};
 use qec_sim::tableau::feedback_pauli;
@@ -415,5 +417,120 @@ fn cli_runs_non_clifford_circuits_identically_on_any_thread_count() {
     assert!(
         (fired - 0.1).abs() < 5.0 * (0.1f64 * 0.9 / 3000.0).sqrt(),
         "{fired}"
+    );
+}
+
+/// What a shot leaves: its end, record, detection events, observables and the bits of the final
+/// dense vector (completed shots).
+type ShotOutput = (ShotEnd, Vec<bool>, Vec<bool>, Vec<bool>, Vec<u64>);
+
+/// The outputs of seeded shots with the workspace's trajectory cache holding at most `budget`
+/// bytes, and the nodes the cache stored.
+fn shots_with_budget(
+    program: &ExactProgram,
+    budget: usize,
+    shots: u64,
+    seed: u64,
+    postselect: Option<&[bool]>,
+) -> (Vec<ShotOutput>, usize) {
+    let mut ws = program.workspace();
+    ws.set_trajectory_budget(budget);
+    // One stream for all the shots, as a batch runs them.
+    let mut rng = batch_rng(seed, 0);
+    let out = (0..shots)
+        .map(|_| {
+            let end = program.run_shot(&mut ws, &mut rng, NoiseMode::Sample, postselect);
+            let amps = match end {
+                ShotEnd::Completed => ws
+                    .dense_state()
+                    .iter()
+                    .flat_map(|a| [a.re.to_bits(), a.im.to_bits()])
+                    .collect(),
+                ShotEnd::Discarded { .. } => Vec::new(),
+            };
+            let detectors = ws.detectors.clone();
+            (
+                end,
+                ws.record.clone(),
+                detectors,
+                ws.observables.clone(),
+                amps,
+            )
+        })
+        .collect();
+    (out, ws.trajectory_nodes())
+}
+
+/// The trajectory cache changes no output: the same seeded shots with the cache off, on, and on
+/// with a budget too small for the paths met (so that shots leave the trie and nodes stop being
+/// stored) give the same records, detection events, observables and final dense vectors, bit
+/// for bit; on random noisy Clifford + T/CH/rotation circuits with postselected detectors placed
+/// between the operations, and on hadamard-prep at d = 3 (with its end-of-shot fidelity).
+#[test]
+fn trajectory_cache_leaves_every_shot_unchanged() {
+    use qec_sim::exact::TRAJECTORY_BUDGET;
+    let mut gen = Xoshiro256PlusPlus::seed_from_u64(31);
+    let mut stored = 0;
+    for case in 0..40 {
+        let n = 3 + case % 4;
+        let text = random_circuit(&mut gen, n, 40, 0.01);
+        // Repeated measurements with noise, checked by detectors, between the operations.
+        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+        for _ in 0..3 {
+            let at = (gen.next_u64() % lines.len() as u64) as usize;
+            let q = gen.next_u64() % n as u64;
+            let check = format!("M(0.01) {q}\nM(0.01) {q}\nDETECTOR rec[-1] rec[-2]");
+            lines.insert(at, check);
+        }
+        let text = lines.join("\n") + "\n";
+        let circuit = parse_circuit(&text).unwrap();
+        let program = ExactProgram::compile(&circuit).unwrap();
+        let postselect = vec![true; program.num_detectors];
+        let run = |budget| shots_with_budget(&program, budget, 400, case as u64, Some(&postselect));
+        let (off, none) = run(0);
+        assert_eq!(none, 0);
+        for budget in [TRAJECTORY_BUDGET, 1 << 10] {
+            let (on, nodes) = run(budget);
+            assert!(
+                on == off,
+                "case {case}, budget {budget}: shots differ\n{text}"
+            );
+            stored += nodes;
+        }
+    }
+    // The cache was used: nodes beyond the 80 roots.
+    assert!(stored > 2000, "{stored} nodes stored");
+
+    let prep = HadamardPrep::new(3).unwrap();
+    let circuit = prep.circuit(&NoiseModel::named("cn20").unwrap(), 1e-3, ChModel::Exact);
+    let program = ExactProgram::compile(&circuit).unwrap();
+    let score = prep.score().unwrap();
+    let body: Vec<bool> = (0..program.num_detectors)
+        .map(|d| d < prep.num_body_detectors)
+        .collect();
+    let fidelities = |budget| {
+        let mut ws = program.workspace();
+        ws.set_trajectory_budget(budget);
+        let mut rng = batch_rng(3, 0);
+        let mut out = Vec::new();
+        for _ in 0..4000 {
+            let end = program.run_shot(&mut ws, &mut rng, NoiseMode::Sample, Some(&body));
+            let f = (end == ShotEnd::Completed)
+                .then(|| score.fidelity(&program, &ws).map(f64::to_bits))
+                .flatten();
+            out.push((end, ws.detectors.clone(), f));
+        }
+        (out, ws.trajectory_nodes())
+    };
+    let (off, _) = fidelities(0);
+    let (on, nodes) = fidelities(TRAJECTORY_BUDGET);
+    assert!(nodes > 100, "{nodes} nodes stored");
+    assert!(on == off, "hadamard-prep d = 3: shots differ");
+    assert!(off.iter().filter(|s| s.2.is_some()).count() > 1000);
+    let (records_off, _) = shots_with_budget(&program, 0, 2000, 5, Some(&body));
+    let (records_on, _) = shots_with_budget(&program, TRAJECTORY_BUDGET, 2000, 5, Some(&body));
+    assert!(
+        records_on == records_off,
+        "hadamard-prep d = 3: records differ"
     );
 }

@@ -126,6 +126,7 @@ impl Compiler {
         let steps = Steps::new(&self.ops, self.words, self.noise_classes.len());
         let program = ExactProgram {
             steps,
+            dense_work: dense_work(&self.ops),
             id: {
                 static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
                 NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)

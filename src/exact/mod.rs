@@ -19,11 +19,13 @@ pub mod pauli;
 mod program;
 mod schedule;
 mod steps;
+mod trajectory;
 
 pub use batch::{BatchSpec, EndOfShot, FaultSource};
 pub use compile::{Order, DEFAULT_MAX_ACTIVE};
 pub use linear::{frame_linear, FrameLinear};
 pub use program::{ExactProgram, FinalObservable, Injection, NoiseMode, ShotEnd, Workspace};
+pub use trajectory::TRAJECTORY_BUDGET;
 
 use crate::circuit::Circuit;
 use crate::error::SimError;
@@ -62,6 +64,6 @@ impl ExactProgram {
     /// dense operations; a shot that stops early does less): the cost the order search
     /// minimises (docs/exact-engine.md, "Order").
     pub fn dense_work(&self) -> u128 {
-        compile::dense_work(&self.ops)
+        self.dense_work
     }
 }

@@ -7,6 +7,7 @@
 
 use super::pauli::{and_parity, bit, FrameBits, Pauli, VGate};
 use super::steps::{Gate, Step, Steps, Then, NONE};
+use super::trajectory::{slot_weights, Trajectories, MIN_CACHED_WORK, TRAJECTORY_BUDGET};
 use crate::error::SimError;
 use crate::frame::noise::{uniform_open0, Bernoulli, PauliChannel};
 use crate::gates::Basis;
@@ -155,6 +156,8 @@ pub struct ExactProgram {
     pub(super) steps: Steps,
     /// A number no other compiled program has (clones share it: they are the same program).
     pub(super) id: u64,
+    /// Amplitudes a noiseless shot touches ([`super::compile::dense_work`]).
+    pub(super) dense_work: u128,
 }
 
 /// How noise is treated in a shot.
@@ -191,6 +194,32 @@ pub struct Workspace {
     /// Observable flips.
     pub observables: Vec<bool>,
     hits: Hits,
+    /// The dense vector's trajectories met so far (memoisation; see [`Trajectories`]).
+    trajectories: Trajectories,
+}
+
+impl Workspace {
+    /// Sets the byte budget of the trajectory cache (0: no cache) and empties it. Shots are the
+    /// same with any budget; only their speed changes. [`ExactProgram::workspace`] chooses it.
+    pub fn set_trajectory_budget(&mut self, bytes: usize) {
+        self.trajectories = Trajectories::new(self.trajectories.program(), bytes);
+    }
+
+    /// The byte budget of the trajectory cache (0: none).
+    pub fn trajectory_budget(&self) -> usize {
+        self.trajectories.budget()
+    }
+
+    /// Nodes the trajectory cache holds (0 without a cache; 1, the root, before any is stored).
+    pub fn trajectory_nodes(&self) -> usize {
+        self.trajectories.nodes()
+    }
+
+    /// The dense vector (over the active qubits, in slot order) that a completed shot left: the
+    /// state the end-of-shot expectations read.
+    pub fn dense_state(&self) -> &[C] {
+        &self.amps
+    }
 }
 
 /// Per noise class: the trial number of its next hit, the operation where it happens
@@ -340,12 +369,13 @@ fn frame_gate(f: &mut [u64], w: usize, gate: Gate, q: [u32; 2]) {
     }
 }
 
-/// exp(-i angle X_q) on the dormant qubit `q` (`sin_cos` of the angle), which joins the dense
-/// vector as its new highest slot. The frame's Z or Y on `q` flips the angle: sin changes sign.
+/// exp(-i angle X_q) on a dormant qubit q (`sin_cos` of the angle), which joins the dense
+/// vector as its new highest slot; `flip` (the frame's Z or Y on q) flips the angle: sin
+/// changes sign.
 #[inline(always)]
-fn activate(amps: &mut Vec<C>, f: &[u64], w: usize, q: u32, sin_cos: (f64, f64)) {
+fn activate(amps: &mut Vec<C>, flip: bool, sin_cos: (f64, f64)) {
     let (s, c) = sin_cos;
-    let s = if frame_bit(f, w, 1, q) { -s } else { s };
+    let s = if flip { -s } else { s };
     let len = amps.len();
     amps.extend_from_within(..);
     let (low, high) = amps.split_at_mut(len);
@@ -427,6 +457,17 @@ impl ExactProgram {
                 op: vec![u32::MAX; classes],
                 channel: vec![NONE; classes],
             },
+            trajectories: Trajectories::new(self.id, self.trajectory_budget()),
+        }
+    }
+
+    /// The trajectory cache's budget for this program: [`TRAJECTORY_BUDGET`] when a noiseless
+    /// shot's dense work reaches [`MIN_CACHED_WORK`], else none.
+    fn trajectory_budget(&self) -> usize {
+        if self.dense_work >= MIN_CACHED_WORK {
+            TRAJECTORY_BUDGET
+        } else {
+            0
         }
     }
 
@@ -490,11 +531,19 @@ impl ExactProgram {
             detectors,
             observables,
             hits,
+            trajectories: traj,
         } = ws;
         let f = &mut frame.bits[..2 * w];
         f.fill(0);
         amps.clear();
         amps.push(C::new(1.0, 0.0));
+        if traj.program() != self.id {
+            *traj = Trajectories::new(self.id, self.trajectory_budget());
+        }
+        traj.begin();
+        let replay = |at: u32, key: usize, amps: &mut Vec<C>| self.dense_step::<AVX>(at, key, amps);
+        // The index of the step `list` gave last.
+        let index = |list: &std::slice::Iter<(u32, Step)>| (st.steps.len() - list.len() - 1) as u32;
         observables.fill(false);
         let mut chain_fired = false;
         let noisy = noise == NoiseMode::Sample;
@@ -542,7 +591,11 @@ impl ExactProgram {
                             let Some(&(_, Step::Activate { qubit, angle })) = list.next() else {
                                 unreachable!("a reduction paired with an activation")
                             };
-                            activate(amps, f, w, qubit, st.angles[angle as usize]);
+                            let flip = frame_bit(f, w, 1, qubit);
+                            let sin_cos = st.angles[angle as usize];
+                            let at = index(&list);
+                            let compute = |amps: &mut Vec<C>| activate(amps, flip, sin_cos);
+                            traj.step(at, usize::from(flip), amps, compute, &replay);
                             continue;
                         }
                         Then::MeasureRandom => {
@@ -555,11 +608,15 @@ impl ExactProgram {
                 }
                 Step::Dense { gate, q, s } => {
                     frame_gate(f, w, gate, q);
-                    apply_dense(amps, gate, s);
+                    let compute = |amps: &mut Vec<C>| apply_dense(amps, gate, s);
+                    traj.step(index(&list), 0, amps, compute, &replay);
                     continue;
                 }
                 Step::Activate { qubit, angle } => {
-                    activate(amps, f, w, qubit, st.angles[angle as usize]);
+                    let flip = frame_bit(f, w, 1, qubit);
+                    let sin_cos = st.angles[angle as usize];
+                    let compute = |amps: &mut Vec<C>| activate(amps, flip, sin_cos);
+                    traj.step(index(&list), usize::from(flip), amps, compute, &replay);
                     continue;
                 }
                 Step::Rotate {
@@ -569,7 +626,11 @@ impl ExactProgram {
                     phase,
                 } => {
                     let flip = frame_anticommutes(f, &pool[test as usize..], w);
-                    rotate_step::<AVX>(amps, pool, masks, phase, st.angles[angle as usize], flip);
+                    let sin_cos = st.angles[angle as usize];
+                    let compute = |amps: &mut Vec<C>| {
+                        rotate_step::<AVX>(amps, pool, masks, phase, sin_cos, flip)
+                    };
+                    traj.step(index(&list), usize::from(flip), amps, compute, &replay);
                     continue;
                 }
                 Step::RotatePair {
@@ -591,8 +652,12 @@ impl ExactProgram {
                     let flip2 = frame_anticommutes(f, &pool[tests[1] as usize..], w);
                     // theta1 + theta2 when both or neither flip, else theta1 - theta2; the
                     // first's flip flips the sum.
-                    let sin_cos = st.angles[angle as usize + usize::from(flip1 != flip2)];
-                    rotate_step::<AVX>(amps, pool, masks, phase, sin_cos, flip1);
+                    let key = usize::from(flip1) | usize::from(flip1 != flip2) << 1;
+                    let sin_cos = st.angles[angle as usize + (key >> 1)];
+                    let compute = |amps: &mut Vec<C>| {
+                        rotate_step::<AVX>(amps, pool, masks, phase, sin_cos, flip1)
+                    };
+                    traj.step(index(&list), key, amps, compute, &replay);
                     continue;
                 }
                 Step::MeasureFixed {
@@ -619,7 +684,11 @@ impl ExactProgram {
                     reset,
                 } => {
                     let anti = frame_anticommutes(f, &pool[test as usize..], w);
-                    let m = measure_slot(amps, slot as usize, rng);
+                    let slot = slot as usize;
+                    let weights = traj.weights(amps, slot, &replay);
+                    let m = draw_outcome(weights, rng);
+                    let compute = |amps: &mut Vec<C>| project(amps, slot, m, weights);
+                    traj.step(index(&list), usize::from(m), amps, compute, &replay);
                     if m {
                         frame_flip(f, w, 0, qubit);
                     }
@@ -690,6 +759,8 @@ impl ExactProgram {
                 }
             }
         }
+        // The final vector, for end-of-shot expectations.
+        traj.finish(amps, &replay);
         // Hits after the last other operation still move the frame (end-of-shot expectations).
         self.channel_hits(f, w, hits, rng, u32::MAX);
         for inj in fixed {
@@ -699,6 +770,43 @@ impl ExactProgram {
             *o ^= e;
         }
         ShotEnd::Completed
+    }
+
+    /// Applies the dense step at index `at` of the step list to `amps`, with decision `key`
+    /// (as [`Self::shot`] reads it: the frame's flip of an activation or rotation, the two bits
+    /// flip1 and flip1 != flip2 of a pair of rotations, a dense measurement's outcome), exactly
+    /// as the shot computes it; the trajectory cache rebuilds vectors with it.
+    #[inline(always)]
+    fn dense_step<const AVX: bool>(&self, at: u32, key: usize, amps: &mut Vec<C>) {
+        let st = &self.steps;
+        match st.steps[at as usize].1 {
+            Step::Activate { angle, .. } => activate(amps, key == 1, st.angles[angle as usize]),
+            Step::Dense { gate, s, .. } => apply_dense(amps, gate, s),
+            Step::Rotate {
+                masks,
+                angle,
+                phase,
+                ..
+            } => {
+                let sin_cos = st.angles[angle as usize];
+                rotate_step::<AVX>(amps, &st.pool, masks, phase, sin_cos, key == 1)
+            }
+            Step::RotatePair {
+                masks,
+                angle,
+                phase,
+                ..
+            } => {
+                let sin_cos = st.angles[angle as usize + (key >> 1)];
+                rotate_step::<AVX>(amps, &st.pool, masks, phase, sin_cos, key & 1 == 1)
+            }
+            Step::MeasureDense { slot, .. } => {
+                let slot = slot as usize;
+                let weights = slot_weights(amps, slot);
+                project(amps, slot, key == 1, weights)
+            }
+            _ => unreachable!("not a dense step"),
+        }
     }
 
     /// Sets detector `index` (records `lists[first..first + len]`); true if it fired and is
@@ -1124,19 +1232,19 @@ fn rotate_pairs<const IMAGINARY: bool>(amps: &mut [C], x: usize, z: usize, k: f6
     }
 }
 
-/// Samples a Z measurement of `slot`, projects onto the outcome and removes the slot.
-fn measure_slot(amps: &mut Vec<C>, slot: usize, rng: &mut impl RngCore) -> bool {
+/// The outcome of a Z measurement with outcome weights (p0, p1)
+/// ([`super::trajectory::slot_weights`]): 1 with probability p1 / (p0 + p1), from one uniform
+/// draw.
+#[inline(always)]
+fn draw_outcome([p0, p1]: [f64; 2], rng: &mut impl RngCore) -> bool {
+    uniform_open0(rng) * (p0 + p1) > p0
+}
+
+/// Projects onto outcome `m` of a Z measurement of `slot` (outcome weights `weights`, as
+/// [`super::trajectory::slot_weights`] gives them), normalises, and removes the slot.
+#[inline(always)]
+fn project(amps: &mut Vec<C>, slot: usize, m: bool, [p0, p1]: [f64; 2]) {
     let b = 1usize << slot;
-    // One pass; each sum still adds its terms in index order.
-    let (mut p0, mut p1) = (0.0f64, 0.0f64);
-    for (i, a) in amps.iter().enumerate() {
-        if i & b == 0 {
-            p0 += a.norm_sqr();
-        } else {
-            p1 += a.norm_sqr();
-        }
-    }
-    let m = uniform_open0(rng) * (p0 + p1) > p0;
     let norm = 1.0 / if m { p1 } else { p0 }.sqrt();
     let keep = if m { b } else { 0 };
     let half = amps.len() / 2;
@@ -1146,5 +1254,4 @@ fn measure_slot(amps: &mut Vec<C>, slot: usize, rng: &mut impl RngCore) -> bool 
         amps[i] = amps[src] * norm;
     }
     amps.truncate(half);
-    m
 }
