@@ -25,7 +25,7 @@ pub use batch::{BatchSpec, EndOfShot, FaultSource};
 pub use compile::{Order, DEFAULT_MAX_ACTIVE};
 pub use linear::{frame_linear, FrameLinear};
 pub use program::{ExactProgram, FinalObservable, Injection, NoiseMode, ShotEnd, Workspace};
-pub use trajectory::TRAJECTORY_BUDGET;
+pub use trajectory::{TRAJECTORY_BUDGET, TRAJECTORY_TOTAL};
 
 use crate::circuit::Circuit;
 use crate::error::SimError;

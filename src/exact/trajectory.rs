@@ -19,12 +19,30 @@
 //! comparison, so shots are bit-identical with and without the cache (docs/exact-engine.md).
 
 use num_complex::Complex64 as C;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Bytes of trie (nodes and stored vectors) per worker. On hadamard-prep d = 5 (cn20, p =
 /// 1e-3) 64 MiB fill within the first 200k shots and spare two thirds of the dense work (with
 /// 1 GB, a first version that stored every vector spared 69%: the rest is the first visits of
 /// rare paths). At d = 7 shots part from each other early: 64 MiB spare 12%, 1 GB 23%.
 pub const TRAJECTORY_BUDGET: usize = 64 << 20;
+
+/// Bytes all the tries of the process may hold together, whatever the number of workers
+/// (`--threads` allows up to 1024, and each would otherwise take [`TRAJECTORY_BUDGET`]): four
+/// workers' worth. A worker that finds it spent stores nothing more, as when its own budget
+/// is spent; which paths get stored then depends on timing, the shots never do.
+pub const TRAJECTORY_TOTAL: usize = 4 * TRAJECTORY_BUDGET;
+
+/// Bytes the tries of the process hold now (allocated capacity, summed over every trie).
+static HELD: AtomicUsize = AtomicUsize::new(0);
+
+/// Takes `bytes` more of [`TRAJECTORY_TOTAL`], if that many are left.
+fn acquire(bytes: usize) -> bool {
+    HELD.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |held| {
+        held.checked_add(bytes).filter(|&h| h <= TRAJECTORY_TOTAL)
+    })
+    .is_ok()
+}
 
 /// The least dense work per noiseless shot (amplitudes touched, [`super::compile::dense_work`])
 /// for which a program's workspaces get a cache: any. Measured (2026-12-07), the cache paid or
@@ -68,11 +86,13 @@ struct Node {
 }
 
 /// The trie of one worker, and where the current shot stands in it.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub(super) struct Trajectories {
     /// The program whose shots these are ([`super::ExactProgram::id`]).
     program: u64,
     budget: usize,
+    /// Bytes of [`TRAJECTORY_TOTAL`] this trie holds (its allocated capacity).
+    held: usize,
     nodes: Vec<Node>,
     arena: Vec<C>,
     /// The current shot's node (ABSENT: off the trie, the workspace's vector is the state).
@@ -100,6 +120,7 @@ impl Trajectories {
         let mut t = Trajectories {
             program,
             budget,
+            held: 0,
             nodes: Vec::new(),
             arena: Vec::new(),
             node: ABSENT,
@@ -322,9 +343,28 @@ impl Trajectories {
             need_arena,
             self.budget.checked_sub(nodes * node_bytes)? / amp_bytes,
         )?;
+        let bytes = nodes * node_bytes + arena * amp_bytes;
+        if bytes > self.held && !acquire(bytes - self.held) {
+            return None;
+        }
+        self.held = self.held.max(bytes);
         self.nodes.reserve_exact(nodes - self.nodes.len());
         self.arena.reserve_exact(arena - self.arena.len());
         Some(())
+    }
+}
+
+/// A copy starts empty (the cache holds no state a shot depends on): copying a trie would
+/// double its memory outside the process-wide bound.
+impl Clone for Trajectories {
+    fn clone(&self) -> Trajectories {
+        Trajectories::new(self.program, self.budget)
+    }
+}
+
+impl Drop for Trajectories {
+    fn drop(&mut self) {
+        HELD.fetch_sub(self.held, Ordering::Relaxed);
     }
 }
 
@@ -354,4 +394,32 @@ pub(super) fn slot_weights(amps: &[C], slot: usize) -> [f64; 2] {
         }
     }
     [p0, p1]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// However many workers ask, the tries of the process together stay within
+    /// [`TRAJECTORY_TOTAL`].
+    #[test]
+    fn the_tries_of_a_process_hold_at_most_the_total() {
+        let amps = TRAJECTORY_BUDGET * 3 / 4 / std::mem::size_of::<C>();
+        let mut tries: Vec<_> = (0..8)
+            .map(|i| Trajectories::new(i, TRAJECTORY_BUDGET))
+            .collect();
+        let granted = tries
+            .iter_mut()
+            .filter_map(|t| t.reserve(0, amps).map(|()| t.held))
+            .collect::<Vec<_>>();
+        let most = TRAJECTORY_TOTAL / (TRAJECTORY_BUDGET * 3 / 4);
+        assert!(
+            granted.len() <= most,
+            "{} tries granted, at most {most}",
+            granted.len()
+        );
+        assert!(HELD.load(Ordering::Relaxed) <= TRAJECTORY_TOTAL);
+        // Without the process-wide bound every one would get its 48 MiB.
+        assert!(granted.iter().all(|&h| h <= TRAJECTORY_BUDGET));
+    }
 }
