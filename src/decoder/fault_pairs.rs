@@ -10,12 +10,10 @@
 //! How: of two faults whose syndromes add up to the cluster, exactly one flips the cluster's
 //! lowest detector, and the other's syndrome is what is left. So the faults on that detector
 //! are tried in turn, each with a look-up of the rest among the single faults' syndromes
-//! (keyed by a 64-bit fingerprint of the sorted detectors): a few dozen look-ups per cluster,
-//! and a table of single faults only.
+//! (keyed by the sorted detectors): a few dozen look-ups per cluster, and a table of single
+//! faults only.
 
-use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
 
 /// One fault: its sorted detectors, its observable flips and its probability.
 pub type Fault = (Vec<u32>, u64, f64);
@@ -25,18 +23,11 @@ pub struct FaultPairs {
     faults: Vec<Fault>,
     /// Faults by detector (`on[d]`: indices into `faults`).
     on: HashMap<u32, Vec<usize>>,
-    /// Fingerprint of a syndrome -> probability of each observable flip among the faults with
+    /// Syndrome (sorted detectors) -> probability of each observable flip among the faults with
     /// exactly that syndrome.
-    singles: HashMap<u64, Vec<(u64, f64)>>,
+    singles: HashMap<Vec<u32>, Vec<(u64, f64)>>,
     /// Most detectors of one fault.
     largest: usize,
-}
-
-/// Fingerprint of sorted detectors (SipHash with fixed keys: the same in every run).
-fn fingerprint(dets: &[u32]) -> u64 {
-    let mut h = DefaultHasher::new();
-    dets.hash(&mut h);
-    h.finish()
 }
 
 /// Adds probability `p` to flip class `flips`.
@@ -50,12 +41,12 @@ fn add(classes: &mut Vec<(u64, f64)>, flips: u64, p: f64) {
 impl FaultPairs {
     pub fn new(faults: Vec<Fault>) -> FaultPairs {
         let mut on: HashMap<u32, Vec<usize>> = HashMap::new();
-        let mut singles: HashMap<u64, Vec<(u64, f64)>> = HashMap::new();
+        let mut singles: HashMap<Vec<u32>, Vec<(u64, f64)>> = HashMap::new();
         for (i, (dets, flips, p)) in faults.iter().enumerate() {
             for &d in dets {
                 on.entry(d).or_default().push(i);
             }
-            add(singles.entry(fingerprint(dets)).or_default(), *flips, *p);
+            add(singles.entry(dets.clone()).or_default(), *flips, *p);
         }
         let largest = faults.iter().map(|f| f.0.len()).max().unwrap_or(0);
         FaultPairs {
@@ -94,7 +85,7 @@ impl FaultPairs {
                 continue;
             }
             rest.sort_unstable();
-            for &(other, q) in self.singles.get(&fingerprint(rest)).into_iter().flatten() {
+            for &(other, q) in self.singles.get(rest.as_slice()).into_iter().flatten() {
                 add(classes, flips ^ other, p * q);
             }
         }

@@ -893,22 +893,20 @@ pub enum Order {
 /// qubits) of an order that failed.
 #[derive(Default)]
 struct Best {
-    program: Option<Compiler>,
+    /// The program and its dense work.
+    program: Option<(Compiler, u128)>,
     error: Option<SimError>,
 }
 
 impl Best {
     fn offer(&mut self, c: Result<Compiler, SimError>) {
         match c {
-            Ok(c)
-                if self
-                    .program
-                    .as_ref()
-                    .is_none_or(|b| dense_work(&c.ops) < dense_work(&b.ops)) =>
-            {
-                self.program = Some(c)
+            Ok(c) => {
+                let work = dense_work(&c.ops);
+                if self.program.as_ref().is_none_or(|b| work < b.1) {
+                    self.program = Some((c, work));
+                }
             }
-            Ok(_) => {}
             Err(e) => {
                 self.error.get_or_insert(e);
             }
@@ -975,7 +973,8 @@ pub(super) fn compile(
             }
             match best {
                 Best {
-                    program: Some(c), ..
+                    program: Some((c, _)),
+                    ..
                 } => Ok(c.finish(stats.num_measurements)),
                 Best { error: Some(e), .. } => Err(e),
                 _ => unreachable!("an order compiled or failed"),
