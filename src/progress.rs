@@ -59,6 +59,8 @@ pub struct Steps {
     what: &'static str,
     done: u64,
     total: u64,
+    /// Steps done before the progress began (not counted in the rate).
+    before: u64,
 }
 
 impl Steps {
@@ -77,7 +79,17 @@ impl Steps {
             what,
             done: 0,
             total,
+            before: 0,
         }
+    }
+
+    /// Progress shown from the middle of the work: `done` of `total` steps already done.
+    pub fn resume(what: &'static str, total: u64, done: u64) -> Steps {
+        let mut steps = Steps::new(what, total);
+        steps.done = done;
+        steps.before = done;
+        steps.bar.set_position(done);
+        steps
     }
 
     /// One more step done; `note` says which.
@@ -88,7 +100,8 @@ impl Steps {
         if let Some(t) = self.ticker.as_mut() {
             if t.due() {
                 let elapsed = t.elapsed();
-                let left = elapsed / self.done as f64 * (self.total - self.done) as f64;
+                let rate = (self.done - self.before) as f64 / elapsed;
+                let left = (self.total - self.done) as f64 / rate;
                 eprintln!(
                     "progress: {}: {} of {} done ({note}), {} elapsed, ~{} left",
                     self.what,

@@ -220,15 +220,21 @@ pub(super) fn check_magic_layout(name: LayoutName, task: &str) -> Result<()> {
 /// The layout of a code at distance d (shared with `sweep --task`).
 pub(super) fn layout_for(code: CodeName, d: usize, layout: LayoutName) -> Result<Layout> {
     let CodeName::Color666 = code;
-    if d < 3 || d.is_multiple_of(2) || d > MAX_DISTANCE {
-        bail!("--distance must be odd, at least 3 and at most {MAX_DISTANCE} (got {d})");
-    }
+    check_distance(d)?;
     let kind = match layout {
         LayoutName::Standard => LayoutKind::Standard,
         LayoutName::Redundant => LayoutKind::Redundant,
         LayoutName::RedundantGhz => LayoutKind::RedundantGhz,
     };
     Ok(Layout::new(d, kind))
+}
+
+/// Refuses a code distance no layout is built for (checked before any long construction).
+pub(super) fn check_distance(d: usize) -> Result<()> {
+    if d < 3 || d.is_multiple_of(2) || d > MAX_DISTANCE {
+        bail!("--distance must be odd, at least 3 and at most {MAX_DISTANCE} (got {d})");
+    }
+    Ok(())
 }
 
 impl TaskName {
@@ -347,7 +353,17 @@ fn hadamard_task(a: &GenArgs, layout: &Layout) -> Result<(Circuit, String)> {
 }
 
 pub fn generate(a: &GenArgs) -> Result<()> {
-    let layout = build_layout(&a.layout, Some(a.task))?;
+    // The |H> preparation builds its own (redundant-ghz) layout: check the flags here and
+    // build it once, there (at large d the round search takes minutes).
+    let prep = a.task == TaskName::HadamardPrep;
+    let layout = if prep {
+        let name = a.layout.layout.unwrap_or(LayoutName::RedundantGhz);
+        check_magic_layout(name, &spelling(&a.task))?;
+        check_distance(a.layout.distance)?;
+        None
+    } else {
+        Some(build_layout(&a.layout, Some(a.task))?)
+    };
     let rounds = a.rounds.unwrap_or(a.layout.distance);
     if rounds == 0 || rounds > MAX_ROUNDS {
         bail!("--rounds must be between 1 and {MAX_ROUNDS} (got {rounds})");
@@ -368,6 +384,10 @@ pub fn generate(a: &GenArgs) -> Result<()> {
         (_, Some(p)) => p,
     };
     let model = noise_model(a.noise, p)?;
+    let stages = prep_stages(Some(a.task), a.start, a.stage)?;
+    let Some(layout) = layout else {
+        return generate_prep(a, model.map(|m| (m, p)), stages);
+    };
     if let Some(task) = a.task.task() {
         let noise = model.as_ref().map(|m| (m, p));
         let bytes = memory_circuit_bytes(&layout, task, rounds, noise);
@@ -378,10 +398,6 @@ pub fn generate(a: &GenArgs) -> Result<()> {
                 layout.code.distance
             ),
         )?;
-    }
-    let stages = prep_stages(Some(a.task), a.start, a.stage)?;
-    if let TaskName::HadamardPrep = a.task {
-        return generate_prep(a, &layout, model.map(|m| (m, p)), stages);
     }
     let (circuit, stats) = task_circuit(a, &layout, rounds)?;
     if a.stats {
@@ -399,7 +415,6 @@ pub fn generate(a: &GenArgs) -> Result<()> {
 /// The whole |H> preparation: noise goes on the protocol only, the scoring tail stays ideal.
 fn generate_prep(
     a: &GenArgs,
-    layout: &Layout,
     noise: Option<(NoiseModel, f64)>,
     stages: magic::Stages,
 ) -> Result<()> {
@@ -407,7 +422,7 @@ fn generate_prep(
         bail!("--task hadamard-prep takes --ch-model proxy, not --proxy");
     }
     let prep =
-        magic::HadamardPrep::staged(layout.code.distance, stages).map_err(anyhow::Error::msg)?;
+        magic::HadamardPrep::staged(a.layout.distance, stages).map_err(anyhow::Error::msg)?;
     if a.stats {
         let t = prep.timing;
         eprintln!(

@@ -2,9 +2,9 @@
 //! `qec-sim combine` (merge statistics files by strong id).
 
 use super::generate::{
-    check_circuit_bytes, check_magic_layout, layout_for, memory_circuit_bytes, noise_model,
-    prep_stages, spelling, ChModelName, CodeName, LayoutName, NoiseName, StageName, StartName,
-    TaskName,
+    check_circuit_bytes, check_distance, check_magic_layout, layout_for, memory_circuit_bytes,
+    noise_model, prep_stages, spelling, ChModelName, CodeName, LayoutName, NoiseName, StageName,
+    StartName, TaskName,
 };
 use super::io::{parse_count, parse_count_usize, seed, threads, Loaded, Output};
 use crate::circuit::Circuit;
@@ -507,8 +507,10 @@ fn prep_tasks(args: &SweepArgs) -> Result<Vec<SweepTask>> {
         },
     };
     let mut tasks = Vec::new();
+    // Every distance is checked before the first (possibly long) layout is built.
+    let CodeName::Color666 = args.code;
+    args.distances().into_iter().try_for_each(check_distance)?;
     for d in args.distances() {
-        layout_for(args.code, d, LayoutName::RedundantGhz)?;
         let stages = prep_stages(args.task(), args.start, args.stage)?;
         let prep = HadamardPrep::staged(d, stages).map_err(|e| anyhow!(e))?;
         for ch in args.ch_models() {

@@ -295,7 +295,17 @@ pub fn shortest_round_by(layout: &mut Layout, between: &[Op], search: RoundSearc
     let mut best = score(layout, &order);
     let mut rng = Xorshift(search.seed | 1);
     let faces = layout.faces.len();
-    for _ in 0..search.steps {
+    // At large d (minutes at d = 101) the search says how far it is, once it has run a while.
+    let start = std::time::Instant::now();
+    let mut progress = None;
+    for step in 0..search.steps {
+        if progress.is_none() && start.elapsed().as_secs_f64() > PROGRESS_AFTER_SECONDS {
+            let what = "layout: shortest-round search";
+            progress = Some(crate::progress::Steps::resume(what, search.steps, step));
+        }
+        if let Some(p) = progress.as_mut() {
+            p.step(&format!("{} qubits", n));
+        }
         let mut new_order = order.clone();
         let mut changed = None;
         if rng.below(2) == 0 {
@@ -313,8 +323,14 @@ pub fn shortest_round_by(layout: &mut Layout, between: &[Op], search: RoundSearc
             layout.faces[f] = old;
         }
     }
+    if let Some(p) = progress {
+        p.finish();
+    }
     layout.face_order = order;
 }
+
+/// Seconds the round search runs silently before it shows progress.
+const PROGRESS_AFTER_SECONDS: f64 = 2.0;
 
 /// [`round_ops_with`] with the faces' data gates issued in `order` (indices into
 /// `layout.faces`) within each slot: the order decides which face waits when two want the same
