@@ -38,7 +38,7 @@
 //! (too many defects; a basis with several observables) a colour offers only its own
 //! matching, so the gap falls back to the colour gap there (infinite when all colours agree).
 
-use super::fault_pairs::FaultPairs;
+use super::fault_pairs::{self, FaultPairs};
 use super::few_defects::{ParityDistances, Scratch, ShortestPaths};
 use super::{Decision, Decoder, DecoderError};
 use crate::dem::{xor_probability, DetectorErrorModel};
@@ -285,8 +285,7 @@ struct Workspace {
     cluster: Vec<u32>,
     explained_clusters: Vec<(usize, usize, (u64, f64, f64))>,
     /// Scratch of `FaultPairs::explain`.
-    rest: Vec<u32>,
-    classes: Vec<(u64, f64)>,
+    explain: fault_pairs::Scratch,
 }
 
 /// The decoder (see module docs).
@@ -635,8 +634,7 @@ impl ColorDecoder {
             fired: vec![false; self.detector_kind.len()],
             cluster: Vec::new(),
             explained_clusters: Vec::new(),
-            rest: Vec::new(),
-            classes: Vec::new(),
+            explain: fault_pairs::Scratch::default(),
         }
     }
 
@@ -717,7 +715,7 @@ impl ColorDecoder {
             let members = &mut cluster[start..];
             if members.len() > 2 {
                 members.sort_unstable();
-                if let Some(explained) = table.explain(members, &mut work.rest, &mut work.classes) {
+                if let Some(explained) = table.explain(members, &mut work.explain) {
                     found.push((start, cluster.len(), explained));
                 }
             }
