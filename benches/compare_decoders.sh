@@ -10,7 +10,7 @@
 #   noise knobs), Chromobius on a DEM it accepts (benches/chromobius_xyz.py: the errors it
 #   refuses split into its atomic errors, nothing dropped) against `color` on the plaquette-
 #   and the rotating-colour annotation of the same circuits; SHOTS at p = 1e-3, 2 x SHOTS at
-#   1e-4, SHOTS / 20 at 5e-3; 95% Wilson intervals. About 2 minutes at the default.
+#   1e-4, SHOTS / 20 at 5e-3; 95% Wilson intervals. About 3 minutes at the default.
 set -euo pipefail
 XYZ_ONLY=0
 if [ "${1:-}" = "--xyz" ]; then

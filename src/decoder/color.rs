@@ -22,8 +22,9 @@
 //! mechanisms are split). A local pre-decoder (as in Smith, Brown and Bartlett, Phys. Rev.
 //! Applied 19, 034050 (2023)) handles them first: in a basis with unflagged split mechanisms
 //! and a shot where no flag fired, every cluster of more than two fired detectors (joined when
-//! one mechanism flips both) that one or two unflagged faults explain takes their likeliest
-//! flip ([`FaultPairs`], a two-fault lookup per cluster) and leaves the matching.
+//! one mechanism flips both) that one or two unflagged faults explain, or failing that three,
+//! takes their likeliest flip ([`FaultPairs`], a two- or three-fault lookup per cluster) and
+//! leaves the matching.
 //!
 //! Flags: a mechanism that flips flags enters the static graph only with the probability that
 //! its flags are hidden by other flag faults; in a shot where all its flags fired its edges
@@ -249,7 +250,7 @@ struct Basis {
     /// Complementary gap (weight units) of a shot where nothing fired: the lightest logical
     /// operator of the monochromatic graphs (u64::MAX without parity tables).
     quiet_gap: u64,
-    /// Lookup table of one and two unflagged faults, for bases with unflagged mechanisms that
+    /// Lookup of one, two or three unflagged faults, for bases with unflagged mechanisms that
     /// the graphs see only split into parts (hyperedges).
     fault_pairs: Option<FaultPairs>,
 }
@@ -677,7 +678,8 @@ impl ColorDecoder {
 
     /// The fault-pair predecoder (see module docs). Every cluster of more than two `defects`
     /// (fired detectors joined when one mechanism flips both) that one or two unflagged faults
-    /// explain is decoded by `table` (their likeliest flip) and removed from `defects`.
+    /// explain, or failing that three, is decoded by `table` (their likeliest flip) and
+    /// removed from `defects`.
     /// Returns the clusters' flips and their smallest gap in dB (the likeliest flip against
     /// the others among those explanations).
     fn predecode(
