@@ -19,6 +19,7 @@
 //! faults do not explain are searched for three, and only up to three times the largest
 //! fault's size.
 
+use crate::bits::xor_sorted_into;
 use std::collections::HashMap;
 
 /// One fault: its sorted detectors, its observable flips and its probability.
@@ -124,7 +125,7 @@ impl FaultPairs {
                 if size == 0 || size > 2 * self.largest {
                     continue;
                 }
-                symmetric_difference(cluster, dets, three);
+                xor_sorted_into(cluster, dets, three);
                 self.pairs(three, *p, *flips, two, scratch);
                 scratch.mark(cluster);
             }
@@ -161,36 +162,12 @@ impl FaultPairs {
             if size > self.largest {
                 continue;
             }
-            symmetric_difference(cluster, dets, rest);
+            xor_sorted_into(cluster, dets, rest);
             for &(other, q) in self.singles.get(rest.as_slice()).into_iter().flatten() {
                 add(&mut scratch.classes, flips0 ^ flips ^ other, p0 * p * q);
             }
         }
     }
-}
-
-/// The symmetric difference of two sorted detector lists, sorted, into `out` (a merge).
-fn symmetric_difference(a: &[u32], b: &[u32], out: &mut Vec<u32>) {
-    out.clear();
-    let (mut i, mut j) = (0, 0);
-    while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
-            std::cmp::Ordering::Less => {
-                out.push(a[i]);
-                i += 1;
-            }
-            std::cmp::Ordering::Greater => {
-                out.push(b[j]);
-                j += 1;
-            }
-            std::cmp::Ordering::Equal => {
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    out.extend_from_slice(&a[i..]);
-    out.extend_from_slice(&b[j..]);
 }
 
 #[cfg(test)]
