@@ -813,25 +813,7 @@ fn xor_sorted(dst: &mut Vec<u64>, src: &[u64]) {
         return;
     }
     let mut out = Vec::with_capacity(dst.len() + src.len());
-    let (mut i, mut j) = (0, 0);
-    while i < dst.len() && j < src.len() {
-        match dst[i].cmp(&src[j]) {
-            std::cmp::Ordering::Less => {
-                out.push(dst[i]);
-                i += 1;
-            }
-            std::cmp::Ordering::Greater => {
-                out.push(src[j]);
-                j += 1;
-            }
-            std::cmp::Ordering::Equal => {
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    out.extend_from_slice(&dst[i..]);
-    out.extend_from_slice(&src[j..]);
+    crate::bits::xor_sorted_into(dst, src, &mut out);
     *dst = out;
 }
 

@@ -156,12 +156,16 @@ mod color {
     /// (Stim's `search_for_undetectable_logical_errors`). Its mechanisms that flip several
     /// detectors of one colour are hyperedges that the graphs see split into parts (48 of
     /// 1104 at d = 5 were decoded wrongly that way); the fault-pair predecoder decodes them.
-    /// Chromobius's own test circuits (unflagged, two bases) too.
+    /// The same circuits with rotating colours (`_rotating`, colour (y + t) mod 3, where a
+    /// measurement error is one detector of each colour; tests/data/make_color_xyz_annotated.py)
+    /// and Chromobius's own test circuits (unflagged, two bases) too.
     #[test]
     fn color_decoder_corrects_every_single_fault_of_stims_circuits() {
         for name in [
             "color_xyz_d3_r3_p001_annotated.stim",
             "color_xyz_d5_r5_p001_annotated.stim",
+            "color_xyz_d3_r3_p001_rotating.stim",
+            "color_xyz_d5_r5_p001_rotating.stim",
             "chromobius_midout_color_code_d5_r10_p1000.stim",
             "chromobius_superdense_color_code_d5_r20_p1000.stim",
             "chromobius_phenom_color_code_d5_r5_p1000.stim",

@@ -22,8 +22,9 @@
 //! mechanisms are split). A local pre-decoder (as in Smith, Brown and Bartlett, Phys. Rev.
 //! Applied 19, 034050 (2023)) handles them first: in a basis with unflagged split mechanisms
 //! and a shot where no flag fired, every cluster of more than two fired detectors (joined when
-//! one mechanism flips both) that one or two unflagged faults explain takes their likeliest
-//! flip ([`FaultPairs`], a two-fault lookup per cluster) and leaves the matching.
+//! one mechanism flips both) that one or two unflagged faults explain, or failing that three,
+//! takes their likeliest flip ([`FaultPairs`], a two- or three-fault lookup per cluster) and
+//! leaves the matching.
 //!
 //! Flags: a mechanism that flips flags enters the static graph only with the probability that
 //! its flags are hidden by other flag faults; in a shot where all its flags fired its edges
@@ -38,7 +39,7 @@
 //! (too many defects; a basis with several observables) a colour offers only its own
 //! matching, so the gap falls back to the colour gap there (infinite when all colours agree).
 
-use super::fault_pairs::FaultPairs;
+use super::fault_pairs::{self, FaultPairs};
 use super::few_defects::{ParityDistances, Scratch, ShortestPaths};
 use super::{Decision, Decoder, DecoderError};
 use crate::dem::{xor_probability, DetectorErrorModel};
@@ -249,7 +250,7 @@ struct Basis {
     /// Complementary gap (weight units) of a shot where nothing fired: the lightest logical
     /// operator of the monochromatic graphs (u64::MAX without parity tables).
     quiet_gap: u64,
-    /// Lookup table of one and two unflagged faults, for bases with unflagged mechanisms that
+    /// Lookup of one, two or three unflagged faults, for bases with unflagged mechanisms that
     /// the graphs see only split into parts (hyperedges).
     fault_pairs: Option<FaultPairs>,
 }
@@ -285,8 +286,7 @@ struct Workspace {
     cluster: Vec<u32>,
     explained_clusters: Vec<(usize, usize, (u64, f64, f64))>,
     /// Scratch of `FaultPairs::explain`.
-    rest: Vec<u32>,
-    classes: Vec<(u64, f64)>,
+    explain: fault_pairs::Scratch,
 }
 
 /// The decoder (see module docs).
@@ -635,8 +635,7 @@ impl ColorDecoder {
             fired: vec![false; self.detector_kind.len()],
             cluster: Vec::new(),
             explained_clusters: Vec::new(),
-            rest: Vec::new(),
-            classes: Vec::new(),
+            explain: fault_pairs::Scratch::default(),
         }
     }
 
@@ -679,7 +678,8 @@ impl ColorDecoder {
 
     /// The fault-pair predecoder (see module docs). Every cluster of more than two `defects`
     /// (fired detectors joined when one mechanism flips both) that one or two unflagged faults
-    /// explain is decoded by `table` (their likeliest flip) and removed from `defects`.
+    /// explain, or failing that three, is decoded by `table` (their likeliest flip) and
+    /// removed from `defects`.
     /// Returns the clusters' flips and their smallest gap in dB (the likeliest flip against
     /// the others among those explanations).
     fn predecode(
@@ -717,7 +717,7 @@ impl ColorDecoder {
             let members = &mut cluster[start..];
             if members.len() > 2 {
                 members.sort_unstable();
-                if let Some(explained) = table.explain(members, &mut work.rest, &mut work.classes) {
+                if let Some(explained) = table.explain(members, &mut work.explain) {
                     found.push((start, cluster.len(), explained));
                 }
             }

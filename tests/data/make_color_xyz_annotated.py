@@ -6,6 +6,7 @@ Usage (from the repository root, with stim==1.15.0 in a local venv):
     python3 -m venv .venv && .venv/bin/pip install stim==1.15.0
     .venv/bin/python tests/data/make_color_xyz_annotated.py
     .venv/bin/python tests/data/make_color_xyz_annotated.py --distances 7,9 --p 0.0005 --out DIR
+    .venv/bin/python tests/data/make_color_xyz_annotated.py --colours rotating --distances 5
 
 
 Writes tests/data/color_xyz_d{3,5}_r{d}_p001_annotated.stim: the circuit of
@@ -19,6 +20,18 @@ adjacency graph, where two plaquettes are adjacent when one error mechanism of t
 with data-qubit noise only (before_round_data_depolarization) flips exactly three detectors, at
 three positions in one round (a bulk data-qubit error). The script checks
 that the colouring is proper and unique up to renaming the colours.
+
+`--colours rotating` writes color_xyz_d{d}_r{d}_{p}_rotating.stim instead: the flattened
+circuit (absolute time coordinates) with colour (y + t) mod 3, the convention of Chromobius's
+own memory_xyz circuits (github.com/quantumlib/chromobius, src/clorco/color_code/
+_mxyz_color_codes.py, `make_mxyz_color_code_from_stim_gen`). At t = 0 it is the plaquette
+colouring above up to renaming (checked); one round later every colour has moved on by one.
+Why: the detector of a plaquette at time t is the product of its X, Y and Z measurements at
+t .. t + 2, so a measurement error flips that plaquette's detectors at three consecutive times.
+With plaquette colours that is three detectors of one colour, which a colour-code decoder can
+only see split into parts (two or three faults); with rotating colours it is one detector of
+each colour, an ordinary "rainbow" error, and so is every data error (its plaquettes at one
+time). The error model is the same (checked).
 """
 
 import argparse
@@ -92,11 +105,31 @@ def annotate(circuit, colour):
     return out
 
 
+def annotate_rotating(circuit, colour):
+    """The flattened circuit with colour (y + t) mod 3 (module docs); checks that at t = 0 it
+    renames `colour` one to one."""
+    flat = circuit.flattened()
+    renaming = {(c, int(y) % 3) for (x, y), c in colour.items()}
+    assert len(renaming) == 3 and len({a for a, _ in renaming}) == 3, renaming
+    out = stim.Circuit()
+    for inst in flat:
+        if inst.name == "DETECTOR":
+            x, y, t = inst.gate_args_copy()[:3]
+            out.append("DETECTOR", inst.targets_copy(), [x, y, t, (y + t) % 3])
+        else:
+            out.append(inst)
+    return out
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--distances", default="3,5", help="comma separated (default 3,5)")
     parser.add_argument("--p", type=float, default=0.001, help="all four noise knobs (default 0.001)")
     parser.add_argument("--out", default=HERE, help="directory (default tests/data)")
+    parser.add_argument(
+        "--colours", choices=["plaquette", "rotating"], default="plaquette",
+        help="4th coordinate: the plaquette's colour, or (y + t) mod 3 (module docs)",
+    )
     args = parser.parse_args()
     # p = 0.001 -> p001, 0.0005 -> p0005 (the digits after the point).
     tag = "p" + f"{args.p:f}".rstrip("0").split(".")[1]
@@ -113,10 +146,13 @@ def main():
         colour, _ = colouring(d)
         # Detector coordinates inside REPEAT blocks are relative to SHIFT_COORDS, which only
         # shifts time here, so (x, y) keys are absolute.
-        annotated = annotate(circuit, colour)
+        if args.colours == "rotating":
+            annotated, suffix = annotate_rotating(circuit, colour), "rotating"
+        else:
+            annotated, suffix = annotate(circuit, colour), "annotated"
         errors = lambda c: [i for i in c.detector_error_model().flattened() if i.type == "error"]
         assert errors(annotated) == errors(circuit), "annotation changed the error model"
-        path = os.path.join(args.out, f"color_xyz_d{d}_r{d}_{tag}_annotated.stim")
+        path = os.path.join(args.out, f"color_xyz_d{d}_r{d}_{tag}_{suffix}.stim")
         with open(path, "w") as f:
             print(annotated, file=f)
         print(f"wrote {path}: {annotated.num_detectors} detectors, colours {sorted(set(colour.values()))}")
