@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Logical error per shot and decoding time: `--decoder color` against Chromobius 1.1 on our
-# flagged colour-code memory circuits (cn20, p = 1e-3, both layouts), Chromobius's own unflagged
+# flagged colour-code memory circuits (cn20, p = 1e-3, both layouts, d = 3, 5, 7, 9), Chromobius's own unflagged
 # test circuits (tests/data/chromobius_*.stim, see tests/data/README.md) and Stim's memory_xyz
 # (with colour coordinates, tests/data/make_color_xyz_annotated.py; Chromobius refuses it at
 # d >= 5, and the table prints why).
@@ -48,12 +48,21 @@ fi
 SHOTS=${1:-20000}
 # Stim's memory_xyz at d = 7 and 9 (p = 0.001), annotated as the d = 3 and 5 fixtures.
 .venv/bin/python tests/data/make_color_xyz_annotated.py --distances 7,9 --out "$XYZ" >/dev/null
+# Our flagged circuits not shipped in circuits/: redundant d = 9, standard d = 9 (made as
+# circuits/README.md says for d <= 7).
+for LAYOUT in standard redundant; do
+  target/release/qec-sim gen --task memory-x -d 9 --layout $LAYOUT --noise cn20 --p 0.001 \
+    -o "$XYZ/color666_${LAYOUT}_d9_r9_memory_x_cn20_p001.stim"
+done
 .venv/bin/python benches/compare_decoders.py target/release/qec-sim "$SHOTS" \
   circuits/color666_standard_d3_r3_memory_x_cn20_p001.stim \
   circuits/color666_redundant_d3_r3_memory_x_cn20_p001.stim \
   circuits/color666_standard_d5_r5_memory_x_cn20_p001.stim \
   circuits/color666_redundant_d5_r5_memory_x_cn20_p001.stim \
   circuits/color666_standard_d7_r7_memory_x_cn20_p001.stim \
+  circuits/color666_redundant_d7_r7_memory_x_cn20_p001.stim \
+  "$XYZ"/color666_standard_d9_r9_memory_x_cn20_p001.stim \
+  "$XYZ"/color666_redundant_d9_r9_memory_x_cn20_p001.stim \
   tests/data/chromobius_phenom_color_code_d5_r5_p1000.stim \
   tests/data/chromobius_midout_color_code_d5_r10_p1000.stim \
   tests/data/chromobius_superdense_color_code_d5_r20_p1000.stim \
