@@ -180,6 +180,8 @@ pub(super) struct Readout<'a> {
 
 /// The groups of a batch and what they need to run dense steps.
 struct Groups<'a, R> {
+    /// Amplitudes of the widest vector.
+    len: usize,
     groups: &'a mut Vec<Group>,
     spare: &'a mut Vec<Vec<C>>,
     traj: &'a mut Trajectories,
@@ -187,6 +189,12 @@ struct Groups<'a, R> {
 }
 
 impl<R: Fn(u32, usize, &mut Vec<C>)> Groups<'_, R> {
+    /// A new vector with room for the widest state (no reallocation as it grows).
+    #[cold]
+    fn vector(&self) -> Vec<C> {
+        Vec::with_capacity(self.len)
+    }
+
     /// Drops the shots outside `alive` from every group, and the groups left empty.
     #[inline(always)]
     fn prune(&mut self, alive: u64) {
@@ -234,7 +242,7 @@ impl<R: Fn(u32, usize, &mut Vec<C>)> Groups<'_, R> {
             }
             // Before the group itself moves on: the child starts where it stands.
             let parent = &self.groups[g];
-            let mut amps = self.spare.pop().unwrap_or_default();
+            let mut amps = self.spare.pop().unwrap_or_else(|| self.vector());
             let cur = match parent.cur.detached() {
                 Some(cur) => cur,
                 None => {
@@ -362,7 +370,9 @@ impl ExactProgram {
         observables.clear();
         observables.resize(self.num_observables, 0);
         spare.extend(groups.drain(..).map(|g| g.amps));
-        let mut amps = spare.pop().unwrap_or_default();
+        let mut amps = spare
+            .pop()
+            .unwrap_or_else(|| Vec::with_capacity(1 << self.max_active));
         amps.clear();
         amps.push(C::new(1.0, 0.0));
         groups.push(Group {
@@ -372,6 +382,7 @@ impl ExactProgram {
         });
         let replay = |at: u32, key: usize, amps: &mut Vec<C>| self.dense_step::<AVX>(at, key, amps);
         let mut g = Groups {
+            len: 1 << self.max_active,
             groups,
             spare,
             traj: trajectories,
