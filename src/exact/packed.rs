@@ -195,7 +195,8 @@ impl<R: Fn(u32, usize, &mut Vec<C>)> Groups<'_, R> {
         Vec::with_capacity(self.len)
     }
 
-    /// Drops the shots outside `alive` from every group, and the groups left empty.
+    /// Drops the shots outside `alive` from every group, and the groups left empty; starts
+    /// loading the trie nodes of the others.
     #[inline(always)]
     fn prune(&mut self, alive: u64) {
         let mut g = 0;
@@ -205,6 +206,7 @@ impl<R: Fn(u32, usize, &mut Vec<C>)> Groups<'_, R> {
                 let gone = self.groups.swap_remove(g);
                 self.spare.push(gone.amps);
             } else {
+                self.traj.prefetch(&self.groups[g].cur);
                 g += 1;
             }
         }

@@ -206,6 +206,18 @@ impl Trajectories {
         }
     }
 
+    /// Starts loading the cursor's node into the cache: a batch's groups walk rarely visited
+    /// nodes, and their loads overlap when issued together before the groups step.
+    #[inline(always)]
+    pub fn prefetch(&self, cur: &Cursor) {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(node) = self.nodes.get(cur.node as usize) {
+            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+            // SAFETY: a prefetch is a hint; the pointer is that of a live element.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>((node as *const Node).cast()) };
+        }
+    }
+
     /// The weights (p0, p1) of the outcomes of a Z measurement of `slot` in the current state,
     /// summed by [`slot_weights`] whether they come from the trie or from `amps`.
     #[inline(always)]
