@@ -57,7 +57,7 @@ struct Group {
     amps: Vec<C>,
 }
 
-/// The set bits of a word, lowest first (shot numbers, or frame rows within a word).
+/// The set bits of a word, lowest first (shot numbers).
 struct Ones(u64);
 
 impl Iterator for Ones {
@@ -72,20 +72,22 @@ impl Iterator for Ones {
     }
 }
 
-/// The rows (frame bit numbers) of the set bits of a Pauli's words `p`, in order.
+/// Calls `f` with the row (frame bit number) of every set bit of a Pauli's words `p`, in order.
 #[inline(always)]
-fn rows(p: &[u64]) -> impl Iterator<Item = usize> + '_ {
-    p.iter()
-        .enumerate()
-        .flat_map(|(i, &word)| Ones(word).map(move |k| 64 * i + k))
+fn for_rows(p: &[u64], mut f: impl FnMut(usize)) {
+    for (i, &word) in p.iter().enumerate() {
+        let mut b = word;
+        while b != 0 {
+            f(64 * i + b.trailing_zeros() as usize);
+            b &= b - 1;
+        }
+    }
 }
 
 /// frame <- frame * P on the shots of `on`, for the Pauli's words `p` (x words then z words).
 #[inline(always)]
 fn xor_pauli(frame: &mut [u64], p: &[u64], on: u64) {
-    for k in rows(p) {
-        frame[k] ^= on;
-    }
+    for_rows(p, |k| frame[k] ^= on);
 }
 
 /// Per shot, whether the frame anticommutes with the Pauli `p` (2w words): x of the frame
@@ -94,12 +96,8 @@ fn xor_pauli(frame: &mut [u64], p: &[u64], on: u64) {
 fn anticommutes(frame: &[u64], p: &[u64], w: usize) -> u64 {
     let half = 64 * w;
     let mut acc = 0u64;
-    for k in rows(&p[..w]) {
-        acc ^= frame[half + k];
-    }
-    for k in rows(&p[w..2 * w]) {
-        acc ^= frame[k];
-    }
+    for_rows(&p[..w], |k| acc ^= frame[half + k]);
+    for_rows(&p[w..2 * w], |k| acc ^= frame[k]);
     acc
 }
 
@@ -128,18 +126,10 @@ fn reduce(frame: &mut [u64], w: usize, j: u32, masks: &[u64], sdag: bool) {
     let (cx, cz) = (&masks[..w], &masks[w..2 * w]);
     let xj = frame[j];
     let mut acc = 0u64;
-    for k in rows(cx) {
-        acc ^= frame[half + k];
-    }
-    for k in rows(cx) {
-        frame[k] ^= xj;
-    }
-    for k in rows(cz) {
-        frame[half + k] ^= xj;
-    }
-    for k in rows(cz) {
-        acc ^= frame[k];
-    }
+    for_rows(cx, |k| acc ^= frame[half + k]);
+    for_rows(cx, |k| frame[k] ^= xj);
+    for_rows(cz, |k| frame[half + k] ^= xj);
+    for_rows(cz, |k| acc ^= frame[k]);
     if sdag {
         acc ^= xj;
     }
