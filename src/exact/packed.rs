@@ -41,6 +41,8 @@ pub(super) struct Packed {
     /// Frame bit k of every shot: rows 0..64w are x of the virtual qubits, 64w.. their z (the
     /// bit numbering of a Pauli's words in the program's pool).
     frame: Vec<u64>,
+    /// The frame by shot at the end of a batch (end-of-shot observables).
+    frames: Vec<u64>,
     record: Vec<u64>,
     detectors: Vec<u64>,
     observables: Vec<u64>,
@@ -347,6 +349,7 @@ impl ExactProgram {
         } = ws;
         let Packed {
             frame,
+            frames: _,
             record,
             detectors,
             observables,
@@ -674,7 +677,15 @@ impl ExactProgram {
         };
         let replay = |at: u32, key: usize, amps: &mut Vec<C>| self.dense_step::<AVX>(at, key, amps);
         let mut groups = std::mem::take(&mut ws.packed.groups);
-        let half = 64 * self.words;
+        // The frames by shot: 64 x 64 bit transposes of the frame rows (rows 64b.. of shot s
+        // at word 64b + s), so that a shot's frame words are read, not gathered bit by bit.
+        let mut frames = std::mem::take(&mut ws.packed.frames);
+        frames.clear();
+        for rows in ws.packed.frame.chunks_exact(64) {
+            let mut block: [u64; 64] = rows.try_into().expect("64 rows");
+            crate::bits::transpose64(&mut block);
+            frames.extend_from_slice(&block);
+        }
         for group in &mut groups {
             let mask = group.mask & alive;
             if mask == 0 {
@@ -686,14 +697,9 @@ impl ExactProgram {
             for s in Ones(mask) {
                 let p = &ws.packed;
                 let bit = |word: u64| word >> s & 1 == 1;
-                let f = &mut ws.frame.bits;
-                f.fill(0);
-                for (k, &row) in p.frame.iter().enumerate() {
-                    if bit(row) {
-                        f[k / 64] |= 1 << (k % 64);
-                    }
+                for (b, f) in ws.frame.bits.iter_mut().enumerate() {
+                    *f = frames[64 * b + s];
                 }
-                debug_assert_eq!(f.len() * 64, 2 * half);
                 for (b, &word) in ws.detectors.iter_mut().zip(&p.detectors) {
                     *b = bit(word);
                 }
@@ -716,6 +722,7 @@ impl ExactProgram {
             std::mem::swap(&mut ws.amps, &mut group.amps);
         }
         ws.packed.groups = groups;
+        ws.packed.frames = frames;
     }
 
     /// Applies every channel hit at an operation before `limit` to the shots of `alive` (the
