@@ -355,7 +355,7 @@ impl ExactProgram {
             observables,
             groups,
             spare,
-        } = packed;
+        } = &mut **packed;
         frame.clear();
         frame.resize(2 * half, 0);
         record.clear();

@@ -198,7 +198,7 @@ pub struct Workspace {
     /// The dense vector's trajectories met so far (memoisation; see [`Trajectories`]).
     pub(super) trajectories: Trajectories,
     /// Scratch of the bit-packed executor ([`super::packed`]).
-    pub(super) packed: Packed,
+    pub(super) packed: Box<Packed>,
 }
 
 impl Workspace {
@@ -461,7 +461,7 @@ impl ExactProgram {
                 channel: vec![NONE; classes],
             },
             trajectories: Trajectories::new(self.id, self.trajectory_budget()),
-            packed: Packed::default(),
+            packed: Box::default(),
         }
     }
 
