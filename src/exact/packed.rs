@@ -221,6 +221,15 @@ impl<R: Fn(u32, usize, &mut Vec<C>)> Groups<'_, R> {
         }
     }
 
+    /// An activation (dense step `at`, `sin_cos` of its angle): each group splits by its
+    /// shots' flips of the angle (`flips`).
+    #[inline(always)]
+    fn activate(&mut self, alive: u64, at: u32, flips: u64, sin_cos: (f64, f64)) {
+        self.step(alive, at, by_bit(flips), |k, a| {
+            activate(a, k == 1, sin_cos)
+        });
+    }
+
     /// Group `g` takes dense step `at`: the shots of `masks[k]` with key k (their union is the
     /// group). The first non-empty key keeps the group, the others start new groups.
     #[inline(always)]
@@ -418,10 +427,9 @@ impl ExactProgram {
                                 unreachable!("a reduction paired with an activation")
                             };
                             i += 1;
-                            let flips = frame[half + qubit as usize];
-                            let sin_cos = st.angles[angle as usize];
-                            let compute = |k: usize, a: &mut Vec<C>| activate(a, k == 1, sin_cos);
-                            g.step(alive, i as u32 - 1, by_bit(flips), compute);
+                            let (flips, sin_cos) =
+                                (frame[half + qubit as usize], st.angles[angle as usize]);
+                            g.activate(alive, i as u32 - 1, flips, sin_cos);
                             continue;
                         }
                         Then::MeasureRandom => {
@@ -438,10 +446,9 @@ impl ExactProgram {
                     continue;
                 }
                 Step::Activate { qubit, angle } => {
-                    let flips = frame[half + qubit as usize];
-                    let sin_cos = st.angles[angle as usize];
-                    let compute = |k: usize, a: &mut Vec<C>| activate(a, k == 1, sin_cos);
-                    g.step(alive, i as u32 - 1, by_bit(flips), compute);
+                    let (flips, sin_cos) =
+                        (frame[half + qubit as usize], st.angles[angle as usize]);
+                    g.activate(alive, i as u32 - 1, flips, sin_cos);
                     continue;
                 }
                 Step::Rotate {

@@ -621,14 +621,8 @@ impl ExactProgram {
                     let flip = frame_bit(f, w, 1, qubit);
                     let sin_cos = st.angles[angle as usize];
                     let compute = |amps: &mut Vec<C>| activate(amps, flip, sin_cos);
-                    traj.step(
-                        &mut cur,
-                        index(&list),
-                        usize::from(flip),
-                        amps,
-                        compute,
-                        &replay,
-                    );
+                    let at = index(&list);
+                    traj.step(&mut cur, at, usize::from(flip), amps, compute, &replay);
                     continue;
                 }
                 Step::Rotate {
@@ -642,14 +636,8 @@ impl ExactProgram {
                     let compute = |amps: &mut Vec<C>| {
                         rotate_step::<AVX>(amps, pool, masks, phase, sin_cos, flip)
                     };
-                    traj.step(
-                        &mut cur,
-                        index(&list),
-                        usize::from(flip),
-                        amps,
-                        compute,
-                        &replay,
-                    );
+                    let at = index(&list);
+                    traj.step(&mut cur, at, usize::from(flip), amps, compute, &replay);
                     continue;
                 }
                 Step::RotatePair {
@@ -707,14 +695,8 @@ impl ExactProgram {
                     let weights = traj.weights(&mut cur, amps, slot, &replay);
                     let m = draw_outcome(weights, rng);
                     let compute = |amps: &mut Vec<C>| project(amps, slot, m, weights);
-                    traj.step(
-                        &mut cur,
-                        index(&list),
-                        usize::from(m),
-                        amps,
-                        compute,
-                        &replay,
-                    );
+                    let at = index(&list);
+                    traj.step(&mut cur, at, usize::from(m), amps, compute, &replay);
                     if m {
                         frame_flip(f, w, 0, qubit);
                     }
