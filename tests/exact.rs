@@ -534,3 +534,188 @@ fn trajectory_cache_leaves_every_shot_unchanged() {
         "hadamard-prep d = 3: records differ"
     );
 }
+
+/// End-of-shot observables read from the exact final state: bit k is a noiseless measurement of
+/// the k-th Pauli product, 1 with probability (1 - <P>) / 2.
+struct Measured(Vec<Vec<(usize, Basis)>>);
+
+impl qec_sim::exact::EndOfShot for Measured {
+    fn count(&self) -> usize {
+        self.0.len()
+    }
+
+    fn observables(
+        &self,
+        program: &ExactProgram,
+        ws: &qec_sim::exact::Workspace,
+        rng: &mut dyn RngCore,
+    ) -> u64 {
+        let mut rng = rng;
+        self.0.iter().enumerate().fold(0, |acc, (k, p)| {
+            let one = qec_sim::frame::noise::uniform_open0(&mut rng)
+                > (1.0 + program.expectation(ws, p)) / 2.0;
+            acc | u64::from(one) << k
+        })
+    }
+}
+
+/// The columns of a batch table (detectors, then observables), counted.
+fn count_columns(
+    table: &qec_sim::bits::BitTable,
+    shots: usize,
+    into: &mut HashMap<Vec<bool>, u64>,
+) {
+    for s in 0..shots {
+        let column = (0..table.rows()).map(|r| table.get(r, s)).collect();
+        *into.entry(column).or_insert(0) += 1;
+    }
+}
+
+/// `BatchSpec::run` takes 64 shots at a time (the packed executor); its shots must follow the
+/// distribution of single shots (`run_scalar`, itself checked against the state vector above):
+/// random noisy Clifford + T/CH/rotation circuits with feedback, postselected detectors between
+/// the operations, an observable and end-of-shot measurements of the final state, with the
+/// trajectory cache on, starved and off (groups of shots then carry their own vectors).
+#[test]
+fn packed_shots_follow_the_single_shot_distribution() {
+    use qec_sim::exact::{BatchSpec, TRAJECTORY_BUDGET};
+    let mut gen = Xoshiro256PlusPlus::seed_from_u64(41);
+    let budgets = [TRAJECTORY_BUDGET, 1 << 10, 0];
+    for case in 0..18 {
+        let n = 2 + case % 4;
+        let text = strip_final_measurements(&random_circuit(&mut gen, n, 30, 0.03), n);
+        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+        for c in 0..3 {
+            let at = (gen.next_u64() % (lines.len() as u64 + 1)) as usize;
+            let q = gen.next_u64() % n as u64;
+            let mut check = format!("M(0.02) {q}\nM(0.02) {q}\nDETECTOR rec[-1] rec[-2]");
+            if c == 0 {
+                check += "\nOBSERVABLE_INCLUDE(0) rec[-1] rec[-2]";
+            }
+            lines.insert(at, check);
+        }
+        let text = lines.join("\n") + "\n";
+        let circuit = parse_circuit(&text).unwrap();
+        let program = ExactProgram::compile(&circuit).unwrap();
+        let postselect: Vec<bool> = (0..program.num_detectors).map(|d| d != 1).collect();
+        let paulis = (0..n)
+            .map(|q| vec![(q, Basis::Z)])
+            .chain([vec![(0, Basis::X)], vec![(0, Basis::Y), (1, Basis::X)]])
+            .collect();
+        let measured = Measured(paulis);
+        let with_state = case % 3 != 2;
+        let spec = BatchSpec {
+            program: &program,
+            postselect: Some(&postselect),
+            end_of_shot: with_state.then_some(&measured as &dyn qec_sim::exact::EndOfShot),
+            noise: NoiseMode::Sample,
+            faults: None,
+        };
+        let (batches, words) = (24u64, 4usize);
+        let shots = 64 * words;
+        let mut table = spec.table(words);
+        let mut single = HashMap::new();
+        let mut ws = program.workspace();
+        for b in 0..batches {
+            spec.run_scalar(
+                &mut ws,
+                &mut batch_rng(700 + case as u64, b),
+                shots,
+                &mut table,
+            );
+            count_columns(&table, shots, &mut single);
+        }
+        for budget in budgets {
+            let mut ws = program.workspace();
+            ws.set_trajectory_budget(budget);
+            let mut packed = HashMap::new();
+            for b in 0..batches {
+                // An odd shot count: the last word is partial.
+                let shots = shots - 5;
+                spec.run(
+                    &mut ws,
+                    &mut batch_rng(800 + case as u64, b),
+                    shots,
+                    &mut table,
+                );
+                let unused =
+                    (shots..64 * words).any(|s| (0..table.rows()).any(|r| table.get(r, s)));
+                assert!(!unused, "case {case}: bits set past the shots");
+                count_columns(&table, shots, &mut packed);
+            }
+            let (chi, dof) = chi_square(&single, &packed);
+            let bound = dof as f64 + 6.0 * (2.0 * dof as f64).sqrt() + 10.0;
+            assert!(
+                chi < bound,
+                "case {case}, budget {budget}: chi2 {chi:.1} on {dof} dof\n{text}"
+            );
+        }
+    }
+}
+
+/// Hadamard-prep d = 3 through the packed executor: acceptance and mean fidelity of accepted
+/// shots agree with single shots (binomial and sample standard errors).
+#[test]
+fn packed_hadamard_prep_matches_single_shots() {
+    use qec_sim::exact::{BatchSpec, EndOfShot, Workspace};
+    use std::sync::Mutex;
+    /// The score's fidelities, kept.
+    struct Kept(qec_sim::magic::HadamardScore, Mutex<Vec<f64>>);
+    impl EndOfShot for Kept {
+        fn count(&self) -> usize {
+            1
+        }
+        fn observables(&self, p: &ExactProgram, ws: &Workspace, _: &mut dyn RngCore) -> u64 {
+            if let Some(f) = self.0.fidelity(p, ws) {
+                self.1.lock().unwrap().push(f);
+            }
+            0
+        }
+    }
+    let prep = HadamardPrep::new(3).unwrap();
+    let circuit = prep.circuit(&NoiseModel::named("cn20").unwrap(), 1e-3, ChModel::Exact);
+    let program = ExactProgram::compile(&circuit).unwrap();
+    let body: Vec<bool> = (0..program.num_detectors)
+        .map(|d| d < prep.num_body_detectors)
+        .collect();
+    let run = |packed: bool| {
+        let kept = Kept(prep.score().unwrap(), Mutex::new(Vec::new()));
+        let spec = BatchSpec {
+            program: &program,
+            postselect: Some(&body),
+            end_of_shot: Some(&kept),
+            noise: NoiseMode::Sample,
+            faults: None,
+        };
+        let mut ws = program.workspace();
+        let mut table = spec.table(8);
+        let batches = 120u64;
+        for b in 0..batches {
+            let mut rng = batch_rng(if packed { 2 } else { 1 }, b);
+            if packed {
+                spec.run(&mut ws, &mut rng, 512, &mut table);
+            } else {
+                spec.run_scalar(&mut ws, &mut rng, 512, &mut table);
+            }
+        }
+        let f = kept.1.into_inner().unwrap();
+        let mean = f.iter().sum::<f64>() / f.len() as f64;
+        let var = f.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / f.len() as f64;
+        let shots = (batches * 512) as f64;
+        (
+            f.len() as f64 / shots,
+            mean,
+            (var / f.len() as f64).sqrt(),
+            shots,
+        )
+    };
+    let (a1, f1, e1, shots) = run(false);
+    let (a2, f2, e2, _) = run(true);
+    let sd = (a1 * (1.0 - a1) * 2.0 / shots).sqrt();
+    assert!((a1 - a2).abs() < 5.0 * sd, "acceptance {a1} vs {a2}");
+    assert!(
+        (f1 - f2).abs() < 5.0 * (e1 * e1 + e2 * e2).sqrt() + 1e-9,
+        "fidelity {f1} ± {e1} vs {f2} ± {e2}"
+    );
+    assert!(1.0 - f1 > 0.0 && 1.0 - f2 > 0.0);
+}

@@ -1,6 +1,7 @@
 //! Batches of exact shots in the frame sampler's result layout, so that every consumer of
 //! detection events (output writers, decoders, sweeps) reads both engines alike.
 
+use super::packed::Readout;
 use super::program::{ExactProgram, Injection, NoiseMode, ShotEnd, Workspace};
 use crate::bits::BitTable;
 use rand_core::RngCore;
@@ -47,8 +48,33 @@ impl BatchSpec<'_> {
         BitTable::new(self.program.num_detectors + self.num_observables(), words)
     }
 
-    /// Runs `shots` shots (at most the table's width) into `table`, which is cleared first.
+    /// Runs `shots` shots (at most the table's width) into `table`, which is cleared first:
+    /// 64 at a time ([`super::packed`]) when the noise is sampled or off and the program's
+    /// dense vector is at most [`super::PACKED_MAX_ACTIVE`] qubits wide, else one at a time
+    /// ([`Self::run_scalar`]: chosen faults, fixed faults, wider programs). Both give the same
+    /// distribution, not the same shots for one seed.
     pub fn run(
+        &self,
+        ws: &mut Workspace,
+        rng: &mut impl RngCore,
+        shots: usize,
+        table: &mut BitTable,
+    ) {
+        let sampled = matches!(self.noise, NoiseMode::Sample | NoiseMode::Off);
+        if self.faults.is_none() && sampled && self.program.packs() {
+            let out = Readout {
+                noisy: self.noise == NoiseMode::Sample,
+                postselect: self.postselect,
+                end_of_shot: self.end_of_shot,
+            };
+            self.program.run_packed(ws, rng, shots, out, table);
+        } else {
+            self.run_scalar(ws, rng, shots, table);
+        }
+    }
+
+    /// [`Self::run`] one shot at a time, whatever the program and noise.
+    pub fn run_scalar(
         &self,
         ws: &mut Workspace,
         rng: &mut impl RngCore,

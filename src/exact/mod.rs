@@ -15,6 +15,7 @@ mod batch;
 mod beam;
 mod compile;
 pub mod linear;
+mod packed;
 pub mod pauli;
 mod program;
 mod schedule;
@@ -24,6 +25,7 @@ mod trajectory;
 pub use batch::{BatchSpec, EndOfShot, FaultSource};
 pub use compile::{Order, DEFAULT_MAX_ACTIVE};
 pub use linear::{frame_linear, FrameLinear};
+pub use packed::PACKED_MAX_ACTIVE;
 pub use program::{ExactProgram, FinalObservable, Injection, NoiseMode, ShotEnd, Workspace};
 pub use trajectory::{TRAJECTORY_BUDGET, TRAJECTORY_TOTAL};
 

@@ -5,6 +5,7 @@
 //! qubits, and phi is a dense vector over the active virtual qubits. Every [`Op`] touches only
 //! the frame, the dense vector and the measurement record.
 
+use super::packed::Packed;
 use super::pauli::{and_parity, bit, FrameBits, Pauli, VGate};
 use super::steps::{Gate, Step, Steps, Then, NONE};
 use super::trajectory::{slot_weights, Trajectories, MIN_CACHED_WORK, TRAJECTORY_BUDGET};
@@ -185,17 +186,19 @@ pub struct Injection {
 /// Per-thread scratch for running shots.
 #[derive(Clone, Debug)]
 pub struct Workspace {
-    amps: Vec<C>,
-    frame: FrameBits,
+    pub(super) amps: Vec<C>,
+    pub(super) frame: FrameBits,
     /// Recorded measurement bits, one byte each.
     pub record: Vec<bool>,
     /// Detection events (flips of the noiseless detector values).
     pub detectors: Vec<bool>,
     /// Observable flips.
     pub observables: Vec<bool>,
-    hits: Hits,
+    pub(super) hits: Hits,
     /// The dense vector's trajectories met so far (memoisation; see [`Trajectories`]).
-    trajectories: Trajectories,
+    pub(super) trajectories: Trajectories,
+    /// Scratch of the bit-packed executor ([`super::packed`]).
+    pub(super) packed: Box<Packed>,
 }
 
 impl Workspace {
@@ -225,16 +228,16 @@ impl Workspace {
 /// Per noise class: the trial number of its next hit, the operation where it happens
 /// (u32::MAX: none) and the channel it hits (NONE for a measurement flip).
 #[derive(Clone, Debug)]
-struct Hits {
-    trial: Vec<u64>,
-    op: Vec<u32>,
-    channel: Vec<u32>,
+pub(super) struct Hits {
+    pub trial: Vec<u64>,
+    pub op: Vec<u32>,
+    pub channel: Vec<u32>,
 }
 
 impl Hits {
     /// The noise class whose next hit comes first, and the operation it hits (u32::MAX: none).
     #[inline(always)]
-    fn next(&self) -> (usize, u32) {
+    pub fn next(&self) -> (usize, u32) {
         self.op
             .iter()
             .copied()
@@ -245,7 +248,7 @@ impl Hits {
 
     /// Sets class `class`'s next hit to trial `trial`.
     #[inline(always)]
-    fn set(&mut self, steps: &Steps, class: usize, trial: u64) {
+    pub fn set(&mut self, steps: &Steps, class: usize, trial: u64) {
         self.trial[class] = trial;
         (self.op[class], self.channel[class]) = steps.classes[class].hit(trial);
     }
@@ -373,7 +376,7 @@ fn frame_gate(f: &mut [u64], w: usize, gate: Gate, q: [u32; 2]) {
 /// vector as its new highest slot; `flip` (the frame's Z or Y on q) flips the angle: sin
 /// changes sign.
 #[inline(always)]
-fn activate(amps: &mut Vec<C>, flip: bool, sin_cos: (f64, f64)) {
+pub(super) fn activate(amps: &mut Vec<C>, flip: bool, sin_cos: (f64, f64)) {
     let (s, c) = sin_cos;
     let s = if flip { -s } else { s };
     let len = amps.len();
@@ -458,12 +461,13 @@ impl ExactProgram {
                 channel: vec![NONE; classes],
             },
             trajectories: Trajectories::new(self.id, self.trajectory_budget()),
+            packed: Box::default(),
         }
     }
 
     /// The trajectory cache's budget for this program: [`TRAJECTORY_BUDGET`] when a noiseless
     /// shot's dense work reaches [`MIN_CACHED_WORK`], else none.
-    fn trajectory_budget(&self) -> usize {
+    pub(super) fn trajectory_budget(&self) -> usize {
         if self.dense_work >= MIN_CACHED_WORK {
             TRAJECTORY_BUDGET
         } else {
@@ -532,6 +536,7 @@ impl ExactProgram {
             observables,
             hits,
             trajectories: traj,
+            packed: _,
         } = ws;
         let f = &mut frame.bits[..2 * w];
         f.fill(0);
@@ -540,7 +545,7 @@ impl ExactProgram {
         if traj.program() != self.id {
             *traj = Trajectories::new(self.id, self.trajectory_budget());
         }
-        traj.begin();
+        let mut cur = traj.begin();
         let replay = |at: u32, key: usize, amps: &mut Vec<C>| self.dense_step::<AVX>(at, key, amps);
         // The index of the step `list` gave last.
         let index = |list: &std::slice::Iter<(u32, Step)>| (st.steps.len() - list.len() - 1) as u32;
@@ -595,7 +600,7 @@ impl ExactProgram {
                             let sin_cos = st.angles[angle as usize];
                             let at = index(&list);
                             let compute = |amps: &mut Vec<C>| activate(amps, flip, sin_cos);
-                            traj.step(at, usize::from(flip), amps, compute, &replay);
+                            traj.step(&mut cur, at, usize::from(flip), amps, compute, &replay);
                             continue;
                         }
                         Then::MeasureRandom => {
@@ -609,14 +614,15 @@ impl ExactProgram {
                 Step::Dense { gate, q, s } => {
                     frame_gate(f, w, gate, q);
                     let compute = |amps: &mut Vec<C>| apply_dense(amps, gate, s);
-                    traj.step(index(&list), 0, amps, compute, &replay);
+                    traj.step(&mut cur, index(&list), 0, amps, compute, &replay);
                     continue;
                 }
                 Step::Activate { qubit, angle } => {
                     let flip = frame_bit(f, w, 1, qubit);
                     let sin_cos = st.angles[angle as usize];
                     let compute = |amps: &mut Vec<C>| activate(amps, flip, sin_cos);
-                    traj.step(index(&list), usize::from(flip), amps, compute, &replay);
+                    let at = index(&list);
+                    traj.step(&mut cur, at, usize::from(flip), amps, compute, &replay);
                     continue;
                 }
                 Step::Rotate {
@@ -630,7 +636,8 @@ impl ExactProgram {
                     let compute = |amps: &mut Vec<C>| {
                         rotate_step::<AVX>(amps, pool, masks, phase, sin_cos, flip)
                     };
-                    traj.step(index(&list), usize::from(flip), amps, compute, &replay);
+                    let at = index(&list);
+                    traj.step(&mut cur, at, usize::from(flip), amps, compute, &replay);
                     continue;
                 }
                 Step::RotatePair {
@@ -657,7 +664,7 @@ impl ExactProgram {
                     let compute = |amps: &mut Vec<C>| {
                         rotate_step::<AVX>(amps, pool, masks, phase, sin_cos, flip1)
                     };
-                    traj.step(index(&list), key, amps, compute, &replay);
+                    traj.step(&mut cur, index(&list), key, amps, compute, &replay);
                     continue;
                 }
                 Step::MeasureFixed {
@@ -685,10 +692,11 @@ impl ExactProgram {
                 } => {
                     let anti = frame_anticommutes(f, &pool[test as usize..], w);
                     let slot = slot as usize;
-                    let weights = traj.weights(amps, slot, &replay);
+                    let weights = traj.weights(&mut cur, amps, slot, &replay);
                     let m = draw_outcome(weights, rng);
                     let compute = |amps: &mut Vec<C>| project(amps, slot, m, weights);
-                    traj.step(index(&list), usize::from(m), amps, compute, &replay);
+                    let at = index(&list);
+                    traj.step(&mut cur, at, usize::from(m), amps, compute, &replay);
                     if m {
                         frame_flip(f, w, 0, qubit);
                     }
@@ -760,7 +768,7 @@ impl ExactProgram {
             }
         }
         // The final vector, for end-of-shot expectations.
-        traj.finish(amps, &replay);
+        traj.finish(&mut cur, amps, &replay);
         // Hits after the last other operation still move the frame (end-of-shot expectations).
         self.channel_hits(f, w, hits, rng, u32::MAX);
         for inj in fixed {
@@ -777,7 +785,7 @@ impl ExactProgram {
     /// flip1 and flip1 != flip2 of a pair of rotations, a dense measurement's outcome), exactly
     /// as the shot computes it; the trajectory cache rebuilds vectors with it.
     #[inline(always)]
-    fn dense_step<const AVX: bool>(&self, at: u32, key: usize, amps: &mut Vec<C>) {
+    pub(super) fn dense_step<const AVX: bool>(&self, at: u32, key: usize, amps: &mut Vec<C>) {
         let st = &self.steps;
         match st.steps[at as usize].1 {
             Step::Activate { angle, .. } => activate(amps, key == 1, st.angles[angle as usize]),
@@ -1010,7 +1018,7 @@ pub(super) fn image_of(img: &[Pauli], words: usize, factors: &[(usize, Basis)]) 
 /// A Clifford on slots `s` of the dense vector, in blocks of the index bits below and above
 /// the slots (no test per amplitude).
 #[inline(always)]
-fn apply_dense(amps: &mut [C], gate: Gate, s: [u8; 2]) {
+pub(super) fn apply_dense(amps: &mut [C], gate: Gate, s: [u8; 2]) {
     let len = amps.len();
     let b = 1usize << s[0];
     match gate {
@@ -1062,7 +1070,7 @@ fn apply_dense(amps: &mut [C], gate: Gate, s: [u8; 2]) {
 /// `sin_cos` of theta, whose sign the frame flips when `flip`; no pass when sin is 0 (the
 /// identity).
 #[inline(always)]
-fn rotate_step<const AVX: bool>(
+pub(super) fn rotate_step<const AVX: bool>(
     amps: &mut [C],
     pool: &[u64],
     masks: u32,
@@ -1243,7 +1251,7 @@ fn draw_outcome([p0, p1]: [f64; 2], rng: &mut impl RngCore) -> bool {
 /// Projects onto outcome `m` of a Z measurement of `slot` (outcome weights `weights`, as
 /// [`super::trajectory::slot_weights`] gives them), normalises, and removes the slot.
 #[inline(always)]
-fn project(amps: &mut Vec<C>, slot: usize, m: bool, [p0, p1]: [f64; 2]) {
+pub(super) fn project(amps: &mut Vec<C>, slot: usize, m: bool, [p0, p1]: [f64; 2]) {
     let b = 1usize << slot;
     let norm = 1.0 / if m { p1 } else { p0 }.sqrt();
     let keep = if m { b } else { 0 };

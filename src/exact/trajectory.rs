@@ -85,7 +85,31 @@ struct Node {
     weights: [f64; 2],
 }
 
-/// The trie of one worker, and where the current shot stands in it.
+/// Where a shot (or a group of shots that made the same decisions) stands in the trie.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Cursor {
+    /// The current node (ABSENT: off the trie, the shot's own vector is the state).
+    node: u32,
+    /// Whether the shot's vector equals the current node's.
+    synced: bool,
+    /// Whether this shot has stored a node: its next misses are stored at once.
+    storing: bool,
+}
+
+impl Cursor {
+    /// A cursor for a shot that takes the same path as this one but has no vector of its own
+    /// yet (a group of shots splitting at a decision), or None when this one is off the trie:
+    /// then the vector must be copied with it.
+    #[inline(always)]
+    pub fn detached(self) -> Option<Cursor> {
+        (self.node != ABSENT).then_some(Cursor {
+            synced: false,
+            ..self
+        })
+    }
+}
+
+/// The trie of one worker.
 #[derive(Debug)]
 pub(super) struct Trajectories {
     /// The program whose shots these are ([`super::ExactProgram::id`]).
@@ -95,16 +119,10 @@ pub(super) struct Trajectories {
     held: usize,
     nodes: Vec<Node>,
     arena: Vec<C>,
-    /// The current shot's node (ABSENT: off the trie, the workspace's vector is the state).
-    node: u32,
-    /// Whether the workspace's vector equals the current node's.
-    synced: bool,
     /// After a miss that will be stored: the parent, step and key of the node to store.
     parent: u32,
     at: u32,
     key: u8,
-    /// Whether this shot has stored a node: its next misses are stored at once.
-    storing: bool,
     /// Scratch: the nodes to replay when rebuilding a vector.
     path: Vec<u32>,
 }
@@ -123,12 +141,9 @@ impl Trajectories {
             held: 0,
             nodes: Vec::new(),
             arena: Vec::new(),
-            node: ABSENT,
-            synced: false,
             parent: ABSENT,
             at: 0,
             key: 0,
-            storing: false,
             path: Vec::new(),
         };
         // The root: the vector before any dense step, (1).
@@ -151,13 +166,15 @@ impl Trajectories {
         self.budget
     }
 
-    /// Starts a shot at the root; the workspace's vector is (1).
+    /// A shot's cursor at the root; the shot's vector is (1).
     #[inline(always)]
-    pub fn begin(&mut self) {
-        self.node = if self.nodes.is_empty() { ABSENT } else { 0 };
-        self.synced = true;
+    pub fn begin(&mut self) -> Cursor {
         self.parent = ABSENT;
-        self.storing = false;
+        Cursor {
+            node: if self.nodes.is_empty() { ABSENT } else { 0 },
+            synced: true,
+            storing: false,
+        }
     }
 
     /// The dense step at index `at` with decision `key`: follows the trie when it holds the
@@ -166,40 +183,59 @@ impl Trajectories {
     #[inline(always)]
     pub fn step(
         &mut self,
+        cur: &mut Cursor,
         at: u32,
         key: usize,
         amps: &mut Vec<C>,
         compute: impl FnOnce(&mut Vec<C>),
         replay: &impl Replay,
     ) {
-        if self.node != ABSENT {
-            let child = self.nodes[self.node as usize].children[key];
+        if cur.node != ABSENT {
+            let child = self.nodes[cur.node as usize].children[key];
             if child < COUNTED {
-                self.node = child;
-                self.synced = false;
+                cur.node = child;
+                cur.synced = false;
                 return;
             }
-            self.miss(at, key, amps, replay);
+            self.miss(cur, at, key, amps, replay);
         }
         let before = amps.len();
         compute(amps);
         if self.parent != ABSENT {
-            self.insert(before, amps);
+            self.insert(cur, before, amps);
+        }
+    }
+
+    /// Starts loading the cursor's node into the cache: a batch's groups walk rarely visited
+    /// nodes, and their loads overlap when issued together before the groups step.
+    #[inline(always)]
+    pub fn prefetch(&self, cur: &Cursor) {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(node) = self.nodes.get(cur.node as usize) {
+            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+            // SAFETY: a prefetch is a hint; the pointer is that of a live element.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>((node as *const Node).cast()) };
         }
     }
 
     /// The weights (p0, p1) of the outcomes of a Z measurement of `slot` in the current state,
     /// summed by [`slot_weights`] whether they come from the trie or from `amps`.
     #[inline(always)]
-    pub fn weights(&mut self, amps: &mut Vec<C>, slot: usize, replay: &impl Replay) -> [f64; 2] {
-        if self.node == ABSENT {
+    pub fn weights(
+        &mut self,
+        cur: &mut Cursor,
+        amps: &mut Vec<C>,
+        slot: usize,
+        replay: &impl Replay,
+    ) -> [f64; 2] {
+        if cur.node == ABSENT {
             return slot_weights(amps, slot);
         }
-        let node = &self.nodes[self.node as usize];
+        let node = &self.nodes[cur.node as usize];
         if !node.weights[0].is_nan() {
             return node.weights;
         }
-        let w = if self.synced {
+        let w = if cur.synced {
             slot_weights(amps, slot)
         } else if node.start != NOT_STORED {
             slot_weights(
@@ -207,26 +243,26 @@ impl Trajectories {
                 slot,
             )
         } else {
-            self.sync(amps, replay);
+            self.sync(cur, amps, replay);
             slot_weights(amps, slot)
         };
-        self.nodes[self.node as usize].weights = w;
+        self.nodes[cur.node as usize].weights = w;
         w
     }
 
     /// At the end of a completed shot: `amps` gets the final vector, which the node stores from
     /// now on if it did not (completed shots end on few nodes).
     #[inline(always)]
-    pub fn finish(&mut self, amps: &mut Vec<C>, replay: &impl Replay) {
-        if self.node != ABSENT {
-            self.finish_on_trie(amps, replay);
+    pub fn finish(&mut self, cur: &mut Cursor, amps: &mut Vec<C>, replay: &impl Replay) {
+        if cur.node != ABSENT {
+            self.finish_on_trie(cur, amps, replay);
         }
     }
 
     #[cold]
-    fn finish_on_trie(&mut self, amps: &mut Vec<C>, replay: &impl Replay) {
-        self.sync(amps, replay);
-        let n = self.node as usize;
+    fn finish_on_trie(&mut self, cur: &mut Cursor, amps: &mut Vec<C>, replay: &impl Replay) {
+        self.sync(cur, amps, replay);
+        let n = cur.node as usize;
         if self.nodes[n].start == NOT_STORED {
             if let Some(start) = self.store_amps(0, amps) {
                 self.nodes[n].start = start;
@@ -239,24 +275,31 @@ impl Trajectories {
     /// step's result is to be stored if enough shots have needed it (or this shot already
     /// stores) and the budget allows.
     #[cold]
-    fn miss(&mut self, at: u32, key: usize, amps: &mut Vec<C>, replay: &impl Replay) {
-        self.sync(amps, replay);
-        let child = &mut self.nodes[self.node as usize].children[key];
-        if u32::MAX - *child + 1 >= MISSES_TO_STORE || self.storing {
-            (self.parent, self.at, self.key) = (self.node, at, key as u8);
+    fn miss(
+        &mut self,
+        cur: &mut Cursor,
+        at: u32,
+        key: usize,
+        amps: &mut Vec<C>,
+        replay: &impl Replay,
+    ) {
+        self.sync(cur, amps, replay);
+        let child = &mut self.nodes[cur.node as usize].children[key];
+        if u32::MAX - *child + 1 >= MISSES_TO_STORE || cur.storing {
+            (self.parent, self.at, self.key) = (cur.node, at, key as u8);
         } else {
             *child -= 1;
         }
-        self.node = ABSENT;
+        cur.node = ABSENT;
     }
 
     /// Brings `amps` to the current node's vector: a copy of the nearest stored ancestor's, then
     /// the steps from there replayed.
-    fn sync(&mut self, amps: &mut Vec<C>, replay: &impl Replay) {
-        if self.synced {
+    fn sync(&mut self, cur: &mut Cursor, amps: &mut Vec<C>, replay: &impl Replay) {
+        if cur.synced {
             return;
         }
-        let mut n = self.node;
+        let mut n = cur.node;
         self.path.clear();
         while self.nodes[n as usize].start == NOT_STORED {
             self.path.push(n);
@@ -269,25 +312,25 @@ impl Trajectories {
             let node = &self.nodes[p as usize];
             replay(node.at, node.key as usize, amps);
         }
-        self.synced = true;
+        cur.synced = true;
     }
 
     /// Stores the node the last miss left pending, `amps` being its vector (`before`
     /// amplitudes before its step), and moves there; off the trie for the rest of the shot when
     /// the budget is spent.
     #[cold]
-    fn insert(&mut self, before: usize, amps: &[C]) {
+    fn insert(&mut self, cur: &mut Cursor, before: usize, amps: &[C]) {
         let parent = std::mem::replace(&mut self.parent, ABSENT);
         let rebuild = self.nodes[parent as usize].rebuild as usize + before.max(amps.len());
         let rebuild = rebuild.min(u32::MAX as usize) as u32;
         match self.store(parent, self.at, self.key, amps, rebuild) {
             Some(id) => {
                 self.nodes[parent as usize].children[self.key as usize] = id;
-                self.node = id;
-                self.synced = true;
-                self.storing = true;
+                cur.node = id;
+                cur.synced = true;
+                cur.storing = true;
             }
-            None => self.node = ABSENT,
+            None => cur.node = ABSENT,
         }
     }
 

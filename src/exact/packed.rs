@@ -1,0 +1,827 @@
+//! Exact shots 64 at a time: the bit-packed executor behind [`super::BatchSpec::run`].
+//!
+//! Every per-shot operation of a compiled program but the dense ones is GF(2)-linear in the
+//! Pauli frame and the record (reductions, frame Cliffords, channels, feedback, resets,
+//! measurement tests, detectors), so it runs on 64 shots at once, as in the frame sampler
+//! (`src/frame/`): the frame is transposed, one word per frame bit, bit s of every word being
+//! shot s. Channel hits are drawn by geometric gaps over (trial, shot) pairs, so their cost
+//! follows the hits, as in a single shot.
+//!
+//! A dense step is a fixed function of the vector before it and of each shot's decision (the
+//! frame's sign bits; a dense measurement's outcome), so the shots of a batch travel in
+//! *groups* that took the same decisions: a group is a set of shots (a mask) with one
+//! [`Cursor`] in the worker's trajectory trie and one vector. At a dense step each group splits
+//! by its shots' decisions (at most four children), and the step costs per group, not per
+//! shot: nearly every shot stays in the noiseless group. A dense measurement draws the outcomes
+//! of a group's shots from the group's weights (p0, p1), one Bernoulli word. Off the trie (a
+//! rare path, or the trie's budget spent), a group keeps its own vector, which the batch frees
+//! when the group empties, so memory is bounded by 64 vectors (see [`PACKED_MAX_ACTIVE`]).
+//!
+//! A shot that fires a postselected detector leaves its group and the batch stops when none
+//! is left. A completed shot's end-of-shot observables get the state a single shot would have:
+//! its frame extracted from the words and its group's final vector (docs/exact-engine.md,
+//! "Packed shots").
+
+use super::batch::EndOfShot;
+use super::program::{activate, apply_dense, project, rotate_step, ExactProgram, Hits, Workspace};
+use super::steps::{Gate, Step, Steps, Then, NONE};
+use super::trajectory::{Cursor, Trajectories};
+use crate::bits::BitTable;
+use num_complex::Complex64 as C;
+use rand_core::RngCore;
+
+/// The widest dense vector the packed executor takes: a batch may hold up to 64 groups off the
+/// trie, each with its own vector (64 x 2^12 amplitudes: 4 MiB). Wider programs run one shot at
+/// a time, whose memory is one vector.
+pub const PACKED_MAX_ACTIVE: usize = 12;
+
+/// Scratch of the packed executor (per worker, in the [`Workspace`]).
+#[derive(Clone, Debug, Default)]
+pub(super) struct Packed {
+    /// Frame bit k of every shot: rows 0..64w are x of the virtual qubits, 64w.. their z (the
+    /// bit numbering of a Pauli's words in the program's pool).
+    frame: Vec<u64>,
+    /// The frame by shot at the end of a batch (end-of-shot observables).
+    frames: Vec<u64>,
+    record: Vec<u64>,
+    detectors: Vec<u64>,
+    observables: Vec<u64>,
+    groups: Vec<Group>,
+    /// Vectors of groups that emptied, for reuse.
+    spare: Vec<Vec<C>>,
+}
+
+/// Shots that have made the same dense decisions so far: their trie cursor and vector.
+#[derive(Clone, Debug)]
+struct Group {
+    mask: u64,
+    cur: Cursor,
+    amps: Vec<C>,
+}
+
+/// The set bits of a word, lowest first (shot numbers).
+struct Ones(u64);
+
+impl Iterator for Ones {
+    type Item = usize;
+    #[inline(always)]
+    fn next(&mut self) -> Option<usize> {
+        (self.0 != 0).then(|| {
+            let k = self.0.trailing_zeros() as usize;
+            self.0 &= self.0 - 1;
+            k
+        })
+    }
+}
+
+/// Calls `f` with the row (frame bit number) of every set bit of a Pauli's words `p`, in order.
+#[inline(always)]
+fn for_rows(p: &[u64], mut f: impl FnMut(usize)) {
+    for (i, &word) in p.iter().enumerate() {
+        let mut b = word;
+        while b != 0 {
+            f(64 * i + b.trailing_zeros() as usize);
+            b &= b - 1;
+        }
+    }
+}
+
+/// frame <- frame * P on the shots of `on`, for the Pauli's words `p` (x words then z words).
+#[inline(always)]
+fn xor_pauli(frame: &mut [u64], p: &[u64], on: u64) {
+    for_rows(p, |k| frame[k] ^= on);
+}
+
+/// Per shot, whether the frame anticommutes with the Pauli `p` (2w words): x of the frame
+/// against z of `p` and z against x.
+#[inline(always)]
+fn anticommutes(frame: &[u64], p: &[u64], w: usize) -> u64 {
+    let half = 64 * w;
+    let mut acc = 0u64;
+    for_rows(&p[..w], |k| acc ^= frame[half + k]);
+    for_rows(&p[w..2 * w], |k| acc ^= frame[k]);
+    acc
+}
+
+/// A virtual Clifford on the frames (as `frame_gate` in one shot).
+#[inline(always)]
+fn gate(frame: &mut [u64], half: usize, gate: Gate, [a, b]: [u32; 2]) {
+    let (a, b) = (a as usize, b as usize);
+    match gate {
+        Gate::H => frame.swap(a, half + a),
+        Gate::S | Gate::SDag => frame[half + a] ^= frame[a],
+        Gate::Cx => {
+            frame[b] ^= frame[a];
+            frame[half + a] ^= frame[half + b];
+        }
+        Gate::Cz => {
+            frame[half + b] ^= frame[a];
+            frame[half + a] ^= frame[b];
+        }
+    }
+}
+
+/// A [`super::program::FrameReduction`] on the frames, in the order `frame_reduce` takes it.
+#[inline(always)]
+fn reduce(frame: &mut [u64], w: usize, j: u32, masks: &[u64], sdag: bool) {
+    let (half, j) = (64 * w, j as usize);
+    let (cx, cz) = (&masks[..w], &masks[w..2 * w]);
+    let xj = frame[j];
+    let mut acc = 0u64;
+    for_rows(cx, |k| acc ^= frame[half + k]);
+    for_rows(cx, |k| frame[k] ^= xj);
+    for_rows(cz, |k| frame[half + k] ^= xj);
+    for_rows(cz, |k| acc ^= frame[k]);
+    if sdag {
+        acc ^= xj;
+    }
+    frame[half + j] ^= acc;
+}
+
+/// The shots of `mask` for which a uniform U in (0, 1) falls below `p`: U's binary digits are
+/// drawn one word at a time and compared with p's until every shot is decided (about
+/// log2(64) + 2 words; one for p = 1/2).
+#[inline(always)]
+fn bernoulli_word(p: f64, mask: u64, rng: &mut impl RngCore) -> u64 {
+    if p >= 1.0 {
+        return mask;
+    }
+    let (mut undecided, mut ones, mut frac) = (mask, 0u64, p.max(0.0));
+    while undecided != 0 && frac > 0.0 {
+        frac *= 2.0;
+        let digit = if frac >= 1.0 {
+            frac -= 1.0;
+            !0u64
+        } else {
+            0
+        };
+        let differ = (rng.next_u64() ^ digit) & undecided;
+        ones |= differ & digit;
+        undecided &= !differ;
+    }
+    ones
+}
+
+/// What a batch reads out, and how.
+#[derive(Clone, Copy)]
+pub(super) struct Readout<'a> {
+    pub noisy: bool,
+    pub postselect: Option<&'a [bool]>,
+    pub end_of_shot: Option<&'a dyn EndOfShot>,
+}
+
+/// The groups of a batch and what they need to run dense steps.
+struct Groups<'a, R> {
+    /// Amplitudes of the widest vector.
+    len: usize,
+    groups: &'a mut Vec<Group>,
+    spare: &'a mut Vec<Vec<C>>,
+    traj: &'a mut Trajectories,
+    replay: &'a R,
+}
+
+impl<R: Fn(u32, usize, &mut Vec<C>)> Groups<'_, R> {
+    /// A new vector with room for the widest state (no reallocation as it grows).
+    #[cold]
+    fn vector(&self) -> Vec<C> {
+        Vec::with_capacity(self.len)
+    }
+
+    /// Drops the shots outside `alive` from every group, and the groups left empty; starts
+    /// loading the trie nodes of the others.
+    #[inline(always)]
+    fn prune(&mut self, alive: u64) {
+        let mut g = 0;
+        while g < self.groups.len() {
+            self.groups[g].mask &= alive;
+            if self.groups[g].mask == 0 {
+                let gone = self.groups.swap_remove(g);
+                self.spare.push(gone.amps);
+            } else {
+                self.traj.prefetch(&self.groups[g].cur);
+                g += 1;
+            }
+        }
+    }
+
+    /// Dense step `at` on every group, each split by its shots' decision keys: `keys(mask)`
+    /// gives the shots of `mask` taking each key (0..4); `compute(key, amps)` is the step.
+    #[inline(always)]
+    fn step(
+        &mut self,
+        alive: u64,
+        at: u32,
+        keys: impl Fn(u64) -> [u64; 4],
+        compute: impl Fn(usize, &mut Vec<C>),
+    ) {
+        self.prune(alive);
+        for g in 0..self.groups.len() {
+            let masks = keys(self.groups[g].mask);
+            self.split(g, at, masks, &compute);
+        }
+    }
+
+    /// An activation (dense step `at`, `sin_cos` of its angle): each group splits by its
+    /// shots' flips of the angle (`flips`).
+    #[inline(always)]
+    fn activate(&mut self, alive: u64, at: u32, flips: u64, sin_cos: (f64, f64)) {
+        self.step(alive, at, by_bit(flips), |k, a| {
+            activate(a, k == 1, sin_cos)
+        });
+    }
+
+    /// Group `g` takes dense step `at`: the shots of `masks[k]` with key k (their union is the
+    /// group). The first non-empty key keeps the group, the others start new groups.
+    #[inline(always)]
+    fn split(&mut self, g: usize, at: u32, masks: [u64; 4], compute: &impl Fn(usize, &mut Vec<C>)) {
+        let mut first = None;
+        for (k, &mask) in masks.iter().enumerate() {
+            if mask == 0 {
+                continue;
+            }
+            if first.is_none() {
+                first = Some(k);
+                continue;
+            }
+            // Before the group itself moves on: the child starts where it stands.
+            let parent = &self.groups[g];
+            let mut amps = self.spare.pop().unwrap_or_else(|| self.vector());
+            let cur = match parent.cur.detached() {
+                Some(cur) => cur,
+                None => {
+                    amps.clear();
+                    amps.extend_from_slice(&parent.amps);
+                    parent.cur
+                }
+            };
+            let mut child = Group { mask, cur, amps };
+            let compute = |a: &mut Vec<C>| compute(k, a);
+            (self.traj).step(&mut child.cur, at, k, &mut child.amps, compute, self.replay);
+            self.groups.push(child);
+        }
+        let k = first.expect("a group is never empty");
+        let group = &mut self.groups[g];
+        group.mask = masks[k];
+        let compute = |a: &mut Vec<C>| compute(k, a);
+        (self.traj).step(&mut group.cur, at, k, &mut group.amps, compute, self.replay);
+    }
+}
+
+/// Splits `mask` by one decision bit per shot.
+#[inline(always)]
+fn by_bit(bit: u64) -> impl Fn(u64) -> [u64; 4] {
+    move |mask| [mask & !bit, mask & bit, 0, 0]
+}
+
+impl ExactProgram {
+    /// Whether [`super::BatchSpec::run`] may run this program's shots 64 at a time.
+    pub(super) fn packs(&self) -> bool {
+        self.max_active <= PACKED_MAX_ACTIVE
+    }
+
+    /// Runs `shots` shots (at most 64 per word of `table`) into `table` (cleared), 64 at a
+    /// time, from one random stream.
+    pub(super) fn run_packed(
+        &self,
+        ws: &mut Workspace,
+        rng: &mut impl RngCore,
+        shots: usize,
+        out: Readout,
+        table: &mut BitTable,
+    ) {
+        #[cfg(target_arch = "x86_64")]
+        if crate::bits::Isa::has_avx2_fma_popcnt() {
+            // SAFETY: the CPU has the features the function is compiled for.
+            return unsafe { self.run_packed_avx2(ws, rng, shots, out, table) };
+        }
+        self.packed_batch::<false>(ws, rng, shots, out, table)
+    }
+
+    /// [`Self::packed_batch`] compiled for AVX2, FMA and POPCNT (as `run_shot_avx2`).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma,popcnt")]
+    fn run_packed_avx2(
+        &self,
+        ws: &mut Workspace,
+        rng: &mut impl RngCore,
+        shots: usize,
+        out: Readout,
+        table: &mut BitTable,
+    ) {
+        self.packed_batch::<true>(ws, rng, shots, out, table)
+    }
+
+    #[inline(always)]
+    fn packed_batch<const AVX: bool>(
+        &self,
+        ws: &mut Workspace,
+        rng: &mut impl RngCore,
+        shots: usize,
+        out: Readout,
+        table: &mut BitTable,
+    ) {
+        table.clear();
+        if ws.trajectories.program() != self.id {
+            ws.trajectories = Trajectories::new(self.id, self.trajectory_budget());
+        }
+        for word in 0..shots.div_ceil(64) {
+            let n = (shots - 64 * word).min(64);
+            let live = if n == 64 { !0 } else { (1u64 << n) - 1 };
+            let alive = self.packed_word::<AVX>(ws, rng, live, out, table, word);
+            if alive != 0 {
+                self.packed_finish::<AVX>(ws, rng, alive, out, table, word);
+            }
+        }
+    }
+
+    /// Runs the shots of `live` through the step list into column word `col` of `table` (the
+    /// discarding detector of each discarded shot); returns the shots that completed.
+    #[inline(always)]
+    fn packed_word<const AVX: bool>(
+        &self,
+        ws: &mut Workspace,
+        rng: &mut impl RngCore,
+        live: u64,
+        out: Readout,
+        table: &mut BitTable,
+        col: usize,
+    ) -> u64 {
+        let w = self.words;
+        let half = 64 * w;
+        let st = &self.steps;
+        let pool = &st.pool[..];
+        let Workspace {
+            hits,
+            trajectories,
+            packed,
+            ..
+        } = ws;
+        let Packed {
+            frame,
+            frames: _,
+            record,
+            detectors,
+            observables,
+            groups,
+            spare,
+        } = &mut **packed;
+        frame.clear();
+        frame.resize(2 * half, 0);
+        record.clear();
+        record.resize(self.num_measurements, 0);
+        detectors.clear();
+        detectors.resize(self.num_detectors, 0);
+        observables.clear();
+        observables.resize(self.num_observables, 0);
+        spare.extend(groups.drain(..).map(|g| g.amps));
+        let mut amps = spare
+            .pop()
+            .unwrap_or_else(|| Vec::with_capacity(1 << self.max_active));
+        amps.clear();
+        amps.push(C::new(1.0, 0.0));
+        groups.push(Group {
+            mask: live,
+            cur: trajectories.begin(),
+            amps,
+        });
+        let replay = |at: u32, key: usize, amps: &mut Vec<C>| self.dense_step::<AVX>(at, key, amps);
+        let mut g = Groups {
+            len: 1 << self.max_active,
+            groups,
+            spare,
+            traj: trajectories,
+            replay: &replay,
+        };
+        let mut alive = live;
+        for c in 0..self.noise_classes.len() {
+            let flat = if out.noisy {
+                self.noise_classes[c].0.gap(rng)
+            } else {
+                u64::MAX
+            };
+            set_hit(hits, st, c, flat);
+        }
+        let mut pending = hits.next().1;
+        let mut chain = 0u64;
+        let mut i = 0usize;
+        while i < st.steps.len() {
+            let (at, step) = st.steps[i];
+            i += 1;
+            if pending < at {
+                pending = self.packed_hits(frame, hits, rng, at, alive);
+            }
+            // A measurement's outcomes (before the record's flip and `!`), its shared fields
+            // and the detector fused into it.
+            let (m, invert, rec, flip, reset, then) = match step {
+                Step::Reduce {
+                    qubit,
+                    masks,
+                    sdag,
+                    then,
+                } => {
+                    reduce(frame, w, qubit, &pool[masks as usize..], sdag);
+                    match then {
+                        Then::Nothing => continue,
+                        Then::Activate => {
+                            let (_, Step::Activate { qubit, angle }) = st.steps[i] else {
+                                unreachable!("a reduction paired with an activation")
+                            };
+                            i += 1;
+                            let (flips, sin_cos) =
+                                (frame[half + qubit as usize], st.angles[angle as usize]);
+                            g.activate(alive, i as u32 - 1, flips, sin_cos);
+                            continue;
+                        }
+                        Then::MeasureRandom => {
+                            let next = st.steps[i].1;
+                            i += 1;
+                            measure_random(next, frame, half, rng)
+                        }
+                    }
+                }
+                Step::Dense { gate: gt, q, s } => {
+                    gate(frame, half, gt, q);
+                    let compute = |_: usize, a: &mut Vec<C>| apply_dense(a, gt, s);
+                    g.step(alive, i as u32 - 1, |m| [m, 0, 0, 0], compute);
+                    continue;
+                }
+                Step::Activate { qubit, angle } => {
+                    let (flips, sin_cos) =
+                        (frame[half + qubit as usize], st.angles[angle as usize]);
+                    g.activate(alive, i as u32 - 1, flips, sin_cos);
+                    continue;
+                }
+                Step::Rotate {
+                    masks,
+                    test,
+                    angle,
+                    phase,
+                } => {
+                    let flips = anticommutes(frame, &pool[test as usize..], w);
+                    let sin_cos = st.angles[angle as usize];
+                    let compute = |k: usize, a: &mut Vec<C>| {
+                        rotate_step::<AVX>(a, pool, masks, phase, sin_cos, k == 1)
+                    };
+                    g.step(alive, i as u32 - 1, by_bit(flips), compute);
+                    continue;
+                }
+                Step::RotatePair {
+                    masks,
+                    tests,
+                    second,
+                    angle,
+                    phase,
+                } => {
+                    let flip1 = anticommutes(frame, &pool[tests[0] as usize..], w);
+                    if pending < second {
+                        pending = self.packed_hits(frame, hits, rng, second, alive);
+                    }
+                    let flip2 = anticommutes(frame, &pool[tests[1] as usize..], w);
+                    // Keys as in one shot: flip1, and flip1 != flip2 in bit 1.
+                    let differ = flip1 ^ flip2;
+                    let keys = |m: u64| {
+                        [
+                            m & !flip1 & !differ,
+                            m & flip1 & !differ,
+                            m & !flip1 & differ,
+                            m & flip1 & differ,
+                        ]
+                    };
+                    let compute = |k: usize, a: &mut Vec<C>| {
+                        let sin_cos = st.angles[angle as usize + (k >> 1)];
+                        rotate_step::<AVX>(a, pool, masks, phase, sin_cos, k & 1 == 1)
+                    };
+                    g.step(alive, i as u32 - 1, keys, compute);
+                    continue;
+                }
+                Step::MeasureFixed {
+                    test,
+                    negative,
+                    invert,
+                    record,
+                    flip,
+                    reset,
+                    then,
+                } => {
+                    let m = anticommutes(frame, &pool[test as usize..], w) ^ all(negative);
+                    (m, invert, record, flip, reset, then)
+                }
+                Step::MeasureRandom { .. } => measure_random(step, frame, half, rng),
+                Step::MeasureDense {
+                    qubit,
+                    test,
+                    slot,
+                    negative,
+                    invert,
+                    record,
+                    flip,
+                    reset,
+                } => {
+                    let anti = anticommutes(frame, &pool[test as usize..], w);
+                    let slot = slot as usize;
+                    g.prune(alive);
+                    let mut ones = 0u64;
+                    for k in 0..g.groups.len() {
+                        let group = &mut g.groups[k];
+                        let (cur, amps) = (&mut group.cur, &mut group.amps);
+                        let weights = g.traj.weights(cur, amps, slot, g.replay);
+                        let [p0, p1] = weights;
+                        let mask = group.mask;
+                        let m = bernoulli_word(p1 / (p0 + p1), mask, rng);
+                        ones |= m;
+                        let compute =
+                            |key: usize, a: &mut Vec<C>| project(a, slot, key == 1, weights);
+                        g.split(k, i as u32 - 1, [mask & !m, m, 0, 0], &compute);
+                    }
+                    frame[qubit as usize] ^= ones;
+                    (
+                        ones ^ anti ^ all(negative),
+                        invert,
+                        record,
+                        flip,
+                        reset,
+                        NONE,
+                    )
+                }
+                Step::FrameIfRecord { first, len } => {
+                    for &(r, bits) in &st.feedback[first as usize..][..len as usize] {
+                        xor_pauli(frame, &pool[bits as usize..][..2 * w], record[r as usize]);
+                    }
+                    continue;
+                }
+                Step::Correlated {
+                    p,
+                    bits,
+                    else_branch,
+                } => {
+                    if !else_branch {
+                        chain = 0;
+                    }
+                    if out.noisy {
+                        let p = f64::from_bits(pool[p as usize]);
+                        let fired = bernoulli_word(p, alive & !chain, rng);
+                        chain |= fired;
+                        xor_pauli(frame, &pool[bits as usize..][..2 * w], fired);
+                    }
+                    continue;
+                }
+                Step::Detector { index, first, len } => {
+                    alive = self.packed_detector(
+                        detectors,
+                        record,
+                        out,
+                        alive,
+                        table,
+                        col,
+                        (index, first, len),
+                    );
+                    if alive == 0 {
+                        return 0;
+                    }
+                    continue;
+                }
+                Step::Observable { index, first, len } => {
+                    observables[index as usize] ^=
+                        parity(record, &st.lists[first as usize..][..len as usize]);
+                    continue;
+                }
+            };
+            if reset != NONE {
+                xor_pauli(frame, &pool[reset as usize..][..2 * w], m);
+            }
+            if rec != NONE {
+                let mut flipped = 0u64;
+                if flip != NONE {
+                    let (class, trial) = st.flips[flip as usize];
+                    let c = class as usize;
+                    while hits.trial[c] >> 6 == trial {
+                        flipped |= 1 << (hits.trial[c] & 63);
+                        self.advance_hit(hits, rng, c);
+                    }
+                    pending = hits.next().1;
+                }
+                record[rec as usize] = m ^ flipped ^ all(invert);
+            }
+            if then != NONE {
+                alive = self.packed_detector(
+                    detectors,
+                    record,
+                    out,
+                    alive,
+                    table,
+                    col,
+                    st.fused[then as usize],
+                );
+                if alive == 0 {
+                    return 0;
+                }
+            }
+        }
+        if out.end_of_shot.is_some() {
+            // Hits after the last other operation still move the frame.
+            self.packed_hits(frame, hits, rng, u32::MAX, alive);
+        }
+        alive
+    }
+
+    /// Sets detector `index` (records `lists[first..first + len]`) for every shot; a
+    /// postselected one that fires ends its shots, whose table column gets that detector only.
+    /// Returns the shots still running.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn packed_detector(
+        &self,
+        detectors: &mut [u64],
+        record: &[u64],
+        out: Readout,
+        alive: u64,
+        table: &mut BitTable,
+        col: usize,
+        (index, first, len): (u32, u32, u32),
+    ) -> u64 {
+        let i = index as usize;
+        let list = &self.steps.lists[first as usize..][..len as usize];
+        let events =
+            parity(record, list) ^ all(self.expected_detectors.get(i).copied().unwrap_or(false));
+        detectors[i] = events;
+        if !out.postselect.is_some_and(|mask| mask[i]) {
+            return alive;
+        }
+        let fired = events & alive;
+        if fired != 0 {
+            table.row_mut(i)[col] |= fired;
+        }
+        alive & !fired
+    }
+
+    /// Writes the completed shots `alive` of a word into column word `col` of `table`: their
+    /// detection events, and their observables or end-of-shot observables.
+    #[inline(always)]
+    fn packed_finish<const AVX: bool>(
+        &self,
+        ws: &mut Workspace,
+        rng: &mut impl RngCore,
+        alive: u64,
+        out: Readout,
+        table: &mut BitTable,
+        col: usize,
+    ) {
+        let dets = self.num_detectors;
+        for (d, &events) in ws.packed.detectors.iter().enumerate() {
+            table.row_mut(d)[col] |= events & alive;
+        }
+        let Some(e) = out.end_of_shot else {
+            for (k, (&o, &e)) in ws
+                .packed
+                .observables
+                .iter()
+                .zip(&self.expected_observables)
+                .enumerate()
+            {
+                table.row_mut(dets + k)[col] |= (o ^ all(e)) & alive;
+            }
+            return;
+        };
+        let replay = |at: u32, key: usize, amps: &mut Vec<C>| self.dense_step::<AVX>(at, key, amps);
+        let mut groups = std::mem::take(&mut ws.packed.groups);
+        // The frames by shot: 64 x 64 bit transposes of the frame rows (rows 64b.. of shot s
+        // at word 64b + s), so that a shot's frame words are read, not gathered bit by bit.
+        let mut frames = std::mem::take(&mut ws.packed.frames);
+        frames.clear();
+        for rows in ws.packed.frame.chunks_exact(64) {
+            let mut block: [u64; 64] = rows.try_into().expect("64 rows");
+            crate::bits::transpose64(&mut block);
+            frames.extend_from_slice(&block);
+        }
+        for group in &mut groups {
+            let mask = group.mask & alive;
+            if mask == 0 {
+                continue;
+            }
+            ws.trajectories
+                .finish(&mut group.cur, &mut group.amps, &replay);
+            std::mem::swap(&mut ws.amps, &mut group.amps);
+            for s in Ones(mask) {
+                let p = &ws.packed;
+                let bit = |word: u64| word >> s & 1 == 1;
+                for (b, f) in ws.frame.bits.iter_mut().enumerate() {
+                    *f = frames[64 * b + s];
+                }
+                for (b, &word) in ws.detectors.iter_mut().zip(&p.detectors) {
+                    *b = bit(word);
+                }
+                for (b, &word) in ws.record.iter_mut().zip(&p.record) {
+                    *b = bit(word);
+                }
+                for ((b, &word), &e) in ws
+                    .observables
+                    .iter_mut()
+                    .zip(&p.observables)
+                    .zip(&self.expected_observables)
+                {
+                    *b = bit(word) ^ e;
+                }
+                let obs = e.observables(self, ws, rng);
+                for k in 0..e.count().min(64) {
+                    table.row_mut(dets + k)[col] |= (obs >> k & 1) << s;
+                }
+            }
+            std::mem::swap(&mut ws.amps, &mut group.amps);
+        }
+        ws.packed.groups = groups;
+        ws.packed.frames = frames;
+    }
+
+    /// Applies every channel hit at an operation before `limit` to the shots of `alive` (the
+    /// others are drawn and dropped); returns the operation of the next hit.
+    #[inline(always)]
+    fn packed_hits(
+        &self,
+        frame: &mut [u64],
+        hits: &mut Hits,
+        rng: &mut impl RngCore,
+        limit: u32,
+        alive: u64,
+    ) -> u32 {
+        let w = self.words;
+        loop {
+            let (c, at) = hits.next();
+            if at >= limit || at == u32::MAX {
+                return at;
+            }
+            let ch = &self.steps.channels[hits.channel[c] as usize];
+            let flat = hits.trial[c];
+            let t = ((flat >> 6) - ch.first) as usize;
+            let shot = 1u64 << (flat & 63);
+            let outcome = ch.channel.pick(rng);
+            if alive & shot != 0 {
+                let stride = 2 * w;
+                let images = &self.steps.pool[ch.images as usize..];
+                let base = t * 2 * ch.arity as usize * stride;
+                for k in 0..2 * ch.arity as usize {
+                    if outcome >> k & 1 == 1 {
+                        xor_pauli(frame, &images[base + k * stride..][..stride], shot);
+                    }
+                }
+            }
+            self.advance_hit(hits, rng, c);
+        }
+    }
+
+    /// Draws the next hit of noise class `class` after the current one, over (trial, shot)
+    /// pairs numbered trial * 64 + shot.
+    #[inline(always)]
+    fn advance_hit(&self, hits: &mut Hits, rng: &mut impl RngCore, class: usize) {
+        let gap = self.noise_classes[class].0.gap(rng);
+        let next = hits.trial[class].saturating_add(1).saturating_add(gap);
+        set_hit(hits, &self.steps, class, next);
+    }
+}
+
+/// Sets class `class`'s next hit to the pair numbered `flat` (trial * 64 + shot).
+#[inline(always)]
+fn set_hit(hits: &mut Hits, steps: &Steps, class: usize, flat: u64) {
+    hits.set(steps, class, flat >> 6);
+    hits.trial[class] = flat;
+}
+
+/// All shots when `b`, none otherwise.
+#[inline(always)]
+fn all(b: bool) -> u64 {
+    0u64.wrapping_sub(u64::from(b))
+}
+
+/// The parity of the records `list`, per shot.
+#[inline(always)]
+fn parity(record: &[u64], list: &[u32]) -> u64 {
+    list.iter().fold(0, |acc, &r| acc ^ record[r as usize])
+}
+
+/// A [`Step::MeasureRandom`] on every shot (as `measure_random` in one shot): a fair coin per
+/// shot, then H on the qubit and the coin's X into the frame.
+#[inline(always)]
+fn measure_random(
+    step: Step,
+    frame: &mut [u64],
+    half: usize,
+    rng: &mut impl RngCore,
+) -> (u64, bool, u32, u32, u32, u32) {
+    let Step::MeasureRandom {
+        qubit,
+        negative,
+        invert,
+        record,
+        flip,
+        reset,
+        then,
+    } = step
+    else {
+        unreachable!("not a random measurement")
+    };
+    let q = qubit as usize;
+    let z = frame[half + q];
+    let r = rng.next_u64();
+    frame.swap(q, half + q);
+    frame[q] ^= r;
+    (r ^ z ^ all(negative), invert, record, flip, reset, then)
+}
