@@ -52,7 +52,7 @@ pub struct FaultsArgs {
     /// `shortest_undetected_logical`).
     #[arg(long, default_value_t = 4)]
     max_active: usize,
-    /// Decoder applied to every enumerated set: lookup or postselect.
+    /// Decoder applied to every enumerated set: lookup, postselect or color.
     #[arg(long, default_value = "lookup")]
     decoder: String,
     /// Error mechanisms per syndrome tabulated by the lookup decoder.
