@@ -100,6 +100,14 @@ fn faults_reports_counts_and_the_shortest_logical_error() {
     let row1 = text.lines().find(|l| l.starts_with("1\t")).unwrap();
     let fields: Vec<&str> = row1.split('\t').collect();
     assert_eq!(fields[4], "0", "{text}"); // no single fault is an undetected logical
+                                          // Pairs exceed what a one-fault table corrects at d = 3: the first such sets are printed.
+    let row2 = text.lines().find(|l| l.starts_with("2\t")).unwrap();
+    let wrong: u64 = row2.split('\t').nth(6).unwrap().parse().unwrap();
+    assert!(wrong > 0, "{text}");
+    assert!(
+        text.contains("decoder-wrong set 1 of size 2 (lookup):"),
+        "{text}"
+    );
     assert!(
         text.contains("shortest undetected logical error: 3 faults"),
         "{text}"

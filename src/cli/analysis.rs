@@ -148,6 +148,16 @@ pub fn faults(args: &FaultsArgs) -> Result<()> {
             writeln!(r, "undetected-logical set {} of size {}:", i + 1, rep.size)?;
             describe_set(&mut r, &faults, set)?;
         }
+        for (i, set) in rep.decoder_examples.iter().enumerate() {
+            writeln!(
+                r,
+                "decoder-wrong set {} of size {} ({}):",
+                i + 1,
+                rep.size,
+                decoder.name()
+            )?;
+            describe_set(&mut r, &faults, set)?;
+        }
     }
     if args.shortest {
         match shortest_undetected_logical(&faults, args.shortest_limit, args.max_active) {
