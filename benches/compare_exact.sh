@@ -46,11 +46,19 @@ VENV="$REPO/.venv-clifft"
 PY="$VENV/bin/python"
 
 # ---------------------------------------------------------------- Clifft venv
-if ! "$PY" -c 'import clifft, numpy, stim' 2>/dev/null; then
+# A subshell that cannot exec its last command reports a SIGILL death to /dev/null, not here.
+imports() { ( "$PY" -c "import $1"; exit $? ) >/dev/null 2>&1; }
+if ! imports 'clifft, numpy, stim'; then
     echo "setting up $VENV (numpy, stim, $(basename "$WHEEL"))" >&2
     [ -f "$WHEEL" ] || { echo "error: $WHEEL not found (set TOOLS_DIR)" >&2; exit 1; }
     [ -x "$PY" ] || python3 -m venv "$VENV"
     "$PY" -m pip install --quiet --disable-pip-version-check numpy stim "$WHEEL" >&2
+fi
+# The shared wheel was compiled for its build machine's CPU (-march=native, AVX-512): on
+# another CPU the import dies with SIGILL. Say so in one line instead of a crash later.
+if ! imports clifft; then
+    echo "error: Clifft does not import on this CPU ($(basename "$WHEEL") was built with CLIFFT_CPU_BASELINE=native, see ../shared/tools/README.md; rebuild it here or run on that machine kind)" >&2
+    exit 1
 fi
 
 # ---------------------------------------------------------------- qec-sim
