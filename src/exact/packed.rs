@@ -1,4 +1,4 @@
-//! Exact shots 256 at a time: the bit-packed executor behind [`super::BatchSpec::run`].
+//! Exact shots 512 at a time: the bit-packed executor behind [`super::BatchSpec::run`].
 //!
 //! Every per-shot operation of a compiled program but the dense ones is GF(2)-linear in the
 //! Pauli frame and the record (reductions, frame Cliffords, channels, feedback, resets,
@@ -30,15 +30,16 @@ use crate::bits::BitTable;
 use num_complex::Complex64 as C;
 use rand_core::RngCore;
 
-/// The widest dense vector the packed executor takes: a block may hold up to [`SHOTS`] = 256
-/// groups off the trie, each with its own vector (256 x 2^12 amplitudes: 16 MiB). Wider programs run one shot at
+/// The widest dense vector the packed executor takes: a block may hold up to [`SHOTS`] = 512
+/// groups off the trie, each with its own vector (512 x 2^12 amplitudes: 32 MiB, reached only
+/// when every shot of the block is on its own path at the widest vector). Wider programs run one shot at
 /// a time, whose memory is one vector.
 pub const PACKED_MAX_ACTIVE: usize = 12;
 
 /// Words of 64 shots that walk the step list together: every step is dispatched, every Pauli's
 /// rows decoded and every group's trie step taken once per [`SHOTS`] shots, and the frame
 /// operations run on all the words at once (one AVX2 register).
-const LANES: usize = 4;
+const LANES: usize = 8;
 /// Shots run together (a *block*).
 const SHOTS: usize = 64 * LANES;
 /// log2([`SHOTS`]): channel trials and shots are numbered trial * SHOTS + shot.
@@ -286,6 +287,8 @@ struct Groups<'a, R> {
     spare: &'a mut Vec<Vec<C>>,
     traj: &'a mut Trajectories,
     replay: &'a R,
+    /// The shots the groups were last cut down to (they hold no other).
+    pruned: L,
 }
 
 impl<R: Fn(u32, usize, &mut Vec<C>)> Groups<'_, R> {
@@ -295,37 +298,36 @@ impl<R: Fn(u32, usize, &mut Vec<C>)> Groups<'_, R> {
         Vec::with_capacity(self.len)
     }
 
-    /// Drops the shots outside `alive` from every group, and the groups left empty; starts
-    /// loading the trie nodes of the others.
+    /// Drops the shots outside `alive` from every group, and the groups left empty (only when
+    /// shots ended since the last call); starts loading the trie nodes of the groups.
     #[inline(always)]
     fn prune(&mut self, alive: L) {
-        let mut g = 0;
-        while g < self.groups.len() {
-            self.groups[g].mask &= alive;
-            if self.groups[g].mask.none() {
-                let gone = self.groups.swap_remove(g);
-                self.spare.push(gone.amps);
-            } else {
-                self.traj.prefetch(&self.groups[g].cur);
-                g += 1;
+        if alive != self.pruned {
+            self.pruned = alive;
+            let mut g = 0;
+            while g < self.groups.len() {
+                self.groups[g].mask &= alive;
+                if self.groups[g].mask.none() {
+                    let gone = self.groups.swap_remove(g);
+                    self.spare.push(gone.amps);
+                } else {
+                    g += 1;
+                }
             }
+        }
+        for group in self.groups.iter() {
+            self.traj.prefetch(&group.cur);
         }
     }
 
-    /// Dense step `at` on every group, each split by its shots' decision keys: `keys(mask)`
-    /// gives the shots of `mask` taking each key (0..4); `compute(key, amps)` is the step.
+    /// Dense step `at` on every group, each split by its shots' decision keys: shot s takes
+    /// key bit0(s) + 2 bit1(s) (0..4) for `bits` = [bit0, bit1]; `compute(key, amps)` is the
+    /// step.
     #[inline(always)]
-    fn step(
-        &mut self,
-        alive: L,
-        at: u32,
-        keys: impl Fn(L) -> [L; 4],
-        compute: impl Fn(usize, &mut Vec<C>),
-    ) {
+    fn step(&mut self, alive: L, at: u32, bits: [L; 2], compute: impl Fn(usize, &mut Vec<C>)) {
         self.prune(alive);
         for g in 0..self.groups.len() {
-            let masks = keys(self.groups[g].mask);
-            self.split(g, at, masks, &compute);
+            self.split(g, at, bits, &compute);
         }
     }
 
@@ -333,30 +335,63 @@ impl<R: Fn(u32, usize, &mut Vec<C>)> Groups<'_, R> {
     /// shots' flips of the angle (`flips`).
     #[inline(always)]
     fn activate(&mut self, alive: L, at: u32, flips: L, sin_cos: (f64, f64)) {
-        self.step(alive, at, by_bit(flips), |k, a| {
+        self.step(alive, at, [flips, L::ZERO], |k, a| {
             activate(a, k == 1, sin_cos)
         });
+    }
+
+    /// Group `g` takes dense step `at`, its shots split by their keys (`bits` as in
+    /// [`Self::step`]). Most groups take one key: they move on without splitting.
+    #[inline(always)]
+    fn split(&mut self, g: usize, at: u32, bits: [L; 2], compute: &impl Fn(usize, &mut Vec<C>)) {
+        let mask = self.groups[g].mask;
+        let (a, b) = (mask & bits[0], mask & bits[1]);
+        if b.none() {
+            if a.none() {
+                return self.advance(g, at, 0, compute);
+            }
+            if a == mask {
+                return self.advance(g, at, 1, compute);
+            }
+        }
+        self.split_keys(g, at, [mask & !(a | b), a & !b, b & !a, a & b], compute);
+    }
+
+    /// Group `g` takes dense step `at` with key `k`, all its shots together.
+    #[inline(always)]
+    fn advance(&mut self, g: usize, at: u32, k: usize, compute: &impl Fn(usize, &mut Vec<C>)) {
+        let group = &mut self.groups[g];
+        let compute = |a: &mut Vec<C>| compute(k, a);
+        (self.traj).step(&mut group.cur, at, k, &mut group.amps, compute, self.replay);
     }
 
     /// Group `g` takes dense step `at`: the shots of `masks[k]` with key k (their union is the
     /// group). The first non-empty key keeps the group, the others start new groups.
     #[inline(always)]
-    fn split(&mut self, g: usize, at: u32, masks: [L; 4], compute: &impl Fn(usize, &mut Vec<C>)) {
-        let mut first = None;
-        for (k, &mask) in masks.iter().enumerate() {
+    fn split_keys(
+        &mut self,
+        g: usize,
+        at: u32,
+        masks: [L; 4],
+        compute: &impl Fn(usize, &mut Vec<C>),
+    ) {
+        let first = (0..4)
+            .find(|&k| !masks[k].none())
+            .expect("a group is never empty");
+        // Whether the group leaves the trie here: a child that leaves it too then copies the
+        // group's vector, brought up to date once for both, rather than rebuild it again.
+        let leaves = self.traj.misses(&self.groups[g].cur, first);
+        for (k, &mask) in masks.iter().enumerate().skip(first + 1) {
             if mask.none() {
                 continue;
             }
-            if first.is_none() {
-                first = Some(k);
-                continue;
-            }
             // Before the group itself moves on: the child starts where it stands.
-            let parent = &self.groups[g];
             let mut amps = self.spare.pop().unwrap_or_else(|| self.vector());
+            let parent = &mut self.groups[g];
             let cur = match parent.cur.detached() {
-                Some(cur) => cur,
-                None => {
+                Some(cur) if !(leaves && self.traj.misses(&parent.cur, k)) => cur,
+                _ => {
+                    (self.traj).sync_vector(&mut parent.cur, &mut parent.amps, self.replay);
                     amps.clear();
                     amps.extend_from_slice(&parent.amps);
                     parent.cur
@@ -367,18 +402,9 @@ impl<R: Fn(u32, usize, &mut Vec<C>)> Groups<'_, R> {
             (self.traj).step(&mut child.cur, at, k, &mut child.amps, compute, self.replay);
             self.groups.push(child);
         }
-        let k = first.expect("a group is never empty");
-        let group = &mut self.groups[g];
-        group.mask = masks[k];
-        let compute = |a: &mut Vec<C>| compute(k, a);
-        (self.traj).step(&mut group.cur, at, k, &mut group.amps, compute, self.replay);
+        self.groups[g].mask = masks[first];
+        self.advance(g, at, first, compute);
     }
-}
-
-/// Splits `mask` by one decision bit per shot.
-#[inline(always)]
-fn by_bit(bit: L) -> impl Fn(L) -> [L; 4] {
-    move |mask| [mask & !bit, mask & bit, L::ZERO, L::ZERO]
 }
 
 impl ExactProgram {
@@ -500,6 +526,7 @@ impl ExactProgram {
             spare,
             traj: trajectories,
             replay: &replay,
+            pruned: live,
         };
         let mut alive = live;
         for c in 0..self.noise_classes.len() {
@@ -551,8 +578,7 @@ impl ExactProgram {
                 Step::Dense { gate: gt, q, s } => {
                     gate(frame, half, gt, q);
                     let compute = |_: usize, a: &mut Vec<C>| apply_dense(a, gt, s);
-                    let keys = |m| [m, L::ZERO, L::ZERO, L::ZERO];
-                    g.step(alive, i as u32 - 1, keys, compute);
+                    g.step(alive, i as u32 - 1, [L::ZERO; 2], compute);
                     continue;
                 }
                 Step::Activate { qubit, angle } => {
@@ -572,7 +598,7 @@ impl ExactProgram {
                     let compute = |k: usize, a: &mut Vec<C>| {
                         rotate_step::<AVX>(a, pool, masks, phase, sin_cos, k == 1)
                     };
-                    g.step(alive, i as u32 - 1, by_bit(flips), compute);
+                    g.step(alive, i as u32 - 1, [flips, L::ZERO], compute);
                     continue;
                 }
                 Step::RotatePair {
@@ -588,15 +614,7 @@ impl ExactProgram {
                     }
                     let flip2 = anticommutes(frame, &pool[tests[1] as usize..], w);
                     // Keys as in one shot: flip1, and flip1 != flip2 in bit 1.
-                    let differ = flip1 ^ flip2;
-                    let keys = |m: L| {
-                        [
-                            m & !flip1 & !differ,
-                            m & flip1 & !differ,
-                            m & !flip1 & differ,
-                            m & flip1 & differ,
-                        ]
-                    };
+                    let keys = [flip1, flip1 ^ flip2];
                     let compute = |k: usize, a: &mut Vec<C>| {
                         let sin_cos = st.angles[angle as usize + (k >> 1)];
                         rotate_step::<AVX>(a, pool, masks, phase, sin_cos, k & 1 == 1)
@@ -641,8 +659,7 @@ impl ExactProgram {
                         ones |= m;
                         let compute =
                             |key: usize, a: &mut Vec<C>| project(a, slot, key == 1, weights);
-                        let keys = [mask & !m, m, L::ZERO, L::ZERO];
-                        g.split(k, i as u32 - 1, keys, &compute);
+                        g.split(k, i as u32 - 1, [m, L::ZERO], &compute);
                     }
                     frame[qubit as usize] ^= ones;
                     (
