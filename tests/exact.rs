@@ -611,7 +611,8 @@ fn packed_shots_follow_the_single_shot_distribution() {
             noise: NoiseMode::Sample,
             faults: None,
         };
-        let (batches, words) = (24u64, 4usize);
+        // Ten words: two packed blocks of eight words, the second past the table's end.
+        let (batches, words) = (24u64, 10usize);
         let shots = 64 * words;
         let mut table = spec.table(words);
         let mut single = HashMap::new();

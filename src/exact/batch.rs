@@ -49,7 +49,7 @@ impl BatchSpec<'_> {
     }
 
     /// Runs `shots` shots (at most the table's width) into `table`, which is cleared first:
-    /// 64 at a time ([`super::packed`]) when the noise is sampled or off and the program's
+    /// 512 at a time ([`super::packed`]) when the noise is sampled or off and the program's
     /// dense vector is at most [`super::PACKED_MAX_ACTIVE`] qubits wide, else one at a time
     /// ([`Self::run_scalar`]: chosen faults, fixed faults, wider programs). Both give the same
     /// distribution, not the same shots for one seed.

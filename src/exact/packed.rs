@@ -1,10 +1,10 @@
-//! Exact shots 64 at a time: the bit-packed executor behind [`super::BatchSpec::run`].
+//! Exact shots 512 at a time: the bit-packed executor behind [`super::BatchSpec::run`].
 //!
 //! Every per-shot operation of a compiled program but the dense ones is GF(2)-linear in the
 //! Pauli frame and the record (reductions, frame Cliffords, channels, feedback, resets,
-//! measurement tests, detectors), so it runs on 64 shots at once, as in the frame sampler
-//! (`src/frame/`): the frame is transposed, one word per frame bit, bit s of every word being
-//! shot s. Channel hits are drawn by geometric gaps over (trial, shot) pairs, so their cost
+//! measurement tests, detectors), so it runs on a block of [`LANES`] x 64 shots at once, as in
+//! the frame sampler (`src/frame/`): the frame is transposed, one row of [`LANES`] words per
+//! frame bit, bit s of word j of every row being shot 64j + s. Channel hits are drawn by geometric gaps over (trial, shot) pairs, so their cost
 //! follows the hits, as in a single shot.
 //!
 //! A dense step is a fixed function of the vector before it and of each shot's decision (the
@@ -15,7 +15,7 @@
 //! shot: nearly every shot stays in the noiseless group. A dense measurement draws the outcomes
 //! of a group's shots from the group's weights (p0, p1), one Bernoulli word. Off the trie (a
 //! rare path, or the trie's budget spent), a group keeps its own vector, which the batch frees
-//! when the group empties, so memory is bounded by 64 vectors (see [`PACKED_MAX_ACTIVE`]).
+//! when the group empties, so memory is bounded by [`SHOTS`] vectors (see [`PACKED_MAX_ACTIVE`]).
 //!
 //! A shot that fires a postselected detector leaves its group and the batch stops when none
 //! is left. A completed shot's end-of-shot observables get the state a single shot would have:
@@ -30,22 +30,118 @@ use crate::bits::BitTable;
 use num_complex::Complex64 as C;
 use rand_core::RngCore;
 
-/// The widest dense vector the packed executor takes: a batch may hold up to 64 groups off the
-/// trie, each with its own vector (64 x 2^12 amplitudes: 4 MiB). Wider programs run one shot at
+/// The widest dense vector the packed executor takes: a block may hold up to [`SHOTS`] = 512
+/// groups off the trie, each with its own vector (512 x 2^12 amplitudes: 32 MiB, reached only
+/// when every shot of the block is on its own path at the widest vector). Wider programs run one shot at
 /// a time, whose memory is one vector.
 pub const PACKED_MAX_ACTIVE: usize = 12;
+
+/// Words of 64 shots that walk the step list together: every step is dispatched, every Pauli's
+/// rows decoded and every group's trie step taken once per [`SHOTS`] shots, and the frame
+/// operations run on all the words at once (one AVX2 register).
+const LANES: usize = 8;
+/// Shots run together (a *block*).
+const SHOTS: usize = 64 * LANES;
+/// log2([`SHOTS`]): channel trials and shots are numbered trial * SHOTS + shot.
+const SHIFT: u32 = SHOTS.trailing_zeros();
+
+/// One bit per shot of a block: bit s of word j is shot 64j + s.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct L([u64; LANES]);
+
+impl L {
+    const ZERO: L = L([0; LANES]);
+
+    /// All shots when `b`, none otherwise.
+    #[inline(always)]
+    fn all(b: bool) -> L {
+        L([0u64.wrapping_sub(u64::from(b)); LANES])
+    }
+
+    /// The first `n` shots.
+    #[inline(always)]
+    fn first(n: usize) -> L {
+        L(std::array::from_fn(|j| {
+            let k = n.saturating_sub(64 * j).min(64);
+            if k == 64 {
+                !0
+            } else {
+                (1u64 << k) - 1
+            }
+        }))
+    }
+
+    /// Shot `s` alone.
+    #[inline(always)]
+    fn shot(s: usize) -> L {
+        let mut l = L::ZERO;
+        l.0[s >> 6] = 1 << (s & 63);
+        l
+    }
+
+    #[inline(always)]
+    fn has(self, s: usize) -> bool {
+        self.0[s >> 6] >> (s & 63) & 1 == 1
+    }
+
+    #[inline(always)]
+    fn none(self) -> bool {
+        self.0.iter().fold(0, |a, &w| a | w) == 0
+    }
+
+    /// A word of random bits per lane.
+    #[inline(always)]
+    fn random(rng: &mut impl RngCore) -> L {
+        L(std::array::from_fn(|_| rng.next_u64()))
+    }
+
+    /// The shots of the block, lowest first.
+    #[inline(always)]
+    fn ones(self) -> impl Iterator<Item = usize> {
+        (0..LANES).flat_map(move |j| Ones(self.0[j]).map(move |s| 64 * j + s))
+    }
+}
+
+macro_rules! lane_op {
+    ($tr:ident, $f:ident, $tra:ident, $fa:ident, $op:tt) => {
+        impl std::ops::$tr for L {
+            type Output = L;
+            #[inline(always)]
+            fn $f(self, o: L) -> L {
+                L(std::array::from_fn(|j| self.0[j] $op o.0[j]))
+            }
+        }
+        impl std::ops::$tra for L {
+            #[inline(always)]
+            fn $fa(&mut self, o: L) {
+                *self = *self $op o;
+            }
+        }
+    };
+}
+lane_op!(BitAnd, bitand, BitAndAssign, bitand_assign, &);
+lane_op!(BitOr, bitor, BitOrAssign, bitor_assign, |);
+lane_op!(BitXor, bitxor, BitXorAssign, bitxor_assign, ^);
+
+impl std::ops::Not for L {
+    type Output = L;
+    #[inline(always)]
+    fn not(self) -> L {
+        L(self.0.map(|w| !w))
+    }
+}
 
 /// Scratch of the packed executor (per worker, in the [`Workspace`]).
 #[derive(Clone, Debug, Default)]
 pub(super) struct Packed {
-    /// Frame bit k of every shot: rows 0..64w are x of the virtual qubits, 64w.. their z (the
-    /// bit numbering of a Pauli's words in the program's pool).
-    frame: Vec<u64>,
-    /// The frame by shot at the end of a batch (end-of-shot observables).
+    /// Frame bit k of every shot of the block: rows 0..64w are x of the virtual qubits, 64w..
+    /// their z (the bit numbering of a Pauli's words in the program's pool).
+    frame: Vec<L>,
+    /// The frame by shot at the end of a block (end-of-shot observables).
     frames: Vec<u64>,
-    record: Vec<u64>,
-    detectors: Vec<u64>,
-    observables: Vec<u64>,
+    record: Vec<L>,
+    detectors: Vec<L>,
+    observables: Vec<L>,
     groups: Vec<Group>,
     /// Vectors of groups that emptied, for reuse.
     spare: Vec<Vec<C>>,
@@ -54,7 +150,7 @@ pub(super) struct Packed {
 /// Shots that have made the same dense decisions so far: their trie cursor and vector.
 #[derive(Clone, Debug)]
 struct Group {
-    mask: u64,
+    mask: L,
     cur: Cursor,
     amps: Vec<C>,
 }
@@ -88,16 +184,23 @@ fn for_rows(p: &[u64], mut f: impl FnMut(usize)) {
 
 /// frame <- frame * P on the shots of `on`, for the Pauli's words `p` (x words then z words).
 #[inline(always)]
-fn xor_pauli(frame: &mut [u64], p: &[u64], on: u64) {
+fn xor_pauli(frame: &mut [L], p: &[u64], on: L) {
     for_rows(p, |k| frame[k] ^= on);
+}
+
+/// [`xor_pauli`] on shot `s` alone.
+#[inline(always)]
+fn xor_pauli_shot(frame: &mut [L], p: &[u64], s: usize) {
+    let (j, bit) = (s >> 6, 1u64 << (s & 63));
+    for_rows(p, |k| frame[k].0[j] ^= bit);
 }
 
 /// Per shot, whether the frame anticommutes with the Pauli `p` (2w words): x of the frame
 /// against z of `p` and z against x.
 #[inline(always)]
-fn anticommutes(frame: &[u64], p: &[u64], w: usize) -> u64 {
+fn anticommutes(frame: &[L], p: &[u64], w: usize) -> L {
     let half = 64 * w;
-    let mut acc = 0u64;
+    let mut acc = L::ZERO;
     for_rows(&p[..w], |k| acc ^= frame[half + k]);
     for_rows(&p[w..2 * w], |k| acc ^= frame[k]);
     acc
@@ -105,7 +208,7 @@ fn anticommutes(frame: &[u64], p: &[u64], w: usize) -> u64 {
 
 /// A virtual Clifford on the frames (as `frame_gate` in one shot).
 #[inline(always)]
-fn gate(frame: &mut [u64], half: usize, gate: Gate, [a, b]: [u32; 2]) {
+fn gate(frame: &mut [L], half: usize, gate: Gate, [a, b]: [u32; 2]) {
     let (a, b) = (a as usize, b as usize);
     match gate {
         Gate::H => frame.swap(a, half + a),
@@ -123,11 +226,11 @@ fn gate(frame: &mut [u64], half: usize, gate: Gate, [a, b]: [u32; 2]) {
 
 /// A [`super::program::FrameReduction`] on the frames, in the order `frame_reduce` takes it.
 #[inline(always)]
-fn reduce(frame: &mut [u64], w: usize, j: u32, masks: &[u64], sdag: bool) {
+fn reduce(frame: &mut [L], w: usize, j: u32, masks: &[u64], sdag: bool) {
     let (half, j) = (64 * w, j as usize);
     let (cx, cz) = (&masks[..w], &masks[w..2 * w]);
     let xj = frame[j];
-    let mut acc = 0u64;
+    let mut acc = L::ZERO;
     for_rows(cx, |k| acc ^= frame[half + k]);
     for_rows(cx, |k| frame[k] ^= xj);
     for_rows(cz, |k| frame[half + k] ^= xj);
@@ -162,6 +265,12 @@ fn bernoulli_word(p: f64, mask: u64, rng: &mut impl RngCore) -> u64 {
     ones
 }
 
+/// [`bernoulli_word`] on every word of a block (no draw for a word without shots).
+#[inline(always)]
+fn bernoulli(p: f64, mask: L, rng: &mut impl RngCore) -> L {
+    L(std::array::from_fn(|j| bernoulli_word(p, mask.0[j], rng)))
+}
+
 /// What a batch reads out, and how.
 #[derive(Clone, Copy)]
 pub(super) struct Readout<'a> {
@@ -178,6 +287,8 @@ struct Groups<'a, R> {
     spare: &'a mut Vec<Vec<C>>,
     traj: &'a mut Trajectories,
     replay: &'a R,
+    /// The shots the groups were last cut down to (they hold no other).
+    pruned: L,
 }
 
 impl<R: Fn(u32, usize, &mut Vec<C>)> Groups<'_, R> {
@@ -187,68 +298,100 @@ impl<R: Fn(u32, usize, &mut Vec<C>)> Groups<'_, R> {
         Vec::with_capacity(self.len)
     }
 
-    /// Drops the shots outside `alive` from every group, and the groups left empty; starts
-    /// loading the trie nodes of the others.
+    /// Drops the shots outside `alive` from every group, and the groups left empty (only when
+    /// shots ended since the last call); starts loading the trie nodes of the groups.
     #[inline(always)]
-    fn prune(&mut self, alive: u64) {
-        let mut g = 0;
-        while g < self.groups.len() {
-            self.groups[g].mask &= alive;
-            if self.groups[g].mask == 0 {
-                let gone = self.groups.swap_remove(g);
-                self.spare.push(gone.amps);
-            } else {
-                self.traj.prefetch(&self.groups[g].cur);
-                g += 1;
+    fn prune(&mut self, alive: L) {
+        if alive != self.pruned {
+            self.pruned = alive;
+            let mut g = 0;
+            while g < self.groups.len() {
+                self.groups[g].mask &= alive;
+                if self.groups[g].mask.none() {
+                    let gone = self.groups.swap_remove(g);
+                    self.spare.push(gone.amps);
+                } else {
+                    g += 1;
+                }
             }
+        }
+        for group in self.groups.iter() {
+            self.traj.prefetch(&group.cur);
         }
     }
 
-    /// Dense step `at` on every group, each split by its shots' decision keys: `keys(mask)`
-    /// gives the shots of `mask` taking each key (0..4); `compute(key, amps)` is the step.
+    /// Dense step `at` on every group, each split by its shots' decision keys: shot s takes
+    /// key bit0(s) + 2 bit1(s) (0..4) for `bits` = [bit0, bit1]; `compute(key, amps)` is the
+    /// step.
     #[inline(always)]
-    fn step(
-        &mut self,
-        alive: u64,
-        at: u32,
-        keys: impl Fn(u64) -> [u64; 4],
-        compute: impl Fn(usize, &mut Vec<C>),
-    ) {
+    fn step(&mut self, alive: L, at: u32, bits: [L; 2], compute: impl Fn(usize, &mut Vec<C>)) {
         self.prune(alive);
         for g in 0..self.groups.len() {
-            let masks = keys(self.groups[g].mask);
-            self.split(g, at, masks, &compute);
+            self.split(g, at, bits, &compute);
         }
     }
 
     /// An activation (dense step `at`, `sin_cos` of its angle): each group splits by its
     /// shots' flips of the angle (`flips`).
     #[inline(always)]
-    fn activate(&mut self, alive: u64, at: u32, flips: u64, sin_cos: (f64, f64)) {
-        self.step(alive, at, by_bit(flips), |k, a| {
+    fn activate(&mut self, alive: L, at: u32, flips: L, sin_cos: (f64, f64)) {
+        self.step(alive, at, [flips, L::ZERO], |k, a| {
             activate(a, k == 1, sin_cos)
         });
+    }
+
+    /// Group `g` takes dense step `at`, its shots split by their keys (`bits` as in
+    /// [`Self::step`]). Most groups take one key: they move on without splitting.
+    #[inline(always)]
+    fn split(&mut self, g: usize, at: u32, bits: [L; 2], compute: &impl Fn(usize, &mut Vec<C>)) {
+        let mask = self.groups[g].mask;
+        let (a, b) = (mask & bits[0], mask & bits[1]);
+        if b.none() {
+            if a.none() {
+                return self.advance(g, at, 0, compute);
+            }
+            if a == mask {
+                return self.advance(g, at, 1, compute);
+            }
+        }
+        self.split_keys(g, at, [mask & !(a | b), a & !b, b & !a, a & b], compute);
+    }
+
+    /// Group `g` takes dense step `at` with key `k`, all its shots together.
+    #[inline(always)]
+    fn advance(&mut self, g: usize, at: u32, k: usize, compute: &impl Fn(usize, &mut Vec<C>)) {
+        let group = &mut self.groups[g];
+        let compute = |a: &mut Vec<C>| compute(k, a);
+        (self.traj).step(&mut group.cur, at, k, &mut group.amps, compute, self.replay);
     }
 
     /// Group `g` takes dense step `at`: the shots of `masks[k]` with key k (their union is the
     /// group). The first non-empty key keeps the group, the others start new groups.
     #[inline(always)]
-    fn split(&mut self, g: usize, at: u32, masks: [u64; 4], compute: &impl Fn(usize, &mut Vec<C>)) {
-        let mut first = None;
-        for (k, &mask) in masks.iter().enumerate() {
-            if mask == 0 {
-                continue;
-            }
-            if first.is_none() {
-                first = Some(k);
+    fn split_keys(
+        &mut self,
+        g: usize,
+        at: u32,
+        masks: [L; 4],
+        compute: &impl Fn(usize, &mut Vec<C>),
+    ) {
+        let first = (0..4)
+            .find(|&k| !masks[k].none())
+            .expect("a group is never empty");
+        // Whether the group leaves the trie here: a child that leaves it too then copies the
+        // group's vector, brought up to date once for both, rather than rebuild it again.
+        let leaves = self.traj.misses(&self.groups[g].cur, first);
+        for (k, &mask) in masks.iter().enumerate().skip(first + 1) {
+            if mask.none() {
                 continue;
             }
             // Before the group itself moves on: the child starts where it stands.
-            let parent = &self.groups[g];
             let mut amps = self.spare.pop().unwrap_or_else(|| self.vector());
+            let parent = &mut self.groups[g];
             let cur = match parent.cur.detached() {
-                Some(cur) => cur,
-                None => {
+                Some(cur) if !(leaves && self.traj.misses(&parent.cur, k)) => cur,
+                _ => {
+                    (self.traj).sync_vector(&mut parent.cur, &mut parent.amps, self.replay);
                     amps.clear();
                     amps.extend_from_slice(&parent.amps);
                     parent.cur
@@ -259,28 +402,19 @@ impl<R: Fn(u32, usize, &mut Vec<C>)> Groups<'_, R> {
             (self.traj).step(&mut child.cur, at, k, &mut child.amps, compute, self.replay);
             self.groups.push(child);
         }
-        let k = first.expect("a group is never empty");
-        let group = &mut self.groups[g];
-        group.mask = masks[k];
-        let compute = |a: &mut Vec<C>| compute(k, a);
-        (self.traj).step(&mut group.cur, at, k, &mut group.amps, compute, self.replay);
+        self.groups[g].mask = masks[first];
+        self.advance(g, at, first, compute);
     }
 }
 
-/// Splits `mask` by one decision bit per shot.
-#[inline(always)]
-fn by_bit(bit: u64) -> impl Fn(u64) -> [u64; 4] {
-    move |mask| [mask & !bit, mask & bit, 0, 0]
-}
-
 impl ExactProgram {
-    /// Whether [`super::BatchSpec::run`] may run this program's shots 64 at a time.
+    /// Whether [`super::BatchSpec::run`] may run this program's shots in packed blocks.
     pub(super) fn packs(&self) -> bool {
         self.max_active <= PACKED_MAX_ACTIVE
     }
 
-    /// Runs `shots` shots (at most 64 per word of `table`) into `table` (cleared), 64 at a
-    /// time, from one random stream.
+    /// Runs `shots` shots (at most 64 per word of `table`) into `table` (cleared), [`SHOTS`] at
+    /// a time, from one random stream.
     pub(super) fn run_packed(
         &self,
         ws: &mut Workspace,
@@ -324,28 +458,29 @@ impl ExactProgram {
         if ws.trajectories.program() != self.id {
             ws.trajectories = Trajectories::new(self.id, self.trajectory_budget());
         }
-        for word in 0..shots.div_ceil(64) {
-            let n = (shots - 64 * word).min(64);
-            let live = if n == 64 { !0 } else { (1u64 << n) - 1 };
-            let alive = self.packed_word::<AVX>(ws, rng, live, out, table, word);
-            if alive != 0 {
-                self.packed_finish::<AVX>(ws, rng, alive, out, table, word);
+        for block in 0..shots.div_ceil(SHOTS) {
+            let live = L::first(shots - SHOTS * block);
+            let col = LANES * block;
+            let alive = self.packed_word::<AVX>(ws, rng, live, out, table, col);
+            if !alive.none() {
+                self.packed_finish::<AVX>(ws, rng, alive, out, table, col);
             }
         }
     }
 
-    /// Runs the shots of `live` through the step list into column word `col` of `table` (the
-    /// discarding detector of each discarded shot); returns the shots that completed.
+    /// Runs the shots of `live` (a block) through the step list into column words `col..` of
+    /// `table` (the discarding detector of each discarded shot); returns the shots that
+    /// completed.
     #[inline(always)]
     fn packed_word<const AVX: bool>(
         &self,
         ws: &mut Workspace,
         rng: &mut impl RngCore,
-        live: u64,
+        live: L,
         out: Readout,
         table: &mut BitTable,
         col: usize,
-    ) -> u64 {
+    ) -> L {
         let w = self.words;
         let half = 64 * w;
         let st = &self.steps;
@@ -366,13 +501,13 @@ impl ExactProgram {
             spare,
         } = &mut **packed;
         frame.clear();
-        frame.resize(2 * half, 0);
+        frame.resize(2 * half, L::ZERO);
         record.clear();
-        record.resize(self.num_measurements, 0);
+        record.resize(self.num_measurements, L::ZERO);
         detectors.clear();
-        detectors.resize(self.num_detectors, 0);
+        detectors.resize(self.num_detectors, L::ZERO);
         observables.clear();
-        observables.resize(self.num_observables, 0);
+        observables.resize(self.num_observables, L::ZERO);
         spare.extend(groups.drain(..).map(|g| g.amps));
         let mut amps = spare
             .pop()
@@ -391,6 +526,7 @@ impl ExactProgram {
             spare,
             traj: trajectories,
             replay: &replay,
+            pruned: live,
         };
         let mut alive = live;
         for c in 0..self.noise_classes.len() {
@@ -402,7 +538,7 @@ impl ExactProgram {
             set_hit(hits, st, c, flat);
         }
         let mut pending = hits.next().1;
-        let mut chain = 0u64;
+        let mut chain = L::ZERO;
         let mut i = 0usize;
         while i < st.steps.len() {
             let (at, step) = st.steps[i];
@@ -442,7 +578,7 @@ impl ExactProgram {
                 Step::Dense { gate: gt, q, s } => {
                     gate(frame, half, gt, q);
                     let compute = |_: usize, a: &mut Vec<C>| apply_dense(a, gt, s);
-                    g.step(alive, i as u32 - 1, |m| [m, 0, 0, 0], compute);
+                    g.step(alive, i as u32 - 1, [L::ZERO; 2], compute);
                     continue;
                 }
                 Step::Activate { qubit, angle } => {
@@ -462,7 +598,7 @@ impl ExactProgram {
                     let compute = |k: usize, a: &mut Vec<C>| {
                         rotate_step::<AVX>(a, pool, masks, phase, sin_cos, k == 1)
                     };
-                    g.step(alive, i as u32 - 1, by_bit(flips), compute);
+                    g.step(alive, i as u32 - 1, [flips, L::ZERO], compute);
                     continue;
                 }
                 Step::RotatePair {
@@ -478,15 +614,7 @@ impl ExactProgram {
                     }
                     let flip2 = anticommutes(frame, &pool[tests[1] as usize..], w);
                     // Keys as in one shot: flip1, and flip1 != flip2 in bit 1.
-                    let differ = flip1 ^ flip2;
-                    let keys = |m: u64| {
-                        [
-                            m & !flip1 & !differ,
-                            m & flip1 & !differ,
-                            m & !flip1 & differ,
-                            m & flip1 & differ,
-                        ]
-                    };
+                    let keys = [flip1, flip1 ^ flip2];
                     let compute = |k: usize, a: &mut Vec<C>| {
                         let sin_cos = st.angles[angle as usize + (k >> 1)];
                         rotate_step::<AVX>(a, pool, masks, phase, sin_cos, k & 1 == 1)
@@ -503,7 +631,7 @@ impl ExactProgram {
                     reset,
                     then,
                 } => {
-                    let m = anticommutes(frame, &pool[test as usize..], w) ^ all(negative);
+                    let m = anticommutes(frame, &pool[test as usize..], w) ^ L::all(negative);
                     (m, invert, record, flip, reset, then)
                 }
                 Step::MeasureRandom { .. } => measure_random(step, frame, half, rng),
@@ -520,22 +648,22 @@ impl ExactProgram {
                     let anti = anticommutes(frame, &pool[test as usize..], w);
                     let slot = slot as usize;
                     g.prune(alive);
-                    let mut ones = 0u64;
+                    let mut ones = L::ZERO;
                     for k in 0..g.groups.len() {
                         let group = &mut g.groups[k];
                         let (cur, amps) = (&mut group.cur, &mut group.amps);
                         let weights = g.traj.weights(cur, amps, slot, g.replay);
                         let [p0, p1] = weights;
                         let mask = group.mask;
-                        let m = bernoulli_word(p1 / (p0 + p1), mask, rng);
+                        let m = bernoulli(p1 / (p0 + p1), mask, rng);
                         ones |= m;
                         let compute =
                             |key: usize, a: &mut Vec<C>| project(a, slot, key == 1, weights);
-                        g.split(k, i as u32 - 1, [mask & !m, m, 0, 0], &compute);
+                        g.split(k, i as u32 - 1, [m, L::ZERO], &compute);
                     }
                     frame[qubit as usize] ^= ones;
                     (
-                        ones ^ anti ^ all(negative),
+                        ones ^ anti ^ L::all(negative),
                         invert,
                         record,
                         flip,
@@ -555,11 +683,11 @@ impl ExactProgram {
                     else_branch,
                 } => {
                     if !else_branch {
-                        chain = 0;
+                        chain = L::ZERO;
                     }
                     if out.noisy {
                         let p = f64::from_bits(pool[p as usize]);
-                        let fired = bernoulli_word(p, alive & !chain, rng);
+                        let fired = bernoulli(p, alive & !chain, rng);
                         chain |= fired;
                         xor_pauli(frame, &pool[bits as usize..][..2 * w], fired);
                     }
@@ -575,8 +703,8 @@ impl ExactProgram {
                         col,
                         (index, first, len),
                     );
-                    if alive == 0 {
-                        return 0;
+                    if alive.none() {
+                        return alive;
                     }
                     continue;
                 }
@@ -590,17 +718,17 @@ impl ExactProgram {
                 xor_pauli(frame, &pool[reset as usize..][..2 * w], m);
             }
             if rec != NONE {
-                let mut flipped = 0u64;
+                let mut flipped = L::ZERO;
                 if flip != NONE {
                     let (class, trial) = st.flips[flip as usize];
                     let c = class as usize;
-                    while hits.trial[c] >> 6 == trial {
-                        flipped |= 1 << (hits.trial[c] & 63);
+                    while hits.trial[c] >> SHIFT == trial {
+                        flipped |= L::shot(hits.trial[c] as usize & (SHOTS - 1));
                         self.advance_hit(hits, rng, c);
                     }
                     pending = hits.next().1;
                 }
-                record[rec as usize] = m ^ flipped ^ all(invert);
+                record[rec as usize] = m ^ flipped ^ L::all(invert);
             }
             if then != NONE {
                 alive = self.packed_detector(
@@ -612,8 +740,8 @@ impl ExactProgram {
                     col,
                     st.fused[then as usize],
                 );
-                if alive == 0 {
-                    return 0;
+                if alive.none() {
+                    return alive;
                 }
             }
         }
@@ -631,44 +759,44 @@ impl ExactProgram {
     #[allow(clippy::too_many_arguments)]
     fn packed_detector(
         &self,
-        detectors: &mut [u64],
-        record: &[u64],
+        detectors: &mut [L],
+        record: &[L],
         out: Readout,
-        alive: u64,
+        alive: L,
         table: &mut BitTable,
         col: usize,
         (index, first, len): (u32, u32, u32),
-    ) -> u64 {
+    ) -> L {
         let i = index as usize;
         let list = &self.steps.lists[first as usize..][..len as usize];
-        let events =
-            parity(record, list) ^ all(self.expected_detectors.get(i).copied().unwrap_or(false));
+        let expected = self.expected_detectors.get(i).copied().unwrap_or(false);
+        let events = parity(record, list) ^ L::all(expected);
         detectors[i] = events;
         if !out.postselect.is_some_and(|mask| mask[i]) {
             return alive;
         }
         let fired = events & alive;
-        if fired != 0 {
-            table.row_mut(i)[col] |= fired;
+        if !fired.none() {
+            set_words(table.row_mut(i), col, fired);
         }
         alive & !fired
     }
 
-    /// Writes the completed shots `alive` of a word into column word `col` of `table`: their
+    /// Writes the completed shots `alive` of a block into column words `col..` of `table`: their
     /// detection events, and their observables or end-of-shot observables.
     #[inline(always)]
     fn packed_finish<const AVX: bool>(
         &self,
         ws: &mut Workspace,
         rng: &mut impl RngCore,
-        alive: u64,
+        alive: L,
         out: Readout,
         table: &mut BitTable,
         col: usize,
     ) {
         let dets = self.num_detectors;
         for (d, &events) in ws.packed.detectors.iter().enumerate() {
-            table.row_mut(d)[col] |= events & alive;
+            set_words(table.row_mut(d), col, events & alive);
         }
         let Some(e) = out.end_of_shot else {
             for (k, (&o, &e)) in ws
@@ -678,42 +806,48 @@ impl ExactProgram {
                 .zip(&self.expected_observables)
                 .enumerate()
             {
-                table.row_mut(dets + k)[col] |= (o ^ all(e)) & alive;
+                set_words(table.row_mut(dets + k), col, (o ^ L::all(e)) & alive);
             }
             return;
         };
         let replay = |at: u32, key: usize, amps: &mut Vec<C>| self.dense_step::<AVX>(at, key, amps);
         let mut groups = std::mem::take(&mut ws.packed.groups);
-        // The frames by shot: 64 x 64 bit transposes of the frame rows (rows 64b.. of shot s
-        // at word 64b + s), so that a shot's frame words are read, not gathered bit by bit.
+        // The frames by shot: 64 x 64 bit transposes of each word's frame rows (rows 64b.. of
+        // shot 64j + s at j * rows + 64b + s, rows being the frame's row count), so that a
+        // shot's frame words are read, not gathered bit by bit.
         let mut frames = std::mem::take(&mut ws.packed.frames);
         frames.clear();
-        for rows in ws.packed.frame.chunks_exact(64) {
-            let mut block: [u64; 64] = rows.try_into().expect("64 rows");
-            crate::bits::transpose64(&mut block);
-            frames.extend_from_slice(&block);
+        let rows = ws.packed.frame.len();
+        for j in 0..LANES {
+            for chunk in ws.packed.frame.chunks_exact(64) {
+                let mut block: [u64; 64] = std::array::from_fn(|r| chunk[r].0[j]);
+                crate::bits::transpose64(&mut block);
+                frames.extend_from_slice(&block);
+            }
         }
         for group in &mut groups {
             let mask = group.mask & alive;
-            if mask == 0 {
+            if mask.none() {
                 continue;
             }
             ws.trajectories
                 .finish(&mut group.cur, &mut group.amps, &replay);
             std::mem::swap(&mut ws.amps, &mut group.amps);
-            for s in Ones(mask) {
+            for shot in mask.ones() {
                 let p = &ws.packed;
-                let bit = |word: u64| word >> s & 1 == 1;
+                let (j, s) = (shot >> 6, shot & 63);
+                let bit = |word: &L| word.0[j] >> s & 1 == 1;
+                let base = j * rows;
                 for (b, f) in ws.frame.bits.iter_mut().enumerate() {
-                    *f = frames[64 * b + s];
+                    *f = frames[base + 64 * b + s];
                 }
-                for (b, &word) in ws.detectors.iter_mut().zip(&p.detectors) {
+                for (b, word) in ws.detectors.iter_mut().zip(&p.detectors) {
                     *b = bit(word);
                 }
-                for (b, &word) in ws.record.iter_mut().zip(&p.record) {
+                for (b, word) in ws.record.iter_mut().zip(&p.record) {
                     *b = bit(word);
                 }
-                for ((b, &word), &e) in ws
+                for ((b, word), &e) in ws
                     .observables
                     .iter_mut()
                     .zip(&p.observables)
@@ -723,7 +857,7 @@ impl ExactProgram {
                 }
                 let obs = e.observables(self, ws, rng);
                 for k in 0..e.count().min(64) {
-                    table.row_mut(dets + k)[col] |= (obs >> k & 1) << s;
+                    table.row_mut(dets + k)[col + j] |= (obs >> k & 1) << s;
                 }
             }
             std::mem::swap(&mut ws.amps, &mut group.amps);
@@ -737,11 +871,11 @@ impl ExactProgram {
     #[inline(always)]
     fn packed_hits(
         &self,
-        frame: &mut [u64],
+        frame: &mut [L],
         hits: &mut Hits,
         rng: &mut impl RngCore,
         limit: u32,
-        alive: u64,
+        alive: L,
     ) -> u32 {
         let w = self.words;
         loop {
@@ -751,16 +885,17 @@ impl ExactProgram {
             }
             let ch = &self.steps.channels[hits.channel[c] as usize];
             let flat = hits.trial[c];
-            let t = ((flat >> 6) - ch.first) as usize;
-            let shot = 1u64 << (flat & 63);
-            let outcome = ch.channel.pick(rng);
-            if alive & shot != 0 {
+            let t = ((flat >> SHIFT) - ch.first) as usize;
+            let shot = flat as usize & (SHOTS - 1);
+            // A hit on a shot that has ended is dropped without drawing its Pauli.
+            if alive.has(shot) {
+                let outcome = ch.channel.pick(rng);
                 let stride = 2 * w;
                 let images = &self.steps.pool[ch.images as usize..];
                 let base = t * 2 * ch.arity as usize * stride;
                 for k in 0..2 * ch.arity as usize {
                     if outcome >> k & 1 == 1 {
-                        xor_pauli(frame, &images[base + k * stride..][..stride], shot);
+                        xor_pauli_shot(frame, &images[base + k * stride..][..stride], shot);
                     }
                 }
             }
@@ -769,7 +904,7 @@ impl ExactProgram {
     }
 
     /// Draws the next hit of noise class `class` after the current one, over (trial, shot)
-    /// pairs numbered trial * 64 + shot.
+    /// pairs numbered trial * SHOTS + shot.
     #[inline(always)]
     fn advance_hit(&self, hits: &mut Hits, rng: &mut impl RngCore, class: usize) {
         let gap = self.noise_classes[class].0.gap(rng);
@@ -778,23 +913,27 @@ impl ExactProgram {
     }
 }
 
-/// Sets class `class`'s next hit to the pair numbered `flat` (trial * 64 + shot).
+/// Sets class `class`'s next hit to the pair numbered `flat` (trial * SHOTS + shot).
 #[inline(always)]
 fn set_hit(hits: &mut Hits, steps: &Steps, class: usize, flat: u64) {
-    hits.set(steps, class, flat >> 6);
+    hits.set(steps, class, flat >> SHIFT);
     hits.trial[class] = flat;
 }
 
-/// All shots when `b`, none otherwise.
+/// ORs a block's bits into the column words `col..` of a table row (the words of the block
+/// past the row's end hold no shot).
 #[inline(always)]
-fn all(b: bool) -> u64 {
-    0u64.wrapping_sub(u64::from(b))
+fn set_words(row: &mut [u64], col: usize, bits: L) {
+    for (word, &b) in row[col..].iter_mut().zip(&bits.0) {
+        *word |= b;
+    }
 }
 
 /// The parity of the records `list`, per shot.
 #[inline(always)]
-fn parity(record: &[u64], list: &[u32]) -> u64 {
-    list.iter().fold(0, |acc, &r| acc ^ record[r as usize])
+fn parity(record: &[L], list: &[u32]) -> L {
+    list.iter()
+        .fold(L::ZERO, |acc, &r| acc ^ record[r as usize])
 }
 
 /// A [`Step::MeasureRandom`] on every shot (as `measure_random` in one shot): a fair coin per
@@ -802,10 +941,10 @@ fn parity(record: &[u64], list: &[u32]) -> u64 {
 #[inline(always)]
 fn measure_random(
     step: Step,
-    frame: &mut [u64],
+    frame: &mut [L],
     half: usize,
     rng: &mut impl RngCore,
-) -> (u64, bool, u32, u32, u32, u32) {
+) -> (L, bool, u32, u32, u32, u32) {
     let Step::MeasureRandom {
         qubit,
         negative,
@@ -820,8 +959,8 @@ fn measure_random(
     };
     let q = qubit as usize;
     let z = frame[half + q];
-    let r = rng.next_u64();
+    let r = L::random(rng);
     frame.swap(q, half + q);
     frame[q] ^= r;
-    (r ^ z ^ all(negative), invert, record, flip, reset, then)
+    (r ^ z ^ L::all(negative), invert, record, flip, reset, then)
 }

@@ -206,6 +206,22 @@ impl Trajectories {
         }
     }
 
+    /// Whether the step with decision `key` leaves the trie at the cursor's node (false off
+    /// the trie).
+    #[inline(always)]
+    pub fn misses(&self, cur: &Cursor, key: usize) -> bool {
+        cur.node != ABSENT && self.nodes[cur.node as usize].children[key] >= COUNTED
+    }
+
+    /// Brings `amps` to the vector of the cursor's node, when the cursor is on the trie and
+    /// `amps` is not yet that vector (as a miss does).
+    #[inline(always)]
+    pub fn sync_vector(&mut self, cur: &mut Cursor, amps: &mut Vec<C>, replay: &impl Replay) {
+        if cur.node != ABSENT && !cur.synced {
+            self.sync(cur, amps, replay);
+        }
+    }
+
     /// Starts loading the cursor's node into the cache: a batch's groups walk rarely visited
     /// nodes, and their loads overlap when issued together before the groups step.
     #[inline(always)]
