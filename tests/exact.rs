@@ -720,3 +720,22 @@ fn packed_hadamard_prep_matches_single_shots() {
     );
     assert!(1.0 - f1 > 0.0 && 1.0 - f2 > 0.0);
 }
+
+/// `--threads` cannot multiply the packed blocks' worst case past the total: 12 active qubits
+/// (one vector of 2^12 amplitudes per shot of a 512-shot block, 32 MiB) allow 64 workers.
+#[test]
+fn packed_workers_are_bounded_by_their_worst_case_memory() {
+    let text = "H 0 1\nT 0 1\nCX 0 1\nT 1\nH 0 1\nM 0 1\n";
+    let mut program = ExactProgram::compile(&parse_circuit(text).unwrap()).unwrap();
+    let worst = |active: usize| (512usize << active) * 16; // shots x amplitudes x bytes
+    let total = qec_sim::exact::PACKED_TOTAL_BYTES;
+    assert_eq!(
+        program.max_packed_workers(),
+        total / worst(program.max_active)
+    );
+    program.max_active = 12;
+    assert_eq!(program.max_packed_workers(), 64);
+    assert!(program.max_packed_workers() * worst(12) <= total);
+    program.max_active = 13; // wider programs run one shot at a time: one vector per worker
+    assert_eq!(program.max_packed_workers(), usize::MAX);
+}

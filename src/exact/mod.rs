@@ -25,7 +25,7 @@ mod trajectory;
 pub use batch::{BatchSpec, EndOfShot, FaultSource};
 pub use compile::{Order, DEFAULT_MAX_ACTIVE};
 pub use linear::{frame_linear, FrameLinear};
-pub use packed::PACKED_MAX_ACTIVE;
+pub use packed::{PACKED_MAX_ACTIVE, PACKED_TOTAL_BYTES};
 pub use program::{ExactProgram, FinalObservable, Injection, NoiseMode, ShotEnd, Workspace};
 pub use trajectory::{TRAJECTORY_BUDGET, TRAJECTORY_TOTAL};
 

@@ -36,6 +36,11 @@ use rand_core::RngCore;
 /// a time, whose memory is one vector.
 pub const PACKED_MAX_ACTIVE: usize = 12;
 
+/// The group vectors of all workers' packed blocks together stay under this (2 GiB): a run
+/// uses at most [`ExactProgram::max_packed_workers`] workers, which changes no output (seeded
+/// output is the same for any thread count), only how many blocks run at once.
+pub const PACKED_TOTAL_BYTES: usize = 2 << 30;
+
 /// Words of 64 shots that walk the step list together: every step is dispatched, every Pauli's
 /// rows decoded and every group's trie step taken once per [`SHOTS`] shots, and the frame
 /// operations run on all the words at once (one AVX2 register).
@@ -411,6 +416,17 @@ impl ExactProgram {
     /// Whether [`super::BatchSpec::run`] may run this program's shots in packed blocks.
     pub(super) fn packs(&self) -> bool {
         self.max_active <= PACKED_MAX_ACTIVE
+    }
+
+    /// The most workers whose packed blocks fit in [`PACKED_TOTAL_BYTES`] together, each at its
+    /// worst: one vector of 2^max_active amplitudes per shot of a block (64 workers at 12
+    /// active qubits, 1024 at 8 or fewer). Unbounded for programs that do not pack.
+    pub fn max_packed_workers(&self) -> usize {
+        if !self.packs() {
+            return usize::MAX;
+        }
+        let worst = (SHOTS << self.max_active) * std::mem::size_of::<C>();
+        (PACKED_TOTAL_BYTES / worst).max(1)
     }
 
     /// Runs `shots` shots (at most 64 per word of `table`) into `table` (cleared), [`SHOTS`] at

@@ -193,10 +193,11 @@ impl Engine {
     fn plan(&self, shots: u64, seed: u64, threads: usize) -> Result<BatchPlan, SimError> {
         match self {
             Engine::Frame(p) => BatchPlan::new(p, Mode::Detect, shots, seed, threads),
-            Engine::Exact(_) => Ok(BatchPlan {
+            Engine::Exact(j) => Ok(BatchPlan {
                 shots,
                 seed,
-                threads: threads.max(1),
+                // Memory stays bounded whatever --threads says; the output does not change.
+                threads: threads.clamp(1, j.program.max_packed_workers()),
                 words: EXACT_BATCH_WORDS,
             }),
         }
@@ -604,7 +605,27 @@ pub fn gap_key(gap_db: f64, error: bool) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{Shard, ShardBatches};
+    use super::{Engine, ExactJob, Shard, ShardBatches};
+    use crate::circuit::parse_circuit;
+    use crate::exact::ExactProgram;
+    use std::sync::Arc;
+
+    #[test]
+    fn exact_runs_use_no_more_workers_than_their_packed_memory_allows() {
+        let text = "H 0\nT 0\nM 0\n";
+        let mut program = ExactProgram::compile(&parse_circuit(text).unwrap()).unwrap();
+        program.max_active = 12; // as wide as packed blocks go: 32 MiB per worker at worst
+        let job = ExactJob {
+            program: Arc::new(program),
+            postselect: None,
+            end_of_shot: None,
+            faults: None,
+        };
+        let engine = Engine::Exact(job);
+        assert_eq!(engine.plan(1000, 1, 1024).unwrap().threads, 64);
+        assert_eq!(engine.plan(1000, 1, 2).unwrap().threads, 2);
+        assert_eq!(engine.plan(1000, 1, 0).unwrap().threads, 1);
+    }
 
     #[test]
     fn shard_batches_cover_the_shots_once_without_listing_them() {
