@@ -303,6 +303,18 @@ fn chi_square(a: &HashMap<Vec<bool>, u64>, b: &HashMap<Vec<bool>, u64>) -> (f64,
     (chi, dof.saturating_sub(1))
 }
 
+/// Fails unless the two samples pass [`chi_square`] within 6 standard deviations of its mean
+/// (dof, sd sqrt(2 dof)): far beyond chance for fixed seeds, so a failure is a real difference.
+fn assert_same_distribution(
+    a: &HashMap<Vec<bool>, u64>,
+    b: &HashMap<Vec<bool>, u64>,
+    what: impl std::fmt::Display,
+) {
+    let (chi, dof) = chi_square(a, b);
+    let bound = dof as f64 + 6.0 * (2.0 * dof as f64).sqrt() + 10.0;
+    assert!(chi < bound, "{what}: chi2 {chi:.1} on {dof} dof");
+}
+
 #[test]
 fn noisy_record_distributions_match_the_state_vector() {
     let mut gen = Xoshiro256PlusPlus::seed_from_u64(11);
@@ -324,13 +336,7 @@ fn noisy_record_distributions_match_the_state_vector() {
             sv.run(&circuit, &mut rng).unwrap();
             *oracle.entry(sv.record().to_vec()).or_insert(0u64) += 1;
         }
-        let (chi, dof) = chi_square(&ours, &oracle);
-        // Mean dof, sd sqrt(2 dof): 6 sd is far beyond chance for fixed seeds.
-        let bound = dof as f64 + 6.0 * (2.0 * dof as f64).sqrt() + 10.0;
-        assert!(
-            chi < bound,
-            "case {case}: chi2 {chi:.1} on {dof} dof\n{text}"
-        );
+        assert_same_distribution(&ours, &oracle, format!("case {case}\n{text}"));
     }
 }
 
@@ -644,12 +650,8 @@ fn packed_shots_follow_the_single_shot_distribution() {
                 assert!(!unused, "case {case}: bits set past the shots");
                 count_columns(&table, shots, &mut packed);
             }
-            let (chi, dof) = chi_square(&single, &packed);
-            let bound = dof as f64 + 6.0 * (2.0 * dof as f64).sqrt() + 10.0;
-            assert!(
-                chi < bound,
-                "case {case}, budget {budget}: chi2 {chi:.1} on {dof} dof\n{text}"
-            );
+            let what = format!("case {case}, budget {budget}\n{text}");
+            assert_same_distribution(&single, &packed, what);
         }
     }
 }
