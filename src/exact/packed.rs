@@ -303,6 +303,21 @@ impl<R: Fn(u32, usize, &mut Vec<C>)> Groups<'_, R> {
         Vec::with_capacity(self.len)
     }
 
+    /// One group of all the shots of `live` at the trie's root, vector (1); the previous
+    /// block's vectors become spares.
+    fn start(&mut self, live: L) {
+        self.spare.extend(self.groups.drain(..).map(|g| g.amps));
+        let mut amps = self.spare.pop().unwrap_or_else(|| self.vector());
+        amps.clear();
+        amps.push(C::new(1.0, 0.0));
+        let cur = self.traj.begin();
+        self.groups.push(Group {
+            mask: live,
+            cur,
+            amps,
+        });
+    }
+
     /// Drops the shots outside `alive` from every group, and the groups left empty (only when
     /// shots ended since the last call); starts loading the trie nodes of the groups.
     #[inline(always)]
@@ -477,7 +492,7 @@ impl ExactProgram {
         for block in 0..shots.div_ceil(SHOTS) {
             let live = L::first(shots - SHOTS * block);
             let col = LANES * block;
-            let alive = self.packed_word::<AVX>(ws, rng, live, out, table, col);
+            let alive = self.packed_block::<AVX>(ws, rng, live, out, table, col);
             if !alive.none() {
                 self.packed_finish::<AVX>(ws, rng, alive, out, table, col);
             }
@@ -488,7 +503,7 @@ impl ExactProgram {
     /// `table` (the discarding detector of each discarded shot); returns the shots that
     /// completed.
     #[inline(always)]
-    fn packed_word<const AVX: bool>(
+    fn packed_block<const AVX: bool>(
         &self,
         ws: &mut Workspace,
         rng: &mut impl RngCore,
@@ -524,17 +539,6 @@ impl ExactProgram {
         detectors.resize(self.num_detectors, L::ZERO);
         observables.clear();
         observables.resize(self.num_observables, L::ZERO);
-        spare.extend(groups.drain(..).map(|g| g.amps));
-        let mut amps = spare
-            .pop()
-            .unwrap_or_else(|| Vec::with_capacity(1 << self.max_active));
-        amps.clear();
-        amps.push(C::new(1.0, 0.0));
-        groups.push(Group {
-            mask: live,
-            cur: trajectories.begin(),
-            amps,
-        });
         let replay = |at: u32, key: usize, amps: &mut Vec<C>| self.dense_step::<AVX>(at, key, amps);
         let mut g = Groups {
             len: 1 << self.max_active,
@@ -544,6 +548,7 @@ impl ExactProgram {
             replay: &replay,
             pruned: live,
         };
+        g.start(live);
         let mut alive = live;
         for c in 0..self.noise_classes.len() {
             let flat = if out.noisy {

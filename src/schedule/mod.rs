@@ -298,13 +298,14 @@ pub fn shortest_round_by(layout: &mut Layout, between: &[Op], search: RoundSearc
     // At large d (minutes at d = 101) the search says how far it is, once it has run a while.
     let start = std::time::Instant::now();
     let mut progress = None;
+    let note = format!("{n} qubits");
     for step in 0..search.steps {
         if progress.is_none() && start.elapsed().as_secs_f64() > PROGRESS_AFTER_SECONDS {
             let what = "layout: shortest-round search";
             progress = Some(crate::progress::Steps::resume(what, search.steps, step));
         }
         if let Some(p) = progress.as_mut() {
-            p.step(&format!("{} qubits", n));
+            p.step(&note);
         }
         let mut new_order = order.clone();
         let mut changed = None;

@@ -157,8 +157,8 @@ impl ExactJob {
     }
 }
 
-/// Shots per batch of the exact engine: 512, run 64 at a time by the packed executor; small
-/// enough for threads to share the work by batches at d = 7 (about 10 ms a batch).
+/// Shots per batch of the exact engine: 512, one block of the packed executor; small enough
+/// for threads to share the work by batches at d = 7 (about 10 ms a batch).
 const EXACT_BATCH_WORDS: usize = 8;
 
 impl Engine {
