@@ -723,6 +723,59 @@ fn packed_hadamard_prep_matches_single_shots() {
     assert!(1.0 - f1 > 0.0 && 1.0 - f2 > 0.0);
 }
 
+/// The packed executor finishes a shot from its faults' frame effects alone when they flip no
+/// rotation's sign, or when a postselected detector fires before the first flipped sign; the
+/// other shots must still see what the flip does. An X between T and T_DAG turns their
+/// product into S, so MX of |+> is a fair coin instead of 0 (which the frame alone would say);
+/// the postselected detector before the rotations discards by its frame. Exact frequencies:
+/// discarded 0.3, kept with the second detector 0.7 x 0.3 x 0.5, kept quiet the rest.
+#[test]
+fn packed_shots_see_what_a_flipped_rotation_does() {
+    use qec_sim::exact::BatchSpec;
+    let text = "RX 0\nR 1\nX_ERROR(0.3) 1\nM 1\nDETECTOR rec[-1]\nT 0\nX_ERROR(0.3) 0\nT_DAG 0\nMX 0\nDETECTOR rec[-1]\n";
+    let program = ExactProgram::compile(&parse_circuit(text).unwrap()).unwrap();
+    let postselect = [true, false];
+    let spec = BatchSpec {
+        program: &program,
+        postselect: Some(&postselect),
+        end_of_shot: None,
+        noise: NoiseMode::Sample,
+        faults: None,
+    };
+    let (words, batches) = (64usize, 10u64);
+    let shots = 64 * words;
+    let total = (shots as u64 * batches) as f64;
+    for packed in [false, true] {
+        let mut ws = program.workspace();
+        let mut table = spec.table(words);
+        let mut counts = [0u64; 3];
+        for b in 0..batches {
+            let mut rng = batch_rng(90 + u64::from(packed), b);
+            if packed {
+                spec.run(&mut ws, &mut rng, shots, &mut table);
+            } else {
+                spec.run_scalar(&mut ws, &mut rng, shots, &mut table);
+            }
+            for s in 0..shots {
+                let (first, second) = (table.get(0, s), table.get(1, s));
+                assert!(!(first && second), "a discarded shot has one detector");
+                counts[if first {
+                    0
+                } else if second {
+                    1
+                } else {
+                    2
+                }] += 1;
+            }
+        }
+        for (&n, p) in counts.iter().zip([0.3, 0.7 * 0.15, 0.7 * 0.85]) {
+            let sd = (p * (1.0 - p) / total).sqrt();
+            let seen = n as f64 / total;
+            assert!((seen - p).abs() < 5.0 * sd, "packed {packed}: {counts:?}");
+        }
+    }
+}
+
 /// `--threads` cannot multiply the packed blocks' worst case past the total: 12 active qubits
 /// (one vector of 2^12 amplitudes per shot of a 512-shot block, 32 MiB) allow 64 workers.
 #[test]

@@ -142,6 +142,7 @@ impl Compiler {
             detector_lines: self.detector_lines,
             expected_detectors: Vec::new(),
             expected_observables: Vec::new(),
+            effects: None,
             final_images: self.img,
             final_slots: self.slots,
             noise_classes: self

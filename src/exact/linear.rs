@@ -108,55 +108,29 @@ fn ones(words: &[u64], n: usize) -> impl Iterator<Item = usize> + '_ {
     })
 }
 
-/// Per detector `0..detectors` of `program`, whether it is frame-linear, and the symptom of
-/// each of `faults` (see the module documentation). An error when two faults share a
-/// measurement flip or a correlated error (their effects would not add).
-pub fn frame_linear(
+/// An affine form the walk reports: what it is the value of.
+#[derive(Clone, Copy, Debug)]
+enum Form {
+    Detector(u32),
+    Observable(u32),
+    /// The sign of a rotation's angle (an activation's or a rotation's frame test).
+    Sign,
+}
+
+/// Runs the frame steps of `program` on affine forms over `vars` variables: the generators of
+/// the operations that `base` numbers (a Noise op's generators from `base[op]` on, target by
+/// target; one for a recorded measurement's flip or a correlated error) and, when `coins`, the
+/// coins and dense outcomes first (variables `0..`, one per random or dense measurement).
+/// Calls `seen(op, form, row)` with the form of every detector, observable and sign.
+fn walk(
     program: &ExactProgram,
-    faults: &[Injection],
-    detectors: usize,
-) -> Result<FrameLinear, String> {
+    base: &[Option<usize>],
+    vars: usize,
+    coins: bool,
+    mut seen: impl FnMut(usize, Form, &[u64]),
+) {
     let ops = &program.ops;
     let (n, w) = (program.num_qubits, program.words);
-    // Variables: coins and dense outcomes first, then the generators of every operation a
-    // listed fault is placed on.
-    let randoms = ops
-        .iter()
-        .filter(|op| {
-            matches!(
-                op,
-                Op::Measure {
-                    kind: MeasureKind::Random { .. } | MeasureKind::Dense { .. },
-                    ..
-                }
-            )
-        })
-        .count();
-    let mut base: Vec<Option<usize>> = vec![None; ops.len()];
-    let mut vars = randoms;
-    let mut sorted: Vec<usize> = (0..faults.len()).collect();
-    sorted.sort_unstable_by_key(|&i| faults[i]);
-    for pair in sorted.windows(2) {
-        let (a, b) = (faults[pair[0]], faults[pair[1]]);
-        if a.op == b.op && a.target == b.target && a != b {
-            if let Some(Op::Measure { .. } | Op::Correlated { .. }) = ops.get(a.op as usize) {
-                return Err(format!(
-                    "two faults on operation {} (a flip or correlated error applies once)",
-                    a.op
-                ));
-            }
-        }
-    }
-    for f in faults {
-        let op = f.op as usize;
-        if base.get(op).is_some_and(Option::is_none) {
-            base[op] = Some(vars);
-            vars += match &ops[op] {
-                Op::Noise { arity, targets, .. } => 2 * arity * targets,
-                _ => 1,
-            };
-        }
-    }
     let width = vars.div_ceil(64).max(1);
     // Rows: frame x (0..n), frame z (n..2n), two scratch rows, then the records.
     let (t0, t1, rec0) = (2 * n, 2 * n + 1, 2 * n + 2);
@@ -182,8 +156,13 @@ pub fn frame_linear(
             rows.xor(n + q, src);
         }
     };
+    // A coin or dense outcome: variable `random` when coins are variables, else nothing.
     let mut random = 0usize;
-    let mut forms: Vec<Option<Vec<u64>>> = vec![None; detectors];
+    let coin = |rows: &mut Rows, r: usize, random: usize| {
+        if coins {
+            rows.flip(r, random);
+        }
+    };
     for (i, op) in ops.iter().enumerate() {
         match op {
             Op::Reduce(r) => {
@@ -222,7 +201,13 @@ pub fn frame_linear(
                     }
                 }
             }
-            Op::Activate { .. } | Op::Rotate { .. } | Op::Observable { .. } => {}
+            // The angle's sign is the frame's z bit of the qubit that joins the vector.
+            Op::Activate { qubit, .. } => seen(i, Form::Sign, rows.row(n + qubit)),
+            Op::Rotate { test, .. } => {
+                rows.clear(t0);
+                anticommutation(&mut rows, t0, test);
+                seen(i, Form::Sign, rows.row(t0));
+            }
             Op::Measure {
                 kind,
                 record,
@@ -236,15 +221,15 @@ pub fn frame_linear(
                     MeasureKind::Random { qubit, .. } => {
                         let q = *qubit;
                         rows.copy(t0, n + q);
-                        rows.flip(t0, random);
+                        coin(&mut rows, t0, random);
                         rows.swap(q, n + q);
-                        rows.flip(q, random);
+                        coin(&mut rows, q, random);
                         random += 1;
                     }
                     MeasureKind::Dense { qubit, test, .. } => {
                         anticommutation(&mut rows, t0, test);
-                        rows.flip(t0, random);
-                        rows.flip(*qubit, random);
+                        coin(&mut rows, t0, random);
+                        coin(&mut rows, *qubit, random);
                         random += 1;
                     }
                 }
@@ -289,18 +274,200 @@ pub fn frame_linear(
                     rows.flip(n + q, v);
                 }
             }
-            Op::Detector { index, records } => {
-                let Some(slot) = forms.get_mut(*index as usize) else {
-                    continue;
-                };
+            Op::Detector { index, records } | Op::Observable { index, records } => {
                 rows.clear(t0);
                 for &r in records {
                     rows.xor(t0, rec0 + r as usize);
                 }
-                *slot = Some(rows.row(t0).to_vec());
+                let form = match op {
+                    Op::Detector { .. } => Form::Detector(*index),
+                    _ => Form::Observable(*index),
+                };
+                seen(i, form, rows.row(t0));
             }
         }
     }
+}
+
+/// The random (coin and dense outcome) measurements of a program.
+fn coin_count(ops: &[Op]) -> usize {
+    ops.iter()
+        .filter(|op| {
+            matches!(
+                op,
+                Op::Measure {
+                    kind: MeasureKind::Random { .. } | MeasureKind::Dense { .. },
+                    ..
+                }
+            )
+        })
+        .count()
+}
+
+/// Generators an operation has as variables: every Pauli of a channel's targets, and one for
+/// a recorded measurement's flip or a correlated error.
+fn generators(op: &Op) -> usize {
+    match op {
+        Op::Noise { arity, targets, .. } => 2 * arity * targets,
+        Op::Measure {
+            flip: Some(_),
+            record: Some(_),
+            ..
+        }
+        | Op::Correlated { .. } => 1,
+        _ => 0,
+    }
+}
+
+/// The effect table of every noise generator of a program on the noiseless process: which
+/// rotation signs it flips, and which detectors and observables it flips (its *Pauli-frame
+/// effect*, docs/exact-engine.md, "Noise that commutes with every rotation").
+///
+/// A shot whose faults together flip no sign is the noiseless process with its records XORed
+/// by the faults' frame: every detector and observable is deterministic in the noiseless
+/// circuit, so their values are the XOR of the faults' columns, with no dense work at all.
+/// And until the first flipped sign, any shot is such a process: a postselected detector that
+/// fires before it ends the shot there, as the engine would.
+#[derive(Clone, Debug)]
+pub(super) struct NoiseEffects {
+    /// Per operation, its first generator (`u32::MAX`: none): a channel's generator
+    /// `2 arity t + k` of target `t` is bit k of a hit's outcome; a flip has one.
+    pub first: Vec<u32>,
+    /// Words per generator: signs, then detectors, then observables.
+    pub words: usize,
+    pub sign_words: usize,
+    pub detector_words: usize,
+    /// Per generator, `words` words.
+    pub rows: Vec<u64>,
+    /// The operation of each sign (in operation order).
+    pub sign_ops: Vec<u32>,
+    /// The operation of each detector (`u32::MAX`: none).
+    pub detector_ops: Vec<u32>,
+}
+
+/// The effect tables are not built beyond this many bytes (the walk's forms or the table).
+const EFFECTS_MAX_BYTES: usize = 256 << 20;
+
+impl NoiseEffects {
+    /// The table of `program`; `None` when it has correlated errors (drawn in the step list,
+    /// not up front) or when the table would pass [`EFFECTS_MAX_BYTES`].
+    pub fn new(program: &ExactProgram) -> Option<NoiseEffects> {
+        let ops = &program.ops;
+        if ops.iter().any(|op| matches!(op, Op::Correlated { .. })) {
+            return None;
+        }
+        let mut base = vec![None; ops.len()];
+        let mut vars = 0usize;
+        for (i, op) in ops.iter().enumerate() {
+            let g = generators(op);
+            if g > 0 {
+                base[i] = Some(vars);
+                vars += g;
+            }
+        }
+        let signs = ops
+            .iter()
+            .filter(|op| matches!(op, Op::Activate { .. } | Op::Rotate { .. }))
+            .count();
+        let (dets, obs) = (program.num_detectors, program.num_observables);
+        let (sign_words, detector_words) = (signs.div_ceil(64), dets.div_ceil(64));
+        let words = (sign_words + detector_words + obs.div_ceil(64)).max(1);
+        let width = vars.div_ceil(64).max(1);
+        let forms = (2 * program.num_qubits + 2 + program.num_measurements + signs + dets + obs)
+            .saturating_mul(width);
+        if forms.max(vars.saturating_mul(words)).saturating_mul(8) > EFFECTS_MAX_BYTES {
+            return None;
+        }
+        let mut rows = vec![0u64; vars * words];
+        let mut sign_ops = Vec::with_capacity(signs);
+        let mut detector_ops = vec![u32::MAX; dets];
+        // Bit `bit` of every generator's row whose variable the form has.
+        let mut column = |row: &[u64], bit: usize| {
+            for v in ones(row, vars) {
+                rows[v * words + bit / 64] |= 1 << (bit % 64);
+            }
+        };
+        let det0 = 64 * sign_words;
+        let obs0 = det0 + 64 * detector_words;
+        walk(program, &base, vars, false, |op, form, row| match form {
+            Form::Sign => {
+                column(row, sign_ops.len());
+                sign_ops.push(op as u32);
+            }
+            Form::Detector(d) if (d as usize) < dets => {
+                column(row, det0 + d as usize);
+                detector_ops[d as usize] = op as u32;
+            }
+            Form::Observable(o) if (o as usize) < obs => column(row, obs0 + o as usize),
+            _ => {}
+        });
+        let first = base
+            .iter()
+            .map(|b| b.map_or(u32::MAX, |v| v as u32))
+            .collect();
+        Some(NoiseEffects {
+            first,
+            words,
+            sign_words,
+            detector_words,
+            rows,
+            sign_ops,
+            detector_ops,
+        })
+    }
+
+    /// Generator `g`'s row.
+    #[inline(always)]
+    pub fn row(&self, g: usize) -> &[u64] {
+        &self.rows[g * self.words..][..self.words]
+    }
+}
+
+/// Per detector `0..detectors` of `program`, whether it is frame-linear, and the symptom of
+/// each of `faults` (see the module documentation). An error when two faults share a
+/// measurement flip or a correlated error (their effects would not add).
+pub fn frame_linear(
+    program: &ExactProgram,
+    faults: &[Injection],
+    detectors: usize,
+) -> Result<FrameLinear, String> {
+    let ops = &program.ops;
+    // Variables: coins and dense outcomes first, then the generators of every operation a
+    // listed fault is placed on.
+    let randoms = coin_count(ops);
+    let mut base: Vec<Option<usize>> = vec![None; ops.len()];
+    let mut vars = randoms;
+    let mut sorted: Vec<usize> = (0..faults.len()).collect();
+    sorted.sort_unstable_by_key(|&i| faults[i]);
+    for pair in sorted.windows(2) {
+        let (a, b) = (faults[pair[0]], faults[pair[1]]);
+        if a.op == b.op && a.target == b.target && a != b {
+            if let Some(Op::Measure { .. } | Op::Correlated { .. }) = ops.get(a.op as usize) {
+                return Err(format!(
+                    "two faults on operation {} (a flip or correlated error applies once)",
+                    a.op
+                ));
+            }
+        }
+    }
+    for f in faults {
+        let op = f.op as usize;
+        if base.get(op).is_some_and(Option::is_none) {
+            base[op] = Some(vars);
+            vars += match &ops[op] {
+                Op::Noise { arity, targets, .. } => 2 * arity * targets,
+                _ => 1,
+            };
+        }
+    }
+    let mut forms: Vec<Option<Vec<u64>>> = vec![None; detectors];
+    walk(program, &base, vars, true, |_, form, row| {
+        if let Form::Detector(d) = form {
+            if let Some(slot) = forms.get_mut(d as usize) {
+                *slot = Some(row.to_vec());
+            }
+        }
+    });
     // A form with no random variable is frame-linear; its fault columns are the symptoms.
     let random_free = |form: &[u64]| {
         let full = randoms / 64;

@@ -59,6 +59,7 @@ impl ExactProgram {
     ) -> Result<ExactProgram, SimError> {
         let (mut program, observable_lines) = compile::compile(circuit, max_active, order)?;
         program.set_reference(REFERENCE_TRIALS, 0x5eed_ec5a, &observable_lines)?;
+        program.effects = linear::NoiseEffects::new(&program).map(std::sync::Arc::new);
         Ok(program)
     }
 

@@ -23,6 +23,7 @@
 //! "Packed shots").
 
 use super::batch::EndOfShot;
+use super::linear::NoiseEffects;
 use super::program::{activate, apply_dense, project, rotate_step, ExactProgram, Hits, Workspace};
 use super::steps::{Gate, Step, Steps, Then, NONE};
 use super::trajectory::{Cursor, Trajectories};
@@ -150,6 +151,39 @@ pub(super) struct Packed {
     groups: Vec<Group>,
     /// Vectors of groups that emptied, for reuse.
     spare: Vec<Vec<C>>,
+    /// The block's channel hits and measurement flips, drawn before it runs.
+    hits: Vec<Hit>,
+    /// Per shot of the block, the XOR of its hits' effect rows ([`NoiseEffects`]).
+    effects: Vec<u64>,
+    /// The postselected detectors as words (bit i: detector i).
+    postselect: Vec<u64>,
+    /// Shots that the step list must run, gathered from blocks until they fill one.
+    queue: Queue,
+    /// The queued block's results, before they go to their shots' columns.
+    scratch: BitTable,
+}
+
+/// Shots waiting for the step list, renumbered 0.. in the order they came, with their hits.
+#[derive(Clone, Debug, Default)]
+struct Queue {
+    /// Each queued shot's column in the batch's table.
+    shots: Vec<u32>,
+    hits: Vec<Hit>,
+}
+
+/// One channel hit or measurement flip of a block, drawn before the block runs.
+#[derive(Clone, Copy, Debug)]
+struct Hit {
+    /// The operation where it happens.
+    at: u32,
+    shot: u16,
+    /// A channel hit's Pauli bits (as [`crate::frame::noise::PauliChannel`] packs them); 1 for
+    /// a flip.
+    outcome: u8,
+    /// Offset in the pool of the hit target's images (NONE: a measurement flip).
+    images: u32,
+    /// The hit target's first generator in the effect table (NONE: none there).
+    generator: u32,
 }
 
 /// Shots that have made the same dense decisions so far: their trie cursor and vector.
@@ -489,47 +523,143 @@ impl ExactProgram {
         if ws.trajectories.program() != self.id {
             ws.trajectories = Trajectories::new(self.id, self.trajectory_budget());
         }
-        for block in 0..shots.div_ceil(SHOTS) {
-            let live = L::first(shots - SHOTS * block);
-            let col = LANES * block;
-            let alive = self.packed_block::<AVX>(ws, rng, live, out, table, col);
-            if !alive.none() {
-                self.packed_finish::<AVX>(ws, rng, alive, out, table, col);
+        let ps = &mut ws.packed.postselect;
+        ps.clear();
+        ps.resize(self.num_detectors.div_ceil(64), 0);
+        for (i, _) in out
+            .postselect
+            .unwrap_or(&[])
+            .iter()
+            .enumerate()
+            .filter(|p| *p.1)
+        {
+            if let Some(word) = ps.get_mut(i / 64) {
+                *word |= 1 << (i % 64);
             }
         }
+        let mut queue = std::mem::take(&mut ws.packed.queue);
+        let mut list = std::mem::take(&mut ws.packed.hits);
+        queue.shots.clear();
+        queue.hits.clear();
+        let mut lane = [0u16; SHOTS];
+        for block in 0..shots.div_ceil(SHOTS) {
+            let live = L::first(shots - SHOTS * block);
+            list.clear();
+            if out.noisy {
+                self.draw_hits(&mut ws.hits, rng, &mut list);
+            }
+            // Shots whose faults flip no rotation's sign, or that a postselected detector
+            // discards before the first flipped sign, are finished from the effect table.
+            let hard = match &self.effects {
+                Some(e) => {
+                    let p = &mut *ws.packed;
+                    let col = LANES * block;
+                    self.finish_linear(
+                        e,
+                        &list,
+                        live,
+                        out,
+                        &mut p.effects,
+                        &p.postselect,
+                        table,
+                        col,
+                    )
+                }
+                None => live,
+            };
+            // The others wait until they fill a block of the step list.
+            let n = hard
+                .0
+                .iter()
+                .map(|w| w.count_ones() as usize)
+                .sum::<usize>();
+            if queue.shots.len() + n > SHOTS {
+                self.run_queue::<AVX>(ws, rng, &mut queue, out, table);
+            }
+            for s in hard.ones() {
+                lane[s] = queue.shots.len() as u16;
+                queue.shots.push((SHOTS * block + s) as u32);
+            }
+            let moved = list.iter().filter(|h| hard.has(h.shot as usize));
+            queue.hits.extend(moved.map(|&h| Hit {
+                shot: lane[h.shot as usize],
+                ..h
+            }));
+        }
+        if !queue.shots.is_empty() {
+            self.run_queue::<AVX>(ws, rng, &mut queue, out, table);
+        }
+        ws.packed.queue = queue;
+        ws.packed.hits = list;
     }
 
-    /// Runs the shots of `live` (a block) through the step list into column words `col..` of
-    /// `table` (the discarding detector of each discarded shot); returns the shots that
-    /// completed.
+    /// Runs the queued shots through the step list and puts their results into their columns
+    /// of `table`; empties the queue.
+    #[inline(always)]
+    fn run_queue<const AVX: bool>(
+        &self,
+        ws: &mut Workspace,
+        rng: &mut impl RngCore,
+        queue: &mut Queue,
+        out: Readout,
+        table: &mut BitTable,
+    ) {
+        // In operation order (a stable sort: each block's hits already are).
+        queue.hits.sort_by_key(|h| h.at);
+        let mut scratch = std::mem::take(&mut ws.packed.scratch);
+        if scratch.rows() != table.rows() || scratch.words() != LANES {
+            scratch = BitTable::new(table.rows(), LANES);
+        }
+        scratch.clear();
+        let live = L::first(queue.shots.len());
+        let alive = self.packed_block::<AVX>(ws, rng, live, &queue.hits, out, &mut scratch);
+        if !alive.none() {
+            self.packed_finish::<AVX>(ws, rng, alive, out, &mut scratch, 0);
+        }
+        for r in 0..table.rows() {
+            for (j, &word) in scratch.row(r).iter().enumerate() {
+                for b in Ones(word) {
+                    let shot = queue.shots[64 * j + b] as usize;
+                    table.row_mut(r)[shot >> 6] |= 1 << (shot & 63);
+                }
+            }
+        }
+        ws.packed.scratch = scratch;
+        queue.shots.clear();
+        queue.hits.clear();
+    }
+
+    /// Runs the shots of `live` (a block), with their hits `list` (in operation order), through
+    /// the step list into `table` (the discarding detector of each discarded shot); returns
+    /// the shots that completed.
     #[inline(always)]
     fn packed_block<const AVX: bool>(
         &self,
         ws: &mut Workspace,
         rng: &mut impl RngCore,
         live: L,
+        list: &[Hit],
         out: Readout,
         table: &mut BitTable,
-        col: usize,
     ) -> L {
+        let col = 0;
         let w = self.words;
         let half = 64 * w;
         let st = &self.steps;
         let pool = &st.pool[..];
         let Workspace {
-            hits,
             trajectories,
             packed,
             ..
         } = ws;
         let Packed {
             frame,
-            frames: _,
             record,
             detectors,
             observables,
             groups,
             spare,
+            ..
         } = &mut **packed;
         frame.clear();
         frame.resize(2 * half, L::ZERO);
@@ -550,22 +680,15 @@ impl ExactProgram {
         };
         g.start(live);
         let mut alive = live;
-        for c in 0..self.noise_classes.len() {
-            let flat = if out.noisy {
-                self.noise_classes[c].0.gap(rng)
-            } else {
-                u64::MAX
-            };
-            set_hit(hits, st, c, flat);
-        }
-        let mut pending = hits.next().1;
+        let mut cursor = 0usize;
+        let mut pending = list.first().map_or(u32::MAX, |h| h.at);
         let mut chain = L::ZERO;
         let mut i = 0usize;
         while i < st.steps.len() {
             let (at, step) = st.steps[i];
             i += 1;
             if pending < at {
-                pending = self.packed_hits(frame, hits, rng, at, alive);
+                pending = self.packed_hits(frame, list, &mut cursor, at, alive);
             }
             // A measurement's outcomes (before the record's flip and `!`), its shared fields
             // and the detector fused into it.
@@ -631,7 +754,7 @@ impl ExactProgram {
                 } => {
                     let flip1 = anticommutes(frame, &pool[tests[0] as usize..], w);
                     if pending < second {
-                        pending = self.packed_hits(frame, hits, rng, second, alive);
+                        pending = self.packed_hits(frame, list, &mut cursor, second, alive);
                     }
                     let flip2 = anticommutes(frame, &pool[tests[1] as usize..], w);
                     // Keys as in one shot: flip1, and flip1 != flip2 in bit 1.
@@ -741,13 +864,12 @@ impl ExactProgram {
             if rec != NONE {
                 let mut flipped = L::ZERO;
                 if flip != NONE {
-                    let (class, trial) = st.flips[flip as usize];
-                    let c = class as usize;
-                    while hits.trial[c] >> SHIFT == trial {
-                        flipped |= L::shot(hits.trial[c] as usize & (SHOTS - 1));
-                        self.advance_hit(hits, rng, c);
+                    // The flips of this measurement are the hits at its operation.
+                    while let Some(h) = list.get(cursor).filter(|h| h.at == at) {
+                        flipped |= L::shot(h.shot as usize);
+                        cursor += 1;
                     }
-                    pending = hits.next().1;
+                    pending = list.get(cursor).map_or(u32::MAX, |h| h.at);
                 }
                 record[rec as usize] = m ^ flipped ^ L::all(invert);
             }
@@ -768,7 +890,7 @@ impl ExactProgram {
         }
         if out.end_of_shot.is_some() {
             // Hits after the last other operation still move the frame.
-            self.packed_hits(frame, hits, rng, u32::MAX, alive);
+            self.packed_hits(frame, list, &mut cursor, u32::MAX, alive);
         }
         alive
     }
@@ -887,41 +1009,173 @@ impl ExactProgram {
         ws.packed.frames = frames;
     }
 
-    /// Applies every channel hit at an operation before `limit` to the shots of `alive` (the
-    /// others are drawn and dropped); returns the operation of the next hit.
+    /// Draws every channel hit and measurement flip of a block into `list`, in operation
+    /// order: geometric gaps over (trial, shot) pairs numbered trial * SHOTS + shot, per noise
+    /// class, the classes merged by operation.
+    fn draw_hits(&self, hits: &mut Hits, rng: &mut impl RngCore, list: &mut Vec<Hit>) {
+        let st = &self.steps;
+        let stride = 2 * self.words;
+        let first = self.effects.as_ref().map(|e| &e.first[..]);
+        for c in 0..self.noise_classes.len() {
+            set_hit(hits, st, c, self.noise_classes[c].0.gap(rng));
+        }
+        loop {
+            let (c, at) = hits.next();
+            if at == u32::MAX {
+                return;
+            }
+            let flat = hits.trial[c];
+            let shot = (flat as usize & (SHOTS - 1)) as u16;
+            let generator = first.map_or(NONE, |f| f[at as usize]);
+            let channel = hits.channel[c];
+            list.push(if channel == NONE {
+                Hit {
+                    at,
+                    shot,
+                    outcome: 1,
+                    images: NONE,
+                    generator,
+                }
+            } else {
+                let ch = &st.channels[channel as usize];
+                let t = ((flat >> SHIFT) - ch.first) as u32;
+                let per_target = 2 * ch.arity as u32;
+                Hit {
+                    at,
+                    shot,
+                    outcome: ch.channel.pick(rng),
+                    images: ch.images + t * per_target * stride as u32,
+                    generator: if generator == NONE {
+                        NONE
+                    } else {
+                        generator + t * per_target
+                    },
+                }
+            });
+            self.advance_hit(hits, rng, c);
+        }
+    }
+
+    /// Finishes from the effect table `e` the shots of `live` whose fate the frame decides
+    /// (docs/exact-engine.md, "Noise that commutes with every rotation"), writing them into
+    /// column words `col..` of `table`: a shot that a postselected detector discards before
+    /// its first flipped sign (that detector alone), and, unless the final state is read, a
+    /// shot whose hits flip no sign (its detection events and observables). Returns the
+    /// others, which the step list runs.
+    #[allow(clippy::too_many_arguments)]
+    fn finish_linear(
+        &self,
+        e: &NoiseEffects,
+        list: &[Hit],
+        live: L,
+        out: Readout,
+        acc: &mut Vec<u64>,
+        postselect: &[u64],
+        table: &mut BitTable,
+        col: usize,
+    ) -> L {
+        let words = e.words;
+        acc.resize(SHOTS * words, 0);
+        let mut touched = L::ZERO;
+        for h in list {
+            let s = h.shot as usize;
+            if h.generator == NONE || !live.has(s) {
+                continue;
+            }
+            let row = &mut acc[s * words..][..words];
+            if !touched.has(s) {
+                row.fill(0);
+                touched |= L::shot(s);
+            }
+            let mut bits = h.outcome;
+            while bits != 0 {
+                let g = h.generator as usize + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                for (a, b) in row.iter_mut().zip(e.row(g)) {
+                    *a ^= b;
+                }
+            }
+        }
+        let (dets, state) = (self.num_detectors, out.end_of_shot.is_some());
+        // Shots without hits are noiseless: every detector keeps its value.
+        let quiet = live & !touched;
+        let mut hard = if state { quiet } else { L::ZERO };
+        if !state {
+            for (k, _) in self
+                .expected_observables
+                .iter()
+                .enumerate()
+                .filter(|e| *e.1)
+            {
+                set_words(table.row_mut(dets + k), col, quiet);
+            }
+        }
+        let (sw, dw) = (e.sign_words, e.detector_words);
+        for s in touched.ones() {
+            let row = &acc[s * words..][..words];
+            let (signs, rest) = row.split_at(sw);
+            let (events, observables) = rest.split_at(dw);
+            let first_flip = first_one(signs).map_or(u32::MAX, |b| e.sign_ops[b]);
+            let (j, bit) = (col + (s >> 6), 1u64 << (s & 63));
+            // The earliest postselected detector that fires (in operation order).
+            let mut discard = (u32::MAX, 0usize);
+            for (k, (&d, &p)) in events.iter().zip(postselect).enumerate() {
+                let mut fired = d & p;
+                while fired != 0 {
+                    let i = 64 * k + fired.trailing_zeros() as usize;
+                    fired &= fired - 1;
+                    discard = discard.min((e.detector_ops[i], i));
+                }
+            }
+            if discard.0 < first_flip {
+                table.row_mut(discard.1)[j] |= bit;
+            } else if first_flip == u32::MAX && !state {
+                for i in ones_of(events) {
+                    table.row_mut(i)[j] |= bit;
+                }
+                for (k, &expected) in self.expected_observables.iter().enumerate() {
+                    if (observables[k / 64] >> (k % 64) & 1 == 1) != expected {
+                        table.row_mut(dets + k)[j] |= bit;
+                    }
+                }
+            } else {
+                hard |= L::shot(s);
+            }
+        }
+        hard
+    }
+
+    /// Applies every channel hit of `list[*cursor..]` at an operation before `limit` to the
+    /// shots of `alive` (the others' are skipped; flips are taken by their measurements);
+    /// returns the operation of the next hit.
     #[inline(always)]
     fn packed_hits(
         &self,
         frame: &mut [L],
-        hits: &mut Hits,
-        rng: &mut impl RngCore,
+        list: &[Hit],
+        cursor: &mut usize,
         limit: u32,
         alive: L,
     ) -> u32 {
-        let w = self.words;
-        loop {
-            let (c, at) = hits.next();
-            if at >= limit || at == u32::MAX {
-                return at;
+        let stride = 2 * self.words;
+        let pool = &self.steps.pool;
+        while let Some(h) = list.get(*cursor) {
+            if h.at >= limit {
+                return h.at;
             }
-            let ch = &self.steps.channels[hits.channel[c] as usize];
-            let flat = hits.trial[c];
-            let t = ((flat >> SHIFT) - ch.first) as usize;
-            let shot = flat as usize & (SHOTS - 1);
-            // A hit on a shot that has ended is dropped without drawing its Pauli.
-            if alive.has(shot) {
-                let outcome = ch.channel.pick(rng);
-                let stride = 2 * w;
-                let images = &self.steps.pool[ch.images as usize..];
-                let base = t * 2 * ch.arity as usize * stride;
-                for k in 0..2 * ch.arity as usize {
-                    if outcome >> k & 1 == 1 {
-                        xor_pauli_shot(frame, &images[base + k * stride..][..stride], shot);
-                    }
+            *cursor += 1;
+            let shot = h.shot as usize;
+            if h.images != NONE && alive.has(shot) {
+                let mut bits = h.outcome;
+                while bits != 0 {
+                    let k = bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    let image = &pool[h.images as usize + k * stride..][..stride];
+                    xor_pauli_shot(frame, image, shot);
                 }
             }
-            self.advance_hit(hits, rng, c);
         }
+        u32::MAX
     }
 
     /// Draws the next hit of noise class `class` after the current one, over (trial, shot)
@@ -932,6 +1186,21 @@ impl ExactProgram {
         let next = hits.trial[class].saturating_add(1).saturating_add(gap);
         set_hit(hits, &self.steps, class, next);
     }
+}
+
+/// The lowest set bit of `words`.
+#[inline(always)]
+fn first_one(words: &[u64]) -> Option<usize> {
+    let k = words.iter().position(|&w| w != 0)?;
+    Some(64 * k + words[k].trailing_zeros() as usize)
+}
+
+/// The set bits of `words`, lowest first.
+fn ones_of(words: &[u64]) -> impl Iterator<Item = usize> + '_ {
+    words
+        .iter()
+        .enumerate()
+        .flat_map(|(k, &w)| Ones(w).map(move |b| 64 * k + b))
 }
 
 /// Sets class `class`'s next hit to the pair numbered `flat` (trial * SHOTS + shot).

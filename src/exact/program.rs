@@ -145,6 +145,9 @@ pub struct ExactProgram {
     /// Noiseless value of every detector and observable (detection events are flips of these).
     pub(super) expected_detectors: Vec<bool>,
     pub(super) expected_observables: Vec<bool>,
+    /// Every noise generator's flips of signs, detectors and observables, for the shots
+    /// whose faults flip no sign ([`super::linear::NoiseEffects`]; `None`: not built).
+    pub(super) effects: Option<std::sync::Arc<super::linear::NoiseEffects>>,
     /// The tableau at the end of the circuit, for end-of-shot expectation values.
     pub(super) final_images: Vec<Pauli>,
     pub(super) final_slots: Vec<usize>,

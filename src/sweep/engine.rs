@@ -159,7 +159,7 @@ impl ExactJob {
 
 /// Shots per batch of the exact engine: 512, one block of the packed executor; small enough
 /// for threads to share the work by batches at d = 7 (about 10 ms a batch).
-const EXACT_BATCH_WORDS: usize = 8;
+const EXACT_BATCH_WORDS: usize = 64;
 
 impl Engine {
     /// The frame sampler for Clifford circuits, the exact engine for the others.
