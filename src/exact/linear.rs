@@ -472,7 +472,7 @@ pub fn frame_linear(
     let random_free = |form: &[u64]| {
         let full = randoms / 64;
         form[..full].iter().all(|&x| x == 0)
-            && (randoms % 64 == 0 || form[full] & ((1u64 << (randoms % 64)) - 1) == 0)
+            && (randoms.is_multiple_of(64) || form[full] & ((1u64 << (randoms % 64)) - 1) == 0)
     };
     let linear: Vec<bool> = forms
         .iter()
