@@ -632,8 +632,19 @@ fn packed_shots_follow_the_single_shot_distribution() {
             );
             count_columns(&table, shots, &mut single);
         }
-        for budget in budgets {
-            let mut ws = program.workspace();
+        // Without the effect table too: every shot on the step list, hits drawn lazily.
+        let mut bare = program.clone();
+        bare.drop_effect_table();
+        let bare_spec = BatchSpec {
+            program: &bare,
+            ..spec
+        };
+        for (budget, spec) in budgets
+            .iter()
+            .map(|&b| (b, &spec))
+            .chain([(TRAJECTORY_BUDGET, &bare_spec)])
+        {
+            let mut ws = spec.program.workspace();
             ws.set_trajectory_budget(budget);
             let mut packed = HashMap::new();
             for b in 0..batches {
@@ -650,7 +661,8 @@ fn packed_shots_follow_the_single_shot_distribution() {
                 assert!(!unused, "case {case}: bits set past the shots");
                 count_columns(&table, shots, &mut packed);
             }
-            let what = format!("case {case}, budget {budget}\n{text}");
+            let table_on = !std::ptr::eq(spec.program, &bare);
+            let what = format!("case {case}, budget {budget}, table {table_on}\n{text}");
             assert_same_distribution(&single, &packed, what);
         }
     }
@@ -745,8 +757,20 @@ fn packed_shots_see_what_a_flipped_rotation_does() {
     let (words, batches) = (64usize, 10u64);
     let shots = 64 * words;
     let total = (shots as u64 * batches) as f64;
-    for packed in [false, true] {
-        let mut ws = program.workspace();
+    let mut bare = program.clone();
+    bare.drop_effect_table();
+    for (packed, spec) in [
+        (false, spec),
+        (true, spec),
+        (
+            true,
+            BatchSpec {
+                program: &bare,
+                ..spec
+            },
+        ),
+    ] {
+        let mut ws = spec.program.workspace();
         let mut table = spec.table(words);
         let mut counts = [0u64; 3];
         for b in 0..batches {

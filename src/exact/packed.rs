@@ -163,6 +163,25 @@ pub(super) struct Packed {
     scratch: BitTable,
 }
 
+/// Where a block on the step list takes its hits from.
+enum Source<'a> {
+    /// Drawn before the block ran (in operation order), from `cursor` on.
+    Drawn { list: &'a [Hit], cursor: usize },
+    /// Drawn as the steps reach them: per noise class, the next hit.
+    Lazy(&'a mut Hits),
+}
+
+impl Source<'_> {
+    /// The operation of the next hit (`u32::MAX`: none).
+    #[inline(always)]
+    fn next(&self) -> u32 {
+        match self {
+            Source::Drawn { list, cursor } => list.get(*cursor).map_or(u32::MAX, |h| h.at),
+            Source::Lazy(hits) => hits.next().1,
+        }
+    }
+}
+
 /// Shots waiting for the step list, renumbered 0.. in the order they came, with their hits.
 #[derive(Clone, Debug, Default)]
 struct Queue {
@@ -461,7 +480,29 @@ impl<R: Fn(u32, usize, &mut Vec<C>)> Groups<'_, R> {
     }
 }
 
+/// The most expected hits per shot at which blocks use the effect table. Beyond, nearly every
+/// shot has a fault that flips a sign and nearly every one is discarded early, so drawing all
+/// of a block's hits up front costs more than the table saves (measured, p as shipped:
+/// hadamard-prep d = 7 at p = 1e-3, 12 hits per shot, 1.2x faster with the table; Clifft's
+/// d = 5 cultivation circuit at p = 5e-3, 17.8 hits per shot, 1.3x slower).
+const EFFECTS_MAX_HITS: f64 = 16.0;
+
 impl ExactProgram {
+    /// Whether packed blocks finish shots from the effect table ([`NoiseEffects`]): the table
+    /// exists and a shot expects at most [`EFFECTS_MAX_HITS`] hits.
+    fn uses_effects(&self) -> bool {
+        let hits: f64 = (self.noise_classes.iter())
+            .map(|(trial, n)| trial.p * *n as f64)
+            .sum();
+        self.effects.is_some() && hits <= EFFECTS_MAX_HITS
+    }
+
+    /// Drops the effect table: every packed shot then runs the step list, with its hits drawn
+    /// as the steps reach them (for tests and comparisons; the shots' distribution is the same).
+    pub fn drop_effect_table(&mut self) {
+        self.effects = None;
+    }
+
     /// Whether [`super::BatchSpec::run`] may run this program's shots in packed blocks.
     pub(super) fn packs(&self) -> bool {
         self.max_active <= PACKED_MAX_ACTIVE
@@ -536,6 +577,19 @@ impl ExactProgram {
             if let Some(word) = ps.get_mut(i / 64) {
                 *word |= 1 << (i % 64);
             }
+        }
+        if !self.uses_effects() {
+            // Hits drawn as the step list reaches them: a block whose shots all end early
+            // never draws the rest.
+            for block in 0..shots.div_ceil(SHOTS) {
+                let live = L::first(shots - SHOTS * block);
+                let col = LANES * block;
+                let alive = self.packed_block::<AVX>(ws, rng, live, None, out, table, col);
+                if !alive.none() {
+                    self.packed_finish::<AVX>(ws, rng, alive, out, table, col);
+                }
+            }
+            return;
         }
         let mut queue = std::mem::take(&mut ws.packed.queue);
         let mut list = std::mem::take(&mut ws.packed.hits);
@@ -612,7 +666,8 @@ impl ExactProgram {
         }
         scratch.clear();
         let live = L::first(queue.shots.len());
-        let alive = self.packed_block::<AVX>(ws, rng, live, &queue.hits, out, &mut scratch);
+        let hits = Some(&queue.hits[..]);
+        let alive = self.packed_block::<AVX>(ws, rng, live, hits, out, &mut scratch, 0);
         if !alive.none() {
             self.packed_finish::<AVX>(ws, rng, alive, out, &mut scratch, 0);
         }
@@ -629,25 +684,27 @@ impl ExactProgram {
         queue.hits.clear();
     }
 
-    /// Runs the shots of `live` (a block), with their hits `list` (in operation order), through
-    /// the step list into `table` (the discarding detector of each discarded shot); returns
-    /// the shots that completed.
+    /// Runs the shots of `live` (a block) through the step list into column words `col..` of
+    /// `table` (the discarding detector of each discarded shot), with their hits `drawn` (in
+    /// operation order) or, when `None`, hits drawn as the steps reach them; returns the shots
+    /// that completed.
     #[inline(always)]
     fn packed_block<const AVX: bool>(
         &self,
         ws: &mut Workspace,
         rng: &mut impl RngCore,
         live: L,
-        list: &[Hit],
+        drawn: Option<&[Hit]>,
         out: Readout,
         table: &mut BitTable,
+        col: usize,
     ) -> L {
-        let col = 0;
         let w = self.words;
         let half = 64 * w;
         let st = &self.steps;
         let pool = &st.pool[..];
         let Workspace {
+            hits,
             trajectories,
             packed,
             ..
@@ -680,15 +737,28 @@ impl ExactProgram {
         };
         g.start(live);
         let mut alive = live;
-        let mut cursor = 0usize;
-        let mut pending = list.first().map_or(u32::MAX, |h| h.at);
+        let mut source = match drawn {
+            Some(list) => Source::Drawn { list, cursor: 0 },
+            None => {
+                for c in 0..self.noise_classes.len() {
+                    let flat = if out.noisy {
+                        self.noise_classes[c].0.gap(rng)
+                    } else {
+                        u64::MAX
+                    };
+                    set_hit(hits, st, c, flat);
+                }
+                Source::Lazy(hits)
+            }
+        };
+        let mut pending = source.next();
         let mut chain = L::ZERO;
         let mut i = 0usize;
         while i < st.steps.len() {
             let (at, step) = st.steps[i];
             i += 1;
             if pending < at {
-                pending = self.packed_hits(frame, list, &mut cursor, at, alive);
+                pending = self.packed_hits(frame, &mut source, rng, at, alive);
             }
             // A measurement's outcomes (before the record's flip and `!`), its shared fields
             // and the detector fused into it.
@@ -754,7 +824,7 @@ impl ExactProgram {
                 } => {
                     let flip1 = anticommutes(frame, &pool[tests[0] as usize..], w);
                     if pending < second {
-                        pending = self.packed_hits(frame, list, &mut cursor, second, alive);
+                        pending = self.packed_hits(frame, &mut source, rng, second, alive);
                     }
                     let flip2 = anticommutes(frame, &pool[tests[1] as usize..], w);
                     // Keys as in one shot: flip1, and flip1 != flip2 in bit 1.
@@ -864,12 +934,8 @@ impl ExactProgram {
             if rec != NONE {
                 let mut flipped = L::ZERO;
                 if flip != NONE {
-                    // The flips of this measurement are the hits at its operation.
-                    while let Some(h) = list.get(cursor).filter(|h| h.at == at) {
-                        flipped |= L::shot(h.shot as usize);
-                        cursor += 1;
-                    }
-                    pending = list.get(cursor).map_or(u32::MAX, |h| h.at);
+                    flipped = self.packed_flips(&mut source, rng, at, flip);
+                    pending = source.next();
                 }
                 record[rec as usize] = m ^ flipped ^ L::all(invert);
             }
@@ -890,7 +956,7 @@ impl ExactProgram {
         }
         if out.end_of_shot.is_some() {
             // Hits after the last other operation still move the frame.
-            self.packed_hits(frame, list, &mut cursor, u32::MAX, alive);
+            self.packed_hits(frame, &mut source, rng, u32::MAX, alive);
         }
         alive
     }
@@ -1145,37 +1211,82 @@ impl ExactProgram {
         hard
     }
 
-    /// Applies every channel hit of `list[*cursor..]` at an operation before `limit` to the
-    /// shots of `alive` (the others' are skipped; flips are taken by their measurements);
-    /// returns the operation of the next hit.
+    /// Applies every channel hit at an operation before `limit` to the shots of `alive` (the
+    /// others' are skipped, a lazily drawn one without drawing its Pauli); returns the
+    /// operation of the next hit.
     #[inline(always)]
     fn packed_hits(
         &self,
         frame: &mut [L],
-        list: &[Hit],
-        cursor: &mut usize,
+        source: &mut Source,
+        rng: &mut impl RngCore,
         limit: u32,
         alive: L,
     ) -> u32 {
         let stride = 2 * self.words;
         let pool = &self.steps.pool;
-        while let Some(h) = list.get(*cursor) {
-            if h.at >= limit {
-                return h.at;
+        let apply = |frame: &mut [L], images: usize, outcome: u8, shot: usize| {
+            let mut bits = outcome;
+            while bits != 0 {
+                let k = bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                xor_pauli_shot(frame, &pool[images + k * stride..][..stride], shot);
             }
-            *cursor += 1;
-            let shot = h.shot as usize;
-            if h.images != NONE && alive.has(shot) {
-                let mut bits = h.outcome;
-                while bits != 0 {
-                    let k = bits.trailing_zeros() as usize;
-                    bits &= bits - 1;
-                    let image = &pool[h.images as usize + k * stride..][..stride];
-                    xor_pauli_shot(frame, image, shot);
+        };
+        match source {
+            Source::Drawn { list, cursor } => {
+                while let Some(h) = list.get(*cursor) {
+                    if h.at >= limit {
+                        return h.at;
+                    }
+                    *cursor += 1;
+                    let shot = h.shot as usize;
+                    if h.images != NONE && alive.has(shot) {
+                        apply(frame, h.images as usize, h.outcome, shot);
+                    }
+                }
+                u32::MAX
+            }
+            Source::Lazy(hits) => loop {
+                let (c, at) = hits.next();
+                if at >= limit || at == u32::MAX {
+                    return at;
+                }
+                let ch = &self.steps.channels[hits.channel[c] as usize];
+                let flat = hits.trial[c];
+                let t = ((flat >> SHIFT) - ch.first) as usize;
+                let shot = flat as usize & (SHOTS - 1);
+                if alive.has(shot) {
+                    let images = ch.images as usize + t * 2 * ch.arity as usize * stride;
+                    apply(frame, images, ch.channel.pick(rng), shot);
+                }
+                self.advance_hit(hits, rng, c);
+            },
+        }
+    }
+
+    /// The shots whose record of the measurement at operation `at` (flip `flip`) is flipped.
+    #[inline(always)]
+    fn packed_flips(&self, source: &mut Source, rng: &mut impl RngCore, at: u32, flip: u32) -> L {
+        let mut flipped = L::ZERO;
+        match source {
+            // The hits at a measurement's operation are its flips.
+            Source::Drawn { list, cursor } => {
+                while let Some(h) = list.get(*cursor).filter(|h| h.at == at) {
+                    flipped |= L::shot(h.shot as usize);
+                    *cursor += 1;
+                }
+            }
+            Source::Lazy(hits) => {
+                let (class, trial) = self.steps.flips[flip as usize];
+                let c = class as usize;
+                while hits.trial[c] >> SHIFT == trial {
+                    flipped |= L::shot(hits.trial[c] as usize & (SHOTS - 1));
+                    self.advance_hit(hits, rng, c);
                 }
             }
         }
-        u32::MAX
+        flipped
     }
 
     /// Draws the next hit of noise class `class` after the current one, over (trial, shot)

@@ -157,8 +157,10 @@ impl ExactJob {
     }
 }
 
-/// Shots per batch of the exact engine: 512, one block of the packed executor; small enough
-/// for threads to share the work by batches at d = 7 (about 10 ms a batch).
+/// Shots per batch of the exact engine: 4096, eight blocks of the packed executor, so that the
+/// shots the effect table cannot finish fill whole blocks of the step list (docs/exact-engine.md,
+/// "Noise that commutes with every rotation"); small enough for threads to share the work by
+/// batches at d = 7 (about 11 ms a batch).
 const EXACT_BATCH_WORDS: usize = 64;
 
 impl Engine {
