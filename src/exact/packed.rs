@@ -689,6 +689,7 @@ impl ExactProgram {
     /// operation order) or, when `None`, hits drawn as the steps reach them; returns the shots
     /// that completed.
     #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
     fn packed_block<const AVX: bool>(
         &self,
         ws: &mut Workspace,
