@@ -800,6 +800,125 @@ fn packed_shots_see_what_a_flipped_rotation_does() {
     }
 }
 
+/// Chooses `k` distinct faults uniformly among `candidates` for every shot.
+struct KFaults {
+    candidates: Vec<qec_sim::exact::Injection>,
+    k: usize,
+}
+
+impl qec_sim::exact::FaultSource for KFaults {
+    fn draw(&self, rng: &mut dyn RngCore, out: &mut Vec<qec_sim::exact::Injection>) {
+        let mut chosen: Vec<usize> = Vec::new();
+        while chosen.len() < self.k.min(self.candidates.len()) {
+            let i = (rng.next_u64() % self.candidates.len() as u64) as usize;
+            if !chosen.contains(&i) {
+                chosen.push(i);
+                out.push(self.candidates[i]);
+            }
+        }
+    }
+}
+
+/// Chosen faults (stratified sampling's `FaultSource`) run in packed blocks, through the
+/// effect table, and must follow the single shots' distribution: random noisy circuits with
+/// 1 to 3 faults per shot among every placement (Paulis of every channel target, measurement
+/// flips), postselected detectors between the operations, with and without end-of-shot
+/// measurements of the state; and the flipped T/T_DAG pair with its X always placed.
+#[test]
+fn packed_chosen_faults_follow_the_single_shot_distribution() {
+    use qec_sim::exact::BatchSpec;
+    let mut gen = Xoshiro256PlusPlus::seed_from_u64(43);
+    for case in 0..9 {
+        let n = 2 + case % 3;
+        let text = strip_final_measurements(&random_circuit(&mut gen, n, 30, 0.03), n);
+        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+        for _ in 0..3 {
+            let at = (gen.next_u64() % (lines.len() as u64 + 1)) as usize;
+            let q = gen.next_u64() % n as u64;
+            lines.insert(
+                at,
+                format!("M(0.02) {q}\nM(0.02) {q}\nDETECTOR rec[-1] rec[-2]"),
+            );
+        }
+        let text = lines.join("\n") + "\n";
+        let program = ExactProgram::compile(&parse_circuit(&text).unwrap()).unwrap();
+        let mut candidates: Vec<_> = (0..400u32)
+            .flat_map(|site| (0..8u32).flat_map(move |g| (1..16u8).map(move |i| (site, g, i))))
+            .filter_map(|(site, g, i)| program.injection(site, g, i))
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        assert!(!candidates.is_empty(), "case {case}: no fault places");
+        let source = KFaults {
+            candidates,
+            k: 1 + case % 3,
+        };
+        let postselect: Vec<bool> = (0..program.num_detectors).map(|d| d != 1).collect();
+        let measured = Measured((0..n).map(|q| vec![(q, Basis::X)]).collect());
+        let spec = BatchSpec {
+            program: &program,
+            postselect: Some(&postselect),
+            end_of_shot: (case % 2 == 0).then_some(&measured as &dyn qec_sim::exact::EndOfShot),
+            noise: NoiseMode::Sample,
+            faults: Some(&source),
+        };
+        let (words, batches) = (10usize, 16u64);
+        let shots = 64 * words;
+        let mut table = spec.table(words);
+        let (mut single, mut packed) = (HashMap::new(), HashMap::new());
+        let mut ws = program.workspace();
+        for b in 0..batches {
+            spec.run_scalar(
+                &mut ws,
+                &mut batch_rng(300 + case as u64, b),
+                shots,
+                &mut table,
+            );
+            count_columns(&table, shots, &mut single);
+            spec.run(
+                &mut ws,
+                &mut batch_rng(400 + case as u64, b),
+                shots - 3,
+                &mut table,
+            );
+            count_columns(&table, shots - 3, &mut packed);
+        }
+        assert_same_distribution(&single, &packed, format!("case {case}\n{text}"));
+    }
+    // The X between T and T_DAG of qubit 1 (the channel's second target) on every shot: its
+    // MX is a fair coin, qubit 0's stays 0.
+    let text =
+        "RX 0 1\nT 0 1\nX_ERROR(0.3) 0 1\nT_DAG 0 1\nMX 0 1\nDETECTOR rec[-2]\nDETECTOR rec[-1]\n";
+    let program = ExactProgram::compile(&parse_circuit(text).unwrap()).unwrap();
+    let x = program.injection(0, 1, 1).unwrap();
+    let source = KFaults {
+        candidates: vec![x],
+        k: 1,
+    };
+    let spec = BatchSpec {
+        program: &program,
+        postselect: None,
+        end_of_shot: None,
+        noise: NoiseMode::Sample,
+        faults: Some(&source),
+    };
+    let mut ws = program.workspace();
+    let mut table = spec.table(64);
+    let mut fired = [0u64; 2];
+    for b in 0..4 {
+        spec.run(&mut ws, &mut batch_rng(5, b), 4096, &mut table);
+        for (d, f) in fired.iter_mut().enumerate() {
+            *f += (0..4096).filter(|&s| table.get(d, s)).count() as u64;
+        }
+    }
+    let sd = (0.25f64 / 16384.0).sqrt();
+    assert_eq!(fired[0], 0);
+    assert!(
+        (fired[1] as f64 / 16384.0 - 0.5).abs() < 5.0 * sd,
+        "{fired:?} of 16384"
+    );
+}
+
 /// `--threads` cannot multiply the packed blocks' worst case past the total: 12 active qubits
 /// (one vector of 2^12 amplitudes per shot of a 512-shot block, 32 MiB) allow 64 workers.
 #[test]

@@ -49,10 +49,11 @@ impl BatchSpec<'_> {
     }
 
     /// Runs `shots` shots (at most the table's width) into `table`, which is cleared first:
-    /// 512 at a time ([`super::packed`]) when the noise is sampled or off and the program's
-    /// dense vector is at most [`super::PACKED_MAX_ACTIVE`] qubits wide, else one at a time
-    /// ([`Self::run_scalar`]: chosen faults, fixed faults, wider programs). Both give the same
-    /// distribution, not the same shots for one seed.
+    /// 512 at a time ([`super::packed`]) when the noise is sampled or off, or the faults are
+    /// chosen by a source (programs without correlated errors), and the program's dense vector
+    /// is at most [`super::PACKED_MAX_ACTIVE`] qubits wide; else one at a time
+    /// ([`Self::run_scalar`]: fixed faults, wider programs). Both give the same distribution,
+    /// not the same shots for one seed.
     pub fn run(
         &self,
         ws: &mut Workspace,
@@ -61,9 +62,13 @@ impl BatchSpec<'_> {
         table: &mut BitTable,
     ) {
         let sampled = matches!(self.noise, NoiseMode::Sample | NoiseMode::Off);
-        if self.faults.is_none() && sampled && self.program.packs() {
+        // Chosen faults go to the packed executor when the effect table takes them: programs
+        // with correlated errors (which it leaves out) run them one shot at a time.
+        let chosen = self.faults.is_some() && self.program.effects.is_some();
+        if (chosen || self.faults.is_none() && sampled) && self.program.packs() {
             let out = Readout {
-                noisy: self.noise == NoiseMode::Sample,
+                noisy: self.faults.is_none() && self.noise == NoiseMode::Sample,
+                faults: self.faults,
                 postselect: self.postselect,
                 end_of_shot: self.end_of_shot,
             };

@@ -22,9 +22,11 @@
 //! its frame extracted from the words and its group's final vector (docs/exact-engine.md,
 //! "Packed shots").
 
-use super::batch::EndOfShot;
+use super::batch::{EndOfShot, FaultSource};
 use super::linear::NoiseEffects;
-use super::program::{activate, apply_dense, project, rotate_step, ExactProgram, Hits, Workspace};
+use super::program::{
+    activate, apply_dense, project, rotate_step, ExactProgram, Hits, Injection, Workspace,
+};
 use super::steps::{Gate, Step, Steps, Then, NONE};
 use super::trajectory::{Cursor, Trajectories};
 use crate::bits::BitTable;
@@ -157,6 +159,8 @@ pub(super) struct Packed {
     effects: Vec<u64>,
     /// The postselected detectors as words (bit i: detector i).
     postselect: Vec<u64>,
+    /// One shot's faults from a [`FaultSource`].
+    placed: Vec<Injection>,
     /// Shots that the step list must run, gathered from blocks until they fill one.
     queue: Queue,
     /// The queued block's results, before they go to their shots' columns.
@@ -332,7 +336,10 @@ fn bernoulli(p: f64, mask: L, rng: &mut impl RngCore) -> L {
 /// What a batch reads out, and how.
 #[derive(Clone, Copy)]
 pub(super) struct Readout<'a> {
+    /// Channels and flips sampled with their probabilities (else none, or `faults`).
     pub noisy: bool,
+    /// Each shot's faults chosen by this source instead (stratified sampling).
+    pub faults: Option<&'a dyn FaultSource>,
     pub postselect: Option<&'a [bool]>,
     pub end_of_shot: Option<&'a dyn EndOfShot>,
 }
@@ -578,7 +585,7 @@ impl ExactProgram {
                 *word |= 1 << (i % 64);
             }
         }
-        if !self.uses_effects() {
+        if out.faults.is_none() && !self.uses_effects() {
             // Hits drawn as the step list reaches them: a block whose shots all end early
             // never draws the rest.
             for block in 0..shots.div_ceil(SHOTS) {
@@ -599,7 +606,9 @@ impl ExactProgram {
         for block in 0..shots.div_ceil(SHOTS) {
             let live = L::first(shots - SHOTS * block);
             list.clear();
-            if out.noisy {
+            if let Some(source) = out.faults {
+                self.place_faults(source, rng, live, &mut list, &mut ws.packed.placed);
+            } else if out.noisy {
                 self.draw_hits(&mut ws.hits, rng, &mut list);
             }
             // Shots whose faults flip no rotation's sign, or that a postselected detector
@@ -1121,6 +1130,63 @@ impl ExactProgram {
             });
             self.advance_hit(hits, rng, c);
         }
+    }
+
+    /// Each shot of `live` draws its faults from `source`; they go into `list` as hits, in
+    /// operation order. A measurement flip applies once however many faults are placed on it
+    /// (as in [`super::NoiseMode::Fixed`]).
+    fn place_faults(
+        &self,
+        source: &dyn FaultSource,
+        rng: &mut impl RngCore,
+        live: L,
+        list: &mut Vec<Hit>,
+        placed: &mut Vec<Injection>,
+    ) {
+        let st = &self.steps;
+        let stride = 2 * self.words as u32;
+        let first = self.effects.as_ref().map(|e| &e.first[..]);
+        for shot in live.ones() {
+            placed.clear();
+            source.draw(rng, placed);
+            placed.sort_unstable();
+            let mut flipped_at = NONE;
+            for inj in placed.iter() {
+                let at = inj.op;
+                let generator = first.map_or(NONE, |f| f[at as usize]);
+                let channel = st.channel_at[at as usize];
+                let hit = if channel == NONE {
+                    if at == flipped_at {
+                        continue;
+                    }
+                    flipped_at = at;
+                    Hit {
+                        at,
+                        shot: shot as u16,
+                        outcome: 1,
+                        images: NONE,
+                        generator,
+                    }
+                } else {
+                    let ch = &st.channels[channel as usize];
+                    let per_target = 2 * ch.arity as u32;
+                    Hit {
+                        at,
+                        shot: shot as u16,
+                        outcome: inj.outcome,
+                        images: ch.images + inj.target * per_target * stride,
+                        generator: if generator == NONE {
+                            NONE
+                        } else {
+                            generator + inj.target * per_target
+                        },
+                    }
+                };
+                list.push(hit);
+            }
+        }
+        // A stable sort: each shot's own hits are in order already.
+        list.sort_by_key(|h| h.at);
     }
 
     /// Finishes from the effect table `e` the shots of `live` whose fate the frame decides

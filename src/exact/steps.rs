@@ -219,6 +219,8 @@ pub(super) struct Steps {
     /// (record, frame bits) of every feedback Pauli ([`Step::FrameIfRecord`]).
     pub feedback: Vec<(u32, u32)>,
     pub channels: Vec<ChannelStep>,
+    /// Per operation, its channel in `channels` (NONE: not a channel).
+    pub channel_at: Vec<u32>,
     /// Per noise class.
     pub classes: Vec<ChannelIndex>,
 }
@@ -353,6 +355,8 @@ impl Steps {
                     ..
                 } => {
                     let c = s.channels.len() as u32;
+                    s.channel_at.resize(i, NONE);
+                    s.channel_at.push(c);
                     let images = s.put(images);
                     s.channels.push(ChannelStep {
                         first: *first,
@@ -392,6 +396,7 @@ impl Steps {
             };
             s.steps.push((at, step));
         }
+        s.channel_at.resize(ops.len(), NONE);
         s.classes = class_entries.into_iter().map(ChannelIndex::new).collect();
         s.fuse();
         s.pair();
