@@ -577,6 +577,24 @@ fn count_columns(
     }
 }
 
+/// A random noisy circuit on `n` qubits (no final measurements) with three checks inserted at
+/// random places: a qubit measured twice (M(0.02)) and a detector comparing the two, the first
+/// also an observable when `observable`.
+fn checked_random_circuit(gen: &mut Xoshiro256PlusPlus, n: usize, observable: bool) -> String {
+    let text = strip_final_measurements(&random_circuit(gen, n, 30, 0.03), n);
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    for c in 0..3 {
+        let at = (gen.next_u64() % (lines.len() as u64 + 1)) as usize;
+        let q = gen.next_u64() % n as u64;
+        let mut check = format!("M(0.02) {q}\nM(0.02) {q}\nDETECTOR rec[-1] rec[-2]");
+        if c == 0 && observable {
+            check += "\nOBSERVABLE_INCLUDE(0) rec[-1] rec[-2]";
+        }
+        lines.insert(at, check);
+    }
+    lines.join("\n") + "\n"
+}
+
 /// `BatchSpec::run` takes 64 shots at a time (the packed executor); its shots must follow the
 /// distribution of single shots (`run_scalar`, itself checked against the state vector above):
 /// random noisy Clifford + T/CH/rotation circuits with feedback, postselected detectors between
@@ -589,18 +607,7 @@ fn packed_shots_follow_the_single_shot_distribution() {
     let budgets = [TRAJECTORY_BUDGET, 1 << 10, 0];
     for case in 0..18 {
         let n = 2 + case % 4;
-        let text = strip_final_measurements(&random_circuit(&mut gen, n, 30, 0.03), n);
-        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
-        for c in 0..3 {
-            let at = (gen.next_u64() % (lines.len() as u64 + 1)) as usize;
-            let q = gen.next_u64() % n as u64;
-            let mut check = format!("M(0.02) {q}\nM(0.02) {q}\nDETECTOR rec[-1] rec[-2]");
-            if c == 0 {
-                check += "\nOBSERVABLE_INCLUDE(0) rec[-1] rec[-2]";
-            }
-            lines.insert(at, check);
-        }
-        let text = lines.join("\n") + "\n";
+        let text = checked_random_circuit(&mut gen, n, true);
         let circuit = parse_circuit(&text).unwrap();
         let program = ExactProgram::compile(&circuit).unwrap();
         let postselect: Vec<bool> = (0..program.num_detectors).map(|d| d != 1).collect();
@@ -830,17 +837,7 @@ fn packed_chosen_faults_follow_the_single_shot_distribution() {
     let mut gen = Xoshiro256PlusPlus::seed_from_u64(43);
     for case in 0..9 {
         let n = 2 + case % 3;
-        let text = strip_final_measurements(&random_circuit(&mut gen, n, 30, 0.03), n);
-        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
-        for _ in 0..3 {
-            let at = (gen.next_u64() % (lines.len() as u64 + 1)) as usize;
-            let q = gen.next_u64() % n as u64;
-            lines.insert(
-                at,
-                format!("M(0.02) {q}\nM(0.02) {q}\nDETECTOR rec[-1] rec[-2]"),
-            );
-        }
-        let text = lines.join("\n") + "\n";
+        let text = checked_random_circuit(&mut gen, n, false);
         let program = ExactProgram::compile(&parse_circuit(&text).unwrap()).unwrap();
         let mut candidates: Vec<_> = (0..400u32)
             .flat_map(|site| (0..8u32).flat_map(move |g| (1..16u8).map(move |i| (site, g, i))))
