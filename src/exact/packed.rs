@@ -4,8 +4,13 @@
 //! Pauli frame and the record (reductions, frame Cliffords, channels, feedback, resets,
 //! measurement tests, detectors), so it runs on a block of [`LANES`] x 64 shots at once, as in
 //! the frame sampler (`src/frame/`): the frame is transposed, one row of [`LANES`] words per
-//! frame bit, bit s of word j of every row being shot 64j + s. Channel hits are drawn by geometric gaps over (trial, shot) pairs, so their cost
-//! follows the hits, as in a single shot.
+//! frame bit, bit s of word j of every row being shot 64j + s. Channel hits are drawn by
+//! geometric gaps over (trial, shot) pairs, so their cost follows the hits, as in a single shot.
+//!
+//! Before that, most shots never reach the step list: a block's hits (or a fault source's
+//! chosen faults) are drawn first, and a shot whose faults flip no rotation's sign, or that a
+//! postselected detector discards before its first flipped sign, is finished from the effect
+//! table ([`NoiseEffects`]). The others queue, renumbered, until they fill a block.
 //!
 //! A dense step is a fixed function of the vector before it and of each shot's decision (the
 //! frame's sign bits; a dense measurement's outcome), so the shots of a batch travel in
