@@ -33,7 +33,7 @@ use crate::circuit::Circuit;
 use crate::error::SimError;
 
 /// Noiseless shots used to find (and check) the detectors' and observables' reference values.
-const REFERENCE_TRIALS: usize = 16;
+const REFERENCE_TRIALS: usize = 64;
 
 impl ExactProgram {
     /// Compiles `circuit` with at most [`DEFAULT_MAX_ACTIVE`] active qubits.
