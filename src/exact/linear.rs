@@ -113,7 +113,7 @@ fn ones(words: &[u64], n: usize) -> impl Iterator<Item = usize> + '_ {
 enum Form {
     Detector(u32),
     Observable(u32),
-    /// The sign of a rotation's angle (an activation's or a rotation's frame test).
+    /// The sign of a rotation's angle on the active qubits (its frame test).
     Sign,
 }
 
@@ -201,8 +201,9 @@ fn walk(
                     }
                 }
             }
-            // The angle's sign is the frame's z bit of the qubit that joins the vector.
-            Op::Activate { qubit, .. } => seen(i, Form::Sign, rows.row(n + qubit)),
+            // The executors clear the frame's z bit of the qubit that joins the vector (a
+            // gauge), so an activation's sign never flips.
+            Op::Activate { qubit, .. } => rows.clear(n + qubit),
             Op::Rotate { test, .. } => {
                 rows.clear(t0);
                 anticommutation(&mut rows, t0, test);
@@ -367,7 +368,7 @@ impl NoiseEffects {
         }
         let signs = ops
             .iter()
-            .filter(|op| matches!(op, Op::Activate { .. } | Op::Rotate { .. }))
+            .filter(|op| matches!(op, Op::Rotate { .. }))
             .count();
         let (dets, obs) = (program.num_detectors, program.num_observables);
         let (sign_words, detector_words) = (signs.div_ceil(64), dets.div_ceil(64));

@@ -416,13 +416,11 @@ impl<R: Fn(u32, usize, &mut Vec<C>)> Groups<'_, R> {
         }
     }
 
-    /// An activation (dense step `at`, `sin_cos` of its angle): each group splits by its
-    /// shots' flips of the angle (`flips`).
+    /// An activation (dense step `at`, `sin_cos` of its angle), the same in every shot (the
+    /// frame's Z on the qubit was cleared: a gauge).
     #[inline(always)]
-    fn activate(&mut self, alive: L, at: u32, flips: L, sin_cos: (f64, f64)) {
-        self.step(alive, at, [flips, L::ZERO], |k, a| {
-            activate(a, k == 1, sin_cos)
-        });
+    fn activate(&mut self, alive: L, at: u32, sin_cos: (f64, f64)) {
+        self.step(alive, at, [L::ZERO; 2], |_, a| activate(a, false, sin_cos));
     }
 
     /// Group `g` takes dense step `at`, its shots split by their keys (`bits` as in
@@ -792,9 +790,9 @@ impl ExactProgram {
                                 unreachable!("a reduction paired with an activation")
                             };
                             i += 1;
-                            let (flips, sin_cos) =
-                                (frame[half + qubit as usize], st.angles[angle as usize]);
-                            g.activate(alive, i as u32 - 1, flips, sin_cos);
+                            // A dormant qubit's Z is a gauge (as `clear_dormant_z`).
+                            frame[half + qubit as usize] = L::ZERO;
+                            g.activate(alive, i as u32 - 1, st.angles[angle as usize]);
                             continue;
                         }
                         Then::MeasureRandom => {
@@ -811,9 +809,8 @@ impl ExactProgram {
                     continue;
                 }
                 Step::Activate { qubit, angle } => {
-                    let (flips, sin_cos) =
-                        (frame[half + qubit as usize], st.angles[angle as usize]);
-                    g.activate(alive, i as u32 - 1, flips, sin_cos);
+                    frame[half + qubit as usize] = L::ZERO;
+                    g.activate(alive, i as u32 - 1, st.angles[angle as usize]);
                     continue;
                 }
                 Step::Rotate {

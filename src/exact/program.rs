@@ -302,6 +302,15 @@ fn frame_bit(f: &[u64], w: usize, half: usize, q: u32) -> bool {
     f[half * w + q as usize / 64] >> (q % 64) & 1 == 1
 }
 
+/// Clears the frame's Z on `q`, a dormant qubit about to be activated. Z on a qubit in |0> is
+/// a phase (and Y is i X), so the bit is a gauge: cleared, the activation takes the compiled
+/// sign in every shot instead of a sign that differs between shots representing the same state
+/// (docs/exact-engine.md, "Instructions").
+#[inline(always)]
+fn clear_dormant_z(f: &mut [u64], w: usize, q: u32) {
+    f[w + q as usize / 64] &= !(1 << (q % 64));
+}
+
 #[inline(always)]
 fn frame_flip(f: &mut [u64], w: usize, half: usize, q: u32) {
     f[half * w + q as usize / 64] ^= 1 << (q % 64);
@@ -599,11 +608,11 @@ impl ExactProgram {
                             let Some(&(_, Step::Activate { qubit, angle })) = list.next() else {
                                 unreachable!("a reduction paired with an activation")
                             };
-                            let flip = frame_bit(f, w, 1, qubit);
+                            clear_dormant_z(f, w, qubit);
                             let sin_cos = st.angles[angle as usize];
                             let at = index(&list);
-                            let compute = |amps: &mut Vec<C>| activate(amps, flip, sin_cos);
-                            traj.step(&mut cur, at, usize::from(flip), amps, compute, &replay);
+                            let compute = |amps: &mut Vec<C>| activate(amps, false, sin_cos);
+                            traj.step(&mut cur, at, 0, amps, compute, &replay);
                             continue;
                         }
                         Then::MeasureRandom => {
@@ -621,11 +630,11 @@ impl ExactProgram {
                     continue;
                 }
                 Step::Activate { qubit, angle } => {
-                    let flip = frame_bit(f, w, 1, qubit);
+                    clear_dormant_z(f, w, qubit);
                     let sin_cos = st.angles[angle as usize];
-                    let compute = |amps: &mut Vec<C>| activate(amps, flip, sin_cos);
+                    let compute = |amps: &mut Vec<C>| activate(amps, false, sin_cos);
                     let at = index(&list);
-                    traj.step(&mut cur, at, usize::from(flip), amps, compute, &replay);
+                    traj.step(&mut cur, at, 0, amps, compute, &replay);
                     continue;
                 }
                 Step::Rotate {
