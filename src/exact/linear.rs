@@ -5,8 +5,9 @@
 //! frame only ever changes by GF(2)-affine steps: virtual Cliffords ([`Op::Reduce`], the frame
 //! half of [`Op::Dense`]), XORs of constant Paulis (faults, [`Op::Correlated`]), and XORs of a
 //! constant Pauli times a bit (the reset after a measurement whose outcome is 1, feedback from a
-//! record). A rotation ([`Op::Activate`], [`Op::Rotate`]) only flips its angle's sign when the
-//! frame anticommutes with it: it changes the dense vector, never the frame. A record is
+//! record; an activation clears the z bit of its dormant qubit, a gauge). A rotation
+//! ([`Op::Rotate`]) only flips its angle's sign when the frame anticommutes with it: it changes
+//! the dense vector, never the frame. A record is
 //! affine in the frame and in one fresh bit per non-deterministic outcome: a fixed measurement
 //! is its sign XOR the frame's anticommutation with a constant Pauli; a random one XORs in a
 //! fair coin; a dense one XORs in a bit sampled from the amplitudes (which depend on the angles
