@@ -574,6 +574,19 @@ impl ExactProgram {
         if ws.trajectories.program() != self.id {
             ws.trajectories = Trajectories::new(self.id, self.trajectory_budget());
         }
+        if out.faults.is_none() && !self.uses_effects() {
+            // Hits drawn as the step list reaches them: a block whose shots all end early
+            // never draws the rest.
+            for block in 0..shots.div_ceil(SHOTS) {
+                let live = L::first(shots - SHOTS * block);
+                let col = LANES * block;
+                let alive = self.packed_block::<AVX>(ws, rng, live, None, out, table, col);
+                if !alive.none() {
+                    self.packed_finish::<AVX>(ws, rng, alive, out, table, col);
+                }
+            }
+            return;
+        }
         let ps = &mut ws.packed.postselect;
         ps.clear();
         ps.resize(self.num_detectors.div_ceil(64), 0);
@@ -587,19 +600,6 @@ impl ExactProgram {
             if let Some(word) = ps.get_mut(i / 64) {
                 *word |= 1 << (i % 64);
             }
-        }
-        if out.faults.is_none() && !self.uses_effects() {
-            // Hits drawn as the step list reaches them: a block whose shots all end early
-            // never draws the rest.
-            for block in 0..shots.div_ceil(SHOTS) {
-                let live = L::first(shots - SHOTS * block);
-                let col = LANES * block;
-                let alive = self.packed_block::<AVX>(ws, rng, live, None, out, table, col);
-                if !alive.none() {
-                    self.packed_finish::<AVX>(ws, rng, alive, out, table, col);
-                }
-            }
-            return;
         }
         let mut queue = std::mem::take(&mut ws.packed.queue);
         let mut list = std::mem::take(&mut ws.packed.hits);
@@ -1087,13 +1087,42 @@ impl ExactProgram {
         ws.packed.frames = frames;
     }
 
+    /// The hit at operation `at` on shot `shot`: a measurement flip when `channel` is NONE,
+    /// else Pauli bits `outcome` on target `target` of that channel (its images and first
+    /// generator, `2 arity` of each per target).
+    #[inline(always)]
+    fn hit(&self, at: u32, shot: usize, channel: u32, target: u32, outcome: u8) -> Hit {
+        let first = self.effects.as_ref().map_or(NONE, |e| e.first[at as usize]);
+        let shot = shot as u16;
+        if channel == NONE {
+            return Hit {
+                at,
+                shot,
+                outcome: 1,
+                images: NONE,
+                generator: first,
+            };
+        }
+        let ch = &self.steps.channels[channel as usize];
+        let per_target = 2 * ch.arity as u32;
+        Hit {
+            at,
+            shot,
+            outcome,
+            images: ch.images + target * per_target * 2 * self.words as u32,
+            generator: if first == NONE {
+                NONE
+            } else {
+                first + target * per_target
+            },
+        }
+    }
+
     /// Draws every channel hit and measurement flip of a block into `list`, in operation
     /// order: geometric gaps over (trial, shot) pairs numbered trial * SHOTS + shot, per noise
     /// class, the classes merged by operation.
     fn draw_hits(&self, hits: &mut Hits, rng: &mut impl RngCore, list: &mut Vec<Hit>) {
         let st = &self.steps;
-        let stride = 2 * self.words;
-        let first = self.effects.as_ref().map(|e| &e.first[..]);
         for c in 0..self.noise_classes.len() {
             set_hit(hits, st, c, self.noise_classes[c].0.gap(rng));
         }
@@ -1103,33 +1132,12 @@ impl ExactProgram {
                 return;
             }
             let flat = hits.trial[c];
-            let shot = (flat as usize & (SHOTS - 1)) as u16;
-            let generator = first.map_or(NONE, |f| f[at as usize]);
             let channel = hits.channel[c];
-            list.push(if channel == NONE {
-                Hit {
-                    at,
-                    shot,
-                    outcome: 1,
-                    images: NONE,
-                    generator,
-                }
-            } else {
-                let ch = &st.channels[channel as usize];
-                let t = ((flat >> SHIFT) - ch.first) as u32;
-                let per_target = 2 * ch.arity as u32;
-                Hit {
-                    at,
-                    shot,
-                    outcome: ch.channel.pick(rng),
-                    images: ch.images + t * per_target * stride as u32,
-                    generator: if generator == NONE {
-                        NONE
-                    } else {
-                        generator + t * per_target
-                    },
-                }
-            });
+            let (target, outcome) = match st.channels.get(channel as usize) {
+                Some(ch) => (((flat >> SHIFT) - ch.first) as u32, ch.channel.pick(rng)),
+                None => (0, 1),
+            };
+            list.push(self.hit(at, flat as usize & (SHOTS - 1), channel, target, outcome));
             self.advance_hit(hits, rng, c);
         }
     }
@@ -1145,46 +1153,20 @@ impl ExactProgram {
         list: &mut Vec<Hit>,
         placed: &mut Vec<Injection>,
     ) {
-        let st = &self.steps;
-        let stride = 2 * self.words as u32;
-        let first = self.effects.as_ref().map(|e| &e.first[..]);
         for shot in live.ones() {
             placed.clear();
             source.draw(rng, placed);
             placed.sort_unstable();
             let mut flipped_at = NONE;
             for inj in placed.iter() {
-                let at = inj.op;
-                let generator = first.map_or(NONE, |f| f[at as usize]);
-                let channel = st.channel_at[at as usize];
-                let hit = if channel == NONE {
-                    if at == flipped_at {
+                let channel = self.steps.channel_at[inj.op as usize];
+                if channel == NONE {
+                    if inj.op == flipped_at {
                         continue;
                     }
-                    flipped_at = at;
-                    Hit {
-                        at,
-                        shot: shot as u16,
-                        outcome: 1,
-                        images: NONE,
-                        generator,
-                    }
-                } else {
-                    let ch = &st.channels[channel as usize];
-                    let per_target = 2 * ch.arity as u32;
-                    Hit {
-                        at,
-                        shot: shot as u16,
-                        outcome: inj.outcome,
-                        images: ch.images + inj.target * per_target * stride,
-                        generator: if generator == NONE {
-                            NONE
-                        } else {
-                            generator + inj.target * per_target
-                        },
-                    }
-                };
-                list.push(hit);
+                    flipped_at = inj.op;
+                }
+                list.push(self.hit(inj.op, shot, channel, inj.target, inj.outcome));
             }
         }
         // A stable sort: each shot's own hits are in order already.
@@ -1321,13 +1303,14 @@ impl ExactProgram {
                 if at >= limit || at == u32::MAX {
                     return at;
                 }
-                let ch = &self.steps.channels[hits.channel[c] as usize];
+                let channel = hits.channel[c];
+                let ch = &self.steps.channels[channel as usize];
                 let flat = hits.trial[c];
-                let t = ((flat >> SHIFT) - ch.first) as usize;
+                let target = ((flat >> SHIFT) - ch.first) as u32;
                 let shot = flat as usize & (SHOTS - 1);
                 if alive.has(shot) {
-                    let images = ch.images as usize + t * 2 * ch.arity as usize * stride;
-                    apply(frame, images, ch.channel.pick(rng), shot);
+                    let h = self.hit(at, shot, channel, target, ch.channel.pick(rng));
+                    apply(frame, h.images as usize, h.outcome, shot);
                 }
                 self.advance_hit(hits, rng, c);
             },
