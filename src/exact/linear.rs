@@ -31,6 +31,7 @@
 //! with at most one fault per such operation ([`frame_linear`] refuses a list with two).
 
 use super::program::{ExactProgram, Injection, MeasureKind, Op};
+use crate::frame::noise::PauliChannel;
 
 /// The frame-linear detectors of a program and each listed fault's symptom on them.
 #[derive(Clone, Debug)]
@@ -345,6 +346,12 @@ pub(super) struct NoiseEffects {
     pub sign_ops: Vec<u32>,
     /// The operation of each detector (`u32::MAX`: none).
     pub detector_ops: Vec<u32>,
+    /// Per noise class, per trial: the trial's first generator (`u32::MAX`: none) and its
+    /// channel in `pickers` (`u32::MAX`: a measurement flip), so that a drawn hit finds its
+    /// Pauli and its rows without looking up its operation.
+    pub trials: Vec<Vec<(u32, u32)>>,
+    /// The distinct channels of the program (a few), which pick a hit's Pauli.
+    pub pickers: Vec<PauliChannel>,
 }
 
 /// The effect tables are not built beyond this many bytes (the walk's forms or the table).
@@ -377,7 +384,10 @@ impl NoiseEffects {
         let width = vars.div_ceil(64).max(1);
         let forms = (2 * program.num_qubits + 2 + program.num_measurements + signs + dets + obs)
             .saturating_mul(width);
-        if forms.max(vars.saturating_mul(words)).saturating_mul(8) > EFFECTS_MAX_BYTES {
+        let all_trials: u64 = program.noise_classes.iter().map(|c| c.1).sum();
+        let all_trials = usize::try_from(all_trials).unwrap_or(usize::MAX);
+        let table = vars.saturating_mul(words).max(all_trials);
+        if forms.max(table).saturating_mul(8) > EFFECTS_MAX_BYTES {
             return None;
         }
         let mut rows = vec![0u64; vars * words];
@@ -403,12 +413,45 @@ impl NoiseEffects {
             Form::Observable(o) if (o as usize) < obs => column(row, obs0 + o as usize),
             _ => {}
         });
-        let first = base
+        let first: Vec<u32> = base
             .iter()
             .map(|b| b.map_or(u32::MAX, |v| v as u32))
             .collect();
+        let steps = &program.steps;
+        let mut pickers: Vec<PauliChannel> = Vec::new();
+        let picker = |pickers: &mut Vec<PauliChannel>, ch: &PauliChannel| {
+            let k = pickers.iter().position(|p| p == ch).unwrap_or_else(|| {
+                pickers.push(ch.clone());
+                pickers.len() - 1
+            });
+            k as u32
+        };
+        let mut trials = Vec::with_capacity(program.noise_classes.len());
+        for (c, &(_, n)) in program.noise_classes.iter().enumerate() {
+            let mut by_trial = Vec::with_capacity(n as usize);
+            for t in 0..n {
+                let (op, channel) = steps.classes[c].hit(t);
+                let g = first.get(op as usize).copied().unwrap_or(u32::MAX);
+                by_trial.push(match steps.channels.get(channel as usize) {
+                    Some(ch) => {
+                        let k = picker(&mut pickers, &ch.channel);
+                        let per_target = 2 * u32::from(ch.arity);
+                        let g = if g == u32::MAX {
+                            g
+                        } else {
+                            g + (t - ch.first) as u32 * per_target
+                        };
+                        (g, k)
+                    }
+                    None => (g, u32::MAX),
+                });
+            }
+            trials.push(by_trial);
+        }
         Some(NoiseEffects {
             first,
+            trials,
+            pickers,
             words,
             sign_words,
             detector_words,

@@ -92,6 +92,12 @@ impl L {
         l
     }
 
+    /// Adds shot `s`.
+    #[inline(always)]
+    fn set(&mut self, s: usize) {
+        self.0[s >> 6] |= 1 << (s & 63);
+    }
+
     #[inline(always)]
     fn has(self, s: usize) -> bool {
         self.0[s >> 6] >> (s & 63) & 1 == 1
@@ -158,8 +164,10 @@ pub(super) struct Packed {
     groups: Vec<Group>,
     /// Vectors of groups that emptied, for reuse.
     spare: Vec<Vec<C>>,
-    /// The block's channel hits and measurement flips, drawn before it runs.
+    /// The block's chosen faults as hits, placed before it runs.
     hits: Vec<Hit>,
+    /// The block's channel hits and measurement flips, drawn before it runs.
+    drawn: Vec<Drawn>,
     /// Per shot of the block, the XOR of its hits' effect rows ([`NoiseEffects`]).
     effects: Vec<u64>,
     /// The postselected detectors as words (bit i: detector i).
@@ -212,6 +220,17 @@ struct Hit {
     images: u32,
     /// The hit target's first generator in the effect table (NONE: none there).
     generator: u32,
+}
+
+/// A channel hit or measurement flip drawn for the effect table: trial `trial` of noise class
+/// `class` on shot `shot`, with Pauli bits `outcome` (1 for a flip). Only the hits of shots
+/// that the step list runs become [`Hit`]s, in operation order.
+#[derive(Clone, Copy, Debug)]
+struct Drawn {
+    trial: u32,
+    class: u32,
+    shot: u16,
+    outcome: u8,
 }
 
 /// Shots that have made the same dense decisions so far: their trie cursor and vector.
@@ -603,33 +622,32 @@ impl ExactProgram {
         }
         let mut queue = std::mem::take(&mut ws.packed.queue);
         let mut list = std::mem::take(&mut ws.packed.hits);
+        let mut drawn = std::mem::take(&mut ws.packed.drawn);
         queue.shots.clear();
         queue.hits.clear();
         let mut lane = [0u16; SHOTS];
         for block in 0..shots.div_ceil(SHOTS) {
             let live = L::first(shots - SHOTS * block);
             list.clear();
+            drawn.clear();
+            let p = &mut *ws.packed;
             if let Some(source) = out.faults {
-                self.place_faults(source, rng, live, &mut list, &mut ws.packed.placed);
-            } else if out.noisy {
-                self.draw_hits(&mut ws.hits, rng, &mut list);
+                self.place_faults(source, rng, live, &mut list, &mut p.placed);
             }
             // Shots whose faults flip no rotation's sign, or that a postselected detector
             // discards before the first flipped sign, are finished from the effect table.
             let hard = match &self.effects {
                 Some(e) => {
-                    let p = &mut *ws.packed;
+                    let touched = if out.faults.is_some() {
+                        accumulate(e, &list, live, &mut p.effects)
+                    } else if out.noisy {
+                        self.draw_linear(e, rng, live, &mut p.effects, &mut drawn)
+                    } else {
+                        L::ZERO
+                    };
+                    let (acc, ps) = (&p.effects[..], &p.postselect[..]);
                     let col = LANES * block;
-                    self.finish_linear(
-                        e,
-                        &list,
-                        live,
-                        out,
-                        &mut p.effects,
-                        &p.postselect,
-                        table,
-                        col,
-                    )
+                    self.finish_linear(e, touched, live, out, acc, ps, table, col)
                 }
                 None => live,
             };
@@ -651,12 +669,25 @@ impl ExactProgram {
                 shot: lane[h.shot as usize],
                 ..h
             }));
+            let st = &self.steps;
+            for d in drawn.iter().filter(|d| hard.has(d.shot as usize)) {
+                let (at, channel) = st.classes[d.class as usize].hit(d.trial.into());
+                let target = st
+                    .channels
+                    .get(channel as usize)
+                    .map_or(0, |ch| (u64::from(d.trial) - ch.first) as u32);
+                let shot = lane[d.shot as usize] as usize;
+                queue
+                    .hits
+                    .push(self.hit(at, shot, channel, target, d.outcome));
+            }
         }
         if !queue.shots.is_empty() {
             self.run_queue::<AVX>(ws, rng, &mut queue, out, table);
         }
         ws.packed.queue = queue;
         ws.packed.hits = list;
+        ws.packed.drawn = drawn;
     }
 
     /// Runs the queued shots through the step list and puts their results into their columns
@@ -670,7 +701,7 @@ impl ExactProgram {
         out: Readout,
         table: &mut BitTable,
     ) {
-        // In operation order (a stable sort: each block's hits already are).
+        // In operation order (drawn hits come class by class).
         queue.hits.sort_by_key(|h| h.at);
         let mut scratch = std::mem::take(&mut ws.packed.scratch);
         if scratch.rows() != table.rows() || scratch.words() != LANES {
@@ -1118,28 +1149,49 @@ impl ExactProgram {
         }
     }
 
-    /// Draws every channel hit and measurement flip of a block into `list`, in operation
-    /// order: geometric gaps over (trial, shot) pairs numbered trial * SHOTS + shot, per noise
-    /// class, the classes merged by operation.
-    fn draw_hits(&self, hits: &mut Hits, rng: &mut impl RngCore, list: &mut Vec<Hit>) {
-        let st = &self.steps;
-        for c in 0..self.noise_classes.len() {
-            set_hit(hits, st, c, self.noise_classes[c].0.gap(rng));
+    /// Draws the channel hits and measurement flips of the shots of `live` (a block) into
+    /// `drawn` and XORs each one's effect rows into its shot's row of `acc`; returns the shots
+    /// with a hit. Geometric gaps over (trial, shot) pairs numbered trial * SHOTS + shot, one
+    /// noise class after another, as the frame sampler draws: rows add in any order, and only
+    /// the few shots the step list runs need their hits in operation order.
+    fn draw_linear(
+        &self,
+        e: &NoiseEffects,
+        rng: &mut impl RngCore,
+        live: L,
+        acc: &mut Vec<u64>,
+        drawn: &mut Vec<Drawn>,
+    ) -> L {
+        let words = e.words;
+        acc.resize(SHOTS * words, 0);
+        let mut touched = L::ZERO;
+        for (c, (trial, n)) in self.noise_classes.iter().enumerate() {
+            let by_trial = &e.trials[c];
+            trial.for_each_hit(n << SHIFT, rng, |flat, rng| {
+                let s = flat as usize & (SHOTS - 1);
+                if !live.has(s) {
+                    return;
+                }
+                let t = (flat >> SHIFT) as usize;
+                let (g, picker) = by_trial[t];
+                let outcome = e.pickers.get(picker as usize).map_or(1, |ch| ch.pick(rng));
+                drawn.push(Drawn {
+                    trial: t as u32,
+                    class: c as u32,
+                    shot: s as u16,
+                    outcome,
+                });
+                if g != NONE {
+                    let row = &mut acc[s * words..][..words];
+                    if !touched.has(s) {
+                        row.fill(0);
+                        touched.set(s);
+                    }
+                    xor_generators(row, e, g, outcome);
+                }
+            });
         }
-        loop {
-            let (c, at) = hits.next();
-            if at == u32::MAX {
-                return;
-            }
-            let flat = hits.trial[c];
-            let channel = hits.channel[c];
-            let (target, outcome) = match st.channels.get(channel as usize) {
-                Some(ch) => (((flat >> SHIFT) - ch.first) as u32, ch.channel.pick(rng)),
-                None => (0, 1),
-            };
-            list.push(self.hit(at, flat as usize & (SHOTS - 1), channel, target, outcome));
-            self.advance_hit(hits, rng, c);
-        }
+        touched
     }
 
     /// Each shot of `live` draws its faults from `source`; they go into `list` as hits, in
@@ -1177,42 +1229,22 @@ impl ExactProgram {
     /// (docs/exact-engine.md, "Noise that commutes with every rotation"), writing them into
     /// column words `col..` of `table`: a shot that a postselected detector discards before
     /// its first flipped sign (that detector alone), and, unless the final state is read, a
-    /// shot whose hits flip no sign (its detection events and observables). Returns the
+    /// shot whose hits flip no sign (its detection events and observables). `acc` holds the
+    /// XOR of the effect rows of each shot of `touched` (the others had no hit). Returns the
     /// others, which the step list runs.
     #[allow(clippy::too_many_arguments)]
     fn finish_linear(
         &self,
         e: &NoiseEffects,
-        list: &[Hit],
+        touched: L,
         live: L,
         out: Readout,
-        acc: &mut Vec<u64>,
+        acc: &[u64],
         postselect: &[u64],
         table: &mut BitTable,
         col: usize,
     ) -> L {
         let words = e.words;
-        acc.resize(SHOTS * words, 0);
-        let mut touched = L::ZERO;
-        for h in list {
-            let s = h.shot as usize;
-            if h.generator == NONE || !live.has(s) {
-                continue;
-            }
-            let row = &mut acc[s * words..][..words];
-            if !touched.has(s) {
-                row.fill(0);
-                touched |= L::shot(s);
-            }
-            let mut bits = h.outcome;
-            while bits != 0 {
-                let g = h.generator as usize + bits.trailing_zeros() as usize;
-                bits &= bits - 1;
-                for (a, b) in row.iter_mut().zip(e.row(g)) {
-                    *a ^= b;
-                }
-            }
-        }
         let (dets, state) = (self.num_detectors, out.end_of_shot.is_some());
         // Shots without hits are noiseless: every detector keeps its value.
         let quiet = live & !touched;
@@ -1349,6 +1381,41 @@ impl ExactProgram {
         let next = hits.trial[class].saturating_add(1).saturating_add(gap);
         set_hit(hits, &self.steps, class, next);
     }
+}
+
+/// XORs into `row` the effect rows of the generators that Pauli bits `outcome` pick from
+/// generator `first` on.
+#[inline(always)]
+fn xor_generators(row: &mut [u64], e: &NoiseEffects, first: u32, outcome: u8) {
+    let mut bits = outcome;
+    while bits != 0 {
+        let g = first as usize + bits.trailing_zeros() as usize;
+        bits &= bits - 1;
+        for (a, b) in row.iter_mut().zip(e.row(g)) {
+            *a ^= b;
+        }
+    }
+}
+
+/// XORs the effect rows of the hits in `list` of the shots of `live` into their shots' rows of
+/// `acc` (one row of `e.words` words per shot of a block); returns the shots with a hit.
+fn accumulate(e: &NoiseEffects, list: &[Hit], live: L, acc: &mut Vec<u64>) -> L {
+    let words = e.words;
+    acc.resize(SHOTS * words, 0);
+    let mut touched = L::ZERO;
+    for h in list {
+        let s = h.shot as usize;
+        if h.generator == NONE || !live.has(s) {
+            continue;
+        }
+        let row = &mut acc[s * words..][..words];
+        if !touched.has(s) {
+            row.fill(0);
+            touched.set(s);
+        }
+        xor_generators(row, e, h.generator, h.outcome);
+    }
+    touched
 }
 
 /// The lowest set bit of `words`.

@@ -89,7 +89,10 @@ pub struct PauliChannel {
     uniform: bool,
     /// Cumulative conditional probabilities (last entry 1) of `outcomes`, given a hit.
     cdf: Vec<f64>,
-    outcomes: Vec<u8>,
+    /// The first `count` entries (at most 15: two qubits), in the channel itself so that a
+    /// pick reads no other memory.
+    outcomes: [u8; 16],
+    count: u8,
 }
 
 /// Packed bits of the Pauli with Stim's letter index (0 = I, 1 = X, 2 = Y, 3 = Z) on one qubit.
@@ -143,12 +146,12 @@ impl PauliChannel {
     pub fn from_weighted(weighted: &[(f64, u8)]) -> PauliChannel {
         let total: f64 = weighted.iter().map(|w| w.0).sum();
         let mut cdf = Vec::new();
-        let mut outcomes = Vec::new();
+        let mut outcomes = [0u8; 16];
         let mut acc = 0.0;
-        for &(p, bits) in weighted.iter().filter(|w| w.0 > 0.0) {
+        for (k, &(p, bits)) in weighted.iter().filter(|w| w.0 > 0.0).enumerate() {
             acc += p / total;
             cdf.push(acc);
-            outcomes.push(bits);
+            outcomes[k] = bits;
         }
         if let Some(last) = cdf.last_mut() {
             *last = 1.0;
@@ -157,6 +160,7 @@ impl PauliChannel {
         PauliChannel {
             trial: Bernoulli::new(total.min(1.0)),
             uniform,
+            count: cdf.len() as u8,
             cdf,
             outcomes,
         }
@@ -165,17 +169,18 @@ impl PauliChannel {
     /// Picks the outcome of one hit.
     #[inline]
     pub fn pick(&self, rng: &mut impl RngCore) -> u8 {
-        if self.outcomes.len() == 1 {
+        let n = self.count as usize;
+        if n == 1 {
             return self.outcomes[0];
         }
         if self.uniform {
             // Multiply-shift maps 32 random bits onto 0..n (bias below 2^-28 for n <= 15).
-            let i = ((rng.next_u64() >> 32) * self.outcomes.len() as u64) >> 32;
-            return self.outcomes[i as usize];
+            let i = ((rng.next_u64() >> 32) * n as u64) >> 32;
+            return self.outcomes[i as usize & 15];
         }
         let u = uniform_open0(rng);
         let i = self.cdf.partition_point(|&c| c < u);
-        self.outcomes[i.min(self.outcomes.len() - 1)]
+        self.outcomes[i.min(n.saturating_sub(1)) & 15]
     }
 }
 
