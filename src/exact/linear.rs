@@ -336,19 +336,18 @@ pub(super) struct NoiseEffects {
     /// Per operation, its first generator (`u32::MAX`: none): a channel's generator
     /// `2 arity t + k` of target `t` is bit k of a hit's outcome; a flip has one.
     pub first: Vec<u32>,
-    /// Words per generator: signs, then detectors, then observables.
-    pub words: usize,
-    pub sign_words: usize,
-    pub detector_words: usize,
-    /// Per generator, `words` words.
-    pub rows: Vec<u64>,
-    /// The operation of each sign (in operation order).
-    pub sign_ops: Vec<u32>,
-    /// The operation of each detector (`u32::MAX`: none).
-    pub detector_ops: Vec<u32>,
+    /// The *items* a generator can flip are numbered: the signs `0..signs` (in operation
+    /// order), then the detectors, then the observables.
+    pub signs: usize,
+    /// Per generator g, the items it flips: `flips[starts[g]..starts[g + 1]]`.
+    pub starts: Vec<u32>,
+    pub flips: Vec<u32>,
+    /// The signs and detectors (item numbers) in operation order: where a shot's fate can be
+    /// decided.
+    pub order: Vec<u32>,
     /// Per noise class, per trial: the trial's first generator (`u32::MAX`: none) and its
     /// channel in `pickers` (`u32::MAX`: a measurement flip), so that a drawn hit finds its
-    /// Pauli and its rows without looking up its operation.
+    /// Pauli and its items without looking up its operation.
     pub trials: Vec<Vec<(u32, u32)>>,
     /// The distinct channels of the program (a few), which pick a hit's Pauli.
     pub pickers: Vec<PauliChannel>,
@@ -379,40 +378,56 @@ impl NoiseEffects {
             .filter(|op| matches!(op, Op::Rotate { .. }))
             .count();
         let (dets, obs) = (program.num_detectors, program.num_observables);
-        let (sign_words, detector_words) = (signs.div_ceil(64), dets.div_ceil(64));
-        let words = (sign_words + detector_words + obs.div_ceil(64)).max(1);
         let width = vars.div_ceil(64).max(1);
         let forms = (2 * program.num_qubits + 2 + program.num_measurements + signs + dets + obs)
             .saturating_mul(width);
         let all_trials: u64 = program.noise_classes.iter().map(|c| c.1).sum();
         let all_trials = usize::try_from(all_trials).unwrap_or(usize::MAX);
-        let table = vars.saturating_mul(words).max(all_trials);
-        if forms.max(table).saturating_mul(8) > EFFECTS_MAX_BYTES {
+        if forms.max(all_trials).saturating_mul(8) > EFFECTS_MAX_BYTES {
             return None;
         }
-        let mut rows = vec![0u64; vars * words];
-        let mut sign_ops = Vec::with_capacity(signs);
-        let mut detector_ops = vec![u32::MAX; dets];
-        // Bit `bit` of every generator's row whose variable the form has.
-        let mut column = |row: &[u64], bit: usize| {
+        // (generator, item) of every flip, each generator's items in operation order.
+        let mut pairs: Vec<(u32, u32)> = Vec::new();
+        let mut order = Vec::with_capacity(signs + dets);
+        let mut sign = 0usize;
+        let mut too_big = false;
+        let mut column = |row: &[u64], item: usize| {
             for v in ones(row, vars) {
-                rows[v * words + bit / 64] |= 1 << (bit % 64);
+                too_big |= pairs.len() >= EFFECTS_MAX_BYTES / 8;
+                if !too_big {
+                    pairs.push((v as u32, item as u32));
+                }
             }
         };
-        let det0 = 64 * sign_words;
-        let obs0 = det0 + 64 * detector_words;
-        walk(program, &base, vars, false, |op, form, row| match form {
+        walk(program, &base, vars, false, |_, form, row| match form {
             Form::Sign => {
-                column(row, sign_ops.len());
-                sign_ops.push(op as u32);
+                column(row, sign);
+                order.push(sign as u32);
+                sign += 1;
             }
             Form::Detector(d) if (d as usize) < dets => {
-                column(row, det0 + d as usize);
-                detector_ops[d as usize] = op as u32;
+                column(row, signs + d as usize);
+                order.push((signs + d as usize) as u32);
             }
-            Form::Observable(o) if (o as usize) < obs => column(row, obs0 + o as usize),
+            Form::Observable(o) if (o as usize) < obs => column(row, signs + dets + o as usize),
             _ => {}
         });
+        if too_big {
+            return None;
+        }
+        let mut starts = vec![0u32; vars + 1];
+        for &(v, _) in &pairs {
+            starts[v as usize + 1] += 1;
+        }
+        for g in 0..vars {
+            starts[g + 1] += starts[g];
+        }
+        let mut fill = starts.clone();
+        let mut flips = vec![0u32; pairs.len()];
+        for &(v, item) in &pairs {
+            flips[fill[v as usize] as usize] = item;
+            fill[v as usize] += 1;
+        }
         let first: Vec<u32> = base
             .iter()
             .map(|b| b.map_or(u32::MAX, |v| v as u32))
@@ -450,21 +465,24 @@ impl NoiseEffects {
         }
         Some(NoiseEffects {
             first,
+            signs,
+            starts,
+            flips,
+            order,
             trials,
             pickers,
-            words,
-            sign_words,
-            detector_words,
-            rows,
-            sign_ops,
-            detector_ops,
         })
     }
 
-    /// Generator `g`'s row.
+    /// The items generator `g` flips.
     #[inline(always)]
-    pub fn row(&self, g: usize) -> &[u64] {
-        &self.rows[g * self.words..][..self.words]
+    pub fn flips(&self, g: usize) -> &[u32] {
+        &self.flips[self.starts[g] as usize..self.starts[g + 1] as usize]
+    }
+
+    /// Signs, detectors and observables together.
+    pub fn items(&self, program: &ExactProgram) -> usize {
+        self.signs + program.num_detectors + program.num_observables
     }
 }
 

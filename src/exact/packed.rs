@@ -92,12 +92,6 @@ impl L {
         l
     }
 
-    /// Adds shot `s`.
-    #[inline(always)]
-    fn set(&mut self, s: usize) {
-        self.0[s >> 6] |= 1 << (s & 63);
-    }
-
     #[inline(always)]
     fn has(self, s: usize) -> bool {
         self.0[s >> 6] >> (s & 63) & 1 == 1
@@ -168,10 +162,9 @@ pub(super) struct Packed {
     hits: Vec<Hit>,
     /// The block's channel hits and measurement flips, drawn before it runs.
     drawn: Vec<Drawn>,
-    /// Per shot of the block, the XOR of its hits' effect rows ([`NoiseEffects`]).
-    effects: Vec<u64>,
-    /// The postselected detectors as words (bit i: detector i).
-    postselect: Vec<u64>,
+    /// Per item of the effect table (sign, detector, observable; [`NoiseEffects`]), the shots
+    /// of the block whose hits flip it.
+    flipped: Vec<L>,
     /// One shot's faults from a [`FaultSource`].
     placed: Vec<Injection>,
     /// Shots that the step list must run, gathered from blocks until they fill one.
@@ -606,20 +599,6 @@ impl ExactProgram {
             }
             return;
         }
-        let ps = &mut ws.packed.postselect;
-        ps.clear();
-        ps.resize(self.num_detectors.div_ceil(64), 0);
-        for (i, _) in out
-            .postselect
-            .unwrap_or(&[])
-            .iter()
-            .enumerate()
-            .filter(|p| *p.1)
-        {
-            if let Some(word) = ps.get_mut(i / 64) {
-                *word |= 1 << (i % 64);
-            }
-        }
         let mut queue = std::mem::take(&mut ws.packed.queue);
         let mut list = std::mem::take(&mut ws.packed.hits);
         let mut drawn = std::mem::take(&mut ws.packed.drawn);
@@ -638,16 +617,15 @@ impl ExactProgram {
             // discards before the first flipped sign, are finished from the effect table.
             let hard = match &self.effects {
                 Some(e) => {
-                    let touched = if out.faults.is_some() {
-                        accumulate(e, &list, live, &mut p.effects)
+                    let flipped = &mut p.flipped;
+                    flipped.clear();
+                    flipped.resize(e.items(self), L::ZERO);
+                    if out.faults.is_some() {
+                        accumulate(e, &list, live, flipped);
                     } else if out.noisy {
-                        self.draw_linear(e, rng, live, &mut p.effects, &mut drawn)
-                    } else {
-                        L::ZERO
-                    };
-                    let (acc, ps) = (&p.effects[..], &p.postselect[..]);
-                    let col = LANES * block;
-                    self.finish_linear(e, touched, live, out, acc, ps, table, col)
+                        self.draw_linear(e, rng, live, flipped, &mut drawn);
+                    }
+                    self.finish_linear(e, live, out, flipped, table, LANES * block)
                 }
                 None => live,
             };
@@ -1150,21 +1128,18 @@ impl ExactProgram {
     }
 
     /// Draws the channel hits and measurement flips of the shots of `live` (a block) into
-    /// `drawn` and XORs each one's effect rows into its shot's row of `acc`; returns the shots
-    /// with a hit. Geometric gaps over (trial, shot) pairs numbered trial * SHOTS + shot, one
-    /// noise class after another, as the frame sampler draws: rows add in any order, and only
-    /// the few shots the step list runs need their hits in operation order.
+    /// `drawn` and flips, per hit, the items of its generators in `flipped`. Geometric gaps
+    /// over (trial, shot) pairs numbered trial * SHOTS + shot, one noise class after another,
+    /// as the frame sampler draws: flips add in any order, and only the few shots the step list
+    /// runs need their hits in operation order.
     fn draw_linear(
         &self,
         e: &NoiseEffects,
         rng: &mut impl RngCore,
         live: L,
-        acc: &mut Vec<u64>,
+        flipped: &mut [L],
         drawn: &mut Vec<Drawn>,
-    ) -> L {
-        let words = e.words;
-        acc.resize(SHOTS * words, 0);
-        let mut touched = L::ZERO;
+    ) {
         for (c, (trial, n)) in self.noise_classes.iter().enumerate() {
             let by_trial = &e.trials[c];
             trial.for_each_hit(n << SHIFT, rng, |flat, rng| {
@@ -1182,16 +1157,10 @@ impl ExactProgram {
                     outcome,
                 });
                 if g != NONE {
-                    let row = &mut acc[s * words..][..words];
-                    if !touched.has(s) {
-                        row.fill(0);
-                        touched.set(s);
-                    }
-                    xor_generators(row, e, g, outcome);
+                    flip_items(flipped, e, g, outcome, s);
                 }
             });
         }
-        touched
     }
 
     /// Each shot of `live` draws its faults from `source`; they go into `list` as hits, in
@@ -1225,71 +1194,52 @@ impl ExactProgram {
         list.sort_by_key(|h| h.at);
     }
 
-    /// Finishes from the effect table `e` the shots of `live` whose fate the frame decides
-    /// (docs/exact-engine.md, "Noise that commutes with every rotation"), writing them into
-    /// column words `col..` of `table`: a shot that a postselected detector discards before
-    /// its first flipped sign (that detector alone), and, unless the final state is read, a
-    /// shot whose hits flip no sign (its detection events and observables). `acc` holds the
-    /// XOR of the effect rows of each shot of `touched` (the others had no hit). Returns the
-    /// others, which the step list runs.
-    #[allow(clippy::too_many_arguments)]
+    /// Finishes from the effect table `e` the shots of `live` (a block) whose fate the frame
+    /// decides (docs/exact-engine.md, "Noise that commutes with every rotation"), writing them
+    /// into column words `col..` of `table`: a shot that a postselected detector discards
+    /// before its first flipped sign (that detector alone), and, unless the final state is
+    /// read, a shot whose hits flip no sign (its detection events and observables). `flipped`
+    /// holds, per item, the shots whose hits flip it. Returns the others, which the step list
+    /// runs. The items are visited in operation order, a word of 64 shots at a time.
     fn finish_linear(
         &self,
         e: &NoiseEffects,
-        touched: L,
         live: L,
         out: Readout,
-        acc: &[u64],
-        postselect: &[u64],
+        flipped: &[L],
         table: &mut BitTable,
         col: usize,
     ) -> L {
-        let words = e.words;
-        let (dets, state) = (self.num_detectors, out.end_of_shot.is_some());
-        // Shots without hits are noiseless: every detector keeps its value.
-        let quiet = live & !touched;
-        let mut hard = if state { quiet } else { L::ZERO };
-        if !state {
-            for (k, _) in self
-                .expected_observables
-                .iter()
-                .enumerate()
-                .filter(|e| *e.1)
-            {
-                set_words(table.row_mut(dets + k), col, quiet);
+        let postselect = out.postselect.unwrap_or(&[]);
+        let is_postselected = |d: usize| postselect.get(d).copied().unwrap_or(false);
+        let (signs, dets) = (e.signs, self.num_detectors);
+        let mut decided = !live;
+        let mut hard = L::ZERO;
+        for &item in &e.order {
+            let item = item as usize;
+            let fresh = flipped[item] & !decided;
+            if fresh.none() {
+                continue;
+            }
+            if item < signs {
+                hard |= fresh;
+                decided |= fresh;
+            } else if is_postselected(item - signs) {
+                set_words(table.row_mut(item - signs), col, fresh);
+                decided |= fresh;
             }
         }
-        let (sw, dw) = (e.sign_words, e.detector_words);
-        for s in touched.ones() {
-            let row = &acc[s * words..][..words];
-            let (signs, rest) = row.split_at(sw);
-            let (events, observables) = rest.split_at(dw);
-            let first_flip = first_one(signs).map_or(u32::MAX, |b| e.sign_ops[b]);
-            let (j, bit) = (col + (s >> 6), 1u64 << (s & 63));
-            // The earliest postselected detector that fires (in operation order).
-            let mut discard = (u32::MAX, 0usize);
-            for (k, (&d, &p)) in events.iter().zip(postselect).enumerate() {
-                let mut fired = d & p;
-                while fired != 0 {
-                    let i = 64 * k + fired.trailing_zeros() as usize;
-                    fired &= fired - 1;
-                    discard = discard.min((e.detector_ops[i], i));
-                }
-            }
-            if discard.0 < first_flip {
-                table.row_mut(discard.1)[j] |= bit;
-            } else if first_flip == u32::MAX && !state {
-                for i in ones_of(events) {
-                    table.row_mut(i)[j] |= bit;
-                }
-                for (k, &expected) in self.expected_observables.iter().enumerate() {
-                    if (observables[k / 64] >> (k % 64) & 1 == 1) != expected {
-                        table.row_mut(dets + k)[j] |= bit;
-                    }
-                }
-            } else {
-                hard |= L::shot(s);
-            }
+        // The rest flip no sign and fire no postselected detector.
+        let accepted = !decided;
+        if out.end_of_shot.is_some() {
+            return hard | accepted;
+        }
+        for d in (0..dets).filter(|&d| !is_postselected(d)) {
+            set_words(table.row_mut(d), col, flipped[signs + d] & accepted);
+        }
+        for (k, &expected) in self.expected_observables.iter().enumerate() {
+            let value = flipped[signs + dets + k] ^ L::all(expected);
+            set_words(table.row_mut(dets + k), col, value & accepted);
         }
         hard
     }
@@ -1383,54 +1333,29 @@ impl ExactProgram {
     }
 }
 
-/// XORs into `row` the effect rows of the generators that Pauli bits `outcome` pick from
+/// Flips, for shot `s`, the items of the generators that Pauli bits `outcome` pick from
 /// generator `first` on.
 #[inline(always)]
-fn xor_generators(row: &mut [u64], e: &NoiseEffects, first: u32, outcome: u8) {
+fn flip_items(flipped: &mut [L], e: &NoiseEffects, first: u32, outcome: u8, s: usize) {
+    let (j, bit) = (s >> 6, 1u64 << (s & 63));
     let mut bits = outcome;
     while bits != 0 {
         let g = first as usize + bits.trailing_zeros() as usize;
         bits &= bits - 1;
-        for (a, b) in row.iter_mut().zip(e.row(g)) {
-            *a ^= b;
+        for &item in e.flips(g) {
+            flipped[item as usize].0[j] ^= bit;
         }
     }
 }
 
-/// XORs the effect rows of the hits in `list` of the shots of `live` into their shots' rows of
-/// `acc` (one row of `e.words` words per shot of a block); returns the shots with a hit.
-fn accumulate(e: &NoiseEffects, list: &[Hit], live: L, acc: &mut Vec<u64>) -> L {
-    let words = e.words;
-    acc.resize(SHOTS * words, 0);
-    let mut touched = L::ZERO;
+/// Flips in `flipped` the items of the hits in `list` of the shots of `live`.
+fn accumulate(e: &NoiseEffects, list: &[Hit], live: L, flipped: &mut [L]) {
     for h in list {
         let s = h.shot as usize;
-        if h.generator == NONE || !live.has(s) {
-            continue;
+        if h.generator != NONE && live.has(s) {
+            flip_items(flipped, e, h.generator, h.outcome, s);
         }
-        let row = &mut acc[s * words..][..words];
-        if !touched.has(s) {
-            row.fill(0);
-            touched.set(s);
-        }
-        xor_generators(row, e, h.generator, h.outcome);
     }
-    touched
-}
-
-/// The lowest set bit of `words`.
-#[inline(always)]
-fn first_one(words: &[u64]) -> Option<usize> {
-    let k = words.iter().position(|&w| w != 0)?;
-    Some(64 * k + words[k].trailing_zeros() as usize)
-}
-
-/// The set bits of `words`, lowest first.
-fn ones_of(words: &[u64]) -> impl Iterator<Item = usize> + '_ {
-    words
-        .iter()
-        .enumerate()
-        .flat_map(|(k, &w)| Ones(w).map(move |b| 64 * k + b))
 }
 
 /// Sets class `class`'s next hit to the pair numbered `flat` (trial * SHOTS + shot).
