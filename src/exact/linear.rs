@@ -349,6 +349,9 @@ pub(super) struct NoiseEffects {
     /// channel in `pickers` (`u32::MAX`: a measurement flip), so that a drawn hit finds its
     /// Pauli and its items without looking up its operation.
     pub trials: Vec<Vec<(u32, u32)>>,
+    /// Per noise class, per trial: its operation and its channel in the step list (`u32::MAX`:
+    /// a measurement flip), for the hits of the shots that the step list runs.
+    pub places: Vec<Vec<(u32, u32)>>,
     /// The distinct channels of the program (a few), which pick a hit's Pauli.
     pub pickers: Vec<PauliChannel>,
 }
@@ -383,7 +386,7 @@ impl NoiseEffects {
             .saturating_mul(width);
         let all_trials: u64 = program.noise_classes.iter().map(|c| c.1).sum();
         let all_trials = usize::try_from(all_trials).unwrap_or(usize::MAX);
-        if forms.max(all_trials).saturating_mul(8) > EFFECTS_MAX_BYTES {
+        if forms.max(all_trials).saturating_mul(16) > EFFECTS_MAX_BYTES {
             return None;
         }
         // (generator, item) of every flip, each generator's items in operation order.
@@ -442,10 +445,11 @@ impl NoiseEffects {
             k as u32
         };
         let mut trials = Vec::with_capacity(program.noise_classes.len());
+        let mut places = Vec::with_capacity(program.noise_classes.len());
         for (c, &(_, n)) in program.noise_classes.iter().enumerate() {
             let mut by_trial = Vec::with_capacity(n as usize);
-            for t in 0..n {
-                let (op, channel) = steps.classes[c].hit(t);
+            let place: Vec<(u32, u32)> = (0..n).map(|t| steps.classes[c].hit(t)).collect();
+            for (t, &(op, channel)) in (0..n).zip(&place) {
                 let g = first.get(op as usize).copied().unwrap_or(u32::MAX);
                 by_trial.push(match steps.channels.get(channel as usize) {
                     Some(ch) => {
@@ -462,6 +466,7 @@ impl NoiseEffects {
                 });
             }
             trials.push(by_trial);
+            places.push(place);
         }
         Some(NoiseEffects {
             first,
@@ -470,6 +475,7 @@ impl NoiseEffects {
             flips,
             order,
             trials,
+            places,
             pickers,
         })
     }

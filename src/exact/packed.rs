@@ -647,9 +647,10 @@ impl ExactProgram {
                 shot: lane[h.shot as usize],
                 ..h
             }));
-            let st = &self.steps;
+            let (st, places) = (&self.steps, self.effects.as_ref().map(|e| &e.places));
             for d in drawn.iter().filter(|d| hard.has(d.shot as usize)) {
-                let (at, channel) = st.classes[d.class as usize].hit(d.trial.into());
+                let (at, channel) =
+                    places.map_or((NONE, NONE), |p| p[d.class as usize][d.trial as usize]);
                 let target = st
                     .channels
                     .get(channel as usize)
