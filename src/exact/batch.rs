@@ -1,7 +1,7 @@
 //! Batches of exact shots in the frame sampler's result layout, so that every consumer of
 //! detection events (output writers, decoders, sweeps) reads both engines alike.
 
-use super::packed::Readout;
+use super::packed::{PackedNoise, Readout};
 use super::program::{ExactProgram, Injection, NoiseMode, ShotEnd, Workspace};
 use crate::bits::BitTable;
 use rand_core::RngCore;
@@ -66,9 +66,13 @@ impl BatchSpec<'_> {
         // with correlated errors (which it leaves out) run them one shot at a time.
         let chosen = self.faults.is_some() && self.program.effects.is_some();
         if (chosen || self.faults.is_none() && sampled) && self.program.packs() {
+            let noise = match (self.faults, self.noise) {
+                (Some(source), _) => PackedNoise::Chosen(source),
+                (None, NoiseMode::Sample) => PackedNoise::Sampled,
+                (None, _) => PackedNoise::Off,
+            };
             let out = Readout {
-                noisy: self.faults.is_none() && self.noise == NoiseMode::Sample,
-                faults: self.faults,
+                noise,
                 postselect: self.postselect,
                 end_of_shot: self.end_of_shot,
             };

@@ -353,12 +353,20 @@ fn bernoulli(p: f64, mask: L, rng: &mut impl RngCore) -> L {
 /// What a batch reads out, and how.
 #[derive(Clone, Copy)]
 pub(super) struct Readout<'a> {
-    /// Channels and flips sampled with their probabilities (else none, or `faults`).
-    pub noisy: bool,
-    /// Each shot's faults chosen by this source instead (stratified sampling).
-    pub faults: Option<&'a dyn FaultSource>,
+    pub noise: PackedNoise<'a>,
     pub postselect: Option<&'a [bool]>,
     pub end_of_shot: Option<&'a dyn EndOfShot>,
+}
+
+/// Where a packed shot's faults come from.
+#[derive(Clone, Copy)]
+pub(super) enum PackedNoise<'a> {
+    /// None: the noiseless circuit.
+    Off,
+    /// Channels and flips sampled with their probabilities.
+    Sampled,
+    /// Each shot's faults chosen by this source (stratified sampling).
+    Chosen(&'a dyn FaultSource),
 }
 
 /// The groups of a batch and what they need to run dense steps.
@@ -432,7 +440,7 @@ impl<R: Fn(u32, usize, &mut Vec<C>)> Groups<'_, R> {
     /// frame's Z on the qubit was cleared: a gauge).
     #[inline(always)]
     fn activate(&mut self, alive: L, at: u32, sin_cos: (f64, f64)) {
-        self.step(alive, at, [L::ZERO; 2], |_, a| activate(a, false, sin_cos));
+        self.step(alive, at, [L::ZERO; 2], |_, a| activate(a, sin_cos));
     }
 
     /// Group `g` takes dense step `at`, its shots split by their keys (`bits` as in
@@ -586,7 +594,7 @@ impl ExactProgram {
         if ws.trajectories.program() != self.id {
             ws.trajectories = Trajectories::new(self.id, self.trajectory_budget());
         }
-        if out.faults.is_none() && !self.uses_effects() {
+        if !matches!(out.noise, PackedNoise::Chosen(_)) && !self.uses_effects() {
             // Hits drawn as the step list reaches them: a block whose shots all end early
             // never draws the rest.
             for block in 0..shots.div_ceil(SHOTS) {
@@ -610,7 +618,7 @@ impl ExactProgram {
             list.clear();
             drawn.clear();
             let p = &mut *ws.packed;
-            if let Some(source) = out.faults {
+            if let PackedNoise::Chosen(source) = out.noise {
                 self.place_faults(source, rng, live, &mut list, &mut p.placed);
             }
             // Shots whose faults flip no rotation's sign, or that a postselected detector
@@ -620,10 +628,12 @@ impl ExactProgram {
                     let flipped = &mut p.flipped;
                     flipped.clear();
                     flipped.resize(e.items(self), L::ZERO);
-                    if out.faults.is_some() {
-                        accumulate(e, &list, live, flipped);
-                    } else if out.noisy {
-                        self.draw_linear(e, rng, live, flipped, &mut drawn);
+                    match out.noise {
+                        PackedNoise::Chosen(_) => accumulate(e, &list, live, flipped),
+                        PackedNoise::Sampled => {
+                            self.draw_linear(e, rng, live, flipped, &mut drawn);
+                        }
+                        PackedNoise::Off => {}
                     }
                     self.finish_linear(e, live, out, flipped, table, LANES * block)
                 }
@@ -764,7 +774,7 @@ impl ExactProgram {
             Some(list) => Source::Drawn { list, cursor: 0 },
             None => {
                 for c in 0..self.noise_classes.len() {
-                    let flat = if out.noisy {
+                    let flat = if matches!(out.noise, PackedNoise::Sampled) {
                         self.noise_classes[c].0.gap(rng)
                     } else {
                         u64::MAX
@@ -921,7 +931,7 @@ impl ExactProgram {
                     if !else_branch {
                         chain = L::ZERO;
                     }
-                    if out.noisy {
+                    if matches!(out.noise, PackedNoise::Sampled) {
                         let p = f64::from_bits(pool[p as usize]);
                         let fired = bernoulli(p, alive & !chain, rng);
                         chain |= fired;

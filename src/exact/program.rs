@@ -385,12 +385,11 @@ fn frame_gate(f: &mut [u64], w: usize, gate: Gate, q: [u32; 2]) {
 }
 
 /// exp(-i angle X_q) on a dormant qubit q (`sin_cos` of the angle), which joins the dense
-/// vector as its new highest slot; `flip` (the frame's Z or Y on q) flips the angle: sin
-/// changes sign.
+/// vector as its new highest slot. Its sign is the compiled one in every shot: the frame's Z
+/// on q is a gauge that the executors clear first (docs/exact-engine.md, "Instructions").
 #[inline(always)]
-pub(super) fn activate(amps: &mut Vec<C>, flip: bool, sin_cos: (f64, f64)) {
+pub(super) fn activate(amps: &mut Vec<C>, sin_cos: (f64, f64)) {
     let (s, c) = sin_cos;
-    let s = if flip { -s } else { s };
     let len = amps.len();
     amps.extend_from_within(..);
     let (low, high) = amps.split_at_mut(len);
@@ -611,7 +610,7 @@ impl ExactProgram {
                             clear_dormant_z(f, w, qubit);
                             let sin_cos = st.angles[angle as usize];
                             let at = index(&list);
-                            let compute = |amps: &mut Vec<C>| activate(amps, false, sin_cos);
+                            let compute = |amps: &mut Vec<C>| activate(amps, sin_cos);
                             traj.step(&mut cur, at, 0, amps, compute, &replay);
                             continue;
                         }
@@ -632,7 +631,7 @@ impl ExactProgram {
                 Step::Activate { qubit, angle } => {
                     clear_dormant_z(f, w, qubit);
                     let sin_cos = st.angles[angle as usize];
-                    let compute = |amps: &mut Vec<C>| activate(amps, false, sin_cos);
+                    let compute = |amps: &mut Vec<C>| activate(amps, sin_cos);
                     let at = index(&list);
                     traj.step(&mut cur, at, 0, amps, compute, &replay);
                     continue;
@@ -793,14 +792,17 @@ impl ExactProgram {
     }
 
     /// Applies the dense step at index `at` of the step list to `amps`, with decision `key`
-    /// (as [`Self::shot`] reads it: the frame's flip of an activation or rotation, the two bits
-    /// flip1 and flip1 != flip2 of a pair of rotations, a dense measurement's outcome), exactly
-    /// as the shot computes it; the trajectory cache rebuilds vectors with it.
+    /// (as [`Self::shot`] reads it: 0 for an activation, the frame's flip of a rotation, the
+    /// two bits flip1 and flip1 != flip2 of a pair of rotations, a dense measurement's
+    /// outcome), exactly as the shot computes it; the trajectory cache rebuilds vectors with it.
     #[inline(always)]
     pub(super) fn dense_step<const AVX: bool>(&self, at: u32, key: usize, amps: &mut Vec<C>) {
         let st = &self.steps;
         match st.steps[at as usize].1 {
-            Step::Activate { angle, .. } => activate(amps, key == 1, st.angles[angle as usize]),
+            Step::Activate { angle, .. } => {
+                debug_assert_eq!(key, 0, "an activation takes no decision");
+                activate(amps, st.angles[angle as usize])
+            }
             Step::Dense { gate, s, .. } => apply_dense(amps, gate, s),
             Step::Rotate {
                 masks,
