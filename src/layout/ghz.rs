@@ -616,12 +616,8 @@ pub fn design(layout: &Layout) -> Option<Ghz> {
     let n = layout.num_qubits();
     let protocol = |g: &Ghz| {
         let h = g.ops();
-        let mut ops = round.clone();
-        for _ in 0..2 {
-            ops.extend(h.iter().cloned());
-            ops.extend(round.iter().cloned());
-        }
-        Schedule::asap(ops, n).depth()
+        let twice = (0..2).flat_map(|_| h.iter().chain(&round));
+        Schedule::asap_depth(round.iter().chain(twice), n)
     };
     let mut all: Vec<Ghz> = bfs_best.chain(refined).collect();
     all.sort_by_key(|g| (g.measure, g.tree.len(), g.root));

@@ -89,6 +89,21 @@ impl Schedule {
     pub fn depth(&self) -> usize {
         self.layers.len()
     }
+
+    /// The depth [`Schedule::asap`] would give `ops`, without building it (the layout searches
+    /// score thousands of candidates this way).
+    pub fn asap_depth<'a>(ops: impl IntoIterator<Item = &'a Op>, num_qubits: usize) -> usize {
+        let mut free_at = vec![0usize; num_qubits];
+        let mut depth = 0;
+        for o in ops {
+            let t = o.qubits.iter().map(|&q| free_at[q]).max().unwrap_or(0);
+            for &q in &o.qubits {
+                free_at[q] = t + 1;
+            }
+            depth = depth.max(t + 1);
+        }
+        depth
+    }
 }
 
 /// The gate names for one stabilizer type: (root reset, flag reset, root measure, flag measure).
@@ -150,10 +165,7 @@ pub fn round_ops(layout: &Layout) -> Vec<Op> {
 
 /// [`round_ops`] with the faces' data gates in `order`.
 fn round_ops_in(layout: &Layout, order: &[usize]) -> Vec<Op> {
-    let depth = |ops: &Vec<Op>| {
-        let repeated: Vec<Op> = (0..4).flat_map(|_| ops.iter().cloned()).collect();
-        Schedule::asap(repeated, layout.num_qubits()).depth()
-    };
+    let depth = |ops: &Vec<Op>| Schedule::asap_depth((0..4).flat_map(|_| ops), layout.num_qubits());
     [Undo::Reverse, Undo::PostOrder]
         .iter()
         .map(|&u| round_ops_ordered(layout, u, order))
@@ -284,12 +296,12 @@ pub fn shortest_round_by(layout: &mut Layout, between: &[Op], search: RoundSearc
         if between.is_empty() {
             return (alone, alone, crowd);
         }
-        let mut ops = round.clone();
-        for _ in 0..2 {
-            ops.extend(between.iter().cloned());
-            ops.extend(round.iter().cloned());
-        }
-        (alone, Schedule::asap(ops, n).depth(), crowd)
+        let twice = (0..2).flat_map(|_| between.iter().chain(&round));
+        (
+            alone,
+            Schedule::asap_depth(round.iter().chain(twice), n),
+            crowd,
+        )
     };
     let mut order = layout.face_order.clone();
     let mut best = score(layout, &order);
