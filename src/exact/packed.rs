@@ -512,10 +512,11 @@ impl<R: Fn(u32, usize, &mut Vec<C>)> Groups<'_, R> {
 
 /// The most expected hits per shot at which blocks use the effect table. Beyond, nearly every
 /// shot has a fault that flips a sign and nearly every one is discarded early, so drawing all
-/// of a block's hits up front costs more than the table saves (measured, p as shipped:
-/// hadamard-prep d = 7 at p = 1e-3, 12 hits per shot, 1.2x faster with the table; Clifft's
-/// d = 5 cultivation circuit at p = 5e-3, 17.8 hits per shot, 1.3x slower).
-const EFFECTS_MAX_HITS: f64 = 16.0;
+/// of a block's hits up front costs more than the table saves. Measured with the table in
+/// transposed words (2026-12-07 14:02 UTC, one thread, table against hits drawn as the steps
+/// reach them): Clifft's d = 5 cultivation circuit at p = 5e-3, 17.8 hits per shot, 1.07x
+/// faster with the table; the same at p = 1e-2, 35.6 hits, 1.25x slower.
+const EFFECTS_MAX_HITS: f64 = 20.0;
 
 impl ExactProgram {
     /// Whether packed blocks finish shots from the effect table ([`NoiseEffects`]): the table
