@@ -58,10 +58,7 @@ impl Ghz {
     /// the root in X (+1 = projected onto |H>_L) and the other members in Z (flags, 0 without
     /// faults).
     pub fn ops(&self) -> Vec<Op> {
-        let op = |gate: &'static str, qubits: &[usize]| Op {
-            gate,
-            qubits: qubits.to_vec(),
-        };
+        let op = Op::new;
         let members = self.members();
         let mut timed: Vec<(usize, Op)> = vec![(0, op("RX", &[self.root]))];
         timed.extend(members[1..].iter().map(|&a| (0, op("R", &[a]))));

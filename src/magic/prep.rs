@@ -295,13 +295,7 @@ impl HadamardPrep {
                 } else {
                     "R"
                 };
-                (
-                    Op {
-                        gate,
-                        qubits: vec![q],
-                    },
-                    Tag::Round(0),
-                )
+                (Op::new(gate, &[q]), Tag::Round(0))
             })
             .collect();
         grow.extend(round_ops(&layout).into_iter().map(|o| (o, Tag::Round(0))));

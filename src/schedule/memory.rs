@@ -134,13 +134,7 @@ pub fn memory_circuit(layout: &Layout, task: Task, rounds: usize) -> Memory {
     let ticks_per_round = Schedule::asap(round.clone(), n).depth();
     // All rounds are scheduled together, so a face starts its next round as soon as its own
     // qubits are free; per-qubit gate order (hence every detector) is as if rounds ran apart.
-    let mut ops: Vec<Op> = data
-        .iter()
-        .map(|&q| Op {
-            gate: data_reset,
-            qubits: vec![q],
-        })
-        .collect();
+    let mut ops: Vec<Op> = data.iter().map(|&q| Op::new(data_reset, &[q])).collect();
     for _ in 0..rounds {
         ops.extend(round.iter().cloned());
     }

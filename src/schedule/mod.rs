@@ -30,13 +30,57 @@ use crate::layout::{FaceAncillas, Layout, Role};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Op {
     pub gate: &'static str,
-    pub qubits: Vec<usize>,
+    pub qubits: Qubits,
+}
+
+impl Op {
+    /// Gate `gate` on `qubits` (one or two).
+    pub fn new(gate: &'static str, qubits: &[usize]) -> Op {
+        Op {
+            gate,
+            qubits: Qubits::new(qubits),
+        }
+    }
 }
 
 fn op(gate: &'static str, qubits: &[usize]) -> Op {
-    Op {
-        gate,
-        qubits: qubits.to_vec(),
+    Op::new(gate, qubits)
+}
+
+/// The one or two qubits of an [`Op`], kept inline: the layout searches build and score
+/// thousands of rounds, and a heap list per gate was most of their time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Qubits {
+    q: [usize; 2],
+    len: u8,
+}
+
+impl Qubits {
+    /// `qubits` (one or two; more is a bug in the caller).
+    pub fn new(qubits: &[usize]) -> Qubits {
+        assert!(
+            (1..=2).contains(&qubits.len()),
+            "a scheduled gate acts on one or two qubits"
+        );
+        Qubits {
+            q: [qubits[0], *qubits.last().unwrap_or(&qubits[0])],
+            len: qubits.len() as u8,
+        }
+    }
+}
+
+impl std::ops::Deref for Qubits {
+    type Target = [usize];
+    fn deref(&self) -> &[usize] {
+        &self.q[..self.len as usize]
+    }
+}
+
+impl<'a> IntoIterator for &'a Qubits {
+    type Item = &'a usize;
+    type IntoIter = std::slice::Iter<'a, usize>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
     }
 }
 
