@@ -577,6 +577,24 @@ fn count_columns(
     }
 }
 
+/// The column counts ([`count_columns`]) of `batches` batches of `shots` single shots of `spec`
+/// (batch b drawn from `batch_rng(seed, b)`): the reference the packed executor is held to.
+fn single_shot_counts(
+    spec: &qec_sim::exact::BatchSpec,
+    seed: u64,
+    batches: u64,
+    shots: usize,
+    table: &mut qec_sim::bits::BitTable,
+) -> HashMap<Vec<bool>, u64> {
+    let mut counts = HashMap::new();
+    let mut ws = spec.program.workspace();
+    for b in 0..batches {
+        spec.run_scalar(&mut ws, &mut batch_rng(seed, b), shots, table);
+        count_columns(table, shots, &mut counts);
+    }
+    counts
+}
+
 /// A random noisy circuit on `n` qubits (no final measurements) with three checks inserted at
 /// random places: a qubit measured twice (M(0.02)) and a detector comparing the two, the first
 /// also an observable when `observable`.
@@ -628,17 +646,7 @@ fn packed_shots_follow_the_single_shot_distribution() {
         let (batches, words) = (24u64, 10usize);
         let shots = 64 * words;
         let mut table = spec.table(words);
-        let mut single = HashMap::new();
-        let mut ws = program.workspace();
-        for b in 0..batches {
-            spec.run_scalar(
-                &mut ws,
-                &mut batch_rng(700 + case as u64, b),
-                shots,
-                &mut table,
-            );
-            count_columns(&table, shots, &mut single);
-        }
+        let single = single_shot_counts(&spec, 700 + case as u64, batches, shots, &mut table);
         // Without the effect table too: every shot on the step list, hits drawn lazily.
         let mut bare = program.clone();
         bare.drop_effect_table();
@@ -862,16 +870,10 @@ fn packed_chosen_faults_follow_the_single_shot_distribution() {
         let (words, batches) = (10usize, 16u64);
         let shots = 64 * words;
         let mut table = spec.table(words);
-        let (mut single, mut packed) = (HashMap::new(), HashMap::new());
+        let single = single_shot_counts(&spec, 300 + case as u64, batches, shots, &mut table);
+        let mut packed = HashMap::new();
         let mut ws = program.workspace();
         for b in 0..batches {
-            spec.run_scalar(
-                &mut ws,
-                &mut batch_rng(300 + case as u64, b),
-                shots,
-                &mut table,
-            );
-            count_columns(&table, shots, &mut single);
             spec.run(
                 &mut ws,
                 &mut batch_rng(400 + case as u64, b),

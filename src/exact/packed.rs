@@ -658,18 +658,17 @@ impl ExactProgram {
                 shot: lane[h.shot as usize],
                 ..h
             }));
-            let (st, places) = (&self.steps, self.effects.as_ref().map(|e| &e.places));
-            for d in drawn.iter().filter(|d| hard.has(d.shot as usize)) {
-                let (at, channel) =
-                    places.map_or((NONE, NONE), |p| p[d.class as usize][d.trial as usize]);
-                let target = st
-                    .channels
-                    .get(channel as usize)
-                    .map_or(0, |ch| (u64::from(d.trial) - ch.first) as u32);
-                let shot = lane[d.shot as usize] as usize;
-                queue
-                    .hits
-                    .push(self.hit(at, shot, channel, target, d.outcome));
+            // Drawn hits exist only with the table, which knows each trial's place.
+            if let Some(e) = self.effects.as_deref() {
+                for d in drawn.iter().filter(|d| hard.has(d.shot as usize)) {
+                    let (at, channel) = e.places[d.class as usize][d.trial as usize];
+                    let target = (self.steps.channels.get(channel as usize))
+                        .map_or(0, |ch| (u64::from(d.trial) - ch.first) as u32);
+                    let shot = lane[d.shot as usize] as usize;
+                    queue
+                        .hits
+                        .push(self.hit(at, shot, channel, target, d.outcome));
+                }
             }
         }
         if !queue.shots.is_empty() {
