@@ -131,7 +131,7 @@ pub fn memory_circuit(layout: &Layout, task: Task, rounds: usize) -> Memory {
     let data: Vec<usize> = (0..layout.num_data()).collect();
     let data_reset = if basis == Pauli::X { "RX" } else { "R" };
     let round = round_ops(layout);
-    let ticks_per_round = Schedule::asap(round.clone(), n).depth();
+    let ticks_per_round = Schedule::asap_depth(&round, n);
     // All rounds are scheduled together, so a face starts its next round as soon as its own
     // qubits are free; per-qubit gate order (hence every detector) is as if rounds ran apart.
     let mut ops: Vec<Op> = data.iter().map(|&q| Op::new(data_reset, &[q])).collect();

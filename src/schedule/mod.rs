@@ -43,10 +43,6 @@ impl Op {
     }
 }
 
-fn op(gate: &'static str, qubits: &[usize]) -> Op {
-    Op::new(gate, qubits)
-}
-
 /// The one or two qubits of an [`Op`], kept inline: the layout searches build and score
 /// thousands of rounds, and a heap list per gate was most of their time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -118,16 +114,7 @@ impl Schedule {
 
     /// The layer [`Schedule::asap`] gives each op.
     pub fn asap_times<'a>(ops: impl IntoIterator<Item = &'a Op>, num_qubits: usize) -> Vec<usize> {
-        let mut free_at = vec![0usize; num_qubits];
-        ops.into_iter()
-            .map(|o| {
-                let t = o.qubits.iter().map(|&q| free_at[q]).max().unwrap_or(0);
-                for &q in &o.qubits {
-                    free_at[q] = t + 1;
-                }
-                t
-            })
-            .collect()
+        asap_layers(ops, num_qubits).collect()
     }
 
     pub fn depth(&self) -> usize {
@@ -137,17 +124,27 @@ impl Schedule {
     /// The depth [`Schedule::asap`] would give `ops`, without building it (the layout searches
     /// score thousands of candidates this way).
     pub fn asap_depth<'a>(ops: impl IntoIterator<Item = &'a Op>, num_qubits: usize) -> usize {
-        let mut free_at = vec![0usize; num_qubits];
-        let mut depth = 0;
-        for o in ops {
-            let t = o.qubits.iter().map(|&q| free_at[q]).max().unwrap_or(0);
-            for &q in &o.qubits {
-                free_at[q] = t + 1;
-            }
-            depth = depth.max(t + 1);
-        }
-        depth
+        asap_layers(ops, num_qubits)
+            .map(|t| t + 1)
+            .max()
+            .unwrap_or(0)
     }
+}
+
+/// Each op's layer as [`Schedule::asap`] places it: the first after every earlier op on its
+/// qubits.
+fn asap_layers<'a, I: IntoIterator<Item = &'a Op>>(
+    ops: I,
+    num_qubits: usize,
+) -> impl Iterator<Item = usize> + use<'a, I> {
+    let mut free_at = vec![0usize; num_qubits];
+    ops.into_iter().map(move |o| {
+        let t = o.qubits.iter().map(|&q| free_at[q]).max().unwrap_or(0);
+        for &q in &o.qubits {
+            free_at[q] = t + 1;
+        }
+        t
+    })
 }
 
 /// The gate names for one stabilizer type: (root reset, flag reset, root measure, flag measure).
@@ -162,8 +159,8 @@ fn basis_gates(basis: Pauli) -> [&'static str; 4] {
 /// checks copy X from ancilla to target; Z-type checks are the Hadamard-conjugate.
 fn directed(basis: Pauli, a: usize, b: usize) -> Op {
     match basis {
-        Pauli::X => op("CX", &[a, b]),
-        Pauli::Z => op("CX", &[b, a]),
+        Pauli::X => Op::new("CX", &[a, b]),
+        Pauli::Z => Op::new("CX", &[b, a]),
     }
 }
 
@@ -397,8 +394,8 @@ pub fn round_ops_ordered(layout: &Layout, undo: Undo, order: &[usize]) -> Vec<Op
     for basis in [Pauli::X, Pauli::Z] {
         let [root_reset, flag_reset, _, _] = basis_gates(basis);
         for f in &layout.faces {
-            ops.push(op(root_reset, &[f.root_of(basis)]));
-            ops.extend(f.flags_of(basis).map(|q| op(flag_reset, &[q])));
+            ops.push(Op::new(root_reset, &[f.root_of(basis)]));
+            ops.extend(f.flags_of(basis).map(|q| Op::new(flag_reset, &[q])));
         }
         for f in &layout.faces {
             ops.extend(f.tree_of(basis).iter().map(|&(p, c)| directed(basis, p, c)));
@@ -423,8 +420,8 @@ pub fn round_ops_ordered(layout: &Layout, undo: Undo, order: &[usize]) -> Vec<Op
         }
         let [_, _, root_measure, flag_measure] = basis_gates(basis);
         for f in &layout.faces {
-            ops.push(op(root_measure, &[f.root_of(basis)]));
-            ops.extend(f.flags_of(basis).map(|q| op(flag_measure, &[q])));
+            ops.push(Op::new(root_measure, &[f.root_of(basis)]));
+            ops.extend(f.flags_of(basis).map(|q| Op::new(flag_measure, &[q])));
         }
     }
     ops
