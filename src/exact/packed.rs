@@ -221,6 +221,8 @@ struct Hit {
 #[derive(Clone, Copy, Debug)]
 struct Drawn {
     trial: u32,
+    /// The trial's first generator in the effect table (`u32::MAX`: none).
+    generator: u32,
     class: u32,
     shot: u16,
     outcome: u8,
@@ -1159,18 +1161,21 @@ impl ExactProgram {
                     return;
                 }
                 let t = (flat >> SHIFT) as usize;
-                let (g, picker) = by_trial[t];
+                let (generator, picker) = by_trial[t];
                 let outcome = e.pickers.get(picker as usize).map_or(1, |ch| ch.pick(rng));
                 drawn.push(Drawn {
                     trial: t as u32,
+                    generator,
                     class: c as u32,
                     shot: s as u16,
                     outcome,
                 });
-                if g != NONE {
-                    flip_items(flipped, e, g, outcome, s);
-                }
             });
+        }
+        // A second pass: the hits' item lists are independent loads, which overlap here
+        // rather than wait behind each draw's logarithm.
+        for d in drawn.iter().filter(|d| d.generator != NONE) {
+            flip_items(flipped, e, d.generator, d.outcome, d.shot as usize);
         }
     }
 
