@@ -336,15 +336,21 @@ pub(super) struct NoiseEffects {
     /// Per operation, its first generator (`u32::MAX`: none): a channel's generator
     /// `2 arity t + k` of target `t` is bit k of a hit's outcome; a flip has one.
     pub first: Vec<u32>,
-    /// The *items* a generator can flip are numbered: the signs `0..signs` (in operation
-    /// order), then the detectors, then the observables.
-    pub signs: usize,
-    /// Per generator g, the items it flips: `flips[starts[g]..starts[g + 1]]`.
-    pub starts: Vec<u32>,
-    pub flips: Vec<u32>,
-    /// The signs and detectors (item numbers) in operation order: where a shot's fate can be
-    /// decided.
-    pub order: Vec<u32>,
+    /// The *items* a generator can flip are numbered: the signs and detectors in operation
+    /// order (where a shot's fate can be decided), then the observables.
+    pub decisions: usize,
+    /// Per item below `decisions`: its detector, or `u32::MAX` for a sign.
+    pub item_detector: Vec<u32>,
+    /// Per detector, its item.
+    pub detector_item: Vec<u32>,
+    /// Words of one effect row (bit i: item i).
+    pub words: usize,
+    /// The signs as a row.
+    pub sign_row: Vec<u64>,
+    /// Per generator g, its effect row (the items it flips): `rows[g words..(g + 1) words]`;
+    /// three zero rows follow the last generator, so that the four generators a hit can pick
+    /// from its first are always rows.
+    pub rows: Vec<u64>,
     /// Per noise class, per trial: the trial's first generator (`u32::MAX`: none) and its
     /// channel in `pickers` (`u32::MAX`: a measurement flip), so that a drawn hit finds its
     /// Pauli and its items without looking up its operation.
@@ -389,12 +395,13 @@ impl NoiseEffects {
         if forms.max(all_trials).saturating_mul(16) > EFFECTS_MAX_BYTES {
             return None;
         }
-        // (generator, item) of every flip, each generator's items in operation order.
+        // Items in operation order: each sign and detector as the walk meets it.
         let mut pairs: Vec<(u32, u32)> = Vec::new();
-        let mut order = Vec::with_capacity(signs + dets);
-        let mut sign = 0usize;
+        let mut item_detector = Vec::with_capacity(signs + dets);
+        let mut detector_item = vec![u32::MAX; dets];
+        let mut observable_pairs: Vec<(u32, u32)> = Vec::new();
         let mut too_big = false;
-        let mut column = |row: &[u64], item: usize| {
+        let mut column = |pairs: &mut Vec<(u32, u32)>, row: &[u64], item: usize| {
             for v in ones(row, vars) {
                 too_big |= pairs.len() >= EFFECTS_MAX_BYTES / 8;
                 if !too_big {
@@ -404,32 +411,41 @@ impl NoiseEffects {
         };
         walk(program, &base, vars, false, |_, form, row| match form {
             Form::Sign => {
-                column(row, sign);
-                order.push(sign as u32);
-                sign += 1;
+                column(&mut pairs, row, item_detector.len());
+                item_detector.push(u32::MAX);
             }
             Form::Detector(d) if (d as usize) < dets => {
-                column(row, signs + d as usize);
-                order.push((signs + d as usize) as u32);
+                let item = item_detector.len();
+                column(&mut pairs, row, item);
+                detector_item[d as usize] = item as u32;
+                item_detector.push(d);
             }
-            Form::Observable(o) if (o as usize) < obs => column(row, signs + dets + o as usize),
+            Form::Observable(o) if (o as usize) < obs => {
+                column(&mut observable_pairs, row, o as usize)
+            }
             _ => {}
         });
-        if too_big {
+        let decisions = item_detector.len();
+        let words = (decisions + obs).div_ceil(64).max(1);
+        let row_bytes = (vars + 3).saturating_mul(words).saturating_mul(8);
+        if too_big || row_bytes > EFFECTS_MAX_BYTES {
             return None;
         }
-        let mut starts = vec![0u32; vars + 1];
-        for &(v, _) in &pairs {
-            starts[v as usize + 1] += 1;
+        let mut rows = vec![0u64; (vars + 3) * words];
+        let observable_items = observable_pairs
+            .iter()
+            .map(|&(v, o)| (v, decisions as u32 + o));
+        for (v, item) in pairs.iter().copied().chain(observable_items) {
+            let (v, item) = (v as usize, item as usize);
+            rows[v * words + item / 64] ^= 1 << (item % 64);
         }
-        for g in 0..vars {
-            starts[g + 1] += starts[g];
-        }
-        let mut fill = starts.clone();
-        let mut flips = vec![0u32; pairs.len()];
-        for &(v, item) in &pairs {
-            flips[fill[v as usize] as usize] = item;
-            fill[v as usize] += 1;
+        let mut sign_row = vec![0u64; words];
+        for (i, _) in item_detector
+            .iter()
+            .enumerate()
+            .filter(|d| *d.1 == u32::MAX)
+        {
+            sign_row[i / 64] |= 1 << (i % 64);
         }
         let first: Vec<u32> = base
             .iter()
@@ -470,25 +486,16 @@ impl NoiseEffects {
         }
         Some(NoiseEffects {
             first,
-            signs,
-            starts,
-            flips,
-            order,
+            decisions,
+            item_detector,
+            detector_item,
+            words,
+            sign_row,
+            rows,
             trials,
             places,
             pickers,
         })
-    }
-
-    /// The items generator `g` flips.
-    #[inline(always)]
-    pub fn flips(&self, g: usize) -> &[u32] {
-        &self.flips[self.starts[g] as usize..self.starts[g + 1] as usize]
-    }
-
-    /// Signs, detectors and observables together.
-    pub fn items(&self, program: &ExactProgram) -> usize {
-        self.signs + program.num_detectors + program.num_observables
     }
 }
 

@@ -88,8 +88,14 @@ impl L {
     #[inline(always)]
     fn shot(s: usize) -> L {
         let mut l = L::ZERO;
-        l.0[s >> 6] = 1 << (s & 63);
+        l.set(s);
         l
+    }
+
+    /// Adds shot `s`.
+    #[inline(always)]
+    fn set(&mut self, s: usize) {
+        self.0[s >> 6] |= 1 << (s & 63);
     }
 
     #[inline(always)]
@@ -162,9 +168,10 @@ pub(super) struct Packed {
     hits: Vec<Hit>,
     /// The block's channel hits and measurement flips, drawn before it runs.
     drawn: Vec<Drawn>,
-    /// Per item of the effect table (sign, detector, observable; [`NoiseEffects`]), the shots
-    /// of the block whose hits flip it.
-    flipped: Vec<L>,
+    /// Per shot of the block, the XOR of its hits' effect rows ([`NoiseEffects`]).
+    effects: Vec<u64>,
+    /// The items that decide a shot's fate: the signs and the postselected detectors.
+    deciding: Vec<u64>,
     /// One shot's faults from a [`FaultSource`].
     placed: Vec<Injection>,
     /// Shots that the step list must run, gathered from blocks until they fill one.
@@ -628,17 +635,18 @@ impl ExactProgram {
             // discards before the first flipped sign, are finished from the effect table.
             let hard = match &self.effects {
                 Some(e) => {
-                    let flipped = &mut p.flipped;
-                    flipped.clear();
-                    flipped.resize(e.items(self), L::ZERO);
-                    match out.noise {
-                        PackedNoise::Chosen(_) => accumulate(e, &list, live, flipped),
-                        PackedNoise::Sampled => {
-                            self.draw_linear(e, rng, live, flipped, &mut drawn);
-                        }
-                        PackedNoise::Off => {}
-                    }
-                    self.finish_linear(e, live, out, flipped, table, LANES * block)
+                    let effects = &mut p.effects;
+                    effects.clear();
+                    effects.resize(SHOTS * e.words, 0);
+                    let touched = match out.noise {
+                        PackedNoise::Chosen(_) => accumulate(e, &list, live, effects),
+                        PackedNoise::Sampled => self.draw_linear(e, rng, live, effects, &mut drawn),
+                        PackedNoise::Off => L::ZERO,
+                    };
+                    deciding_row(e, out, &mut p.deciding);
+                    let (effects, deciding) = (&p.effects[..], &p.deciding[..]);
+                    let col = LANES * block;
+                    self.finish_linear(e, live, touched, out, effects, deciding, table, col)
                 }
                 None => live,
             };
@@ -1150,9 +1158,9 @@ impl ExactProgram {
         e: &NoiseEffects,
         rng: &mut impl RngCore,
         live: L,
-        flipped: &mut [L],
+        effects: &mut [u64],
         drawn: &mut Vec<Drawn>,
-    ) {
+    ) -> L {
         for (c, (trial, n)) in self.noise_classes.iter().enumerate() {
             let by_trial = &e.trials[c];
             trial.for_each_hit(n << SHIFT, rng, |flat, rng| {
@@ -1172,11 +1180,14 @@ impl ExactProgram {
                 });
             });
         }
-        // A second pass: the hits' item lists are independent loads, which overlap here
+        // A second pass: the hits' effect rows are independent loads, which overlap here
         // rather than wait behind each draw's logarithm.
+        let mut touched = L::ZERO;
         for d in drawn.iter().filter(|d| d.generator != NONE) {
-            flip_items(flipped, e, d.generator, d.outcome, d.shot as usize);
+            xor_effect(effects, e, d.generator, d.outcome, d.shot as usize);
+            touched.set(d.shot as usize);
         }
+        touched
     }
 
     /// Each shot of `live` draws its faults from `source`; they go into `list` as hits, in
@@ -1214,48 +1225,66 @@ impl ExactProgram {
     /// decides (docs/exact-engine.md, "Noise that commutes with every rotation"), writing them
     /// into column words `col..` of `table`: a shot that a postselected detector discards
     /// before its first flipped sign (that detector alone), and, unless the final state is
-    /// read, a shot whose hits flip no sign (its detection events and observables). `flipped`
-    /// holds, per item, the shots whose hits flip it. Returns the others, which the step list
-    /// runs. The items are visited in operation order, a word of 64 shots at a time.
+    /// read, a shot whose hits flip no sign (its detection events and observables). `effects`
+    /// holds the effect row of each shot of `touched` (the others had no hit) and `deciding`
+    /// the items that decide a fate (the signs and postselected detectors): as items are
+    /// numbered in operation order, a shot's first deciding item is its fate. Returns the
+    /// others, which the step list runs.
+    #[allow(clippy::too_many_arguments)]
     fn finish_linear(
         &self,
         e: &NoiseEffects,
         live: L,
+        touched: L,
         out: Readout,
-        flipped: &[L],
+        effects: &[u64],
+        deciding: &[u64],
         table: &mut BitTable,
         col: usize,
     ) -> L {
-        let postselect = out.postselect.unwrap_or(&[]);
-        let is_postselected = |d: usize| postselect.get(d).copied().unwrap_or(false);
-        let (signs, dets) = (e.signs, self.num_detectors);
-        let mut decided = !live;
+        let (w, dets) = (e.words, self.num_detectors);
+        let state = out.end_of_shot.is_some();
         let mut hard = L::ZERO;
-        for &item in &e.order {
-            let item = item as usize;
-            let fresh = flipped[item] & !decided;
-            if fresh.none() {
-                continue;
-            }
-            if item < signs {
-                hard |= fresh;
-                decided |= fresh;
-            } else if is_postselected(item - signs) {
-                set_words(table.row_mut(item - signs), col, fresh);
-                decided |= fresh;
+        // Shots without a hit are noiseless.
+        let mut accepted = live & !touched;
+        for s in (live & touched).ones() {
+            let row = &effects[s * w..][..w];
+            let (j, bit) = (col + (s >> 6), 1u64 << (s & 63));
+            match first_common(row, deciding) {
+                None => {
+                    accepted.set(s);
+                    if state {
+                        continue;
+                    }
+                    // Only non-postselected detectors and observables are left in the row.
+                    for i in ones_of(row) {
+                        let r = match e.item_detector.get(i) {
+                            Some(&d) => d as usize,
+                            None => dets + i - e.decisions,
+                        };
+                        table.row_mut(r)[j] ^= bit;
+                    }
+                }
+                Some(i) => match e.item_detector[i] {
+                    NONE => hard.set(s),
+                    d => table.row_mut(d as usize)[j] |= bit,
+                },
             }
         }
-        // The rest flip no sign and fire no postselected detector.
-        let accepted = !decided;
-        if out.end_of_shot.is_some() {
+        if state {
             return hard | accepted;
         }
-        for d in (0..dets).filter(|&d| !is_postselected(d)) {
-            set_words(table.row_mut(d), col, flipped[signs + d] & accepted);
-        }
-        for (k, &expected) in self.expected_observables.iter().enumerate() {
-            let value = flipped[signs + dets + k] ^ L::all(expected);
-            set_words(table.row_mut(dets + k), col, value & accepted);
+        for (k, _) in self
+            .expected_observables
+            .iter()
+            .enumerate()
+            .filter(|x| *x.1)
+        {
+            // An accepted shot's observable row holds its flips: XOR with the noiseless value.
+            let row = table.row_mut(dets + k);
+            for (word, &b) in row[col..].iter_mut().zip(&accepted.0) {
+                *word ^= b;
+            }
         }
         hard
     }
@@ -1349,29 +1378,64 @@ impl ExactProgram {
     }
 }
 
-/// Flips, for shot `s`, the items of the generators that Pauli bits `outcome` pick from
-/// generator `first` on.
+/// XORs into shot `s`'s row of `effects` the effect rows of the generators that Pauli bits
+/// `outcome` pick from generator `first` on. The four candidates are masked rather than
+/// branched on (a hit's bits are random).
 #[inline(always)]
-fn flip_items(flipped: &mut [L], e: &NoiseEffects, first: u32, outcome: u8, s: usize) {
-    let (j, bit) = (s >> 6, 1u64 << (s & 63));
-    let mut bits = outcome;
-    while bits != 0 {
-        let g = first as usize + bits.trailing_zeros() as usize;
-        bits &= bits - 1;
-        for &item in e.flips(g) {
-            flipped[item as usize].0[j] ^= bit;
+fn xor_effect(effects: &mut [u64], e: &NoiseEffects, first: u32, outcome: u8, s: usize) {
+    let w = e.words;
+    let row = &mut effects[s * w..][..w];
+    let source = &e.rows[first as usize * w..][..4 * w];
+    for (k, from) in source.chunks_exact(w).enumerate() {
+        let mask = 0u64.wrapping_sub(u64::from(outcome >> k & 1));
+        for (a, &b) in row.iter_mut().zip(from) {
+            *a ^= b & mask;
         }
     }
 }
 
-/// Flips in `flipped` the items of the hits in `list` of the shots of `live`.
-fn accumulate(e: &NoiseEffects, list: &[Hit], live: L, flipped: &mut [L]) {
+/// XORs the effect rows of the hits in `list` of the shots of `live` into their shots' rows;
+/// returns the shots with such a hit.
+fn accumulate(e: &NoiseEffects, list: &[Hit], live: L, effects: &mut [u64]) -> L {
+    let mut touched = L::ZERO;
     for h in list {
         let s = h.shot as usize;
         if h.generator != NONE && live.has(s) {
-            flip_items(flipped, e, h.generator, h.outcome, s);
+            xor_effect(effects, e, h.generator, h.outcome, s);
+            touched.set(s);
         }
     }
+    touched
+}
+
+/// The items of `e` that decide a shot's fate under `out`: the signs and the postselected
+/// detectors, into `row`.
+fn deciding_row(e: &NoiseEffects, out: Readout, row: &mut Vec<u64>) {
+    row.clear();
+    row.extend_from_slice(&e.sign_row);
+    let postselect = out.postselect.unwrap_or(&[]);
+    for (d, _) in postselect.iter().enumerate().filter(|p| *p.1) {
+        if let Some(&item) = e.detector_item.get(d) {
+            row[item as usize / 64] |= 1 << (item % 64);
+        }
+    }
+}
+
+/// The lowest bit set in both `a` and `b`.
+#[inline(always)]
+fn first_common(a: &[u64], b: &[u64]) -> Option<usize> {
+    a.iter()
+        .zip(b)
+        .position(|(x, y)| x & y != 0)
+        .map(|k| 64 * k + (a[k] & b[k]).trailing_zeros() as usize)
+}
+
+/// The set bits of `words`, lowest first.
+fn ones_of(words: &[u64]) -> impl Iterator<Item = usize> + '_ {
+    words
+        .iter()
+        .enumerate()
+        .flat_map(|(k, &w)| Ones(w).map(move |b| 64 * k + b))
 }
 
 /// Sets class `class`'s next hit to the pair numbered `flat` (trial * SHOTS + shot).
