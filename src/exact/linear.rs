@@ -355,8 +355,9 @@ pub(super) struct NoiseEffects {
     /// channel in `pickers` (`u32::MAX`: a measurement flip), so that a drawn hit finds its
     /// Pauli and its items without looking up its operation.
     pub trials: Vec<Vec<(u32, u32)>>,
-    /// Per noise class, per trial: its operation and its channel in the step list (`u32::MAX`:
-    /// a measurement flip), for the hits of the shots that the step list runs.
+    /// Per noise class, per trial: its operation and where its target's images start in the
+    /// step list's pool (`u32::MAX`: a measurement flip), for the hits of the shots that the
+    /// step list runs.
     pub places: Vec<Vec<(u32, u32)>>,
     /// The distinct channels of the program (a few), which pick a hit's Pauli.
     pub pickers: Vec<PauliChannel>,
@@ -464,22 +465,21 @@ impl NoiseEffects {
         let mut places = Vec::with_capacity(program.noise_classes.len());
         for (c, &(_, n)) in program.noise_classes.iter().enumerate() {
             let mut by_trial = Vec::with_capacity(n as usize);
-            let place: Vec<(u32, u32)> = (0..n).map(|t| steps.classes[c].hit(t)).collect();
-            for (t, &(op, channel)) in (0..n).zip(&place) {
+            let mut place = Vec::with_capacity(n as usize);
+            for t in 0..n {
+                let (op, channel) = steps.classes[c].hit(t);
                 let g = first.get(op as usize).copied().unwrap_or(u32::MAX);
-                by_trial.push(match steps.channels.get(channel as usize) {
+                let (trial, images) = match steps.channels.get(channel as usize) {
                     Some(ch) => {
+                        let target = (t - ch.first) as u32;
                         let k = picker(&mut pickers, &ch.channel);
-                        let per_target = 2 * u32::from(ch.arity);
-                        let g = if g == u32::MAX {
-                            g
-                        } else {
-                            g + (t - ch.first) as u32 * per_target
-                        };
-                        (g, k)
+                        let images = ch.target_images(target, program.words);
+                        ((ch.target_generator(g, target), k), images)
                     }
-                    None => (g, u32::MAX),
-                });
+                    None => ((g, u32::MAX), u32::MAX),
+                };
+                by_trial.push(trial);
+                place.push((op, images));
             }
             trials.push(by_trial);
             places.push(place);

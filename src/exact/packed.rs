@@ -671,13 +671,14 @@ impl ExactProgram {
             // Drawn hits exist only with the table, which knows each trial's place.
             if let Some(e) = self.effects.as_deref() {
                 for d in drawn.iter().filter(|d| hard.has(d.shot as usize)) {
-                    let (at, channel) = e.places[d.class as usize][d.trial as usize];
-                    let target = (self.steps.channels.get(channel as usize))
-                        .map_or(0, |ch| (u64::from(d.trial) - ch.first) as u32);
-                    let shot = lane[d.shot as usize] as usize;
-                    queue
-                        .hits
-                        .push(self.hit(at, shot, channel, target, d.outcome));
+                    let (at, images) = e.places[d.class as usize][d.trial as usize];
+                    queue.hits.push(Hit {
+                        at,
+                        shot: lane[d.shot as usize],
+                        outcome: d.outcome,
+                        images,
+                        generator: d.generator,
+                    });
                 }
             }
         }
@@ -1134,17 +1135,12 @@ impl ExactProgram {
             };
         }
         let ch = &self.steps.channels[channel as usize];
-        let per_target = 2 * ch.arity as u32;
         Hit {
             at,
             shot,
             outcome,
-            images: ch.images + target * per_target * 2 * self.words as u32,
-            generator: if first == NONE {
-                NONE
-            } else {
-                first + target * per_target
-            },
+            images: ch.target_images(target, self.words),
+            generator: ch.target_generator(first, target),
         }
     }
 

@@ -148,6 +148,26 @@ pub(super) struct ChannelStep {
     pub images: u32,
 }
 
+impl ChannelStep {
+    /// Where in the pool the images of target `target`'s Paulis start (`2 arity` images of
+    /// two halves of `words` words each per target).
+    #[inline(always)]
+    pub fn target_images(&self, target: u32, words: usize) -> u32 {
+        self.images + target * 2 * u32::from(self.arity) * 2 * words as u32
+    }
+
+    /// Target `target`'s first generator in an effect table where the channel's first is
+    /// `first` (`NONE` stays `NONE`): `2 arity` generators per target.
+    #[inline(always)]
+    pub fn target_generator(&self, first: u32, target: u32) -> u32 {
+        if first == NONE {
+            NONE
+        } else {
+            first + target * 2 * u32::from(self.arity)
+        }
+    }
+}
+
 /// Where the trials of one noise class happen: entries (first trial, trials, operation,
 /// channel or NONE for a measurement flip) sorted by trial, and for every bucket of 2^shift
 /// trials the entry holding the bucket's first trial, so that finding a hit's operation is a
