@@ -347,9 +347,7 @@ pub(super) struct NoiseEffects {
     pub words: usize,
     /// The signs as a row.
     pub sign_row: Vec<u64>,
-    /// Per generator g, its effect row (the items it flips): `rows[g words..(g + 1) words]`;
-    /// three zero rows follow the last generator, so that the four generators a hit can pick
-    /// from its first are always rows.
+    /// Per generator g, its effect row (the items it flips): `rows[g words..(g + 1) words]`.
     pub rows: Vec<u64>,
     /// Per noise class, per trial: the trial's first generator (`u32::MAX`: none) and its
     /// channel in `pickers` (`u32::MAX`: a measurement flip), so that a drawn hit finds its
@@ -428,11 +426,11 @@ impl NoiseEffects {
         });
         let decisions = item_detector.len();
         let words = (decisions + obs).div_ceil(64).max(1);
-        let row_bytes = (vars + 3).saturating_mul(words).saturating_mul(8);
+        let row_bytes = vars.saturating_mul(words).saturating_mul(8);
         if too_big || row_bytes > EFFECTS_MAX_BYTES {
             return None;
         }
-        let mut rows = vec![0u64; (vars + 3) * words];
+        let mut rows = vec![0u64; vars * words];
         let observable_items = observable_pairs
             .iter()
             .map(|&(v, o)| (v, decisions as u32 + o));

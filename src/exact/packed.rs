@@ -1375,17 +1375,18 @@ impl ExactProgram {
 }
 
 /// XORs into shot `s`'s row of `effects` the effect rows of the generators that Pauli bits
-/// `outcome` pick from generator `first` on. The four candidates are masked rather than
-/// branched on (a hit's bits are random).
+/// `outcome` pick from generator `first` on (only those: masking all four candidates
+/// instead of branching was 10% slower at d = 5, for the loads).
 #[inline(always)]
 fn xor_effect(effects: &mut [u64], e: &NoiseEffects, first: u32, outcome: u8, s: usize) {
     let w = e.words;
     let row = &mut effects[s * w..][..w];
-    let source = &e.rows[first as usize * w..][..4 * w];
-    for (k, from) in source.chunks_exact(w).enumerate() {
-        let mask = 0u64.wrapping_sub(u64::from(outcome >> k & 1));
-        for (a, &b) in row.iter_mut().zip(from) {
-            *a ^= b & mask;
+    let mut bits = outcome;
+    while bits != 0 {
+        let g = first as usize + bits.trailing_zeros() as usize;
+        bits &= bits - 1;
+        for (a, &b) in row.iter_mut().zip(&e.rows[g * w..][..w]) {
+            *a ^= b;
         }
     }
 }
