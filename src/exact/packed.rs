@@ -205,6 +205,37 @@ struct Queue {
     /// Each queued shot's column in the batch's table.
     shots: Vec<u32>,
     hits: Vec<Hit>,
+    /// Scratch of the counting sort by operation: the sorted hits, and per operation a count.
+    sorted: Vec<Hit>,
+    counts: Vec<u32>,
+}
+
+impl Queue {
+    /// Puts the hits in operation order, keeping the order of hits at one operation: a
+    /// counting sort over the `ops` operations (the hits come as many sorted runs, one per
+    /// noise class and block; a stable comparison sort of them took 8% of a d = 3 run).
+    fn sort_hits(&mut self, ops: usize) {
+        let counts = &mut self.counts;
+        counts.clear();
+        counts.resize(ops + 1, 0);
+        for h in &self.hits {
+            counts[h.at as usize + 1] += 1;
+        }
+        for i in 1..counts.len() {
+            counts[i] += counts[i - 1];
+        }
+        let Some(&any) = self.hits.first() else {
+            return;
+        };
+        self.sorted.clear();
+        self.sorted.resize(self.hits.len(), any);
+        for &h in &self.hits {
+            let slot = &mut counts[h.at as usize];
+            self.sorted[*slot as usize] = h;
+            *slot += 1;
+        }
+        std::mem::swap(&mut self.hits, &mut self.sorted);
+    }
 }
 
 /// One channel hit or measurement flip of a block, drawn before the block runs.
@@ -702,7 +733,7 @@ impl ExactProgram {
         table: &mut BitTable,
     ) {
         // In operation order (drawn hits come class by class).
-        queue.hits.sort_by_key(|h| h.at);
+        queue.sort_hits(self.ops.len());
         let mut scratch = std::mem::take(&mut ws.packed.scratch);
         if scratch.rows() != table.rows() || scratch.words() != LANES {
             scratch = BitTable::new(table.rows(), LANES);
