@@ -349,16 +349,24 @@ pub(super) struct NoiseEffects {
     pub sign_row: Vec<u64>,
     /// Per generator g, its effect row (the items it flips): `rows[g words..(g + 1) words]`.
     pub rows: Vec<u64>,
-    /// Per noise class, per trial: the trial's first generator (`u32::MAX`: none) and its
-    /// channel in `pickers` (`u32::MAX`: a measurement flip), so that a drawn hit finds its
-    /// Pauli and its items without looking up its operation.
-    pub trials: Vec<Vec<(u32, u32)>>,
-    /// Per noise class, per trial: its operation and where its target's images start in the
-    /// step list's pool (`u32::MAX`: a measurement flip), for the hits of the shots that the
-    /// step list runs.
-    pub places: Vec<Vec<(u32, u32)>>,
+    /// Per noise class, per trial: everything a drawn hit needs, so that it never looks up
+    /// its operation.
+    pub trials: Vec<Vec<Trial>>,
     /// The distinct channels of the program (a few), which pick a hit's Pauli.
     pub pickers: Vec<PauliChannel>,
+}
+
+/// One noise trial of the effect table (`u32::MAX`: none, in every field).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Trial {
+    /// Its target's first generator: its effect row.
+    pub generator: u32,
+    /// Its channel in [`NoiseEffects::pickers`] (none: a measurement flip).
+    pub picker: u32,
+    /// Its operation, and where its target's images start in the step list's pool (none: a
+    /// measurement flip), for the hits of the shots that the step list runs.
+    pub at: u32,
+    pub images: u32,
 }
 
 /// The effect tables are not built beyond this many bytes (the walk's forms or the table).
@@ -460,27 +468,30 @@ impl NoiseEffects {
             k as u32
         };
         let mut trials = Vec::with_capacity(program.noise_classes.len());
-        let mut places = Vec::with_capacity(program.noise_classes.len());
         for (c, &(_, n)) in program.noise_classes.iter().enumerate() {
             let mut by_trial = Vec::with_capacity(n as usize);
-            let mut place = Vec::with_capacity(n as usize);
             for t in 0..n {
-                let (op, channel) = steps.classes[c].hit(t);
-                let g = first.get(op as usize).copied().unwrap_or(u32::MAX);
-                let (trial, images) = match steps.channels.get(channel as usize) {
+                let (at, channel) = steps.classes[c].hit(t);
+                let generator = first.get(at as usize).copied().unwrap_or(u32::MAX);
+                by_trial.push(match steps.channels.get(channel as usize) {
                     Some(ch) => {
                         let target = (t - ch.first) as u32;
-                        let k = picker(&mut pickers, &ch.channel);
-                        let images = ch.target_images(target, program.words);
-                        ((ch.target_generator(g, target), k), images)
+                        Trial {
+                            generator: ch.target_generator(generator, target),
+                            picker: picker(&mut pickers, &ch.channel),
+                            at,
+                            images: ch.target_images(target, program.words),
+                        }
                     }
-                    None => ((g, u32::MAX), u32::MAX),
-                };
-                by_trial.push(trial);
-                place.push((op, images));
+                    None => Trial {
+                        generator,
+                        picker: u32::MAX,
+                        at,
+                        images: u32::MAX,
+                    },
+                });
             }
             trials.push(by_trial);
-            places.push(place);
         }
         Some(NoiseEffects {
             first,
@@ -491,7 +502,6 @@ impl NoiseEffects {
             sign_row,
             rows,
             trials,
-            places,
             pickers,
         })
     }

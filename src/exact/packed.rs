@@ -166,8 +166,8 @@ pub(super) struct Packed {
     spare: Vec<Vec<C>>,
     /// The block's chosen faults as hits, placed before it runs.
     hits: Vec<Hit>,
-    /// The block's channel hits and measurement flips, drawn before it runs.
-    drawn: Vec<Drawn>,
+    /// The block's channel hits and measurement flips, drawn class by class before it runs.
+    drawn: Vec<Hit>,
     /// Per shot of the block, the XOR of its hits' effect rows ([`NoiseEffects`]).
     effects: Vec<u64>,
     /// The items that decide a shot's fate: the signs and the postselected detectors.
@@ -253,17 +253,15 @@ struct Hit {
     generator: u32,
 }
 
-/// A channel hit or measurement flip drawn for the effect table: trial `trial` of noise class
-/// `class` on shot `shot`, with Pauli bits `outcome` (1 for a flip). Only the hits of shots
-/// that the step list runs become [`Hit`]s, in operation order.
-#[derive(Clone, Copy, Debug)]
-struct Drawn {
-    trial: u32,
-    /// The trial's first generator in the effect table (`u32::MAX`: none).
-    generator: u32,
-    class: u32,
-    shot: u16,
-    outcome: u8,
+impl Hit {
+    /// A placeholder.
+    const NONE: Hit = Hit {
+        at: NONE,
+        shot: 0,
+        outcome: 0,
+        images: NONE,
+        generator: NONE,
+    };
 }
 
 /// Shots that have made the same dense decisions so far: their trie cursor and vector.
@@ -699,19 +697,19 @@ impl ExactProgram {
                 shot: lane[h.shot as usize],
                 ..h
             }));
-            // Drawn hits exist only with the table, which knows each trial's place.
-            if let Some(e) = self.effects.as_deref() {
-                for d in drawn.iter().filter(|d| hard.has(d.shot as usize)) {
-                    let (at, images) = e.places[d.class as usize][d.trial as usize];
-                    queue.hits.push(Hit {
-                        at,
-                        shot: lane[d.shot as usize],
-                        outcome: d.outcome,
-                        images,
-                        generator: d.generator,
-                    });
-                }
+            // Without a branch per hit: every hit is written, and the queue grows by the
+            // hard ones.
+            let mut kept = queue.hits.len();
+            queue.hits.resize(kept + drawn.len(), Hit::NONE);
+            for h in &drawn {
+                let s = h.shot as usize;
+                queue.hits[kept] = Hit {
+                    shot: lane[s],
+                    ..*h
+                };
+                kept += usize::from(hard.has(s));
             }
+            queue.hits.truncate(kept);
         }
         if !queue.shots.is_empty() {
             self.run_queue::<AVX>(ws, rng, &mut queue, out, table);
@@ -1186,7 +1184,7 @@ impl ExactProgram {
         rng: &mut impl RngCore,
         live: L,
         effects: &mut [u64],
-        drawn: &mut Vec<Drawn>,
+        drawn: &mut Vec<Hit>,
     ) -> L {
         for (c, (trial, n)) in self.noise_classes.iter().enumerate() {
             let by_trial = &e.trials[c];
@@ -1195,24 +1193,26 @@ impl ExactProgram {
                 if !live.has(s) {
                     return;
                 }
-                let t = (flat >> SHIFT) as usize;
-                let (generator, picker) = by_trial[t];
-                let outcome = e.pickers.get(picker as usize).map_or(1, |ch| ch.pick(rng));
-                drawn.push(Drawn {
-                    trial: t as u32,
-                    generator,
-                    class: c as u32,
+                let t = &by_trial[(flat >> SHIFT) as usize];
+                let outcome = e
+                    .pickers
+                    .get(t.picker as usize)
+                    .map_or(1, |ch| ch.pick(rng));
+                drawn.push(Hit {
+                    at: t.at,
                     shot: s as u16,
                     outcome,
+                    images: t.images,
+                    generator: t.generator,
                 });
             });
         }
         // A second pass: the hits' effect rows are independent loads, which overlap here
         // rather than wait behind each draw's logarithm.
         let mut touched = L::ZERO;
-        for d in drawn.iter().filter(|d| d.generator != NONE) {
-            xor_effect(effects, e, d.generator, d.outcome, d.shot as usize);
-            touched.set(d.shot as usize);
+        for h in drawn.iter().filter(|h| h.generator != NONE) {
+            xor_effect(effects, e, h.generator, h.outcome, h.shot as usize);
+            touched.set(h.shot as usize);
         }
         touched
     }
