@@ -1209,12 +1209,18 @@ impl ExactProgram {
         }
         // A second pass: the hits' effect rows are independent loads, which overlap here
         // rather than wait behind each draw's logarithm.
-        let mut touched = L::ZERO;
-        for h in drawn.iter().filter(|h| h.generator != NONE) {
-            xor_effect(effects, e, h.generator, h.outcome, h.shot as usize);
-            touched.set(h.shot as usize);
+        // Rows of a few words are XORed at a length known when compiling.
+        match e.words {
+            1 => xor_drawn::<1>(effects, e, drawn),
+            2 => xor_drawn::<2>(effects, e, drawn),
+            3 => xor_drawn::<3>(effects, e, drawn),
+            4 => xor_drawn::<4>(effects, e, drawn),
+            5 => xor_drawn::<5>(effects, e, drawn),
+            6 => xor_drawn::<6>(effects, e, drawn),
+            7 => xor_drawn::<7>(effects, e, drawn),
+            8 => xor_drawn::<8>(effects, e, drawn),
+            _ => xor_drawn::<0>(effects, e, drawn),
         }
-        touched
     }
 
     /// Each shot of `live` draws its faults from `source`; they go into `list` as hits, in
@@ -1409,8 +1415,14 @@ impl ExactProgram {
 /// `outcome` pick from generator `first` on (only those: masking all four candidates
 /// instead of branching was 10% slower at d = 5, for the loads).
 #[inline(always)]
-fn xor_effect(effects: &mut [u64], e: &NoiseEffects, first: u32, outcome: u8, s: usize) {
-    let w = e.words;
+fn xor_effect<const W: usize>(
+    effects: &mut [u64],
+    e: &NoiseEffects,
+    first: u32,
+    outcome: u8,
+    s: usize,
+) {
+    let w = if W == 0 { e.words } else { W };
     let row = &mut effects[s * w..][..w];
     let mut bits = outcome;
     while bits != 0 {
@@ -1422,6 +1434,17 @@ fn xor_effect(effects: &mut [u64], e: &NoiseEffects, first: u32, outcome: u8, s:
     }
 }
 
+/// XORs each drawn hit's effect rows into its shot's row of `effects` (rows of `W` words, or
+/// `e.words` when `W` is 0); returns the shots with such a hit.
+fn xor_drawn<const W: usize>(effects: &mut [u64], e: &NoiseEffects, drawn: &[Hit]) -> L {
+    let mut touched = L::ZERO;
+    for h in drawn.iter().filter(|h| h.generator != NONE) {
+        xor_effect::<W>(effects, e, h.generator, h.outcome, h.shot as usize);
+        touched.set(h.shot as usize);
+    }
+    touched
+}
+
 /// XORs the effect rows of the hits in `list` of the shots of `live` into their shots' rows;
 /// returns the shots with such a hit.
 fn accumulate(e: &NoiseEffects, list: &[Hit], live: L, effects: &mut [u64]) -> L {
@@ -1429,7 +1452,7 @@ fn accumulate(e: &NoiseEffects, list: &[Hit], live: L, effects: &mut [u64]) -> L
     for h in list {
         let s = h.shot as usize;
         if h.generator != NONE && live.has(s) {
-            xor_effect(effects, e, h.generator, h.outcome, s);
+            xor_effect::<0>(effects, e, h.generator, h.outcome, s);
             touched.set(s);
         }
     }
