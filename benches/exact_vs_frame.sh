@@ -35,8 +35,8 @@ for d in $DISTANCES; do
         "$BIN" gen -d "$d" --task hadamard-prep --ch-model "$model" --noise cn20 --p "$P" \
             > "$DIR/hp${d}_$model.stim"
     done
-    # Shots per run: about a second of sampling each.
-    case "$d" in 3) ne=4000000 np=20000000 ;; 5) ne=1000000 np=10000000 ;; *) ne=300000 np=3000000 ;; esac
+    # Shots per run: a second or less of sampling each (short runs are noisier).
+    case "$d" in 3) ne=30000000 np=60000000 ;; 5) ne=5000000 np=10000000 ;; *) ne=800000 np=3000000 ;; esac
     fr=() ex=() old=()
     for s in $(seq 1 "$PAIRS"); do
         fr+=("$(rate "$BIN" "$DIR/hp${d}_proxy.stim" "$np" "$s")")

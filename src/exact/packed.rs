@@ -550,11 +550,13 @@ impl<R: Fn(u32, usize, &mut Vec<C>)> Groups<'_, R> {
 
 /// The most expected hits per shot at which blocks use the effect table. Beyond, nearly every
 /// shot has a fault that flips a sign and nearly every one is discarded early, so drawing all
-/// of a block's hits up front costs more than the table saves. Measured with the table in
-/// transposed words (2026-12-07 14:02 UTC, one thread, table against hits drawn as the steps
-/// reach them): Clifft's d = 5 cultivation circuit at p = 5e-3, 17.8 hits per shot, 1.07x
-/// faster with the table; the same at p = 1e-2, 35.6 hits, 1.25x slower.
-const EFFECTS_MAX_HITS: f64 = 20.0;
+/// of a block's hits up front may cost more than the table saves (and the block's hits are
+/// held at once). Measured with the table as dense rows (2026-12-07 16:15 UTC, one thread,
+/// table against hits drawn as the steps reach them): Clifft's d = 5 cultivation circuit at
+/// p = 1e-2, 35.6 hits per shot, 1.29x faster with the table (0.82M -> 1.06M shots/s); at
+/// p = 2e-2, 71 hits, 1.1x faster (0.49M -> 0.54M). (With the table in transposed words it
+/// was 1.25x slower at 35.6 hits, and the limit was 20.)
+const EFFECTS_MAX_HITS: f64 = 80.0;
 
 impl ExactProgram {
     /// Whether packed blocks finish shots from the effect table ([`NoiseEffects`]): the table
