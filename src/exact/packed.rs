@@ -1176,10 +1176,11 @@ impl ExactProgram {
     }
 
     /// Draws the channel hits and measurement flips of the shots of `live` (a block) into
-    /// `drawn` and flips, per hit, the items of its generators in `flipped`. Geometric gaps
-    /// over (trial, shot) pairs numbered trial * SHOTS + shot, one noise class after another,
-    /// as the frame sampler draws: flips add in any order, and only the few shots the step list
-    /// runs need their hits in operation order.
+    /// `drawn`, and XORs each hit's effect rows into its shot's row of `effects`; returns the
+    /// shots with such a hit. Geometric gaps over (trial, shot) pairs numbered
+    /// trial * SHOTS + shot, one noise class after another, as the frame sampler draws: effects
+    /// add in any order, and only the few shots the step list runs need their hits in
+    /// operation order.
     fn draw_linear(
         &self,
         e: &NoiseEffects,
