@@ -254,7 +254,7 @@ struct Hit {
 }
 
 impl Hit {
-    /// A placeholder.
+    /// Fills slots that are written before they are read.
     const NONE: Hit = Hit {
         at: NONE,
         shot: 0,
@@ -654,6 +654,9 @@ impl ExactProgram {
         queue.shots.clear();
         queue.hits.clear();
         let mut lane = [0u16; SHOTS];
+        if let Some(e) = &self.effects {
+            deciding_row(e, out, &mut ws.packed.deciding);
+        }
         for block in 0..shots.div_ceil(SHOTS) {
             let live = L::first(shots - SHOTS * block);
             list.clear();
@@ -674,7 +677,6 @@ impl ExactProgram {
                         PackedNoise::Sampled => self.draw_linear(e, rng, live, effects, &mut drawn),
                         PackedNoise::Off => L::ZERO,
                     };
-                    deciding_row(e, out, &mut p.deciding);
                     let (effects, deciding) = (&p.effects[..], &p.deciding[..]);
                     let col = LANES * block;
                     self.finish_linear(e, live, touched, out, effects, deciding, table, col)
