@@ -399,53 +399,41 @@ impl NoiseEffects {
             .saturating_mul(width);
         let all_trials: u64 = program.noise_classes.iter().map(|c| c.1).sum();
         let all_trials = usize::try_from(all_trials).unwrap_or(usize::MAX);
-        if forms.max(all_trials).saturating_mul(16) > EFFECTS_MAX_BYTES {
+        // Items: the signs and detectors in operation order, then the observables.
+        let decisions = signs + dets;
+        let words = (decisions + obs).div_ceil(64).max(1);
+        let rows_len = vars.saturating_mul(words);
+        if forms.max(all_trials).saturating_mul(16) > EFFECTS_MAX_BYTES
+            || rows_len.saturating_mul(8) > EFFECTS_MAX_BYTES
+        {
             return None;
         }
-        // Items in operation order: each sign and detector as the walk meets it.
-        let mut pairs: Vec<(u32, u32)> = Vec::new();
-        let mut item_detector = Vec::with_capacity(signs + dets);
+        let mut rows = vec![0u64; rows_len];
+        let mut item_detector = Vec::with_capacity(decisions);
         let mut detector_item = vec![u32::MAX; dets];
-        let mut observable_pairs: Vec<(u32, u32)> = Vec::new();
-        let mut too_big = false;
-        let mut column = |pairs: &mut Vec<(u32, u32)>, row: &[u64], item: usize| {
+        // Bit `item` of the row of every generator the form has.
+        let mut column = |row: &[u64], item: usize| {
             for v in ones(row, vars) {
-                too_big |= pairs.len() >= EFFECTS_MAX_BYTES / 8;
-                if !too_big {
-                    pairs.push((v as u32, item as u32));
-                }
+                rows[v * words + item / 64] ^= 1 << (item % 64);
             }
         };
         walk(program, &base, vars, false, |_, form, row| match form {
             Form::Sign => {
-                column(&mut pairs, row, item_detector.len());
+                column(row, item_detector.len());
                 item_detector.push(u32::MAX);
             }
             Form::Detector(d) if (d as usize) < dets => {
                 let item = item_detector.len();
-                column(&mut pairs, row, item);
+                column(row, item);
                 detector_item[d as usize] = item as u32;
                 item_detector.push(d);
             }
-            Form::Observable(o) if (o as usize) < obs => {
-                column(&mut observable_pairs, row, o as usize)
-            }
+            Form::Observable(o) if (o as usize) < obs => column(row, decisions + o as usize),
             _ => {}
         });
-        let decisions = item_detector.len();
-        let words = (decisions + obs).div_ceil(64).max(1);
-        let row_bytes = vars.saturating_mul(words).saturating_mul(8);
-        if too_big || row_bytes > EFFECTS_MAX_BYTES {
-            return None;
-        }
-        let mut rows = vec![0u64; vars * words];
-        let observable_items = observable_pairs
-            .iter()
-            .map(|&(v, o)| (v, decisions as u32 + o));
-        for (v, item) in pairs.iter().copied().chain(observable_items) {
-            let (v, item) = (v as usize, item as usize);
-            rows[v * words + item / 64] ^= 1 << (item % 64);
-        }
+        // Every sign and detector has its item (an unused one would read as a sign nobody flips).
+        debug_assert_eq!(item_detector.len(), decisions);
+        item_detector.resize(decisions, u32::MAX);
         let mut sign_row = vec![0u64; words];
         for (i, _) in item_detector
             .iter()

@@ -164,10 +164,9 @@ pub(super) struct Packed {
     groups: Vec<Group>,
     /// Vectors of groups that emptied, for reuse.
     spare: Vec<Vec<C>>,
-    /// The block's chosen faults as hits, placed before it runs.
+    /// The block's hits, before it runs: its channel hits and measurement flips drawn class
+    /// by class, or its chosen faults shot by shot.
     hits: Vec<Hit>,
-    /// The block's channel hits and measurement flips, drawn class by class before it runs.
-    drawn: Vec<Hit>,
     /// Per shot of the block, the XOR of its hits' effect rows ([`NoiseEffects`]).
     effects: Vec<u64>,
     /// The items that decide a shot's fate: the signs and the postselected detectors.
@@ -649,8 +648,7 @@ impl ExactProgram {
             return;
         }
         let mut queue = std::mem::take(&mut ws.packed.queue);
-        let mut list = std::mem::take(&mut ws.packed.hits);
-        let mut drawn = std::mem::take(&mut ws.packed.drawn);
+        let mut hits = std::mem::take(&mut ws.packed.hits);
         queue.shots.clear();
         queue.hits.clear();
         let mut lane = [0u16; SHOTS];
@@ -659,24 +657,22 @@ impl ExactProgram {
         }
         for block in 0..shots.div_ceil(SHOTS) {
             let live = L::first(shots - SHOTS * block);
-            list.clear();
-            drawn.clear();
+            hits.clear();
             let p = &mut *ws.packed;
             if let PackedNoise::Chosen(source) = out.noise {
-                self.place_faults(source, rng, live, &mut list, &mut p.placed);
+                self.place_faults(source, rng, live, &mut hits, &mut p.placed);
             }
             // Shots whose faults flip no rotation's sign, or that a postselected detector
             // discards before the first flipped sign, are finished from the effect table.
             let hard = match &self.effects {
                 Some(e) => {
+                    if let PackedNoise::Sampled = out.noise {
+                        self.draw_hits(e, rng, live, &mut hits);
+                    }
                     let effects = &mut p.effects;
                     effects.clear();
                     effects.resize(SHOTS * e.words, 0);
-                    let touched = match out.noise {
-                        PackedNoise::Chosen(_) => accumulate(e, &list, live, effects),
-                        PackedNoise::Sampled => self.draw_linear(e, rng, live, effects, &mut drawn),
-                        PackedNoise::Off => L::ZERO,
-                    };
+                    let touched = xor_hits(effects, e, &hits);
                     let (effects, deciding) = (&p.effects[..], &p.deciding[..]);
                     let col = LANES * block;
                     self.finish_linear(e, live, touched, out, effects, deciding, table, col)
@@ -696,16 +692,11 @@ impl ExactProgram {
                 lane[s] = queue.shots.len() as u16;
                 queue.shots.push((SHOTS * block + s) as u32);
             }
-            let moved = list.iter().filter(|h| hard.has(h.shot as usize));
-            queue.hits.extend(moved.map(|&h| Hit {
-                shot: lane[h.shot as usize],
-                ..h
-            }));
             // Without a branch per hit: every hit is written, and the queue grows by the
             // hard ones.
             let mut kept = queue.hits.len();
-            queue.hits.resize(kept + drawn.len(), Hit::NONE);
-            for h in &drawn {
+            queue.hits.resize(kept + hits.len(), Hit::NONE);
+            for h in &hits {
                 let s = h.shot as usize;
                 queue.hits[kept] = Hit {
                     shot: lane[s],
@@ -719,8 +710,7 @@ impl ExactProgram {
             self.run_queue::<AVX>(ws, rng, &mut queue, out, table);
         }
         ws.packed.queue = queue;
-        ws.packed.hits = list;
-        ws.packed.drawn = drawn;
+        ws.packed.hits = hits;
     }
 
     /// Runs the queued shots through the step list and puts their results into their columns
@@ -1178,19 +1168,10 @@ impl ExactProgram {
     }
 
     /// Draws the channel hits and measurement flips of the shots of `live` (a block) into
-    /// `drawn`, and XORs each hit's effect rows into its shot's row of `effects`; returns the
-    /// shots with such a hit. Geometric gaps over (trial, shot) pairs numbered
-    /// trial * SHOTS + shot, one noise class after another, as the frame sampler draws: effects
-    /// add in any order, and only the few shots the step list runs need their hits in
-    /// operation order.
-    fn draw_linear(
-        &self,
-        e: &NoiseEffects,
-        rng: &mut impl RngCore,
-        live: L,
-        effects: &mut [u64],
-        drawn: &mut Vec<Hit>,
-    ) -> L {
+    /// `hits`: geometric gaps over (trial, shot) pairs numbered trial * SHOTS + shot, one noise
+    /// class after another, as the frame sampler draws. Effects add in any order, and only the
+    /// few shots the step list runs need their hits in operation order (the queue sorts them).
+    fn draw_hits(&self, e: &NoiseEffects, rng: &mut impl RngCore, live: L, hits: &mut Vec<Hit>) {
         for (c, (trial, n)) in self.noise_classes.iter().enumerate() {
             let by_trial = &e.trials[c];
             trial.for_each_hit(n << SHIFT, rng, |flat, rng| {
@@ -1203,7 +1184,7 @@ impl ExactProgram {
                     .pickers
                     .get(t.picker as usize)
                     .map_or(1, |ch| ch.pick(rng));
-                drawn.push(Hit {
+                hits.push(Hit {
                     at: t.at,
                     shot: s as u16,
                     outcome,
@@ -1212,25 +1193,12 @@ impl ExactProgram {
                 });
             });
         }
-        // A second pass: the hits' effect rows are independent loads, which overlap here
-        // rather than wait behind each draw's logarithm.
-        // Rows of a few words are XORed at a length known when compiling.
-        match e.words {
-            1 => xor_drawn::<1>(effects, e, drawn),
-            2 => xor_drawn::<2>(effects, e, drawn),
-            3 => xor_drawn::<3>(effects, e, drawn),
-            4 => xor_drawn::<4>(effects, e, drawn),
-            5 => xor_drawn::<5>(effects, e, drawn),
-            6 => xor_drawn::<6>(effects, e, drawn),
-            7 => xor_drawn::<7>(effects, e, drawn),
-            8 => xor_drawn::<8>(effects, e, drawn),
-            _ => xor_drawn::<0>(effects, e, drawn),
-        }
     }
 
-    /// Each shot of `live` draws its faults from `source`; they go into `list` as hits, in
-    /// operation order. A measurement flip applies once however many faults are placed on it
-    /// (as in [`super::NoiseMode::Fixed`]).
+    /// Each shot of `live` draws its faults from `source`; they go into `list` as hits, shot
+    /// by shot, each shot's in operation order (the queue sorts the step list's by operation).
+    /// A measurement flip applies once however many faults are placed on it (as in
+    /// [`super::NoiseMode::Fixed`]).
     fn place_faults(
         &self,
         source: &dyn FaultSource,
@@ -1255,8 +1223,6 @@ impl ExactProgram {
                 list.push(self.hit(inj.op, shot, channel, inj.target, inj.outcome));
             }
         }
-        // A stable sort: each shot's own hits are in order already.
-        list.sort_by_key(|h| h.at);
     }
 
     /// Finishes from the effect table `e` the shots of `live` (a block) whose fate the frame
@@ -1439,27 +1405,32 @@ fn xor_effect<const W: usize>(
     }
 }
 
-/// XORs each drawn hit's effect rows into its shot's row of `effects` (rows of `W` words, or
-/// `e.words` when `W` is 0); returns the shots with such a hit.
-fn xor_drawn<const W: usize>(effects: &mut [u64], e: &NoiseEffects, drawn: &[Hit]) -> L {
-    let mut touched = L::ZERO;
-    for h in drawn.iter().filter(|h| h.generator != NONE) {
-        xor_effect::<W>(effects, e, h.generator, h.outcome, h.shot as usize);
-        touched.set(h.shot as usize);
+/// XORs each hit's effect rows into its shot's row of `effects`; returns the shots with such a
+/// hit. This is a second pass after the draw: the rows' loads are independent, so they overlap
+/// here rather than wait behind each draw's logarithm. Kept out of the AVX2 executor: compiled
+/// for AVX2 these short row loops were slower (docs/exact-engine.md, "Layouts tried").
+#[inline(never)]
+fn xor_hits(effects: &mut [u64], e: &NoiseEffects, hits: &[Hit]) -> L {
+    // Rows of a few words are XORed at a length known when compiling.
+    match e.words {
+        1 => xor_hits_in::<1>(effects, e, hits),
+        2 => xor_hits_in::<2>(effects, e, hits),
+        3 => xor_hits_in::<3>(effects, e, hits),
+        4 => xor_hits_in::<4>(effects, e, hits),
+        5 => xor_hits_in::<5>(effects, e, hits),
+        6 => xor_hits_in::<6>(effects, e, hits),
+        7 => xor_hits_in::<7>(effects, e, hits),
+        8 => xor_hits_in::<8>(effects, e, hits),
+        _ => xor_hits_in::<0>(effects, e, hits),
     }
-    touched
 }
 
-/// XORs the effect rows of the hits in `list` of the shots of `live` into their shots' rows;
-/// returns the shots with such a hit.
-fn accumulate(e: &NoiseEffects, list: &[Hit], live: L, effects: &mut [u64]) -> L {
+/// [`xor_hits`] with rows of `W` words (`e.words` when `W` is 0).
+fn xor_hits_in<const W: usize>(effects: &mut [u64], e: &NoiseEffects, hits: &[Hit]) -> L {
     let mut touched = L::ZERO;
-    for h in list {
-        let s = h.shot as usize;
-        if h.generator != NONE && live.has(s) {
-            xor_effect::<0>(effects, e, h.generator, h.outcome, s);
-            touched.set(s);
-        }
+    for h in hits.iter().filter(|h| h.generator != NONE) {
+        xor_effect::<W>(effects, e, h.generator, h.outcome, h.shot as usize);
+        touched.set(h.shot as usize);
     }
     touched
 }

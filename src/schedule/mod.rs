@@ -59,7 +59,7 @@ impl Qubits {
             "a scheduled gate acts on one or two qubits"
         );
         Qubits {
-            q: [qubits[0], *qubits.last().unwrap_or(&qubits[0])],
+            q: [qubits[0], qubits[qubits.len() - 1]],
             len: qubits.len() as u8,
         }
     }
