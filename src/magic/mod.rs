@@ -119,7 +119,10 @@ pub fn exact_width(layout: &Layout) -> usize {
 
 /// Time steps (TICKs) of one global Hadamard measurement on `layout`.
 pub fn hadamard_depth(layout: &Layout) -> Result<usize, String> {
-    Ok(Schedule::asap(hadamard_ops(layout)?, layout.num_qubits()).depth())
+    Ok(Schedule::asap_depth(
+        &hadamard_ops(layout)?,
+        layout.num_qubits(),
+    ))
 }
 
 /// Tag that marks a `CX` standing in for a `CH` in a [`proxy`] circuit.

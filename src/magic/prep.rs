@@ -373,8 +373,8 @@ impl HadamardPrep {
         }
         let timing = PrepTiming {
             grow: grow_ticks,
-            hadamard: Schedule::asap(h_ops, n).depth(),
-            round: Schedule::asap(round, n).depth(),
+            hadamard: Schedule::asap_depth(&h_ops, n),
+            round: Schedule::asap_depth(&round, n),
             attempt: grow_ticks + rest_ticks,
         };
         let num_body_detectors = w.detectors;

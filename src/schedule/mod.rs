@@ -481,5 +481,5 @@ impl<'a> RoundMeanings<'a> {
 
 /// The time steps of one syndrome-measurement round on `layout`.
 pub fn round_depth(layout: &Layout) -> usize {
-    Schedule::asap(round_ops(layout), layout.num_qubits()).depth()
+    Schedule::asap_depth(&round_ops(layout), layout.num_qubits())
 }
