@@ -13,6 +13,7 @@
 
 mod batch;
 mod beam;
+mod branches;
 mod compile;
 pub mod linear;
 mod packed;
@@ -23,6 +24,7 @@ mod steps;
 mod trajectory;
 
 pub use batch::{BatchSpec, EndOfShot, FaultSource};
+pub use branches::{coin_bounds, BranchSum};
 pub use compile::{Order, DEFAULT_MAX_ACTIVE};
 pub use linear::{frame_linear, FrameLinear};
 pub use packed::{PACKED_MAX_ACTIVE, PACKED_TOTAL_BYTES};

@@ -202,6 +202,8 @@ pub struct Workspace {
     pub(super) trajectories: Trajectories,
     /// Scratch of the bit-packed executor ([`super::packed`]).
     pub(super) packed: Box<Packed>,
+    /// Dense outcomes chosen instead of drawn ([`ExactProgram::branches`]); None: drawn.
+    pub(super) script: Option<super::branches::OutcomeScript>,
 }
 
 impl Workspace {
@@ -473,6 +475,7 @@ impl ExactProgram {
             },
             trajectories: Trajectories::new(self.id, self.trajectory_budget()),
             packed: Box::default(),
+            script: None,
         }
     }
 
@@ -548,6 +551,7 @@ impl ExactProgram {
             hits,
             trajectories: traj,
             packed: _,
+            script,
         } = ws;
         let f = &mut frame.bits[..2 * w];
         f.fill(0);
@@ -704,7 +708,10 @@ impl ExactProgram {
                     let anti = frame_anticommutes(f, &pool[test as usize..], w);
                     let slot = slot as usize;
                     let weights = traj.weights(&mut cur, amps, slot, &replay);
-                    let m = draw_outcome(weights, rng);
+                    let m = match script {
+                        None => draw_outcome(weights, rng),
+                        Some(script) => script.choose(weights),
+                    };
                     let compute = |amps: &mut Vec<C>| project(amps, slot, m, weights);
                     let at = index(&list);
                     traj.step(&mut cur, at, usize::from(m), amps, compute, &replay);

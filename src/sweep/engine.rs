@@ -283,7 +283,7 @@ pub struct Stratum {
 }
 
 /// The strong id of a task: a hash of the circuit as printed, the decoder label and the metadata.
-fn strong_id(circuit: &Circuit, decoder_label: &str, json_metadata: &Value) -> String {
+pub(crate) fn strong_id(circuit: &Circuit, decoder_label: &str, json_metadata: &Value) -> String {
     let identity = json!({
         "version": ID_VERSION,
         "circuit": circuit.to_string(),

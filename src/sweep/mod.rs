@@ -7,6 +7,7 @@ pub mod models;
 pub mod plot;
 pub mod resume;
 pub mod rows;
+pub mod enumerate;
 pub mod screen;
 pub mod stats;
 pub mod subset;

@@ -228,7 +228,7 @@ impl crate::exact::FaultSource for ScreenedStratum {
 }
 
 /// Counts of one screened stratum.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct ScreenedCounts {
     /// Screen draws, how many passed and how many were certified rejects (0 in rows written
     /// before the certificate, whose reject part sampled every reject).
@@ -238,6 +238,9 @@ pub struct ScreenedCounts {
     /// (shots, discards, errors) of the passing and the (uncertified) rejected part.
     pub pass: (u64, u64, u64),
     pub reject: (u64, u64, u64),
+    /// The stratum computed exactly ([`super::enumerate`]): acceptance, accepted failure and
+    /// the probability left unresolved. When present it replaces the sampled parts.
+    pub exact: Option<(f64, f64, f64)>,
 }
 
 /// A part's rate with its binomial interval (95%).
@@ -272,6 +275,14 @@ pub fn combine_screened(
     p: f64,
 ) -> SubsetPoint {
     combine_by_stratum(classes, strata, p, |c| {
+        if let Some((acceptance, failure, unresolved)) = c.exact {
+            let exact = |v: f64| Estimate {
+                value: v,
+                low: v,
+                high: (v + unresolved).min(1.0),
+            };
+            return (exact(acceptance), exact(failure));
+        }
         let a = part_rate(c.passed, c.draws);
         let u = part_rate(c.draws - c.passed - c.certified, c.draws);
         // A part without shots (e.g. nothing passed the screen) is unknown: [0, 1].
@@ -300,7 +311,25 @@ pub fn group_screened(rows: &[TaskStats]) -> Result<Vec<ScreenedGroup>, String> 
         let passing = match meta.get("part").and_then(Value::as_str) {
             Some("pass") => true,
             Some("reject") => false,
-            _ => return Err("a screened row has no \"part\" (pass or reject)".into()),
+            Some("enumerated") => {
+                let exact = enumerated_values(meta)?;
+                let classes = super::subset::fault_classes(meta, "screened")?;
+                let s = super::subset::curve_strata(&mut groups, curve_key(meta), classes)
+                    .entry(k)
+                    .or_default();
+                if s.exact.is_some_and(|e| e != exact) {
+                    return Err(format!(
+                        "enumerated rows of stratum k = {k} disagree on their values"
+                    ));
+                }
+                s.exact = Some(exact);
+                continue;
+            }
+            _ => {
+                return Err(
+                    "a screened row has no \"part\" (pass, reject or enumerated)".into(),
+                )
+            }
         };
         let screen = meta
             .get("screen")
@@ -334,11 +363,33 @@ pub fn group_screened(rows: &[TaskStats]) -> Result<Vec<ScreenedGroup>, String> 
     Ok(groups)
 }
 
+/// An enumerated row's acceptance, failure and unresolved probability, each in [0, 1].
+fn enumerated_values(meta: &Value) -> Result<(f64, f64, f64), String> {
+    let value = |key: &str| {
+        meta.get(key)
+            .and_then(Value::as_f64)
+            .filter(|v| (0.0..=1.0).contains(v))
+            .ok_or_else(|| {
+                format!("an enumerated row has no \"{key}\" between 0 and 1 in its json_metadata")
+            })
+    };
+    Ok((value("acceptance")?, value("failure")?, value("unresolved")?))
+}
+
 /// A screened row's curve: its metadata without the stratum's keys.
 pub fn curve_key(meta: &Value) -> Value {
     let mut key = meta.clone();
     if let Some(obj) = key.as_object_mut() {
-        for k in ["k", "part", "screen", "certified"] {
+        for k in [
+            "k",
+            "part",
+            "screen",
+            "certified",
+            "acceptance",
+            "failure",
+            "unresolved",
+            "leaves",
+        ] {
             obj.remove(k);
         }
     }

@@ -84,6 +84,19 @@ impl Channels {
         self.spans.is_empty()
     }
 
+    /// Channel `i`'s weight c_i.
+    pub fn weight(&self, i: usize) -> f64 {
+        self.cumulative[i] - if i == 0 { 0.0 } else { self.cumulative[i - 1] }
+    }
+
+    /// Channel `i`'s events with their probabilities given that it fires (summing to 1).
+    pub fn events_of(&self, i: usize) -> impl Iterator<Item = (u32, f64)> + '_ {
+        let (first, n) = self.spans[i];
+        let probs = &self.event_probability[first as usize..(first + n) as usize];
+        let total: f64 = probs.iter().sum();
+        (first..).zip(probs.iter().map(move |p| p / total))
+    }
+
     fn uniform(rng: &mut impl RngCore) -> f64 {
         (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }

@@ -198,6 +198,113 @@ const PASS_SHOTS_PER_PASSED: f64 = 10.0;
 /// Least share of `--max-shots` of a screened stratum's part.
 const MIN_SCREENED_SHARE: f64 = 0.001;
 
+/// What screened and enumerated strata share: the exact circuit at the largest p, its exact
+/// engine, channels, every event's place in the program, and the screen.
+struct ScreenSetup {
+    circuit: Circuit,
+    job: ExactJob,
+    channels: Arc<Channels>,
+    placed: ExactStratum,
+    screen: Arc<Screen>,
+}
+
+impl ScreenSetup {
+    fn new(prep: &HadamardPrep, noise: &NoiseModel, ps: &[f64]) -> Result<ScreenSetup> {
+        let p0 = ps.iter().copied().fold(0.0, f64::max);
+        let circuit = prep.circuit(noise, p0, ChModel::Exact);
+        let injector = Injector::new(&circuit, NonClifford::Twirl)?;
+        let Engine::Exact(job) = exact_engine(prep, &circuit)? else {
+            unreachable!("the exact engine")
+        };
+        let channels = Arc::new(Channels::new(&injector, p0));
+        // Every event's place in the exact program, found once.
+        let placed = ExactStratum::new(&injector, &job.program, channels.clone(), 1)
+            .map_err(|e| anyhow!(e))?;
+        let screen = Arc::new(
+            Screen::new(
+                &proxy_prep(&circuit),
+                prep.num_body_detectors,
+                &injector,
+                &job.program,
+                &placed.placement,
+            )
+            .map_err(|e| anyhow!(e))?,
+        );
+        Ok(ScreenSetup {
+            circuit,
+            job,
+            channels,
+            placed,
+            screen,
+        })
+    }
+}
+
+/// Rows of the exact model's strata 1..=`max_k` computed exactly ([`super::enumerate`]), with
+/// `threads` threads: `"method": "screened"`, `"part": "enumerated"` and the stratum's
+/// `"acceptance"`, `"failure"` and `"unresolved"` in the metadata; shots are the configurations
+/// listed. They join the screened rows of the same parameters into one curve.
+pub fn enumerated_rows(
+    prep: &HadamardPrep,
+    noise: &NoiseModel,
+    ps: &[f64],
+    max_k: usize,
+    threads: usize,
+    base: &Value,
+) -> Result<Vec<super::stats::TaskStats>> {
+    let setup = ScreenSetup::new(prep, noise, ps)?;
+    let score = prep.score().map_err(|e| anyhow!("{e}"))?;
+    let postselect = setup.job.postselect.clone().expect("the body's mask");
+    let enumerator = super::enumerate::Enumerator {
+        program: &setup.job.program,
+        postselect: &postselect,
+        score: &score,
+        placement: &setup.placed.placement,
+        screen: &setup.screen,
+        channels: &setup.channels,
+        coins: crate::exact::coin_bounds(&setup.circuit),
+    };
+    let mut rows = Vec::new();
+    for k in 1..=max_k {
+        let start = std::time::Instant::now();
+        let e = enumerator.stratum(k, threads)?;
+        let seconds = start.elapsed().as_secs_f64() * threads as f64;
+        let mut meta = base.clone();
+        let id_meta = json!({
+            "ch_model": ChModel::Exact.name(),
+            "d": prep.d,
+            "method": "screened",
+            "k": k,
+            "part": "enumerated",
+            "certificate": "frame-linear",
+            "p_values": ps,
+            "fault_classes": classes_json(&setup.channels.classes),
+        });
+        if let (Some(obj), Some(more)) = (meta.as_object_mut(), id_meta.as_object()) {
+            obj.extend(more.clone());
+        }
+        let strong_id = super::engine::strong_id(&setup.circuit, "postselect", &meta);
+        if let Some(obj) = meta.as_object_mut() {
+            obj.insert("acceptance".into(), json!(e.acceptance));
+            obj.insert("failure".into(), json!(e.failure));
+            obj.insert("unresolved".into(), json!(e.unresolved));
+            obj.insert("certified".into(), json!(e.certified));
+            obj.insert("leaves".into(), json!(e.leaves));
+        }
+        rows.push(super::stats::TaskStats {
+            shots: e.configurations,
+            errors: 0,
+            discards: 0,
+            seconds,
+            decoder: "postselect".into(),
+            strong_id,
+            json_metadata: meta,
+            custom_counts: Default::default(),
+        });
+    }
+    Ok(rows)
+}
+
 /// The exact model's screened strata ([`super::screen`]): per k, a task for the configurations
 /// that pass the proxy screen and one for the rejects that the frame-linear detectors do not certify
 /// (certified rejects are discarded with certainty and get no shots; a part that the screen
@@ -210,26 +317,13 @@ fn screened_tasks(
     screen_draws: u64,
     meta: &dyn Fn(Value) -> Value,
 ) -> Result<Vec<SweepTask>> {
-    let p0 = ps.iter().copied().fold(0.0, f64::max);
-    let circuit = prep.circuit(noise, p0, ChModel::Exact);
-    let injector = Injector::new(&circuit, NonClifford::Twirl)?;
-    let Engine::Exact(job) = exact_engine(prep, &circuit)? else {
-        unreachable!("the exact engine")
-    };
-    let channels = Arc::new(Channels::new(&injector, p0));
-    // Every event's place in the exact program, found once.
-    let placed =
-        ExactStratum::new(&injector, &job.program, channels.clone(), 1).map_err(|e| anyhow!(e))?;
-    let screen = Arc::new(
-        Screen::new(
-            &proxy_prep(&circuit),
-            prep.num_body_detectors,
-            &injector,
-            &job.program,
-            &placed.placement,
-        )
-        .map_err(|e| anyhow!(e))?,
-    );
+    let ScreenSetup {
+        circuit,
+        job,
+        channels,
+        placed,
+        screen,
+    } = ScreenSetup::new(prep, noise, ps)?;
     let mut tasks = Vec::new();
     let skip = min_faults.max(1) - 1;
     let shares = strata_shares(&channels, ps, max_faults);

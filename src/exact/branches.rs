@@ -1,0 +1,214 @@
+//! Exact sums over a shot's random outcomes, for a fixed set of faults.
+//!
+//! With the faults fixed ([`NoiseMode::Fixed`]), what is left random in a shot is the outcome
+//! of each measurement: the fair coins of frame-random measurements and the outcomes of dense
+//! measurements, drawn from the dense vector. Sampling them estimates a configuration's
+//! acceptance and infidelity; walking the tree of dense outcomes computes them exactly, each
+//! leaf weighted by the product of the probabilities of the outcomes on its path.
+//!
+//! The coins need no walk ([`ExactProgram::coins_are_gauge`], [`coin_bounds`]) when every coin
+//! is either the reset of a qubit in a product state with the rest (the outcome it forgets
+//! changes nothing) or a measurement before the first non-Clifford gate in circuit order (a
+//! reset into a magic state such as `RH` does not count: its rotation acts on a fresh |0>). Up
+//! to that gate every fault is a
+//! Pauli, a coin's two branches differ by a stabilizer g of the state before it (the engine's
+//! reason to call it random) applied after it, and the Pauli feedback that follows makes both
+//! the same state again (the noiseless protocol is accepted with the same state for every coin,
+//! a Pauli fault E only adds the coin-independent factor E and its coin-independent flips of
+//! the records). So one coin stream serves every leaf. Shots of the |H> preparation satisfy
+//! this: their coins are the gauge of the growth round (docs/hadamard-prep.md).
+//!
+//! The walk re-runs the shot with the outcomes of a path forced (no copies of the state): a
+//! depth-first enumeration in which each run takes the more probable outcome at every dense
+//! measurement past its forced prefix, and the next run flips the deepest such outcome whose
+//! other branch has probability at least `min_branch`. Branches below that
+//! (conditional) probability are left out; their total is returned, so a sum over leaves is
+//! exact up to it.
+
+use super::program::{ExactProgram, Injection, NoiseMode, ShotEnd, Workspace};
+use super::steps::Step;
+use crate::circuit::Circuit;
+use crate::gates::{rotation_steps, GateKind, RotationStep};
+use rand_core::SeedableRng;
+
+/// Where a shot's fair coins are harmless for fixed Pauli faults (see the module note):
+/// the measurement records written before the first non-Clifford gate of `circuit` that acts
+/// on qubits as they are (a reset into a magic state such as `RH` does not count: its rotation
+/// acts on a fresh |0>), and whether every reset acts on a qubit that no multi-qubit gate has
+/// touched since its last measurement or reset (such a qubit is in a product state with the
+/// rest, so the random outcome a reset forgets changes nothing). Loops count as unrolled.
+pub fn coin_bounds(circuit: &Circuit) -> (u64, bool) {
+    let mut records = 0u64;
+    let mut before_non_clifford = true;
+    let mut product_resets = true;
+    // Qubits touched by a multi-qubit gate since their last measurement or reset.
+    let mut entangled: Vec<bool> = Vec::new();
+    let set = |q: Option<u32>, v: bool, e: &mut Vec<bool>| -> bool {
+        let Some(q) = q.map(|q| q as usize) else {
+            return false;
+        };
+        if e.len() <= q {
+            e.resize(q + 1, false);
+        }
+        std::mem::replace(&mut e[q], v)
+    };
+    let _ = circuit.for_each_flat(&mut |ins| -> Result<(), ()> {
+        let kind = ins.gate.kind();
+        if before_non_clifford {
+            if let Some(steps) = rotation_steps(ins.gate, &ins.args) {
+                let prepares = matches!(steps.first(),
+                    Some(RotationStep::Clifford { gate, .. }) if gate.name() == "R");
+                before_non_clifford = prepares;
+            }
+        }
+        if before_non_clifford {
+            records += ins.num_measurements();
+        }
+        match kind {
+            GateKind::Reset(_) | GateKind::MagicReset | GateKind::MeasureReset(_) => {
+                for t in &ins.targets {
+                    if set(t.qubit_index(), false, &mut entangled) {
+                        product_resets = false;
+                    }
+                }
+            }
+            GateKind::Measure(_) => {
+                for t in &ins.targets {
+                    set(t.qubit_index(), false, &mut entangled);
+                }
+            }
+            GateKind::Clifford2 | GateKind::NonClifford2 => {
+                for pair in ins.targets.chunks(2) {
+                    // A classically controlled Pauli (a record or sweep bit as one target)
+                    // entangles nothing.
+                    if pair.iter().all(|t| t.qubit_index().is_some()) {
+                        for t in pair {
+                            set(t.qubit_index(), true, &mut entangled);
+                        }
+                    }
+                }
+            }
+            GateKind::PauliProductMeasure | GateKind::PauliProductRotation { .. } => {
+                for t in &ins.targets {
+                    set(t.qubit_index(), true, &mut entangled);
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    });
+    (records, product_resets)
+}
+
+/// One dense measurement on a path: its outcome and whether that is its less probable one,
+/// taken after the other's subtree was walked.
+#[derive(Clone, Copy, Debug)]
+struct Turn {
+    outcome: bool,
+    flipped: bool,
+}
+
+/// Dense outcomes taken by choice: the forced prefix of a path, then the more probable one.
+#[derive(Clone, Debug, Default)]
+pub(super) struct OutcomeScript {
+    forced: Vec<Turn>,
+    /// Per dense measurement reached: the probabilities of outcomes 0 and 1, and the turn.
+    seen: Vec<([f64; 2], Turn)>,
+}
+
+impl OutcomeScript {
+    /// The outcome of the next dense measurement, whose outcome weights are `weights`.
+    pub(super) fn choose(&mut self, [w0, w1]: [f64; 2]) -> bool {
+        let total = w0 + w1;
+        let probs = [w0 / total, w1 / total];
+        let turn = match self.forced.get(self.seen.len()) {
+            Some(&turn) => turn,
+            None => Turn {
+                outcome: probs[1] > probs[0],
+                flipped: false,
+            },
+        };
+        self.seen.push((probs, turn));
+        turn.outcome
+    }
+}
+
+/// What the walk over one configuration's outcomes found.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct BranchSum {
+    /// Leaves visited (shots run).
+    pub leaves: u64,
+    /// Probability of the leaves left out (branches below `min_branch`, or past `max_leaves`).
+    pub unresolved: f64,
+}
+
+/// Seed of the one coin stream every leaf uses (any fixed stream will do: see the module note).
+const COIN_SEED: u64 = 0xC01D_5EED;
+
+impl ExactProgram {
+    /// Whether every fair coin of a shot is harmless for fixed Pauli faults, given
+    /// [`coin_bounds`] of its circuit: a measurement whose record comes before the first
+    /// non-Clifford gate, or a reset (no record) when every reset acts on a product state.
+    /// (The compiler may run a coin after a non-Clifford gate on other qubits; records keep
+    /// circuit order.)
+    pub fn coins_are_gauge(&self, (before, product_resets): (u64, bool)) -> bool {
+        self.steps.steps.iter().all(|(_, s)| match s {
+            Step::MeasureRandom { record, .. } if *record == u32::MAX => product_resets,
+            Step::MeasureRandom { record, .. } => u64::from(*record) < before,
+            _ => true,
+        })
+    }
+
+    /// Runs the shot with exactly the faults `placed` (sorted, as for [`NoiseMode::Fixed`])
+    /// once per leaf of its tree of dense outcomes, calling `leaf(workspace, end, probability)`
+    /// after each; branches whose conditional probability is below `min_branch` are left out,
+    /// and at most `max_leaves` leaves are run. Needs [`Self::coins_are_gauge`] (checked by the
+    /// caller once per program).
+    pub fn branches(
+        &self,
+        ws: &mut Workspace,
+        placed: &[Injection],
+        postselect: Option<&[bool]>,
+        min_branch: f64,
+        max_leaves: u64,
+        mut leaf: impl FnMut(&Workspace, ShotEnd, f64),
+    ) -> BranchSum {
+        let mut forced: Vec<Turn> = Vec::new();
+        let mut sum = BranchSum::default();
+        let mut covered = 0.0;
+        loop {
+            ws.script = Some(OutcomeScript {
+                forced,
+                seen: Vec::new(),
+            });
+            let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(COIN_SEED);
+            let end = self.run_shot(ws, &mut rng, NoiseMode::Fixed(placed), postselect);
+            let script = ws.script.take().expect("set above");
+            let probability: f64 = script
+                .seen
+                .iter()
+                .map(|(p, t)| p[usize::from(t.outcome)])
+                .product();
+            leaf(ws, end, probability);
+            sum.leaves += 1;
+            covered += probability;
+            // The next path: the deepest measurement whose other outcome is still to be walked.
+            let next = script
+                .seen
+                .iter()
+                .rposition(|(p, t)| !t.flipped && p[usize::from(!t.outcome)] >= min_branch);
+            match next {
+                Some(i) if sum.leaves < max_leaves => {
+                    forced = script.seen[..i].iter().map(|&(_, t)| t).collect();
+                    forced.push(Turn {
+                        outcome: !script.seen[i].1.outcome,
+                        flipped: true,
+                    });
+                }
+                _ => break,
+            }
+        }
+        sum.unresolved = (1.0 - covered).max(0.0);
+        sum
+    }
+}
