@@ -94,8 +94,13 @@ impl Steps {
 
     /// One more step done; `note` says which.
     pub fn step(&mut self, note: &str) {
-        self.done += 1;
-        self.bar.inc(1);
+        self.advance(1, note);
+    }
+
+    /// `n` more steps done; `note` says which.
+    pub fn advance(&mut self, n: u64, note: &str) {
+        self.done += n;
+        self.bar.inc(n);
         self.bar.set_message(note.to_string());
         if let Some(t) = self.ticker.as_mut() {
             if t.due() {

@@ -200,3 +200,86 @@ fn certified_rejects_are_discarded_by_the_exact_engine() {
         }
     }
 }
+
+/// Strata computed exactly (`--enumerate`, [`qec_sim::sweep::enumerate`]) against sampled
+/// strata at d = 3, p = 1e-3: k = 1 and 2 (fault distance 2, so k = 2 has failures). The exact
+/// acceptance and failure must lie in the sampled rows' intervals (likelihood ratio 1000); the
+/// sums must not depend on the coin stream (the module's argument that the growth round's coins
+/// and the resets' coins change nothing for fixed faults); nothing is left unresolved.
+#[test]
+fn enumerated_strata_agree_with_sampled_strata_at_d3() {
+    use qec_sim::exact::{coin_bounds, ExactProgram, COIN_SEED};
+    use qec_sim::faults::Injector;
+    use qec_sim::frame::NonClifford;
+    use qec_sim::magic::proxy_prep;
+    use qec_sim::sweep::enumerate::Enumerator;
+    use qec_sim::sweep::screen::Screen;
+    use qec_sim::sweep::subset::{Channels, ExactStratum};
+    use std::sync::Arc;
+
+    let prep = HadamardPrep::new(3).unwrap();
+    let noise = NoiseModel::named("cn20").unwrap();
+    let circuit = prep.circuit(&noise, 1e-3, ChModel::Exact);
+    let injector = Injector::new(&circuit, NonClifford::Twirl).unwrap();
+    let body = prep.num_body_detectors;
+    let program = ExactProgram::compile(&circuit).unwrap();
+    let channels = Arc::new(Channels::new(&injector, 1e-3));
+    let placed = ExactStratum::new(&injector, &program, channels.clone(), 1).unwrap();
+    let screen = Screen::new(
+        &proxy_prep(&circuit),
+        body,
+        &injector,
+        &program,
+        &placed.placement,
+    )
+    .unwrap();
+    let postselect: Vec<bool> = (0..program.num_detectors).map(|i| i < body).collect();
+    let score = prep.score().unwrap();
+    let enumerator = |coin_seed| Enumerator {
+        program: &program,
+        postselect: &postselect,
+        score: &score,
+        placement: &placed.placement,
+        screen: &screen,
+        channels: &channels,
+        coins: coin_bounds(&circuit),
+        coin_seed,
+    };
+    let exact = [1, 2].map(|k| enumerator(COIN_SEED).stratum(k, 2).unwrap());
+    for (k, e) in [1, 2].into_iter().zip(&exact) {
+        assert_eq!(e.unresolved, 0.0, "k = {k}");
+        assert!(e.certified > 0 && e.certified < e.configurations, "k = {k}");
+        let other = enumerator(7).stratum(k, 1).unwrap();
+        assert_eq!(
+            (other.acceptance, other.failure),
+            (e.acceptance, e.failure),
+            "k = {k}"
+        );
+    }
+    // Fault distance 2: no single fault leaves a wrong accepted state; pairs do.
+    assert_eq!(exact[0].failure, 0.0);
+    assert!(exact[1].failure > 1e-3);
+
+    let base = json!({"task": "hadamard-prep"});
+    let method = Method::Subset {
+        max_faults: Some(2),
+    };
+    let strata =
+        hadamard_prep_tasks(&prep, ChModel::Exact, &noise, &[1e-3], method, &base).unwrap();
+    let rows = run_sweep(&strata, &rule(400_000), &config(14), None, &mut |_| {}).unwrap();
+    for row in &rows {
+        let k = row.json_metadata["k"].as_u64().unwrap() as usize;
+        let e = &exact[k - 1];
+        let acc = fit_binomial(row.kept(), row.shots, 1000.0);
+        let fail = fit_binomial(row.errors, row.shots, 1000.0);
+        eprintln!(
+            "k = {k}: exact acceptance {:.5}, failure {:.3e}; sampled {:.5} [{:.5}, {:.5}], {:.3e} [{:.2e}, {:.2e}] ({} shots)",
+            e.acceptance, e.failure, acc.best, acc.low, acc.high, fail.best, fail.low, fail.high, row.shots
+        );
+        assert!(
+            acc.low <= e.acceptance && e.acceptance <= acc.high,
+            "k = {k}"
+        );
+        assert!(fail.low <= e.failure && e.failure <= fail.high, "k = {k}");
+    }
+}

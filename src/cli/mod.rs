@@ -35,7 +35,8 @@ enum Command {
     Sweep(Box<sweep::SweepArgs>),
     /// Merges statistics files (rows with equal strong_id add up).
     Combine(sweep::CombineArgs),
-    /// Plots error and discard rates from statistics files (SVG or PNG).
+    /// Plots error and discard rates from statistics files (SVG or PNG) and prints their table
+    /// (stratified rows as curves over p).
     Plot(sweep::PlotArgs),
     /// Compares the exact, twirl and proxy CH models on the |H> preparation (d = 3).
     ChModels(sweep::ChModelsArgs),

@@ -799,6 +799,7 @@ fn read_stats(files: &[PathBuf]) -> Result<Vec<TaskStats>> {
 pub fn plot(args: &PlotArgs) -> Result<()> {
     let rows = read_stats(&args.files)?;
     let fits = crate::sweep::plot::plot_stats(&rows, &args.x, &args.group, &args.out)?;
+    print!("{}", results_table(&rows));
     print_fits(&fits, &args.x);
     Ok(())
 }

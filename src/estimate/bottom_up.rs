@@ -624,11 +624,21 @@ pub struct BottomUpCost {
 /// Cost at distance fit `fit` and physical error `p`; `steps` from [`attempt_steps`]. Where a
 /// simulated point of this distance lies at exactly this p, its measured values (and
 /// intervals) are used instead of the fit: the fit only interpolates between simulated p and
-/// extrapolates below them.
+/// extrapolates below them. Where several curves (e.g. subset and screened strata) have a
+/// point there, the one with the narrowest logical-error interval (ratio of its ends) is used.
 pub fn cost(fit: &DistanceFit, p: f64, steps: u64, points: &[CurvePoint]) -> BottomUpCost {
+    let width = |pt: &&CurvePoint| {
+        let (_, lo, hi) = pt.logical;
+        if lo > 0.0 {
+            hi / lo
+        } else {
+            f64::INFINITY
+        }
+    };
     let measured = points
         .iter()
-        .find(|pt| pt.d == fit.d && (pt.p / p - 1.0).abs() < 1e-9);
+        .filter(|pt| pt.d == fit.d && (pt.p / p - 1.0).abs() < 1e-9)
+        .min_by(|a, b| width(a).total_cmp(&width(b)));
     let (logical, acc, source) = match measured {
         Some(pt) => (
             Interval::from(pt.logical),

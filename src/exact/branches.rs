@@ -142,8 +142,9 @@ pub struct BranchSum {
     pub unresolved: f64,
 }
 
-/// Seed of the one coin stream every leaf uses (any fixed stream will do: see the module note).
-const COIN_SEED: u64 = 0xC01D_5EED;
+/// Seed of the one coin stream every leaf uses (any fixed stream will do: see the module note;
+/// `tests/subset.rs` checks that another gives the same sums).
+pub const COIN_SEED: u64 = 0xC01D_5EED;
 
 impl ExactProgram {
     /// Whether every fair coin of a shot is harmless for fixed Pauli faults, given
@@ -159,11 +160,33 @@ impl ExactProgram {
         })
     }
 
+    /// The operation at which each detector is evaluated (the `op` of [`Injection`]s): a fault
+    /// placed at a later operation cannot change whether a shot was discarded there.
+    pub fn detector_ops(&self) -> Vec<u32> {
+        let st = &self.steps;
+        let mut ops = vec![u32::MAX; self.num_detectors];
+        for &(at, step) in &st.steps {
+            let index = match step {
+                Step::Detector { index, .. } => index,
+                Step::MeasureFixed { then, .. } | Step::MeasureRandom { then, .. }
+                    if then != super::steps::NONE =>
+                {
+                    st.fused[then as usize].0
+                }
+                _ => continue,
+            };
+            ops[index as usize] = at;
+        }
+        ops
+    }
+
     /// Runs the shot with exactly the faults `placed` (sorted, as for [`NoiseMode::Fixed`])
     /// once per leaf of its tree of dense outcomes, calling `leaf(workspace, end, probability)`
     /// after each; branches whose conditional probability is below `min_branch` are left out,
-    /// and at most `max_leaves` leaves are run. Needs [`Self::coins_are_gauge`] (checked by the
+    /// and at most `max_leaves` leaves are run. The coins come from one stream seeded with
+    /// `coin_seed` (usually [`COIN_SEED`]). Needs [`Self::coins_are_gauge`] (checked by the
     /// caller once per program).
+    #[allow(clippy::too_many_arguments)]
     pub fn branches(
         &self,
         ws: &mut Workspace,
@@ -171,6 +194,7 @@ impl ExactProgram {
         postselect: Option<&[bool]>,
         min_branch: f64,
         max_leaves: u64,
+        coin_seed: u64,
         mut leaf: impl FnMut(&Workspace, ShotEnd, f64),
     ) -> BranchSum {
         let mut forced: Vec<Turn> = Vec::new();
@@ -181,7 +205,7 @@ impl ExactProgram {
                 forced,
                 seen: Vec::new(),
             });
-            let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(COIN_SEED);
+            let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(coin_seed);
             let end = self.run_shot(ws, &mut rng, NoiseMode::Fixed(placed), postselect);
             let script = ws.script.take().expect("set above");
             let probability: f64 = script

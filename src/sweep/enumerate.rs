@@ -7,7 +7,10 @@
 //! frame-linear detectors cancels ([`super::screen`]; the others are discarded with certainty and
 //! contribute exactly zero) is run on the exact engine once per leaf of its tree of dense
 //! outcomes ([`ExactProgram::branches`]), which gives its acceptance and accepted infidelity
-//! exactly. Their weighted sums are the stratum's a_k and f_k with no sampling error; the only
+//! exactly. A pair whose earlier fault alone is discarded, in every branch, at a detector
+//! evaluated before the later fault happens is discarded too (the shot is the same up to
+//! there) and is not run. The weighted sums are the stratum's a_k and f_k with no sampling
+//! error; the only
 //! slack is the probability of branches left out (below [`MIN_BRANCH`]), carried as an upper
 //! margin. That is what turns "no failure seen in 1e5 shots" (an upper end of about 2e-5 times
 //! the stratum's weight) into a proof that strata below the fault distance contribute exactly
@@ -30,7 +33,7 @@ const MAX_LEAVES: u64 = 1 << 12;
 
 /// Configurations listed per stratum at most (before the certificate): k = 2 at d = 5 has about
 /// 3e8 and takes hours; larger strata are refused.
-pub const MAX_CONFIGURATIONS: u64 = 400_000_000;
+pub const MAX_CONFIGURATIONS: u64 = 4_000_000_000;
 
 /// An enumerated stratum.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -47,6 +50,9 @@ pub struct Enumerated {
     /// Probability (within the stratum) of the branches left out: a_k and f_k are exact up to
     /// adding at most this.
     pub unresolved: f64,
+    /// Configurations not run because their earlier fault alone is discarded, in every branch,
+    /// before the later one happens (so is the pair, with the same branches).
+    pub discarded_early: u64,
 }
 
 impl Enumerated {
@@ -57,7 +63,16 @@ impl Enumerated {
         self.acceptance += o.acceptance;
         self.failure += o.failure;
         self.unresolved += o.unresolved;
+        self.discarded_early += o.discarded_early;
     }
+}
+
+/// What one fault alone does: the latest operation at which it is discarded over its branches
+/// (u32::MAX when a branch is accepted) and the probability of its branches left out.
+#[derive(Clone, Copy, Debug)]
+struct Reach {
+    discarded_by: u32,
+    unresolved: f64,
 }
 
 /// What the enumeration runs on: the exact program, the body's postselection mask, the score
@@ -71,6 +86,8 @@ pub struct Enumerator<'a> {
     pub channels: &'a Channels,
     /// [`crate::exact::coin_bounds`] of the circuit.
     pub coins: (u64, bool),
+    /// The coins' stream ([`crate::exact::COIN_SEED`]; any other gives the same sums).
+    pub coin_seed: u64,
 }
 
 /// Configurations of `k` faults on distinct channels of `channels` (events per channel summed).
@@ -115,34 +132,77 @@ impl Enumerator<'_> {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads.max(1))
             .build()?;
-        let mut progress = crate::progress::Steps::new("enumerating stratum", n as u64);
+        let reach = if k == 2 {
+            let detector_ops = self.program.detector_ops();
+            let events = self.placement.len();
+            pool.install(|| {
+                (0..events as u32)
+                    .into_par_iter()
+                    .map_init(
+                        || self.program.workspace(),
+                        |ws, e| self.reach(ws, e, &detector_ops),
+                    )
+                    .collect()
+            })
+        } else {
+            Vec::new()
+        };
+        let mut progress = crate::progress::Steps::new("enumerating configurations", count);
         let mut sum = Enumerated::default();
         // Channels in blocks, each block's channels in parallel; partial sums are added in
-        // channel order, so the result does not depend on the thread count.
-        const BLOCK: usize = 256;
-        for start in (0..n).step_by(BLOCK) {
-            let end = (start + BLOCK).min(n);
+        // channel order, so the result does not depend on the thread count. Pairs make a
+        // channel's work thousands of times larger: smaller blocks keep the progress moving.
+        let block = if k == 1 { 256 } else { 16 };
+        for start in (0..n).step_by(block) {
+            let end = (start + block).min(n);
             let parts: Vec<Enumerated> = pool.install(|| {
                 (start..end)
                     .into_par_iter()
                     .map_init(
                         || self.program.workspace(),
-                        |ws, i| self.from_channel(ws, k, i, &weights, norm),
+                        |ws, i| self.from_channel(ws, k, i, &weights, norm, &reach),
                     )
                     .collect()
             });
+            let before = sum.configurations;
             for part in &parts {
                 sum.add(part);
             }
-            for i in start..end {
-                progress.step(&format!("channel {i}"));
-            }
+            progress.advance(
+                sum.configurations - before,
+                &format!("k = {k}, channels {start}..{end} of {n}"),
+            );
         }
         progress.finish();
         Ok(sum)
     }
 
-    /// The configurations whose first (lowest) channel is `i`, weighted.
+    /// Event `e` alone: where it is discarded at the latest ([`Reach`]).
+    fn reach(&self, ws: &mut crate::exact::Workspace, e: u32, detector_ops: &[u32]) -> Reach {
+        let mut discarded_by = 0;
+        let walk = self.program.branches(
+            ws,
+            &[self.placement[e as usize]],
+            Some(self.postselect),
+            MIN_BRANCH,
+            MAX_LEAVES,
+            self.coin_seed,
+            |_, end, _| {
+                let at = match end {
+                    ShotEnd::Discarded { detector } => detector_ops[detector as usize],
+                    ShotEnd::Completed => u32::MAX,
+                };
+                discarded_by = discarded_by.max(at);
+            },
+        );
+        Reach {
+            discarded_by,
+            unresolved: walk.unresolved,
+        }
+    }
+
+    /// The configurations whose first (lowest) channel is `i`, weighted (`reach`: every
+    /// event's, for k = 2).
     fn from_channel(
         &self,
         ws: &mut crate::exact::Workspace,
@@ -150,6 +210,7 @@ impl Enumerator<'_> {
         i: usize,
         weights: &[f64],
         norm: f64,
+        reach: &[Reach],
     ) -> Enumerated {
         let mut sum = Enumerated::default();
         let mut run = |events: &[u32], weight: f64, sum: &mut Enumerated| {
@@ -163,6 +224,16 @@ impl Enumerator<'_> {
                 sum.certified += 1;
                 return;
             }
+            if let [a, b] = *events {
+                let (pa, pb) = (self.placement[a as usize], self.placement[b as usize]);
+                let (first, later) = if pa.op <= pb.op { (a, pb) } else { (b, pa) };
+                let r = reach[first as usize];
+                if later.op > r.discarded_by {
+                    sum.discarded_early += 1;
+                    sum.unresolved += weight * r.unresolved;
+                    return;
+                }
+            }
             let mut placed: Vec<Injection> =
                 events.iter().map(|&e| self.placement[e as usize]).collect();
             placed.sort_unstable();
@@ -173,6 +244,7 @@ impl Enumerator<'_> {
                 Some(self.postselect),
                 MIN_BRANCH,
                 MAX_LEAVES,
+                self.coin_seed,
                 |ws, end, probability| {
                     if end == ShotEnd::Completed {
                         if let Some(f) = self.score.fidelity(self.program, ws) {

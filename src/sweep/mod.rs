@@ -2,12 +2,12 @@
 //! sinter's CSV layout that can be resumed, sharded and combined.
 
 pub mod engine;
+pub mod enumerate;
 pub mod fit;
 pub mod models;
 pub mod plot;
 pub mod resume;
 pub mod rows;
-pub mod enumerate;
 pub mod screen;
 pub mod stats;
 pub mod subset;

@@ -325,11 +325,7 @@ pub fn group_screened(rows: &[TaskStats]) -> Result<Vec<ScreenedGroup>, String> 
                 s.exact = Some(exact);
                 continue;
             }
-            _ => {
-                return Err(
-                    "a screened row has no \"part\" (pass, reject or enumerated)".into(),
-                )
-            }
+            _ => return Err("a screened row has no \"part\" (pass, reject or enumerated)".into()),
         };
         let screen = meta
             .get("screen")
@@ -373,7 +369,11 @@ fn enumerated_values(meta: &Value) -> Result<(f64, f64, f64), String> {
                 format!("an enumerated row has no \"{key}\" between 0 and 1 in its json_metadata")
             })
     };
-    Ok((value("acceptance")?, value("failure")?, value("unresolved")?))
+    Ok((
+        value("acceptance")?,
+        value("failure")?,
+        value("unresolved")?,
+    ))
 }
 
 /// A screened row's curve: its metadata without the stratum's keys.
@@ -389,9 +389,71 @@ pub fn curve_key(meta: &Value) -> Value {
             "failure",
             "unresolved",
             "leaves",
+            "discarded_early",
         ] {
             obj.remove(k);
         }
     }
     key
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn row(meta: Value) -> TaskStats {
+        TaskStats {
+            shots: 10,
+            errors: 0,
+            discards: 0,
+            seconds: 0.0,
+            decoder: "postselect".into(),
+            strong_id: "x".into(),
+            json_metadata: meta,
+            custom_counts: Default::default(),
+        }
+    }
+
+    fn enumerated(k: u64, acceptance: f64, failure: f64) -> Value {
+        json!({"method": "screened", "part": "enumerated", "k": k, "d": 3,
+            "fault_classes": [[1.0, 100]], "acceptance": acceptance, "failure": failure,
+            "unresolved": 1e-9, "certified": 4, "leaves": 7})
+    }
+
+    /// An enumerated stratum enters the curve with its exact values (interval: the unresolved
+    /// probability above them), in the same curve as sampled rows of the same parameters.
+    #[test]
+    fn enumerated_strata_are_exact_in_the_curve() {
+        let mut pass = enumerated(2, 0.0, 0.0);
+        pass["part"] = json!("pass");
+        pass["screen"] = json!([5, 10]);
+        pass["certified"] = json!(3);
+        for key in ["acceptance", "failure", "unresolved", "leaves"] {
+            pass.as_object_mut().unwrap().remove(key);
+        }
+        let rows = [row(enumerated(1, 0.25, 0.0)), row(pass)];
+        let groups = group_screened(&rows).unwrap();
+        assert_eq!(groups.len(), 1);
+        let (_, classes, strata) = &groups[0];
+        assert_eq!(strata[&1].exact, Some((0.25, 0.0, 1e-9)));
+        let point = combine_screened(classes, strata, 1e-4);
+        // k = 0 (accepted), k = 1 exact; k >= 2 partly unknown.
+        let (p0, p1) = (
+            (1.0f64 - 1e-4).powi(100),
+            100.0 * 1e-4 * (1.0f64 - 1e-4).powi(99),
+        );
+        assert!(point.acceptance.low >= p0 + 0.25 * p1 - 1e-12);
+        assert!(point.acceptance.value >= point.acceptance.low);
+    }
+
+    #[test]
+    fn enumerated_rows_without_their_values_are_refused() {
+        let mut meta = enumerated(1, 0.25, 0.0);
+        meta.as_object_mut().unwrap().remove("failure");
+        let err = group_screened(&[row(meta)]).unwrap_err();
+        assert!(err.contains("\"failure\""), "{err}");
+        let err = group_screened(&[row(enumerated(1, 1.5, 0.0))]).unwrap_err();
+        assert!(err.contains("\"acceptance\""), "{err}");
+    }
 }

@@ -263,6 +263,7 @@ pub fn enumerated_rows(
         screen: &setup.screen,
         channels: &setup.channels,
         coins: crate::exact::coin_bounds(&setup.circuit),
+        coin_seed: crate::exact::COIN_SEED,
     };
     let mut rows = Vec::new();
     for k in 1..=max_k {
@@ -290,6 +291,7 @@ pub fn enumerated_rows(
             obj.insert("unresolved".into(), json!(e.unresolved));
             obj.insert("certified".into(), json!(e.certified));
             obj.insert("leaves".into(), json!(e.leaves));
+            obj.insert("discarded_early".into(), json!(e.discarded_early));
         }
         rows.push(super::stats::TaskStats {
             shots: e.configurations,
