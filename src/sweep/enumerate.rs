@@ -160,7 +160,7 @@ impl Enumerator<'_> {
                     .into_par_iter()
                     .map_init(
                         || self.program.workspace(),
-                        |ws, i| self.from_channel(ws, k, i, &weights, norm, &reach),
+                        |ws, i| self.starting_at(ws, k, i, &weights, norm, &reach),
                     )
                     .collect()
             });
@@ -203,7 +203,7 @@ impl Enumerator<'_> {
 
     /// The configurations whose first (lowest) channel is `i`, weighted (`reach`: every
     /// event's, for k = 2).
-    fn from_channel(
+    fn starting_at(
         &self,
         ws: &mut crate::exact::Workspace,
         k: usize,
@@ -215,12 +215,7 @@ impl Enumerator<'_> {
         let mut sum = Enumerated::default();
         let mut run = |events: &[u32], weight: f64, sum: &mut Enumerated| {
             sum.configurations += 1;
-            if self
-                .screen
-                .certified_symptom(events.iter().copied())
-                .iter()
-                .any(|&w| w != 0)
-            {
+            if !self.screen.certified_cancel(events.iter().copied()) {
                 sum.certified += 1;
                 return;
             }

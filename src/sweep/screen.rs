@@ -166,9 +166,15 @@ impl Screen {
             .collect()
     }
 
+    /// Whether these events' exact symptoms on the certified detectors cancel (else the exact
+    /// model discards the configuration with certainty).
+    pub fn certified_cancel(&self, events: impl Iterator<Item = u32> + Clone) -> bool {
+        self.cancels(&self.certified, events)
+    }
+
     /// The screen's verdict on these events.
     pub fn verdict(&self, events: impl Iterator<Item = u32> + Clone) -> Verdict {
-        if !self.cancels(&self.certified, events.clone()) {
+        if !self.certified_cancel(events.clone()) {
             Verdict::CertifiedReject
         } else if self.passes(events) {
             Verdict::Pass
