@@ -116,6 +116,53 @@ fn screened_curve_agrees_with_monte_carlo_at_d3() {
 const MC_SHOTS: u64 = 300_000;
 const SCREENED_SHOTS: u64 = 100_000;
 
+/// The exact model of the |H> preparation at distance d, p = 1e-3, with what the screened and
+/// enumerated strata need: the circuit, its exact program, channels, every event's place in
+/// the program, the screen and the body's postselection mask.
+struct ScreenFixture {
+    prep: HadamardPrep,
+    circuit: qec_sim::circuit::Circuit,
+    program: qec_sim::exact::ExactProgram,
+    channels: std::sync::Arc<qec_sim::sweep::subset::Channels>,
+    placed: qec_sim::sweep::subset::ExactStratum,
+    screen: qec_sim::sweep::screen::Screen,
+    postselect: Vec<bool>,
+}
+
+impl ScreenFixture {
+    fn new(d: usize) -> ScreenFixture {
+        use qec_sim::faults::Injector;
+        use qec_sim::frame::NonClifford;
+        use qec_sim::sweep::subset::{Channels, ExactStratum};
+        let prep = HadamardPrep::new(d).unwrap();
+        let noise = NoiseModel::named("cn20").unwrap();
+        let circuit = prep.circuit(&noise, 1e-3, ChModel::Exact);
+        let injector = Injector::new(&circuit, NonClifford::Twirl).unwrap();
+        let body = prep.num_body_detectors;
+        let program = qec_sim::exact::ExactProgram::compile(&circuit).unwrap();
+        let channels = std::sync::Arc::new(Channels::new(&injector, 1e-3));
+        let placed = ExactStratum::new(&injector, &program, channels.clone(), 1).unwrap();
+        let screen = qec_sim::sweep::screen::Screen::new(
+            &qec_sim::magic::proxy_prep(&circuit),
+            body,
+            &injector,
+            &program,
+            &placed.placement,
+        )
+        .unwrap();
+        let postselect = (0..program.num_detectors).map(|i| i < body).collect();
+        ScreenFixture {
+            prep,
+            circuit,
+            program,
+            channels,
+            placed,
+            screen,
+            postselect,
+        }
+    }
+}
+
 /// The frame-linear certificate at d = 3 and 5, p = 1e-3: on a few hundred configurations per
 /// stratum k = 1..3, the exact engine's detection events on the frame-linear detectors equal
 /// the predicted symptom, whatever its random branches (three seeds each); every configuration
@@ -123,24 +170,21 @@ const SCREENED_SHOTS: u64 = 100_000;
 /// covers most body detectors.
 #[test]
 fn certified_rejects_are_discarded_by_the_exact_engine() {
-    use qec_sim::exact::{frame_linear, ExactProgram, NoiseMode, ShotEnd};
-    use qec_sim::faults::Injector;
-    use qec_sim::frame::NonClifford;
-    use qec_sim::magic::proxy_prep;
-    use qec_sim::sweep::screen::{Screen, Verdict};
-    use qec_sim::sweep::subset::{Channels, ExactStratum};
+    use qec_sim::exact::{frame_linear, NoiseMode, ShotEnd};
+    use qec_sim::sweep::screen::Verdict;
     use rand_core::SeedableRng;
-    use std::sync::Arc;
 
     for (d, configurations) in [(3, 300), (5, 100)] {
-        let prep = HadamardPrep::new(d).unwrap();
-        let noise = NoiseModel::named("cn20").unwrap();
-        let circuit = prep.circuit(&noise, 1e-3, ChModel::Exact);
-        let injector = Injector::new(&circuit, NonClifford::Twirl).unwrap();
+        let ScreenFixture {
+            prep,
+            program,
+            channels,
+            placed,
+            screen,
+            postselect,
+            ..
+        } = ScreenFixture::new(d);
         let body = prep.num_body_detectors;
-        let program = ExactProgram::compile(&circuit).unwrap();
-        let channels = Arc::new(Channels::new(&injector, 1e-3));
-        let placed = ExactStratum::new(&injector, &program, channels.clone(), 1).unwrap();
         let linear = frame_linear(&program, &placed.placement, body)
             .unwrap()
             .linear;
@@ -150,15 +194,6 @@ fn certified_rejects_are_discarded_by_the_exact_engine() {
             4 * certified > 3 * body && certified < body,
             "d = {d}: {certified} of {body}"
         );
-        let screen = Screen::new(
-            &proxy_prep(&circuit),
-            body,
-            &injector,
-            &program,
-            &placed.placement,
-        )
-        .unwrap();
-        let postselect: Vec<bool> = (0..program.num_detectors).map(|i| i < body).collect();
         let mut ws = program.workspace();
         let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(13);
         for k in 1..=3 {
@@ -208,41 +243,20 @@ fn certified_rejects_are_discarded_by_the_exact_engine() {
 /// and the resets' coins change nothing for fixed faults); nothing is left unresolved.
 #[test]
 fn enumerated_strata_agree_with_sampled_strata_at_d3() {
-    use qec_sim::exact::{coin_bounds, ExactProgram, COIN_SEED};
-    use qec_sim::faults::Injector;
-    use qec_sim::frame::NonClifford;
-    use qec_sim::magic::proxy_prep;
+    use qec_sim::exact::{coin_bounds, COIN_SEED};
     use qec_sim::sweep::enumerate::Enumerator;
-    use qec_sim::sweep::screen::Screen;
-    use qec_sim::sweep::subset::{Channels, ExactStratum};
-    use std::sync::Arc;
 
-    let prep = HadamardPrep::new(3).unwrap();
-    let noise = NoiseModel::named("cn20").unwrap();
-    let circuit = prep.circuit(&noise, 1e-3, ChModel::Exact);
-    let injector = Injector::new(&circuit, NonClifford::Twirl).unwrap();
-    let body = prep.num_body_detectors;
-    let program = ExactProgram::compile(&circuit).unwrap();
-    let channels = Arc::new(Channels::new(&injector, 1e-3));
-    let placed = ExactStratum::new(&injector, &program, channels.clone(), 1).unwrap();
-    let screen = Screen::new(
-        &proxy_prep(&circuit),
-        body,
-        &injector,
-        &program,
-        &placed.placement,
-    )
-    .unwrap();
-    let postselect: Vec<bool> = (0..program.num_detectors).map(|i| i < body).collect();
+    let f = ScreenFixture::new(3);
+    let (prep, noise) = (&f.prep, NoiseModel::named("cn20").unwrap());
     let score = prep.score().unwrap();
     let enumerator = |coin_seed| Enumerator {
-        program: &program,
-        postselect: &postselect,
+        program: &f.program,
+        postselect: &f.postselect,
         score: &score,
-        placement: &placed.placement,
-        screen: &screen,
-        channels: &channels,
-        coins: coin_bounds(&circuit),
+        placement: &f.placed.placement,
+        screen: &f.screen,
+        channels: &f.channels,
+        coins: coin_bounds(&f.circuit),
         coin_seed,
     };
     let exact = [1, 2].map(|k| enumerator(COIN_SEED).stratum(k, 2).unwrap());
