@@ -266,6 +266,24 @@ fn bad_sweep_input_gets_one_line_errors() {
             "--lookup-faults applies to --decoder lookup",
         ),
         (
+            vec!["sweep", "--task", "hadamard-prep", "--enumerate", "1"],
+            "--enumerate applies to --method screened",
+        ),
+        (
+            vec![
+                "sweep",
+                "--task",
+                "hadamard-prep",
+                "--ch-model",
+                "exact",
+                "--method",
+                "screened",
+                "--enumerate",
+                "3",
+            ],
+            "--enumerate takes 1 or 2",
+        ),
+        (
             vec!["sweep", "--circuits", c, "--p", "1e-3"],
             "--p shapes generated tasks",
         ),

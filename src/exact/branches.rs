@@ -10,20 +10,19 @@
 //! is either the reset of a qubit in a product state with the rest (the outcome it forgets
 //! changes nothing) or a measurement before the first non-Clifford gate in circuit order (a
 //! reset into a magic state such as `RH` does not count: its rotation acts on a fresh |0>). Up
-//! to that gate every fault is a
-//! Pauli, a coin's two branches differ by a stabilizer g of the state before it (the engine's
-//! reason to call it random) applied after it, and the Pauli feedback that follows makes both
-//! the same state again (the noiseless protocol is accepted with the same state for every coin,
-//! a Pauli fault E only adds the coin-independent factor E and its coin-independent flips of
-//! the records). So one coin stream serves every leaf. Shots of the |H> preparation satisfy
-//! this: their coins are the gauge of the growth round (docs/hadamard-prep.md).
+//! to that gate every fault is a Pauli, a coin's two branches differ by a stabilizer g of the
+//! state before it (the engine's reason to call it random) applied after it, and the Pauli
+//! feedback that follows makes both the same state again (the noiseless protocol is accepted
+//! with the same state for every coin; a Pauli fault E only adds the coin-independent factor E
+//! and its coin-independent flips of the records). So one coin stream serves every leaf. Shots
+//! of the |H> preparation satisfy this: their coins are the gauge of the growth round
+//! (docs/hadamard-prep.md) and resets of measured ancillas.
 //!
 //! The walk re-runs the shot with the outcomes of a path forced (no copies of the state): a
 //! depth-first enumeration in which each run takes the more probable outcome at every dense
 //! measurement past its forced prefix, and the next run flips the deepest such outcome whose
-//! other branch has probability at least `min_branch`. Branches below that
-//! (conditional) probability are left out; their total is returned, so a sum over leaves is
-//! exact up to it.
+//! other branch has probability at least `min_branch`. Branches below that (conditional)
+//! probability are left out; their total is returned, so a sum over leaves is exact up to it.
 
 use super::program::{ExactProgram, Injection, NoiseMode, ShotEnd, Workspace};
 use super::steps::Step;

@@ -242,10 +242,22 @@ pub fn results_table(rows: &[TaskStats]) -> String {
     );
     for r in rows {
         let f = fit_binomial(r.errors, r.kept(), 1000.0);
-        let discard = if r.shots == 0 {
+        let mut discard = if r.shots == 0 {
             0.0
         } else {
             r.discards as f64 / r.shots as f64
+        };
+        // A stratum computed exactly: its exact rates (interval: the unresolved probability).
+        let f = match screen::enumerated_values(&r.json_metadata) {
+            Ok((acceptance, failure, unresolved)) if acceptance > 0.0 => {
+                discard = 1.0 - acceptance;
+                fit::RateFit {
+                    best: failure / acceptance,
+                    low: failure / acceptance,
+                    high: ((failure + unresolved) / acceptance).min(1.0),
+                }
+            }
+            _ => f,
         };
         out.push_str(&format!(
             "{:>10} {:>8} {:>10} {:>10.3e} [{:>9.2e}, {:>9.2e}] {:>9.4}  {} {}\n",

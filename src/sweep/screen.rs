@@ -366,7 +366,7 @@ pub fn group_screened(rows: &[TaskStats]) -> Result<Vec<ScreenedGroup>, String> 
 }
 
 /// An enumerated row's acceptance, failure and unresolved probability, each in [0, 1].
-fn enumerated_values(meta: &Value) -> Result<(f64, f64, f64), String> {
+pub(crate) fn enumerated_values(meta: &Value) -> Result<(f64, f64, f64), String> {
     let value = |key: &str| {
         meta.get(key)
             .and_then(Value::as_f64)
