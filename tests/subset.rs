@@ -278,8 +278,7 @@ fn enumerated_strata_agree_with_sampled_strata_at_d3() {
     let method = Method::Subset {
         max_faults: Some(2),
     };
-    let strata =
-        hadamard_prep_tasks(&prep, ChModel::Exact, &noise, &[1e-3], method, &base).unwrap();
+    let strata = hadamard_prep_tasks(prep, ChModel::Exact, &noise, &[1e-3], method, &base).unwrap();
     let rows = run_sweep(&strata, &rule(400_000), &config(14), None, &mut |_| {}).unwrap();
     for row in &rows {
         let k = row.json_metadata["k"].as_u64().unwrap() as usize;
