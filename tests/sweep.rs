@@ -861,7 +861,12 @@ fn plots_separate_every_varying_key() {
     std::fs::write(dir.path().join("grid.csv"), two_model_stats()).unwrap();
     let out = ok(&["plot", "grid.csv", "-o", "grid.svg"], dir.path());
     let fits = String::from_utf8_lossy(&out.stdout).to_string();
-    assert_eq!(fits.lines().count(), 4, "{fits}");
+    // The table of the eight rows (and its header), then one fit per curve.
+    assert_eq!(fits.lines().count(), 9 + 4, "{fits}");
+    assert_eq!(
+        fits.lines().filter(|l| l.contains("error rate ~")).count(),
+        4
+    );
     // d=3 twirl: 200 errors at 1e-3, 800 at 2e-3 per 99000 kept: 2 p^2 on 99000 kept.
     assert!(
         fits.contains("d=3 ch_model=twirl (postselect): error rate ~ 2020 p^2.00"),

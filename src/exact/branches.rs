@@ -235,3 +235,85 @@ impl ExactProgram {
         sum
     }
 }
+
+/// Each fault's effect row ([`super::linear`]'s table: the rotation signs, detectors and
+/// observables it flips on the noiseless process) and the items that decide a shot's fate, so
+/// that a set of faults whose first deciding item is a postselected detector is known to be
+/// discarded there, in every branch, without running it: until the first flipped sign a shot
+/// is the noiseless process with its records XORed by the faults' frame.
+pub struct FaultRows {
+    words: usize,
+    /// Per fault (the order of the placements given), its row.
+    rows: Vec<u64>,
+    /// The signs and the postselected detectors.
+    deciding: Vec<u64>,
+    /// Per deciding item: a detector (true) or a sign.
+    is_detector: Vec<bool>,
+}
+
+impl FaultRows {
+    /// Whether the faults `events` (indices into the placements) are discarded with certainty
+    /// by the frame: their first deciding item is a detector. `scratch` is reused.
+    pub fn discarded(&self, events: &[u32], scratch: &mut Vec<u64>) -> bool {
+        let w = self.words;
+        scratch.clear();
+        scratch.resize(w, 0);
+        for &e in events {
+            for (a, &b) in scratch.iter_mut().zip(&self.rows[e as usize * w..][..w]) {
+                *a ^= b;
+            }
+        }
+        let first = scratch
+            .iter()
+            .zip(&self.deciding)
+            .position(|(x, y)| x & y != 0)
+            .map(|k| 64 * k + (scratch[k] & self.deciding[k]).trailing_zeros() as usize);
+        first.is_some_and(|item| self.is_detector[item])
+    }
+}
+
+impl ExactProgram {
+    /// The effect rows of the faults `placement` and the deciding items under `postselect`
+    /// (None when the program has no effect table).
+    pub fn fault_rows(&self, placement: &[Injection], postselect: &[bool]) -> Option<FaultRows> {
+        let e = self.effects.as_ref()?;
+        let w = e.words;
+        let mut rows = vec![0u64; placement.len() * w];
+        for (row, inj) in rows.chunks_mut(w).zip(placement) {
+            let first = e.first[inj.op as usize];
+            let channel = self.steps.channel_at[inj.op as usize];
+            let (generator, outcome) = if channel == super::steps::NONE {
+                (first, 1)
+            } else {
+                let ch = &self.steps.channels[channel as usize];
+                (ch.target_generator(first, inj.target), inj.outcome)
+            };
+            if generator == super::steps::NONE {
+                continue;
+            }
+            let mut bits = outcome;
+            while bits != 0 {
+                let g = generator as usize + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                for (a, &b) in row.iter_mut().zip(&e.rows[g * w..][..w]) {
+                    *a ^= b;
+                }
+            }
+        }
+        let mut deciding = e.sign_row.clone();
+        for (d, _) in postselect.iter().enumerate().filter(|p| *p.1) {
+            if let Some(&item) = e.detector_item.get(d) {
+                deciding[item as usize / 64] |= 1 << (item % 64);
+            }
+        }
+        let is_detector = (0..e.decisions)
+            .map(|i| e.item_detector[i] != u32::MAX)
+            .collect();
+        Some(FaultRows {
+            words: w,
+            rows,
+            deciding,
+            is_detector,
+        })
+    }
+}

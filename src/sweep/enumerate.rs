@@ -7,9 +7,11 @@
 //! frame-linear detectors cancels ([`super::screen`]; the others are discarded with certainty and
 //! contribute exactly zero) is run on the exact engine once per leaf of its tree of dense
 //! outcomes ([`ExactProgram::branches`]), which gives its acceptance and accepted infidelity
-//! exactly. A pair whose earlier fault alone is discarded, in every branch, at a detector
-//! evaluated before the later fault happens is discarded too (the shot is the same up to
-//! there) and is not run. The weighted sums are the stratum's a_k and f_k with no sampling
+//! exactly. Two kinds are known to be discarded without a run: those whose first deciding
+//! item in the effect table ([`crate::exact::FaultRows`]) is a postselected detector (before
+//! any flipped rotation sign the shot is the noiseless process with its records XORed), and
+//! pairs whose earlier fault alone is discarded, in every branch, at a detector evaluated
+//! before the later fault happens (the shot is the same up to there). The weighted sums are the stratum's a_k and f_k with no sampling
 //! error; the only slack is the probability of branches left out (below [`MIN_BRANCH`]),
 //! carried as an upper margin. That is what turns "no failure seen in 1e5 shots" (an upper end of about 2e-5 times
 //! the stratum's weight) into a proof that strata below the fault distance contribute exactly
@@ -53,6 +55,9 @@ pub struct Enumerated {
     /// Configurations not run because their earlier fault alone is discarded, in every branch,
     /// before the later one happens (so is the pair, with the same branches).
     pub discarded_early: u64,
+    /// Configurations not run because a postselected detector fires before their first
+    /// flipped rotation sign ([`crate::exact::FaultRows`]): discarded there in every branch.
+    pub decided_by_frame: u64,
 }
 
 impl Enumerated {
@@ -64,6 +69,7 @@ impl Enumerated {
         self.failure += o.failure;
         self.unresolved += o.unresolved;
         self.discarded_early += o.discarded_early;
+        self.decided_by_frame += o.decided_by_frame;
     }
 }
 
@@ -132,6 +138,7 @@ impl Enumerator<'_> {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads.max(1))
             .build()?;
+        let rows = self.program.fault_rows(self.placement, self.postselect);
         let reach = if k == 2 {
             let detector_ops = self.program.detector_ops();
             let events = self.placement.len();
@@ -160,7 +167,10 @@ impl Enumerator<'_> {
                     .into_par_iter()
                     .map_init(
                         || self.program.workspace(),
-                        |ws, i| self.starting_at(ws, k, i, &weights, norm, &reach),
+                        |ws, i| {
+                            let frame = rows.as_ref();
+                            self.starting_at(ws, k, i, &weights, norm, &reach, frame)
+                        },
                     )
                     .collect()
             });
@@ -202,7 +212,8 @@ impl Enumerator<'_> {
     }
 
     /// The configurations whose first (lowest) channel is `i`, weighted (`reach`: every
-    /// event's, for k = 2).
+    /// event's, for k = 2; `frame`: the faults' effect rows, when the program has them).
+    #[allow(clippy::too_many_arguments)]
     fn starting_at(
         &self,
         ws: &mut crate::exact::Workspace,
@@ -211,12 +222,18 @@ impl Enumerator<'_> {
         weights: &[f64],
         norm: f64,
         reach: &[Reach],
+        frame: Option<&crate::exact::FaultRows>,
     ) -> Enumerated {
         let mut sum = Enumerated::default();
+        let mut scratch = Vec::new();
         let mut run = |events: &[u32], weight: f64, sum: &mut Enumerated| {
             sum.configurations += 1;
             if !self.screen.certified_cancel(events.iter().copied()) {
                 sum.certified += 1;
+                return;
+            }
+            if frame.is_some_and(|f| f.discarded(events, &mut scratch)) {
+                sum.decided_by_frame += 1;
                 return;
             }
             if let [a, b] = *events {

@@ -396,6 +396,7 @@ pub fn curve_key(meta: &Value) -> Value {
             "unresolved",
             "leaves",
             "discarded_early",
+            "decided_by_frame",
         ] {
             obj.remove(k);
         }
