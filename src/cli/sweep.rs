@@ -93,7 +93,7 @@ pub struct SweepArgs {
     /// once per branch of its dense measurement outcomes (rows with "part": "enumerated" and
     /// the stratum's exact "acceptance" and "failure"). Sampling then starts at K + 1 unless
     /// --min-faults says otherwise. One thread: k = 1 takes about a second at d = 7; k = 2 a
-    /// second at d = 3, 3 minutes at d = 5 and about 5 hours at d = 7.
+    /// second at d = 3, 2 minutes at d = 5 and about 5 hours at d = 7.
     #[arg(long)]
     enumerate: Option<usize>,
     /// Stim circuit files to sample; `key=value` pairs in a file name (comma separated, e.g.

@@ -33,7 +33,7 @@ pub const MIN_BRANCH: f64 = 1e-12;
 const MAX_LEAVES: u64 = 1 << 12;
 
 /// Configurations listed per stratum at most (before the certificate); larger strata are
-/// refused. k = 2 has 3.3e6 at d = 3 (about a second), 1.5e8 at d = 5 (about 3 CPU-minutes)
+/// refused. k = 2 has 3.3e6 at d = 3 (about a second), 1.5e8 at d = 5 (about 2 CPU-minutes)
 /// and 1.8e9 at d = 7 (about 5 CPU-hours).
 pub const MAX_CONFIGURATIONS: u64 = 4_000_000_000;
 
