@@ -373,3 +373,42 @@ fn sampled_cultivation_rows_enter_the_comparison_and_bad_ones_are_named() {
     let e = fails(&["estimate", "--cultivation-stats", cols.to_str().unwrap()]);
     assert!(e.contains("cols.csv:1") && e.contains("header"), "{e}");
 }
+
+/// The move into the surface code adds the colour code's memory error over the merge: where
+/// the moved state would miss the target (p = 1e-4, target 1e-10: d = 7's memory error per
+/// round alone is ~5e-8 in the shipped fits), the report says so and gives no ratio.
+#[test]
+fn a_move_that_misses_the_target_is_flagged_without_a_ratio() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("r");
+    let s = "estimates/data/hadamard_prep_cn20.csv";
+    let x = "estimates/data/color_memory_x_cn20.csv";
+    let z = "estimates/data/color_memory_z_cn20.csv";
+    let args = [
+        "estimate",
+        "--stats",
+        s,
+        x,
+        z,
+        "--ch-model",
+        "exact",
+        "--p",
+        "1e-4",
+        "--target",
+        "1e-10",
+        "--targets",
+        "1e-10",
+        "--report",
+        base.to_str().unwrap(),
+    ];
+    ok(&args);
+    let md = std::fs::read_to_string(base.with_extension("md")).unwrap();
+    let row = md
+        .lines()
+        .find(|l| l.starts_with("| 0.0001 | bottom-up-L1 |"))
+        .unwrap_or_else(|| panic!("no move row in\n{md}"));
+    assert!(
+        row.contains("(above the target)") && row.ends_with("| - |"),
+        "{row}"
+    );
+}
