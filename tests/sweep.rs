@@ -270,17 +270,9 @@ fn bad_sweep_input_gets_one_line_errors() {
             "--enumerate applies to --method screened",
         ),
         (
-            vec![
-                "sweep",
-                "--task",
-                "hadamard-prep",
-                "--ch-model",
-                "exact",
-                "--method",
-                "screened",
-                "--enumerate",
-                "3",
-            ],
+            "sweep --task hadamard-prep --ch-model exact --method screened --enumerate 3"
+                .split(' ')
+                .collect(),
             "--enumerate takes 1 or 2",
         ),
         (

@@ -24,6 +24,7 @@
 //! other branch has probability at least `min_branch`. Branches below that (conditional)
 //! probability are left out; their total is returned, so a sum over leaves is exact up to it.
 
+use super::linear::first_common;
 use super::program::{ExactProgram, Injection, NoiseMode, ShotEnd, Workspace};
 use super::steps::Step;
 use crate::circuit::Circuit;
@@ -263,49 +264,27 @@ impl FaultRows {
                 *a ^= b;
             }
         }
-        let first = scratch
-            .iter()
-            .zip(&self.deciding)
-            .position(|(x, y)| x & y != 0)
-            .map(|k| 64 * k + (scratch[k] & self.deciding[k]).trailing_zeros() as usize);
-        first.is_some_and(|item| self.is_detector[item])
+        first_common(scratch, &self.deciding).is_some_and(|item| self.is_detector[item])
     }
 }
 
 impl ExactProgram {
     /// The effect rows of the faults `placement` and the deciding items under `postselect`
-    /// (None when the program has no effect table).
+    /// (None when the program has no effect table). A fault's generators are those of the hit
+    /// the packed executor would place for it.
     pub fn fault_rows(&self, placement: &[Injection], postselect: &[bool]) -> Option<FaultRows> {
         let e = self.effects.as_ref()?;
         let w = e.words;
         let mut rows = vec![0u64; placement.len() * w];
         for (row, inj) in rows.chunks_mut(w).zip(placement) {
-            let first = e.first[inj.op as usize];
             let channel = self.steps.channel_at[inj.op as usize];
-            let (generator, outcome) = if channel == super::steps::NONE {
-                (first, 1)
-            } else {
-                let ch = &self.steps.channels[channel as usize];
-                (ch.target_generator(first, inj.target), inj.outcome)
-            };
-            if generator == super::steps::NONE {
-                continue;
-            }
-            let mut bits = outcome;
-            while bits != 0 {
-                let g = generator as usize + bits.trailing_zeros() as usize;
-                bits &= bits - 1;
-                for (a, &b) in row.iter_mut().zip(&e.rows[g * w..][..w]) {
-                    *a ^= b;
-                }
+            let hit = self.hit(inj.op, 0, channel, inj.target, inj.outcome);
+            if hit.generator != super::steps::NONE {
+                e.xor_picked::<0>(row, hit.generator, hit.outcome);
             }
         }
-        let mut deciding = e.sign_row.clone();
-        for (d, _) in postselect.iter().enumerate().filter(|p| *p.1) {
-            if let Some(&item) = e.detector_item.get(d) {
-                deciding[item as usize / 64] |= 1 << (item % 64);
-            }
-        }
+        let mut deciding = Vec::new();
+        e.deciding_row(Some(postselect), &mut deciding);
         let is_detector = (0..e.decisions)
             .map(|i| e.item_detector[i] != u32::MAX)
             .collect();

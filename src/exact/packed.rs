@@ -28,7 +28,7 @@
 //! "Packed shots").
 
 use super::batch::{EndOfShot, FaultSource};
-use super::linear::NoiseEffects;
+use super::linear::{first_common, NoiseEffects};
 use super::program::{
     activate, apply_dense, project, rotate_step, ExactProgram, Hits, Injection, Workspace,
 };
@@ -239,17 +239,17 @@ impl Queue {
 
 /// One channel hit or measurement flip of a block, drawn before the block runs.
 #[derive(Clone, Copy, Debug)]
-struct Hit {
+pub(super) struct Hit {
     /// The operation where it happens.
     at: u32,
     shot: u16,
     /// A channel hit's Pauli bits (as [`crate::frame::noise::PauliChannel`] packs them); 1 for
     /// a flip.
-    outcome: u8,
+    pub(super) outcome: u8,
     /// Offset in the pool of the hit target's images (NONE: a measurement flip).
     images: u32,
     /// The hit target's first generator in the effect table (NONE: none there).
-    generator: u32,
+    pub(super) generator: u32,
 }
 
 impl Hit {
@@ -653,7 +653,7 @@ impl ExactProgram {
         queue.hits.clear();
         let mut lane = [0u16; SHOTS];
         if let Some(e) = &self.effects {
-            deciding_row(e, out, &mut ws.packed.deciding);
+            e.deciding_row(out.postselect, &mut ws.packed.deciding);
         }
         for block in 0..shots.div_ceil(SHOTS) {
             let live = L::first(shots - SHOTS * block);
@@ -1145,7 +1145,7 @@ impl ExactProgram {
     /// else Pauli bits `outcome` on target `target` of that channel (its images and first
     /// generator, `2 arity` of each per target).
     #[inline(always)]
-    fn hit(&self, at: u32, shot: usize, channel: u32, target: u32, outcome: u8) -> Hit {
+    pub(super) fn hit(&self, at: u32, shot: usize, channel: u32, target: u32, outcome: u8) -> Hit {
         let first = self.effects.as_ref().map_or(NONE, |e| e.first[at as usize]);
         let shot = shot as u16;
         if channel == NONE {
@@ -1383,8 +1383,7 @@ impl ExactProgram {
 }
 
 /// XORs into shot `s`'s row of `effects` the effect rows of the generators that Pauli bits
-/// `outcome` pick from generator `first` on (only those: masking all four candidates
-/// instead of branching was 10% slower at d = 5, for the loads).
+/// `outcome` pick from generator `first` on ([`NoiseEffects::xor_picked`]).
 #[inline(always)]
 fn xor_effect<const W: usize>(
     effects: &mut [u64],
@@ -1394,15 +1393,7 @@ fn xor_effect<const W: usize>(
     s: usize,
 ) {
     let w = if W == 0 { e.words } else { W };
-    let row = &mut effects[s * w..][..w];
-    let mut bits = outcome;
-    while bits != 0 {
-        let g = first as usize + bits.trailing_zeros() as usize;
-        bits &= bits - 1;
-        for (a, &b) in row.iter_mut().zip(&e.rows[g * w..][..w]) {
-            *a ^= b;
-        }
-    }
+    e.xor_picked::<W>(&mut effects[s * w..], first, outcome);
 }
 
 /// XORs each hit's effect rows into its shot's row of `effects`; returns the shots with such a
@@ -1433,28 +1424,6 @@ fn xor_hits_in<const W: usize>(effects: &mut [u64], e: &NoiseEffects, hits: &[Hi
         touched.set(h.shot as usize);
     }
     touched
-}
-
-/// The items of `e` that decide a shot's fate under `out`: the signs and the postselected
-/// detectors, into `row`.
-fn deciding_row(e: &NoiseEffects, out: Readout, row: &mut Vec<u64>) {
-    row.clear();
-    row.extend_from_slice(&e.sign_row);
-    let postselect = out.postselect.unwrap_or(&[]);
-    for (d, _) in postselect.iter().enumerate().filter(|p| *p.1) {
-        if let Some(&item) = e.detector_item.get(d) {
-            row[item as usize / 64] |= 1 << (item % 64);
-        }
-    }
-}
-
-/// The lowest bit set in both `a` and `b`.
-#[inline(always)]
-fn first_common(a: &[u64], b: &[u64]) -> Option<usize> {
-    a.iter()
-        .zip(b)
-        .position(|(x, y)| x & y != 0)
-        .map(|k| 64 * k + (a[k] & b[k]).trailing_zeros() as usize)
 }
 
 /// The set bits of `words`, lowest first.

@@ -314,25 +314,24 @@ pub fn group_screened(rows: &[TaskStats]) -> Result<Vec<ScreenedGroup>, String> 
             continue;
         }
         let k = super::subset::stratum_k(meta, "screened")?;
-        let passing = match meta.get("part").and_then(Value::as_str) {
-            Some("pass") => true,
-            Some("reject") => false,
-            Some("enumerated") => {
-                let exact = enumerated_values(meta)?;
-                let classes = super::subset::fault_classes(meta, "screened")?;
-                let s = super::subset::curve_strata(&mut groups, curve_key(meta), classes)
-                    .entry(k)
-                    .or_default();
-                if s.exact.is_some_and(|e| e != exact) {
-                    return Err(format!(
-                        "enumerated rows of stratum k = {k} disagree on their values"
-                    ));
-                }
-                s.exact = Some(exact);
-                continue;
+        let part = meta.get("part").and_then(Value::as_str);
+        if !matches!(part, Some("pass" | "reject" | "enumerated")) {
+            return Err("a screened row has no \"part\" (pass, reject or enumerated)".into());
+        }
+        let classes = super::subset::fault_classes(meta, "screened")?;
+        let s = super::subset::curve_strata(&mut groups, curve_key(meta), classes)
+            .entry(k)
+            .or_default();
+        if part == Some("enumerated") {
+            let exact = enumerated_values(meta)?;
+            if s.exact.is_some_and(|e| e != exact) {
+                return Err(format!(
+                    "enumerated rows of stratum k = {k} disagree on their values"
+                ));
             }
-            _ => return Err("a screened row has no \"part\" (pass, reject or enumerated)".into()),
-        };
+            s.exact = Some(exact);
+            continue;
+        }
         let screen = meta
             .get("screen")
             .and_then(Value::as_array)
@@ -347,20 +346,20 @@ pub fn group_screened(rows: &[TaskStats]) -> Result<Vec<ScreenedGroup>, String> 
                 .filter(|&c| c <= screen.1 - screen.0)
                 .ok_or("a screened row's \"certified\" is not a count of its screen's rejects")?,
         };
-        let classes = super::subset::fault_classes(meta, "screened")?;
-        let s = super::subset::curve_strata(&mut groups, curve_key(meta), classes)
-            .entry(k)
-            .or_default();
         if s.draws != 0 && (s.passed, s.draws, s.certified) != (screen.0, screen.1, certified) {
             return Err(format!(
                 "screened rows of stratum k = {k} disagree on their screen counts"
             ));
         }
         (s.passed, s.draws, s.certified) = (screen.0, screen.1, certified);
-        let part = if passing { &mut s.pass } else { &mut s.reject };
-        part.0 += row.shots;
-        part.1 += row.discards;
-        part.2 += row.errors;
+        let counts = if part == Some("pass") {
+            &mut s.pass
+        } else {
+            &mut s.reject
+        };
+        counts.0 += row.shots;
+        counts.1 += row.discards;
+        counts.2 += row.errors;
     }
     Ok(groups)
 }

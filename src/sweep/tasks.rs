@@ -65,6 +65,19 @@ fn body_postselect(prep: &HadamardPrep) -> Box<Postselect> {
     Box::new(Postselect::on(&body))
 }
 
+/// A task's metadata: `base`, the CH model and distance, then `extra`'s keys.
+fn task_metadata(base: &Value, model: ChModel, d: usize, extra: Value) -> Value {
+    let mut m = base.clone();
+    if let (Some(obj), Some(more)) = (m.as_object_mut(), extra.as_object()) {
+        obj.insert("ch_model".into(), json!(model.name()));
+        obj.insert("d".into(), json!(d));
+        for (k, v) in more {
+            obj.insert(k.clone(), v.clone());
+        }
+    }
+    m
+}
+
 /// The tasks of one distance and CH model: one per p (Monte Carlo) or one per stratum k >= 1
 /// (subset; the circuit is generated at the largest p, whose channel weights every p reuses).
 pub fn hadamard_prep_tasks(
@@ -77,17 +90,7 @@ pub fn hadamard_prep_tasks(
 ) -> Result<Vec<SweepTask>> {
     let nc = non_clifford(model);
     let decoder = || prep.decoder(model).map_err(|e| anyhow!("{e}"));
-    let meta = |extra: Value| {
-        let mut m = base.clone();
-        if let (Some(obj), Some(more)) = (m.as_object_mut(), extra.as_object()) {
-            obj.insert("ch_model".into(), json!(model.name()));
-            obj.insert("d".into(), json!(prep.d));
-            for (k, v) in more {
-                obj.insert(k.clone(), v.clone());
-            }
-        }
-        m
-    };
+    let meta = |extra: Value| task_metadata(base, model, prep.d, extra);
     let mut tasks = Vec::new();
     match method {
         Method::MonteCarlo => {
@@ -270,10 +273,7 @@ pub fn enumerated_rows(
         let start = std::time::Instant::now();
         let e = enumerator.stratum(k, threads)?;
         let seconds = start.elapsed().as_secs_f64() * threads as f64;
-        let mut meta = base.clone();
-        let id_meta = json!({
-            "ch_model": ChModel::Exact.name(),
-            "d": prep.d,
+        let extra = json!({
             "method": "screened",
             "k": k,
             "part": "enumerated",
@@ -281,9 +281,7 @@ pub fn enumerated_rows(
             "p_values": ps,
             "fault_classes": classes_json(&setup.channels.classes),
         });
-        if let (Some(obj), Some(more)) = (meta.as_object_mut(), id_meta.as_object()) {
-            obj.extend(more.clone());
-        }
+        let mut meta = task_metadata(base, ChModel::Exact, prep.d, extra);
         let strong_id = super::engine::strong_id(&setup.circuit, "postselect", &meta);
         if let Some(obj) = meta.as_object_mut() {
             obj.insert("acceptance".into(), json!(e.acceptance));
