@@ -293,6 +293,61 @@ fn comparison_picks_the_cheapest_distance_and_reports_ratios() {
 }
 
 #[test]
+fn a_moved_state_counts_its_move_and_may_need_a_larger_distance() {
+    use qec_sim::estimate::transfer;
+    let fits = fits_for_tests();
+    // The assumed colour-code memory 0.1 (100 p)^((d+1)/2) per round: 1e-5 at d = 3, 1e-7 at
+    // d = 5 (p = 1e-4). Over a 7-round merge d = 3 adds 7e-5, d = 5 7.1e-7.
+    let memory = MemoryModel::default();
+    let mut ours = Ours::new(&fits, &memory).unwrap();
+    let (p, target) = (1e-4, 1e-6);
+    let c = compare::compare(&mut ours, &[], p, target, &Settings::default()).unwrap();
+    let entry = |s: Scheme| c.entries.iter().find(|e| e.scheme == s).unwrap();
+    let in_colour = entry(Scheme::BottomUp1).choice.as_ref().unwrap();
+    let moved = entry(Scheme::BottomUp1Moved).choice.as_ref().unwrap();
+    assert!(in_colour.config.starts_with("d=3"), "{}", in_colour.config);
+    assert!(moved.config.starts_with("d=5"), "{}", moved.config);
+    // The moved choice is the d = 5 state plus its move, in error and in space-time.
+    let d5 = ours.level1(p).into_iter().find(|x| x.d == 5).unwrap();
+    let t5 = transfer::cost(p, target, 5, d5.qubits, &memory).unwrap();
+    assert_eq!(t5.d_surface, 7);
+    assert!((moved.output_error.est - (d5.logical.est + t5.error)).abs() < 1e-18);
+    assert!(judged(moved.output_error) <= target);
+    assert!((moved.spacetime.est - (d5.spacetime.est / 8.0 + t5.spacetime)).abs() < 1e-9);
+    assert_eq!(moved.qubits, t5.qubits as f64);
+    // The d = 3 state misses once moved: its move is listed (not counted), the d = 5 one too.
+    let t3 = c
+        .transfers
+        .iter()
+        .find(|(s, _)| *s == Scheme::BottomUp1)
+        .map(|x| &x.1)
+        .unwrap();
+    assert!(judged(in_colour.output_error) + t3.error > target);
+    assert!(c
+        .transfers
+        .iter()
+        .any(|(s, t)| *s == Scheme::BottomUp1Moved && *t == t5));
+    // Distillation's two ratios: to ours in the colour code, and to ours moved.
+    for e in c.entries.iter().filter(|e| !e.scheme.is_ours()) {
+        if let Some(ch) = &e.choice {
+            let r = e.ratio_to_moved.unwrap();
+            assert!((r - ch.spacetime.est / moved.spacetime.est).abs() < 1e-9 * r);
+            let r = e.ratio_to_ours.unwrap();
+            assert!((r - ch.spacetime.est / in_colour.spacetime.est).abs() < 1e-9 * r);
+        }
+    }
+    // A target no moved state meets: the moved entry says why, no moved ratio anywhere.
+    let c = compare::compare(&mut ours, &[], p, 1e-7, &Settings::default()).unwrap();
+    let e = c
+        .entries
+        .iter()
+        .find(|e| e.scheme == Scheme::BottomUp1Moved)
+        .unwrap();
+    assert!(e.choice.is_none() && e.note.contains("move"), "{}", e.note);
+    assert!(c.entries.iter().all(|e| e.ratio_to_moved.is_none()));
+}
+
+#[test]
 fn application_totals_follow_the_budget_split() {
     let alg = Algorithm {
         logical_qubits: 100,

@@ -79,7 +79,8 @@ fn report_files_are_written_and_sane() {
         &md,
         &[
             "## Summary at target 1.00e-6",
-            "bottom-up \\|H>, level 1 (ours, simulated)",
+            "bottom-up \\|H>, level 1 (ours, simulated; in the colour code)",
+            "bottom-up \\|H>, level 1, moved into the surface code (ours + move model)",
             "Litinski 15-to-1, one level",
             "cultivation (quoted, not simulated)",
             "One surface-code cycle = 8 physical time steps",
@@ -93,8 +94,9 @@ fn report_files_are_written_and_sane() {
     let csv = std::fs::read_to_string(base.with_extension("csv")).unwrap();
     let mut reader = csv::Reader::from_reader(csv.as_bytes());
     let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
-    // 2 p x (targets 1e-7, 1e-6, and eps_T = 0.01 / 2e3 = 5e-6) x 5 schemes.
-    assert_eq!(rows.len(), 2 * 3 * 5);
+    // 2 p x (targets 1e-7, 1e-6, and eps_T = 0.01 / 2e3 = 5e-6) x 6 schemes (ours in the
+    // colour code and moved, Litinski's two, the textbook, cultivation).
+    assert_eq!(rows.len(), 2 * 3 * 6);
     let ours = rows
         .iter()
         .find(|r| &r[0] == "1e-4" && &r[1] == "1e-6" && &r[2] == "bottom-up-L1")
@@ -378,7 +380,7 @@ fn sampled_cultivation_rows_enter_the_comparison_and_bad_ones_are_named() {
 /// the moved state would miss the target (p = 1e-4, target 1e-10: d = 7's memory error per
 /// round alone is ~5e-8 in the shipped fits), the report says so and gives no ratio.
 #[test]
-fn a_move_that_misses_the_target_is_flagged_without_a_ratio() {
+fn the_moved_rows_count_the_move_and_a_colour_choice_that_misses_is_flagged() {
     let dir = tempfile::tempdir().unwrap();
     let base = dir.path().join("r");
     let s = "estimates/data/hadamard_prep_cn20.csv";
@@ -407,8 +409,24 @@ fn a_move_that_misses_the_target_is_flagged_without_a_ratio() {
         .lines()
         .find(|l| l.starts_with("| 0.0001 | bottom-up-L1 |"))
         .unwrap_or_else(|| panic!("no move row in\n{md}"));
-    assert!(
-        row.contains("(above the target)") && row.ends_with("| - |"),
-        "{row}"
-    );
+    assert!(row.contains("(above the target)"), "{row}");
+    // The moved row, which counts the move, reaches no state at 1e-10; at 1e-6 the d = 7 state
+    // does, once moved, where the d = 5 one (the colour-code choice) does not.
+    assert!(md.contains("| bottom-up \\|H>, level 1, moved into the surface code (ours + move model) | not reachable: the states that reach it in the colour code miss it once the move's error is added |"), "{md}");
+    let base = dir.path().join("r6");
+    let mut args6 = args;
+    args6[10] = "1e-6";
+    args6[12] = "1e-6";
+    args6[14] = base.to_str().unwrap();
+    ok(&args6);
+    let md = std::fs::read_to_string(base.with_extension("md")).unwrap();
+    let row = |prefix: &str| {
+        md.lines()
+            .find(|l| l.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no {prefix} in\n{md}"))
+            .to_string()
+    };
+    assert!(row("| 0.0001 | bottom-up-L1 | 5 |").contains("(above the target)"));
+    assert!(!row("| 0.0001 | bottom-up-L1-moved | 7 |").contains("above"));
+    assert!(row("| bottom-up \\|H>, level 1, moved").contains("| d=7 "));
 }

@@ -528,11 +528,7 @@ fn unestablished_choices(comparisons: &[compare::Comparison]) -> Vec<String> {
         Vec::new();
     for c in comparisons {
         for e in &c.entries {
-            let ours = matches!(
-                e.scheme,
-                compare::Scheme::BottomUp1 | compare::Scheme::BottomUp2
-            );
-            let Some(choice) = e.choice.as_ref().filter(|_| ours) else {
+            let Some(choice) = e.choice.as_ref().filter(|_| e.scheme.is_ours()) else {
                 continue;
             };
             if choice.output_error.hi <= c.target {
@@ -640,6 +636,7 @@ mod tests {
             }),
             note: String::new(),
             ratio_to_ours: None,
+            ratio_to_moved: None,
         };
         let loose = Interval::new(1e-12, 1e-13, 1e-5);
         let tight = Interval::new(1e-12, 9e-13, 2e-12);

@@ -64,7 +64,9 @@ impl Settings {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub enum Scheme {
     BottomUp1,
+    BottomUp1Moved,
     BottomUp2,
+    BottomUp2Moved,
     LitinskiOneLevel,
     LitinskiAny,
     Textbook,
@@ -75,8 +77,14 @@ pub enum Scheme {
 impl Scheme {
     pub fn label(self) -> &'static str {
         match self {
-            Scheme::BottomUp1 => "bottom-up |H>, level 1 (ours, simulated)",
-            Scheme::BottomUp2 => "bottom-up |H>, level 2 (ours, modelled)",
+            Scheme::BottomUp1 => "bottom-up |H>, level 1 (ours, simulated; in the colour code)",
+            Scheme::BottomUp1Moved => {
+                "bottom-up |H>, level 1, moved into the surface code (ours + move model)"
+            }
+            Scheme::BottomUp2 => "bottom-up |H>, level 2 (ours, modelled; in the colour code)",
+            Scheme::BottomUp2Moved => {
+                "bottom-up |H>, level 2, moved into the surface code (modelled + move model)"
+            }
             Scheme::LitinskiOneLevel => "Litinski 15-to-1, one level",
             Scheme::LitinskiAny => "Litinski, one or two levels",
             Scheme::Textbook => "textbook 15-to-1 (35 p^3)",
@@ -88,7 +96,9 @@ impl Scheme {
     pub fn short(self) -> &'static str {
         match self {
             Scheme::BottomUp1 => "bottom-up-L1",
+            Scheme::BottomUp1Moved => "bottom-up-L1-moved",
             Scheme::BottomUp2 => "bottom-up-L2",
+            Scheme::BottomUp2Moved => "bottom-up-L2-moved",
             Scheme::LitinskiOneLevel => "litinski-1",
             Scheme::LitinskiAny => "litinski-1or2",
             Scheme::Textbook => "textbook-15to1",
@@ -98,7 +108,15 @@ impl Scheme {
     }
 
     pub fn is_ours(self) -> bool {
-        matches!(self, Scheme::BottomUp1 | Scheme::BottomUp2)
+        matches!(
+            self,
+            Scheme::BottomUp1 | Scheme::BottomUp1Moved | Scheme::BottomUp2 | Scheme::BottomUp2Moved
+        )
+    }
+
+    /// Ours, delivered in a surface-code patch as distillation's outputs are ([`transfer`]).
+    pub fn is_moved(self) -> bool {
+        matches!(self, Scheme::BottomUp1Moved | Scheme::BottomUp2Moved)
     }
 }
 
@@ -127,8 +145,12 @@ pub struct Entry {
     pub choice: Option<Choice>,
     /// Why there is no choice, or remarks.
     pub note: String,
-    /// This scheme's space-time over the best bottom-up scheme's (distillation / ours).
+    /// This scheme's space-time over the best bottom-up configuration's in the colour code
+    /// (distillation / ours).
     pub ratio_to_ours: Option<f64>,
+    /// The same over the best bottom-up configuration moved into the surface code: the
+    /// like-for-like comparison, since distillation's outputs sit in surface-code patches.
+    pub ratio_to_moved: Option<f64>,
 }
 
 /// All schemes at one (p, target).
@@ -137,8 +159,9 @@ pub struct Comparison {
     pub p: f64,
     pub target: f64,
     pub entries: Vec<Entry>,
-    /// Moving each of our chosen states into a surface-code patch ([`transfer`]); not included
-    /// in `entries`' space-time and ratios.
+    /// The move into a surface-code patch ([`transfer`]) inside each chosen moved entry
+    /// ([`Scheme::is_moved`]: counted in its space-time and output error), and the move each
+    /// colour-code choice would need (not counted in its entry).
     pub transfers: Vec<(Scheme, TransferCost)>,
 }
 
@@ -440,6 +463,124 @@ fn plain_choice(
     }
 }
 
+/// One configuration of ours that may be chosen: its colour-code distance and footprint (what
+/// the move needs) and its cost as a state in the colour code.
+struct Candidate {
+    d: usize,
+    qubits: u64,
+    choice: Choice,
+}
+
+fn level2_choice(c: &level2::Level2Cost, l1: &BottomUpCost, settings: &Settings) -> Choice {
+    let spc = settings.steps_per_cycle;
+    Choice {
+        config: format!(
+            "d1={} x{} factories -> d2={} ({} rounds of {} steps; p_mem {})",
+            c.d1,
+            c.level1_factories,
+            c.d2,
+            c.rounds,
+            c.round_steps,
+            if c.memory_assumed {
+                "ASSUMED 0.1(100p)^((d2+1)/2)"
+            } else {
+                "fitted"
+            }
+        ),
+        output_error: c.logical,
+        qubits: c.qubits as f64,
+        cycles: c.expected_steps / spc,
+        spacetime: Interval::new(c.spacetime / spc, c.spacetime / spc, c.spacetime / spc),
+        wall_ns: settings.cycle_ns().map(|ns| c.expected_steps / spc * ns),
+        extrapolated: l1.validity == Validity::Extrapolated,
+    }
+}
+
+/// A state of ours followed by its move: the move's error is added to the state's, its
+/// space-time (the colour patch and the surface patch, busy for the merge) to the state's, and
+/// its cycles follow the preparation's (the colour patch is busy until the move ends).
+fn moved_choice(state: &Choice, t: &TransferCost, settings: &Settings) -> Choice {
+    let shift = |i: Interval, by: f64| Interval::new(i.est + by, i.lo + by, i.hi + by);
+    let cycles = state.cycles + t.cycles;
+    Choice {
+        config: format!(
+            "{} -> surface code d_s={} ({} cycles)",
+            state.config, t.d_surface, t.cycles
+        ),
+        output_error: shift(state.output_error, t.error),
+        qubits: t.qubits as f64,
+        cycles,
+        spacetime: shift(state.spacetime, t.spacetime),
+        wall_ns: settings.cycle_ns().map(|ns| cycles * ns),
+        extrapolated: state.extrapolated,
+    }
+}
+
+/// Pushes the entries of one level of ours: the cheapest candidate meeting the target as a
+/// state in the colour code, and the cheapest whose state and move together meet it (judged as
+/// [`judged`] judges the state: its upper end where no error was observed), with that move.
+fn push_ours(
+    entries: &mut Vec<Entry>,
+    transfers: &mut Vec<(Scheme, TransferCost)>,
+    [in_colour, moved]: [Scheme; 2],
+    candidates: &[Candidate],
+    (p, target, memory, settings): (f64, f64, &MemoryModel, &Settings),
+    unreached: &str,
+) {
+    let cheapest =
+        |x: &&Candidate, y: &&Candidate| x.choice.spacetime.est.total_cmp(&y.choice.spacetime.est);
+    let best = candidates
+        .iter()
+        .filter(|c| judged(c.choice.output_error) <= target)
+        .min_by(cheapest);
+    // What moving that state would add, shown where it misses the target (otherwise the moved
+    // choice is this state or a cheaper one).
+    if let Some(c) = best {
+        let t = transfer::cost(p, target, c.d, c.qubits, memory);
+        transfers.extend(
+            t.filter(|t| judged(c.choice.output_error) + t.error > target)
+                .map(|t| (in_colour, t)),
+        );
+    }
+    entries.push(Entry {
+        scheme: in_colour,
+        label: in_colour.label(),
+        choice: best.map(|c| c.choice.clone()),
+        note: if best.is_some() {
+            String::new()
+        } else {
+            unreached.to_string()
+        },
+        ratio_to_ours: None,
+        ratio_to_moved: None,
+    });
+    let best_moved = candidates
+        .iter()
+        .filter_map(|c| {
+            let t = transfer::cost(p, target, c.d, c.qubits, memory)?;
+            let m = moved_choice(&c.choice, &t, settings);
+            (judged(m.output_error) <= target).then_some((m, t))
+        })
+        .min_by(|x, y| x.0.spacetime.est.total_cmp(&y.0.spacetime.est));
+    let note = match (&best_moved, best) {
+        (Some(_), _) => String::new(),
+        (None, Some(_)) => {
+            "the states that reach it in the colour code miss it once the move's error is added"
+                .into()
+        }
+        (None, None) => unreached.to_string(),
+    };
+    entries.push(Entry {
+        scheme: moved,
+        label: moved.label(),
+        choice: best_moved.as_ref().map(|m| m.0.clone()),
+        note,
+        ratio_to_ours: None,
+        ratio_to_moved: None,
+    });
+    transfers.extend(best_moved.map(|m| (moved, m.1)));
+}
+
 /// Compares every scheme at physical error `p` and target `target`.
 pub fn compare(
     ours: &mut Ours,
@@ -450,96 +591,62 @@ pub fn compare(
 ) -> Result<Comparison, String> {
     let mut entries = Vec::new();
     let mut transfers = Vec::new();
-    // Bottom-up, level 1.
+    // Bottom-up, level 1: in the colour code, and moved into the surface code.
     let l1 = ours.level1(p);
-    let best1 = l1
+    let in_colour: Vec<Candidate> = l1
         .iter()
-        .filter(|c| judged(c.logical) <= target)
-        .min_by(|a, b| a.spacetime.est.total_cmp(&b.spacetime.est));
+        .map(|c| Candidate {
+            d: c.d,
+            qubits: c.qubits,
+            choice: ours_choice(c, settings),
+        })
+        .collect();
     let lowest = l1
         .iter()
         .min_by(|a, b| judged(a.logical).total_cmp(&judged(b.logical)));
-    if let Some(c) = best1 {
-        transfers.extend(
-            transfer::cost(p, target, c.d, c.qubits, ours.memory).map(|t| (Scheme::BottomUp1, t)),
-        );
-    }
-    entries.push(Entry {
-        scheme: Scheme::BottomUp1,
-        label: Scheme::BottomUp1.label(),
-        choice: best1.map(|c| ours_choice(c, settings)),
-        note: match (best1, lowest) {
-            (Some(_), _) => String::new(),
-            (None, Some(c)) => format!(
-                "no simulated distance reaches it (lowest: {:.2e} at d={}{})",
-                judged(c.logical),
-                c.d,
-                if c.logical.est > 0.0 {
-                    ""
-                } else {
-                    ", upper bound: no error observed"
-                }
-            ),
-            (None, None) => "no fit supports this p".into(),
-        },
-        ratio_to_ours: None,
-    });
+    let unreached = match lowest {
+        Some(c) => format!(
+            "no simulated distance reaches it (lowest: {:.2e} at d={}{})",
+            judged(c.logical),
+            c.d,
+            if c.logical.est > 0.0 {
+                ""
+            } else {
+                ", upper bound: no error observed"
+            }
+        ),
+        None => "no fit supports this p".into(),
+    };
+    push_ours(
+        &mut entries,
+        &mut transfers,
+        [Scheme::BottomUp1, Scheme::BottomUp1Moved],
+        &in_colour,
+        (p, target, ours.memory, settings),
+        &unreached,
+    );
     // Bottom-up, level 2 (modelled).
     if settings.levels >= 2 {
-        let mut best: Option<level2::Level2Cost> = None;
+        let mut candidates = Vec::new();
         for c1 in &l1 {
             for d2 in (c1.d + 2..=LEVEL2_MAX_DISTANCE).step_by(2) {
                 let rs = ours.round_steps(d2);
                 let c = level2::cost(c1, d2, rs, p, ours.memory);
-                if judged(c.logical) <= target
-                    && best.as_ref().is_none_or(|b| c.spacetime < b.spacetime)
-                {
-                    best = Some(c);
-                }
+                candidates.push(Candidate {
+                    d: c.d2,
+                    qubits: bottom_up::qubits(c.d2),
+                    choice: level2_choice(&c, c1, settings),
+                });
             }
         }
-        let spc = settings.steps_per_cycle;
-        if let Some(c) = &best {
-            let n = bottom_up::qubits(c.d2);
-            transfers.extend(
-                transfer::cost(p, target, c.d2, n, ours.memory).map(|t| (Scheme::BottomUp2, t)),
-            );
-        }
-        let choice = best.as_ref().map(|c| {
-            let l1 = l1.iter().find(|x| x.d == c.d1).expect("level-1 cost");
-            Choice {
-                config: format!(
-                    "d1={} x{} factories -> d2={} ({} rounds of {} steps; p_mem {})",
-                    c.d1,
-                    c.level1_factories,
-                    c.d2,
-                    c.rounds,
-                    c.round_steps,
-                    if c.memory_assumed {
-                        "ASSUMED 0.1(100p)^((d2+1)/2)"
-                    } else {
-                        "fitted"
-                    }
-                ),
-                output_error: c.logical,
-                qubits: c.qubits as f64,
-                cycles: c.expected_steps / spc,
-                spacetime: Interval::new(c.spacetime / spc, c.spacetime / spc, c.spacetime / spc),
-                wall_ns: settings.cycle_ns().map(|ns| c.expected_steps / spc * ns),
-                extrapolated: l1.validity == Validity::Extrapolated,
-            }
-        });
-        entries.push(Entry {
-            scheme: Scheme::BottomUp2,
-            label: Scheme::BottomUp2.label(),
-            note: if choice.is_some() {
-                String::new()
-            } else {
-                format!("no (d1, d2 <= {LEVEL2_MAX_DISTANCE}) reaches it")
-            },
-            choice,
-            ratio_to_ours: None,
-        });
+        push_ours(
+            &mut entries,
+            &mut transfers,
+            [Scheme::BottomUp2, Scheme::BottomUp2Moved],
+            &candidates,
+            (p, target, ours.memory, settings),
+            &format!("no (d1, d2 <= {LEVEL2_MAX_DISTANCE}) reaches it"),
+        );
     }
     // Litinski.
     let (one, two) = litinski_spaces();
@@ -572,6 +679,7 @@ pub fn compare(
             },
             choice,
             ratio_to_ours: None,
+            ratio_to_moved: None,
         });
     }
     // Textbook.
@@ -607,6 +715,7 @@ pub fn compare(
             )
         }),
         ratio_to_ours: None,
+        ratio_to_moved: None,
     });
     // Cultivation: the quoted rows, and rows of our own sampling if any were given.
     let sampled_given = cultivation.iter().any(|r| r.sampled);
@@ -649,17 +758,21 @@ pub fn compare(
                 )
             }),
             ratio_to_ours: None,
+        ratio_to_moved: None,
         });
     }
-    let ours_best = entries
-        .iter()
-        .filter(|e| e.scheme.is_ours())
-        .filter_map(|e| e.choice.as_ref().map(|c| c.spacetime.est))
-        .min_by(f64::total_cmp);
-    if let Some(o) = ours_best {
-        for e in entries.iter_mut().filter(|e| !e.scheme.is_ours()) {
-            e.ratio_to_ours = e.choice.as_ref().map(|c| c.spacetime.est / o);
-        }
+    let best_of = |moved: bool| {
+        entries
+            .iter()
+            .filter(|e| e.scheme.is_ours() && e.scheme.is_moved() == moved)
+            .filter_map(|e| e.choice.as_ref().map(|c| c.spacetime.est))
+            .min_by(f64::total_cmp)
+    };
+    let (in_colour_best, moved_best) = (best_of(false), best_of(true));
+    for e in entries.iter_mut().filter(|e| !e.scheme.is_ours()) {
+        let cost = e.choice.as_ref().map(|c| c.spacetime.est);
+        e.ratio_to_ours = cost.zip(in_colour_best).map(|(c, o)| c / o);
+        e.ratio_to_moved = cost.zip(moved_best).map(|(c, o)| c / o);
     }
     Ok(Comparison {
         p,
