@@ -736,25 +736,29 @@ fn verdict(c: &Comparison) -> String {
             Scheme::LitinskiOneLevel | Scheme::LitinskiAny | Scheme::Textbook
         )
     });
-    let sentence = |ours: Option<(&str, f64)>, what: &str| match (ours, dist) {
-        (Some((ol, o)), Some((dl, d))) => {
-            let r = d / o;
-            let (ol, dl) = (cell(ol), cell(dl));
-            let claim = if r >= 10.0 {
-                "the order-of-magnitude advantage holds here"
-            } else if r >= 1.0 {
-                "the bottom-up scheme is cheaper, but by less than an order of magnitude"
-            } else {
-                "distillation is cheaper here"
+    let sentence = |ours: Option<(&str, f64)>, what: &str| {
+        let (Some((ol, o)), Some((dl, d))) = (ours, dist) else {
+            let why = match (ours, dist) {
+                (None, Some(_)) => "the bottom-up scheme does not reach this target with the simulated distances; distillation does",
+                (Some(_), None) => "no distillation protocol in the searched spaces reaches this target; the bottom-up scheme does",
+                _ => "neither the bottom-up scheme nor distillation reaches this target",
             };
-            format!(
-                "{what}: cheapest distillation ({dl}) needs {} the space-time of the cheapest bottom-up configuration ({ol}): {claim} (point estimates; see the intervals above).",
-                ratio(r)
-            )
-        }
-        (None, Some(_)) => format!("{what}: the bottom-up scheme does not reach this target with the simulated distances; distillation does."),
-        (Some(_), None) => format!("{what}: no distillation protocol in the searched spaces reaches this target; the bottom-up scheme does."),
-        (None, None) => format!("{what}: neither the bottom-up scheme nor distillation reaches this target."),
+            return format!("{what}: {why}.");
+        };
+        let r = d / o;
+        let claim = if r >= 10.0 {
+            "the order-of-magnitude advantage holds here"
+        } else if r >= 1.0 {
+            "the bottom-up scheme is cheaper, but by less than an order of magnitude"
+        } else {
+            "distillation is cheaper here"
+        };
+        format!(
+            "{what}: cheapest distillation ({}) needs {} the space-time of the cheapest bottom-up configuration ({}): {claim} (point estimates; see the intervals above).",
+            cell(dl),
+            ratio(r),
+            cell(ol)
+        )
     };
     format!(
         "{}\n\n{}",
