@@ -142,15 +142,16 @@ impl ScreenFixture {
         let program = qec_sim::exact::ExactProgram::compile(&circuit).unwrap();
         let channels = std::sync::Arc::new(Channels::new(&injector, 1e-3));
         let placed = ExactStratum::new(&injector, &program, channels.clone(), 1).unwrap();
+        let postselect: Vec<bool> = (0..program.num_detectors).map(|i| i < body).collect();
         let screen = qec_sim::sweep::screen::Screen::new(
             &qec_sim::magic::proxy_prep(&circuit),
             body,
             &injector,
             &program,
             &placed.placement,
+            &postselect,
         )
         .unwrap();
-        let postselect = (0..program.num_detectors).map(|i| i < body).collect();
         ScreenFixture {
             prep,
             circuit,
@@ -163,7 +164,7 @@ impl ScreenFixture {
     }
 }
 
-/// The frame-linear certificate at d = 3 and 5, p = 1e-3: on a few hundred configurations per
+/// The certificate (frame-linear detectors, then the effect table) at d = 3 and 5, p = 1e-3: on a few hundred configurations per
 /// stratum k = 1..3, the exact engine's detection events on the frame-linear detectors equal
 /// the predicted symptom, whatever its random branches (three seeds each); every configuration
 /// the screen certifies as rejected is discarded when postselected; and the certificate
@@ -197,7 +198,7 @@ fn certified_rejects_are_discarded_by_the_exact_engine() {
         let mut ws = program.workspace();
         let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(13);
         for k in 1..=3 {
-            let mut rejects = 0;
+            let (mut rejects, mut by_effects) = (0, 0);
             for _ in 0..configurations {
                 let draw = channels.draw(k, 1, &mut rng);
                 let events = draw.iter().map(|&(e, _)| e);
@@ -227,10 +228,19 @@ fn certified_rejects_are_discarded_by_the_exact_engine() {
                     }
                 }
                 rejects += usize::from(verdict == Verdict::CertifiedReject);
+                by_effects += usize::from(
+                    verdict == Verdict::CertifiedReject && symptom.iter().all(|&w| w == 0),
+                );
             }
             assert!(
                 rejects * 10 > configurations,
                 "d = {d}, k = {k}: only {rejects} certified rejects"
+            );
+            // The effect table certifies rejects that fire no frame-linear detector (they fire
+            // a detector that reads a dense outcome, before any rotation's sign is flipped).
+            assert!(
+                by_effects * 20 > configurations,
+                "d = {d}, k = {k}: only {by_effects} rejects certified by the effect table"
             );
         }
     }

@@ -242,6 +242,7 @@ impl ExactProgram {
 /// that a set of faults whose first deciding item is a postselected detector is known to be
 /// discarded there, in every branch, without running it: until the first flipped sign a shot
 /// is the noiseless process with its records XORed by the faults' frame.
+#[derive(Clone, Debug)]
 pub struct FaultRows {
     words: usize,
     /// Per fault (the order of the placements given), its row.
@@ -255,11 +256,11 @@ pub struct FaultRows {
 impl FaultRows {
     /// Whether the faults `events` (indices into the placements) are discarded with certainty
     /// by the frame: their first deciding item is a detector. `scratch` is reused.
-    pub fn discarded(&self, events: &[u32], scratch: &mut Vec<u64>) -> bool {
+    pub fn discarded(&self, events: impl IntoIterator<Item = u32>, scratch: &mut Vec<u64>) -> bool {
         let w = self.words;
         scratch.clear();
         scratch.resize(w, 0);
-        for &e in events {
+        for e in events {
             for (a, &b) in scratch.iter_mut().zip(&self.rows[e as usize * w..][..w]) {
                 *a ^= b;
             }

@@ -232,7 +232,7 @@ impl Enumerator<'_> {
                 sum.certified += 1;
                 return;
             }
-            if frame.is_some_and(|f| f.discarded(events, &mut scratch)) {
+            if frame.is_some_and(|f| f.discarded(events.iter().copied(), &mut scratch)) {
                 sum.decided_by_frame += 1;
                 return;
             }

@@ -40,12 +40,17 @@ use super::fit::fit_binomial;
 use super::stats::TaskStats;
 use super::subset::{combine_by_stratum, Channels, Estimate, ExactStratum, SubsetPoint};
 use crate::circuit::Circuit;
-use crate::exact::{frame_linear, ExactProgram, Injection};
+use crate::exact::{frame_linear, ExactProgram, FaultRows, Injection};
 use crate::faults::{FaultSet, Injector};
 use rand_core::{RngCore, SeedableRng};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::Arc;
+
+thread_local! {
+    /// The effect-table row of a configuration being screened.
+    static SCRATCH: std::cell::RefCell<Vec<u64>> = const { std::cell::RefCell::new(Vec::new()) };
+}
 
 /// Likelihood-ratio factor of a 95% interval: exp(chi2_1(0.95) / 2) = exp(1.92).
 pub const FACTOR_95: f64 = 6.826;
@@ -59,14 +64,24 @@ pub struct Screen {
     symptoms: Vec<u64>,
     /// Per event, the exact program's symptom on the certified (frame-linear) detectors.
     certified: Vec<u64>,
+    /// Per event, its row in the exact program's effect table (None without a table): a
+    /// configuration whose first deciding item there is a postselected detector is discarded
+    /// with certainty too.
+    rows: Option<FaultRows>,
 }
+
+/// The certificate of this module's certified rejects, as rows name it (`"certificate"`):
+/// frame-linear detectors, then the effect table. Rows of the frame-linear detectors alone
+/// (`"frame-linear"`) and of the earlier light cone (no key) form curves of their own.
+pub const CERTIFICATE: &str = "frame-linear+effects";
 
 /// Where the screen puts a fault configuration.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verdict {
     /// Its proxy symptoms cancel on every screened detector.
     Pass,
-    /// Its exact symptom is non-zero on a certified detector: the exact model discards it.
+    /// Its exact symptom is non-zero on a certified detector, or its first deciding item in the
+    /// effect table is a postselected detector: the exact model discards it.
     CertifiedReject,
     /// Rejected by the proxy on uncertified detectors only: the exact model may accept it.
     Reject,
@@ -92,6 +107,7 @@ impl Screen {
         injector: &Injector,
         program: &ExactProgram,
         placement: &[Injection],
+        postselect: &[bool],
     ) -> Result<Screen, String> {
         let set = FaultSet::from_circuit(proxy).map_err(|e| format!("the proxy circuit: {e}"))?;
         let events = injector.events();
@@ -135,6 +151,7 @@ impl Screen {
             words,
             symptoms,
             certified: linear.symptoms,
+            rows: program.fault_rows(placement, postselect),
         })
     }
 
@@ -172,9 +189,18 @@ impl Screen {
         self.cancels(&self.certified, events)
     }
 
+    /// Whether the effect table discards these events with certainty
+    /// ([`FaultRows::discarded`]; never without a table).
+    fn decided_by_effects(&self, events: impl Iterator<Item = u32>) -> bool {
+        let Some(rows) = &self.rows else {
+            return false;
+        };
+        SCRATCH.with_borrow_mut(|scratch| rows.discarded(events, scratch))
+    }
+
     /// The screen's verdict on these events.
     pub fn verdict(&self, events: impl Iterator<Item = u32> + Clone) -> Verdict {
-        if !self.certified_cancel(events.clone()) {
+        if !self.certified_cancel(events.clone()) || self.decided_by_effects(events.clone()) {
             Verdict::CertifiedReject
         } else if self.passes(events) {
             Verdict::Pass

@@ -230,6 +230,7 @@ impl ScreenSetup {
                 &injector,
                 &job.program,
                 &placed.placement,
+                job.postselect.as_deref().expect("the body's mask"),
             )
             .map_err(|e| anyhow!(e))?,
         );
@@ -277,7 +278,7 @@ pub fn enumerated_rows(
             "method": "screened",
             "k": k,
             "part": "enumerated",
-            "certificate": "frame-linear",
+            "certificate": super::screen::CERTIFICATE,
             "p_values": ps,
             "fault_classes": classes_json(&setup.channels.classes),
         });
@@ -355,7 +356,7 @@ fn screened_tasks(
                 "part": part,
                 "screen": [passed, screen_draws],
                 "certified": certified,
-                "certificate": "frame-linear",
+                "certificate": super::screen::CERTIFICATE,
                 "p_values": ps,
                 "fault_classes": classes_json(&channels.classes),
             }));
