@@ -69,7 +69,9 @@ pub struct SweepArgs {
     /// `screened`: subset with every stratum split by the Clifford proxy into the fault
     /// configurations whose postselected symptoms cancel and the rest, both sampled exactly
     /// (unbiased; shots go where accepted failures are; exact model only; configurations that
-    /// fire a frame-linear detector are discarded without shots; rows carry "part", "screen",
+    /// fire a frame-linear detector, or whose first deciding item in the exact program's
+    /// effect table is a postselected detector, are discarded without shots; rows carry
+    /// "part", "screen",
     /// "certified" and "certificate"; 95% intervals; docs/hadamard-prep.md). Default: subset for
     /// hadamard-prep, mc otherwise.
     #[arg(long, value_enum)]
@@ -89,11 +91,11 @@ pub struct SweepArgs {
     #[arg(long, value_parser = parse_count)]
     screen_draws: Option<u64>,
     /// `--method screened`: strata 1..=K (K = 1 or 2) computed exactly instead of sampled:
-    /// every fault configuration that no frame-linear detector discards with certainty is run
+    /// every fault configuration that neither certificate discards with certainty is run
     /// once per branch of its dense measurement outcomes (rows with "part": "enumerated" and
     /// the stratum's exact "acceptance" and "failure"). Sampling then starts at K + 1 unless
     /// --min-faults says otherwise. One thread: k = 1 takes about a second at d = 7; k = 2 a
-    /// second at d = 3, 2 minutes at d = 5 and about 5 hours at d = 7.
+    /// second at d = 3, 2 minutes at d = 5 and about 5 CPU-hours at d = 7.
     #[arg(long)]
     enumerate: Option<usize>,
     /// Stim circuit files to sample; `key=value` pairs in a file name (comma separated, e.g.
