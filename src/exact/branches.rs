@@ -31,13 +31,21 @@ use crate::circuit::Circuit;
 use crate::gates::{rotation_steps, GateKind, RotationStep};
 use rand_core::SeedableRng;
 
-/// Where a shot's fair coins are harmless for fixed Pauli faults (see the module note):
-/// the measurement records written before the first non-Clifford gate of `circuit` that acts
-/// on qubits as they are (a reset into a magic state such as `RH` does not count: its rotation
-/// acts on a fresh |0>), and whether every reset acts on a qubit that no multi-qubit gate has
-/// touched since its last measurement or reset (such a qubit is in a product state with the
-/// rest, so the random outcome a reset forgets changes nothing). Loops count as unrolled.
-pub fn coin_bounds(circuit: &Circuit) -> (u64, bool) {
+/// Where a circuit's fair coins are harmless for fixed Pauli faults (see the module note).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CoinBounds {
+    /// Measurement records written before the first non-Clifford gate that acts on qubits as
+    /// they are (a reset into a magic state such as `RH` does not count: its rotation acts on
+    /// a fresh |0>).
+    pub records_before_non_clifford: u64,
+    /// Whether every reset acts on a qubit that no multi-qubit gate has touched since its last
+    /// measurement or reset (such a qubit is in a product state with the rest, so the random
+    /// outcome a reset forgets changes nothing).
+    pub product_resets: bool,
+}
+
+/// [`CoinBounds`] of `circuit`. Loops count as unrolled.
+pub fn coin_bounds(circuit: &Circuit) -> CoinBounds {
     let mut records = 0u64;
     let mut before_non_clifford = true;
     let mut product_resets = true;
@@ -97,7 +105,10 @@ pub fn coin_bounds(circuit: &Circuit) -> (u64, bool) {
         }
         Ok(())
     });
-    (records, product_resets)
+    CoinBounds {
+        records_before_non_clifford: records,
+        product_resets,
+    }
 }
 
 /// One dense measurement on a path: its outcome and whether that is its less probable one,
@@ -152,10 +163,12 @@ impl ExactProgram {
     /// non-Clifford gate, or a reset (no record) when every reset acts on a product state.
     /// (The compiler may run a coin after a non-Clifford gate on other qubits; records keep
     /// circuit order.)
-    pub fn coins_are_gauge(&self, (before, product_resets): (u64, bool)) -> bool {
+    pub fn coins_are_gauge(&self, coins: CoinBounds) -> bool {
         self.steps.steps.iter().all(|(_, s)| match s {
-            Step::MeasureRandom { record, .. } if *record == u32::MAX => product_resets,
-            Step::MeasureRandom { record, .. } => u64::from(*record) < before,
+            Step::MeasureRandom { record, .. } if *record == u32::MAX => coins.product_resets,
+            Step::MeasureRandom { record, .. } => {
+                u64::from(*record) < coins.records_before_non_clifford
+            }
             _ => true,
         })
     }

@@ -91,7 +91,7 @@ pub struct Enumerator<'a> {
     pub screen: &'a Screen,
     pub channels: &'a Channels,
     /// [`crate::exact::coin_bounds`] of the circuit.
-    pub coins: (u64, bool),
+    pub coins: crate::exact::CoinBounds,
     /// The coins' stream ([`crate::exact::COIN_SEED`]; any other gives the same sums).
     pub coin_seed: u64,
 }
