@@ -266,10 +266,31 @@ pub struct FaultRows {
     is_detector: Vec<bool>,
 }
 
+/// What the effect table says of a set of faults ([`FaultRows::decide`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FrameVerdict {
+    /// Their first deciding item is a postselected detector: discarded there in every branch.
+    Discarded,
+    /// No deciding item at all: the shot is the noiseless process with its records XORed and
+    /// a final Pauli, accepted in every branch.
+    Linear,
+    /// Their first deciding item is a flipped rotation sign: the dense state decides.
+    Sign,
+}
+
 impl FaultRows {
     /// Whether the faults `events` (indices into the placements) are discarded with certainty
     /// by the frame: their first deciding item is a detector. `scratch` is reused.
     pub fn discarded(&self, events: impl IntoIterator<Item = u32>, scratch: &mut Vec<u64>) -> bool {
+        self.decide(events, scratch) == FrameVerdict::Discarded
+    }
+
+    /// The effect table's verdict on the faults `events`; `scratch` keeps their XORed row.
+    pub fn decide(
+        &self,
+        events: impl IntoIterator<Item = u32>,
+        scratch: &mut Vec<u64>,
+    ) -> FrameVerdict {
         let w = self.words;
         scratch.clear();
         scratch.resize(w, 0);
@@ -278,7 +299,11 @@ impl FaultRows {
                 *a ^= b;
             }
         }
-        first_common(scratch, &self.deciding).is_some_and(|item| self.is_detector[item])
+        match first_common(scratch, &self.deciding) {
+            None => FrameVerdict::Linear,
+            Some(item) if self.is_detector[item] => FrameVerdict::Discarded,
+            Some(_) => FrameVerdict::Sign,
+        }
     }
 }
 

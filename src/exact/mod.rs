@@ -24,7 +24,7 @@ mod steps;
 mod trajectory;
 
 pub use batch::{BatchSpec, EndOfShot, FaultSource};
-pub use branches::{coin_bounds, BranchSum, CoinBounds, FaultRows, COIN_SEED};
+pub use branches::{coin_bounds, BranchSum, CoinBounds, FaultRows, FrameVerdict, COIN_SEED};
 pub use compile::{Order, DEFAULT_MAX_ACTIVE};
 pub use linear::{frame_linear, FrameLinear};
 pub use packed::{PACKED_MAX_ACTIVE, PACKED_TOTAL_BYTES};

@@ -58,6 +58,9 @@ pub struct Enumerated {
     /// Configurations not run because a postselected detector fires before their first
     /// flipped rotation sign ([`crate::exact::FaultRows`]): discarded there in every branch.
     pub decided_by_frame: u64,
+    /// Configurations run whose effect rows flip no deciding item (accepted in every branch,
+    /// the state the noiseless one up to a final Pauli).
+    pub linear: u64,
 }
 
 impl Enumerated {
@@ -70,6 +73,7 @@ impl Enumerated {
         self.unresolved += o.unresolved;
         self.discarded_early += o.discarded_early;
         self.decided_by_frame += o.decided_by_frame;
+        self.linear += o.linear;
     }
 }
 
@@ -232,9 +236,13 @@ impl Enumerator<'_> {
                 sum.certified += 1;
                 return;
             }
-            if frame.is_some_and(|f| f.discarded(events.iter().copied(), &mut scratch)) {
-                sum.decided_by_frame += 1;
-                return;
+            match frame.map(|f| f.decide(events.iter().copied(), &mut scratch)) {
+                Some(crate::exact::FrameVerdict::Discarded) => {
+                    sum.decided_by_frame += 1;
+                    return;
+                }
+                Some(crate::exact::FrameVerdict::Linear) => sum.linear += 1,
+                _ => {}
             }
             if let [a, b] = *events {
                 let (pa, pb) = (self.placement[a as usize], self.placement[b as usize]);

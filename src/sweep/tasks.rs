@@ -292,6 +292,7 @@ pub fn enumerated_rows(
             obj.insert("leaves".into(), json!(e.leaves));
             obj.insert("discarded_early".into(), json!(e.discarded_early));
             obj.insert("decided_by_frame".into(), json!(e.decided_by_frame));
+            obj.insert("linear".into(), json!(e.linear));
         }
         rows.push(super::stats::TaskStats {
             shots: e.configurations,
