@@ -142,7 +142,7 @@ impl Enumerator<'_> {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads.max(1))
             .build()?;
-        let rows = self.program.fault_rows(self.placement, self.postselect);
+        let rows = self.screen.effect_rows();
         let reach = if k == 2 {
             let detector_ops = self.program.detector_ops();
             let events = self.placement.len();
@@ -171,10 +171,7 @@ impl Enumerator<'_> {
                     .into_par_iter()
                     .map_init(
                         || self.program.workspace(),
-                        |ws, i| {
-                            let frame = rows.as_ref();
-                            self.starting_at(ws, k, i, &weights, norm, &reach, frame)
-                        },
+                        |ws, i| self.starting_at(ws, k, i, &weights, norm, &reach, rows),
                     )
                     .collect()
             });

@@ -198,6 +198,11 @@ impl Screen {
         self.cancels(&self.certified, events)
     }
 
+    /// The effect rows of every event (None when the exact program has no effect table).
+    pub fn effect_rows(&self) -> Option<&FaultRows> {
+        self.rows.as_ref()
+    }
+
     /// Whether the effect table discards these events with certainty
     /// ([`FaultRows::discarded`]; never without a table).
     fn decided_by_effects(&self, events: impl Iterator<Item = u32>) -> bool {
