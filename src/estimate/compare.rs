@@ -504,8 +504,15 @@ fn moved_choice(state: &Choice, t: &TransferCost, settings: &Settings) -> Choice
     let cycles = state.cycles + t.cycles;
     Choice {
         config: format!(
-            "{} -> surface code d_s={} ({} cycles)",
-            state.config, t.d_surface, t.cycles
+            "{} -> surface code d_s={} ({} cycles; colour-code memory {})",
+            state.config,
+            t.d_surface,
+            t.cycles,
+            if t.memory_assumed {
+                "ASSUMED 0.1(100p)^((d+1)/2)"
+            } else {
+                "fitted"
+            }
         ),
         output_error: shift(state.output_error, t.error),
         qubits: t.qubits as f64,
