@@ -113,7 +113,9 @@ fn proxy_low_weight_failures(d: usize, max_faults: usize) -> (usize, usize, usiz
         // included) and observables: decide each pair of distinct (symptom, observable)
         // classes once, then count the event pairs of failing class pairs that lie on two
         // channels.
-        let mut buckets: HashMap<Vec<u64>, HashMap<(Vec<u64>, u64), Vec<usize>>> = HashMap::new();
+        // A class: (full symptom, observable mask); its events.
+        type Classes = HashMap<(Vec<u64>, u64), Vec<usize>>;
+        let mut buckets: HashMap<Vec<u64>, Classes> = HashMap::new();
         for e in 0..n {
             let class = (fs.detector_bits(e).to_vec(), fs.observable_mask(e));
             buckets
@@ -124,7 +126,7 @@ fn proxy_low_weight_failures(d: usize, max_faults: usize) -> (usize, usize, usiz
                 .push(e);
         }
         for classes in buckets.values() {
-            let classes: Vec<(&(Vec<u64>, u64), &Vec<usize>)> = classes.iter().collect();
+            let classes: Vec<_> = classes.iter().collect();
             for (i, &((bits_a, obs_a), events_a)) in classes.iter().enumerate() {
                 for &((bits_b, obs_b), events_b) in &classes[i..] {
                     let bits: Vec<u64> = bits_a.iter().zip(bits_b).map(|(x, y)| x ^ y).collect();
