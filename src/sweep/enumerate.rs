@@ -11,10 +11,11 @@
 //! item in the effect table ([`crate::exact::FaultRows`]) is a postselected detector (before
 //! any flipped rotation sign the shot is the noiseless process with its records XORed), and
 //! pairs whose earlier fault alone is discarded, in every branch, at a detector evaluated
-//! before the later fault happens (the shot is the same up to there). The weighted sums are the stratum's a_k and f_k with no sampling
-//! error; the only slack is the probability of branches left out (below [`MIN_BRANCH`]),
-//! carried as an upper margin. That is what turns "no failure seen in 1e5 shots" (an upper end of about 2e-5 times
-//! the stratum's weight) into a proof that strata below the fault distance contribute exactly
+//! before the later fault happens (the shot is the same up to there). The weighted sums are the
+//! stratum's a_k and f_k with no sampling error; the only slack is the probability of branches
+//! left out (below [`MIN_BRANCH`]), carried as an upper margin. That is what turns "no failure
+//! seen in 1e5 shots" (an upper end of about 2e-5 times the stratum's weight) into a proof that
+//! strata below the fault distance contribute exactly
 //! zero, and gives their acceptance exactly.
 
 use super::screen::Screen;
@@ -63,7 +64,28 @@ pub struct Enumerated {
     pub linear: u64,
 }
 
+/// The names of [`Enumerated::counts`] in an enumerated row's metadata (they describe the
+/// enumeration, not the curve the row joins).
+pub const COUNT_KEYS: [&str; 5] = [
+    "certified",
+    "leaves",
+    "discarded_early",
+    "decided_by_frame",
+    "linear",
+];
+
 impl Enumerated {
+    /// The counts named by [`COUNT_KEYS`], in that order.
+    pub fn counts(&self) -> [u64; 5] {
+        [
+            self.certified,
+            self.leaves,
+            self.discarded_early,
+            self.decided_by_frame,
+            self.linear,
+        ]
+    }
+
     fn add(&mut self, o: &Enumerated) {
         self.configurations += o.configurations;
         self.certified += o.certified;
@@ -142,7 +164,6 @@ impl Enumerator<'_> {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads.max(1))
             .build()?;
-        let rows = self.screen.effect_rows();
         let reach = if k == 2 {
             let detector_ops = self.program.detector_ops();
             let events = self.placement.len();
@@ -171,7 +192,7 @@ impl Enumerator<'_> {
                     .into_par_iter()
                     .map_init(
                         || self.program.workspace(),
-                        |ws, i| self.starting_at(ws, k, i, &weights, norm, &reach, rows),
+                        |ws, i| self.starting_at(ws, k, i, &weights, norm, &reach),
                     )
                     .collect()
             });
@@ -213,8 +234,7 @@ impl Enumerator<'_> {
     }
 
     /// The configurations whose first (lowest) channel is `i`, weighted (`reach`: every
-    /// event's, for k = 2; `frame`: the faults' effect rows, when the program has them).
-    #[allow(clippy::too_many_arguments)]
+    /// event's, for k = 2).
     fn starting_at(
         &self,
         ws: &mut crate::exact::Workspace,
@@ -223,8 +243,8 @@ impl Enumerator<'_> {
         weights: &[f64],
         norm: f64,
         reach: &[Reach],
-        frame: Option<&crate::exact::FaultRows>,
     ) -> Enumerated {
+        let frame = self.screen.effect_rows();
         let mut sum = Enumerated::default();
         let mut scratch = Vec::new();
         let mut run = |events: &[u32], weight: f64, sum: &mut Enumerated| {

@@ -421,23 +421,14 @@ pub(crate) fn enumerated_values(meta: &Value) -> Result<(f64, f64, f64), String>
     ))
 }
 
-/// A screened row's curve: its metadata without the stratum's keys.
+/// A screened row's curve: its metadata without the stratum's keys (a sampled part's, an
+/// enumerated stratum's values and its [`super::enumerate::COUNT_KEYS`]).
 pub fn curve_key(meta: &Value) -> Value {
     let mut key = meta.clone();
     if let Some(obj) = key.as_object_mut() {
-        for k in [
-            "k",
-            "part",
-            "screen",
-            "certified",
-            "acceptance",
-            "failure",
-            "unresolved",
-            "leaves",
-            "discarded_early",
-            "decided_by_frame",
-        ] {
-            obj.remove(k);
+        let stratum = ["k", "part", "screen", "acceptance", "failure", "unresolved"];
+        for k in stratum.iter().chain(&super::enumerate::COUNT_KEYS) {
+            obj.remove(*k);
         }
     }
     key
@@ -464,7 +455,8 @@ mod tests {
     fn enumerated(k: u64, acceptance: f64, failure: f64) -> Value {
         json!({"method": "screened", "part": "enumerated", "k": k, "d": 3,
             "fault_classes": [[1.0, 100]], "acceptance": acceptance, "failure": failure,
-            "unresolved": 1e-9, "certified": 4, "leaves": 7})
+            "unresolved": 1e-9, "certified": 4, "leaves": 7, "discarded_early": 2,
+            "decided_by_frame": 3, "linear": 1 + k})
     }
 
     /// An enumerated stratum enters the curve with its exact values (interval: the unresolved
@@ -475,8 +467,11 @@ mod tests {
         pass["part"] = json!("pass");
         pass["screen"] = json!([5, 10]);
         pass["certified"] = json!(3);
-        for key in ["acceptance", "failure", "unresolved", "leaves"] {
-            pass.as_object_mut().unwrap().remove(key);
+        for key in ["acceptance", "failure", "unresolved"]
+            .iter()
+            .chain(&super::super::enumerate::COUNT_KEYS[1..])
+        {
+            pass.as_object_mut().unwrap().remove(*key);
         }
         let rows = [row(enumerated(1, 0.25, 0.0)), row(pass)];
         let groups = group_screened(&rows).unwrap();

@@ -288,11 +288,9 @@ pub fn enumerated_rows(
             obj.insert("acceptance".into(), json!(e.acceptance));
             obj.insert("failure".into(), json!(e.failure));
             obj.insert("unresolved".into(), json!(e.unresolved));
-            obj.insert("certified".into(), json!(e.certified));
-            obj.insert("leaves".into(), json!(e.leaves));
-            obj.insert("discarded_early".into(), json!(e.discarded_early));
-            obj.insert("decided_by_frame".into(), json!(e.decided_by_frame));
-            obj.insert("linear".into(), json!(e.linear));
+            for (key, count) in super::enumerate::COUNT_KEYS.iter().zip(e.counts()) {
+                obj.insert((*key).into(), json!(count));
+            }
         }
         rows.push(super::stats::TaskStats {
             shots: e.configurations,
