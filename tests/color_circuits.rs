@@ -28,7 +28,7 @@ fn layouts_are_trivalent_and_count_as_claimed() {
             let w4 = 3 * (d - 1) / 2;
             match kind {
                 LayoutKind::Standard => assert_eq!(ancillas, 4 * w6 + 2 * w4),
-                LayoutKind::Redundant | LayoutKind::RedundantGhz => {
+                LayoutKind::Redundant | LayoutKind::RedundantGhz | LayoutKind::RedundantGhzX => {
                     assert_eq!(l.num_qubits(), (6 * d * d - 9 * d + 5) / 2);
                     // Every data qubit is next to an ancilla of each of its faces.
                     for f in &l.faces {

@@ -6,6 +6,7 @@
 use qec_sim::exact::{ExactProgram, Injection, NoiseMode, ShotEnd};
 use qec_sim::faults::{Effect, Injector};
 use qec_sim::frame::NonClifford;
+use qec_sim::layout::LayoutKind;
 use qec_sim::magic::{ChModel, HadamardPrep, HadamardScore};
 use qec_sim::noise::NoiseModel;
 use qec_sim::sampler::batch_rng;
@@ -18,7 +19,11 @@ struct Setup {
 }
 
 fn setup(d: usize) -> Setup {
-    let prep = HadamardPrep::new(d).unwrap();
+    setup_on(d, LayoutKind::RedundantGhz)
+}
+
+fn setup_on(d: usize, kind: LayoutKind) -> Setup {
+    let prep = HadamardPrep::on(d, kind).unwrap();
     let circuit = prep.circuit(&NoiseModel::named("cn20").unwrap(), 1e-3, ChModel::Exact);
     Setup {
         program: ExactProgram::compile(&circuit).unwrap(),
@@ -59,8 +64,9 @@ impl Setup {
 
 #[test]
 fn noiseless_attempts_are_accepted_and_output_h() {
-    for d in [3, 5] {
-        let s = setup(d);
+    let kinds = [LayoutKind::RedundantGhz, LayoutKind::RedundantGhzX];
+    for (d, kind) in [3, 5].into_iter().flat_map(|d| kinds.map(|k| (d, k))) {
+        let s = setup_on(d, kind);
         for seed in 0..8 {
             let f = s.fidelity(&[], seed).expect("accepted");
             assert!((1.0 - f).abs() < 1e-9, "d = {d}: fidelity {f}");
@@ -69,8 +75,8 @@ fn noiseless_attempts_are_accepted_and_output_h() {
 }
 
 /// Every single fault event, a few gauge draws each: rejected, or accepted with |H>_L.
-fn single_faults_are_harmless(d: usize, draws: u64) {
-    let s = setup(d);
+fn single_faults_are_harmless(d: usize, kind: LayoutKind, draws: u64) {
+    let s = setup_on(d, kind);
     let (mut accepted, mut worst) = (0usize, 0.0f64);
     for e in 0..s.injector.events().len() {
         for seed in 0..draws {
@@ -91,12 +97,20 @@ fn single_faults_are_harmless(d: usize, draws: u64) {
 
 #[test]
 fn every_single_fault_is_rejected_or_corrected_at_d3() {
-    single_faults_are_harmless(3, 4);
+    single_faults_are_harmless(3, LayoutKind::RedundantGhz, 4);
 }
 
 #[test]
 fn every_single_fault_is_rejected_or_corrected_at_d5() {
-    single_faults_are_harmless(5, 1);
+    single_faults_are_harmless(5, LayoutKind::RedundantGhz, 1);
+}
+
+/// The same with leaves read out in X (`redundant-ghz-x`): their outcomes are fair coins after
+/// the CHs, drawn afresh in every gauge draw.
+#[test]
+fn every_single_fault_is_rejected_or_corrected_with_leaves_read_out_in_x() {
+    single_faults_are_harmless(3, LayoutKind::RedundantGhzX, 4);
+    single_faults_are_harmless(5, LayoutKind::RedundantGhzX, 2);
 }
 
 /// The body's last single-qubit Pauli site on data qubits: its X, Y, Z events by qubit.
@@ -162,11 +176,22 @@ fn late_data_pauli_pairs_have_the_analytic_fidelity() {
 /// One more active qubit doubles the dense work per shot.
 #[test]
 fn peak_active_width_stays_low() {
-    for (d, most) in [(3, 5), (5, 7), (7, 8)] {
-        let prep = HadamardPrep::new(d).unwrap();
+    // Leaves read out in X (`redundant-ghz-x`, 2026-12-07): 5 / 8 / 10.
+    let kinds = [
+        (LayoutKind::RedundantGhz, [5, 7, 8]),
+        (LayoutKind::RedundantGhzX, [5, 8, 10]),
+    ];
+    for (kind, (d, most)) in kinds
+        .into_iter()
+        .flat_map(|(k, most)| [3, 5, 7].into_iter().zip(most).map(move |dm| (k, dm)))
+    {
+        let prep = HadamardPrep::on(d, kind).unwrap();
         let circuit = prep.circuit(&NoiseModel::named("cn20").unwrap(), 1e-3, ChModel::Exact);
         let program = ExactProgram::compile(&circuit).unwrap();
-        eprintln!("d = {d}: peak active width {}", program.max_active);
+        eprintln!(
+            "{kind:?}, d = {d}: peak active width {}",
+            program.max_active
+        );
         assert!(
             program.max_active <= most,
             "d = {d}: {} active qubits, expected at most {most}",

@@ -1,6 +1,7 @@
 //! The whole |H> preparation protocol (`magic::HadamardPrep`): structure, determinism of its
 //! Clifford proxy, and fault tolerance by exhaustive fault enumeration.
 
+use qec_sim::layout::LayoutKind;
 use qec_sim::magic::{ChModel, HadamardPrep, Stages};
 use qec_sim::noise::NoiseModel;
 use qec_sim::reference::check_deterministic;
@@ -11,10 +12,11 @@ fn cn20() -> NoiseModel {
 
 #[test]
 fn proxy_protocol_is_deterministic_and_coupled() {
-    for d in [3, 5, 7] {
-        let prep = HadamardPrep::new(d).unwrap();
+    let kinds = [LayoutKind::RedundantGhz, LayoutKind::RedundantGhzX];
+    for (d, kind) in [3, 5, 7].into_iter().flat_map(|d| kinds.map(|k| (d, k))) {
+        let prep = HadamardPrep::on(d, kind).unwrap();
         let proxy = prep.circuit(&cn20(), 0.0, ChModel::Proxy);
-        check_deterministic(&proxy).unwrap_or_else(|e| panic!("d = {d}: {e}"));
+        check_deterministic(&proxy).unwrap_or_else(|e| panic!("{kind:?}, d = {d}: {e}"));
         prep.layout.check_couplings(&prep.body).unwrap();
         assert_eq!(prep.layout.num_qubits(), (6 * d * d - 9 * d + 5) / 2);
         let t = prep.timing;
@@ -82,9 +84,13 @@ fn single_fault_failures(d: usize, model: ChModel, lanes_per_event: usize) -> (I
 /// only be accepted when their postselected symptoms are equal, so pairs are enumerated within
 /// buckets of equal body symptoms. Returns (events, accepted failing singles, accepted failing
 /// pairs).
-fn proxy_low_weight_failures(d: usize, max_faults: usize) -> (usize, usize, usize) {
+fn proxy_low_weight_failures(
+    kind: LayoutKind,
+    d: usize,
+    max_faults: usize,
+) -> (usize, usize, usize) {
     use std::collections::HashMap;
-    let prep = HadamardPrep::new(d).unwrap();
+    let prep = HadamardPrep::on(d, kind).unwrap();
     let circuit = prep.circuit(&cn20(), 1e-3, ChModel::Proxy);
     let fs = qec_sim::faults::FaultSet::from_circuit(&circuit).unwrap();
     let decoder = prep.decoder(ChModel::Proxy).unwrap();
@@ -153,21 +159,26 @@ fn proxy_low_weight_failures(d: usize, max_faults: usize) -> (usize, usize, usiz
     (n, singles, pairs)
 }
 
+/// On both networks: undone by CXs (`redundant-ghz`) and with leaves read out in X
+/// (`redundant-ghz-x`).
 #[test]
 fn proxy_fault_distance_is_d_plus_one_over_two() {
-    // d = 3: no single fault is an accepted failure, but some pair is (so the check has teeth).
-    let (n, singles, pairs) = proxy_low_weight_failures(3, 2);
-    eprintln!("d = 3: {n} events, {singles} failing singles, {pairs} failing pairs");
-    assert_eq!(singles, 0);
-    assert!(pairs > 0, "fault distance is exactly 2 at d = 3");
-    // d = 5: neither singles nor pairs.
-    let (n, singles, pairs) = proxy_low_weight_failures(5, 2);
-    eprintln!("d = 5: {n} events, {singles} failing singles, {pairs} failing pairs");
-    assert_eq!((singles, pairs), (0, 0));
-    // d = 7: neither singles nor pairs.
-    let (n, singles, pairs) = proxy_low_weight_failures(7, 2);
-    eprintln!("d = 7: {n} events, {singles} failing singles, {pairs} failing pairs");
-    assert_eq!((singles, pairs), (0, 0));
+    for kind in [LayoutKind::RedundantGhz, LayoutKind::RedundantGhzX] {
+        // d = 3: no single fault is an accepted failure, but some pair is (so the check has
+        // teeth).
+        let (n, singles, pairs) = proxy_low_weight_failures(kind, 3, 2);
+        eprintln!("{kind:?}, d = 3: {n} events, {singles} failing singles, {pairs} failing pairs");
+        assert_eq!(singles, 0);
+        assert!(pairs > 0, "fault distance is exactly 2 at d = 3");
+        // d = 5 and 7: neither singles nor pairs.
+        for d in [5, 7] {
+            let (n, singles, pairs) = proxy_low_weight_failures(kind, d, 2);
+            eprintln!(
+                "{kind:?}, d = {d}: {n} events, {singles} failing singles, {pairs} failing pairs"
+            );
+            assert_eq!((singles, pairs), (0, 0));
+        }
+    }
 }
 
 /// Per time step (the instructions between TICKs) of a flat circuit: (has an operation on

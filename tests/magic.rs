@@ -9,7 +9,7 @@ use qec_sim::circuit::{parse_circuit, Circuit, Instruction, Item, Target};
 use qec_sim::code::{color666, Color666, Pauli};
 use qec_sim::frame::FrameProgram;
 use qec_sim::gates::{GateId, GateKind};
-use qec_sim::layout::ghz::{check, problem, radius_floor, segments_cross, solved};
+use qec_sim::layout::ghz::{check, problem, radius_floor, segments_cross, solved, Readout};
 use qec_sim::layout::{Layout, LayoutKind};
 use qec_sim::magic::{ch_controls, hadamard_depth, hadamard_measurement, proxy};
 use qec_sim::reference::check_deterministic;
@@ -148,13 +148,24 @@ fn logical_input(n: usize, t: f64) -> StateVector {
 /// Runs the unitary part of `circuit` on cos(t)|0>_L + sin(t)|1>_L, rotates the root's X basis
 /// to Z and checks: P(+1) = cos^2(t - pi/8) = (1 + <H_L>)/2, every flag 0, and the +1 branch
 /// equal to |H>_L (its overlap with |H>_L (x) |0...0> has squared modulus P(+1)).
+///
+/// Leaves read out in X (`redundant-ghz-x`) are measured in X where the others are undone: the
+/// root and they hold the GHZ state at the end, so a CX from the root onto each, appended to the
+/// unitary part, maps the XOR of their X outcomes onto the root's and leaves them in |0>.
 fn check_input(circuit: &Circuit, t: f64) -> Result<(), String> {
     let layout = d3();
     let n = layout.num_qubits();
     let mut sv = logical_input(n, t);
-    sv.run(&unitary_part(circuit), &mut batch_rng(1, 0))
-        .unwrap();
     let root = root_of(circuit);
+    let mut unitary = unitary_part(circuit);
+    for leaf in x_measured(circuit).into_iter().filter(|&q| q != root) {
+        unitary.push(Instruction::new(
+            GateId::named("CX"),
+            vec![],
+            vec![Target::qubit(root as u32), Target::qubit(leaf as u32)],
+        ));
+    }
+    sv.run(&unitary, &mut batch_rng(1, 0)).unwrap();
     sv.apply1(&gate_matrix(GateId::named("H")).unwrap(), root);
     let expect_plus = (t - PI / 8.0).cos().powi(2);
     let p_plus = 1.0 - sv.prob_one(root);
@@ -177,33 +188,74 @@ fn check_input(circuit: &Circuit, t: f64) -> Result<(), String> {
     Ok(())
 }
 
-/// The GHZ root: the qubit of the circuit's MX.
-fn root_of(circuit: &Circuit) -> usize {
-    let mut root = None;
+/// The qubits the circuit's instructions named `gate` act on, in order.
+fn qubits_of_gate(circuit: &Circuit, gate: &str) -> Vec<usize> {
+    let mut out = Vec::new();
     circuit
         .for_each_flat(&mut |ins| {
-            if ins.gate.name() == "MX" {
-                root = ins.targets[0].qubit_index();
+            if ins.gate.name() == gate {
+                out.extend(ins.targets.iter().filter_map(|t| t.qubit_index()));
             }
             Ok::<(), ()>(())
         })
         .unwrap();
-    root.expect("an MX") as usize
+    out.into_iter().map(|q| q as usize).collect()
+}
+
+/// The GHZ root: the qubit reset in |+>.
+fn root_of(circuit: &Circuit) -> usize {
+    let roots = qubits_of_gate(circuit, "RX");
+    assert_eq!(roots.len(), 1, "one GHZ root");
+    roots[0]
+}
+
+/// The qubits measured in X (the root and any leaves read out in X).
+fn x_measured(circuit: &Circuit) -> Vec<usize> {
+    qubits_of_gate(circuit, "MX")
 }
 
 const INPUTS: [f64; 4] = [0.0, PI / 2.0, PI / 4.0, -PI / 4.0];
 
+/// Both networks: undone by CXs (`redundant-ghz`) and with leaves read out in X
+/// (`redundant-ghz-x`, which has some).
 #[test]
 fn hadamard_measurement_projects_onto_h_logical() {
-    let circuit = hadamard_measurement(&d3()).unwrap();
-    for t in INPUTS {
-        check_input(&circuit, t).unwrap();
+    for kind in [LayoutKind::RedundantGhz, LayoutKind::RedundantGhzX] {
+        let circuit = hadamard_measurement(&Layout::new(3, kind)).unwrap();
+        if kind == LayoutKind::RedundantGhzX {
+            assert!(x_measured(&circuit).len() > 1, "leaves read out in X");
+        }
+        for t in INPUTS {
+            check_input(&circuit, t).unwrap_or_else(|e| panic!("{kind:?}: {e}"));
+        }
     }
 }
 
-/// The checks are not vacuous: dropping any one CH breaks at least one of them.
+/// The checks are not vacuous: dropping any one CH breaks at least one of them, and so does
+/// reading out a leaf in Z instead of X.
 #[test]
 fn a_missing_ch_is_caught() {
+    let circuit = hadamard_measurement(&Layout::new(3, LayoutKind::RedundantGhzX)).unwrap();
+    let root = root_of(&circuit);
+    let leaf = *x_measured(&circuit).iter().find(|&&q| q != root).unwrap();
+    let mut z_read = circuit.clone();
+    for item in &mut z_read.items {
+        if let Item::Instruction(ins) = item {
+            if ins.gate.name() == "MX"
+                && ins
+                    .targets
+                    .iter()
+                    .any(|t| t.qubit_index() == Some(leaf as u32))
+            {
+                assert_eq!(ins.targets.len(), 1, "the leaf's MX stands alone");
+                ins.gate = GateId::named("M");
+            }
+        }
+    }
+    assert!(
+        INPUTS.iter().any(|&t| check_input(&z_read, t).is_err()),
+        "a leaf read out in Z went unnoticed"
+    );
     let circuit = hadamard_measurement(&d3()).unwrap();
     let ch_lines: Vec<usize> = (0..circuit.items.len())
         .filter(|&i| matches!(&circuit.items[i], Item::Instruction(ins) if ins.gate.name() == "CH"))
@@ -243,14 +295,14 @@ fn time_steps() {
 #[test]
 fn solved_network_is_checked() {
     let plain = Layout::new(5, LayoutKind::Redundant);
-    let net = solved(&plain).expect("a stored d = 5 network");
+    let net = solved(&plain, Readout::Undo).expect("a stored d = 5 network");
     assert_eq!(check(&plain, &net), Ok(()));
     assert_eq!(net.measure + 1, 13);
     assert_eq!(
         Layout::new(5, LayoutKind::RedundantGhz).ghz,
         Some(net.clone())
     );
-    assert!(solved(&Layout::new(3, LayoutKind::Redundant)).is_none());
+    assert!(solved(&Layout::new(3, LayoutKind::Redundant), Readout::Undo).is_none());
     let (adj, touchers) = problem(&plain);
     let (p, _, t) = net.tree[0];
     let member = |a: usize| a == net.root || net.tree.iter().any(|e| e.1 == a);
@@ -262,6 +314,7 @@ fn solved_network_is_checked() {
     let mut g = net.clone();
     g.tree.push((p, far, t));
     g.undo.push(t + 1);
+    g.read_x.push(false);
     broken.push(("candidate", g));
     // Data qubit 0's CH from a member that does not touch it.
     let stranger = (plain.num_data()..plain.num_qubits())
@@ -284,6 +337,41 @@ fn solved_network_is_checked() {
         let err = check(&plain, &g).expect_err(what);
         assert!(err.contains(what), "expected {what:?}, got {err:?}");
     }
+}
+
+/// The stored networks with leaves read out in X (`redundant-ghz-x`, d = 3, 5, 7) pass
+/// `ghz::check`, are the ones that layout uses, read out some leaves in X, and take 8 / 12 / 17
+/// steps (the paper's 8 / 13 / 17: `tHd3`, `tHd5`, `tHd7` of the authors' notebook). `check`
+/// refuses a member read out in X that entangles another, and one read out after the root.
+#[test]
+fn leaves_read_out_in_x_are_checked() {
+    let mut depths = Vec::new();
+    for d in [3, 5, 7] {
+        let plain = Layout::new(d, LayoutKind::Redundant);
+        let net = solved(&plain, Readout::LeavesX).expect("a stored network");
+        assert_eq!(check(&plain, &net), Ok(()));
+        let layout = Layout::new(d, LayoutKind::RedundantGhzX);
+        assert_eq!(layout.ghz, Some(net.clone()));
+        assert!(net.read_x.iter().any(|&x| x));
+        depths.push(hadamard_depth(&layout).unwrap());
+        if d == 3 {
+            // A parent read out in X, and a leaf read out after the root.
+            let parent = net
+                .tree
+                .iter()
+                .position(|e| net.tree.iter().any(|f| f.0 == e.1));
+            let mut g = net.clone();
+            g.read_x[parent.unwrap()] = true;
+            assert!(check(&plain, &g).unwrap_err().contains("not a leaf"));
+            let leaf = net.read_x.iter().position(|&x| x).unwrap();
+            let mut g = net.clone();
+            g.undo[leaf] = net.measure + 1;
+            assert!(check(&plain, &g)
+                .unwrap_err()
+                .contains("after the measurement"));
+        }
+    }
+    assert_eq!(depths, [8, 12, 17]);
 }
 
 /// The coupling graph is planar as drawn: no two couplings cross (straight lines between the

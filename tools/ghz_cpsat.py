@@ -8,12 +8,15 @@ couplings and touching ancillas of the plain redundant layout, `layout::ghz::pro
 Model (the one `layout::ghz::check` accepts, with --undo same): one root, reset in |+> at step 0
 and measured at M; every other member joins by a CX from a member that joined earlier and is
 undone by a CX (from the same parent with --undo same, from any member still in the state with
---undo free) after all its own gates; every data qubit gets one CH from an ancilla touching it,
+--undo free) after all its own gates, or, with --leaf-x, a member that entangles no other may
+instead be measured in X at any step after its gates, up to M (its outcome joins the root's; a
+leaf's X error only spoils its own CHs, so it needs no flag); every data qubit gets one CH from an ancilla touching it,
 inside that ancilla's window; one gate per qubit per step; at most --max-inter inter-face
 couplings per ancilla. Objectives (among networks of that M): fewest members, earliest or latest
 CHs, or "spread" (fewest CHs in the busiest step, then fewest members).
 
     python tools/ghz_cpsat.py PROBLEM.json --measure 12 --objective spread > net.json
+    python tools/ghz_cpsat.py PROBLEM.json --measure 7 --leaf-x > net.json   (adds "read_x")
 Needs `pip install ortools` (9.x).
 """
 import argparse
@@ -23,7 +26,7 @@ import sys
 from ortools.sat.python import cp_model
 
 
-def solve(prob, M, max_inter, seconds, free_undo, objective, seed, workers):
+def solve(prob, M, max_inter, seconds, free_undo, objective, seed, workers, leaf_x=False):
     n, nd = prob["n"], prob["data"]
     adj, touch = prob["adj"], prob["touch"]
     anc = range(nd, n)
@@ -42,15 +45,24 @@ def solve(prob, M, max_inter, seconds, free_undo, objective, seed, workers):
                 send[a, b, t] = m.NewBoolVar("")
                 undo[a, b, t] = m.NewBoolVar("")
             m.Add(sum(send[a, b, t] for t in T) == enc[a, b])
-            unc[a, b] = m.NewBoolVar("") if free_undo else enc[a, b]
+            unc[a, b] = m.NewBoolVar("")
+            if not free_undo:
+                m.AddImplication(unc[a, b], enc[a, b])
             m.Add(sum(undo[a, b, t] for t in T) == unc[a, b])
             m.Add(J[b] == sum(t * send[a, b, t] for t in T)).OnlyEnforceIf(enc[a, b])
             m.Add(U[b] == sum(t * undo[a, b, t] for t in T)).OnlyEnforceIf(unc[a, b])
             m.AddImplication(enc[a, b], mem[a])
             m.AddImplication(unc[a, b], mem[a])
+    lx = {}
     for b in anc:
+        lx[b] = m.NewBoolVar(f"x{b}")
+        if not leaf_x:
+            m.Add(lx[b] == 0)
+        for c, _ in adj[b]:
+            m.AddImplication(lx[b], enc[b, c].Not())
         m.Add(sum(enc[a, b] for a, _ in adj[b]) + root[b] == mem[b])
-        m.Add(sum(unc[a, b] for a, _ in adj[b]) + root[b] == mem[b])
+        m.Add(sum(unc[a, b] for a, _ in adj[b]) + root[b] + lx[b] == mem[b])
+        m.Add(root[b] + lx[b] <= 1)
         m.Add(J[b] == 0).OnlyEnforceIf(root[b])
         m.Add(U[b] == M).OnlyEnforceIf(root[b])
         m.Add(J[b] < U[b]).OnlyEnforceIf(mem[b])
@@ -102,15 +114,22 @@ def solve(prob, M, max_inter, seconds, free_undo, objective, seed, workers):
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return s.StatusName(status), None
     r = next(a for a in anc if s.Value(root[a]))
-    tree = []
+    tree, read_x = [], []
     for (a, b), v in enc.items():
         if s.Value(v):
             t = next(t for t in T if s.Value(send[a, b, t]))
+            if s.Value(lx[b]):
+                tree.append([a, b, t, s.Value(U[b])])
+                read_x.append(b)
+                continue
             x, u = next((x, t) for x, _ in adj[b] for t in T if s.Value(undo[x, b, t]))
             tree.append([a, b, t, u] + ([] if x == a else [x]))
     tree.sort(key=lambda e: (e[2], e[0], e[1]))
     chs = [next([a, t] for a in touch[q] for t in T if s.Value(ch[a, q, t])) for q in range(nd)]
-    return s.StatusName(status), {"root": r, "measure": M, "tree": tree, "ch": chs}
+    net = {"root": r, "measure": M, "tree": tree, "ch": chs}
+    if leaf_x:
+        net["read_x"] = sorted(read_x)
+    return s.StatusName(status), net
 
 
 def main():
@@ -123,10 +142,12 @@ def main():
     ap.add_argument("--seconds", type=float, default=300)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--leaf-x", action="store_true",
+                    help="a member that sends no CX may leave by an X measurement at step U")
     a = ap.parse_args()
     prob = json.load(open(a.problem))
     status, net = solve(prob, a.measure, a.max_inter, a.seconds, a.undo == "free",
-                        a.objective, a.seed, a.workers)
+                        a.objective, a.seed, a.workers, a.leaf_x)
     print(status, file=sys.stderr)
     if net is None:
         sys.exit(1)

@@ -2,9 +2,9 @@
 //! `qec-sim combine` (merge statistics files by strong id).
 
 use super::generate::{
-    check_circuit_bytes, check_distance, check_magic_layout, layout_for, memory_circuit_bytes,
-    noise_model, prep_stages, spelling, ChModelName, CodeName, LayoutName, NoiseName, StageName,
-    StartName, TaskName,
+    check_circuit_bytes, check_distance, check_magic_layout, layout_for, layout_kind,
+    memory_circuit_bytes, noise_model, prep_stages, spelling, ChModelName, CodeName, LayoutName,
+    NoiseName, StageName, StartName, TaskName,
 };
 use super::io::{parse_count, parse_count_usize, seed, threads, Loaded, Output};
 use crate::circuit::Circuit;
@@ -40,7 +40,8 @@ pub struct SweepArgs {
     #[arg(long)]
     rounds: Option<usize>,
     /// Qubit layout of generated tasks (default standard; hadamard-prep runs on redundant-ghz,
-    /// the redundant layout plus its GHZ network, and refuses any other).
+    /// the redundant layout plus its GHZ network, or on redundant-ghz-x, and refuses any
+    /// other).
     #[arg(long, value_enum)]
     layout: Option<LayoutName>,
     /// Noise model of generated tasks (default cn20).
@@ -535,12 +536,14 @@ fn prep_tasks(args: &SweepArgs) -> Result<(Vec<SweepTask>, Vec<TaskStats>)> {
     args.distances().into_iter().try_for_each(check_distance)?;
     for d in args.distances() {
         let stages = prep_stages(args.task(), args.start, args.stage)?;
-        let prep = HadamardPrep::staged(d, stages).map_err(|e| anyhow!(e))?;
+        let layout = args.layout.unwrap_or(LayoutName::RedundantGhz);
+        let prep =
+            HadamardPrep::staged_on(d, layout_kind(layout), stages).map_err(|e| anyhow!(e))?;
         for ch in args.ch_models() {
             let mut base = json!({
                 "task": "hadamard-prep",
                 "code": spelling(&args.code),
-                "layout": "redundant-ghz",
+                "layout": spelling(&layout),
                 "noise": spelling(&args.noise()),
             });
             match stages {

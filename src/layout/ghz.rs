@@ -42,9 +42,15 @@ pub struct Ghz {
     pub root: usize,
     /// Encoding CXs (parent, child, step) in encoding order.
     pub tree: Vec<(usize, usize, usize)>,
-    /// For each edge of `tree` (same order), the step of the CX that undoes it: after the
-    /// child's CHs and its own children's undoing, and after every CH of the parent.
+    /// For each edge of `tree` (same order), the step at which its child leaves the GHZ state:
+    /// the CX that undoes the edge (after the child's CHs and its own children's undoing, and
+    /// after every CH of the parent), or the child's X measurement where `read_x` says so.
     pub undo: Vec<usize>,
+    /// For each edge of `tree`, whether its child is a leaf read out in X: it entangles no
+    /// other ancilla and leaves the GHZ state by an X measurement at its `undo` step instead of
+    /// a CX from its parent. Its outcome joins the Hadamard outcome (the XOR of every X
+    /// measurement of the network), and its parent need not wait for it.
+    pub read_x: Vec<bool>,
     /// For every data qubit, the ancilla applying its CH and the step.
     pub ch: Vec<(usize, usize)>,
     /// Step of the final measurements (the measurement takes `measure + 1` steps).
@@ -54,23 +60,25 @@ pub struct Ghz {
 impl Ghz {
     /// The ops of one global Hadamard measurement on this network, in the order of its time
     /// steps: reset the root in |+> and the other members in |0>, CX down the tree, `CH
-    /// ancilla data` on every data qubit, CX up the tree (each edge at its undo step), measure
-    /// the root in X (+1 = projected onto |H>_L) and the other members in Z (flags, 0 without
-    /// faults).
+    /// ancilla data` on every data qubit, CX up the tree (each edge at its undo step; a leaf
+    /// read out in X is measured in X there instead), measure the root in X and the other
+    /// members in Z (flags, 0 without faults). The XOR of all X outcomes is 0 when the state
+    /// was projected onto |H>_L.
     pub fn ops(&self) -> Vec<Op> {
         let op = Op::new;
         let members = self.members();
         let mut timed: Vec<(usize, Op)> = vec![(0, op("RX", &[self.root]))];
         timed.extend(members[1..].iter().map(|&a| (0, op("R", &[a]))));
-        for (&(p, c, t), &u) in self.tree.iter().zip(&self.undo) {
+        for ((&(p, c, t), &u), &x) in self.tree.iter().zip(&self.undo).zip(&self.read_x) {
             timed.push((t, op("CX", &[p, c])));
-            timed.push((u, op("CX", &[p, c])));
+            timed.push((u, if x { op("MX", &[c]) } else { op("CX", &[p, c]) }));
         }
         for (q, &(a, t)) in self.ch.iter().enumerate() {
             timed.push((t, op("CH", &[a, q])));
         }
         timed.push((self.measure, op("MX", &[self.root])));
-        timed.extend(members[1..].iter().map(|&a| (self.measure, op("M", &[a]))));
+        let flags = self.tree.iter().zip(&self.read_x).filter(|(_, &x)| !x);
+        timed.extend(flags.map(|(&(_, c, _), _)| (self.measure, op("M", &[c]))));
         // Stable: within a step, program order as pushed.
         timed.sort_by_key(|(t, _)| *t);
         timed.into_iter().map(|(_, o)| o).collect()
@@ -453,7 +461,7 @@ fn network(
     }
     tree.sort_by_key(|&(p, c, t, _)| (t, p, c));
     let undo = tree.iter().map(|&(_, _, _, u)| u).collect();
-    let tree = tree.into_iter().map(|(p, c, t, _)| (p, c, t)).collect();
+    let tree: Vec<(usize, usize, usize)> = tree.into_iter().map(|(p, c, t, _)| (p, c, t)).collect();
     let mut used = vec![0usize; n];
     let ch = control
         .iter()
@@ -465,6 +473,7 @@ fn network(
         .collect();
     Some(Ghz {
         root,
+        read_x: vec![false; tree.len()],
         tree,
         undo,
         ch,
@@ -664,38 +673,67 @@ fn central_roots(layout: &Layout) -> Vec<usize> {
 /// `docs/hadamard-prep.md`). Data, not code: [`solved`] checks every one against the layout.
 const SOLVED: &str = include_str!("ghz_solved.json");
 
-/// One stored network as `ghz_solved.json` writes it: tree edges `[parent, child, step,
-/// undo step]`, CHs `[ancilla, step]` per data qubit, and the measurement step.
+/// As [`SOLVED`], with leaves read out in X (`tools/ghz_cpsat.py --leaf-x`), for the
+/// `redundant-ghz-x` layout.
+const SOLVED_LEAVES_X: &str = include_str!("ghz_solved_leaves_x.json");
+
+/// How the GHZ ancillas leave the state after their CHs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Readout {
+    /// Every member but the root is undone by a CX from its parent and measured in Z (a flag).
+    Undo,
+    /// As `Undo`, except that leaves may be measured in X instead ([`Ghz::read_x`]).
+    LeavesX,
+}
+
+/// One stored network as the solver writes it: tree edges `[parent, child, step, undo step]`,
+/// CHs `[ancilla, step]` per data qubit, the measurement step and the children read out in X
+/// (their "undo step" is that of their X measurement).
 #[derive(serde::Deserialize)]
 struct StoredNetwork {
     root: usize,
     measure: usize,
     tree: Vec<[usize; 4]>,
     ch: Vec<[usize; 2]>,
+    #[serde(default)]
+    read_x: Vec<usize>,
 }
 
-/// [`SOLVED`] by distance.
-fn stored() -> std::collections::HashMap<String, StoredNetwork> {
-    serde_json::from_str(SOLVED).expect("ghz_solved.json parses")
+/// The stored networks of `readout`, by distance.
+fn stored(readout: Readout) -> std::collections::HashMap<String, StoredNetwork> {
+    let text = match readout {
+        Readout::Undo => SOLVED,
+        Readout::LeavesX => SOLVED_LEAVES_X,
+    };
+    serde_json::from_str(text).expect("the stored GHZ networks parse")
 }
 
-/// Whether [`SOLVED`] has a network for distance `d`.
-pub fn has_solved(d: usize) -> bool {
-    stored().contains_key(&d.to_string())
+/// Whether the solver's networks of `readout` include distance `d`.
+pub fn has_solved(d: usize, readout: Readout) -> bool {
+    stored(readout).contains_key(&d.to_string())
 }
 
-/// The solver's network for `layout`'s distance, if [`SOLVED`] has one, checked by [`check`].
-pub fn solved(layout: &Layout) -> Option<Ghz> {
-    let net = stored().remove(&layout.code.distance.to_string())?;
+/// The solver's network of `readout` for `layout`'s distance, if there is one, checked by
+/// [`check`].
+pub fn solved(layout: &Layout, readout: Readout) -> Option<Ghz> {
+    let net = stored(readout).remove(&layout.code.distance.to_string())?;
     let g = Ghz {
         root: net.root,
         tree: net.tree.iter().map(|e| (e[0], e[1], e[2])).collect(),
         undo: net.tree.iter().map(|e| e[3]).collect(),
+        read_x: net
+            .tree
+            .iter()
+            .map(|e| net.read_x.contains(&e[1]))
+            .collect(),
         ch: net.ch.iter().map(|c| (c[0], c[1])).collect(),
         measure: net.measure,
     };
     if let Err(e) = check(layout, &g) {
-        panic!("ghz_solved.json, d = {}: {e}", layout.code.distance);
+        panic!(
+            "stored GHZ network ({readout:?}), d = {}: {e}",
+            layout.code.distance
+        );
     }
     Some(g)
 }
@@ -703,9 +741,10 @@ pub fn solved(layout: &Layout) -> Option<Ghz> {
 /// Whether `g` is a valid GHZ network on the plain redundant `layout`: every tree edge a
 /// candidate coupling, at most [`MAX_INTER`] inter-face couplings per ancilla, each ancilla
 /// encoded once from a member that joined earlier and undone by the same parent before that
-/// parent is, every gate of an ancilla (sends, CHs, undoing CXs) strictly between its join and
-/// its undo, one CH per data qubit from an ancilla touching it, and at most one gate per qubit
-/// per step, all before the measurement.
+/// parent is (or, a leaf read out in X, measured in X at the latest with the root), every gate
+/// of an ancilla (sends, CHs, undoing CXs) strictly between its join and its undo, one CH per
+/// data qubit from an ancilla touching it, and at most one gate per qubit per step, all before
+/// the measurement.
 pub fn check(layout: &Layout, g: &Ghz) -> Result<(), String> {
     let adj = candidates(layout);
     let around = touchers(layout);
@@ -723,8 +762,15 @@ pub fn check(layout: &Layout, g: &Ghz) -> Result<(), String> {
         }
         Ok(())
     };
+    if g.read_x.len() != g.tree.len() {
+        return Err(format!(
+            "{} readout marks for {} tree edges",
+            g.read_x.len(),
+            g.tree.len()
+        ));
+    }
     let mut inter = vec![0usize; n];
-    for (&(p, c, t), &u) in g.tree.iter().zip(&g.undo) {
+    for ((&(p, c, t), &u), &x) in g.tree.iter().zip(&g.undo).zip(&g.read_x) {
         let Some(&(_, is_inter)) = adj[p].iter().find(|&&(x, _)| x == c) else {
             return Err(format!("{p}-{c} is not a candidate coupling"));
         };
@@ -739,9 +785,21 @@ pub fn check(layout: &Layout, g: &Ghz) -> Result<(), String> {
         }
         join[c] = Some(t);
         undo[c] = Some(u);
-        for q in [p, c] {
-            occupy(q, t)?;
-            occupy(q, u)?;
+        occupy(p, t)?;
+        occupy(c, t)?;
+        if x {
+            // The leaf's own X measurement (at the latest with the root's).
+            if u > g.measure || g.tree.iter().any(|e| e.0 == c) {
+                return Err(format!(
+                    "{c}, read out in X at step {u}: not a leaf, or after the measurement"
+                ));
+            }
+            if u < g.measure {
+                occupy(c, u)?;
+            }
+        } else {
+            occupy(p, u)?;
+            occupy(c, u)?;
         }
     }
     if let Some(a) = (0..n).find(|&a| inter[a] > MAX_INTER) {
@@ -749,8 +807,8 @@ pub fn check(layout: &Layout, g: &Ghz) -> Result<(), String> {
     }
     let inside =
         |a: usize, t: usize| matches!((join[a], undo[a]), (Some(j), Some(u)) if j < t && t < u);
-    for (&(p, c, t), &u) in g.tree.iter().zip(&g.undo) {
-        if !inside(p, t) || !inside(p, u) || u <= t {
+    for ((&(p, c, t), &u), &x) in g.tree.iter().zip(&g.undo).zip(&g.read_x) {
+        if !inside(p, t) || (!x && !inside(p, u)) || u <= t {
             return Err(format!(
                 "{p} -> {c}: encoded at {t}, undone at {u}, outside {p}'s window"
             ));

@@ -35,6 +35,9 @@ pub enum LayoutKind {
     /// The redundant layout plus the inter-face couplings of its GHZ network ([`ghz`]): one
     /// coupling graph for the flagged rounds and the global Hadamard measurement.
     RedundantGhz,
+    /// As `RedundantGhz`, with a network whose leaves are read out in X instead of undone
+    /// ([`ghz::Readout::LeavesX`]): shorter Hadamard measurements, fewer flags.
+    RedundantGhzX,
 }
 
 /// The round search of the redundant-ghz layout at distance `d`
@@ -65,6 +68,9 @@ pub enum GhzDesign {
     /// The exact solver's network ([`ghz::solved`], where there is one); rounds ordered as for
     /// the protocol-judged network.
     Solved,
+    /// The exact solver's network with leaves read out in X ([`ghz::Readout::LeavesX`]; the
+    /// `redundant-ghz-x` layout); rounds ordered as for the protocol-judged network.
+    SolvedLeavesX,
 }
 
 /// Largest distance at which [`Layout::new`] takes the protocol-judged GHZ network (where
@@ -85,13 +91,14 @@ impl LayoutKind {
             LayoutKind::Standard => "standard",
             LayoutKind::Redundant => "redundant",
             LayoutKind::RedundantGhz => "redundant-ghz",
+            LayoutKind::RedundantGhzX => "redundant-ghz-x",
         }
     }
 
     /// The variant whose per-face patterns this layout uses.
     fn faces(self) -> LayoutKind {
         match self {
-            LayoutKind::RedundantGhz => LayoutKind::Redundant,
+            LayoutKind::RedundantGhz | LayoutKind::RedundantGhzX => LayoutKind::Redundant,
             other => other,
         }
     }
@@ -333,8 +340,11 @@ impl Layout {
             ghz: None,
             face_order: (0..num_faces).collect(),
         };
+        if kind == LayoutKind::RedundantGhzX {
+            return layout.with_network(GhzDesign::SolvedLeavesX);
+        }
         if kind == LayoutKind::RedundantGhz {
-            let design = if ghz::has_solved(d) {
+            let design = if ghz::has_solved(d, ghz::Readout::Undo) {
                 GhzDesign::Solved
             } else if d <= PROTOCOL_JUDGED_UP_TO {
                 GhzDesign::ProtocolJudged
@@ -367,18 +377,22 @@ impl Layout {
     }
 
     fn with_network_by(mut self, design: GhzDesign, search: RoundSearch) -> Layout {
-        self.kind = LayoutKind::RedundantGhz;
+        self.kind = match design {
+            GhzDesign::SolvedLeavesX => LayoutKind::RedundantGhzX,
+            _ => LayoutKind::RedundantGhz,
+        };
         self.opposite_z_roots();
         let net = match design {
             GhzDesign::ProtocolJudged => ghz::design(&self),
             GhzDesign::Mirrored => ghz::design_mirrored(&self),
-            GhzDesign::Solved => ghz::solved(&self),
+            GhzDesign::Solved => ghz::solved(&self, ghz::Readout::Undo),
+            GhzDesign::SolvedLeavesX => ghz::solved(&self, ghz::Readout::LeavesX),
         }
         .expect("the redundant layout's ancillas reach every data qubit");
         ghz::add_couplings(&mut self, &net);
         let between = match design {
-            GhzDesign::ProtocolJudged | GhzDesign::Solved => net.ops(),
             GhzDesign::Mirrored => Vec::new(),
+            _ => net.ops(),
         };
         self.ghz = Some(net);
         crate::schedule::shortest_round_by(&mut self, &between, search);

@@ -253,12 +253,24 @@ impl Writer<'_> {
 impl HadamardPrep {
     /// Builds the distance-`d` protocol (odd d >= 3) on the `redundant-ghz` layout.
     pub fn new(d: usize) -> Result<HadamardPrep, String> {
+        Self::on(d, LayoutKind::RedundantGhz)
+    }
+
+    /// Builds the distance-`d` protocol on a layout with a GHZ network (`redundant-ghz` or
+    /// `redundant-ghz-x`).
+    pub fn on(d: usize, kind: LayoutKind) -> Result<HadamardPrep, String> {
         if d < 3 || d.is_multiple_of(2) {
             return Err(format!(
                 "distance {d}: the 6.6.6 color code needs odd d >= 3"
             ));
         }
-        let layout = Layout::new(d, LayoutKind::RedundantGhz);
+        if !matches!(kind, LayoutKind::RedundantGhz | LayoutKind::RedundantGhzX) {
+            return Err(format!(
+                "layout {}: no GHZ network for the Hadamard measurement",
+                kind.name()
+            ));
+        }
+        let layout = Layout::new(d, kind);
         let n = layout.num_qubits();
         let sites = &layout.code.sites;
         // Injection: |H> on the corner (0, 0); side j = 0 (logical X representative through the
@@ -350,13 +362,24 @@ impl HadamardPrep {
         }
         let rest_layers = asap_tagged(rest, n);
         let rest_ticks = rest_layers.len();
+        // The Hadamard outcome is the XOR of the block's X measurements (the root's and those
+        // of leaves read out in X), one detector at the root once the last is in.
+        let x_reads = h_ops.iter().filter(|o| o.gate == "MX").count();
+        let root = layout.ghz.as_ref().map_or(0, |g| g.root);
+        let mut outcome: Vec<Vec<usize>> = vec![Vec::new(); 2 * reps + 1];
         for (m, o, tag) in w.emit(&rest_layers) {
             let q = o.qubits[0];
             match tag {
+                Tag::Hadamard(t) if o.gate == "MX" => {
+                    outcome[t].push(m);
+                    if outcome[t].len() == x_reads {
+                        let [x, y] = coords_of(layout.positions[root]);
+                        w.detector(vec![x, y, t as f64, HADAMARD_COORD], &outcome[t]);
+                    }
+                }
                 Tag::Hadamard(t) => {
                     let [x, y] = coords_of(layout.positions[q]);
-                    let kind = if o.gate == "MX" { HADAMARD_COORD } else { -1.0 };
-                    w.detector(vec![x, y, t as f64, kind], &[m]);
+                    w.detector(vec![x, y, t as f64, -1.0], &[m]);
                 }
                 Tag::Round(t) => {
                     let info = meanings.next(&o).expect("round measurements");
@@ -397,7 +420,12 @@ impl HadamardPrep {
     /// The protocol restricted to `stages` (see [`Stages`]); [`HadamardPrep::new`] is
     /// `Stages::Whole`.
     pub fn staged(d: usize, stages: Stages) -> Result<HadamardPrep, String> {
-        let mut prep = HadamardPrep::new(d)?;
+        Self::staged_on(d, LayoutKind::RedundantGhz, stages)
+    }
+
+    /// [`HadamardPrep::staged`] on a layout of `kind` (see [`HadamardPrep::on`]).
+    pub fn staged_on(d: usize, kind: LayoutKind, stages: Stages) -> Result<HadamardPrep, String> {
+        let mut prep = HadamardPrep::on(d, kind)?;
         prep.stages = stages;
         if stages == Stages::Growth {
             prep.body.items.truncate(prep.grow_items);
