@@ -16,7 +16,10 @@
 //! with the same state for every coin; a Pauli fault E only adds the coin-independent factor E
 //! and its coin-independent flips of the records). So one coin stream serves every leaf. Shots
 //! of the |H> preparation satisfy this: their coins are the gauge of the growth round
-//! (docs/hadamard-prep.md) and resets of measured ancillas.
+//! (docs/hadamard-prep.md) and resets of measured ancillas. A coin after a non-Clifford gate
+//! is admitted too when the frame shows it to be a gauge ([`super::linear::gauge_coins`]: the
+//! Pauli it applies flips no rotation sign and reaches no detector, observable or scored
+//! expectation), as for GHZ leaves read out in X after their CHs.
 //!
 //! The walk re-runs the shot with the outcomes of a path forced (no copies of the state): a
 //! depth-first enumeration in which each run takes the more probable outcome at every dense
@@ -25,7 +28,7 @@
 //! probability are left out; their total is returned, so a sum over leaves is exact up to it.
 
 use super::linear::first_common;
-use super::program::{ExactProgram, Injection, NoiseMode, ShotEnd, Workspace};
+use super::program::{ExactProgram, FinalObservable, Injection, NoiseMode, ShotEnd, Workspace};
 use super::steps::Step;
 use crate::circuit::Circuit;
 use crate::gates::{rotation_steps, GateKind, RotationStep};
@@ -159,15 +162,20 @@ pub const COIN_SEED: u64 = 0xC01D_5EED;
 
 impl ExactProgram {
     /// Whether every fair coin of a shot is harmless for fixed Pauli faults, given
-    /// [`coin_bounds`] of its circuit: a measurement whose record comes before the first
-    /// non-Clifford gate, or a reset (no record) when every reset acts on a product state.
-    /// (The compiler may run a coin after a non-Clifford gate on other qubits; records keep
-    /// circuit order.)
-    pub fn coins_are_gauge(&self, coins: CoinBounds) -> bool {
+    /// [`coin_bounds`] of its circuit and the observables whose final expectation is scored:
+    /// a measurement whose record comes before the first non-Clifford gate, or a reset (no
+    /// record) when every reset acts on a product state, or a coin the frame shows to be a
+    /// gauge ([`super::linear::gauge_coins`]). (The compiler may run a coin after a
+    /// non-Clifford gate on other qubits; records keep circuit order.)
+    pub fn coins_are_gauge(&self, coins: CoinBounds, scored: &[&FinalObservable]) -> bool {
+        let mut by_frame: Option<Vec<u32>> = None;
         self.steps.steps.iter().all(|(_, s)| match s {
             Step::MeasureRandom { record, .. } if *record == u32::MAX => coins.product_resets,
             Step::MeasureRandom { record, .. } => {
                 u64::from(*record) < coins.records_before_non_clifford
+                    || by_frame
+                        .get_or_insert_with(|| super::linear::gauge_coins(self, scored))
+                        .contains(record)
             }
             _ => true,
         })
@@ -333,5 +341,45 @@ impl ExactProgram {
             deciding,
             is_detector,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::circuit::parse_circuit;
+    use crate::gates::Basis;
+
+    fn admitted(text: &str, scored: &[(usize, Basis)]) -> bool {
+        let circuit = parse_circuit(text).unwrap();
+        let program = ExactProgram::compile(&circuit).unwrap();
+        let coins = coin_bounds(&circuit);
+        assert_eq!(
+            coins.records_before_non_clifford, 0,
+            "a rotation comes first"
+        );
+        let finals: Vec<FinalObservable> = scored
+            .iter()
+            .map(|&f| program.final_observable(&[f]))
+            .collect();
+        let finals: Vec<&FinalObservable> = finals.iter().collect();
+        program.coins_are_gauge(coins, &finals)
+    }
+
+    /// A coin after a rotation is admitted only where the frame shows it changes nothing
+    /// counted: a GHZ member read out in X whose coin the other member's X outcome cancels in
+    /// the detector, but not a coin that a later rotation sees, nor one a scored observable
+    /// sees.
+    #[test]
+    fn coins_after_a_rotation_are_admitted_only_as_frame_gauges() {
+        let ghz_leaf = "R 2\nH 2\nT 2\nRX 0\nR 1\nCX 0 1\nMX 1\nMX 0\nDETECTOR rec[-1] rec[-2]\n";
+        assert!(admitted(ghz_leaf, &[]));
+        // The coin's X on qubit 0 reaches the rotation on qubit 1 through the CX.
+        let rotated = "R 1\nH 1\nT 1\nRX 0\nM 0\nCX 0 1\nT 1\nH 1\nM 1\n";
+        assert!(!admitted(rotated, &[]));
+        // Nothing sees the outcome of M 0 unless Z_0 is scored.
+        let scored = "R 1\nH 1\nT 1\nRX 0\nM 0\n";
+        assert!(admitted(scored, &[]));
+        assert!(!admitted(scored, &[(0, Basis::Z)]));
     }
 }

@@ -30,7 +30,7 @@
 //! applies once however many faults are placed on it, so symptoms add only for configurations
 //! with at most one fault per such operation ([`frame_linear`] refuses a list with two).
 
-use super::program::{ExactProgram, Injection, MeasureKind, Op};
+use super::program::{ExactProgram, FinalObservable, Injection, MeasureKind, Op};
 use crate::frame::noise::PauliChannel;
 
 /// The frame-linear detectors of a program and each listed fault's symptom on them.
@@ -117,18 +117,24 @@ enum Form {
     Observable(u32),
     /// The sign of a rotation's angle on the active qubits (its frame test).
     Sign,
+    /// The frame's anticommutation, at the end of the shot, with one of the Paulis the walk was
+    /// given (final observables: the sign of their expectation value).
+    Final,
 }
 
 /// Runs the frame steps of `program` on affine forms over `vars` variables: the generators of
 /// the operations that `base` numbers (a Noise op's generators from `base[op]` on, target by
 /// target; one for a recorded measurement's flip or a correlated error) and, when `coins`, the
 /// coins and dense outcomes first (variables `0..`, one per random or dense measurement).
-/// Calls `seen(op, form, row)` with the form of every detector, observable and sign.
+/// Calls `seen(op, form, row)` with the form of every detector, observable and sign, then
+/// (op = the number of ops) with the final frame's anticommutation with each of `finals`
+/// (x words then z words).
 fn walk(
     program: &ExactProgram,
     base: &[Option<usize>],
     vars: usize,
     coins: bool,
+    finals: &[Vec<u64>],
     mut seen: impl FnMut(usize, Form, &[u64]),
 ) {
     let ops = &program.ops;
@@ -289,6 +295,11 @@ fn walk(
                 seen(i, form, rows.row(t0));
             }
         }
+    }
+    for p in finals {
+        rows.clear(t0);
+        anticommutation(&mut rows, t0, p);
+        seen(ops.len(), Form::Final, rows.row(t0));
     }
 }
 
@@ -461,20 +472,27 @@ impl NoiseEffects {
                 rows[v * words + item / 64] ^= 1 << (item % 64);
             }
         };
-        walk(program, &base, vars, false, |_, form, row| match form {
-            Form::Sign => {
-                column(row, item_detector.len());
-                item_detector.push(u32::MAX);
-            }
-            Form::Detector(d) if (d as usize) < dets => {
-                let item = item_detector.len();
-                column(row, item);
-                detector_item[d as usize] = item as u32;
-                item_detector.push(d);
-            }
-            Form::Observable(o) if (o as usize) < obs => column(row, decisions + o as usize),
-            _ => {}
-        });
+        walk(
+            program,
+            &base,
+            vars,
+            false,
+            &[],
+            |_, form, row| match form {
+                Form::Sign => {
+                    column(row, item_detector.len());
+                    item_detector.push(u32::MAX);
+                }
+                Form::Detector(d) if (d as usize) < dets => {
+                    let item = item_detector.len();
+                    column(row, item);
+                    detector_item[d as usize] = item as u32;
+                    item_detector.push(d);
+                }
+                Form::Observable(o) if (o as usize) < obs => column(row, decisions + o as usize),
+                _ => {}
+            },
+        );
         // Every sign and detector has its item (an unused one would read as a sign nobody flips).
         debug_assert_eq!(item_detector.len(), decisions);
         item_detector.resize(decisions, u32::MAX);
@@ -577,7 +595,7 @@ pub fn frame_linear(
         }
     }
     let mut forms: Vec<Option<Vec<u64>>> = vec![None; detectors];
-    walk(program, &base, vars, true, |_, form, row| {
+    walk(program, &base, vars, true, &[], |_, form, row| {
         if let Form::Detector(d) = form {
             if let Some(slot) = forms.get_mut(d as usize) {
                 *slot = Some(row.to_vec());
@@ -632,6 +650,49 @@ pub fn frame_linear(
         words,
         symptoms,
     })
+}
+
+/// The records of the random measurements of `program` whose coin is a *gauge* by the frame:
+/// its variable is in no detector's, observable's or rotation sign's form, nor in the final
+/// frame's anticommutation with any of `finals` (the scored observables). Such a coin XORs a
+/// fixed Pauli into the frame (the same whatever the faults: the walk is affine) that flips no
+/// sign, so the dense vector is the same for both outcomes, and no detector, observable or
+/// scored expectation sees it: both outcomes count alike, so a sum over the other randomness
+/// need not walk it (docs/exact-engine.md, "Sums over outcomes"). E.g. a GHZ leaf read out in
+/// X after its CH: its coin is a Z string on GHZ ancillas that the root's X outcome cancels.
+pub fn gauge_coins(program: &ExactProgram, finals: &[&FinalObservable]) -> Vec<u32> {
+    let ops = &program.ops;
+    let vars = coin_count(ops);
+    let base = vec![None; ops.len()];
+    let finals: Vec<Vec<u64>> = finals.iter().map(|f| f.frame_test()).collect();
+    let width = vars.div_ceil(64).max(1);
+    let mut seen_vars = vec![0u64; width];
+    walk(program, &base, vars, true, &finals, |_, _, row| {
+        for (a, b) in seen_vars.iter_mut().zip(row) {
+            *a |= b;
+        }
+    });
+    // Variables in walk order: one per random or dense measurement.
+    let mut out = Vec::new();
+    let mut v = 0usize;
+    for op in ops {
+        let Op::Measure { kind, record, .. } = op else {
+            continue;
+        };
+        match kind {
+            MeasureKind::Random { .. } => {
+                if seen_vars[v / 64] >> (v % 64) & 1 == 0 {
+                    if let Some(r) = record {
+                        out.push(*r);
+                    }
+                }
+                v += 1;
+            }
+            MeasureKind::Dense { .. } => v += 1,
+            MeasureKind::Fixed { .. } => {}
+        }
+    }
+    out
 }
 
 #[cfg(test)]

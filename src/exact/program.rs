@@ -270,6 +270,20 @@ pub struct FinalObservable {
     zmask: u64,
 }
 
+impl FinalObservable {
+    /// The Pauli whose anticommutation with the final frame gives the sign of this
+    /// observable's expectation (x words then z words); all zero when the expectation is 0
+    /// whatever the frame (X or Y on a dormant qubit).
+    pub fn frame_test(&self) -> Vec<u64> {
+        let mut p = self.image.x.clone();
+        p.extend_from_slice(&self.image.z);
+        if self.dormant_x {
+            p.fill(0);
+        }
+        p
+    }
+}
+
 /// How a shot ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ShotEnd {

@@ -29,8 +29,18 @@ pub struct HadamardScore {
 }
 
 impl HadamardScore {
+    /// The logical X and Z as `program` sees them at the end of a shot: the observables whose
+    /// expectations the fidelity is made of.
+    pub fn scored(&self, program: &ExactProgram) -> [FinalObservable; 2] {
+        [
+            program.final_observable(&self.logical_x),
+            program.final_observable(&self.logical_z),
+        ]
+    }
+
     /// Fidelity with |H>_L of the decoded logical state a completed shot left in `ws`
     /// (None when the decoder discards the shot).
+
     pub fn fidelity(&self, program: &ExactProgram, ws: &Workspace) -> Option<f64> {
         let mut words = vec![0u64; ws.detectors.len().div_ceil(64)];
         for (i, &d) in ws.detectors.iter().enumerate() {
@@ -42,12 +52,7 @@ impl HadamardScore {
         // Bit 0: the correction anticommutes with X_L; bit 1: with Z_L.
         let sign = |bit: u64| if flips >> bit & 1 == 1 { -1.0 } else { 1.0 };
         let key = program.id();
-        let prepare = || {
-            [
-                program.final_observable(&self.logical_x),
-                program.final_observable(&self.logical_z),
-            ]
-        };
+        let prepare = || self.scored(program);
         let (owner, images) = self.images.get_or_init(|| (key, prepare()));
         let fresh;
         let [lx, lz] = if *owner == key {

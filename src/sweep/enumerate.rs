@@ -144,8 +144,9 @@ impl Enumerator<'_> {
         if !(1..=2).contains(&k) {
             bail!("only strata of 1 and 2 faults are enumerated, not {k}");
         }
-        if !self.program.coins_are_gauge(self.coins) {
-            bail!("the circuit has random measurements after a non-Clifford gate; their coins would have to be enumerated too");
+        let [lx, lz] = self.score.scored(self.program);
+        if !self.program.coins_are_gauge(self.coins, &[&lx, &lz]) {
+            bail!("the circuit has random measurements after a non-Clifford gate that the frame does not show to be gauges; their coins would have to be enumerated too");
         }
         let count = configurations(self.channels, k);
         if count > MAX_CONFIGURATIONS {
