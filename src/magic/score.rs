@@ -40,7 +40,6 @@ impl HadamardScore {
 
     /// Fidelity with |H>_L of the decoded logical state a completed shot left in `ws`
     /// (None when the decoder discards the shot).
-
     pub fn fidelity(&self, program: &ExactProgram, ws: &Workspace) -> Option<f64> {
         let mut words = vec![0u64; ws.detectors.len().div_ceil(64)];
         for (i, &d) in ws.detectors.iter().enumerate() {
