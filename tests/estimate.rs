@@ -147,6 +147,37 @@ fn subset_rows_alone_are_refused_and_extra_points_are_used() {
     assert_eq!(set.subset_points, 1);
 }
 
+/// The layout of the rows decides T_d: rows without one are `redundant-ghz`'s, rows of
+/// `redundant-ghz-x` cost that layout's shorter attempts, and rows of two layouts are refused.
+#[test]
+fn the_rows_layout_sets_the_attempt_and_two_layouts_are_refused() {
+    let mut rows = synthetic(3, 30.0, 300.0, 1_000_000, 1);
+    let all = Selection::default();
+    assert_eq!(bottom_up::layout_of(&rows, &all).unwrap(), "redundant-ghz");
+    for r in &mut rows {
+        r.json_metadata["layout"] = json!("redundant-ghz-x");
+    }
+    assert_eq!(
+        bottom_up::layout_of(&rows, &all).unwrap(),
+        "redundant-ghz-x"
+    );
+    assert_eq!(
+        bottom_up::attempt_steps_on(7, "redundant-ghz").unwrap(),
+        125
+    );
+    assert_eq!(
+        bottom_up::attempt_steps_on(7, "redundant-ghz-x").unwrap(),
+        117
+    );
+    assert!(bottom_up::attempt_steps_on(7, "standard").is_err());
+    rows[0].json_metadata["layout"] = json!("redundant-ghz");
+    let e = bottom_up::layout_of(&rows, &all).unwrap_err();
+    assert!(
+        e.contains("2 layouts (redundant-ghz, redundant-ghz-x)") && !e.contains('\n'),
+        "{e}"
+    );
+}
+
 #[test]
 fn mixed_models_and_missing_distances_are_named() {
     let mut rows = synthetic(3, 30.0, 300.0, 1_000_000, 1);

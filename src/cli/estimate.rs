@@ -4,7 +4,7 @@
 use super::io::Output;
 use crate::estimate::application::{self, Algorithm};
 use crate::estimate::bottom_up::{
-    curve_points, subset_points, BottomUpFits, Selection, Validity, EXTRAPOLATION_FACTOR,
+    curve_points, layout_of, subset_points, BottomUpFits, Selection, Validity, EXTRAPOLATION_FACTOR,
 };
 use crate::estimate::compare::{self, Hardware, Ours, Settings, DEFAULT_STEPS_PER_CYCLE};
 use crate::estimate::level2::{memory_fits, MemoryModel};
@@ -177,7 +177,10 @@ fn fit_stats(data: &DataArgs) -> Result<(BottomUpFits, MemoryModel)> {
             set.noise
         );
     }
-    let fits = BottomUpFits::from_points(set, &data.distances, source).map_err(|e| anyhow!(e))?;
+    let layout = layout_of(&rows, &selection).map_err(|e| anyhow!("{source}: {e}"))?;
+    let mut fits =
+        BottomUpFits::from_points(set, &data.distances, source).map_err(|e| anyhow!(e))?;
+    fits.layout = layout;
     let memory = MemoryModel {
         fits: memory_fits(&rows),
     };
@@ -458,7 +461,7 @@ fn run(args: &RunArgs) -> Result<()> {
     let mut ours = Ours::new(&fits, &memory).map_err(|e| anyhow!(e))?;
     let mut attempt_steps = Vec::new();
     for f in &fits.fits {
-        let t = crate::magic::prep_timing(f.d).map_err(|e| anyhow!(e))?;
+        let t = crate::magic::prep_timing_on(f.d, &fits.layout).map_err(|e| anyhow!(e))?;
         attempt_steps.push(AttemptSteps {
             d: f.d,
             grow: t.grow,

@@ -543,6 +543,50 @@ pub struct BottomUpFits {
     pub noise: String,
     pub mc_rows: usize,
     pub subset_points: usize,
+    /// The layout of the circuits the rows were sampled on (metadata "layout"; T_d is read
+    /// from that layout's circuits). Fits files written before the field hold `redundant-ghz`'s.
+    #[serde(default = "default_layout")]
+    pub layout: String,
+}
+
+/// The |H> preparation's default layout, and that of rows and fits files that name none.
+pub const DEFAULT_PREP_LAYOUT: &str = "redundant-ghz";
+
+fn default_layout() -> String {
+    DEFAULT_PREP_LAYOUT.to_string()
+}
+
+/// The one layout of the hadamard-prep rows in `selection` (metadata "layout", absent meaning
+/// [`DEFAULT_PREP_LAYOUT`]): rows of two layouts are refused, as their circuits differ.
+pub fn layout_of(rows: &[TaskStats], selection: &Selection) -> Result<String, String> {
+    let mut layouts = std::collections::BTreeSet::new();
+    for r in rows {
+        let m = &r.json_metadata;
+        if m.get("task").and_then(Value::as_str) != Some("hadamard-prep")
+            || selection
+                .ch_model
+                .as_ref()
+                .is_some_and(|c| *c != text_of(m, "ch_model"))
+            || selection
+                .noise
+                .as_ref()
+                .is_some_and(|n| *n != text_of(m, "noise"))
+        {
+            continue;
+        }
+        layouts.insert(match m.get("layout").and_then(Value::as_str) {
+            Some(l) => l.to_string(),
+            None => default_layout(),
+        });
+    }
+    match layouts.len() {
+        0 | 1 => Ok(layouts.into_iter().next().unwrap_or_else(default_layout)),
+        _ => Err(format!(
+            "hadamard-prep rows of {} layouts ({}): their circuits differ, so give the rows of one layout",
+            layouts.len(),
+            layouts.into_iter().collect::<Vec<_>>().join(", ")
+        )),
+    }
 }
 
 impl BottomUpFits {
@@ -585,6 +629,7 @@ impl BottomUpFits {
             noise: set.noise,
             mc_rows: set.mc_rows,
             subset_points: set.subset_points,
+            layout: default_layout(),
         })
     }
 }
@@ -596,10 +641,15 @@ pub fn qubits(d: usize) -> u64 {
     (6 * d * d + 5 - 9 * d) / 2
 }
 
-/// Time steps of one attempt at distance d, read from the generated circuits.
+/// Time steps of one attempt at distance d, read from the generated circuits (default layout).
 pub fn attempt_steps(d: usize) -> Result<u64, String> {
-    let t = crate::magic::prep_timing(d)?;
-    Ok(t.attempt as u64)
+    attempt_steps_on(d, DEFAULT_PREP_LAYOUT)
+}
+
+/// Time steps of one attempt at distance d on the named layout (`redundant-ghz` or
+/// `redundant-ghz-x`), read from the generated circuit.
+pub fn attempt_steps_on(d: usize, layout: &str) -> Result<u64, String> {
+    Ok(crate::magic::prep_timing_on(d, layout)?.attempt as u64)
 }
 
 /// The cost of one accepted state at distance d.

@@ -299,7 +299,7 @@ impl<'a> Ours<'a> {
     pub fn new(fits: &'a BottomUpFits, memory: &'a MemoryModel) -> Result<Self, String> {
         let mut steps = BTreeMap::new();
         for f in &fits.fits {
-            steps.insert(f.d, bottom_up::attempt_steps(f.d)?);
+            steps.insert(f.d, bottom_up::attempt_steps_on(f.d, &fits.layout)?);
         }
         Ok(Ours {
             fits,

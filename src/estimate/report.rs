@@ -376,7 +376,8 @@ impl Report {
         }
         let _ = writeln!(
             s,
-            "\nTime steps per attempt, read from our generated circuits (`magic::prep_timing`, as `gen --stats` prints them): T_d is the whole attempt; its (d-1)/2 Hadamard measurements (t_H each alone) and flagged rounds (t_EC each alone) are scheduled together as early as possible and overlap, so T_d <= t_grow + (d-1)/2 (t_H + t_EC) (equal at d = 3, where there is one of each).\n"
+            "\nTime steps per attempt, read from our generated circuits on the statistics' layout, `{}` (`magic::prep_timing_on`, as `gen --stats` prints them): T_d is the whole attempt; its (d-1)/2 Hadamard measurements (t_H each alone) and flagged rounds (t_EC each alone) are scheduled together as early as possible and overlap, so T_d <= t_grow + (d-1)/2 (t_H + t_EC) (equal at d = 3, where there is one of each).\n",
+            self.fits.layout
         );
         let _ = writeln!(
             s,

@@ -95,6 +95,18 @@ impl LayoutKind {
         }
     }
 
+    /// The layout of a name as [`LayoutKind::name`] spells it.
+    pub fn from_name(name: &str) -> Option<LayoutKind> {
+        [
+            LayoutKind::Standard,
+            LayoutKind::Redundant,
+            LayoutKind::RedundantGhz,
+            LayoutKind::RedundantGhzX,
+        ]
+        .into_iter()
+        .find(|k| k.name() == name)
+    }
+
     /// The variant whose per-face patterns this layout uses.
     fn faces(self) -> LayoutKind {
         match self {

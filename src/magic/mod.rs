@@ -173,3 +173,11 @@ pub struct PrepTiming {
 pub fn prep_timing(d: usize) -> Result<PrepTiming, String> {
     Ok(HadamardPrep::new(d)?.timing)
 }
+
+/// [`PrepTiming`] of the distance-`d` protocol on the layout named `layout` (`redundant-ghz`
+/// or `redundant-ghz-x`).
+pub fn prep_timing_on(d: usize, layout: &str) -> Result<PrepTiming, String> {
+    let kind = crate::layout::LayoutKind::from_name(layout)
+        .ok_or_else(|| format!("unknown layout '{layout}' for the |H> preparation"))?;
+    Ok(HadamardPrep::on(d, kind)?.timing)
+}
