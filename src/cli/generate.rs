@@ -236,7 +236,9 @@ pub(super) fn layout_kind(name: LayoutName) -> LayoutKind {
 pub(super) fn layout_for(code: CodeName, d: usize, layout: LayoutName) -> Result<Layout> {
     let CodeName::Color666 = code;
     check_distance(d)?;
-    Ok(Layout::new(d, layout_kind(layout)))
+    let kind = layout_kind(layout);
+    kind.check_distance(d).map_err(anyhow::Error::msg)?;
+    Ok(Layout::new(d, kind))
 }
 
 /// Refuses a code distance no layout is built for (checked before any long construction).

@@ -534,9 +534,14 @@ fn prep_tasks(args: &SweepArgs) -> Result<(Vec<SweepTask>, Vec<TaskStats>)> {
     // Every distance is checked before the first (possibly long) layout is built.
     let CodeName::Color666 = args.code;
     args.distances().into_iter().try_for_each(check_distance)?;
+    let layout = args.layout.unwrap_or(LayoutName::RedundantGhz);
+    for d in args.distances() {
+        layout_kind(layout)
+            .check_distance(d)
+            .map_err(|e| anyhow!(e))?;
+    }
     for d in args.distances() {
         let stages = prep_stages(args.task(), args.start, args.stage)?;
-        let layout = args.layout.unwrap_or(LayoutName::RedundantGhz);
         let prep =
             HadamardPrep::staged_on(d, layout_kind(layout), stages).map_err(|e| anyhow!(e))?;
         for ch in args.ch_models() {

@@ -95,6 +95,23 @@ impl LayoutKind {
         }
     }
 
+    /// Whether [`Layout::new`] can build this layout at distance `d`: `redundant-ghz-x` needs
+    /// a stored network ([`ghz::solved`] with leaves read out in X: d = 3, 5, 7).
+    pub fn check_distance(self, d: usize) -> Result<(), String> {
+        if self == LayoutKind::RedundantGhzX && !ghz::has_solved(d, ghz::Readout::LeavesX) {
+            let have: Vec<String> = (3..=99)
+                .step_by(2)
+                .filter(|&d| ghz::has_solved(d, ghz::Readout::LeavesX))
+                .map(|d| d.to_string())
+                .collect();
+            return Err(format!(
+                "layout redundant-ghz-x has GHZ networks for d = {} only, not d = {d}",
+                have.join(", ")
+            ));
+        }
+        Ok(())
+    }
+
     /// The layout of a name as [`LayoutKind::name`] spells it.
     pub fn from_name(name: &str) -> Option<LayoutKind> {
         [

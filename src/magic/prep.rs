@@ -270,6 +270,7 @@ impl HadamardPrep {
                 kind.name()
             ));
         }
+        kind.check_distance(d)?;
         let layout = Layout::new(d, kind);
         let n = layout.num_qubits();
         let sites = &layout.code.sites;
