@@ -144,6 +144,24 @@ fn gen_writes_a_hadamard_measurement_and_its_proxy() {
             );
         }
     }
+    // Leaves read out in X: stored networks at d = 3, 5, 7 only.
+    for command in ["gen", "draw"] {
+        let args = [
+            command,
+            "-d",
+            "9",
+            "--layout",
+            "redundant-ghz-x",
+            "--task",
+            "hadamard-prep",
+        ];
+        let out = qec_sim(&args);
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            !out.status.success() && err.contains("d = 3, 5, 7 only") && err.lines().count() == 1,
+            "{args:?} should fail in one line: {err}"
+        );
+    }
     let out = qec_sim(&["gen", "-d", "3", "--task", "memory-x", "--proxy"]);
     assert!(!out.status.success());
 }
