@@ -710,6 +710,57 @@ fn shipped_prep_circuits_give_the_built_in_answer() {
         assert!(file_rows[0].errors > 5, "{model}: {:?}", counts(&file_rows));
         assert_eq!(file_rows[0].custom_counts, task_rows[0].custom_counts);
     }
+    // A file of the layout with leaves read out in X (fewer body detectors, the same tail) is
+    // recognised as that layout's protocol.
+    let x = dir.path().join("x.stim");
+    ok(
+        &[
+            "gen",
+            "-d",
+            "3",
+            "--task",
+            "hadamard-prep",
+            "--layout",
+            "redundant-ghz-x",
+            "--ch-model",
+            "proxy",
+            "--noise",
+            "cn20",
+            "--p",
+            "0.001",
+            "--out",
+            x.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    let common = ["--max-shots", "40000", "--seed", "11", "--threads", "2"];
+    ok(
+        &[
+            &[
+                "sweep",
+                "--circuits",
+                x.to_str().unwrap(),
+                "--out",
+                "fx.csv",
+            ][..],
+            &common,
+        ]
+        .concat(),
+        dir.path(),
+    );
+    let task = prep_d3("proxy", "tx.csv");
+    let with_layout = [&task[..], &["--layout", "redundant-ghz-x"], &common].concat();
+    ok(&with_layout, dir.path());
+    let (fx, tx) = (
+        stats(&dir.path().join("fx.csv")),
+        stats(&dir.path().join("tx.csv")),
+    );
+    assert_eq!(fx[0].decoder, "hadamard-prep");
+    assert_eq!(counts(&fx), counts(&tx));
+    assert_ne!(
+        counts(&fx),
+        counts(&stats(&dir.path().join("file_proxy.csv")))
+    );
     // Asked for explicitly, postselection keeps the old meaning (with a warning) and discards
     // every shot whose tail sees an undetected error: far fewer errors per kept shot.
     let proxy = shipped.join("hadamard_prep_d3_proxy_cn20_p001.stim");

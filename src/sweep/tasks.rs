@@ -10,6 +10,7 @@ use crate::decoder::Postselect;
 use crate::exact::ExactProgram;
 use crate::faults::Injector;
 use crate::frame::{FrameProgram, NonClifford};
+use crate::layout::LayoutKind;
 use crate::magic::{proxy_prep, residual_pauli, ChModel, HadamardPrep, TAIL_COORD};
 use crate::noise::NoiseModel;
 use anyhow::{anyhow, bail, Result};
@@ -429,7 +430,18 @@ pub fn marked_prep(circuit: &Circuit) -> Result<Option<MarkedPrep>> {
         .ok_or_else(|| {
             anyhow!("{tail} scoring-tail detectors (4th coordinate {TAIL_COORD}) match no distance of the |H> preparation")
         })?;
-    let prep = HadamardPrep::new(d).map_err(|e| anyhow!(e))?;
+    // The layouts share the tail and differ in their body's detectors: take the one whose
+    // count matches (the default when none does, for the error below).
+    let body_detectors = n - tail;
+    let mut prep = HadamardPrep::new(d).map_err(|e| anyhow!(e))?;
+    if prep.num_body_detectors != body_detectors
+        && LayoutKind::RedundantGhzX.check_distance(d).is_ok()
+    {
+        let x = HadamardPrep::on(d, LayoutKind::RedundantGhzX).map_err(|e| anyhow!(e))?;
+        if x.num_body_detectors == body_detectors {
+            prep = x;
+        }
+    }
     // With CH and RH: the twirl model's tail (logical X and Z measured) or the exact model's
     // (syndromes only; the state is scored exactly).
     let candidates: &[ChModel] = match circuit.first_non_clifford() {
