@@ -129,38 +129,22 @@ fn gen_writes_a_hadamard_measurement_and_its_proxy() {
     assert_eq!(text.matches("CX[proxy:CH]").count(), 7);
     assert!(!text.contains("CH "));
     let layout_error = "cannot run the Hadamard measurement";
-    for (task, layout) in [
-        ("hadamard-measurement", "redundant"),
-        ("hadamard-prep", "redundant"),
-        ("hadamard-prep", "standard"),
+    for (task, layout, d, expect) in [
+        ("hadamard-measurement", "redundant", "3", layout_error),
+        ("hadamard-prep", "redundant", "3", layout_error),
+        ("hadamard-prep", "standard", "3", layout_error),
+        // Leaves read out in X: stored networks at d = 3, 5, 7 only.
+        ("hadamard-prep", "redundant-ghz-x", "9", "d = 3, 5, 7 only"),
     ] {
         for command in ["gen", "draw"] {
-            let args = [command, "-d", "3", "--layout", layout, "--task", task];
+            let args = [command, "-d", d, "--layout", layout, "--task", task];
             let out = qec_sim(&args);
             let err = String::from_utf8(out.stderr).unwrap();
             assert!(
-                !out.status.success() && err.contains(layout_error) && err.lines().count() == 1,
+                !out.status.success() && err.contains(expect) && err.lines().count() == 1,
                 "{args:?} should fail in one line: {err}"
             );
         }
-    }
-    // Leaves read out in X: stored networks at d = 3, 5, 7 only.
-    for command in ["gen", "draw"] {
-        let args = [
-            command,
-            "-d",
-            "9",
-            "--layout",
-            "redundant-ghz-x",
-            "--task",
-            "hadamard-prep",
-        ];
-        let out = qec_sim(&args);
-        let err = String::from_utf8(out.stderr).unwrap();
-        assert!(
-            !out.status.success() && err.contains("d = 3, 5, 7 only") && err.lines().count() == 1,
-            "{args:?} should fail in one line: {err}"
-        );
     }
     let out = qec_sim(&["gen", "-d", "3", "--task", "memory-x", "--proxy"]);
     assert!(!out.status.success());

@@ -211,7 +211,7 @@ fn build_layout(a: &LayoutArgs, task: Option<TaskName>) -> Result<Layout> {
 
 /// Refuses a layout that cannot run the global Hadamard measurement of `task`.
 pub(super) fn check_magic_layout(name: LayoutName, task: &str) -> Result<()> {
-    if !matches!(name, LayoutName::RedundantGhz | LayoutName::RedundantGhzX) {
+    if !layout_kind(name).has_ghz() {
         bail!(
             "--layout {} cannot run the Hadamard measurement of --task {task}: its ancillas are \
              coupled only inside faces (use --layout redundant-ghz, the default for this task, \

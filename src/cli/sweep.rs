@@ -533,9 +533,9 @@ fn prep_tasks(args: &SweepArgs) -> Result<(Vec<SweepTask>, Vec<TaskStats>)> {
     let mut enumerated = Vec::new();
     // Every distance is checked before the first (possibly long) layout is built.
     let CodeName::Color666 = args.code;
-    args.distances().into_iter().try_for_each(check_distance)?;
     let layout = args.layout.unwrap_or(LayoutName::RedundantGhz);
     for d in args.distances() {
+        check_distance(d)?;
         layout_kind(layout)
             .check_distance(d)
             .map_err(|e| anyhow!(e))?;

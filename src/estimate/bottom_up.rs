@@ -550,7 +550,7 @@ pub struct BottomUpFits {
 }
 
 /// The |H> preparation's default layout, and that of rows and fits files that name none.
-pub const DEFAULT_PREP_LAYOUT: &str = "redundant-ghz";
+pub const DEFAULT_PREP_LAYOUT: &str = crate::layout::LayoutKind::RedundantGhz.name();
 
 fn default_layout() -> String {
     DEFAULT_PREP_LAYOUT.to_string()

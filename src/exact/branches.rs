@@ -175,7 +175,8 @@ impl ExactProgram {
                 u64::from(*record) < coins.records_before_non_clifford
                     || by_frame
                         .get_or_insert_with(|| super::linear::gauge_coins(self, scored))
-                        .contains(record)
+                        .binary_search(record)
+                        .is_ok()
             }
             _ => true,
         })

@@ -652,14 +652,15 @@ pub fn frame_linear(
     })
 }
 
-/// The records of the random measurements of `program` whose coin is a *gauge* by the frame:
-/// its variable is in no detector's, observable's or rotation sign's form, nor in the final
-/// frame's anticommutation with any of `finals` (the scored observables). Such a coin XORs a
-/// fixed Pauli into the frame (the same whatever the faults: the walk is affine) that flips no
-/// sign, so the dense vector is the same for both outcomes, and no detector, observable or
-/// scored expectation sees it: both outcomes count alike, so a sum over the other randomness
-/// need not walk it (docs/exact-engine.md, "Sums over outcomes"). E.g. a GHZ leaf read out in
-/// X after its CH: its coin is a Z string on GHZ ancillas that the root's X outcome cancels.
+/// The records (ascending) of the random measurements of `program` whose coin is a *gauge* by
+/// the frame: its variable is in no detector's, observable's or rotation sign's form, nor in
+/// the final frame's anticommutation with any of `finals` (the scored observables). Such a
+/// coin XORs a fixed Pauli into the frame (the same whatever the faults: the walk is affine)
+/// that flips no sign, so the dense vector is the same for both outcomes, and no detector,
+/// observable or scored expectation sees it: both outcomes count alike, so a sum over the
+/// other randomness need not walk it (docs/exact-engine.md, "Sums over outcomes"). E.g. a GHZ
+/// leaf read out in X after its CH: its coin is a Z string on GHZ ancillas that the root's X
+/// outcome cancels.
 pub fn gauge_coins(program: &ExactProgram, finals: &[&FinalObservable]) -> Vec<u32> {
     let ops = &program.ops;
     let vars = coin_count(ops);
@@ -692,6 +693,7 @@ pub fn gauge_coins(program: &ExactProgram, finals: &[&FinalObservable]) -> Vec<u
             MeasureKind::Fixed { .. } => {}
         }
     }
+    out.sort_unstable();
     out
 }
 

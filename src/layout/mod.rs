@@ -86,7 +86,7 @@ pub enum GhzDesign {
 pub const PROTOCOL_JUDGED_UP_TO: usize = 5;
 
 impl LayoutKind {
-    pub fn name(self) -> &'static str {
+    pub const fn name(self) -> &'static str {
         match self {
             LayoutKind::Standard => "standard",
             LayoutKind::Redundant => "redundant",
@@ -95,21 +95,27 @@ impl LayoutKind {
         }
     }
 
+    /// Whether the layout has a GHZ network, so that it can run the global Hadamard
+    /// measurement.
+    pub fn has_ghz(self) -> bool {
+        matches!(self, LayoutKind::RedundantGhz | LayoutKind::RedundantGhzX)
+    }
+
     /// Whether [`Layout::new`] can build this layout at distance `d`: `redundant-ghz-x` needs
     /// a stored network ([`ghz::solved`] with leaves read out in X: d = 3, 5, 7).
     pub fn check_distance(self, d: usize) -> Result<(), String> {
-        if self == LayoutKind::RedundantGhzX && !ghz::has_solved(d, ghz::Readout::LeavesX) {
-            let have: Vec<String> = (3..=99)
-                .step_by(2)
-                .filter(|&d| ghz::has_solved(d, ghz::Readout::LeavesX))
-                .map(|d| d.to_string())
-                .collect();
-            return Err(format!(
-                "layout redundant-ghz-x has GHZ networks for d = {} only, not d = {d}",
-                have.join(", ")
-            ));
+        if self != LayoutKind::RedundantGhzX {
+            return Ok(());
         }
-        Ok(())
+        let have = ghz::solved_distances(ghz::Readout::LeavesX);
+        if have.contains(&d) {
+            return Ok(());
+        }
+        let have: Vec<String> = have.iter().map(|d| d.to_string()).collect();
+        Err(format!(
+            "layout redundant-ghz-x has GHZ networks for d = {} only, not d = {d}",
+            have.join(", ")
+        ))
     }
 
     /// The layout of a name as [`LayoutKind::name`] spells it.
@@ -373,7 +379,7 @@ impl Layout {
             return layout.with_network(GhzDesign::SolvedLeavesX);
         }
         if kind == LayoutKind::RedundantGhz {
-            let design = if ghz::has_solved(d, ghz::Readout::Undo) {
+            let design = if ghz::solved_distances(ghz::Readout::Undo).contains(&d) {
                 GhzDesign::Solved
             } else if d <= PROTOCOL_JUDGED_UP_TO {
                 GhzDesign::ProtocolJudged

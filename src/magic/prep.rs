@@ -264,7 +264,7 @@ impl HadamardPrep {
                 "distance {d}: the 6.6.6 color code needs odd d >= 3"
             ));
         }
-        if !matches!(kind, LayoutKind::RedundantGhz | LayoutKind::RedundantGhzX) {
+        if !kind.has_ghz() {
             return Err(format!(
                 "layout {}: no GHZ network for the Hadamard measurement",
                 kind.name()
@@ -366,7 +366,11 @@ impl HadamardPrep {
         // The Hadamard outcome is the XOR of the block's X measurements (the root's and those
         // of leaves read out in X), one detector at the root once the last is in.
         let x_reads = h_ops.iter().filter(|o| o.gate == "MX").count();
-        let root = layout.ghz.as_ref().map_or(0, |g| g.root);
+        let root = layout
+            .ghz
+            .as_ref()
+            .expect("hadamard_ops found the network")
+            .root;
         let mut outcome: Vec<Vec<usize>> = vec![Vec::new(); 2 * reps + 1];
         for (m, o, tag) in w.emit(&rest_layers) {
             let q = o.qubits[0];

@@ -430,18 +430,25 @@ pub fn marked_prep(circuit: &Circuit) -> Result<Option<MarkedPrep>> {
         .ok_or_else(|| {
             anyhow!("{tail} scoring-tail detectors (4th coordinate {TAIL_COORD}) match no distance of the |H> preparation")
         })?;
-    // The layouts share the tail and differ in their body's detectors: take the one whose
-    // count matches (the default when none does, for the error below).
+    // The GHZ layouts share the tail and differ in their body's detectors: take the first
+    // whose count matches (the default when none does, for the error below).
     let body_detectors = n - tail;
-    let mut prep = HadamardPrep::new(d).map_err(|e| anyhow!(e))?;
-    if prep.num_body_detectors != body_detectors
-        && LayoutKind::RedundantGhzX.check_distance(d).is_ok()
-    {
-        let x = HadamardPrep::on(d, LayoutKind::RedundantGhzX).map_err(|e| anyhow!(e))?;
-        if x.num_body_detectors == body_detectors {
-            prep = x;
-        }
-    }
+    let mut preps = [LayoutKind::RedundantGhz, LayoutKind::RedundantGhzX]
+        .into_iter()
+        .filter(|k| k.check_distance(d).is_ok())
+        .map(|k| HadamardPrep::on(d, k));
+    let default = preps
+        .next()
+        .expect("the default layout")
+        .map_err(|e| anyhow!(e))?;
+    let prep = if default.num_body_detectors == body_detectors {
+        default
+    } else {
+        preps
+            .filter_map(Result::ok)
+            .find(|p| p.num_body_detectors == body_detectors)
+            .unwrap_or(default)
+    };
     // With CH and RH: the twirl model's tail (logical X and Z measured) or the exact model's
     // (syndromes only; the state is scored exactly).
     let candidates: &[ChModel] = match circuit.first_non_clifford() {
