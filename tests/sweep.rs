@@ -710,9 +710,9 @@ fn shipped_prep_circuits_give_the_built_in_answer() {
         assert!(file_rows[0].errors > 5, "{model}: {:?}", counts(&file_rows));
         assert_eq!(file_rows[0].custom_counts, task_rows[0].custom_counts);
     }
-    // A file of the layout with leaves read out in X (fewer body detectors, the same tail) is
-    // recognised as that layout's protocol.
-    let x = dir.path().join("x.stim");
+    // A file of the layout whose leaves are undone (more body detectors than the default's, the
+    // same tail) is recognised as that layout's protocol.
+    let undo = dir.path().join("undo.stim");
     ok(
         &[
             "gen",
@@ -721,7 +721,7 @@ fn shipped_prep_circuits_give_the_built_in_answer() {
             "--task",
             "hadamard-prep",
             "--layout",
-            "redundant-ghz-x",
+            "redundant-ghz",
             "--ch-model",
             "proxy",
             "--noise",
@@ -729,7 +729,7 @@ fn shipped_prep_circuits_give_the_built_in_answer() {
             "--p",
             "0.001",
             "--out",
-            x.to_str().unwrap(),
+            undo.to_str().unwrap(),
         ],
         dir.path(),
     );
@@ -739,26 +739,26 @@ fn shipped_prep_circuits_give_the_built_in_answer() {
             &[
                 "sweep",
                 "--circuits",
-                x.to_str().unwrap(),
+                undo.to_str().unwrap(),
                 "--out",
-                "fx.csv",
+                "fu.csv",
             ][..],
             &common,
         ]
         .concat(),
         dir.path(),
     );
-    let task = prep_d3("proxy", "tx.csv");
-    let with_layout = [&task[..], &["--layout", "redundant-ghz-x"], &common].concat();
+    let task = prep_d3("proxy", "tu.csv");
+    let with_layout = [&task[..], &["--layout", "redundant-ghz"], &common].concat();
     ok(&with_layout, dir.path());
-    let (fx, tx) = (
-        stats(&dir.path().join("fx.csv")),
-        stats(&dir.path().join("tx.csv")),
+    let (fu, tu) = (
+        stats(&dir.path().join("fu.csv")),
+        stats(&dir.path().join("tu.csv")),
     );
-    assert_eq!(fx[0].decoder, "hadamard-prep");
-    assert_eq!(counts(&fx), counts(&tx));
+    assert_eq!(fu[0].decoder, "hadamard-prep");
+    assert_eq!(counts(&fu), counts(&tu));
     assert_ne!(
-        counts(&fx),
+        counts(&fu),
         counts(&stats(&dir.path().join("file_proxy.csv")))
     );
     // Asked for explicitly, postselection keeps the old meaning (with a warning) and discards

@@ -30,8 +30,8 @@ pub enum CodeName {
 pub enum TaskName {
     MemoryX,
     MemoryZ,
-    /// One global Hadamard measurement (Chamberland and Noh 2020) on the redundant-ghz layout
-    /// (the redundant layout plus its GHZ network); the first piece of `hadamard-prep`.
+    /// One global Hadamard measurement (Chamberland and Noh 2020) on a layout with a GHZ
+    /// network (default redundant-ghz-x); the first piece of `hadamard-prep`.
     HadamardMeasurement,
     /// The whole |H> preparation (Chamberland and Noh 2020): injection, growth, (d-1)/2 x
     /// [Hadamard measurement, flagged round], postselection detectors, noiseless scoring tail.
@@ -107,11 +107,12 @@ pub(super) fn prep_stages(
 pub enum LayoutName {
     Standard,
     Redundant,
-    /// The redundant layout plus the inter-face couplings of its GHZ network (the Hadamard
-    /// tasks' layout, and their default).
+    /// The redundant layout plus the inter-face couplings of its GHZ network, every member
+    /// undone by a CX and read out as a flag (any odd d).
     RedundantGhz,
-    /// As redundant-ghz, with a GHZ network whose leaves are read out in X instead of undone
-    /// (shorter Hadamard measurements; not yet the default, see docs/hadamard-prep.md).
+    /// As redundant-ghz, with a GHZ network whose leaves are read out in X instead of undone:
+    /// the paper's Hadamard-measurement depths (d = 3, 5, 7; the Hadamard tasks' default, see
+    /// docs/hadamard-prep.md).
     RedundantGhzX,
 }
 
@@ -131,7 +132,7 @@ pub struct LayoutArgs {
     /// Code distance, odd and at least 3.
     #[arg(long, short = 'd')]
     distance: usize,
-    /// Default: redundant-ghz for the Hadamard tasks (which also run on redundant-ghz-x),
+    /// Default: redundant-ghz-x for the Hadamard tasks (which also run on redundant-ghz),
     /// standard otherwise.
     #[arg(long, value_enum)]
     layout: Option<LayoutName>,
@@ -178,8 +179,8 @@ pub struct GenArgs {
 pub struct DrawArgs {
     #[command(flatten)]
     layout: LayoutArgs,
-    /// `hadamard-prep` (or `hadamard-measurement`): draw the redundant-ghz layout with the GHZ
-    /// tree of the Hadamard measurement and its CH pairs.
+    /// `hadamard-prep` (or `hadamard-measurement`): draw the layout (default redundant-ghz-x)
+    /// with the GHZ tree of the Hadamard measurement and its CH pairs.
     #[arg(long, value_enum)]
     task: Option<TaskName>,
     /// Labels each data coupling with the time steps of its X- and Z-stabilizer gates.
@@ -198,7 +199,7 @@ fn build_layout(a: &LayoutArgs, task: Option<TaskName>) -> Result<Layout> {
         Some(TaskName::HadamardMeasurement | TaskName::HadamardPrep)
     );
     let default = if magic {
-        LayoutName::RedundantGhz
+        LayoutName::RedundantGhzX
     } else {
         LayoutName::Standard
     };
@@ -214,8 +215,8 @@ pub(super) fn check_magic_layout(name: LayoutName, task: &str) -> Result<()> {
     if !layout_kind(name).has_ghz() {
         bail!(
             "--layout {} cannot run the Hadamard measurement of --task {task}: its ancillas are \
-             coupled only inside faces (use --layout redundant-ghz, the default for this task, \
-             or redundant-ghz-x)",
+             coupled only inside faces (use --layout redundant-ghz-x, the default for this \
+             task, or redundant-ghz)",
             spelling(&name)
         );
     }
@@ -342,7 +343,7 @@ fn task_circuit(a: &GenArgs, layout: &Layout, rounds: usize) -> Result<(Circuit,
     Ok((memory.circuit, stats))
 }
 
-/// One global Hadamard measurement on the redundant-ghz layout (or its proxy).
+/// One global Hadamard measurement on a layout with a GHZ network (or its proxy).
 fn hadamard_task(a: &GenArgs, layout: &Layout) -> Result<(Circuit, String)> {
     let circuit = magic::hadamard_measurement(layout).map_err(anyhow::Error::msg)?;
     let inter = layout
@@ -365,11 +366,11 @@ fn hadamard_task(a: &GenArgs, layout: &Layout) -> Result<(Circuit, String)> {
 }
 
 pub fn generate(a: &GenArgs) -> Result<()> {
-    // The |H> preparation builds its own (redundant-ghz) layout: check the flags here and
+    // The |H> preparation builds its own layout: check the flags here and
     // build it once, there (at large d the round search takes minutes).
     let prep = a.task == TaskName::HadamardPrep;
     let layout = if prep {
-        let name = a.layout.layout.unwrap_or(LayoutName::RedundantGhz);
+        let name = a.layout.layout.unwrap_or(LayoutName::RedundantGhzX);
         check_magic_layout(name, &spelling(&a.task))?;
         check_distance(a.layout.distance)?;
         None
@@ -433,7 +434,7 @@ fn generate_prep(
     if a.proxy {
         bail!("--task hadamard-prep takes --ch-model proxy, not --proxy");
     }
-    let kind = layout_kind(a.layout.layout.unwrap_or(LayoutName::RedundantGhz));
+    let kind = layout_kind(a.layout.layout.unwrap_or(LayoutName::RedundantGhzX));
     let prep = magic::HadamardPrep::staged_on(a.layout.distance, kind, stages)
         .map_err(anyhow::Error::msg)?;
     if a.stats {

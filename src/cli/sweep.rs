@@ -39,9 +39,8 @@ pub struct SweepArgs {
     /// Rounds of generated memory tasks (default: the distance).
     #[arg(long)]
     rounds: Option<usize>,
-    /// Qubit layout of generated tasks (default standard; hadamard-prep runs on redundant-ghz,
-    /// the redundant layout plus its GHZ network, or on redundant-ghz-x, and refuses any
-    /// other).
+    /// Qubit layout of generated tasks (default standard; hadamard-prep runs on redundant-ghz-x,
+    /// its default, or on redundant-ghz, and refuses any other).
     #[arg(long, value_enum)]
     layout: Option<LayoutName>,
     /// Noise model of generated tasks (default cn20).
@@ -533,7 +532,7 @@ fn prep_tasks(args: &SweepArgs) -> Result<(Vec<SweepTask>, Vec<TaskStats>)> {
     let mut enumerated = Vec::new();
     // Every distance is checked before the first (possibly long) layout is built.
     let CodeName::Color666 = args.code;
-    let layout = args.layout.unwrap_or(LayoutName::RedundantGhz);
+    let layout = args.layout.unwrap_or(LayoutName::RedundantGhzX);
     for d in args.distances() {
         check_distance(d)?;
         layout_kind(layout)

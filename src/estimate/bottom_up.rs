@@ -545,19 +545,24 @@ pub struct BottomUpFits {
     pub subset_points: usize,
     /// The layout of the circuits the rows were sampled on (metadata "layout"; T_d is read
     /// from that layout's circuits). Fits files written before the field hold `redundant-ghz`'s.
-    #[serde(default = "default_layout")]
+    #[serde(default = "unnamed_layout")]
     pub layout: String,
 }
 
-/// The |H> preparation's default layout, and that of rows and fits files that name none.
-pub const DEFAULT_PREP_LAYOUT: &str = crate::layout::LayoutKind::RedundantGhz.name();
+/// The |H> preparation's default layout (that of the attempt's time steps when no rows say).
+pub const DEFAULT_PREP_LAYOUT: &str = crate::layout::LayoutKind::HADAMARD.name();
 
-fn default_layout() -> String {
-    DEFAULT_PREP_LAYOUT.to_string()
+/// The layout of rows and fits files that name none: they were written before the field, when
+/// `redundant-ghz` was the only layout of the |H> preparation.
+pub const UNNAMED_PREP_LAYOUT: &str = crate::layout::LayoutKind::RedundantGhz.name();
+
+fn unnamed_layout() -> String {
+    UNNAMED_PREP_LAYOUT.to_string()
 }
 
 /// The one layout of the hadamard-prep rows in `selection` (metadata "layout", absent meaning
-/// [`DEFAULT_PREP_LAYOUT`]): rows of two layouts are refused, as their circuits differ.
+/// [`UNNAMED_PREP_LAYOUT`]; no rows at all, [`DEFAULT_PREP_LAYOUT`]): rows of two layouts are
+/// refused, as their circuits differ.
 pub fn layout_of(rows: &[TaskStats], selection: &Selection) -> Result<String, String> {
     let mut layouts = std::collections::BTreeSet::new();
     for r in rows {
@@ -576,11 +581,14 @@ pub fn layout_of(rows: &[TaskStats], selection: &Selection) -> Result<String, St
         }
         layouts.insert(match m.get("layout").and_then(Value::as_str) {
             Some(l) => l.to_string(),
-            None => default_layout(),
+            None => unnamed_layout(),
         });
     }
     match layouts.len() {
-        0 | 1 => Ok(layouts.into_iter().next().unwrap_or_else(default_layout)),
+        0 | 1 => Ok(layouts
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| DEFAULT_PREP_LAYOUT.to_string())),
         _ => Err(format!(
             "hadamard-prep rows of {} layouts ({}): their circuits differ, so give the rows of one layout",
             layouts.len(),
@@ -629,7 +637,7 @@ impl BottomUpFits {
             noise: set.noise,
             mc_rows: set.mc_rows,
             subset_points: set.subset_points,
-            layout: default_layout(),
+            layout: DEFAULT_PREP_LAYOUT.to_string(),
         })
     }
 }

@@ -40,6 +40,13 @@ pub enum LayoutKind {
     RedundantGhzX,
 }
 
+impl LayoutKind {
+    /// The layout of the Hadamard tasks (`hadamard-measurement`, `hadamard-prep`) when none is
+    /// named: leaves read out in X, the one that meets the paper's Hadamard-measurement depths
+    /// (8 / 12 / 17 steps against the notebook's 8 / 13 / 17; docs/hadamard-prep.md).
+    pub const HADAMARD: LayoutKind = LayoutKind::RedundantGhzX;
+}
+
 /// The round search of the redundant-ghz layout at distance `d`
 /// ([`crate::schedule::shortest_round_by`]): the default one, except at d = 7, where a longer
 /// search with ties going to the least crowded round reaches 18 steps (the paper's) instead of
@@ -113,7 +120,8 @@ impl LayoutKind {
         }
         let have: Vec<String> = have.iter().map(|d| d.to_string()).collect();
         Err(format!(
-            "layout redundant-ghz-x has GHZ networks for d = {} only, not d = {d}",
+            "layout redundant-ghz-x has GHZ networks for d = {} only, not d = {d} (--layout \
+             redundant-ghz builds any odd d)",
             have.join(", ")
         ))
     }

@@ -6,10 +6,12 @@
 //! of H^{⊗n} projects a code state onto |H>_L (outcome +1) or |H⊥>_L. The single control qubit
 //! of that controlled-H^{⊗n} is spread over the ancillas as a GHZ state ("redundant ancilla
 //! encoding"), each data qubit gets one CH from an adjacent ancilla, the GHZ state is unwound
-//! and its root measured in X; the other ancillas are measured in Z and act as flags.
+//! and its root measured in X; the other ancillas are measured in Z and act as flags (on the
+//! default layout, `redundant-ghz-x`, the leaves are measured in X instead of unwound, and the
+//! outcome is the XOR of every X outcome).
 //!
 //! The GHZ tree, its time steps and the CH controls are the layout's GHZ network
-//! ([`crate::layout::ghz`], layout `redundant-ghz`): one coupling graph for the flagged rounds
+//! ([`crate::layout::ghz`], layouts `redundant-ghz-x` and `redundant-ghz`): one coupling graph for the flagged rounds
 //! and the Hadamard measurement. Layouts without one (ancillas coupled only inside faces) are
 //! refused with a one-line reason.
 
@@ -40,8 +42,8 @@ fn network(layout: &Layout) -> Result<&Ghz, String> {
     layout.ghz.as_ref().ok_or_else(|| {
         format!(
             "layout {} cannot run the global Hadamard measurement: its ancillas are coupled only \
-             inside faces, so no GHZ state spans them (use layout redundant-ghz, the default for \
-             the Hadamard tasks)",
+             inside faces, so no GHZ state spans them (use layout redundant-ghz-x, the default for \
+             the Hadamard tasks, or redundant-ghz)",
             layout.kind.name()
         )
     })

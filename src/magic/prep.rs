@@ -57,7 +57,8 @@ pub const TAIL_COORD: f64 = -2.0;
 #[derive(Clone, Debug)]
 pub struct HadamardPrep {
     pub d: usize,
-    /// The redundant layout with its GHZ network (`redundant-ghz`, see [`crate::layout::ghz`]).
+    /// The redundant layout with its GHZ network (`redundant-ghz-x` or `redundant-ghz`, see
+    /// [`crate::layout::ghz`]).
     pub layout: Layout,
     /// The noiseless protocol (CH gates, `RH` injection), TICK per time step; its detectors are
     /// the postselection.
@@ -251,9 +252,10 @@ impl Writer<'_> {
 }
 
 impl HadamardPrep {
-    /// Builds the distance-`d` protocol (odd d >= 3) on the `redundant-ghz` layout.
+    /// Builds the distance-`d` protocol on the default layout ([`LayoutKind::HADAMARD`],
+    /// `redundant-ghz-x`: d = 3, 5, 7).
     pub fn new(d: usize) -> Result<HadamardPrep, String> {
-        Self::on(d, LayoutKind::RedundantGhz)
+        Self::on(d, LayoutKind::HADAMARD)
     }
 
     /// Builds the distance-`d` protocol on a layout with a GHZ network (`redundant-ghz` or
@@ -425,7 +427,7 @@ impl HadamardPrep {
     /// The protocol restricted to `stages` (see [`Stages`]); [`HadamardPrep::new`] is
     /// `Stages::Whole`.
     pub fn staged(d: usize, stages: Stages) -> Result<HadamardPrep, String> {
-        Self::staged_on(d, LayoutKind::RedundantGhz, stages)
+        Self::staged_on(d, LayoutKind::HADAMARD, stages)
     }
 
     /// [`HadamardPrep::staged`] on a layout of `kind` (see [`HadamardPrep::on`]).
