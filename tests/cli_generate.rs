@@ -134,8 +134,6 @@ fn gen_writes_a_hadamard_measurement_and_its_proxy() {
         ("hadamard-measurement", "redundant", "3", layout_error),
         ("hadamard-prep", "redundant", "3", layout_error),
         ("hadamard-prep", "standard", "3", layout_error),
-        // Leaves read out in X: stored networks at d = 3, 5, 7 only.
-        ("hadamard-prep", "redundant-ghz-x", "9", "d = 3, 5, 7 only"),
     ] {
         for command in ["gen", "draw"] {
             let args = [command, "-d", d, "--layout", layout, "--task", task];

@@ -10,7 +10,7 @@ use qec_sim::code::{color666, Color666, Pauli};
 use qec_sim::frame::FrameProgram;
 use qec_sim::gates::{GateId, GateKind};
 use qec_sim::layout::ghz::{check, problem, radius_floor, segments_cross, solved, Readout};
-use qec_sim::layout::{Layout, LayoutKind};
+use qec_sim::layout::{GhzDesign, Layout, LayoutKind};
 use qec_sim::magic::{ch_controls, hadamard_depth, hadamard_measurement, proxy};
 use qec_sim::reference::check_deterministic;
 use qec_sim::sampler::batch_rng;
@@ -217,16 +217,27 @@ fn x_measured(circuit: &Circuit) -> Vec<usize> {
 const INPUTS: [f64; 4] = [0.0, PI / 2.0, PI / 4.0, -PI / 4.0];
 
 /// Both networks: undone by CXs (`redundant-ghz`) and with leaves read out in X
-/// (`redundant-ghz-x`, which has some).
+/// (`redundant-ghz-x`, which has some); and the mirrored network with its leaves read out in X
+/// (`Ghz::with_leaves_read_in_x`, the `redundant-ghz-x` network where none is stored).
 #[test]
 fn hadamard_measurement_projects_onto_h_logical() {
-    for kind in [LayoutKind::RedundantGhz, LayoutKind::RedundantGhzX] {
-        let circuit = hadamard_measurement(&Layout::new(3, kind)).unwrap();
-        if kind == LayoutKind::RedundantGhzX {
-            assert!(x_measured(&circuit).len() > 1, "leaves read out in X");
+    let mut mirrored_x = Layout::redundant_ghz_with(3, GhzDesign::Mirrored);
+    mirrored_x.ghz = mirrored_x.ghz.map(|g| g.with_leaves_read_in_x());
+    let layouts = [
+        ("redundant-ghz", Layout::new(3, LayoutKind::RedundantGhz)),
+        ("redundant-ghz-x", Layout::new(3, LayoutKind::RedundantGhzX)),
+        ("mirrored, leaves in X", mirrored_x),
+    ];
+    for (name, layout) in layouts {
+        let circuit = hadamard_measurement(&layout).unwrap();
+        if name != "redundant-ghz" {
+            assert!(
+                x_measured(&circuit).len() > 1,
+                "{name}: leaves read out in X"
+            );
         }
         for t in INPUTS {
-            check_input(&circuit, t).unwrap_or_else(|e| panic!("{kind:?}: {e}"));
+            check_input(&circuit, t).unwrap_or_else(|e| panic!("{name}: {e}"));
         }
     }
 }
@@ -372,6 +383,12 @@ fn leaves_read_out_in_x_are_checked() {
         }
     }
     assert_eq!(depths, [8, 12, 17]);
+    // Where no network is stored (d = 9), the mirrored one with its leaves read out in X: it
+    // passes `check` (Layout::new checks it) and is no longer than redundant-ghz's.
+    let x9 = Layout::new(9, LayoutKind::RedundantGhzX);
+    assert!(x9.ghz.as_ref().unwrap().read_x.iter().any(|&x| x));
+    let undo9 = Layout::new(9, LayoutKind::RedundantGhz);
+    assert!(hadamard_depth(&x9).unwrap() <= hadamard_depth(&undo9).unwrap());
 }
 
 /// The coupling graph is planar as drawn: no two couplings cross (straight lines between the

@@ -108,11 +108,12 @@ pub enum LayoutName {
     Standard,
     Redundant,
     /// The redundant layout plus the inter-face couplings of its GHZ network, every member
-    /// undone by a CX and read out as a flag (any odd d).
+    /// undone by a CX and read out as a flag.
     RedundantGhz,
     /// As redundant-ghz, with a GHZ network whose leaves are read out in X instead of undone:
-    /// the paper's Hadamard-measurement depths (d = 3, 5, 7; the Hadamard tasks' default, see
-    /// docs/hadamard-prep.md).
+    /// the paper's Hadamard-measurement depths at d = 3, 5, 7 (solver networks; beyond, the
+    /// mirrored network with its leaves read out in X); the Hadamard tasks' default, see
+    /// docs/hadamard-prep.md.
     RedundantGhzX,
 }
 
@@ -237,9 +238,7 @@ pub(super) fn layout_kind(name: LayoutName) -> LayoutKind {
 pub(super) fn layout_for(code: CodeName, d: usize, layout: LayoutName) -> Result<Layout> {
     let CodeName::Color666 = code;
     check_distance(d)?;
-    let kind = layout_kind(layout);
-    kind.check_distance(d).map_err(anyhow::Error::msg)?;
-    Ok(Layout::new(d, kind))
+    Ok(Layout::new(d, layout_kind(layout)))
 }
 
 /// Refuses a code distance no layout is built for (checked before any long construction).

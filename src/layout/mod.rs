@@ -76,7 +76,9 @@ pub enum GhzDesign {
     /// the protocol-judged network.
     Solved,
     /// The exact solver's network with leaves read out in X ([`ghz::Readout::LeavesX`]; the
-    /// `redundant-ghz-x` layout); rounds ordered as for the protocol-judged network.
+    /// `redundant-ghz-x` layout); rounds ordered as for the protocol-judged network. Where no
+    /// solver network is stored (d >= 9), the mirrored network with its leaves read out in X
+    /// ([`ghz::Ghz::with_leaves_read_in_x`]), rounds ordered as for the mirrored one.
     SolvedLeavesX,
 }
 
@@ -106,24 +108,6 @@ impl LayoutKind {
     /// measurement.
     pub fn has_ghz(self) -> bool {
         matches!(self, LayoutKind::RedundantGhz | LayoutKind::RedundantGhzX)
-    }
-
-    /// Whether [`Layout::new`] can build this layout at distance `d`: `redundant-ghz-x` needs
-    /// a stored network ([`ghz::solved`] with leaves read out in X: d = 3, 5, 7).
-    pub fn check_distance(self, d: usize) -> Result<(), String> {
-        if self != LayoutKind::RedundantGhzX {
-            return Ok(());
-        }
-        let have = ghz::solved_distances(ghz::Readout::LeavesX);
-        if have.contains(&d) {
-            return Ok(());
-        }
-        let have: Vec<String> = have.iter().map(|d| d.to_string()).collect();
-        Err(format!(
-            "layout redundant-ghz-x has GHZ networks for d = {} only, not d = {d} (--layout \
-             redundant-ghz builds any odd d)",
-            have.join(", ")
-        ))
     }
 
     /// The layout of a name as [`LayoutKind::name`] spells it.
@@ -425,18 +409,31 @@ impl Layout {
             _ => LayoutKind::RedundantGhz,
         };
         self.opposite_z_roots();
+        let stored_x = match design {
+            GhzDesign::SolvedLeavesX => ghz::solved(&self, ghz::Readout::LeavesX),
+            _ => None,
+        };
+        // The rounds are ordered for the round alone where the network is the mirrored one.
+        let mirrored = design == GhzDesign::Mirrored
+            || (design == GhzDesign::SolvedLeavesX && stored_x.is_none());
         let net = match design {
             GhzDesign::ProtocolJudged => ghz::design(&self),
             GhzDesign::Mirrored => ghz::design_mirrored(&self),
             GhzDesign::Solved => ghz::solved(&self, ghz::Readout::Undo),
-            GhzDesign::SolvedLeavesX => ghz::solved(&self, ghz::Readout::LeavesX),
+            GhzDesign::SolvedLeavesX => stored_x.or_else(|| {
+                let g = ghz::design_mirrored(&self)?.with_leaves_read_in_x();
+                if let Err(e) = ghz::check(&self, &g) {
+                    panic!(
+                        "mirrored network, leaves read out in X, d = {}: {e}",
+                        self.code.distance
+                    );
+                }
+                Some(g)
+            }),
         }
         .expect("the redundant layout's ancillas reach every data qubit");
         ghz::add_couplings(&mut self, &net);
-        let between = match design {
-            GhzDesign::Mirrored => Vec::new(),
-            _ => net.ops(),
-        };
+        let between = if mirrored { Vec::new() } else { net.ops() };
         self.ghz = Some(net);
         crate::schedule::shortest_round_by(&mut self, &between, search);
         self

@@ -252,8 +252,8 @@ impl Writer<'_> {
 }
 
 impl HadamardPrep {
-    /// Builds the distance-`d` protocol on the default layout ([`LayoutKind::HADAMARD`],
-    /// `redundant-ghz-x`: d = 3, 5, 7).
+    /// Builds the distance-`d` protocol (odd d >= 3) on the default layout
+    /// ([`LayoutKind::HADAMARD`], `redundant-ghz-x`).
     pub fn new(d: usize) -> Result<HadamardPrep, String> {
         Self::on(d, LayoutKind::HADAMARD)
     }
@@ -272,7 +272,6 @@ impl HadamardPrep {
                 kind.name()
             ));
         }
-        kind.check_distance(d)?;
         let layout = Layout::new(d, kind);
         let n = layout.num_qubits();
         let sites = &layout.code.sites;

@@ -433,9 +433,8 @@ pub fn marked_prep(circuit: &Circuit) -> Result<Option<MarkedPrep>> {
     // The GHZ layouts share the tail and differ in their body's detectors: take the first
     // whose count matches (the default when none does, for the error below).
     let body_detectors = n - tail;
-    let mut preps = [LayoutKind::RedundantGhz, LayoutKind::RedundantGhzX]
+    let mut preps = [LayoutKind::HADAMARD, LayoutKind::RedundantGhz]
         .into_iter()
-        .filter(|k| k.check_distance(d).is_ok())
         .map(|k| HadamardPrep::on(d, k));
     let default = preps
         .next()
