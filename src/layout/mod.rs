@@ -40,13 +40,6 @@ pub enum LayoutKind {
     RedundantGhzX,
 }
 
-impl LayoutKind {
-    /// The layout of the Hadamard tasks (`hadamard-measurement`, `hadamard-prep`) when none is
-    /// named: leaves read out in X, the one that meets the paper's Hadamard-measurement depths
-    /// (8 / 12 / 17 steps against the notebook's 8 / 13 / 17; docs/hadamard-prep.md).
-    pub const HADAMARD: LayoutKind = LayoutKind::RedundantGhzX;
-}
-
 /// The round search of the redundant-ghz layout at distance `d`
 /// ([`crate::schedule::shortest_round_by`]): the default one, except at d = 7, where a longer
 /// search with ties going to the least crowded round reaches 18 steps (the paper's) instead of
@@ -95,6 +88,11 @@ pub enum GhzDesign {
 pub const PROTOCOL_JUDGED_UP_TO: usize = 5;
 
 impl LayoutKind {
+    /// The layout of the Hadamard tasks (`hadamard-measurement`, `hadamard-prep`) when none is
+    /// named: leaves read out in X, the one that meets the paper's Hadamard-measurement depths
+    /// (8 / 12 / 17 steps against the notebook's 8 / 13 / 17; docs/hadamard-prep.md).
+    pub const HADAMARD: LayoutKind = LayoutKind::RedundantGhzX;
+
     pub const fn name(self) -> &'static str {
         match self {
             LayoutKind::Standard => "standard",
