@@ -9,7 +9,9 @@ use qec_sim::circuit::{parse_circuit, Circuit, Instruction, Item, Target};
 use qec_sim::code::{color666, Color666, Pauli};
 use qec_sim::frame::FrameProgram;
 use qec_sim::gates::{GateId, GateKind};
-use qec_sim::layout::ghz::{check, problem, radius_floor, segments_cross, solved, Readout};
+use qec_sim::layout::ghz::{
+    check, problem, radius_floor, segments_cross, solved, GhzEdge, Readout,
+};
 use qec_sim::layout::{GhzDesign, Layout, LayoutKind};
 use qec_sim::magic::{ch_controls, hadamard_depth, hadamard_measurement, proxy};
 use qec_sim::reference::check_deterministic;
@@ -315,17 +317,15 @@ fn solved_network_is_checked() {
     );
     assert!(solved(&Layout::new(3, LayoutKind::Redundant), Readout::Undo).is_none());
     let (adj, touchers) = problem(&plain);
-    let (p, _, t) = net.tree[0];
-    let member = |a: usize| a == net.root || net.tree.iter().any(|e| e.1 == a);
+    let (p, t) = (net.tree[0].parent, net.tree[0].join);
+    let member = |a: usize| a == net.root || net.tree.iter().any(|e| e.child == a);
     let mut broken = Vec::new();
     // A new child of the first parent over no candidate coupling.
     let far = (plain.num_data()..plain.num_qubits())
         .find(|&a| a != p && !member(a) && adj[p].iter().all(|&(b, _)| b != a))
         .unwrap();
     let mut g = net.clone();
-    g.tree.push((p, far, t));
-    g.undo.push(t + 1);
-    g.read_x.push(false);
+    g.tree.push(GhzEdge::undone(p, far, t, t + 1));
     broken.push(("candidate", g));
     // Data qubit 0's CH from a member that does not touch it.
     let stranger = (plain.num_data()..plain.num_qubits())
@@ -342,7 +342,7 @@ fn solved_network_is_checked() {
     g.ch[1] = g.ch[0];
     broken.push(("", g));
     let mut g = net.clone();
-    g.undo[0] = t;
+    g.tree[0].leave = t;
     broken.push(("second gate", g));
     for (what, g) in broken {
         let err = check(&plain, &g).expect_err(what);
@@ -363,20 +363,20 @@ fn leaves_read_out_in_x_are_checked() {
         assert_eq!(check(&plain, &net), Ok(()));
         let layout = Layout::new(d, LayoutKind::RedundantGhzX);
         assert_eq!(layout.ghz, Some(net.clone()));
-        assert!(net.read_x.iter().any(|&x| x));
+        assert!(net.tree.iter().any(|e| e.read_x));
         depths.push(hadamard_depth(&layout).unwrap());
         if d == 3 {
             // A parent read out in X, and a leaf read out after the root.
             let parent = net
                 .tree
                 .iter()
-                .position(|e| net.tree.iter().any(|f| f.0 == e.1));
+                .position(|e| net.tree.iter().any(|f| f.parent == e.child));
             let mut g = net.clone();
-            g.read_x[parent.unwrap()] = true;
+            g.tree[parent.unwrap()].read_x = true;
             assert!(check(&plain, &g).unwrap_err().contains("not a leaf"));
-            let leaf = net.read_x.iter().position(|&x| x).unwrap();
+            let leaf = net.tree.iter().position(|e| e.read_x).unwrap();
             let mut g = net.clone();
-            g.undo[leaf] = net.measure + 1;
+            g.tree[leaf].leave = net.measure + 1;
             assert!(check(&plain, &g)
                 .unwrap_err()
                 .contains("after the measurement"));
@@ -386,7 +386,7 @@ fn leaves_read_out_in_x_are_checked() {
     // Where no network is stored (d = 9), the mirrored one with its leaves read out in X: it
     // passes `check` (Layout::new checks it) and is no longer than redundant-ghz's.
     let x9 = Layout::new(9, LayoutKind::RedundantGhzX);
-    assert!(x9.ghz.as_ref().unwrap().read_x.iter().any(|&x| x));
+    assert!(x9.ghz.as_ref().unwrap().tree.iter().any(|e| e.read_x));
     let undo9 = Layout::new(9, LayoutKind::RedundantGhz);
     assert!(hadamard_depth(&x9).unwrap() <= hadamard_depth(&undo9).unwrap());
 }

@@ -480,8 +480,8 @@ pub fn draw(a: &DrawArgs) -> Result<()> {
                 label: "GHZ tree".to_string(),
             });
             let read_x: Vec<(usize, usize)> = layout.ghz.as_ref().map_or(Vec::new(), |g| {
-                let edges = g.tree.iter().zip(&g.read_x).filter(|(_, &x)| x);
-                edges.map(|(&(p, c, _), _)| (p, c)).collect()
+                let edges = g.tree.iter().filter(|e| e.read_x);
+                edges.map(|e| (e.parent, e.child)).collect()
             });
             if !read_x.is_empty() {
                 overlays.push(Overlay {

@@ -34,23 +34,45 @@ use crate::schedule::{round_ops, Op, Schedule};
 use petgraph::graph::NodeIndex;
 use std::collections::VecDeque;
 
+/// One edge of the GHZ tree: how `child` joins the GHZ state and how it leaves it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GhzEdge {
+    pub parent: usize,
+    pub child: usize,
+    /// Step of the encoding CX from `parent` onto `child`.
+    pub join: usize,
+    /// Step at which the child leaves the GHZ state: the CX that undoes the edge (after the
+    /// child's CHs and its own children's undoing, and after every CH of the parent), or the
+    /// child's X measurement where `read_x` says so.
+    pub leave: usize,
+    /// Whether the child is a leaf read out in X: it entangles no other ancilla and leaves by
+    /// an X measurement at `leave` instead of a CX from its parent. Its outcome joins the
+    /// Hadamard outcome (the XOR of every X measurement of the network), and its parent need
+    /// not wait for it.
+    pub read_x: bool,
+}
+
+impl GhzEdge {
+    /// An edge undone by a CX (not read out in X).
+    pub fn undone(parent: usize, child: usize, join: usize, leave: usize) -> GhzEdge {
+        GhzEdge {
+            parent,
+            child,
+            join,
+            leave,
+            read_x: false,
+        }
+    }
+}
+
 /// The GHZ network of one layout, with the measurement's time steps: step 0 resets, steps
 /// 1..M-1 are gates, step M measures (depth M + 1).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Ghz {
     /// The GHZ root (reset in |+>, measured in X).
     pub root: usize,
-    /// Encoding CXs (parent, child, step) in encoding order.
-    pub tree: Vec<(usize, usize, usize)>,
-    /// For each edge of `tree` (same order), the step at which its child leaves the GHZ state:
-    /// the CX that undoes the edge (after the child's CHs and its own children's undoing, and
-    /// after every CH of the parent), or the child's X measurement where `read_x` says so.
-    pub undo: Vec<usize>,
-    /// For each edge of `tree`, whether its child is a leaf read out in X: it entangles no
-    /// other ancilla and leaves the GHZ state by an X measurement at its `undo` step instead of
-    /// a CX from its parent. Its outcome joins the Hadamard outcome (the XOR of every X
-    /// measurement of the network), and its parent need not wait for it.
-    pub read_x: Vec<bool>,
+    /// The tree's edges in encoding order.
+    pub tree: Vec<GhzEdge>,
     /// For every data qubit, the ancilla applying its CH and the step.
     pub ch: Vec<(usize, usize)>,
     /// Step of the final measurements (the measurement takes `measure + 1` steps).
@@ -69,16 +91,22 @@ impl Ghz {
         let members = self.members();
         let mut timed: Vec<(usize, Op)> = vec![(0, op("RX", &[self.root]))];
         timed.extend(members[1..].iter().map(|&a| (0, op("R", &[a]))));
-        for ((&(p, c, t), &u), &x) in self.tree.iter().zip(&self.undo).zip(&self.read_x) {
-            timed.push((t, op("CX", &[p, c])));
-            timed.push((u, if x { op("MX", &[c]) } else { op("CX", &[p, c]) }));
+        for e in &self.tree {
+            let (p, c) = (e.parent, e.child);
+            timed.push((e.join, op("CX", &[p, c])));
+            let leave = if e.read_x {
+                op("MX", &[c])
+            } else {
+                op("CX", &[p, c])
+            };
+            timed.push((e.leave, leave));
         }
         for (q, &(a, t)) in self.ch.iter().enumerate() {
             timed.push((t, op("CH", &[a, q])));
         }
         timed.push((self.measure, op("MX", &[self.root])));
-        let flags = self.tree.iter().zip(&self.read_x).filter(|(_, &x)| !x);
-        timed.extend(flags.map(|(&(_, c, _), _)| (self.measure, op("M", &[c]))));
+        let flags = self.tree.iter().filter(|e| !e.read_x);
+        timed.extend(flags.map(|e| (self.measure, op("M", &[e.child]))));
         // Stable: within a step, program order as pushed.
         timed.sort_by_key(|(t, _)| *t);
         timed.into_iter().map(|(_, o)| o).collect()
@@ -88,8 +116,9 @@ impl Ghz {
     /// undo step instead of undone there: the same steps, one gate and one flag fewer per leaf.
     /// The `redundant-ghz-x` network where no solver network is stored.
     pub fn with_leaves_read_in_x(mut self) -> Ghz {
-        for (i, &(_, c, _)) in self.tree.iter().enumerate() {
-            self.read_x[i] = !self.tree.iter().any(|e| e.0 == c);
+        let parents: Vec<usize> = self.tree.iter().map(|e| e.parent).collect();
+        for e in &mut self.tree {
+            e.read_x = !parents.contains(&e.child);
         }
         self
     }
@@ -97,7 +126,7 @@ impl Ghz {
     /// The ancillas in the GHZ state, root first.
     pub fn members(&self) -> Vec<usize> {
         let mut out = vec![self.root];
-        out.extend(self.tree.iter().map(|&(_, c, _)| c));
+        out.extend(self.tree.iter().map(|e| e.child));
         out
     }
 
@@ -106,8 +135,8 @@ impl Ghz {
         let face_of = face_of_ancilla(layout);
         self.tree
             .iter()
-            .filter(|&&(p, c, _)| face_of[p] != face_of[c])
-            .map(|&(p, c, _)| (p, c))
+            .filter(|e| face_of[e.parent] != face_of[e.child])
+            .map(|e| (e.parent, e.child))
             .collect()
     }
 }
@@ -464,14 +493,12 @@ fn network(
             } else {
                 joined[a] + memo[a].undo[i]
             };
-            tree.push((a, c, joined[c], undo));
+            tree.push(GhzEdge::undone(a, c, joined[c], undo));
             queue.push_back(c);
         }
         first_ch[a] = joined[a] + children[a].len() + 1;
     }
-    tree.sort_by_key(|&(p, c, t, _)| (t, p, c));
-    let undo = tree.iter().map(|&(_, _, _, u)| u).collect();
-    let tree: Vec<(usize, usize, usize)> = tree.into_iter().map(|(p, c, t, _)| (p, c, t)).collect();
+    tree.sort_by_key(|e| (e.join, e.parent, e.child));
     let mut used = vec![0usize; n];
     let ch = control
         .iter()
@@ -483,9 +510,7 @@ fn network(
         .collect();
     Some(Ghz {
         root,
-        read_x: vec![false; tree.len()],
         tree,
-        undo,
         ch,
         measure,
     })
@@ -495,10 +520,11 @@ fn network(
 /// measurement length, the local search prefers less work near the end (fewer critical
 /// paths), which lets a later move shorten the measurement.
 fn pressure(g: &Ghz) -> u128 {
-    g.undo
+    g.tree
         .iter()
-        .chain(g.ch.iter().map(|(_, t)| t))
-        .map(|&t| 4u128.pow(t as u32))
+        .map(|e| e.leave)
+        .chain(g.ch.iter().map(|&(_, t)| t))
+        .map(|t| 4u128.pow(t as u32))
         .sum()
 }
 
@@ -692,7 +718,7 @@ const SOLVED_LEAVES_X: &str = include_str!("ghz_solved_leaves_x.json");
 pub enum Readout {
     /// Every member but the root is undone by a CX from its parent and measured in Z (a flag).
     Undo,
-    /// As `Undo`, except that leaves may be measured in X instead ([`Ghz::read_x`]).
+    /// As `Undo`, except that leaves may be measured in X instead ([`GhzEdge::read_x`]).
     LeavesX,
 }
 
@@ -734,12 +760,13 @@ pub fn solved(layout: &Layout, readout: Readout) -> Option<Ghz> {
     let net = stored(readout).remove(&layout.code.distance.to_string())?;
     let g = Ghz {
         root: net.root,
-        tree: net.tree.iter().map(|e| (e[0], e[1], e[2])).collect(),
-        undo: net.tree.iter().map(|e| e[3]).collect(),
-        read_x: net
+        tree: net
             .tree
             .iter()
-            .map(|e| net.read_x.contains(&e[1]))
+            .map(|e| GhzEdge {
+                read_x: net.read_x.contains(&e[1]),
+                ..GhzEdge::undone(e[0], e[1], e[2], e[3])
+            })
             .collect(),
         ch: net.ch.iter().map(|c| (c[0], c[1])).collect(),
         measure: net.measure,
@@ -777,15 +804,9 @@ pub fn check(layout: &Layout, g: &Ghz) -> Result<(), String> {
         }
         Ok(())
     };
-    if g.read_x.len() != g.tree.len() {
-        return Err(format!(
-            "{} readout marks for {} tree edges",
-            g.read_x.len(),
-            g.tree.len()
-        ));
-    }
     let mut inter = vec![0usize; n];
-    for ((&(p, c, t), &u), &x) in g.tree.iter().zip(&g.undo).zip(&g.read_x) {
+    for e in &g.tree {
+        let (p, c, t, u) = (e.parent, e.child, e.join, e.leave);
         let Some(&(_, is_inter)) = adj[p].iter().find(|&&(x, _)| x == c) else {
             return Err(format!("{p}-{c} is not a candidate coupling"));
         };
@@ -802,9 +823,9 @@ pub fn check(layout: &Layout, g: &Ghz) -> Result<(), String> {
         undo[c] = Some(u);
         occupy(p, t)?;
         occupy(c, t)?;
-        if x {
+        if e.read_x {
             // The leaf's own X measurement (at the latest with the root's).
-            if u > g.measure || g.tree.iter().any(|e| e.0 == c) {
+            if u > g.measure || g.tree.iter().any(|f| f.parent == c) {
                 return Err(format!(
                     "{c}, read out in X at step {u}: not a leaf, or after the measurement"
                 ));
@@ -822,8 +843,9 @@ pub fn check(layout: &Layout, g: &Ghz) -> Result<(), String> {
     }
     let inside =
         |a: usize, t: usize| matches!((join[a], undo[a]), (Some(j), Some(u)) if j < t && t < u);
-    for ((&(p, c, t), &u), &x) in g.tree.iter().zip(&g.undo).zip(&g.read_x) {
-        if !inside(p, t) || (!x && !inside(p, u)) || u <= t {
+    for e in &g.tree {
+        let (p, c, t, u) = (e.parent, e.child, e.join, e.leave);
+        if !inside(p, t) || (!e.read_x && !inside(p, u)) || u <= t {
             return Err(format!(
                 "{p} -> {c}: encoded at {t}, undone at {u}, outside {p}'s window"
             ));

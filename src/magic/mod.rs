@@ -52,7 +52,7 @@ fn network(layout: &Layout) -> Result<&Ghz, String> {
 /// The GHZ encoding tree's (parent, child) edges in encoding order (empty if there is none).
 pub fn ghz_tree_edges(layout: &Layout) -> Vec<(usize, usize)> {
     network(layout).map_or(Vec::new(), |g| {
-        g.tree.iter().map(|&(p, c, _)| (p, c)).collect()
+        g.tree.iter().map(|e| (e.parent, e.child)).collect()
     })
 }
 
