@@ -459,17 +459,17 @@ fn run(args: &RunArgs) -> Result<()> {
         cultivation.extend(rows);
     }
     let mut ours = Ours::new(&fits, &memory).map_err(|e| anyhow!(e))?;
-    let mut attempt_steps = Vec::new();
-    for f in &fits.fits {
-        let t = crate::magic::prep_timing_on(f.d, &fits.layout).map_err(|e| anyhow!(e))?;
-        attempt_steps.push(AttemptSteps {
-            d: f.d,
+    let attempt_steps: Vec<AttemptSteps> = ours
+        .timings()
+        .iter()
+        .map(|(&d, t)| AttemptSteps {
+            d,
             grow: t.grow,
             hadamard: t.hadamard,
             round: t.round,
             total: t.attempt,
-        });
-    }
+        })
+        .collect();
     let mut all_targets = targets.clone();
     all_targets.push(args.target);
     if let Some(a) = &app {

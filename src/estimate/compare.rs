@@ -286,6 +286,8 @@ pub struct Ours<'a> {
     pub fits: &'a BottomUpFits,
     pub memory: &'a MemoryModel,
     steps: BTreeMap<usize, u64>,
+    /// The stages' time steps per fitted distance (`steps` is their `attempt`).
+    timings: BTreeMap<usize, crate::magic::PrepTiming>,
     rounds: BTreeMap<usize, u64>,
     /// Per (p bits, two-level?): the loosest target found unreachable by Litinski's protocols;
     /// tighter targets are then unreachable too (no need to search again).
@@ -297,14 +299,19 @@ pub struct Ours<'a> {
 impl<'a> Ours<'a> {
     /// Reads the attempt time steps of every fitted distance from our generated circuits.
     pub fn new(fits: &'a BottomUpFits, memory: &'a MemoryModel) -> Result<Self, String> {
-        let mut steps = BTreeMap::new();
+        let mut timings = BTreeMap::new();
         for f in &fits.fits {
-            steps.insert(f.d, bottom_up::attempt_steps_on(f.d, &fits.layout)?);
+            timings.insert(f.d, crate::magic::prep_timing_on(f.d, &fits.layout)?);
         }
+        let steps = timings
+            .iter()
+            .map(|(&d, t)| (d, t.attempt as u64))
+            .collect();
         Ok(Ours {
             fits,
             memory,
             steps,
+            timings,
             rounds: BTreeMap::new(),
             unreachable: BTreeMap::new(),
             searches: BTreeMap::new(),
@@ -314,6 +321,12 @@ impl<'a> Ours<'a> {
     /// Time steps per attempt at each fitted distance.
     pub fn attempt_steps(&self) -> &BTreeMap<usize, u64> {
         &self.steps
+    }
+
+    /// The stages' time steps (growth, Hadamard measurement, round, attempt) at each fitted
+    /// distance, as read from the generated circuits.
+    pub fn timings(&self) -> &BTreeMap<usize, crate::magic::PrepTiming> {
+        &self.timings
     }
 
     /// Level-1 costs at p of the distances whose fits support p.
