@@ -200,7 +200,7 @@ fn build_layout(a: &LayoutArgs, task: Option<TaskName>) -> Result<Layout> {
         Some(TaskName::HadamardMeasurement | TaskName::HadamardPrep)
     );
     let default = if magic {
-        LayoutName::RedundantGhzX
+        HADAMARD_LAYOUT
     } else {
         LayoutName::Standard
     };
@@ -224,8 +224,13 @@ pub(super) fn check_magic_layout(name: LayoutName, task: &str) -> Result<()> {
     Ok(())
 }
 
+/// The layout of the Hadamard tasks when `--layout` names none: [`LayoutKind::HADAMARD`]
+/// (checked below at compile time).
+pub(super) const HADAMARD_LAYOUT: LayoutName = LayoutName::RedundantGhzX;
+const _: () = assert!(matches!(layout_kind(HADAMARD_LAYOUT), LayoutKind::HADAMARD));
+
 /// The layout kind of a layout name.
-pub(super) fn layout_kind(name: LayoutName) -> LayoutKind {
+pub(super) const fn layout_kind(name: LayoutName) -> LayoutKind {
     match name {
         LayoutName::Standard => LayoutKind::Standard,
         LayoutName::Redundant => LayoutKind::Redundant,
@@ -369,7 +374,7 @@ pub fn generate(a: &GenArgs) -> Result<()> {
     // build it once, there (at large d the round search takes minutes).
     let prep = a.task == TaskName::HadamardPrep;
     let layout = if prep {
-        let name = a.layout.layout.unwrap_or(LayoutName::RedundantGhzX);
+        let name = a.layout.layout.unwrap_or(HADAMARD_LAYOUT);
         check_magic_layout(name, &spelling(&a.task))?;
         check_distance(a.layout.distance)?;
         None
@@ -433,7 +438,7 @@ fn generate_prep(
     if a.proxy {
         bail!("--task hadamard-prep takes --ch-model proxy, not --proxy");
     }
-    let kind = layout_kind(a.layout.layout.unwrap_or(LayoutName::RedundantGhzX));
+    let kind = layout_kind(a.layout.layout.unwrap_or(HADAMARD_LAYOUT));
     let prep = magic::HadamardPrep::staged_on(a.layout.distance, kind, stages)
         .map_err(anyhow::Error::msg)?;
     if a.stats {

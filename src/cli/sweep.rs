@@ -4,7 +4,7 @@
 use super::generate::{
     check_circuit_bytes, check_distance, check_magic_layout, layout_for, layout_kind,
     memory_circuit_bytes, noise_model, prep_stages, spelling, ChModelName, CodeName, LayoutName,
-    NoiseName, StageName, StartName, TaskName,
+    NoiseName, StageName, StartName, TaskName, HADAMARD_LAYOUT,
 };
 use super::io::{parse_count, parse_count_usize, seed, threads, Loaded, Output};
 use crate::circuit::Circuit;
@@ -532,10 +532,8 @@ fn prep_tasks(args: &SweepArgs) -> Result<(Vec<SweepTask>, Vec<TaskStats>)> {
     let mut enumerated = Vec::new();
     // Every distance is checked before the first (possibly long) layout is built.
     let CodeName::Color666 = args.code;
-    let layout = args.layout.unwrap_or(LayoutName::RedundantGhzX);
-    for d in args.distances() {
-        check_distance(d)?;
-    }
+    let layout = args.layout.unwrap_or(HADAMARD_LAYOUT);
+    args.distances().into_iter().try_for_each(check_distance)?;
     for d in args.distances() {
         let stages = prep_stages(args.task(), args.start, args.stage)?;
         let prep =

@@ -90,6 +90,21 @@ pub struct Selection {
     pub noise: Option<String>,
 }
 
+impl Selection {
+    /// Whether `meta` is a hadamard-prep row's metadata that this selection keeps.
+    pub fn keeps(&self, meta: &Value) -> bool {
+        meta.get("task").and_then(Value::as_str) == Some("hadamard-prep")
+            && self
+                .ch_model
+                .as_ref()
+                .is_none_or(|c| *c == text_of(meta, "ch_model"))
+            && self
+                .noise
+                .as_ref()
+                .is_none_or(|n| *n == text_of(meta, "noise"))
+    }
+}
+
 /// Curve points and what they were made of.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PointSet {
@@ -127,16 +142,11 @@ pub fn curve_points(
     let mut mc_rows = 0usize;
     for row in merged {
         let meta = &row.json_metadata;
-        if meta.get("task").and_then(Value::as_str) != Some("hadamard-prep") {
+        if !selection.keeps(meta) {
             continue;
         }
         let ch = text_of(meta, "ch_model");
         let noise = text_of(meta, "noise");
-        if selection.ch_model.as_ref().is_some_and(|c| *c != ch)
-            || selection.noise.as_ref().is_some_and(|n| *n != noise)
-        {
-            continue;
-        }
         match meta.get("method").and_then(Value::as_str) {
             None | Some("mc") => {}
             Some("subset" | "screened") => {
@@ -218,19 +228,11 @@ pub fn subset_points(
         .into_iter()
         .filter(|r| {
             let m = &r.json_metadata;
-            m.get("task").and_then(Value::as_str) == Some("hadamard-prep")
+            selection.keeps(m)
                 && matches!(
                     m.get("method").and_then(Value::as_str),
                     Some("subset" | "screened")
                 )
-                && selection
-                    .ch_model
-                    .as_ref()
-                    .is_none_or(|c| *c == text_of(m, "ch_model"))
-                && selection
-                    .noise
-                    .as_ref()
-                    .is_none_or(|n| *n == text_of(m, "noise"))
         })
         .collect();
     if wanted.is_empty() {
@@ -565,18 +567,8 @@ fn unnamed_layout() -> String {
 /// refused, as their circuits differ.
 pub fn layout_of(rows: &[TaskStats], selection: &Selection) -> Result<String, String> {
     let mut layouts = std::collections::BTreeSet::new();
-    for r in rows {
-        let m = &r.json_metadata;
-        if m.get("task").and_then(Value::as_str) != Some("hadamard-prep")
-            || selection
-                .ch_model
-                .as_ref()
-                .is_some_and(|c| *c != text_of(m, "ch_model"))
-            || selection
-                .noise
-                .as_ref()
-                .is_some_and(|n| *n != text_of(m, "noise"))
-        {
+    for m in rows.iter().map(|r| &r.json_metadata) {
+        if !selection.keeps(m) {
             continue;
         }
         layouts.insert(match m.get("layout").and_then(Value::as_str) {

@@ -285,8 +285,7 @@ pub fn cultivation_from_stats(text: &str, name: &str) -> Result<Vec<CultivationR
 pub struct Ours<'a> {
     pub fits: &'a BottomUpFits,
     pub memory: &'a MemoryModel,
-    steps: BTreeMap<usize, u64>,
-    /// The stages' time steps per fitted distance (`steps` is their `attempt`).
+    /// The stages' time steps per fitted distance, read from our generated circuits.
     timings: BTreeMap<usize, crate::magic::PrepTiming>,
     rounds: BTreeMap<usize, u64>,
     /// Per (p bits, two-level?): the loosest target found unreachable by Litinski's protocols;
@@ -303,24 +302,14 @@ impl<'a> Ours<'a> {
         for f in &fits.fits {
             timings.insert(f.d, crate::magic::prep_timing_on(f.d, &fits.layout)?);
         }
-        let steps = timings
-            .iter()
-            .map(|(&d, t)| (d, t.attempt as u64))
-            .collect();
         Ok(Ours {
             fits,
             memory,
-            steps,
             timings,
             rounds: BTreeMap::new(),
             unreachable: BTreeMap::new(),
             searches: BTreeMap::new(),
         })
-    }
-
-    /// Time steps per attempt at each fitted distance.
-    pub fn attempt_steps(&self) -> &BTreeMap<usize, u64> {
-        &self.steps
     }
 
     /// The stages' time steps (growth, Hadamard measurement, round, attempt) at each fitted
@@ -335,7 +324,7 @@ impl<'a> Ours<'a> {
             .fits
             .iter()
             .filter(|f| f.validity(p) != Validity::Refused)
-            .map(|f| bottom_up::cost(f, p, self.steps[&f.d], &self.fits.points))
+            .map(|f| bottom_up::cost(f, p, self.timings[&f.d].attempt as u64, &self.fits.points))
             .collect()
     }
 

@@ -744,14 +744,9 @@ fn stored(readout: Readout) -> std::collections::HashMap<String, StoredNetwork> 
     serde_json::from_str(text).expect("the stored GHZ networks parse")
 }
 
-/// The distances the solver's networks of `readout` are stored for, ascending.
-pub fn solved_distances(readout: Readout) -> Vec<usize> {
-    let mut ds: Vec<usize> = stored(readout)
-        .keys()
-        .filter_map(|d| d.parse().ok())
-        .collect();
-    ds.sort_unstable();
-    ds
+/// Whether a solver's network of `readout` is stored for distance `d`.
+pub fn has_solved(readout: Readout, d: usize) -> bool {
+    stored(readout).contains_key(&d.to_string())
 }
 
 /// The solver's network of `readout` for `layout`'s distance, if there is one, checked by

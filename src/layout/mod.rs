@@ -369,7 +369,7 @@ impl Layout {
             return layout.with_network(GhzDesign::SolvedLeavesX);
         }
         if kind == LayoutKind::RedundantGhz {
-            let design = if ghz::solved_distances(ghz::Readout::Undo).contains(&d) {
+            let design = if ghz::has_solved(ghz::Readout::Undo, d) {
                 GhzDesign::Solved
             } else if d <= PROTOCOL_JUDGED_UP_TO {
                 GhzDesign::ProtocolJudged
@@ -407,29 +407,27 @@ impl Layout {
             _ => LayoutKind::RedundantGhz,
         };
         self.opposite_z_roots();
-        let stored_x = match design {
-            GhzDesign::SolvedLeavesX => ghz::solved(&self, ghz::Readout::LeavesX),
-            _ => None,
-        };
-        // The rounds are ordered for the round alone where the network is the mirrored one.
-        let mirrored = design == GhzDesign::Mirrored
-            || (design == GhzDesign::SolvedLeavesX && stored_x.is_none());
-        let net = match design {
-            GhzDesign::ProtocolJudged => ghz::design(&self),
-            GhzDesign::Mirrored => ghz::design_mirrored(&self),
-            GhzDesign::Solved => ghz::solved(&self, ghz::Readout::Undo),
-            GhzDesign::SolvedLeavesX => stored_x.or_else(|| {
-                let g = ghz::design_mirrored(&self)?.with_leaves_read_in_x();
-                if let Err(e) = ghz::check(&self, &g) {
-                    panic!(
-                        "mirrored network, leaves read out in X, d = {}: {e}",
-                        self.code.distance
-                    );
+        // The network, and whether it is a mirrored one (its rounds are then ordered for the
+        // round alone).
+        let (net, mirrored) = match design {
+            GhzDesign::ProtocolJudged => (ghz::design(&self), false),
+            GhzDesign::Mirrored => (ghz::design_mirrored(&self), true),
+            GhzDesign::Solved => (ghz::solved(&self, ghz::Readout::Undo), false),
+            GhzDesign::SolvedLeavesX => match ghz::solved(&self, ghz::Readout::LeavesX) {
+                Some(g) => (Some(g), false),
+                None => {
+                    let g = ghz::design_mirrored(&self).map(ghz::Ghz::with_leaves_read_in_x);
+                    if let Some(Err(e)) = g.as_ref().map(|g| ghz::check(&self, g)) {
+                        panic!(
+                            "mirrored network, leaves read out in X, d = {}: {e}",
+                            self.code.distance
+                        );
+                    }
+                    (g, true)
                 }
-                Some(g)
-            }),
-        }
-        .expect("the redundant layout's ancillas reach every data qubit");
+            },
+        };
+        let net = net.expect("the redundant layout's ancillas reach every data qubit");
         ghz::add_couplings(&mut self, &net);
         let between = if mirrored { Vec::new() } else { net.ops() };
         self.ghz = Some(net);

@@ -11,8 +11,8 @@
 //! outcome is the XOR of every X outcome).
 //!
 //! The GHZ tree, its time steps and the CH controls are the layout's GHZ network
-//! ([`crate::layout::ghz`], layouts `redundant-ghz-x` and `redundant-ghz`): one coupling graph for the flagged rounds
-//! and the Hadamard measurement. Layouts without one (ancillas coupled only inside faces) are
+//! ([`crate::layout::ghz`], layouts `redundant-ghz-x` and `redundant-ghz`): one coupling graph
+//! for the flagged rounds and the Hadamard measurement. Layouts without one (ancillas coupled only inside faces) are
 //! refused with a one-line reason.
 
 mod prep;

@@ -430,23 +430,18 @@ pub fn marked_prep(circuit: &Circuit) -> Result<Option<MarkedPrep>> {
         .ok_or_else(|| {
             anyhow!("{tail} scoring-tail detectors (4th coordinate {TAIL_COORD}) match no distance of the |H> preparation")
         })?;
-    // The GHZ layouts share the tail and differ in their body's detectors: take the first
-    // whose count matches (the default when none does, for the error below).
+    // The GHZ layouts share the tail and differ in their body's detectors: the default
+    // layout's protocol unless the other's body count is the file's (then the default's, for
+    // the error below).
     let body_detectors = n - tail;
-    let mut preps = [LayoutKind::HADAMARD, LayoutKind::RedundantGhz]
-        .into_iter()
-        .map(|k| HadamardPrep::on(d, k));
-    let default = preps
-        .next()
-        .expect("the default layout")
-        .map_err(|e| anyhow!(e))?;
+    let default = HadamardPrep::new(d).map_err(|e| anyhow!(e))?;
     let prep = if default.num_body_detectors == body_detectors {
         default
     } else {
-        preps
-            .filter_map(Result::ok)
-            .find(|p| p.num_body_detectors == body_detectors)
-            .unwrap_or(default)
+        match HadamardPrep::on(d, LayoutKind::RedundantGhz) {
+            Ok(undo) if undo.num_body_detectors == body_detectors => undo,
+            _ => default,
+        }
     };
     // With CH and RH: the twirl model's tail (logical X and Z measured) or the exact model's
     // (syndromes only; the state is scored exactly).
